@@ -1,0 +1,46 @@
+/*
+ * The command-line front end: a table of subcommands, each in its own
+ * cmd_<verb>.c, and the few helpers they share for options and output.
+ * Only the CLI prints and decides exit codes.
+ */
+#ifndef ENFORCER_CLI_H
+#define ENFORCER_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes (docs/CLI.md): Puppet's detailed exit codes, and 1 for errors. */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_ERROR = 1,   /* usage, invalid policy, lock held, internal error */
+	CLI_EXIT_CHANGES = 2, /* drift found (plan) or changes applied (apply) */
+	CLI_EXIT_FAILURES = 4,
+	CLI_EXIT_BOTH = 6
+};
+
+typedef struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage; /* the full --help text */
+} cli_cmd;
+
+extern const cli_cmd cli_cmds[];
+
+/* True when argv[i] is -h or --help. */
+int cli_is_help(const char *arg);
+
+/* Prints "enforcer CMD: message" to stderr, with a hint to --help. */
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Prints the library's last error as "enforcer: message" to stderr. */
+void cli_print_last_error(const char *context);
+
+int cmd_validate(int argc, char **argv);
+
+extern const char cmd_validate_usage[];
+
+#endif

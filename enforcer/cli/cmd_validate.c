@@ -1,0 +1,122 @@
+/* enforcer validate: check policy files without touching any server. */
+#include "cli.h"
+
+#include "enforcer/diag.h"
+#include "enforcer/errors.h"
+#include "enforcer/policy.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_validate_usage[] =
+	"usage: enforcer validate [-q] [--format text|json] POLICY...\n\n"
+	"Checks each policy file strictly against the v1 format: unknown or\n"
+	"duplicate keys, wrong types, anchors, tags, bad ids, unknown 'after' and\n"
+	"'notify' targets, dependency cycles, limits. Every error is printed as\n"
+	"FILE:LINE:COL: message. Nothing on the machine is read or changed.\n\n"
+	"Options:\n"
+	"  -q, --quiet        print only errors\n"
+	"  --format text|json text (default), or one JSON document on stdout\n\n"
+	"Exit status: 0 when every policy is valid, 1 otherwise.\n";
+
+static void print_text(const enf_diag_list *diags, const enf_policy *policy, int quiet)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char *line = enf_diag_format(diags, &diags->items[i]);
+		fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
+		free(line);
+	}
+	if (diags->truncated)
+		fprintf(stderr, "%s: %zu more problems not shown\n", diags->file,
+			diags->errors + diags->warnings - diags->count);
+	if (policy && !quiet)
+		printf("%s: valid (policy '%s', %zu resource%s)\n", diags->file, policy->name,
+		       policy->count, policy->count == 1 ? "" : "s");
+}
+
+static json_t *diags_json(const enf_diag_list *diags, const enf_policy *policy)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < diags->count; i++) {
+		const enf_diag *d = &diags->items[i];
+		json_array_append_new(
+			list, json_pack("{s:s, s:I, s:I, s:s}", "severity",
+					d->severity == ENF_SEV_ERROR ? "error" : "warning", "line",
+					(json_int_t)d->line, "column", (json_int_t)d->col,
+					"message", d->message));
+	}
+	json_t *o = json_pack("{s:s, s:b, s:o}", "file", diags->file, "valid", policy != NULL,
+			      "diagnostics", list);
+	if (policy) {
+		json_object_set_new(o, "name", json_string(policy->name));
+		json_object_set_new(o, "resources", json_integer((json_int_t)policy->count));
+	}
+	return o;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	int quiet = 0, json = 0, files = 0, invalid = 0, argi = 1;
+	for (; argi < argc && argv[argi][0] == '-' && argv[argi][1]; argi++) {
+		const char *a = argv[argi];
+		if (strcmp(a, "--") == 0) {
+			argi++;
+			break;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			quiet = 1;
+		} else if (strcmp(a, "--format") == 0 && argi + 1 < argc) {
+			const char *f = argv[++argi];
+			if (strcmp(f, "json") == 0) {
+				json = 1;
+			} else if (strcmp(f, "text") != 0) {
+				cli_usage_error("validate", "--format must be text or json, not '%s'", f);
+				return CLI_EXIT_ERROR;
+			}
+		} else {
+			cli_usage_error("validate", "unknown option '%s'", a);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	if (argi >= argc) {
+		cli_usage_error("validate", "name at least one policy file");
+		return CLI_EXIT_ERROR;
+	}
+	json_t *results = json ? json_array() : NULL;
+	for (; argi < argc; argi++) {
+		enf_diag_list diags;
+		enf_policy *policy = NULL;
+		if (enf_diag_list_init(&diags, argv[argi])) {
+			fprintf(stderr, "enforcer: out of memory\n");
+			return CLI_EXIT_ERROR;
+		}
+		int rc = enf_policy_load_file(&policy, &diags, argv[argi]);
+		files++;
+		if (rc) {
+			invalid++;
+			if (diags.count == 0) {
+				const enf_error *e = enf_error_last();
+				enf_diag_add(&diags, ENF_SEV_ERROR, 0, 0, "%s",
+					     e ? e->message : "cannot be loaded");
+			}
+		}
+		if (json)
+			json_array_append_new(results, diags_json(&diags, policy));
+		else
+			print_text(&diags, policy, quiet);
+		enf_policy_free(policy);
+		enf_diag_list_clear(&diags);
+	}
+	if (json) {
+		json_t *doc = json_pack("{s:s, s:b, s:o}", "schema", "enforcer-validate/1", "valid",
+					invalid == 0, "policies", results);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(doc);
+	} else if (!quiet || invalid) {
+		if (files > 1 || invalid)
+			printf("%d of %d polic%s valid\n", files - invalid, files,
+			       files == 1 ? "y" : "ies");
+	}
+	return invalid ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}

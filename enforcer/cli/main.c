@@ -1,0 +1,94 @@
+/* enforcer: the command table and dispatch. */
+#include "cli.h"
+
+#include "enforcer/common.h"
+#include "enforcer/errors.h"
+
+#include <git2.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+const cli_cmd cli_cmds[] = {
+	{"validate", cmd_validate, "check policies; errors as FILE:LINE:COL: message",
+	 cmd_validate_usage},
+	{NULL, NULL, NULL, NULL},
+};
+
+int cli_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "enforcer %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'enforcer %s --help'.\n", cmd);
+}
+
+void cli_print_last_error(const char *context)
+{
+	const enf_error *e = enf_error_last();
+	fprintf(stderr, "enforcer: %s%s%s\n", context ? context : "",
+		context ? ": " : "", e ? e->message : "unknown error");
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: enforcer COMMAND [OPTIONS] [ARGS]\n"
+		     "       enforcer --version | --help | COMMAND --help\n\n"
+		     "Configuration-as-code compliance for Windows servers.\n\n"
+		     "Commands:\n");
+	for (const cli_cmd *c = cli_cmds; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nExit codes: 0 compliant, 2 drift/changed, 4 failures, 6 both,\n"
+		     "1 usage error, invalid policy, lock held or internal error.\n");
+}
+
+static void print_version(void)
+{
+	int major, minor, rev;
+	git_libgit2_version(&major, &minor, &rev);
+	printf("enforcer %s\n", ENF_VERSION);
+	printf("libyaml %s, libgit2 %d.%d.%d, %s, jansson %s\n", yaml_get_version_string(),
+	       major, minor, rev, OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return CLI_EXIT_ERROR;
+	}
+	const char *name = argv[1];
+	if (cli_is_help(name)) {
+		print_help(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		print_version();
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(name, "help") == 0 && argc >= 3)
+		name = argv[2];
+	for (const cli_cmd *c = cli_cmds; c->name; c++) {
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (strcmp(argv[1], "help") == 0 || (argc >= 3 && cli_is_help(argv[2]))) {
+			fputs(c->usage, stdout);
+			return CLI_EXIT_OK;
+		}
+		int rc = c->fn(argc - 1, argv + 1);
+		enf_error_clear();
+		return rc;
+	}
+	fprintf(stderr, "enforcer: '%s' is not a command. See 'enforcer --help'.\n", name);
+	return CLI_EXIT_ERROR;
+}

@@ -1,0 +1,468 @@
+/* The policy loader: the file, the top level, and the keys every resource has. */
+#include "loader.h"
+
+#include "../util/util.h"
+#include "enforcer/errors.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {"certificate", "trust-store", "registry",
+					 "service", "restart", NULL};
+
+const char *enf_resource_type_name(enf_resource_type type)
+{
+	return (unsigned)type < ENF_RES__COUNT ? type_names[type] : "?";
+}
+
+static const char *const known_facts[] = {"os.build", "os.version", "os.major",
+					  "host.name", "role", "lync.version", NULL};
+static const char *const roles[] = {"edge", "front-end", "none", NULL};
+
+/* Facts compared as numbers or dotted versions. */
+static int is_numeric_operand(const char *s)
+{
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++) {
+		if (*s == '.' && isdigit((unsigned char)s[1]))
+			continue;
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	}
+	return 1;
+}
+
+/* A fact test value as text: a string, or a plain whole number or version. */
+static int test_text(loader *ld, const ynode *n, const char *fact, char **out)
+{
+	if (n->kind == YNODE_SCALAR && n->plain && is_numeric_operand(n->value)) {
+		*out = enf_strdup(n->value);
+		return *out ? 0 : ENF_ENOMEM;
+	}
+	return ld_nonempty_string(ld, n, fact, out);
+}
+
+static int check_role(loader *ld, const ynode *at, const char *fact, const char *value)
+{
+	if (strcmp(fact, "role") != 0)
+		return 0;
+	for (int i = 0; roles[i]; i++)
+		if (strcmp(roles[i], value) == 0)
+			return 0;
+	ld_error(ld, at, "role is one of edge, front-end, none; got '%s'", value);
+	return ENF_EINVALID;
+}
+
+static int load_condition(loader *ld, const ynode *key, const ynode *val,
+			  enf_condition *c)
+{
+	int ignored;
+	if (ld_enum(ld, key, "when", known_facts, &ignored))
+		return ENF_EINVALID;
+	c->loc.line = key->line;
+	c->loc.col = key->col;
+	if (!(c->fact = enf_strdup(key->value)))
+		return ENF_ENOMEM;
+	if (val->kind == YNODE_SEQ) {
+		c->op = ENF_CMP_IN;
+		if (val->count == 0) {
+			ld_error(ld, val, "the list of allowed values for %s is empty", c->fact);
+			return ENF_EINVALID;
+		}
+		if (!(c->values = calloc(val->count, sizeof(char *))))
+			return ENF_ENOMEM;
+		int rc = 0;
+		for (size_t i = 0; i < val->count; i++) {
+			if (test_text(ld, val->vals[i], c->fact, &c->values[c->count]) ||
+			    check_role(ld, val->vals[i], c->fact, c->values[c->count])) {
+				rc = ENF_EINVALID;
+				if (c->values[c->count])
+					c->count++;
+				continue;
+			}
+			c->count++;
+		}
+		return rc;
+	}
+	char *text = NULL;
+	if (test_text(ld, val, c->fact, &text))
+		return ENF_EINVALID;
+	static const struct {
+		const char *op;
+		enf_cmp cmp;
+	} ops[] = {{"==", ENF_CMP_EQ}, {"!=", ENF_CMP_NE}, {">=", ENF_CMP_GE},
+		   {"<=", ENF_CMP_LE}, {">", ENF_CMP_GT},  {"<", ENF_CMP_LT}};
+	const char *operand = text;
+	c->op = ENF_CMP_EQ;
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(ops); i++) {
+		size_t n = strlen(ops[i].op);
+		if (strncmp(text, ops[i].op, n) == 0) {
+			c->op = ops[i].cmp;
+			operand = text + n;
+			break;
+		}
+	}
+	while (*operand == ' ')
+		operand++;
+	int rc = 0;
+	if (!*operand) {
+		ld_error(ld, val, "the test for %s has an operator but no value", c->fact);
+		rc = ENF_EINVALID;
+	} else if (c->op != ENF_CMP_EQ && c->op != ENF_CMP_NE &&
+		   !is_numeric_operand(operand)) {
+		ld_error(ld, val, "'%s' compares numbers or dotted versions; '%s' is neither",
+			 text, operand);
+		rc = ENF_EINVALID;
+	} else if (check_role(ld, val, c->fact, operand)) {
+		rc = ENF_EINVALID;
+	} else if ((c->values = malloc(sizeof(char *))) &&
+		   (c->values[0] = enf_strdup(operand))) {
+		c->count = 1;
+	} else {
+		rc = ENF_ENOMEM;
+	}
+	free(text);
+	return rc;
+}
+
+int ld_when(loader *ld, const ynode *n, enf_when *out)
+{
+	if (n->kind != YNODE_MAP) {
+		if (n->kind != YNODE_INVALID)
+			ld_error(ld, n, "'when' must be a mapping of fact to test, e.g. os.build: \">= 9600\"");
+		return ENF_EINVALID;
+	}
+	if (n->count == 0)
+		return 0;
+	out->items = calloc(n->count, sizeof(enf_condition));
+	if (!out->items)
+		return ENF_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < n->count; i++) {
+		if (n->keys[i]->kind != YNODE_SCALAR)
+			continue;
+		if (load_condition(ld, n->keys[i], n->vals[i], &out->items[out->count]))
+			rc = ENF_EINVALID;
+		out->count++;
+	}
+	return rc;
+}
+
+void ld_when_clear(enf_when *when)
+{
+	for (size_t i = 0; i < when->count; i++) {
+		free(when->items[i].fact);
+		ld_free_strings(when->items[i].values, when->items[i].count);
+	}
+	free(when->items);
+	memset(when, 0, sizeof(*when));
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+static int load_date(loader *ld, const ynode *n, enf_waiver *w)
+{
+	if (n->kind != YNODE_SCALAR) {
+		if (n->kind != YNODE_INVALID)
+			ld_error(ld, n, "'expires' must be a date, YYYY-MM-DD");
+		return ENF_EINVALID;
+	}
+	const char *s = n->value;
+	int ok = n->len == 10 && s[4] == '-' && s[7] == '-';
+	for (int i = 0; ok && i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			ok = 0;
+	if (ok) {
+		w->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		w->month = (s[5] - '0') * 10 + (s[6] - '0');
+		w->day = (s[8] - '0') * 10 + (s[9] - '0');
+		ok = w->year >= 2000 && w->month >= 1 && w->month <= 12 && w->day >= 1 &&
+		     w->day <= days_in_month(w->year, w->month);
+	}
+	if (!ok) {
+		ld_error(ld, n, "'expires' must be a real date written YYYY-MM-DD; got '%s'", s);
+		return ENF_EINVALID;
+	}
+	return 0;
+}
+
+static int load_waiver(loader *ld, const ynode *n, enf_waiver *w)
+{
+	static const char *const req[] = {"reason", "expires", NULL};
+	static const char *const opt[] = {"ticket", NULL};
+	static const ld_keys keys = {req, opt, NULL};
+	if (ld_check_keys(ld, n, &keys, "a waiver"))
+		return ENF_EINVALID;
+	w->present = 1;
+	w->loc.line = n->line;
+	w->loc.col = n->col;
+	int rc = 0;
+	const ynode *v;
+	if ((v = ytree_get(n, "reason")) && ld_nonempty_string(ld, v, "reason", &w->reason))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "ticket")) && ld_nonempty_string(ld, v, "ticket", &w->ticket))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "expires")) && load_date(ld, v, w))
+		rc = ENF_EINVALID;
+	return rc;
+}
+
+static int valid_id(const char *s, int allow_dot_underscore)
+{
+	if (!*s || strlen(s) > ENF_POLICY_MAX_ID)
+		return 0;
+	if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (islower(c) || isdigit(c) || c == '-')
+			continue;
+		if (allow_dot_underscore && (c == '.' || c == '_'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static const char *const common_keys[] = {"when", "after", "notify", "mode", "waiver", NULL};
+static const char *const modes[] = {"enforce", "audit", NULL};
+
+static int load_resource(loader *ld, const ynode *n, enf_resource *res)
+{
+	if (n->kind != YNODE_MAP) {
+		if (n->kind != YNODE_INVALID)
+			ld_error(ld, n, "each resource must be a mapping with 'type' and 'id', not a %s",
+				 n->kind == YNODE_SEQ ? "list" : "value");
+		return ENF_EINVALID;
+	}
+	res->loc.line = n->line;
+	res->loc.col = n->col;
+	int rc = 0;
+	const ynode *v;
+	int type = -1;
+	if ((v = ytree_get(n, "type")) && ld_enum(ld, v, "type", type_names, &type))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "id"))) {
+		if (ld_nonempty_string(ld, v, "id", &res->id)) {
+			rc = ENF_EINVALID;
+		} else if (!valid_id(res->id, 1)) {
+			ld_error(ld, v, "invalid id '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most %d)",
+				 res->id, ENF_POLICY_MAX_ID);
+			rc = ENF_EINVALID;
+		}
+	}
+	char what[200];
+	if (type >= 0) {
+		res->type = (enf_resource_type)type;
+		snprintf(what, sizeof(what), "the %s resource%s%s%s", type_names[type],
+			 res->id ? " '" : "", res->id ? res->id : "", res->id ? "'" : "");
+		if (ld_check_keys(ld, n, ld_resource_keys(res->type), what))
+			rc = ENF_EINVALID;
+	} else {
+		/* Without a known type, only the common keys can be checked. */
+		static const char *const req[] = {"type", "id", NULL};
+		for (const char *const *k = req; *k; k++)
+			if (!ytree_get(n, *k))
+				ld_error(ld, n, "the resource is missing the required key '%s'", *k);
+		if (!ytree_get(n, "type"))
+			rc = ENF_EINVALID;
+		return ENF_EINVALID;
+	}
+	if ((v = ytree_get(n, "when")) && ld_when(ld, v, &res->when))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "after")) &&
+	    ld_string_list(ld, v, "after", 1, &res->after, &res->after_count))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "notify")) &&
+	    ld_string_list(ld, v, "notify", 1, &res->notify, &res->notify_count))
+		rc = ENF_EINVALID;
+	int mode = 0;
+	if ((v = ytree_get(n, "mode")) && ld_enum(ld, v, "mode", modes, &mode))
+		rc = ENF_EINVALID;
+	res->mode = (enf_mode)mode;
+	if ((v = ytree_get(n, "waiver")) && load_waiver(ld, v, &res->waiver))
+		rc = ENF_EINVALID;
+	if (ld_resource_body(ld, n, res))
+		rc = ENF_EINVALID;
+	return rc;
+}
+
+const char *const *ld_common_keys(void)
+{
+	return common_keys;
+}
+
+static void resource_clear(enf_resource *res)
+{
+	free(res->id);
+	ld_when_clear(&res->when);
+	ld_free_strings(res->after, res->after_count);
+	ld_free_strings(res->notify, res->notify_count);
+	free(res->waiver.reason);
+	free(res->waiver.ticket);
+	ld_resource_body_clear(res);
+}
+
+void enf_policy_free(enf_policy *policy)
+{
+	if (!policy)
+		return;
+	for (size_t i = 0; i < policy->count; i++)
+		resource_clear(&policy->resources[i]);
+	free(policy->resources);
+	free(policy->order);
+	ld_when_clear(&policy->when);
+	free(policy->path);
+	free(policy->name);
+	free(policy->description);
+	free(policy);
+}
+
+static int load_version(loader *ld, const ynode *v)
+{
+	uint64_t version = 0;
+	if (ld_uint(ld, v, "enforcer", UINT32_MAX, &version))
+		return ENF_EINVALID;
+	if (version != 1) {
+		ld_error(ld, v, "policy format version %llu is not supported; this enforcer reads version 1",
+			 (unsigned long long)version);
+		return ENF_EINVALID;
+	}
+	return 0;
+}
+
+static int load_resources(loader *ld, const ynode *list, enf_policy *p)
+{
+	if (list->kind != YNODE_SEQ) {
+		if (list->kind != YNODE_INVALID)
+			ld_error(ld, list, "'resources' must be a list of resources");
+		return ENF_EINVALID;
+	}
+	if (list->count > ENF_POLICY_MAX_RESOURCES) {
+		ld_error(ld, list->vals[ENF_POLICY_MAX_RESOURCES],
+			 "more than %d resources; split the policy into several files",
+			 ENF_POLICY_MAX_RESOURCES);
+		return ENF_EINVALID;
+	}
+	p->resources = calloc(list->count ? list->count : 1, sizeof(enf_resource));
+	if (!p->resources)
+		return ENF_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		if (load_resource(ld, list->vals[i], &p->resources[i]))
+			rc = ENF_EINVALID;
+		p->count = i + 1;
+	}
+	return rc;
+}
+
+static int load_top(loader *ld, const ynode *root, enf_policy *p)
+{
+	static const char *const req[] = {"enforcer", "name", "resources", NULL};
+	static const char *const opt[] = {"description", "when", NULL};
+	static const ld_keys keys = {req, opt, NULL};
+	if (root->kind != YNODE_MAP) {
+		ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1'");
+		return ENF_EINVALID;
+	}
+	const ynode *v = ytree_get(root, "enforcer");
+	if (v && load_version(ld, v))
+		return ENF_EINVALID; /* other versions have other rules: stop here */
+	int rc = ld_check_keys(ld, root, &keys, "the policy");
+	if ((v = ytree_get(root, "name"))) {
+		if (ld_nonempty_string(ld, v, "name", &p->name)) {
+			rc = ENF_EINVALID;
+		} else if (!valid_id(p->name, 0)) {
+			ld_error(ld, v, "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+				 p->name);
+			rc = ENF_EINVALID;
+		}
+	}
+	if ((v = ytree_get(root, "description")) &&
+	    ld_string(ld, v, "description", &p->description))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(root, "when")) && ld_when(ld, v, &p->when))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(root, "resources"))) {
+		if (load_resources(ld, v, p))
+			rc = ENF_EINVALID;
+		if (ld_check_graph(ld, p, v))
+			rc = ENF_EINVALID;
+	}
+	return rc;
+}
+
+int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
+			   const char *name, const char *data, size_t len)
+{
+	loader ld = {diags, 0};
+	size_t errors_before = diags->errors;
+	if (len > ENF_POLICY_MAX_BYTES) {
+		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
+			     "the file is %zu bytes; a policy may be at most %d bytes (1 MiB)",
+			     len, ENF_POLICY_MAX_BYTES);
+		return ENF_EINVALID;
+	}
+	ynode *root = NULL;
+	int rc = ytree_parse(&root, diags, data, len);
+	if (rc)
+		return rc;
+	enf_policy *p = calloc(1, sizeof(*p));
+	if (!p) {
+		ytree_free(root);
+		return enf_error_oom();
+	}
+	p->path = enf_strdup(name);
+	enf_sha256(p->sha256, data, len);
+	rc = load_top(&ld, root, p);
+	ytree_free(root);
+	if (ld.oom) {
+		enf_policy_free(p);
+		return enf_error_oom();
+	}
+	if (rc || diags->errors > errors_before) {
+		enf_diag_sort(diags);
+		enf_policy_free(p);
+		return ENF_EINVALID;
+	}
+	*out = p;
+	return 0;
+}
+
+int enf_policy_load_file(enf_policy **out, enf_diag_list *diags, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = enf_read_file(&data, &len, path, ENF_POLICY_MAX_BYTES);
+	if (rc) {
+		const enf_error *e = enf_error_last();
+		if (rc == ENF_ELIMIT)
+			enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
+				     "the file is larger than %d bytes (1 MiB), the limit for a policy",
+				     ENF_POLICY_MAX_BYTES);
+		else
+			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",
+				     e ? e->message : "cannot read the file");
+		return rc == ENF_ELIMIT ? ENF_EINVALID : rc;
+	}
+	rc = enf_policy_load_buffer(out, diags, path, data, len);
+	free(data);
+	return rc;
+}
+
+const enf_resource *enf_policy_find(const enf_policy *policy, const char *id)
+{
+	for (size_t i = 0; i < policy->count; i++)
+		if (policy->resources[i].id && strcmp(policy->resources[i].id, id) == 0)
+			return &policy->resources[i];
+	return NULL;
+}

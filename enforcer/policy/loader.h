@@ -1,0 +1,83 @@
+/*
+ * Internal to the policy loader: the checking context and the typed getters
+ * that turn YAML nodes into model values, reporting every problem with its
+ * position.
+ */
+#ifndef ENFORCER_LOADER_H
+#define ENFORCER_LOADER_H
+
+#include "enforcer/policy.h"
+#include "ytree.h"
+
+typedef struct loader {
+	enf_diag_list *diags;
+	int oom;
+} loader;
+
+/* Reports an error at a node. */
+void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* The set of keys a mapping may have; NULL-terminated lists. */
+typedef struct ld_keys {
+	const char *const *required;
+	const char *const *optional;
+	const char *const *optional2; /* e.g. the keys common to all resources */
+} ld_keys;
+
+/*
+ * Reports every key of `map` not in `keys` (with a did-you-mean) and every
+ * required key that is missing. `what` names the mapping in messages
+ * ("a registry resource"). Returns 0 if `map` is a mapping.
+ */
+int ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
+		  const char *what);
+
+/* True if a plain scalar would be read as a non-string by YAML 1.1 or 1.2. */
+int ld_looks_non_string(const char *s);
+
+/* Getters. Each reports its own error and returns ENF_EINVALID on failure. */
+int ld_string(loader *ld, const ynode *n, const char *key, char **out);
+int ld_nonempty_string(loader *ld, const ynode *n, const char *key, char **out);
+int ld_bool(loader *ld, const ynode *n, const char *key, int *out);
+int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
+	    uint64_t *out);
+/* One of `names` (NULL-terminated); *out is the index. */
+int ld_enum(loader *ld, const ynode *n, const char *key,
+	    const char *const *names, int *out);
+/* A list of strings; a single string counts as a list of one when `single`. */
+int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
+		   char ***out, size_t *count);
+
+/* A SHA-1 thumbprint: 40 hex digits, spaces and U+200E marks ignored. */
+int ld_parse_thumbprint(const char *s, unsigned char out[20]);
+
+/*
+ * Checks a path a policy refers to: relative, '/'-separated, no '..', no
+ * ':' or backslash, no Windows device names. Returns NULL when it is fine,
+ * or a static reason.
+ */
+const char *enf_path_problem(const char *path);
+
+void ld_free_strings(char **list, size_t count);
+
+/* Loads the `when:` mapping. */
+int ld_when(loader *ld, const ynode *n, enf_when *out);
+void ld_when_clear(enf_when *when);
+
+/* The keys every resource may have besides type and id. */
+const char *const *ld_common_keys(void);
+
+/* Type-specific parts of a resource (policy_resources.c). */
+int ld_resource_body(loader *ld, const ynode *map, enf_resource *res);
+void ld_resource_body_clear(enf_resource *res);
+/* The keys each type allows, for ld_check_keys. */
+const ld_keys *ld_resource_keys(enf_resource_type type);
+
+/* Cross-resource checks and ordering (policy_graph.c). */
+int ld_check_graph(loader *ld, enf_policy *policy, const ynode *resources);
+
+#endif

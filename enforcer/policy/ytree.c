@@ -1,0 +1,362 @@
+/* Building the YAML node tree from libyaml events. */
+#include "ytree.h"
+
+#include "enforcer/common.h"
+#include "enforcer/policy.h"
+#include "../util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct builder {
+	enf_diag_list *diags;
+	const char *data;
+	size_t len;
+	ynode *root;
+	ynode *stack[ENF_POLICY_MAX_DEPTH + 1];
+	size_t depth;
+	int documents;
+	int fatal;
+} builder;
+
+static unsigned mark_line(const yaml_mark_t *m)
+{
+	return (unsigned)m->line + 1;
+}
+
+static unsigned mark_col(const yaml_mark_t *m)
+{
+	return (unsigned)m->column + 1;
+}
+
+/* Line and column (in characters) of a byte offset, for reader errors. */
+static void offset_position(const builder *b, size_t offset, unsigned *line,
+			    unsigned *col)
+{
+	unsigned l = 1, c = 1;
+	if (offset > b->len)
+		offset = b->len;
+	for (size_t i = 0; i < offset; i++) {
+		unsigned char ch = (unsigned char)b->data[i];
+		if (ch == '\n') {
+			l++;
+			c = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
+{
+	ynode *n = calloc(1, sizeof(*n));
+	if (!n) {
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "out of memory while reading the file");
+		b->fatal = 1;
+		return NULL;
+	}
+	n->kind = kind;
+	n->line = mark_line(m);
+	n->col = mark_col(m);
+	return n;
+}
+
+static int same_key(const ynode *a, const ynode *b)
+{
+	return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR &&
+	       a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+}
+
+/* Appends one node to a sequence's values or a map's keys and values. */
+static int append(ynode *parent, ynode *key, ynode *val)
+{
+	size_t alloc = parent->alloc;
+	if (key && enf_grow((void **)&parent->keys, &alloc, parent->count + 1,
+			    sizeof(ynode *)))
+		return ENF_ENOMEM;
+	if (enf_grow((void **)&parent->vals, &parent->alloc, parent->count + 1,
+		     sizeof(ynode *)))
+		return ENF_ENOMEM;
+	if (key)
+		parent->keys[parent->count] = key;
+	parent->vals[parent->count++] = val;
+	return 0;
+}
+
+/* Checks a map key: a plain string, not seen before in this map. */
+static void check_key(builder *b, const ynode *parent, ynode *key)
+{
+	if (key->kind == YNODE_MAP || key->kind == YNODE_SEQ) {
+		enf_diag_add(b->diags, ENF_SEV_ERROR, key->line, key->col,
+			     "a mapping key must be a plain string, not a %s",
+			     key->kind == YNODE_MAP ? "mapping" : "sequence");
+		key->kind = YNODE_INVALID;
+		return;
+	}
+	for (size_t i = 0; i < parent->count && key->kind == YNODE_SCALAR; i++) {
+		if (same_key(parent->keys[i], key)) {
+			enf_diag_add(b->diags, ENF_SEV_ERROR, key->line, key->col,
+				     "duplicate key '%s' (first at line %u)",
+				     key->value, parent->keys[i]->line);
+			key->kind = YNODE_INVALID;
+		}
+	}
+}
+
+/* Adds a finished node to the collection on top of the stack, or as root. */
+static void attach(builder *b, ynode *n)
+{
+	if (b->depth == 0) {
+		b->root = n;
+		return;
+	}
+	ynode *parent = b->stack[b->depth - 1];
+	if (parent->kind == YNODE_MAP && !parent->pending) {
+		if (parent->count >= YTREE_MAX_MAP_KEYS) {
+			enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
+				     "more than %d keys in one mapping",
+				     YTREE_MAX_MAP_KEYS);
+			b->fatal = 1;
+			ytree_free(n);
+			return;
+		}
+		check_key(b, parent, n);
+		parent->pending = n;
+		return;
+	}
+	ynode *key = parent->pending;
+	parent->pending = NULL;
+	if (append(parent, key, n)) {
+		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
+			     "out of memory while reading the file");
+		b->fatal = 1;
+		ytree_free(key);
+		ytree_free(n);
+	}
+}
+
+/* Reports anchors and tags, which the format forbids. */
+static void check_properties(builder *b, const yaml_mark_t *m,
+			     const yaml_char_t *anchor, const yaml_char_t *tag)
+{
+	if (anchor)
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "anchors (&%s) are not allowed in a policy; write the value out",
+			     (const char *)anchor);
+	if (tag)
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "tags (%s) are not allowed in a policy; remove the tag",
+			     (const char *)tag);
+}
+
+static void push(builder *b, ynode *n, const yaml_mark_t *m)
+{
+	if (b->depth >= ENF_POLICY_MAX_DEPTH) {
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "nesting deeper than %d levels; a policy never needs that",
+			     ENF_POLICY_MAX_DEPTH);
+		b->fatal = 1;
+		ytree_free(n);
+		return;
+	}
+	b->stack[b->depth++] = n;
+}
+
+static void pop(builder *b)
+{
+	if (b->depth == 0)
+		return;
+	attach(b, b->stack[--b->depth]);
+}
+
+static void on_scalar(builder *b, const yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	check_properties(b, m, ev->data.scalar.anchor, ev->data.scalar.tag);
+	ynode *n = node_new(b, YNODE_SCALAR, m);
+	if (!n)
+		return;
+	size_t len = ev->data.scalar.length;
+	if (len > ENF_POLICY_MAX_SCALAR) {
+		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
+			     "a value of %zu bytes; the limit is %d bytes (64 KiB)", len,
+			     ENF_POLICY_MAX_SCALAR);
+		n->kind = YNODE_INVALID;
+	} else {
+		n->value = enf_strndup((const char *)ev->data.scalar.value, len);
+		if (!n->value) {
+			b->fatal = 1;
+			ytree_free(n);
+			return;
+		}
+		n->len = len;
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	}
+	attach(b, n);
+}
+
+static void on_syntax_error(builder *b, const yaml_parser_t *p)
+{
+	unsigned line, col;
+	const char *problem = p->problem ? p->problem : "cannot be parsed";
+	if (p->error == YAML_READER_ERROR) {
+		offset_position(b, p->problem_offset, &line, &col);
+		if (p->problem_value != -1 && strstr(problem, "UTF-8"))
+			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+				     "the file is not valid UTF-8 (%s, byte 0x%02x); save it as UTF-8",
+				     problem, (unsigned)p->problem_value & 0xff);
+		else if (p->problem_value != -1)
+			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+				     "%s (character 0x%02x); a policy is plain text",
+				     problem, (unsigned)p->problem_value);
+		else
+			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "%s", problem);
+		return;
+	}
+	line = mark_line(&p->problem_mark);
+	col = mark_col(&p->problem_mark);
+	if (p->context)
+		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+			     "YAML syntax error: %s %s (line %u)", problem, p->context,
+			     mark_line(&p->context_mark));
+	else
+		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+			     "YAML syntax error: %s", problem);
+}
+
+/* Handles one event; returns 1 when the stream is over or reading must stop. */
+static int on_event(builder *b, const yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	ynode *n;
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++b->documents > 1) {
+			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+				     "a second YAML document; a policy file holds exactly one");
+			b->fatal = 1;
+			return 1;
+		}
+		if (ev->data.document_start.tag_directives.start !=
+		    ev->data.document_start.tag_directives.end)
+			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+				     "%%TAG directives are not allowed in a policy");
+		return 0;
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		if (ev->type == YAML_MAPPING_START_EVENT)
+			check_properties(b, m, ev->data.mapping_start.anchor,
+					 ev->data.mapping_start.tag);
+		else
+			check_properties(b, m, ev->data.sequence_start.anchor,
+					 ev->data.sequence_start.tag);
+		n = node_new(b, ev->type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ, m);
+		if (n)
+			push(b, n, m);
+		return b->fatal;
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		pop(b);
+		return b->fatal;
+	case YAML_SCALAR_EVENT:
+		on_scalar(b, ev);
+		return b->fatal;
+	case YAML_ALIAS_EVENT:
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "aliases (*%s) are not allowed in a policy; write the value out",
+			     (const char *)ev->data.alias.anchor);
+		n = node_new(b, YNODE_INVALID, m);
+		if (n)
+			attach(b, n);
+		return b->fatal;
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
+{
+	builder b = {diags, data, len, NULL, {0}, 0, 0, 0};
+	if (len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
+			 ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF))) {
+		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
+			     "the file is UTF-16; save it as UTF-8");
+		return ENF_EINVALID;
+	}
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser)) {
+		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1, "out of memory while reading the file");
+		return ENF_ENOMEM;
+	}
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	int rc = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev)) {
+			on_syntax_error(&b, &parser);
+			rc = ENF_EINVALID;
+			break;
+		}
+		int stop = on_event(&b, &ev);
+		yaml_event_delete(&ev);
+		if (b.fatal) {
+			rc = ENF_EINVALID;
+			break;
+		}
+		if (stop)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	/* Whatever is still open belongs to an unfinished tree. */
+	while (b.depth > 0)
+		ytree_free(b.stack[--b.depth]);
+	if (rc == 0 && !b.root) {
+		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
+			     "the file is empty; a policy starts with 'enforcer: 1'");
+		rc = ENF_EINVALID;
+	}
+	if (rc != 0) {
+		ytree_free(b.root);
+		return rc;
+	}
+	*out = b.root;
+	return 0;
+}
+
+void ytree_free(ynode *n)
+{
+	if (!n)
+		return;
+	/* Recursion is bounded: nesting is capped at ENF_POLICY_MAX_DEPTH. */
+	for (size_t i = 0; i < n->count; i++) {
+		if (n->keys)
+			ytree_free(n->keys[i]);
+		ytree_free(n->vals[i]);
+	}
+	ytree_free(n->pending);
+	free(n->keys);
+	free(n->vals);
+	free(n->value);
+	free(n);
+}
+
+ynode *ytree_get(const ynode *map, const char *key)
+{
+	if (!map || map->kind != YNODE_MAP)
+		return NULL;
+	size_t klen = strlen(key);
+	for (size_t i = 0; i < map->count; i++) {
+		const ynode *k = map->keys[i];
+		if (k->kind == YNODE_SCALAR && k->len == klen &&
+		    memcmp(k->value, key, klen) == 0)
+			return map->vals[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,153 @@
+/*
+ * Providers: one vtable per kind of target. A provider knows how to read and
+ * change certificate stores, registry values and services on one target
+ * (the Windows machine itself, or a snapshot state file); the engine knows
+ * what the policy wants and is written only against this interface.
+ *
+ * All functions return 0 or a negative enf_error_code and set the last error
+ * on failure. ENF_ENOTFOUND means "does not exist" (a missing value, service
+ * or certificate) and is an answer, not a failure to read.
+ */
+#ifndef ENFORCER_PROVIDER_H
+#define ENFORCER_PROVIDER_H
+
+#include "common.h"
+#include "policy.h"
+#include "types.h"
+
+/* One certificate in a store. */
+typedef struct enf_cert_entry {
+	unsigned char thumbprint[20]; /* SHA-1 of the DER */
+	unsigned char *der;
+	size_t der_len;
+	enf_tristate has_private_key;
+	enf_tristate exportable;
+} enf_cert_entry;
+
+typedef struct enf_cert_list {
+	enf_cert_entry *items;
+	size_t count;
+} enf_cert_list;
+
+void enf_cert_list_clear(enf_cert_list *list);
+
+/* One access entry on a private key. */
+typedef struct enf_key_ace {
+	char *account; /* as the target names it, e.g. "NT AUTHORITY\NETWORK SERVICE" */
+	char *sid;     /* "S-1-5-20", or NULL when unknown */
+	uint32_t mask; /* the access mask */
+	int allow;     /* 1 allow, 0 deny */
+} enf_key_ace;
+
+typedef struct enf_key_acl {
+	enf_key_ace *items;
+	size_t count;
+	char *sddl; /* the whole descriptor, for the journal and rollback */
+} enf_key_acl;
+
+void enf_key_acl_clear(enf_key_acl *acl);
+
+/* What the target says about one service. */
+typedef struct enf_service_info {
+	char *name;
+	char *display_name;
+	char *description; /* may be NULL */
+	char *logon;       /* the account as stored */
+	enf_startup startup;
+	enf_svc_state state;
+	enf_tristate password_stored;
+} enf_service_info;
+
+void enf_service_info_clear(enf_service_info *info);
+
+/* A change to a service's configuration; unset fields are left alone. */
+typedef struct enf_service_change {
+	const char *logon;    /* NULL: unchanged */
+	const char *password; /* with logon: the password, "" to clear; never logged */
+	enf_startup startup;  /* ENF_STARTUP_UNSET: unchanged */
+} enf_service_change;
+
+/* One fact: name and value, both strings ("9600", "6.3", "edge"). */
+typedef struct enf_fact {
+	char *name;
+	char *value;
+} enf_fact;
+
+typedef struct enf_facts {
+	enf_fact *items;
+	size_t count;
+} enf_facts;
+
+/* Returns the value of a fact, or NULL when absent. Borrowed. */
+const char *enf_facts_get(const enf_facts *facts, const char *name);
+int enf_facts_set(enf_facts *facts, const char *name, const char *value);
+void enf_facts_clear(enf_facts *facts);
+
+/* Capability bits. */
+#define ENF_CAP_CERTS 0x01u
+#define ENF_CAP_REGISTRY 0x02u
+#define ENF_CAP_SERVICES 0x04u
+#define ENF_CAP_KEYS 0x08u
+#define ENF_CAP_FACTS 0x10u
+
+#define ENF_PROVIDER_VERSION 1
+
+typedef struct enf_provider {
+	unsigned version;
+	const char *name; /* "win32", "snapshot" */
+	unsigned caps;
+
+	/* `arg` is what follows "name:" in --target, or NULL. */
+	int (*open)(void **out, const char *arg);
+	/* Makes every change durable (the snapshot rewrites its file). */
+	int (*commit)(void *self);
+	void (*close)(void *self);
+
+	int (*facts)(enf_facts *out, void *self);
+
+	int (*cert_list)(enf_cert_list *out, void *self, enf_store store);
+	int (*cert_add)(void *self, enf_store store, const unsigned char *der,
+			size_t der_len);
+	int (*cert_remove)(void *self, enf_store store,
+			   const unsigned char thumbprint[20]);
+
+	int (*key_acl_get)(enf_key_acl *out, void *self, enf_store store,
+			   const unsigned char thumbprint[20]);
+	int (*key_acl_grant)(void *self, enf_store store,
+			     const unsigned char thumbprint[20],
+			     const char *account, enf_key_rights rights);
+	int (*key_acl_restore)(void *self, enf_store store,
+			       const unsigned char thumbprint[20],
+			       const char *sddl);
+
+	int (*reg_get)(enf_reg_value *out, void *self, const char *key,
+		       const char *name);
+	int (*reg_set)(void *self, const char *key, const char *name,
+		       const enf_reg_value *value);
+	int (*reg_delete)(void *self, const char *key, const char *name);
+
+	int (*svc_get)(enf_service_info *out, void *self, const char *name);
+	int (*svc_configure)(void *self, const char *name,
+			     const enf_service_change *change);
+	int (*svc_start)(void *self, const char *name, unsigned timeout_ms);
+	int (*svc_stop)(void *self, const char *name, unsigned timeout_ms);
+
+	/* Resolves an account name to a SID string ("S-1-5-20"). */
+	int (*account_sid)(char **out, void *self, const char *account);
+} enf_provider;
+
+/* An open target: a provider and its instance. */
+typedef struct enf_target {
+	const enf_provider *provider;
+	void *self;
+	char *spec; /* "local", "snapshot:FILE" */
+} enf_target;
+
+/*
+ * Opens a target from a --target value: "local" (the Windows build only) or
+ * "snapshot:FILE". Returns ENF_EINVALID for an unknown or unavailable kind.
+ */
+int enf_target_open(enf_target **out, const char *spec);
+void enf_target_close(enf_target *target);
+
+#endif

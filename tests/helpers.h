@@ -1,0 +1,29 @@
+/* Shared helpers for the Criterion tests. */
+#ifndef ENFORCER_TEST_HELPERS_H
+#define ENFORCER_TEST_HELPERS_H
+
+#include "enforcer/diag.h"
+#include "enforcer/policy.h"
+
+#include <stddef.h>
+
+/* The tests/resources directory (from ENFORCER_TEST_RESOURCES). */
+const char *th_resources(void);
+
+/* A path under tests/resources; free() it. */
+char *th_resource_path(const char *relative);
+
+/*
+ * Loads a policy from a buffer and returns every diagnostic as
+ * "LINE:COL: message" lines joined by '\n' (no file name); free() it.
+ * *rc receives the loader's return code; *out the policy (may be NULL).
+ */
+char *th_load_buffer(const char *data, size_t len, int *rc, enf_policy **out);
+
+/* The same for a file under tests/resources. */
+char *th_load_resource(const char *relative, int *rc, enf_policy **out);
+
+/* Reads a whole file; aborts the test on failure. free() it. */
+char *th_read(const char *path, size_t *len);
+
+#endif
