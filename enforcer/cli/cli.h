@@ -40,7 +40,13 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_print_last_error(const char *context);
 
 int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
+extern const char cmd_plan_usage[];
+extern const char cmd_apply_usage[];
+extern const char cmd_rollback_usage[];
 
 #endif

@@ -15,6 +15,9 @@
 const cli_cmd cli_cmds[] = {
 	{"validate", cmd_validate, "check policies; errors as FILE:LINE:COL: message",
 	 cmd_validate_usage},
+	{"plan", cmd_plan, "show the drift and exactly what apply would change", cmd_plan_usage},
+	{"apply", cmd_apply, "converge, verify, journal; --dry-run is plan", cmd_apply_usage},
+	{"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -24,6 +24,12 @@ void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 	free(msg);
 }
 
+int ld_oom(loader *ld)
+{
+	ld->oom = 1;
+	return ENF_ENOMEM;
+}
+
 static const char *kind_word(const ynode *n)
 {
 	switch (n->kind) {
@@ -59,6 +65,20 @@ static const char *closest(const char *s, const char *const *lists[], size_t n)
 		}
 	}
 	return best;
+}
+
+const char *ld_closest(const char *s, const char *const *names)
+{
+	const char *const *lists[] = {names};
+	return closest(s, lists, 1);
+}
+
+char *ld_join(const char *const *names)
+{
+	enf_buf b = ENF_BUF_INIT;
+	for (const char *const *p = names; p && *p; p++)
+		enf_buf_printf(&b, "%s%s", p == names ? "" : ", ", *p);
+	return enf_buf_detach(&b);
 }
 
 int ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,

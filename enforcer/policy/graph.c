@@ -54,8 +54,10 @@ enum { WHITE = 0, GREY, BLACK };
 /*
  * Depth-first placement: each resource is placed after the resources it
  * names in `after`, otherwise in list order. A grey node met again closes a
- * cycle, which is reported with its path. Iterative, so 10 000 chained
- * resources cannot overflow the stack.
+ * cycle, which is reported with its path at the `after` entry that closes
+ * it; the search goes on so that every cycle is reported. Iterative, so
+ * 10 000 chained resources cannot overflow the stack. Called only when every
+ * `after` entry names another resource, so deps[r][i] is after[i].
  */
 static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **deps,
 		     size_t *ndeps)
@@ -66,17 +68,16 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 	size_t *next = calloc(n ? n : 1, sizeof(size_t));
 	int rc = 0;
 	if (!color || !stack || !next) {
-		ld->oom = 1;
-		rc = ENF_ENOMEM;
+		rc = ld_oom(ld);
 		goto done;
 	}
-	for (size_t start = 0; start < n && rc == 0; start++) {
+	for (size_t start = 0; start < n && !ld->oom; start++) {
 		if (color[start] != WHITE)
 			continue;
 		size_t depth = 0;
 		stack[depth++] = start;
 		color[start] = GREY;
-		while (depth > 0 && rc == 0) {
+		while (depth > 0) {
 			size_t cur = stack[depth - 1];
 			if (next[cur] < ndeps[cur]) {
 				long d = deps[cur][next[cur]++];
@@ -88,13 +89,14 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 					while (from > 0 && stack[from - 1] != (size_t)d)
 						from--;
 					for (size_t k = from - 1; k < depth; k++)
-						enf_buf_printf(&b, "%s -> ", p->resources[stack[k]].id);
+						enf_buf_printf(&b, "%s after ", p->resources[stack[k]].id);
 					enf_buf_puts(&b, p->resources[d].id);
-					ld_error(ld, resources->vals[d], "dependency cycle through 'after': %s",
+					ld_error(ld, item_node(resources, cur, "after", next[cur] - 1),
+						 "'after' makes a cycle: %s; remove one of these 'after' entries",
 						 b.ptr ? b.ptr : "");
 					enf_buf_clear(&b);
 					rc = ENF_EINVALID;
-					break;
+					continue;
 				}
 				color[d] = GREY;
 				stack[depth++] = (size_t)d;
@@ -132,10 +134,9 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 	qsort(ids, nids, sizeof(id_entry), cmp_entry);
 	for (size_t i = 1; i < nids; i++) {
 		if (strcmp(ids[i].id, ids[i - 1].id) == 0) {
-			const enf_resource *first = &p->resources[lookup(ids, nids, ids[i].id)];
+			const ynode *first = ytree_get(resources->vals[lookup(ids, nids, ids[i].id)], "id");
 			ld_error(ld, ytree_get(resources->vals[ids[i].index], "id"),
-				 "duplicate id '%s' (first used at line %u)", ids[i].id,
-				 first->loc.line);
+				 "duplicate id '%s' (first used at line %u)", ids[i].id, first->line);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -170,6 +171,8 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 				ld_error(ld, at, "'notify' names '%s', which is not a resource of this policy",
 					 res->notify[i]);
 				rc = ENF_EINVALID;
+			} else if (p->resources[t].type == ENF_RES__COUNT) {
+				continue; /* its unknown type is reported already */
 			} else if (p->resources[t].type != ENF_RES_RESTART) {
 				ld_error(ld, at, "'notify' names '%s', a %s resource; notify names restart resources",
 					 res->notify[i], enf_resource_type_name(p->resources[t].type));

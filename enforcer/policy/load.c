@@ -40,7 +40,7 @@ static int test_text(loader *ld, const ynode *n, const char *fact, char **out)
 {
 	if (n->kind == YNODE_SCALAR && n->plain && is_numeric_operand(n->value)) {
 		*out = enf_strdup(n->value);
-		return *out ? 0 : ENF_ENOMEM;
+		return *out ? 0 : ld_oom(ld);
 	}
 	return ld_nonempty_string(ld, n, fact, out);
 }
@@ -52,20 +52,42 @@ static int check_role(loader *ld, const ynode *at, const char *fact, const char 
 	for (int i = 0; roles[i]; i++)
 		if (strcmp(roles[i], value) == 0)
 			return 0;
-	ld_error(ld, at, "role is one of edge, front-end, none; got '%s'", value);
+	ld_error(ld, at, "'role' must be one of edge, front-end, none; got '%s'", value);
 	return ENF_EINVALID;
+}
+
+static int check_fact(loader *ld, const ynode *key)
+{
+	for (int i = 0; known_facts[i]; i++)
+		if (strcmp(known_facts[i], key->value) == 0)
+			return 0;
+	const char *hint = ld_closest(key->value, known_facts);
+	if (hint) {
+		ld_error(ld, key, "unknown fact '%s'; did you mean '%s'?", key->value, hint);
+	} else {
+		char *all = ld_join(known_facts);
+		ld_error(ld, key, "unknown fact '%s'; the facts are %s", key->value,
+			 all ? all : "");
+		free(all);
+	}
+	return ENF_EINVALID;
+}
+
+/* True if a value starts with a comparison operator. */
+static int starts_with_operator(const char *s)
+{
+	return *s == '<' || *s == '>' || strncmp(s, "==", 2) == 0 || strncmp(s, "!=", 2) == 0;
 }
 
 static int load_condition(loader *ld, const ynode *key, const ynode *val,
 			  enf_condition *c)
 {
-	int ignored;
-	if (ld_enum(ld, key, "when", known_facts, &ignored))
+	if (check_fact(ld, key))
 		return ENF_EINVALID;
 	c->loc.line = key->line;
 	c->loc.col = key->col;
 	if (!(c->fact = enf_strdup(key->value)))
-		return ENF_ENOMEM;
+		return ld_oom(ld);
 	if (val->kind == YNODE_SEQ) {
 		c->op = ENF_CMP_IN;
 		if (val->count == 0) {
@@ -73,11 +95,23 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 			return ENF_EINVALID;
 		}
 		if (!(c->values = calloc(val->count, sizeof(char *))))
-			return ENF_ENOMEM;
+			return ld_oom(ld);
 		int rc = 0;
 		for (size_t i = 0; i < val->count; i++) {
-			if (test_text(ld, val->vals[i], c->fact, &c->values[c->count]) ||
-			    check_role(ld, val->vals[i], c->fact, c->values[c->count])) {
+			const ynode *item = val->vals[i];
+			if (test_text(ld, item, c->fact, &c->values[c->count])) {
+				rc = ENF_EINVALID;
+				continue;
+			}
+			/* A list is matched literally: a test in it could never match. */
+			if (starts_with_operator(c->values[c->count])) {
+				ld_error(ld, item, "'%s' is a test, but a list holds allowed values; write the test alone, without a list",
+					 c->values[c->count]);
+				rc = ENF_EINVALID;
+				c->count++;
+				continue;
+			}
+			if (check_role(ld, item, c->fact, c->values[c->count])) {
 				rc = ENF_EINVALID;
 				if (c->values[c->count])
 					c->count++;
@@ -122,7 +156,7 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 		   (c->values[0] = enf_strdup(operand))) {
 		c->count = 1;
 	} else {
-		rc = ENF_ENOMEM;
+		rc = ld_oom(ld);
 	}
 	free(text);
 	return rc;
@@ -139,7 +173,7 @@ int ld_when(loader *ld, const ynode *n, enf_when *out)
 		return 0;
 	out->items = calloc(n->count, sizeof(enf_condition));
 	if (!out->items)
-		return ENF_ENOMEM;
+		return ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		if (n->keys[i]->kind != YNODE_SCALAR)
@@ -268,7 +302,12 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 		if (ld_check_keys(ld, n, ld_resource_keys(res->type), what))
 			rc = ENF_EINVALID;
 	} else {
-		/* Without a known type, only the common keys can be checked. */
+		/*
+		 * Without a known type, only the common keys can be checked. The
+		 * type stays out of range so that checks across resources (notify
+		 * names a restart) do not report a type nobody wrote.
+		 */
+		res->type = ENF_RES__COUNT;
 		static const char *const req[] = {"type", "id", NULL};
 		for (const char *const *k = req; *k; k++)
 			if (!ytree_get(n, *k))
@@ -355,7 +394,7 @@ static int load_resources(loader *ld, const ynode *list, enf_policy *p)
 	}
 	p->resources = calloc(list->count ? list->count : 1, sizeof(enf_resource));
 	if (!p->resources)
-		return ENF_ENOMEM;
+		return ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		if (load_resource(ld, list->vals[i], &p->resources[i]))
@@ -371,7 +410,8 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	static const char *const opt[] = {"description", "when", NULL};
 	static const ld_keys keys = {req, opt, NULL};
 	if (root->kind != YNODE_MAP) {
-		ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1'");
+		if (root->kind != YNODE_INVALID)
+			ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1'");
 		return ENF_EINVALID;
 	}
 	const ynode *v = ytree_get(root, "enforcer");
@@ -422,10 +462,13 @@ int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
 		return enf_error_oom();
 	}
 	p->path = enf_strdup(name);
+	if (name && !p->path)
+		ld.oom = 1;
 	enf_sha256(p->sha256, data, len);
 	rc = load_top(&ld, root, p);
 	ytree_free(root);
-	if (ld.oom) {
+	/* A failure that reported nothing can only be an allocation failure. */
+	if (ld.oom || (rc && diags->errors == errors_before)) {
 		enf_policy_free(p);
 		return enf_error_oom();
 	}

@@ -21,6 +21,9 @@ void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 #endif
 	;
 
+/* Records an allocation failure; returns ENF_ENOMEM for `return ld_oom(ld);`. */
+int ld_oom(loader *ld);
+
 /* The set of keys a mapping may have; NULL-terminated lists. */
 typedef struct ld_keys {
 	const char *const *required;
@@ -48,6 +51,12 @@ int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 /* One of `names` (NULL-terminated); *out is the index. */
 int ld_enum(loader *ld, const ynode *n, const char *key,
 	    const char *const *names, int *out);
+/* The name in `names` (NULL-terminated) closest to `s`, within 2 edits; or NULL. */
+const char *ld_closest(const char *s, const char *const *names);
+
+/* `names` joined with ", " (for "the keys are: ..."); free() it. NULL on OOM. */
+char *ld_join(const char *const *names);
+
 /* A list of strings; a single string counts as a list of one when `single`. */
 int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
 		   char ***out, size_t *count);

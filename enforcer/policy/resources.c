@@ -120,7 +120,7 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 		else
 			r->exportable = b ? ENF_YES : ENF_NO;
 	}
-	if ((v = ytree_get(n, "eku"))) {
+	if ((v = ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ || v->count == 0) {
 			ld_error(ld, v, "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
 			rc = ENF_EINVALID;
@@ -136,18 +136,35 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 	return rc;
 }
 
+/* Why an account name cannot be right, or NULL. */
+static const char *account_problem(const char *a)
+{
+	const char *slash = strchr(a, '\\');
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (*p < 0x20)
+			return "has a control character";
+	if (slash && strchr(slash + 1, '\\'))
+		return "has more than one backslash; write DOMAIN\\name or .\\name";
+	if (slash && (slash == a || !slash[1]))
+		return "needs text on both sides of the backslash";
+	if (strlen(a) > 256)
+		return "is longer than 256 characters";
+	return NULL;
+}
+
 static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 {
 	static const char *const req[] = {"account", "rights", NULL};
 	static const ld_keys keys = {req, NULL, NULL};
 	static const char *const rights[] = {"read", "full", NULL};
 	if (n->kind != YNODE_SEQ) {
-		ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
+		if (n->kind != YNODE_INVALID)
+			ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
 		return ENF_EINVALID;
 	}
 	c->access = calloc(n->count ? n->count : 1, sizeof(enf_key_access));
 	if (!c->access)
-		return ENF_ENOMEM;
+		return ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		const ynode *e = n->vals[i], *v;
@@ -159,8 +176,15 @@ static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 		a->loc.line = e->line;
 		a->loc.col = e->col;
 		int idx = 0;
-		if ((v = ytree_get(e, "account")) && ld_nonempty_string(ld, v, "account", &a->account))
-			rc = ENF_EINVALID;
+		if ((v = ytree_get(e, "account"))) {
+			if (ld_nonempty_string(ld, v, "account", &a->account)) {
+				rc = ENF_EINVALID;
+			} else if (account_problem(a->account)) {
+				ld_error(ld, v, "account '%s' %s", a->account,
+					 account_problem(a->account));
+				rc = ENF_EINVALID;
+			}
+		}
 		if ((v = ytree_get(e, "rights")) && ld_enum(ld, v, "rights", rights, &idx))
 			rc = ENF_EINVALID;
 		a->rights = (enf_key_rights)idx;
@@ -194,7 +218,8 @@ static int load_certificate(loader *ld, const ynode *n, enf_res_certificate *c)
 		if (load_require(ld, v, &c->require))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, v, "'require' checks a certificate that is present; it cannot go with ensure: absent");
+			ld_error(ld, ytree_key(n, "require"),
+				 "'require' checks a certificate that is present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}
 	}
@@ -202,23 +227,38 @@ static int load_certificate(loader *ld, const ynode *n, enf_res_certificate *c)
 		if (load_access(ld, v, c))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, v, "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
+			ld_error(ld, ytree_key(n, "private-key-access"),
+				 "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}
 	}
 	return rc;
 }
 
+/* The number of hex digits if `s` is only hex digits and spaces, else -1. */
+static long hex_digits_only(const char *s)
+{
+	long n = 0;
+	for (; *s; s++) {
+		if (isxdigit((unsigned char)*s))
+			n++;
+		else if (*s != ' ')
+			return -1;
+	}
+	return n;
+}
+
 static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 {
 	if (n->kind != YNODE_SEQ) {
-		ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
+		if (n->kind != YNODE_INVALID)
+			ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
 		return ENF_EINVALID;
 	}
 	t->has_allow = 1;
 	t->allow = calloc(n->count ? n->count : 1, sizeof(enf_allow));
 	if (!t->allow)
-		return ENF_ENOMEM;
+		return ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		const ynode *e = n->vals[i];
@@ -228,6 +268,18 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 		/* A thumbprint is all hex: take it as one before the string checks. */
 		if (e->kind == YNODE_SCALAR && ld_parse_thumbprint(e->value, a->thumbprint) == 0) {
 			a->is_thumbprint = 1;
+			continue;
+		}
+		/*
+		 * A mistyped thumbprint would otherwise pass as a file name and
+		 * only fail when the store is checked; no certificate file is
+		 * named with 16 or more hex digits and nothing else.
+		 */
+		long digits = e->kind == YNODE_SCALAR ? hex_digits_only(e->value) : -1;
+		if (digits >= 16) {
+			ld_error(ld, e, "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
+				 digits);
+			rc = ENF_EINVALID;
 			continue;
 		}
 		if (load_path(ld, e, "allow", &a->file))
@@ -277,6 +329,13 @@ static int load_trust_store(loader *ld, const ynode *n, enf_res_trust_store *t)
 			 "'extras: remove' needs an 'allow' list: without one no certificate is an extra");
 		rc = ENF_EINVALID;
 	}
+	/* An empty list left by commented-out entries would empty the whole store. */
+	if (t->extras == ENF_EXTRAS_REMOVE && t->has_allow && t->allow_count == 0) {
+		ld_error(ld, ytree_get(n, "allow"),
+			 "'allow' is empty, so 'extras: remove' would remove every certificate in %s; list the certificates to keep",
+			 enf_store_name(t->store));
+		rc = ENF_EINVALID;
+	}
 	return rc;
 }
 
@@ -284,6 +343,10 @@ static int load_trust_store(loader *ld, const ynode *n, enf_res_trust_store *t)
 static char *normalise_key(const char *key, const char **problem)
 {
 	const char *rest = NULL;
+	if (enf_strcaseeq(key, "HKLM") || enf_strcaseeq(key, "HKEY_LOCAL_MACHINE")) {
+		*problem = "names no key under HKLM; the values of HKLM itself cannot be managed";
+		return NULL;
+	}
 	if (enf_starts_with_nocase(key, "HKLM\\"))
 		rest = key + 5;
 	else if (enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\"))
@@ -319,10 +382,7 @@ static char *normalise_key(const char *key, const char **problem)
 		*problem = "has an empty part ('\\\\' or a trailing '\\')";
 		return NULL;
 	}
-	char *out = enf_asprintf("HKLM\\%s", rest);
-	if (!out)
-		*problem = "out of memory";
-	return out;
+	return enf_asprintf("HKLM\\%s", rest); /* NULL without a problem: out of memory */
 }
 
 static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
@@ -339,7 +399,7 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 	case ENF_REG_EXPAND_SZ:
 		return ld_string(ld, v, "data", &d->text);
 	case ENF_REG_MULTI_SZ:
-		if (v->kind != YNODE_SEQ) {
+		if (v->kind != YNODE_SEQ && v->kind != YNODE_INVALID) {
 			ld_error(ld, v, "'data' for kind multi-sz must be a list of strings");
 			return ENF_EINVALID;
 		}
@@ -348,13 +408,12 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 		return 0;
 	default: {
 		char *hex = NULL;
-		if (ld_string(ld, v, "data", &hex)) {
-			if (v->kind == YNODE_SCALAR && v->plain)
-				return ENF_EINVALID;
+		if (ld_string(ld, v, "data", &hex))
 			return ENF_EINVALID;
-		}
 		int rc = enf_unhex(&d->bytes, &d->size, hex);
-		if (rc)
+		if (rc == ENF_ENOMEM)
+			ld_oom(ld);
+		else if (rc)
 			ld_error(ld, v, "'data' for kind binary must be pairs of hex digits, e.g. \"01 ff 00\"; got '%s'",
 				 hex);
 		free(hex);
@@ -374,7 +433,9 @@ static int load_registry(loader *ld, const ynode *n, enf_res_registry *r)
 		} else {
 			const char *problem = NULL;
 			r->key = normalise_key(key, &problem);
-			if (!r->key) {
+			if (!r->key && !problem) {
+				rc = ld_oom(ld);
+			} else if (!r->key) {
 				ld_error(ld, v, "registry key '%s' %s", key, problem);
 				rc = ENF_EINVALID;
 			}
@@ -382,7 +443,11 @@ static int load_registry(loader *ld, const ynode *n, enf_res_registry *r)
 		}
 	}
 	if ((v = ytree_get(n, "value"))) {
-		if (ld_string(ld, v, "value", &r->value)) {
+		if (v->kind == YNODE_SCALAR && v->plain && v->len == 0) {
+			/* An empty plain value is null in YAML, not the empty name. */
+			ld_error(ld, v, "'value' has no value; for the key's default value write value: \"\"");
+			rc = ENF_EINVALID;
+		} else if (ld_string(ld, v, "value", &r->value)) {
 			rc = ENF_EINVALID;
 		} else if (strlen(r->value) > 16383) {
 			ld_error(ld, v, "'value' is longer than 16383 characters, the Windows limit");
@@ -395,9 +460,10 @@ static int load_registry(loader *ld, const ynode *n, enf_res_registry *r)
 	const ynode *kind = ytree_get(n, "kind"), *data = ytree_get(n, "data");
 	if (r->ensure == ENF_ENSURE_ABSENT) {
 		if (kind)
-			ld_error(ld, kind, "'kind' does not go with ensure: absent (the value is deleted whatever its kind)");
+			ld_error(ld, ytree_key(n, "kind"),
+				 "'kind' does not go with ensure: absent (the value is deleted whatever its kind)");
 		if (data)
-			ld_error(ld, data, "'data' does not go with ensure: absent");
+			ld_error(ld, ytree_key(n, "data"), "'data' does not go with ensure: absent");
 		return kind || data ? ENF_EINVALID : rc;
 	}
 	if (!kind || !data) {
@@ -439,50 +505,72 @@ static int account_is_passwordless(const char *a)
 	return enf_starts_with_nocase(a, "NT SERVICE\\"); /* a virtual account */
 }
 
-static const char *account_problem(const char *a)
-{
-	const char *slash = strchr(a, '\\');
-	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-		if (*p < 0x20)
-			return "has a control character";
-	if (slash && strchr(slash + 1, '\\'))
-		return "has more than one backslash; write DOMAIN\\name or .\\name";
-	if (slash && (slash == a || !slash[1]))
-		return "needs text on both sides of the backslash";
-	if (strlen(a) > 256)
-		return "is longer than 256 characters";
-	return NULL;
-}
-
 static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 {
-	char *text = NULL;
-	if (ld_nonempty_string(ld, v, "password", &text))
+	/*
+	 * What was written may be the secret itself, so no message here quotes
+	 * the value, and it does not go through ld_string(), whose messages do
+	 * ("123456 would be read as a number...").
+	 */
+	static const char usage[] =
+		"'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy";
+	if (v->kind == YNODE_INVALID)
 		return ENF_EINVALID;
-	int rc = 0;
+	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len) {
+		ld_error(ld, v, "%s", usage);
+		return ENF_EINVALID;
+	}
+	const char *text = v->value;
 	if (strcmp(text, "none") == 0) {
 		s->password = ENF_PASSWORD_NONE;
-	} else if (strncmp(text, "env:", 4) == 0) {
+		return 0;
+	}
+	if (strncmp(text, "env:", 4) == 0) {
 		const char *name = text + 4;
-		int ok = *name && (isalpha((unsigned char)*name) || *name == '_');
+		int ok = isalpha((unsigned char)*name) || *name == '_';
 		for (const char *p = name; ok && *p; p++)
 			ok = isalnum((unsigned char)*p) || *p == '_';
 		if (!ok) {
-			ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_'");
-			rc = ENF_EINVALID;
+			ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
+			return ENF_EINVALID;
 		}
 		s->password = ENF_PASSWORD_ENV;
 		s->password_ref = enf_strdup(name);
-	} else if (strncmp(text, "file:", 5) == 0 && text[5]) {
+		return s->password_ref ? 0 : ld_oom(ld);
+	}
+	if (strncmp(text, "file:", 5) == 0 && text[5]) {
 		s->password = ENF_PASSWORD_FILE;
 		s->password_ref = enf_strdup(text + 5);
-	} else {
-		/* Never echo what was written: it may be the secret itself. */
-		ld_error(ld, v, "'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy");
-		rc = ENF_EINVALID;
+		return s->password_ref ? 0 : ld_oom(ld);
 	}
-	free(text);
-	return rc;
+	ld_error(ld, v, "%s", usage);
+	return ENF_EINVALID;
+}
+
+/* Checks that the password setting fits the kind of account. */
+static int check_logon_password(loader *ld, const ynode *logon, const ynode *password,
+				const enf_res_service *s)
+{
+	int passwordless = account_is_passwordless(s->logon);
+	if (passwordless && s->password != ENF_PASSWORD_NONE) {
+		ld_error(ld, password,
+			 "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	if (!passwordless && !password) {
+		ld_error(ld, logon,
+			 "'%s' is a user account: add password: env:VARNAME or password: file:PATH to say where its password comes from",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	if (!passwordless && s->password == ENF_PASSWORD_NONE) {
+		ld_error(ld, password,
+			 "'%s' is a user account: password: none would clear its password and the service could not log on; use env:VARNAME or file:PATH",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	return 0;
 }
 
 static int load_service(loader *ld, const ynode *n, enf_res_service *s)
@@ -500,33 +588,28 @@ static int load_service(loader *ld, const ynode *n, enf_res_service *s)
 		}
 	}
 	const ynode *logon = ytree_get(n, "logon"), *password = ytree_get(n, "password");
+	int logon_ok = 0, password_ok = 1;
 	if (logon) {
 		if (ld_nonempty_string(ld, logon, "logon", &s->logon)) {
 			rc = ENF_EINVALID;
 		} else if (account_problem(s->logon)) {
 			ld_error(ld, logon, "logon account '%s' %s", s->logon, account_problem(s->logon));
 			rc = ENF_EINVALID;
+		} else {
+			logon_ok = 1;
 		}
 	}
-	if (password && load_password(ld, password, s))
+	if (password && load_password(ld, password, s)) {
+		password_ok = 0;
 		rc = ENF_EINVALID;
+	}
 	if (password && !logon) {
-		ld_error(ld, password, "'password' goes with 'logon': name the account too");
+		ld_error(ld, ytree_key(n, "password"), "'password' goes with 'logon': name the account too");
 		rc = ENF_EINVALID;
 	}
-	if (s->logon && !rc) {
-		int passwordless = account_is_passwordless(s->logon);
-		if (passwordless && s->password != ENF_PASSWORD_NONE) {
-			ld_error(ld, password, "'%s' has no password; write password: none or leave it out",
-				 s->logon);
-			rc = ENF_EINVALID;
-		} else if (!passwordless && s->password == ENF_PASSWORD_NONE) {
-			ld_error(ld, password ? password : logon,
-				 "'%s' is a user account: give its password as env:VARNAME or file:PATH (none would clear it and the service could not log on)",
-				 s->logon);
-			rc = ENF_EINVALID;
-		}
-	}
+	/* Independent of the checks above, so that every mistake is reported at once. */
+	if (logon_ok && password_ok && check_logon_password(ld, logon, password, s))
+		rc = ENF_EINVALID;
 	if ((v = ytree_get(n, "startup"))) {
 		static const char *const modes[] = {"automatic", "delayed-automatic", "manual",
 						    "disabled", NULL};
@@ -555,7 +638,7 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 	const ynode *v;
 	if ((v = ytree_get(n, "reboot")) && ld_bool(ld, v, "reboot", &r->reboot))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "services"))) {
+	if ((v = ytree_get(n, "services")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ) {
 			ld_error(ld, v, "'services' must be a list of service names, in the order they start");
 			rc = ENF_EINVALID;
@@ -572,11 +655,13 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 		}
 	}
 	if (!rc && r->count == 0 && !r->reboot) {
-		ld_error(ld, n, "a restart resource needs 'services' (a non-empty list) or reboot: true");
+		ld_error(ld, ytree_get(n, "services") ? ytree_get(n, "services") : n,
+			 "a restart resource needs 'services' (a non-empty list) or reboot: true");
 		rc = ENF_EINVALID;
 	}
-	if ((v = ytree_get(n, "notify"))) {
-		ld_error(ld, v, "a restart resource cannot notify: handlers run once, after everything that notified them");
+	if (ytree_get(n, "notify")) {
+		ld_error(ld, ytree_key(n, "notify"),
+			 "a restart resource cannot notify: handlers run once, after everything that notified them");
 		rc = ENF_EINVALID;
 	}
 	return rc;

@@ -5,6 +5,7 @@
 #include "enforcer/policy.h"
 #include "../util/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -48,6 +49,21 @@ static void offset_position(const builder *b, size_t offset, unsigned *line,
 	}
 	*line = l;
 	*col = c;
+}
+
+/* The byte at a libyaml mark (whose column counts characters), or 0. */
+static unsigned char byte_at(const builder *b, const yaml_mark_t *m)
+{
+	size_t i = 0;
+	for (size_t line = 0; line < m->line && i < b->len; i++)
+		if (b->data[i] == '\n')
+			line++;
+	for (size_t c = 0; c < m->column && i < b->len; c++) {
+		i++;
+		while (i < b->len && ((unsigned char)b->data[i] & 0xC0) == 0x80)
+			i++;
+	}
+	return i < b->len ? (unsigned char)b->data[i] : 0;
 }
 
 static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
@@ -143,14 +159,26 @@ static void attach(builder *b, ynode *n)
 static void check_properties(builder *b, const yaml_mark_t *m,
 			     const yaml_char_t *anchor, const yaml_char_t *tag)
 {
+	static const char yaml_prefix[] = "tag:yaml.org,2002:";
 	if (anchor)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
 			     "anchors (&%s) are not allowed in a policy; write the value out",
 			     (const char *)anchor);
-	if (tag)
+	if (!tag)
+		return;
+	const char *t = (const char *)tag;
+	/* An unquoted "!= 6.3" is read as the tag "!=": say what happened. */
+	if (t[0] == '!' && t[1] == '=')
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
-			     "tags (%s) are not allowed in a policy; remove the tag",
-			     (const char *)tag);
+			     "a value that starts with '!' must be quoted, e.g. \"!= 6.3\" (YAML reads '!' as a tag)");
+	/* libyaml resolves "!!str" to its long form; show it as it was written. */
+	else if (strncmp(t, yaml_prefix, sizeof(yaml_prefix) - 1) == 0)
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "tags (!!%s) are not allowed in a policy; remove the tag",
+			     t + sizeof(yaml_prefix) - 1);
+	else
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			     "tags (%s) are not allowed in a policy; remove the tag", t);
 }
 
 static void push(builder *b, ynode *n, const yaml_mark_t *m)
@@ -199,33 +227,94 @@ static void on_scalar(builder *b, const yaml_event_t *ev)
 	attach(b, n);
 }
 
-static void on_syntax_error(builder *b, const yaml_parser_t *p)
+/* Reports a reader error: bytes that are not UTF-8, or control characters. */
+static void on_reader_error(builder *b, const yaml_parser_t *p)
 {
 	unsigned line, col;
-	const char *problem = p->problem ? p->problem : "cannot be parsed";
-	if (p->error == YAML_READER_ERROR) {
-		offset_position(b, p->problem_offset, &line, &col);
-		if (p->problem_value != -1 && strstr(problem, "UTF-8"))
+	size_t at = p->problem_offset < b->len ? p->problem_offset : b->len;
+	const char *problem = p->problem ? p->problem : "";
+	if (strcmp(problem, "control characters are not allowed") == 0) {
+		offset_position(b, at, &line, &col);
+		if (p->problem_value == 0)
 			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-				     "the file is not valid UTF-8 (%s, byte 0x%02x); save it as UTF-8",
-				     problem, (unsigned)p->problem_value & 0xff);
-		else if (p->problem_value != -1)
-			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-				     "%s (character 0x%02x); a policy is plain text",
-				     problem, (unsigned)p->problem_value);
+				     "the file has a NUL byte; a policy is plain UTF-8 text");
 		else
-			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "%s", problem);
+			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+				     "the file has the control character U+%04X; a policy is plain UTF-8 text",
+				     (unsigned)p->problem_value);
 		return;
 	}
-	line = mark_line(&p->problem_mark);
-	col = mark_col(&p->problem_mark);
-	if (p->context)
+	/*
+	 * Every other reader error is a byte sequence that is not UTF-8. libyaml
+	 * may point at the continuation byte that broke a sequence; report the
+	 * sequence from its first byte, which is where an editor shows the
+	 * misread character (typically Windows-1252 text).
+	 */
+	size_t start = at, end = at + 1;
+	if (strstr(problem, "trailing") && start > 0) {
+		start--;
+		while (start > 0 && at - start < 3 &&
+		       ((unsigned char)b->data[start] & 0xC0) == 0x80)
+			start--;
+	} else if (at < b->len) {
+		unsigned char lead = (unsigned char)b->data[at];
+		end = at + (lead >= 0xF0 && lead < 0xF8 ? 4 : lead >= 0xE0 && lead < 0xF0 ? 3
+			    : lead >= 0xC0 && lead < 0xE0 ? 2 : 1);
+	}
+	if (end > b->len)
+		end = b->len;
+	char bytes[24] = "";
+	for (size_t i = start, used = 0; i < end; i++) {
+		int n = snprintf(bytes + used, sizeof(bytes) - used, "%s0x%02x",
+				 i > start ? " " : "", (unsigned char)b->data[i]);
+		if (n < 0 || (size_t)n >= sizeof(bytes) - used)
+			break;
+		used += (size_t)n;
+	}
+	offset_position(b, start, &line, &col);
+	enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
+		     "the file is not valid UTF-8 (%s: %s); save it as UTF-8, not ANSI or Windows-1252",
+		     bytes, problem);
+}
+
+/* A hint for the syntax errors people make most often, or "". */
+static const char *syntax_hint(const builder *b, const yaml_parser_t *p)
+{
+	const char *problem = p->problem ? p->problem : "";
+	unsigned char c = byte_at(b, &p->problem_mark);
+	if (c == '\t')
+		return "; this is a tab: YAML indents with spaces only";
+	if (strstr(problem, "cannot start any token") && (c == '@' || c == '`'))
+		return "; a value that starts with '@' or '`' must be quoted";
+	if (p->context && strstr(p->context, "block scalar")) {
+		unsigned char ind = byte_at(b, &p->context_mark);
+		if (ind == '>' || ind == '|')
+			return "; a value that starts with '>' or '|' must be quoted, e.g. os.build: \">= 9600\"";
+	}
+	if (strstr(problem, "mapping values are not allowed"))
+		return "; a value that contains ': ' must be quoted";
+	if (strstr(problem, "did not find expected key") ||
+	    strstr(problem, "did not find expected '-' indicator"))
+		return "; check the indentation of this line";
+	return "";
+}
+
+static void on_syntax_error(builder *b, const yaml_parser_t *p)
+{
+	if (p->error == YAML_READER_ERROR) {
+		on_reader_error(b, p);
+		return;
+	}
+	const char *problem = p->problem ? p->problem : "cannot be parsed";
+	unsigned line = mark_line(&p->problem_mark), col = mark_col(&p->problem_mark);
+	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
+	if (p->context && mark_line(&p->context_mark) != line)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-			     "YAML syntax error: %s %s (line %u)", problem, p->context,
-			     mark_line(&p->context_mark));
+			     "YAML syntax error: %s %s at line %u%s", problem, p->context,
+			     mark_line(&p->context_mark), syntax_hint(b, p));
 	else
-		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-			     "YAML syntax error: %s", problem);
+		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "YAML syntax error: %s%s",
+			     problem, syntax_hint(b, p));
 }
 
 /* Handles one event; returns 1 when the stream is over or reading must stop. */
@@ -282,13 +371,22 @@ static int on_event(builder *b, const yaml_event_t *ev)
 
 int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
 {
-	builder b = {diags, data, len, NULL, {0}, 0, 0, 0};
-	if (len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
-			 ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF))) {
+	const unsigned char *u = (const unsigned char *)data;
+	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
 			     "the file is UTF-16; save it as UTF-8");
 		return ENF_EINVALID;
 	}
+	/*
+	 * Notepad writes a UTF-8 byte order mark. libyaml, told the encoding,
+	 * would read it as a character and count it as a column; skip it so
+	 * positions match what an editor shows.
+	 */
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+		data += 3;
+		len -= 3;
+	}
+	builder b = {diags, data, len, NULL, {0}, 0, 0, 0};
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1, "out of memory while reading the file");
@@ -347,16 +445,28 @@ void ytree_free(ynode *n)
 	free(n);
 }
 
-ynode *ytree_get(const ynode *map, const char *key)
+static long find_key(const ynode *map, const char *key)
 {
 	if (!map || map->kind != YNODE_MAP)
-		return NULL;
+		return -1;
 	size_t klen = strlen(key);
 	for (size_t i = 0; i < map->count; i++) {
 		const ynode *k = map->keys[i];
 		if (k->kind == YNODE_SCALAR && k->len == klen &&
 		    memcmp(k->value, key, klen) == 0)
-			return map->vals[i];
+			return (long)i;
 	}
-	return NULL;
+	return -1;
+}
+
+ynode *ytree_get(const ynode *map, const char *key)
+{
+	long i = find_key(map, key);
+	return i < 0 ? NULL : map->vals[i];
+}
+
+ynode *ytree_key(const ynode *map, const char *key)
+{
+	long i = find_key(map, key);
+	return i < 0 ? NULL : map->keys[i];
 }

@@ -50,4 +50,7 @@ void ytree_free(ynode *node);
 /* For maps: the value for `key`, or NULL. */
 ynode *ytree_get(const ynode *map, const char *key);
 
+/* For maps: the key node itself (for errors about the key), or NULL. */
+ynode *ytree_key(const ynode *map, const char *key);
+
 #endif

@@ -6,6 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,4 +102,236 @@ done:
 	free(data);
 	close(fd);
 	return rc;
+}
+
+int enf_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char *tmp = enf_asprintf("%s.tmp.%ld", path, (long)getpid());
+	if (!tmp)
+		return enf_error_oom();
+	int rc = ENF_ERROR;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		enf_error_set_os(errno, "cannot create '%s'", tmp);
+		goto done;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			enf_error_set_os(errno, "cannot write '%s'", tmp);
+			close(fd);
+			unlink(tmp);
+			goto done;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		enf_error_set_os(errno, "cannot flush '%s'", tmp);
+		unlink(tmp);
+		goto done;
+	}
+	if (rename(tmp, path) < 0) {
+		enf_error_set_os(errno, "cannot replace '%s'", path);
+		unlink(tmp);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(tmp);
+	return rc;
+}
+
+struct enf_appender {
+	int fd;
+	char *path;
+};
+
+int enf_appender_open(enf_appender **out, const char *path)
+{
+	enf_appender *a = calloc(1, sizeof(*a));
+	if (!a || !(a->path = enf_strdup(path))) {
+		free(a);
+		return enf_error_oom();
+	}
+	a->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (a->fd < 0) {
+		enf_error_set_os(errno, "cannot open '%s'", path);
+		free(a->path);
+		free(a);
+		return ENF_ERROR;
+	}
+	*out = a;
+	return 0;
+}
+
+int enf_appender_write(enf_appender *a, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(a->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			enf_error_set_os(errno, "cannot write '%s'", a->path);
+			return ENF_ERROR;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fdatasync(a->fd) < 0) {
+		enf_error_set_os(errno, "cannot flush '%s'", a->path);
+		return ENF_ERROR;
+	}
+	return 0;
+}
+
+void enf_appender_close(enf_appender *a)
+{
+	if (!a)
+		return;
+	close(a->fd);
+	free(a->path);
+	free(a);
+}
+
+int enf_mkdir_p(const char *path)
+{
+	char *copy = enf_strdup(path);
+	if (!copy)
+		return enf_error_oom();
+	int rc = 0;
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			enf_error_set_os(errno, "cannot create the folder '%s'", copy);
+			rc = ENF_ERROR;
+			break;
+		}
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+int enf_path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+struct enf_lock {
+	int fd;
+};
+
+int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		enf_error_set_os(errno, "cannot open the lock file '%s'", path);
+		return ENF_ERROR;
+	}
+	double deadline = enf_now() + wait_ms / 1000.0;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			break;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			enf_error_set_os(errno, "cannot lock '%s'", path);
+			close(fd);
+			return ENF_ERROR;
+		}
+		if (enf_now() >= deadline) {
+			enf_error_set(ENF_ERRCLASS_STATE,
+				      "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
+				      path);
+			close(fd);
+			return ENF_ELOCKED;
+		}
+		enf_sleep_ms(100);
+	}
+	enf_lock *lock = malloc(sizeof(*lock));
+	if (!lock) {
+		close(fd);
+		return enf_error_oom();
+	}
+	lock->fd = fd;
+	*out = lock;
+	return 0;
+}
+
+void enf_lock_release(enf_lock *lock)
+{
+	if (!lock)
+		return;
+	close(lock->fd); /* closing releases the flock */
+	free(lock);
+}
+
+char *enf_host_name(void)
+{
+	char buf[256] = "";
+	if (gethostname(buf, sizeof(buf) - 1) < 0)
+		return enf_strdup("unknown");
+	return enf_strdup(buf);
+}
+
+char *enf_user_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	return enf_strdup(pw && pw->pw_name ? pw->pw_name : "unknown");
+}
+
+char *enf_default_state_dir(void)
+{
+	return enf_strdup("/var/lib/enforcer");
+}
+
+int enf_random_bytes(void *buf, size_t len)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		enf_error_set_os(errno, "cannot open /dev/urandom");
+		return ENF_ERROR;
+	}
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0) {
+			close(fd);
+			enf_error_set(ENF_ERRCLASS_OS, "cannot read /dev/urandom");
+			return ENF_ERROR;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+double enf_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void enf_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void enf_die_now(void)
+{
+	kill(getpid(), SIGKILL);
+	_exit(137);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
+#include <bcrypt.h>
 
 wchar_t *enf_utf8_to_wide(const char *s)
 {
@@ -111,4 +112,260 @@ done:
 	free(data);
 	CloseHandle(h);
 	return rc;
+}
+
+int enf_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char *tmp = enf_asprintf("%s.tmp.%lu", path, (unsigned long)GetCurrentProcessId());
+	wchar_t *wtmp = tmp ? enf_utf8_to_wide(tmp) : NULL;
+	wchar_t *wpath = enf_utf8_to_wide(path);
+	int rc = ENF_ERROR;
+	if (!tmp || !wtmp || !wpath) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	HANDLE h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+			       FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		enf_error_set_os((int)GetLastError(), "cannot create '%s'", tmp);
+		goto done;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		DWORD chunk = left > 0x40000000 ? 0x40000000 : (DWORD)left, put = 0;
+		if (!WriteFile(h, p, chunk, &put, NULL)) {
+			enf_error_set_os((int)GetLastError(), "cannot write '%s'", tmp);
+			CloseHandle(h);
+			DeleteFileW(wtmp);
+			goto done;
+		}
+		p += put;
+		left -= put;
+	}
+	if (!FlushFileBuffers(h)) {
+		enf_error_set_os((int)GetLastError(), "cannot flush '%s'", tmp);
+		CloseHandle(h);
+		DeleteFileW(wtmp);
+		goto done;
+	}
+	CloseHandle(h);
+	if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+		enf_error_set_os((int)GetLastError(), "cannot replace '%s'", path);
+		DeleteFileW(wtmp);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(tmp);
+	free(wtmp);
+	free(wpath);
+	return rc;
+}
+
+struct enf_appender {
+	HANDLE h;
+	char *path;
+};
+
+int enf_appender_open(enf_appender **out, const char *path)
+{
+	wchar_t *wpath = enf_utf8_to_wide(path);
+	enf_appender *a = calloc(1, sizeof(*a));
+	if (!wpath || !a || !(a->path = enf_strdup(path))) {
+		free(wpath);
+		free(a);
+		return enf_error_oom();
+	}
+	a->h = CreateFileW(wpath, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
+			   FILE_ATTRIBUTE_NORMAL, NULL);
+	free(wpath);
+	if (a->h == INVALID_HANDLE_VALUE) {
+		enf_error_set_os((int)GetLastError(), "cannot open '%s'", path);
+		free(a->path);
+		free(a);
+		return ENF_ERROR;
+	}
+	*out = a;
+	return 0;
+}
+
+int enf_appender_write(enf_appender *a, const void *data, size_t len)
+{
+	DWORD put = 0;
+	if (!WriteFile(a->h, data, (DWORD)len, &put, NULL) || put != len) {
+		enf_error_set_os((int)GetLastError(), "cannot write '%s'", a->path);
+		return ENF_ERROR;
+	}
+	if (!FlushFileBuffers(a->h)) {
+		enf_error_set_os((int)GetLastError(), "cannot flush '%s'", a->path);
+		return ENF_ERROR;
+	}
+	return 0;
+}
+
+void enf_appender_close(enf_appender *a)
+{
+	if (!a)
+		return;
+	CloseHandle(a->h);
+	free(a->path);
+	free(a);
+}
+
+int enf_mkdir_p(const char *path)
+{
+	char *copy = enf_strdup(path);
+	if (!copy)
+		return enf_error_oom();
+	int rc = 0;
+	/* Skip a drive ("C:\") or UNC prefix before creating parts. */
+	char *p = copy;
+	if (p[0] && p[1] == ':')
+		p += 2;
+	while (*p == '\\' || *p == '/')
+		p++;
+	for (;; p++) {
+		if (*p != '/' && *p != '\\' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		wchar_t *w = enf_utf8_to_wide(copy);
+		if (!w) {
+			rc = enf_error_oom();
+			break;
+		}
+		if (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+			enf_error_set_os((int)GetLastError(), "cannot create the folder '%s'", copy);
+			free(w);
+			rc = ENF_ERROR;
+			break;
+		}
+		free(w);
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+int enf_path_exists(const char *path)
+{
+	wchar_t *w = enf_utf8_to_wide(path);
+	DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	return attr != INVALID_FILE_ATTRIBUTES;
+}
+
+struct enf_lock {
+	HANDLE h;
+};
+
+int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
+{
+	wchar_t *w = enf_utf8_to_wide(path);
+	if (!w)
+		return enf_error_oom();
+	HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+			       NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE) {
+		enf_error_set_os((int)GetLastError(), "cannot open the lock file '%s'", path);
+		return ENF_ERROR;
+	}
+	double deadline = enf_now() + wait_ms / 1000.0;
+	for (;;) {
+		OVERLAPPED ov = {0};
+		if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov))
+			break;
+		DWORD err = GetLastError();
+		if (err != ERROR_LOCK_VIOLATION && err != ERROR_IO_PENDING) {
+			enf_error_set_os((int)err, "cannot lock '%s'", path);
+			CloseHandle(h);
+			return ENF_ERROR;
+		}
+		if (enf_now() >= deadline) {
+			enf_error_set(ENF_ERRCLASS_STATE,
+				      "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
+				      path);
+			CloseHandle(h);
+			return ENF_ELOCKED;
+		}
+		enf_sleep_ms(100);
+	}
+	enf_lock *lock = malloc(sizeof(*lock));
+	if (!lock) {
+		CloseHandle(h);
+		return enf_error_oom();
+	}
+	lock->h = h;
+	*out = lock;
+	return 0;
+}
+
+void enf_lock_release(enf_lock *lock)
+{
+	if (!lock)
+		return;
+	CloseHandle(lock->h); /* closing the handle releases the lock */
+	free(lock);
+}
+
+char *enf_host_name(void)
+{
+	wchar_t buf[MAX_COMPUTERNAME_LENGTH + 64];
+	DWORD n = (DWORD)(sizeof(buf) / sizeof(buf[0]));
+	if (!GetComputerNameExW(ComputerNameDnsHostname, buf, &n))
+		return enf_strdup("unknown");
+	char *s = enf_wide_to_utf8(buf);
+	return s ? s : enf_strdup("unknown");
+}
+
+char *enf_user_name(void)
+{
+	wchar_t buf[257];
+	DWORD n = 257;
+	if (!GetUserNameW(buf, &n))
+		return enf_strdup("unknown");
+	char *s = enf_wide_to_utf8(buf);
+	return s ? s : enf_strdup("unknown");
+}
+
+char *enf_default_state_dir(void)
+{
+	wchar_t buf[MAX_PATH];
+	DWORD n = GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
+	char *base = (n > 0 && n < MAX_PATH) ? enf_wide_to_utf8(buf) : enf_strdup("C:\\ProgramData");
+	char *dir = base ? enf_asprintf("%s\\enforcer", base) : NULL;
+	free(base);
+	return dir;
+}
+
+int enf_random_bytes(void *buf, size_t len)
+{
+	if (BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) {
+		enf_error_set(ENF_ERRCLASS_OS, "cannot get random bytes from the system");
+		return ENF_ERROR;
+	}
+	return 0;
+}
+
+double enf_now(void)
+{
+	FILETIME ft;
+	GetSystemTimeAsFileTime(&ft);
+	unsigned long long t = ((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+	/* 100 ns ticks since 1601 to seconds since 1970. */
+	return (double)(t - 116444736000000000ULL) / 1e7;
+}
+
+void enf_sleep_ms(unsigned ms)
+{
+	Sleep(ms);
+}
+
+void enf_die_now(void)
+{
+	TerminateProcess(GetCurrentProcess(), 137);
 }

@@ -65,7 +65,68 @@ char *enf_os_error_text(int code);
 /* Reads a whole file of at most `max` bytes; ENF_ELIMIT past it. */
 int enf_read_file(char **out, size_t *out_len, const char *path, size_t max);
 
+/*
+ * Writes a file so that it is either wholly the old or wholly the new
+ * content, even if the process or the machine dies: a temporary file in the
+ * same folder, flushed to disk, then renamed over the old one.
+ */
+int enf_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* An append-only file whose every record is flushed to disk when written. */
+typedef struct enf_appender enf_appender;
+int enf_appender_open(enf_appender **out, const char *path);
+/* Appends and flushes to stable storage before returning. */
+int enf_appender_write(enf_appender *a, const void *data, size_t len);
+void enf_appender_close(enf_appender *a);
+
+/* Creates a folder and its parents; an existing folder is fine. */
+int enf_mkdir_p(const char *path);
+
+/* True if the path exists (file or folder). */
+int enf_path_exists(const char *path);
+
+/*
+ * The run lock: an exclusive lock on a file that the operating system
+ * releases when the process dies (flock / LockFileEx), never a PID file.
+ * Waits up to wait_ms milliseconds; ENF_ELOCKED when another run holds it.
+ */
+typedef struct enf_lock enf_lock;
+int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms);
+void enf_lock_release(enf_lock *lock);
+
+/* The machine's name and the user running us; malloc'd. */
+char *enf_host_name(void);
+char *enf_user_name(void);
+
+/* The default state folder: %ProgramData%\enforcer or /var/lib/enforcer. */
+char *enf_default_state_dir(void);
+
+/* Fills buf with random bytes from the OS. */
+int enf_random_bytes(void *buf, size_t len);
+
+/* Wall-clock time in seconds since the epoch, with sub-second precision. */
+double enf_now(void);
+
+/* Sleeps for ms milliseconds. */
+void enf_sleep_ms(unsigned ms);
+
+/* Ends the process at once, as a crash would (for fault-injection tests). */
+void enf_die_now(void);
+
+/* Base64 (RFC 4648, no line breaks). */
+char *enf_base64_encode(const unsigned char *data, size_t len);
+int enf_base64_decode(unsigned char **out, size_t *out_len, const char *text);
+
+/*
+ * Checks a path a policy refers to (policy/getters.c): relative,
+ * '/'-separated, no '..', ':', backslash or device name. NULL when fine.
+ */
+const char *enf_path_problem(const char *path);
+
 /* SHA-256 of a buffer (OpenSSL). */
 void enf_sha256(unsigned char out[32], const void *data, size_t len);
+
+/* SHA-1 of a buffer (OpenSSL): certificate thumbprints. */
+void enf_sha1(unsigned char out[20], const void *data, size_t len);
 
 #endif

@@ -1,0 +1,173 @@
+/*
+ * Internal to the engine: changes (the unit that is planned, journaled,
+ * applied and undone), per-type planners, the journal.
+ */
+#ifndef ENFORCER_ENGINE_INT_H
+#define ENFORCER_ENGINE_INT_H
+
+#include "enforcer/engine.h"
+
+#include <jansson.h>
+
+struct enf_lock;
+
+typedef enum change_kind {
+	CH_REG_SET = 0,
+	CH_REG_DELETE,
+	CH_SVC_CONFIG,
+	CH_SVC_START,
+	CH_SVC_STOP,
+	CH_CERT_ADD,
+	CH_CERT_REMOVE,
+	CH_KEY_GRANT,
+	CH_KEY_RESTORE
+} change_kind;
+
+/* One change, with everything needed to make it and to undo it. */
+typedef struct change {
+	change_kind kind;
+	char *text; /* for plans and reports */
+	/* CH_REG_*: the value, its old state, and the new one */
+	char *key, *name;
+	int had_old;
+	enf_reg_value old_value, new_value;
+	/* CH_SVC_*: the service, and its old and new settings */
+	char *service;
+	char *old_logon, *new_logon;
+	int set_password; /* the resource's password is set with the new logon */
+	enf_startup old_startup, new_startup;
+	/* CH_CERT_*, CH_KEY_*: the store and certificate */
+	enf_store store;
+	unsigned char thumbprint[20];
+	unsigned char *der;
+	size_t der_len;
+	char *account;
+	enf_key_rights rights;
+	char *old_sddl, *new_sddl;
+} change;
+
+/* What a planner found for one resource. */
+typedef struct res_plan {
+	json_t *before;
+	json_t *after;
+	change *changes;
+	size_t count;
+	int failed;    /* the resource could not be read or checked */
+	char *message; /* why it failed, or a note for the report */
+} res_plan;
+
+typedef struct engine {
+	const enf_policy *policy; /* NULL in a rollback */
+	enf_target *target;
+	const enf_provider *p;
+	void *self;
+	const enf_run_options *opts;
+	enf_run *run;
+	struct journal *journal;
+	char *policy_dir; /* for files a policy refers to */
+	long changes_made;
+	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
+	long seq;        /* journal sequence numbers */
+} engine;
+
+/* Shared by run.c and rollback.c. */
+int engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
+int engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *policy_name);
+/* After each change: commit on the target, count it, and the test-only fault hook. */
+int engine_after_change(engine *e);
+void engine_progress(engine *e, const enf_result *r);
+enf_result *result_for(enf_run *run, const enf_resource *res);
+void result_set_message(enf_result *r, char *message);
+int result_add_action(enf_result *r, const char *text, int done, const char *error);
+
+/* Adds a change to a plan; the text is formatted. Returns the change or NULL. */
+change *plan_add(res_plan *plan, change_kind kind, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+void plan_fail(res_plan *plan, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Fails the plan with the library's last error, prefixed. */
+void plan_fail_last(res_plan *plan, const char *what);
+void res_plan_clear(res_plan *plan);
+void change_clear(change *c);
+
+/* The planners: read the actual state and list the changes. */
+int plan_registry(engine *e, const enf_resource *res, res_plan *plan);
+int plan_service(engine *e, const enf_resource *res, res_plan *plan);
+int plan_certificate(engine *e, const enf_resource *res, res_plan *plan);
+int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan);
+
+/*
+ * The checks and key permissions of a certificate that is (or will be)
+ * present: `require:` findings fail the plan with a reason; missing
+ * `private-key-access` entries become CH_KEY_GRANT changes. `found` is the
+ * store's entry, or NULL when the certificate is about to be added.
+ */
+int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
+		     const enf_cert_entry *found, res_plan *plan);
+
+/* Makes one change on the target. */
+int change_apply(engine *e, const change *c, const enf_resource *res);
+
+/*
+ * Builds the change that undoes `c` from the target's current state, for a
+ * rollback. Returns 0 with out->text NULL when nothing needs to be undone.
+ */
+int change_inverse(engine *e, const change *c, change *out);
+
+/* Journal records. */
+json_t *change_to_json(const change *c);
+int change_from_json(change *out, const json_t *j);
+
+/* Account identity: same account whatever the spelling. */
+int accounts_same(engine *e, const char *a, const char *b);
+/* True for accounts without a password (LocalSystem, gMSA, virtual...). */
+int account_is_builtin(const char *account);
+
+/* The value of a fact test (when.c). */
+int when_holds(const enf_when *when, const enf_facts *facts, char **why);
+
+/* Reads the secret for a service resource; the caller wipes and frees it. */
+int secret_read(engine *e, const enf_resource *res, char **out);
+void secret_free(char *secret);
+
+/* Loads a certificate file a policy refers to, as DER. */
+int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
+
+/* The journal (journal.c). */
+typedef struct journal journal;
+int journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name);
+int journal_begin(journal *j, long seq, const char *resource_id, const change *c);
+int journal_done(journal *j, long seq);
+int journal_failed(journal *j, long seq, const char *error);
+int journal_event(journal *j, const char *resource_id, const char *text);
+int journal_end(journal *j, const enf_run *run);
+void journal_close(journal *j);
+
+/* A journal as read back: the changes a run began, in order. */
+typedef struct journal_entry {
+	long seq;
+	char *resource;
+	change c;
+	int done;
+	int failed;
+} journal_entry;
+
+typedef struct journal_read {
+	char *run_id;
+	char *target;
+	int complete;
+	journal_entry *entries;
+	size_t count;
+} journal_read;
+
+int journal_load(journal_read *out, const char *path);
+void journal_read_clear(journal_read *jr);
+char *journal_path(const char *state_dir, const char *run_id);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * Rollback: undo a run from its journal, newest change first. Each undo is
+ * computed from the target's current state (so a second rollback changes
+ * nothing), journaled, and made, as in an apply.
+ */
+#include "engine_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int valid_run_id(const char *id)
+{
+	if (!*id || strlen(id) > 64)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* The results of a rollback are grouped per resource of the undone run. */
+static enf_result *result_named(enf_run *run, const char *id, size_t max)
+{
+	for (size_t i = 0; i < run->count; i++)
+		if (strcmp(run->results[i].id, id) == 0)
+			return &run->results[i];
+	if (run->count >= max)
+		return NULL;
+	enf_result *r = &run->results[run->count++];
+	memset(r, 0, sizeof(*r));
+	r->id = enf_strdup(id);
+	r->type = "rollback";
+	r->outcome = ENF_OUTCOME_COMPLIANT;
+	return r;
+}
+
+static void undo_one(engine *e, const journal_entry *je, enf_result *r)
+{
+	change inv;
+	int rc = change_inverse(e, &je->c, &inv);
+	if (rc) {
+		const enf_error *err = enf_error_last();
+		result_add_action(r, je->c.text, 0, err ? err->message : "cannot read the current state");
+		r->outcome = ENF_OUTCOME_FAILED;
+		result_set_message(r, enf_asprintf("cannot undo '%s': %s", je->c.text,
+						   err ? err->message : "?"));
+		change_clear(&inv);
+		return;
+	}
+	if (!inv.text) {
+		change_clear(&inv);
+		return; /* already as it was before the run */
+	}
+	long n = ++e->seq;
+	const enf_error *err = NULL;
+	if (journal_begin(e->journal, n, je->resource, &inv) == 0 &&
+	    (rc = change_apply(e, &inv, NULL)) == 0 && (rc = engine_after_change(e)) == 0) {
+		journal_done(e->journal, n);
+		result_add_action(r, inv.text, 1, NULL);
+		if (r->outcome != ENF_OUTCOME_FAILED)
+			r->outcome = ENF_OUTCOME_CHANGED;
+	} else {
+		err = enf_error_last();
+		journal_failed(e->journal, n, err ? err->message : "failed");
+		result_add_action(r, inv.text, 0, err ? err->message : "failed");
+		r->outcome = ENF_OUTCOME_FAILED;
+		result_set_message(r, enf_asprintf("%s: %s", inv.text, err ? err->message : "failed"));
+	}
+	change_clear(&inv);
+}
+
+int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
+		     const enf_run_options *opts)
+{
+	if (!valid_run_id(run_id)) {
+		enf_error_set(ENF_ERRCLASS_INVALID,
+			      "'%s' is not a run id; run ids look like 20261122T030512Z-4f3a9c (see the report or the journal folder)",
+			      run_id);
+		return ENF_EINVALID;
+	}
+	char *dir = opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
+	char *path = dir ? journal_path(dir, run_id) : NULL;
+	free(dir);
+	if (!path)
+		return enf_error_oom();
+	journal_read jr = {0};
+	int rc = journal_load(&jr, path);
+	if (rc == ENF_ENOTFOUND)
+		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id, path);
+	free(path);
+	if (rc)
+		return rc;
+	engine e = {0};
+	enf_lock *lock = NULL;
+	rc = engine_start(&e, target, opts, ENF_RUN_ROLLBACK);
+	if (rc == 0 && jr.target && strcmp(jr.target, target->spec) != 0) {
+		enf_error_set(ENF_ERRCLASS_INVALID,
+			      "run %s changed target '%s', not '%s'; roll it back with --target %s",
+			      run_id, jr.target, target->spec, jr.target);
+		rc = ENF_EINVALID;
+	}
+	if (rc == 0) {
+		e.run->rolled_back = enf_strdup(run_id);
+		e.run->policy_name = enf_asprintf("rollback of %s", run_id);
+		e.run->source.file = enf_asprintf("journal %s", run_id);
+		e.run->source.dirty = -1;
+		e.run->results = calloc(jr.count ? jr.count : 1, sizeof(enf_result));
+		if (!e.run->results || !e.run->rolled_back)
+			rc = enf_error_oom();
+	}
+	if (rc == 0)
+		rc = engine_lock_and_journal(&e, &lock, e.run->policy_name);
+	for (size_t i = jr.count; rc == 0 && i > 0; i--) {
+		const journal_entry *je = &jr.entries[i - 1];
+		enf_result *r = result_named(e.run, je->resource, jr.count);
+		if (r)
+			undo_one(&e, je, r);
+	}
+	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
+		engine_progress(&e, &e.run->results[i]);
+	e.run->ended = enf_now();
+	if (e.journal) {
+		journal_end(e.journal, e.run);
+		journal_close(e.journal);
+	}
+	enf_lock_release(lock);
+	journal_read_clear(&jr);
+	if (rc) {
+		enf_run_free(e.run);
+		return rc;
+	}
+	*out = e.run;
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* Helpers every provider and the engine share: freeing results, facts. */
+#include "enforcer/provider.h"
+#include "util/util.h"
+#include "enforcer/errors.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void enf_cert_list_clear(enf_cert_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i].der);
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
+void enf_key_acl_clear(enf_key_acl *acl)
+{
+	if (!acl)
+		return;
+	for (size_t i = 0; i < acl->count; i++) {
+		free(acl->items[i].account);
+		free(acl->items[i].sid);
+	}
+	free(acl->items);
+	free(acl->sddl);
+	memset(acl, 0, sizeof(*acl));
+}
+
+void enf_service_info_clear(enf_service_info *info)
+{
+	if (!info)
+		return;
+	free(info->name);
+	free(info->display_name);
+	free(info->description);
+	free(info->logon);
+	memset(info, 0, sizeof(*info));
+}
+
+const char *enf_facts_get(const enf_facts *facts, const char *name)
+{
+	for (size_t i = 0; i < facts->count; i++)
+		if (strcmp(facts->items[i].name, name) == 0)
+			return facts->items[i].value;
+	return NULL;
+}
+
+int enf_facts_set(enf_facts *facts, const char *name, const char *value)
+{
+	char *v = enf_strdup(value);
+	if (!v)
+		return enf_error_oom();
+	for (size_t i = 0; i < facts->count; i++) {
+		if (strcmp(facts->items[i].name, name) == 0) {
+			free(facts->items[i].value);
+			facts->items[i].value = v;
+			return 0;
+		}
+	}
+	enf_fact *items = realloc(facts->items, (facts->count + 1) * sizeof(enf_fact));
+	char *n = enf_strdup(name);
+	if (!items || !n) {
+		if (items)
+			facts->items = items;
+		free(n);
+		free(v);
+		return enf_error_oom();
+	}
+	facts->items = items;
+	facts->items[facts->count].name = n;
+	facts->items[facts->count].value = v;
+	facts->count++;
+	return 0;
+}
+
+void enf_facts_clear(enf_facts *facts)
+{
+	if (!facts)
+		return;
+	for (size_t i = 0; i < facts->count; i++) {
+		free(facts->items[i].name);
+		free(facts->items[i].value);
+	}
+	free(facts->items);
+	memset(facts, 0, sizeof(*facts));
+}

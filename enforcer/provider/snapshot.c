@@ -1,0 +1,351 @@
+/* The snapshot provider's vtable: a machine described by a JSON file. */
+#include "providers.h"
+#include "snapshot.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int snap_open(void **out, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = enf_read_file(&data, &len, path, ENF_SNAPSHOT_MAX_BYTES);
+	if (rc) {
+		if (rc == ENF_ENOTFOUND)
+			enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s' does not exist", path);
+		return rc == ENF_ENOTFOUND ? ENF_EINVALID : rc;
+	}
+	json_error_t err;
+	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
+	free(data);
+	if (!doc) {
+		enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s':%d:%d: %s", path, err.line,
+			      err.column, err.text);
+		return ENF_EINVALID;
+	}
+	if ((rc = snapshot_check(doc, path))) {
+		json_decref(doc);
+		return rc;
+	}
+	snapshot *s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = enf_strdup(path))) {
+		free(s);
+		json_decref(doc);
+		return enf_error_oom();
+	}
+	s->doc = doc;
+	*out = s;
+	return 0;
+}
+
+static int snap_commit(void *self)
+{
+	snapshot *s = self;
+	if (!s->dirty)
+		return 0;
+	char *text = json_dumps(s->doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (!text)
+		return enf_error_oom();
+	size_t len = strlen(text);
+	text[len] = '\0';
+	/* A trailing newline keeps the file friendly to diff and git. */
+	char *with_nl = enf_asprintf("%s\n", text);
+	free(text);
+	if (!with_nl)
+		return enf_error_oom();
+	int rc = enf_write_file_atomic(s->path, with_nl, len + 1);
+	free(with_nl);
+	if (rc == 0)
+		s->dirty = 0;
+	return rc;
+}
+
+static void snap_close(void *self)
+{
+	snapshot *s = self;
+	if (!s)
+		return;
+	json_decref(s->doc);
+	free(s->path);
+	free(s);
+}
+
+/* The member object `name` of the document, created when asked to. */
+static json_t *section(snapshot *s, const char *name, int create)
+{
+	json_t *o = json_object_get(s->doc, name);
+	if (!o && create) {
+		o = json_object();
+		json_object_set_new(s->doc, name, o);
+	}
+	return o;
+}
+
+static int snap_facts(enf_facts *out, void *self)
+{
+	snapshot *s = self;
+	const char *key;
+	json_t *v;
+	enf_facts facts = {0};
+	json_object_foreach(section(s, "facts", 0), key, v)
+	{
+		char buf[32];
+		const char *text = json_string_value(v);
+		if (!text) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+			text = buf;
+		}
+		if (enf_facts_set(&facts, key, text)) {
+			enf_facts_clear(&facts);
+			return ENF_ENOMEM;
+		}
+	}
+	*out = facts;
+	return 0;
+}
+
+static json_t *store_list(snapshot *s, enf_store store, int create)
+{
+	json_t *stores = section(s, "stores", create);
+	const char *name = enf_store_name(store);
+	json_t *list = snapshot_get_nocase(stores, name, NULL);
+	if (!list && create) {
+		list = json_array();
+		json_object_set_new(stores, name, list);
+	}
+	return list;
+}
+
+static int cert_thumbprint(const json_t *c, unsigned char out[20], unsigned char **der,
+			   size_t *der_len)
+{
+	unsigned char *bytes = NULL;
+	size_t len = 0;
+	if (enf_base64_decode(&bytes, &len, json_string_value(json_object_get(c, "der"))))
+		return ENF_EINVALID;
+	enf_sha1(out, bytes, len);
+	if (der) {
+		*der = bytes;
+		*der_len = len;
+	} else {
+		free(bytes);
+	}
+	return 0;
+}
+
+static enf_tristate tri(const json_t *v)
+{
+	return json_is_boolean(v) ? (json_is_true(v) ? ENF_YES : ENF_NO) : ENF_NO;
+}
+
+static int snap_cert_list(enf_cert_list *out, void *self, enf_store store)
+{
+	snapshot *s = self;
+	if (snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open the LocalMachine\\%s store: access denied",
+			      enf_store_name(store));
+		return ENF_EACCESS;
+	}
+	json_t *list = store_list(s, store, 0);
+	enf_cert_list l = {0};
+	size_t n = json_array_size(list);
+	l.items = calloc(n ? n : 1, sizeof(enf_cert_entry));
+	if (!l.items)
+		return enf_error_oom();
+	for (size_t i = 0; i < n; i++) {
+		const json_t *c = json_array_get(list, i);
+		enf_cert_entry *e = &l.items[l.count];
+		if (cert_thumbprint(c, e->thumbprint, &e->der, &e->der_len)) {
+			enf_cert_list_clear(&l);
+			return enf_error_oom();
+		}
+		e->has_private_key = tri(json_object_get(c, "private_key"));
+		e->exportable = tri(json_object_get(c, "exportable"));
+		l.count++;
+	}
+	*out = l;
+	return 0;
+}
+
+/* The index of the certificate with this thumbprint in the store, or -1. */
+static long find_cert(snapshot *s, enf_store store, const unsigned char thumbprint[20])
+{
+	json_t *list = store_list(s, store, 0);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		unsigned char t[20];
+		if (cert_thumbprint(json_array_get(list, i), t, NULL, NULL) == 0 &&
+		    memcmp(t, thumbprint, 20) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+static int store_denied(snapshot *s, enf_store store)
+{
+	if (snapshot_fault(s, "readonly_stores", enf_store_name(store), 0) ||
+	    snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the LocalMachine\\%s store: access denied",
+			      enf_store_name(store));
+		return ENF_EACCESS;
+	}
+	return 0;
+}
+
+static int snap_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
+{
+	snapshot *s = self;
+	unsigned char t[20];
+	int rc = store_denied(s, store);
+	if (rc)
+		return rc;
+	enf_sha1(t, der, der_len);
+	if (find_cert(s, store, t) >= 0)
+		return 0; /* as CertAddEncodedCertificateToStore(..USE_EXISTING..) */
+	char *b64 = enf_base64_encode(der, der_len);
+	if (!b64)
+		return enf_error_oom();
+	json_array_append_new(store_list(s, store, 1), json_pack("{s:s}", "der", b64));
+	free(b64);
+	s->dirty = 1;
+	return 0;
+}
+
+static int snap_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20])
+{
+	snapshot *s = self;
+	int rc = store_denied(s, store);
+	if (rc)
+		return rc;
+	long i = find_cert(s, store, thumbprint);
+	if (i < 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
+			      enf_store_name(store));
+		return ENF_ENOTFOUND;
+	}
+	json_array_remove(store_list(s, store, 0), (size_t)i);
+	s->dirty = 1;
+	return 0;
+}
+
+static json_t *cert_object(snapshot *s, enf_store store, const unsigned char thumbprint[20])
+{
+	long i = find_cert(s, store, thumbprint);
+	if (i < 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
+			      enf_store_name(store));
+		return NULL;
+	}
+	return json_array_get(store_list(s, store, 0), (size_t)i);
+}
+
+static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
+			    const unsigned char thumbprint[20])
+{
+	snapshot *s = self;
+	json_t *c = cert_object(s, store, thumbprint);
+	if (!c)
+		return ENF_ENOTFOUND;
+	if (!json_is_true(json_object_get(c, "private_key"))) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "the certificate has no private key");
+		return ENF_ENOTFOUND;
+	}
+	json_t *acl = json_object_get(c, "key_acl");
+	enf_key_acl a = {0};
+	size_t n = json_array_size(acl);
+	a.items = calloc(n ? n : 1, sizeof(enf_key_ace));
+	/* The descriptor a rollback restores: the entries as the file has them. */
+	a.sddl = json_dumps(acl ? acl : json_array(), JSON_COMPACT);
+	if (!a.items || !a.sddl) {
+		enf_key_acl_clear(&a);
+		return enf_error_oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(acl, i);
+		enf_key_ace *ace = &a.items[a.count++];
+		ace->account = enf_strdup(json_string_value(json_object_get(e, "account")));
+		ace->sid = enf_strdup(json_string_value(json_object_get(e, "sid")));
+		ace->allow = 1;
+		ace->mask = strcmp(json_string_value(json_object_get(e, "rights")), "full") == 0
+				    ? 0x10000000u  /* GENERIC_ALL */
+				    : 0x80000000u; /* GENERIC_READ */
+	}
+	*out = a;
+	return 0;
+}
+
+static int snap_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
+			      const char *account, enf_key_rights rights)
+{
+	snapshot *s = self;
+	json_t *c = cert_object(s, store, thumbprint);
+	if (!c)
+		return ENF_ENOTFOUND;
+	if (snapshot_fault(s, "deny_keys", enf_store_name(store), 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the private key's permissions: access denied");
+		return ENF_EACCESS;
+	}
+	json_t *acl = json_object_get(c, "key_acl");
+	if (!acl) {
+		acl = json_array();
+		json_object_set_new(c, "key_acl", acl);
+	}
+	const char *r = rights == ENF_RIGHTS_FULL ? "full" : "read";
+	size_t i;
+	json_t *e;
+	json_array_foreach(acl, i, e)
+	{
+		if (enf_strcaseeq(json_string_value(json_object_get(e, "account")), account)) {
+			json_object_set_new(e, "rights", json_string(r));
+			s->dirty = 1;
+			return 0;
+		}
+	}
+	json_array_append_new(acl, json_pack("{s:s, s:s}", "account", account, "rights", r));
+	s->dirty = 1;
+	return 0;
+}
+
+static int snap_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
+				const char *sddl)
+{
+	snapshot *s = self;
+	json_t *c = cert_object(s, store, thumbprint);
+	if (!c)
+		return ENF_ENOTFOUND;
+	json_t *acl = json_loads(sddl, 0, NULL);
+	if (!json_is_array(acl)) {
+		json_decref(acl);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "the saved key permissions cannot be read");
+		return ENF_EINVALID;
+	}
+	json_object_set_new(c, "key_acl", acl);
+	s->dirty = 1;
+	return 0;
+}
+
+const enf_provider enf_provider_snapshot = {
+	.version = ENF_PROVIDER_VERSION,
+	.name = "snapshot",
+	.caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+	.open = snap_open,
+	.commit = snap_commit,
+	.close = snap_close,
+	.facts = snap_facts,
+	.cert_list = snap_cert_list,
+	.cert_add = snap_cert_add,
+	.cert_remove = snap_cert_remove,
+	.key_acl_get = snap_key_acl_get,
+	.key_acl_grant = snap_key_acl_grant,
+	.key_acl_restore = snap_key_acl_restore,
+	.reg_get = snap_reg_get,
+	.reg_set = snap_reg_set,
+	.reg_delete = snap_reg_delete,
+	.svc_get = snap_svc_get,
+	.svc_configure = snap_svc_configure,
+	.svc_start = snap_svc_start,
+	.svc_stop = snap_svc_stop,
+	.account_sid = snap_account_sid,
+};

@@ -1,0 +1,46 @@
+/*
+ * The snapshot provider: a JSON state file that stands for a machine
+ * (docs/snapshot.md). The document is kept in memory as parsed, checked
+ * once when opened, changed in place, and written back atomically by
+ * commit().
+ */
+#ifndef ENFORCER_SNAPSHOT_H
+#define ENFORCER_SNAPSHOT_H
+
+#include "enforcer/provider.h"
+
+#include <jansson.h>
+
+#define ENF_SNAPSHOT_SCHEMA "enforcer-snapshot/1"
+#define ENF_SNAPSHOT_MAX_BYTES (256u * 1024 * 1024)
+
+typedef struct snapshot {
+	char *path;
+	json_t *doc;
+	int dirty;
+} snapshot;
+
+/* Checks a parsed document; sets the last error naming the bad member. */
+int snapshot_check(const json_t *doc, const char *path);
+
+/* Looks a member up by exact name, then case-insensitively (Windows names). */
+json_t *snapshot_get_nocase(const json_t *object, const char *name, const char **key_out);
+
+/* Registry values between the snapshot's JSON and enf_reg_value. */
+int snapshot_value_from_json(enf_reg_value *out, const json_t *v);
+json_t *snapshot_value_to_json(const enf_reg_value *v);
+
+/* True when `faults.LIST` names `name` (case-insensitively, or as a key prefix). */
+int snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix);
+
+/* Registry, services and accounts (snapshot_state.c). */
+int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name);
+int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
+int snap_reg_delete(void *self, const char *key, const char *name);
+int snap_svc_get(enf_service_info *out, void *self, const char *name);
+int snap_svc_configure(void *self, const char *name, const enf_service_change *change);
+int snap_svc_start(void *self, const char *name, unsigned timeout_ms);
+int snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
+int snap_account_sid(char **out, void *self, const char *account);
+
+#endif

@@ -1,0 +1,211 @@
+/* The snapshot provider: registry values, services and accounts. */
+#include "snapshot.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int reg_denied(snapshot *s, const char *key)
+{
+	if (snapshot_fault(s, "deny_registry", key, 1)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open registry key '%s': access denied", key);
+		return ENF_EACCESS;
+	}
+	return 0;
+}
+
+int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
+{
+	snapshot *s = self;
+	json_t *keys = json_object_get(s->doc, "registry");
+	json_t *k = snapshot_get_nocase(keys, key, NULL);
+	if (snapshot_fault(s, "unreadable_registry", key, 1)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot read registry key '%s': access denied", key);
+		return ENF_EACCESS;
+	}
+	json_t *v = snapshot_get_nocase(k, name, NULL);
+	if (!v) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "%s '%s\\%s' does not exist", k ? "value" : "key",
+			      key, name);
+		return ENF_ENOTFOUND;
+	}
+	/* Checked when the file was opened, so only memory can fail here. */
+	return snapshot_value_from_json(out, v) ? enf_error_oom() : 0;
+}
+
+int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
+{
+	snapshot *s = self;
+	int rc = reg_denied(s, key);
+	if (rc)
+		return rc;
+	json_t *keys = json_object_get(s->doc, "registry");
+	if (!keys) {
+		keys = json_object();
+		json_object_set_new(s->doc, "registry", keys);
+	}
+	json_t *k = snapshot_get_nocase(keys, key, NULL);
+	if (!k) {
+		k = json_object();
+		json_object_set_new(keys, key, k);
+	}
+	const char *existing = name;
+	snapshot_get_nocase(k, name, &existing);
+	json_t *v = snapshot_value_to_json(value);
+	if (!v)
+		return enf_error_oom();
+	/* Keep the spelling the value already had, as the registry does. */
+	json_object_set_new(k, existing, v);
+	s->dirty = 1;
+	return 0;
+}
+
+int snap_reg_delete(void *self, const char *key, const char *name)
+{
+	snapshot *s = self;
+	int rc = reg_denied(s, key);
+	if (rc)
+		return rc;
+	json_t *k = snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
+	const char *existing = NULL;
+	if (!snapshot_get_nocase(k, name, &existing)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", key, name);
+		return ENF_ENOTFOUND;
+	}
+	json_object_del(k, existing);
+	s->dirty = 1;
+	return 0;
+}
+
+static json_t *service(snapshot *s, const char *name)
+{
+	json_t *svc = snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
+	if (!svc)
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+			      "service '%s' does not exist (OpenService: error 1060)", name);
+	return svc;
+}
+
+int snap_svc_get(enf_service_info *out, void *self, const char *name)
+{
+	snapshot *s = self;
+	const char *key = name;
+	json_t *svc = snapshot_get_nocase(json_object_get(s->doc, "services"), name, &key);
+	if (!svc) {
+		service(s, name);
+		return ENF_ENOTFOUND;
+	}
+	if (snapshot_fault(s, "unreadable_services", name, 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot query service '%s': access denied", name);
+		return ENF_EACCESS;
+	}
+	enf_service_info info = {0};
+	const char *desc = json_string_value(json_object_get(svc, "description"));
+	const char *display = json_string_value(json_object_get(svc, "display_name"));
+	info.name = enf_strdup(key);
+	info.display_name = enf_strdup(display ? display : key);
+	info.description = desc ? enf_strdup(desc) : NULL;
+	info.logon = enf_strdup(json_string_value(json_object_get(svc, "logon")));
+	const char *startup = json_string_value(json_object_get(svc, "startup"));
+	if (enf_startup_parse(&info.startup, startup))
+		info.startup = strcmp(startup, "boot") == 0 ? ENF_STARTUP_BOOT : ENF_STARTUP_SYSTEM;
+	info.state = strcmp(json_string_value(json_object_get(svc, "state")), "running") == 0
+			     ? ENF_SVC_RUNNING
+			     : ENF_SVC_STOPPED;
+	json_t *pw = json_object_get(svc, "password_stored");
+	info.password_stored = json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
+	if (!info.name || !info.display_name || !info.logon || (desc && !info.description)) {
+		enf_service_info_clear(&info);
+		return enf_error_oom();
+	}
+	*out = info;
+	return 0;
+}
+
+int snap_svc_configure(void *self, const char *name, const enf_service_change *change)
+{
+	snapshot *s = self;
+	json_t *svc = service(s, name);
+	if (!svc)
+		return ENF_ENOTFOUND;
+	if (snapshot_fault(s, "deny_services", name, 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change service '%s': access denied", name);
+		return ENF_EACCESS;
+	}
+	if (change->logon) {
+		json_object_set_new(svc, "logon", json_string(change->logon));
+		/* The secret itself is never stored in a snapshot: only whether there is one. */
+		if (change->password)
+			json_object_set_new(svc, "password_stored", json_boolean(*change->password != '\0'));
+	}
+	if (change->startup != ENF_STARTUP_UNSET)
+		json_object_set_new(svc, "startup", json_string(enf_startup_name(change->startup)));
+	s->dirty = 1;
+	return 0;
+}
+
+static void count(json_t *svc, const char *counter)
+{
+	json_int_t n = json_integer_value(json_object_get(svc, counter));
+	json_object_set_new(svc, counter, json_integer(n + 1));
+}
+
+int snap_svc_start(void *self, const char *name, unsigned timeout_ms)
+{
+	snapshot *s = self;
+	(void)timeout_ms;
+	json_t *svc = service(s, name);
+	if (!svc)
+		return ENF_ENOTFOUND;
+	const char *state = json_string_value(json_object_get(svc, "state"));
+	if (strcmp(state, "running") == 0)
+		return 0;
+	if (strcmp(json_string_value(json_object_get(svc, "startup")), "disabled") == 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot start service '%s': it is disabled (error 1058)",
+			      name);
+		return ENF_ERROR;
+	}
+	if (snapshot_fault(s, "fail_start", name, 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+			      "service '%s' did not start: the service process exited (error 1067)", name);
+		return ENF_ERROR;
+	}
+	json_object_set_new(svc, "state", json_string("running"));
+	count(svc, "starts");
+	s->dirty = 1;
+	return 0;
+}
+
+int snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
+{
+	snapshot *s = self;
+	json_t *svc = service(s, name);
+	if (!svc)
+		return ENF_ENOTFOUND;
+	if (strcmp(json_string_value(json_object_get(svc, "state")), "stopped") == 0)
+		return 0;
+	if (snapshot_fault(s, "fail_stop", name, 0)) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not stop within %u ms", name,
+			      timeout_ms);
+		return ENF_ETIMEOUT;
+	}
+	json_object_set_new(svc, "state", json_string("stopped"));
+	count(svc, "stops");
+	s->dirty = 1;
+	return 0;
+}
+
+int snap_account_sid(char **out, void *self, const char *account)
+{
+	snapshot *s = self;
+	const char *sid = json_string_value(
+		snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
+	if (!sid) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "account '%s' is not known", account);
+		return ENF_ENOTFOUND;
+	}
+	*out = enf_strdup(sid);
+	return *out ? 0 : enf_error_oom();
+}

@@ -1,0 +1,103 @@
+/* The run report as JSON, schema enforcer-report/1 (docs/report.schema.json). */
+#include "enforcer/engine.h"
+
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* "2026-11-22T03:05:12.345Z" */
+static json_t *iso_time(double t)
+{
+	time_t secs = (time_t)t;
+	int ms = (int)((t - (double)secs) * 1000.0);
+	struct tm tm;
+#ifdef _WIN32
+	gmtime_s(&tm, &secs);
+#else
+	gmtime_r(&secs, &tm);
+#endif
+	char buf[96];
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static const char *mode_name(const enf_run *run)
+{
+	switch (run->mode) {
+	case ENF_RUN_APPLY:
+		return "apply";
+	case ENF_RUN_ROLLBACK:
+		return "rollback";
+	default:
+		return "plan";
+	}
+}
+
+static json_t *source_json(const enf_provenance *p)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "file", str_or_null(p->file));
+	json_object_set_new(o, "sha256", str_or_null(p->sha256));
+	json_object_set_new(o, "repo", str_or_null(p->repo));
+	json_object_set_new(o, "ref", str_or_null(p->ref));
+	json_object_set_new(o, "commit", str_or_null(p->commit));
+	json_object_set_new(o, "author", str_or_null(p->author));
+	json_object_set_new(o, "date", str_or_null(p->date));
+	json_object_set_new(o, "subject", str_or_null(p->subject));
+	json_object_set_new(o, "tree", str_or_null(p->tree));
+	json_object_set_new(o, "signature", str_or_null(p->signature));
+	json_object_set_new(o, "signer", str_or_null(p->signer));
+	json_object_set_new(o, "dirty", p->dirty < 0 ? json_null() : json_boolean(p->dirty));
+	return o;
+}
+
+static json_t *result_json(const enf_result *r)
+{
+	json_t *actions = json_array();
+	for (size_t i = 0; i < r->action_count; i++) {
+		const enf_action *a = &r->actions[i];
+		json_array_append_new(actions, json_pack("{s:s, s:b, s:o}", "text", a->text, "done",
+							 a->done, "error", str_or_null(a->error)));
+	}
+	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:f}", "id", r->id, "type", r->type,
+			 "status", enf_outcome_name(r->outcome),
+			 "before", r->before ? r->before : json_null(),
+			 "after", r->after ? r->after : json_null(), "actions", actions,
+			 "message", str_or_null(r->message), "seconds", r->seconds);
+}
+
+json_t *enf_run_to_json(const enf_run *run)
+{
+	json_t *facts = json_object();
+	for (size_t i = 0; i < run->facts.count; i++)
+		json_object_set_new(facts, run->facts.items[i].name,
+				    json_string(run->facts.items[i].value));
+	json_t *counts = json_object();
+	for (int o = 0; o < ENF_OUTCOME__COUNT; o++)
+		json_object_set_new(counts, enf_outcome_name((enf_outcome)o),
+				    json_integer((json_int_t)run->counts[o]));
+	json_t *resources = json_array();
+	for (size_t i = 0; i < run->count; i++)
+		json_array_append_new(resources, result_json(&run->results[i]));
+	json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:b, s:o, s:o}",
+			      "id", run->run_id, "mode", mode_name(run), "dry_run", run->dry_run,
+			      "host", run->host, "user", run->user, "target", run->target,
+			      "enforcer_version", ENF_VERSION, "started", iso_time(run->started),
+			      "ended", iso_time(run->ended), "duration_seconds",
+			      run->ended - run->started, "exit_code", enf_run_exit_code(run),
+			      "reboot_pending", run->reboot_pending, "journal",
+			      str_or_null(run->journal_path), "rolled_back",
+			      str_or_null(run->rolled_back));
+	json_t *policy = json_pack("{s:o, s:o}", "name", str_or_null(run->policy_name), "source",
+				   source_json(&run->source));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", "enforcer-report/1", "run", r,
+			 "policy", policy, "facts", facts, "counts", counts, "resources", resources);
+}

@@ -1,0 +1,121 @@
+/*
+ * The engine: plan = diff(policy, actual state); apply = make each change,
+ * journaled first, then verify; rollback = undo a run from its journal.
+ *
+ * A run reads the target only through the provider (provider.h), so the
+ * same code plans against a Windows machine and against a snapshot file.
+ */
+#ifndef ENFORCER_ENGINE_H
+#define ENFORCER_ENGINE_H
+
+#include "common.h"
+#include "outcome.h"
+#include "policy.h"
+#include "provider.h"
+
+#include <jansson.h>
+
+typedef enum enf_run_mode {
+	ENF_RUN_PLAN = 0,
+	ENF_RUN_APPLY,
+	ENF_RUN_ROLLBACK
+} enf_run_mode;
+
+/* One change the engine made or would make. */
+typedef struct enf_action {
+	char *text;  /* "set DWORD EnableSessionTicket 0 -> 2" */
+	int done;    /* apply: made and journaled */
+	char *error; /* apply: why it failed, or NULL */
+} enf_action;
+
+/* What happened to one resource. */
+typedef struct enf_result {
+	const enf_resource *resource; /* NULL for rollback entries */
+	char *id;
+	const char *type;
+	enf_outcome outcome;
+	json_t *before; /* the actual state read first (secrets never included) */
+	json_t *after;  /* plan: the desired state; apply: the state read back */
+	enf_action *actions;
+	size_t action_count;
+	char *message; /* why it failed, was skipped or waived; may be NULL */
+	double seconds;
+} enf_result;
+
+/* Where the policy came from, for reports (filled by the caller). */
+typedef struct enf_provenance {
+	char *file;             /* the policy path as given */
+	char *sha256;           /* of the policy file's bytes, hex */
+	char *repo, *ref, *commit, *author, *date, *subject, *tree;
+	char *signature;        /* valid, invalid, unsigned, untrusted, unsupported */
+	char *signer;
+	int dirty;              /* -1 unknown, 0 clean, 1 modified or untracked */
+} enf_provenance;
+
+typedef struct enf_run {
+	char *run_id;
+	char *host;
+	char *user;
+	char *target;
+	enf_run_mode mode;
+	int dry_run;
+	double started, ended;
+	char *policy_name;
+	enf_provenance source;
+	enf_facts facts;
+	enf_result *results;
+	size_t count;
+	size_t counts[ENF_OUTCOME__COUNT];
+	int reboot_pending;
+	char *journal_path; /* apply and rollback: the journal written */
+	char *rolled_back;  /* rollback: the run it undid */
+} enf_run;
+
+/* Progress callback: called once per resource as soon as it is decided. */
+typedef void (*enf_progress_cb)(void *ctx, const enf_run *run, const enf_result *result);
+
+typedef struct enf_run_options {
+	unsigned version;
+	enf_run_mode mode;
+	int dry_run;             /* apply --dry-run: plan, labelled as apply */
+	const char *state_dir;   /* lock and journals; NULL for the default */
+	unsigned wait_seconds;   /* for the run lock */
+	double now;              /* for waiver expiry; 0 for the clock */
+	enf_progress_cb progress;
+	void *progress_ctx;
+	unsigned service_timeout_ms; /* per start or stop; 0 for 60 s */
+} enf_run_options;
+
+#define ENF_RUN_OPTIONS_VERSION 1
+#define ENF_RUN_OPTIONS_INIT {ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0}
+
+/*
+ * Plans or applies `policy` on `target`. Returns 0 with *out set whatever
+ * the resources' outcomes were (see enf_run_exit_code); a negative code
+ * only when the run could not happen at all (lock held, state folder not
+ * writable), and then nothing was changed.
+ */
+int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
+		   const enf_run_options *opts);
+
+/*
+ * Undoes run `run_id` from its journal in the state folder: restores every
+ * old value and certificate the run changed or removed, newest first. The
+ * rollback is itself journaled as a run.
+ */
+int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
+		     const enf_run_options *opts);
+
+/* The exit code docs/CLI.md gives for this run: 0, 2, 4 or 6. */
+int enf_run_exit_code(const enf_run *run);
+
+void enf_run_free(enf_run *run);
+
+/* The report (schema enforcer-report/1) as JSON; json_decref() it. */
+json_t *enf_run_to_json(const enf_run *run);
+
+/* Fills `prov` for a policy read from a plain file. */
+int enf_provenance_from_file(enf_provenance *prov, const enf_policy *policy);
+void enf_provenance_clear(enf_provenance *prov);
+
+#endif
