@@ -4,6 +4,7 @@
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +68,28 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out)
 	free(data);
 	free(path);
 	return text;
+}
+
+char *th_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = enf_asprintf("%s/enforcer-test-XXXXXX", base && *base ? base : "/tmp");
+	cr_assert(tmpl && mkdtemp(tmpl), "cannot create a temporary folder");
+	return tmpl;
+}
+
+char *th_write(const char *dir, const char *name, const char *text)
+{
+	char *path = enf_asprintf("%s/%s", dir, name);
+	cr_assert(path);
+	cr_assert_eq(enf_write_file_atomic(path, text, strlen(text)), 0, "cannot write %s", path);
+	return path;
+}
+
+json_t *th_json_file(const char *path)
+{
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+	cr_assert(j != NULL, "%s: %s", path, err.text);
+	return j;
 }

@@ -26,4 +26,14 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out);
 /* Reads a whole file; aborts the test on failure. free() it. */
 char *th_read(const char *path, size_t *len);
 
+
+/* A fresh temporary folder for one test; free() the path. */
+char *th_tmpdir(void);
+
+/* Writes `text` to DIR/NAME and returns the path; free() it. */
+char *th_write(const char *dir, const char *name, const char *text);
+
+/* Reads a JSON file; aborts the test on failure. json_decref() it. */
+struct json_t *th_json_file(const char *path);
+
 #endif

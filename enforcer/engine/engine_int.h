@@ -68,6 +68,7 @@ typedef struct engine {
 	long changes_made;
 	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
 	long seq;        /* journal sequence numbers */
+	json_t *pending; /* pending restarts of this policy, or NULL */
 } engine;
 
 /* Shared by run.c and rollback.c. */
@@ -138,6 +139,14 @@ void secret_free(char *secret);
 
 /* Loads a certificate file a policy refers to, as DER. */
 int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
+
+/* Pending restarts (pending.c): handlers notified by a change whose restart has not run. */
+int pending_load(engine *e, json_t **out);
+int pending_contains(const json_t *doc, const char *id);
+/* Records the handlers `res` notifies, before its changes are made. */
+int pending_add(engine *e, json_t **doc, const enf_resource *res);
+/* The handler has run: forget it (and the file when none is left). */
+int pending_done(engine *e, json_t *doc, const char *id);
 
 /* The journal (journal.c). */
 typedef struct journal journal;

@@ -218,6 +218,14 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 			*changed_any = 1;
 		goto done;
 	}
+	/* Record the restarts this resource notifies before anything is changed. */
+	if (res->notify_count && pending_add(e, &e->pending, res)) {
+		const enf_error *err = enf_error_last();
+		r->outcome = ENF_OUTCOME_FAILED;
+		result_set_message(r, enf_asprintf("not changed: the pending restart could not be recorded (%s)",
+						   err ? err->message : "?"));
+		goto done;
+	}
 	int made = 0;
 	int failed = make_changes(e, res, &plan, r, &made);
 	*changed_any = made > 0;
@@ -342,6 +350,8 @@ static int run_all(engine *e, const enf_policy *policy)
 		slot[i] = (long)i;
 		result_for(run, &policy->resources[i]);
 	}
+	if ((rc = pending_load(e, &e->pending)))
+		goto done;
 	char *why = NULL;
 	int applies = when_holds(&policy->when, &run->facts, &why);
 	for (size_t k = 0; k < n && rc == 0; k++) {
@@ -388,6 +398,9 @@ static int run_all(engine *e, const enf_policy *policy)
 					enf_buf_printf(&by, "%s%s", by.len ? ", " : "",
 						       policy->resources[o].id);
 		}
+		if (by.len == 0 && pending_contains(e->pending, res->id))
+			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
+				       json_string_value(json_object_get(e->pending, "run")));
 		char *rwhy = NULL;
 		const char *dep;
 		if (!applies || !when_holds(&res->when, &run->facts, &rwhy)) {
@@ -401,6 +414,8 @@ static int run_all(engine *e, const enf_policy *policy)
 			result_set_message(r, enf_strdup("not needed: nothing that notifies it changed"));
 		} else {
 			run_handler(e, res, r, by.ptr);
+			if (r->outcome == ENF_OUTCOME_CHANGED && e->pending)
+				pending_done(e, e->pending, res->id);
 		}
 		free(rwhy);
 		enf_buf_clear(&by);
@@ -480,6 +495,7 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	}
 	enf_lock_release(lock);
 	free(e.policy_dir);
+	json_decref(e.pending);
 	if (rc) {
 		enf_run_free(e.run);
 		return rc;

@@ -68,9 +68,10 @@ int snapshot_value_from_json(enf_reg_value *out, const json_t *v)
 			if (!*s)
 				return ENF_EINVALID;
 			for (; *s; s++) {
-				if (*s < '0' || *s > '9' || r.number > (UINT64_MAX - 9) / 10)
+				uint64_t d = (uint64_t)(*s - '0');
+				if (*s < '0' || *s > '9' || r.number > (UINT64_MAX - d) / 10)
 					return ENF_EINVALID;
-				r.number = r.number * 10 + (uint64_t)(*s - '0');
+				r.number = r.number * 10 + d;
 			}
 		} else {
 			return ENF_EINVALID;

@@ -1,0 +1,119 @@
+/*
+ * Pending restarts. A change that notifies a restart handler records the
+ * handler in the state folder before the change is made; the record is
+ * cleared only when the handler has run. So a run killed between a change
+ * (say, EnableSessionTicket) and its restart does not leave the services
+ * running with the old setting: the next apply runs the pending handler even
+ * though nothing else changes.
+ */
+#include "engine_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *pending_path(const engine *e)
+{
+	char *dir = e->opts->state_dir ? enf_strdup(e->opts->state_dir) : enf_default_state_dir();
+	char *path = dir ? enf_asprintf("%s/pending/%s.json", dir, e->policy->name) : NULL;
+	free(dir);
+	return path;
+}
+
+int pending_load(engine *e, json_t **out)
+{
+	char *path = pending_path(e);
+	char *data = NULL;
+	size_t len = 0;
+	*out = NULL;
+	if (!path)
+		return enf_error_oom();
+	int rc = enf_read_file(&data, &len, path, 1024 * 1024);
+	if (rc == ENF_ENOTFOUND) {
+		enf_error_clear();
+		free(path);
+		return 0;
+	}
+	if (rc == 0) {
+		json_t *doc = json_loadb(data, len, 0, NULL);
+		if (!json_is_object(doc) || !json_is_array(json_object_get(doc, "handlers"))) {
+			/* A damaged record must not hide a needed restart: say so. */
+			enf_error_set(ENF_ERRCLASS_STATE,
+				      "'%s' is damaged; delete it after restarting the services of policy %s by hand",
+				      path, e->policy->name);
+			json_decref(doc);
+			rc = ENF_EINVALID;
+		} else {
+			*out = doc;
+		}
+	}
+	free(data);
+	free(path);
+	return rc;
+}
+
+int pending_contains(const json_t *doc, const char *id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(doc, "handlers"), i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int pending_write(engine *e, json_t *doc)
+{
+	char *path = pending_path(e);
+	char *dir = path ? enf_strndup(path, (size_t)(strrchr(path, '/') - path)) : NULL;
+	char *text = json_dumps(doc, JSON_INDENT(2));
+	int rc = path && dir && text ? enf_mkdir_p(dir) : enf_error_oom();
+	if (rc == 0)
+		rc = enf_write_file_atomic(path, text, strlen(text));
+	free(text);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int pending_add(engine *e, json_t **doc, const enf_resource *res)
+{
+	if (!*doc)
+		*doc = json_pack("{s:s, s:[]}", "run", e->run->run_id, "handlers");
+	if (!*doc)
+		return enf_error_oom();
+	int added = 0;
+	for (size_t i = 0; i < res->notify_count; i++) {
+		if (pending_contains(*doc, res->notify[i]))
+			continue;
+		json_array_append_new(json_object_get(*doc, "handlers"), json_string(res->notify[i]));
+		added = 1;
+	}
+	return added ? pending_write(e, *doc) : 0;
+}
+
+int pending_done(engine *e, json_t *doc, const char *id)
+{
+	json_t *list = json_object_get(doc, "handlers");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		if (strcmp(json_string_value(json_array_get(list, i)), id) == 0) {
+			json_array_remove(list, i);
+			break;
+		}
+	}
+	if (json_array_size(list) > 0)
+		return pending_write(e, doc);
+	char *path = pending_path(e);
+	int rc = path ? 0 : enf_error_oom();
+	if (path && remove(path) != 0 && enf_path_exists(path)) {
+		enf_error_set(ENF_ERRCLASS_STATE, "cannot remove '%s'", path);
+		rc = ENF_ERROR;
+	}
+	free(path);
+	return rc;
+}
