@@ -43,10 +43,15 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+/* `report show`, dispatched by the `report` command. */
+int cmd_report_show(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_plan_usage[];
 extern const char cmd_apply_usage[];
 extern const char cmd_rollback_usage[];
+extern const char cmd_cert_usage[];
+extern const char cmd_report_show_usage[];
 
 #endif

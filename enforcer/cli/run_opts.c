@@ -3,6 +3,7 @@
 #include "run_opts.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/render.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -93,63 +94,6 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-static const char *status_color(enf_outcome o)
-{
-	switch (o) {
-	case ENF_OUTCOME_DRIFT:
-	case ENF_OUTCOME_AUDIT_DRIFT:
-		return "\033[33m";
-	case ENF_OUTCOME_CHANGED:
-		return "\033[32m";
-	case ENF_OUTCOME_FAILED:
-		return "\033[31m";
-	default:
-		return "\033[36m";
-	}
-}
-
-static void result_line(enf_buf *b, const enf_result *r, int color)
-{
-	const char *name = enf_outcome_name(r->outcome);
-	if (color)
-		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(r->outcome), name, r->id);
-	else
-		enf_buf_printf(b, "%-11s %s", name, r->id);
-	const char *sep = ": ";
-	for (size_t i = 0; i < r->action_count; i++) {
-		const enf_action *a = &r->actions[i];
-		enf_buf_printf(b, "%s%s%s", sep, a->text, a->error ? " (failed)" : "");
-		sep = "; ";
-	}
-	if (r->message && (r->outcome != ENF_OUTCOME_DRIFT && r->outcome != ENF_OUTCOME_CHANGED))
-		enf_buf_printf(b, "%s%s", r->action_count ? " -- " : sep, r->message);
-	enf_buf_puts(b, "\n");
-}
-
-char *cli_run_text(const enf_run *run, int color, int verbose)
-{
-	enf_buf b = ENF_BUF_INIT;
-	for (size_t i = 0; i < run->count; i++) {
-		const enf_result *r = &run->results[i];
-		if (r->outcome != ENF_OUTCOME_COMPLIANT || verbose)
-			result_line(&b, r, color);
-	}
-	const size_t *c = run->counts;
-	if (run->mode == ENF_RUN_PLAN || run->dry_run)
-		enf_buf_printf(&b, "%s: %zu to change, %zu failed, %zu compliant",
-			       run->dry_run ? "Apply (dry run)" : "Plan", c[ENF_OUTCOME_DRIFT],
-			       c[ENF_OUTCOME_FAILED], c[ENF_OUTCOME_COMPLIANT]);
-	else
-		enf_buf_printf(&b, "%s: %zu changed, %zu failed, %zu compliant",
-			       run->mode == ENF_RUN_ROLLBACK ? "Rollback" : "Apply",
-			       c[ENF_OUTCOME_CHANGED], c[ENF_OUTCOME_FAILED], c[ENF_OUTCOME_COMPLIANT]);
-	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %d%s\n",
-		       c[ENF_OUTCOME_SKIPPED], c[ENF_OUTCOME_WAIVED], c[ENF_OUTCOME_AUDIT_DRIFT],
-		       run->run_id, enf_run_exit_code(run),
-		       run->reboot_pending ? "; REBOOT PENDING" : "");
-	return enf_buf_detach(&b);
-}
-
 void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 {
 	const cli_run_opts *o = ctx;
@@ -160,51 +104,37 @@ void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 		enf_outcome_name(result->outcome));
 }
 
-static int write_text_file(const char *dir, const char *name, const char *text)
-{
-	char *path = enf_asprintf("%s/%s", dir, name);
-	int rc = path ? enf_write_file_atomic(path, text, strlen(text)) : enf_error_oom();
-	free(path);
-	return rc;
-}
-
-static int write_reports(const cli_run_opts *o, const enf_run *run)
-{
-	if (enf_mkdir_p(o->report_dir))
-		return -1;
-	json_t *doc = enf_run_to_json(run);
-	char *json = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
-	json_decref(doc);
-	char *json_nl = json ? enf_asprintf("%s\n", json) : NULL;
-	char *text = cli_run_text(run, 0, 1);
-	int rc = json_nl && text ? 0 : enf_error_oom();
-	if (rc == 0)
-		rc = write_text_file(o->report_dir, "report.json", json_nl);
-	if (rc == 0)
-		rc = write_text_file(o->report_dir, "report.txt", text);
-	free(json);
-	free(json_nl);
-	free(text);
-	return rc;
-}
-
 int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 {
+	json_t *report = enf_run_to_json(run);
+	if (!report) {
+		fprintf(stderr, "enforcer: out of memory while writing the report\n");
+		return enf_run_exit_code(run) | CLI_EXIT_FAILURES;
+	}
+	int code = enf_run_exit_code(run);
 	if (o->json) {
-		json_t *doc = enf_run_to_json(run);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
-		json_decref(doc);
-	} else if (!o->quiet || enf_run_exit_code(run) != 0) {
-		char *text = cli_run_text(run, o->color, o->verbose);
+	} else if (!o->quiet || code != 0) {
+		char *text = enf_render_text(report, o->color, o->verbose);
 		fputs(text ? text : "", stdout);
 		free(text);
 	}
 	fflush(stdout);
-	if (o->report_dir && write_reports(o, run)) {
+	char *report_path = o->report_dir ? enf_asprintf("%s/report.json", o->report_dir) : NULL;
+	if (o->report_dir && enf_report_write_dir(report, o->report_dir)) {
 		/* The run happened: keep its code, and mark the missing report as a failure. */
 		cli_print_last_error("cannot write the reports");
-		return enf_run_exit_code(run) | CLI_EXIT_FAILURES;
+		code |= CLI_EXIT_FAILURES;
 	}
-	return enf_run_exit_code(run);
+	/* The machine's own log hears about runs on the machine, not on snapshots. */
+	enf_event ev;
+	if (strcmp(o->target, "local") == 0 && enf_event_for_report(&ev, report, report_path) == 0) {
+		if (enf_event_write(&ev))
+			cli_print_last_error("warning: no event log entry was written");
+		enf_event_clear(&ev);
+	}
+	free(report_path);
+	json_decref(report);
+	return code;
 }

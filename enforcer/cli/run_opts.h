@@ -32,7 +32,4 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run);
 /* The progress callback: one status line per resource as it is decided (with -v). */
 void cli_progress(void *ctx, const enf_run *run, const enf_result *result);
 
-/* The run's text: one line per resource that is not compliant and a summary. */
-char *cli_run_text(const enf_run *run, int color, int verbose);
-
 #endif

@@ -1,0 +1,289 @@
+/*
+ * The HTML report, for change review: one self-contained page (inline CSS,
+ * no scripts, no external files) that reads on a laptop and prints. The
+ * verdict first, then where the policy came from, the counts, every resource
+ * that was not compliant with its before and after values side by side and
+ * the actions taken, and the compliant ones folded. Everything printed is
+ * escaped.
+ */
+#include "enforcer/render.h"
+
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void esc(enf_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			enf_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			enf_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			enf_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			enf_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			enf_buf_puts(b, "&#39;");
+			break;
+		default:
+			enf_buf_put(b, s, 1);
+		}
+	}
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* A value as compact text: strings as they are, anything else as JSON. */
+static char *value_text(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return enf_strdup("—");
+	if (json_is_string(v))
+		return enf_strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static const char css[] =
+	"body{font:14px/1.45 'Segoe UI',Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}"
+	"main{max-width:1100px;margin:0 auto;padding:24px}"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d0d7de;padding-bottom:4px}"
+	".verdict{padding:16px 20px;border-radius:8px;color:#fff;margin-bottom:18px}"
+	".verdict .big{font-size:24px;font-weight:600}.verdict .sub{opacity:.9}"
+	".v-ok{background:#1a7f37}.v-drift{background:#9a6700}.v-changed{background:#0969da}.v-failed{background:#cf222e}"
+	"table{border-collapse:collapse;width:100%;background:#fff}"
+	"th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}"
+	"th{background:#eef1f4;font-weight:600;width:22%}"
+	".counts{display:flex;flex-wrap:wrap;gap:8px}.count{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;min-width:90px}"
+	".count b{display:block;font-size:20px}"
+	".res{background:#fff;border:1px solid #d0d7de;border-left:6px solid #9a6700;border-radius:6px;padding:12px 14px;margin:12px 0;page-break-inside:avoid}"
+	".res.failed{border-left-color:#cf222e}.res.changed{border-left-color:#0969da}.res.skipped,.res.waived{border-left-color:#8c959f}"
+	".res h3{margin:0 0 6px;font-size:15px}.tag{display:inline-block;font-size:12px;padding:1px 8px;border-radius:10px;background:#eef1f4;margin-right:6px}"
+	".diff td.changed{background:#fff8c5}.mono,code{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12.5px;word-break:break-all}"
+	"ul.actions{margin:6px 0 0;padding-left:20px}.done{color:#1a7f37}.failed-a{color:#cf222e}.msg{margin:6px 0 0;color:#57606a}"
+	"details{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}summary{cursor:pointer;font-weight:600}"
+	"footer{color:#57606a;font-size:12px;margin-top:28px}"
+	"@media print{body{background:#fff}main{padding:0}.verdict{color:#000;border:2px solid #000}.res{border-left-width:3px}}";
+
+static void verdict(enf_buf *b, const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run"), *c = json_object_get(report, "counts");
+	const char *mode = str(run, "mode");
+	int plan = strcmp(mode, "plan") == 0 || json_is_true(json_object_get(run, "dry_run"));
+	const char *cls, *text;
+	if (num(c, "failed") > 0) {
+		cls = "v-failed";
+		text = "Failures";
+	} else if (num(c, "drift") > 0 || num(c, "audit-drift") > 0) {
+		cls = "v-drift";
+		text = plan ? "Drift found" : "Drift reported (audit)";
+	} else if (num(c, "changed") > 0) {
+		cls = "v-changed";
+		text = strcmp(mode, "rollback") == 0 ? "Rolled back" : "Changed, now compliant";
+	} else {
+		cls = "v-ok";
+		text = "Compliant";
+	}
+	enf_buf_printf(b, "<div class=\"verdict %s\"><div class=\"big\">", cls);
+	esc(b, text);
+	enf_buf_printf(b, "</div><div class=\"sub\">%s of policy <b>", mode);
+	esc(b, str(json_object_get(report, "policy"), "name"));
+	enf_buf_puts(b, "</b> on <b>");
+	esc(b, str(run, "host"));
+	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", num(run, "exit_code"),
+		       json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING" : "");
+}
+
+static void row(enf_buf *b, const char *name, const char *value, int mono)
+{
+	enf_buf_printf(b, "<tr><th>%s</th><td%s>", name, mono ? " class=\"mono\"" : "");
+	esc(b, value && *value ? value : "—");
+	enf_buf_puts(b, "</td></tr>\n");
+}
+
+static void provenance(enf_buf *b, const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run");
+	const json_t *src = json_object_get(json_object_get(report, "policy"), "source");
+	const json_t *dirty = json_object_get(src, "dirty");
+	enf_buf_puts(b, "<h2>Run and policy source</h2><table>\n");
+	row(b, "Run", str(run, "id"), 1);
+	row(b, "Started (UTC)", str(run, "started"), 0);
+	row(b, "Ended (UTC)", str(run, "ended"), 0);
+	row(b, "Host", str(run, "host"), 0);
+	row(b, "User", str(run, "user"), 0);
+	row(b, "Target", str(run, "target"), 1);
+	row(b, "Policy file", str(src, "file"), 1);
+	row(b, "Policy SHA-256", str(src, "sha256"), 1);
+	row(b, "Repository", str(src, "repo"), 1);
+	row(b, "Ref", str(src, "ref"), 1);
+	row(b, "Commit", str(src, "commit"), 1);
+	row(b, "Author", str(src, "author"), 0);
+	row(b, "Date", str(src, "date"), 0);
+	row(b, "Subject", str(src, "subject"), 0);
+	row(b, "Signature", str(src, "signature"), 0);
+	row(b, "Signer", str(src, "signer"), 0);
+	row(b, "Uncommitted changes", json_is_null(dirty) || !dirty ? "unknown" : json_is_true(dirty) ? "yes" : "no", 0);
+	row(b, "Journal", str(run, "journal"), 1);
+	row(b, "enforcer", str(run, "enforcer_version"), 0);
+	enf_buf_puts(b, "</table>\n");
+}
+
+static void counts(enf_buf *b, const json_t *report)
+{
+	static const char *const names[] = {"changed", "drift", "failed", "audit-drift", "waived", "skipped", "compliant"};
+	enf_buf_puts(b, "<h2>Counts</h2><div class=\"counts\">");
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(names); i++)
+		enf_buf_printf(b, "<div class=\"count\"><b>%lld</b>%s</div>",
+			       num(json_object_get(report, "counts"), names[i]), names[i]);
+	enf_buf_puts(b, "</div>\n");
+}
+
+/* Before and after side by side, key by key, with the differing rows marked. */
+static void before_after(enf_buf *b, const json_t *before, const json_t *after)
+{
+	enf_buf_puts(b, "<table class=\"diff\"><tr><th></th><th>before</th><th>after</th></tr>\n");
+	if (json_is_object(before) || json_is_object(after)) {
+		const char *key;
+		json_t *v;
+		json_t *keys = json_object();
+		json_object_foreach((json_t *)before, key, v) json_object_set(keys, key, json_null());
+		json_object_foreach((json_t *)after, key, v) json_object_set(keys, key, json_null());
+		json_object_foreach(keys, key, v)
+		{
+			json_t *x = json_object_get(before, key), *y = json_object_get(after, key);
+			char *tx = value_text(x), *ty = value_text(y);
+			int differs = !json_equal(x, y) && !(x == NULL && y == NULL);
+			enf_buf_puts(b, "<tr><th>");
+			esc(b, key);
+			enf_buf_printf(b, "</th><td class=\"mono%s\">", differs ? " changed" : "");
+			esc(b, tx);
+			enf_buf_printf(b, "</td><td class=\"mono%s\">", differs ? " changed" : "");
+			esc(b, ty);
+			enf_buf_puts(b, "</td></tr>\n");
+			free(tx);
+			free(ty);
+		}
+		json_decref(keys);
+	} else {
+		char *tx = value_text(before), *ty = value_text(after);
+		enf_buf_puts(b, "<tr><th>value</th><td class=\"mono\">");
+		esc(b, tx);
+		enf_buf_puts(b, "</td><td class=\"mono\">");
+		esc(b, ty);
+		enf_buf_puts(b, "</td></tr>\n");
+		free(tx);
+		free(ty);
+	}
+	enf_buf_puts(b, "</table>\n");
+}
+
+static void resource(enf_buf *b, const json_t *r)
+{
+	const char *status = str(r, "status");
+	enf_buf_puts(b, "<div class=\"res ");
+	esc(b, status);
+	enf_buf_puts(b, "\"><h3><span class=\"tag\">");
+	esc(b, status);
+	enf_buf_puts(b, "</span><span class=\"tag\">");
+	esc(b, str(r, "type"));
+	enf_buf_puts(b, "</span>");
+	esc(b, str(r, "id"));
+	enf_buf_puts(b, "</h3>\n");
+	const json_t *before = json_object_get(r, "before"), *after = json_object_get(r, "after");
+	if (!json_is_null(before) || !json_is_null(after))
+		before_after(b, before, after);
+	json_t *actions = json_object_get(r, "actions");
+	if (json_array_size(actions)) {
+		enf_buf_puts(b, "<ul class=\"actions\">");
+		size_t i;
+		json_t *a;
+		json_array_foreach(actions, i, a)
+		{
+			const char *err = json_string_value(json_object_get(a, "error"));
+			int done = json_is_true(json_object_get(a, "done"));
+			enf_buf_printf(b, "<li class=\"%s\">%s ", err ? "failed-a" : done ? "done" : "",
+				       err ? "✗" : done ? "✓" : "→");
+			esc(b, str(a, "text"));
+			if (err) {
+				enf_buf_puts(b, ": ");
+				esc(b, err);
+			}
+			enf_buf_puts(b, "</li>");
+		}
+		enf_buf_puts(b, "</ul>\n");
+	}
+	const char *msg = json_string_value(json_object_get(r, "message"));
+	if (msg) {
+		enf_buf_puts(b, "<p class=\"msg\">");
+		esc(b, msg);
+		enf_buf_puts(b, "</p>\n");
+	}
+	enf_buf_puts(b, "</div>\n");
+}
+
+char *enf_render_html(const json_t *report)
+{
+	enf_buf b = ENF_BUF_INIT;
+	const json_t *run = json_object_get(report, "run");
+	enf_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+			 "<title>enforcer ");
+	esc(&b, str(run, "mode"));
+	enf_buf_puts(&b, ": ");
+	esc(&b, str(json_object_get(report, "policy"), "name"));
+	enf_buf_puts(&b, " on ");
+	esc(&b, str(run, "host"));
+	enf_buf_printf(&b, "</title><style>%s</style></head><body><main>\n", css);
+	verdict(&b, report);
+	provenance(&b, report);
+	counts(&b, report);
+	size_t i, compliant = 0;
+	json_t *r, *resources = json_object_get(report, "resources");
+	enf_buf_puts(&b, "<h2>Resources that were not compliant</h2>\n");
+	json_array_foreach(resources, i, r)
+	{
+		if (strcmp(str(r, "status"), "compliant") == 0)
+			compliant++;
+		else
+			resource(&b, r);
+	}
+	if (compliant == json_array_size(resources))
+		enf_buf_puts(&b, "<p>None.</p>\n");
+	enf_buf_printf(&b, "<h2>Compliant resources</h2><details><summary>%zu compliant resource%s</summary><table>\n",
+		       compliant, compliant == 1 ? "" : "s");
+	json_array_foreach(resources, i, r)
+	{
+		if (strcmp(str(r, "status"), "compliant") != 0)
+			continue;
+		enf_buf_puts(&b, "<tr><th>");
+		esc(&b, str(r, "id"));
+		enf_buf_puts(&b, "</th><td>");
+		esc(&b, str(r, "type"));
+		const char *msg = json_string_value(json_object_get(r, "message"));
+		if (msg) {
+			enf_buf_puts(&b, ": ");
+			esc(&b, msg);
+		}
+		enf_buf_puts(&b, "</td></tr>\n");
+	}
+	enf_buf_puts(&b, "</table></details>\n<footer>Generated by enforcer ");
+	esc(&b, str(run, "enforcer_version"));
+	enf_buf_puts(&b, " from report.json (schema enforcer-report/1).</footer>\n</main></body></html>\n");
+	return enf_buf_detach(&b);
+}

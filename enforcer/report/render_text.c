@@ -1,0 +1,83 @@
+/* The text report: what the console shows. */
+#include "enforcer/render.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static size_t count(const json_t *report, const char *status)
+{
+	return (size_t)json_integer_value(json_object_get(json_object_get(report, "counts"), status));
+}
+
+static const char *status_color(const char *status)
+{
+	if (strcmp(status, "drift") == 0 || strcmp(status, "audit-drift") == 0)
+		return "\033[33m";
+	if (strcmp(status, "changed") == 0)
+		return "\033[32m";
+	if (strcmp(status, "failed") == 0)
+		return "\033[31m";
+	return "\033[36m";
+}
+
+static void resource_line(enf_buf *b, const json_t *r, int color)
+{
+	const char *status = str(r, "status");
+	if (color)
+		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, str(r, "id"));
+	else
+		enf_buf_printf(b, "%-11s %s", status, str(r, "id"));
+	const char *sep = ": ";
+	size_t i;
+	json_t *a;
+	json_t *actions = json_object_get(r, "actions");
+	json_array_foreach(actions, i, a)
+	{
+		enf_buf_printf(b, "%s%s%s", sep, str(a, "text"),
+			       json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
+		sep = "; ";
+	}
+	/* Drift and changes speak through their actions; other outcomes need their reason. */
+	const char *message = json_string_value(json_object_get(r, "message"));
+	if (message && strcmp(status, "drift") != 0 && strcmp(status, "changed") != 0)
+		enf_buf_printf(b, "%s%s", json_array_size(actions) ? " -- " : sep, message);
+	enf_buf_puts(b, "\n");
+}
+
+char *enf_render_text(const json_t *report, int color, int verbose)
+{
+	enf_buf b = ENF_BUF_INIT;
+	const json_t *run = json_object_get(report, "run");
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(report, "resources"), i, r)
+	{
+		if (verbose || strcmp(str(r, "status"), "compliant") != 0)
+			resource_line(&b, r, color);
+	}
+	const char *mode = str(run, "mode");
+	int dry = json_is_true(json_object_get(run, "dry_run"));
+	if (strcmp(mode, "plan") == 0 || dry)
+		enf_buf_printf(&b, "%s: %zu to change, %zu failed, %zu compliant",
+			       dry ? "Apply (dry run)" : "Plan", count(report, "drift"),
+			       count(report, "failed"), count(report, "compliant"));
+	else
+		enf_buf_printf(&b, "%s: %zu changed, %zu failed, %zu compliant",
+			       strcmp(mode, "rollback") == 0 ? "Rollback" : "Apply",
+			       count(report, "changed"), count(report, "failed"),
+			       count(report, "compliant"));
+	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
+		       count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
+		       str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
+		       json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
+	return enf_buf_detach(&b);
+}

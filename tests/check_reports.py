@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Real reports against their contracts: every report.json of a plan, an apply
+and a rollback validates against docs/report.schema.json; report.xml is JUnit
+that a parser reads back with the right counts; report.html renders in
+headless Chromium with the verdict and one row per resource (checked in the
+rendered DOM and in the screenshot's pixels).
+
+Usage (meson test runs it): check_reports.py ENFORCER_EXE SOURCE_DIR
+Prints "N passed, N failed" last; exits 1 on any failure.
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+import zlib
+
+import jsonschema
+
+EXE, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+
+SNAPSHOT = {
+    "schema": "enforcer-snapshot/1",
+    "facts": {"os.build": "9600", "host.name": "EDGE01", "role": "edge"},
+    "registry": {"HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel": {}},
+    "services": {
+        "RTCSRV": {"logon": ".\\svc-lync", "password_stored": True, "startup": "automatic", "state": "stopped"},
+        "RTCMEDIARELAY": {"logon": "NetworkService", "startup": "automatic", "state": "running"},
+    },
+}
+POLICY = r"""enforcer: 1
+name: lync-edge
+resources:
+  - {type: registry, id: schannel.session-ticket, key: 'HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel', value: EnableSessionTicket, kind: dword, data: 2, notify: restart-lync}
+  - {type: service, id: access-edge, name: RTCSRV, logon: NetworkService, state: running}
+  - {type: service, id: missing, name: RTCDATAPROXY, state: running}
+  - {type: restart, id: restart-lync, services: [RTCSRV, RTCMEDIARELAY]}
+"""
+
+
+def run(cwd, *args):
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def png_pixel(path, x, y):
+    """The RGB of one pixel of an 8-bit RGB/RGBA, non-interlaced PNG."""
+    data = open(path, "rb").read()
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and ctype in (2, 6), "unexpected PNG format"
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    prev = bytearray(stride)
+    for row in range(y + 1):
+        f = raw[row * (stride + 1)]
+        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+    return tuple(prev[x * bpp:x * bpp + 3])
+
+
+def chromium_checks(html, work):
+    browser = shutil.which("chromium")
+    if not browser:
+        print("SKIP: chromium is not installed (scripts/setup --browser installs it)")
+        return
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + os.path.join(work, "chromium"), "--window-size=1200,900"]
+    png = os.path.join(work, "report.png")
+    subprocess.run([browser, *flags, "--screenshot=" + png, "file://" + html],
+                   capture_output=True, timeout=120)
+    dom = subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
+                         capture_output=True, text=True, timeout=120).stdout
+    check(os.path.exists(png) and os.path.getsize(png) > 10000, "chromium took a screenshot")
+    check('class="verdict v-failed"' in dom and "Failures" in dom, "the rendered page shows the verdict")
+    for rid in ("schannel.session-ticket", "access-edge", "missing", "restart-lync"):
+        check(rid in dom, "the rendered page shows resource " + rid)
+    check(dom.count('<div class="res ') == 4, "one card per resource that was not compliant")
+    if os.path.exists(png):
+        # The verdict banner is drawn in the failure red (#cf222e) near the top left.
+        r, g, b = png_pixel(png, 120, 40)
+        check(abs(r - 0xcf) < 12 and abs(g - 0x22) < 12 and abs(b - 0x2e) < 12,
+              "the screenshot shows the red verdict banner, got %02x%02x%02x" % (r, g, b))
+    print("screenshot:", png)
+
+
+def main():
+    schema = json.load(open(os.path.join(SRC, "docs", "report.schema.json")))
+    validator = jsonschema.Draft202012Validator(schema)
+    work = tempfile.mkdtemp(prefix="enforcer-reports-")
+    json.dump(SNAPSHOT, open(os.path.join(work, "server.json"), "w"))
+    open(os.path.join(work, "policy.yaml"), "w").write(POLICY)
+    common = ["--target", "snapshot:server.json", "--state-dir", "state"]
+    results = {
+        "plan": run(work, "plan", *common, "--report-dir", "plan", "policy.yaml"),
+        "apply": run(work, "apply", *common, "--report-dir", "apply", "policy.yaml"),
+    }
+    check(results["plan"].returncode == 6, "plan exits 6 (drift and failures)")
+    check(results["apply"].returncode == 6, "apply exits 6 (changes and failures)")
+    run_id = json.load(open(os.path.join(work, "apply", "report.json")))["run"]["id"]
+    results["rollback"] = run(work, "rollback", *common, "--report-dir", "rollback", run_id)
+    check(results["rollback"].returncode == 2, "rollback exits 2")
+    for mode in ("plan", "apply", "rollback"):
+        report = json.load(open(os.path.join(work, mode, "report.json")))
+        errors = sorted(validator.iter_errors(report), key=str)
+        check(not errors, "%s report.json validates: %s" % (mode, "; ".join(e.message for e in errors[:3])))
+        suite = ET.parse(os.path.join(work, mode, "report.xml")).getroot()
+        cases = suite.findall("./testsuite/testcase")
+        check(suite.tag == "testsuites" and len(cases) == len(report["resources"]),
+              "%s report.xml has one testcase per resource" % mode)
+        fails = len(suite.findall("./testsuite/testcase/failure"))
+        check(int(suite.find("testsuite").get("failures")) == fails, "%s report.xml counts its failures" % mode)
+        text = open(os.path.join(work, mode, "report.txt")).read()
+        check(text.splitlines()[-1].startswith({"plan": "Plan:", "apply": "Apply:", "rollback": "Rollback:"}[mode]),
+              "%s report.txt ends with the summary" % mode)
+    chromium_checks(os.path.join(work, "apply", "report.html"), work)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+main()
