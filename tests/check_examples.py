@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Everything shipped for users parses: every baseline and example policy
+validates, the Ansible playbook is YAML, the Task Scheduler file is XML with
+the fields Task Scheduler needs, and the CI script of the example policy
+repository runs green on a real git repository.
+
+Usage (meson test runs it): check_examples.py ENFORCER_EXE SOURCE_DIR
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import shutil
+import xml.etree.ElementTree as ET
+
+import yaml
+
+EXE, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+passed = failed = 0
+
+
+def check(ok, what, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what, detail)
+
+
+policies = sorted(glob.glob(os.path.join(SRC, "policies", "*.yaml")) +
+                  glob.glob(os.path.join(SRC, "examples", "**", "*.yaml"), recursive=True))
+for p in policies:
+    if os.sep + "ansible" + os.sep in p:
+        continue
+    r = subprocess.run([EXE, "validate", p], capture_output=True, text=True)
+    check(r.returncode == 0, "validate " + os.path.relpath(p, SRC), r.stderr)
+check(len(policies) >= 6, "at least the three baselines and three example policies")
+
+play = yaml.safe_load(open(os.path.join(SRC, "examples", "ansible", "enforcer.yml")))
+check(isinstance(play, list) and play[0].get("hosts") and play[0].get("tasks"),
+      "the Ansible playbook is a play with hosts and tasks")
+
+ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
+check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")
+check("apply" in task.find("t:Actions/t:Exec/t:Arguments", ns).text, "the task runs enforcer apply")
+
+# The example repository's CI script, on a real repository with one change.
+work = tempfile.mkdtemp(prefix="enforcer-examples-")
+repo = os.path.join(work, "repo")
+shutil.copytree(os.path.join(SRC, "examples", "policy-repo"), repo)
+git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", repo]
+subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
+subprocess.run(git + ["add", "-A"], check=True)
+subprocess.run(git + ["commit", "-qm", "baseline"], check=True)
+subprocess.run(git + ["checkout", "-qb", "change"], check=True)
+fe = os.path.join(repo, "policies", "front-end.yaml")
+text = open(fe).read()
+open(fe, "w").write(text.replace("data: 0, notify", "data: 1, notify"))
+subprocess.run(git + ["commit", "-qam", "front end: send the trusted issuer list"], check=True)
+env = dict(os.environ, ENFORCER=EXE)
+r = subprocess.run(["bash", "ci/check.sh", "main"], cwd=repo, capture_output=True, text=True, env=env)
+check(r.returncode == 0, "ci/check.sh passes on a valid change", r.stdout + r.stderr)
+check("policies/front-end.yaml" in r.stdout, "ci/check.sh names the changed policy", r.stdout)
+shutil.rmtree(work)
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
