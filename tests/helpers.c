@@ -4,10 +4,13 @@
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const char *th_resources(void)
 {
@@ -92,4 +95,41 @@ json_t *th_json_file(const char *path)
 	json_t *j = json_load_file(path, 0, &err);
 	cr_assert(j != NULL, "%s: %s", path, err.text);
 	return j;
+}
+
+th_cli_result th_run_cli(const char *dir, const char *const *argv, const char *env)
+{
+	const char *exe = getenv("ENFORCER_EXE");
+	cr_assert(exe, "ENFORCER_EXE is not set; run the tests with meson test");
+	char *out_path = enf_asprintf("%s/stdout.txt", dir), *err_path = enf_asprintf("%s/stderr.txt", dir);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(o, 1);
+		dup2(e, 2);
+		if (env)
+			putenv((char *)env);
+		if (chdir(dir) != 0)
+			_exit(127);
+		const char *args[32] = {exe};
+		for (int i = 0; argv[i] && i < 30; i++)
+			args[i + 1] = argv[i];
+		execv(exe, (char *const *)args);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	th_cli_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			   th_read(out_path, NULL), th_read(err_path, NULL)};
+	free(out_path);
+	free(err_path);
+	return r;
+}
+
+void th_cli_free(th_cli_result *r)
+{
+	free(r->out);
+	free(r->err);
 }

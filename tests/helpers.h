@@ -33,6 +33,20 @@ char *th_tmpdir(void);
 /* Writes `text` to DIR/NAME and returns the path; free() it. */
 char *th_write(const char *dir, const char *name, const char *text);
 
+/* What one run of the enforcer binary did. */
+typedef struct th_cli_result {
+	int code;  /* the exit code */
+	char *out; /* standard output */
+	char *err; /* standard error */
+} th_cli_result;
+
+/*
+ * Runs the enforcer binary (ENFORCER_EXE) in `dir` with argv (NULL-terminated,
+ * without the program name) and one optional "NAME=value" environment addition.
+ */
+th_cli_result th_run_cli(const char *dir, const char *const *argv, const char *env);
+void th_cli_free(th_cli_result *r);
+
 /* Reads a JSON file; aborts the test on failure. json_decref() it. */
 struct json_t *th_json_file(const char *path);
 

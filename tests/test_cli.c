@@ -14,72 +14,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct cli_result {
-	int code;
-	char *out;
-	char *err;
-} cli_result;
-
-/* Runs the enforcer binary with argv (NULL-terminated) and env additions. */
-static cli_result run_cli(const char *dir, const char *const *argv, const char *env)
-{
-	const char *exe = getenv("ENFORCER_EXE");
-	cr_assert(exe, "ENFORCER_EXE is not set; run the tests with meson test");
-	char *out_path = enf_asprintf("%s/stdout.txt", dir), *err_path = enf_asprintf("%s/stderr.txt", dir);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (env)
-			putenv((char *)env);
-		if (chdir(dir) != 0)
-			_exit(127);
-		const char *args[32] = {exe};
-		for (int i = 0; argv[i] && i < 30; i++)
-			args[i + 1] = argv[i];
-		execv(exe, (char *const *)args);
-		_exit(127);
-	}
-	int status = 0;
-	waitpid(pid, &status, 0);
-	cli_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			th_read(out_path, NULL), th_read(err_path, NULL)};
-	free(out_path);
-	free(err_path);
-	return r;
-}
-
-static void cli_free(cli_result *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 Test(cli, version_help_and_unknown_commands)
 {
 	char *dir = th_tmpdir();
-	cli_result r = run_cli(dir, ARGS("--version"), NULL);
+	th_cli_result r = th_run_cli(dir, ARGS("--version"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect(strncmp(r.out, "enforcer 0.1.0\n", 15) == 0, "%s", r.out);
-	cli_free(&r);
-	r = run_cli(dir, ARGS("plan", "--help"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("plan", "--help"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect(strstr(r.out, "usage: enforcer plan") != NULL);
-	cli_free(&r);
-	r = run_cli(dir, ARGS("plna"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("plna"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "enforcer: 'plna' is not a command. See 'enforcer --help'.\n");
-	cli_free(&r);
-	r = run_cli(dir, ARGS("apply", "--wait", "soon", "x.yaml"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("apply", "--wait", "soon", "x.yaml"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "enforcer apply: --wait takes whole seconds from 0 to 86400, not 'soon'\n"
 				"See 'enforcer apply --help'.\n");
-	cli_free(&r);
+	th_cli_free(&r);
 	free(dir);
 }
 
@@ -88,16 +44,16 @@ Test(cli, validate_exit_codes_and_positions)
 	char *dir = th_tmpdir();
 	free(th_write(dir, "good.yaml", fx_seed_policy));
 	free(th_write(dir, "bad.yaml", "enforcer: 1\nname: bad\nresources:\n  - type: registry\n    id: x\n    key: HKLM\\A\n    value: V\n    kind: dword\n    data: 0x100000000\n"));
-	cli_result r = run_cli(dir, ARGS("validate", "good.yaml"), NULL);
+	th_cli_result r = th_run_cli(dir, ARGS("validate", "good.yaml"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect_str_eq(r.out, "good.yaml: valid (policy 'lync-edge', 3 resources)\n");
-	cli_free(&r);
-	r = run_cli(dir, ARGS("validate", "good.yaml", "bad.yaml", "missing.yaml"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("validate", "good.yaml", "bad.yaml", "missing.yaml"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "bad.yaml:9:11: 'data' must be at most 4294967295 (0xFFFFFFFF); got 0x100000000\n"
 				"missing.yaml: cannot open 'missing.yaml': No such file or directory\n");
 	cr_expect_str_eq(r.out, "good.yaml: valid (policy 'lync-edge', 3 resources)\n1 of 3 policies valid\n");
-	cli_free(&r);
+	th_cli_free(&r);
 	free(dir);
 }
 
@@ -107,33 +63,35 @@ Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	free(th_write(dir, "broken.yaml", "enforcer: 1\nname: broken\nresources: {}\n"));
-	cli_result r = run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "broken.yaml"), NULL);
+	th_cli_result r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "broken.yaml"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "broken.yaml:3:12: 'resources' must be a list of resources, each starting with '- ', not a mapping\n"
 				"enforcer apply: the policy is not valid; nothing was read or changed\n");
-	cli_free(&r);
-	r = run_cli(dir, ARGS("plan", "--target", "snapshot:server.json", "policy.yaml"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("plan", "--target", "snapshot:server.json", "policy.yaml"), NULL);
 	cr_expect_eq(r.code, 2);
 	cr_expect(strstr(r.out, "drift       access-edge: change RTCSRV log-on .\\svc-lync -> NetworkService, clear password; start RTCSRV (stopped)\n"),
 		  "%s", r.out);
-	cli_free(&r);
-	r = run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
 			      "--report-dir", "reports", "policy.yaml"), NULL);
 	cr_expect_eq(r.code, 2);
-	cli_free(&r);
-	json_t *report = th_json_file(enf_asprintf("%s/reports/report.json", dir));
+	th_cli_free(&r);
+	char *report_path = enf_asprintf("%s/reports/report.json", dir);
+	json_t *report = th_json_file(report_path);
+	free(report_path);
 	cr_expect_str_eq(json_string_value(json_object_get(report, "schema")), "enforcer-report/1");
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(report, "counts"), "changed")), 3);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(report, "run"), "exit_code")), 2);
 	json_decref(report);
-	r = run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "policy.yaml"), NULL);
+	r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "policy.yaml"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect(strstr(r.out, "Apply: 0 changed, 0 failed, 3 compliant") == r.out, "%s", r.out);
-	cli_free(&r);
-	r = run_cli(dir, ARGS("plan", "policy.yaml"), NULL);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("plan", "policy.yaml"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "enforcer: the local target is the Windows machine itself and needs the Windows build (enforcer.exe); here use --target snapshot:FILE\n");
-	cli_free(&r);
+	th_cli_free(&r);
 	free(dir);
 }
 
@@ -145,11 +103,11 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 		      "enforcer: 1\nname: secret\nresources:\n"
 		      "  - {type: service, id: edge, name: RTCSRV, logon: 'CONTOSO\\svc-edge', password: 'env:EDGE_PW'}\n"));
 	const char *canary = "EDGE_PW=Canary-7f3a9-Secret";
-	cli_result r = run_cli(dir, ARGS("apply", "-v", "--format", "json", "--target", "snapshot:server.json",
+	th_cli_result r = th_run_cli(dir, ARGS("apply", "-v", "--format", "json", "--target", "snapshot:server.json",
 					 "--state-dir", "state", "--report-dir", "reports", "policy.yaml"), canary);
 	cr_expect_eq(r.code, 2, "%s", r.err);
 	cr_expect(!strstr(r.out, "Canary-7f3a9") && !strstr(r.err, "Canary-7f3a9"));
-	cli_free(&r);
+	th_cli_free(&r);
 	const char *files[] = {"reports/report.json", "reports/report.txt", "server.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *path = enf_asprintf("%s/%s", dir, files[i]);
@@ -163,10 +121,10 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 	free(cmd);
 	/* Without the variable, the change fails and says which variable is missing. */
 	free(th_write(dir, "server.json", fx_seed_snapshot));
-	r = run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "policy.yaml"), NULL);
+	r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "policy.yaml"), NULL);
 	cr_expect_eq(r.code, 4);
 	cr_expect(strstr(r.out, "the password for CONTOSO\\svc-edge comes from the environment variable EDGE_PW, which is not set"),
 		  "%s", r.out);
-	cli_free(&r);
+	th_cli_free(&r);
 	free(dir);
 }

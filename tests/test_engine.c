@@ -315,3 +315,21 @@ Test(engine, reboot_handler_reports_reboot_pending_and_restarts_nothing)
 	json_decref(s);
 	fx_fini(&f);
 }
+
+Test(engine, a_resource_that_changed_then_failed_counts_as_a_change)
+{
+	fixture f;
+	fx_init(&f,
+		"{\"schema\": \"enforcer-snapshot/1\", \"faults\": {\"fail_start\": [\"A\"]}, \"services\": {\n"
+		" \"A\": {\"logon\": \"LocalSystem\", \"startup\": \"manual\", \"state\": \"stopped\"}}}\n",
+		"enforcer: 1\nname: half\nresources:\n"
+		"  - {type: service, id: a, name: A, startup: automatic, state: running}\n");
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(fx_result(&f, "a")->outcome, ENF_OUTCOME_FAILED);
+	cr_expect_eq(run->changes_made, 1);
+	cr_expect_eq(enf_run_exit_code(run), 6, "a change was made: 6, not 4");
+	json_t *s = fx_state(&f);
+	cr_expect_str_eq(svc_str(s, "A", "startup"), "automatic");
+	json_decref(s);
+	fx_fini(&f);
+}

@@ -6,6 +6,8 @@
 #ifndef ENFORCER_CLI_H
 #define ENFORCER_CLI_H
 
+#include "enforcer/common.h"
+
 #include <stdio.h>
 
 /* Exit codes (docs/CLI.md): Puppet's detailed exit codes, and 1 for errors. */
@@ -32,7 +34,7 @@ int cli_is_help(const char *arg);
 /* Prints "enforcer CMD: message" to stderr, with a hint to --help. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
 	;
 
@@ -44,14 +46,23 @@ int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
+int cmd_facts(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* `report show`, dispatched by the `report` command. */
 int cmd_report_show(int argc, char **argv);
+/* `policy diff` (cmd_policy.c); `report show` and `report verify` (cmd_report.c). */
+int cmd_policy(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_plan_usage[];
 extern const char cmd_apply_usage[];
 extern const char cmd_rollback_usage[];
 extern const char cmd_cert_usage[];
+extern const char cmd_facts_usage[];
+extern const char cmd_export_usage[];
 extern const char cmd_report_show_usage[];
+extern const char cmd_policy_usage[];
+extern const char cmd_report_usage[];
 
 #endif

@@ -19,7 +19,9 @@ const char cmd_rollback_usage[] =
 	"  --target local|snapshot:FILE  the target the run changed (default local)\n"
 	"  --state-dir DIR               where the run's journal is\n"
 	"  --wait SECONDS                wait that long for another run's lock\n"
-	"  --report-dir DIR, --format text|json, -q, -v, --color auto|always|never\n\n"
+	"  --report-dir DIR, --format text|json, -q, -v, --color auto|always|never\n"
+	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n\n"
 	"Exit status: 0 nothing to undo, 2 restored, 4/6 some restores failed,\n"
 	"1 usage error, unknown run or lock held.\n";
 
@@ -35,6 +37,8 @@ int cmd_rollback(int argc, char **argv)
 		cli_usage_error("rollback", "name one run id (the 'run' of a report or an apply)");
 		goto done;
 	}
+	if (cli_prepare_outputs(&o, "rollback"))
+		goto done;
 	if (enf_target_open(&target, o.target)) {
 		cli_print_last_error(NULL);
 		goto done;
@@ -51,6 +55,7 @@ int cmd_rollback(int argc, char **argv)
 done:
 	enf_run_free(run);
 	enf_target_close(target);
+	cli_run_opts_clear(&o);
 	free(o.args);
 	return exit_code;
 }

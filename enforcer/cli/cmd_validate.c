@@ -1,5 +1,6 @@
 /* enforcer validate: check policy files without touching any server. */
 #include "cli.h"
+#include "cli_source.h"
 
 #include "enforcer/diag.h"
 #include "enforcer/errors.h"
@@ -10,14 +11,19 @@
 #include <string.h>
 
 const char cmd_validate_usage[] =
-	"usage: enforcer validate [-q] [--format text|json] POLICY...\n\n"
+	"usage: enforcer validate [-q] [--format text|json] POLICY...\n"
+	"       enforcer validate [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO...\n\n"
 	"Checks each policy file strictly against the v1 format: unknown or\n"
 	"duplicate keys, wrong types, anchors, tags, bad ids, unknown 'after' and\n"
 	"'notify' targets, dependency cycles, limits. Every error is printed as\n"
 	"FILE:LINE:COL: message. Nothing on the machine is read or changed.\n\n"
 	"Options:\n"
 	"  -q, --quiet        print only errors\n"
-	"  --format text|json text (default), or one JSON document on stdout\n\n"
+	"  --format text|json text (default), or one JSON document on stdout\n"
+	"  --repo DIR         read each PATH from commit REF (default HEAD) of the git\n"
+	"  --ref REF          repository DIR, with the files it refers to\n"
+	"  --trusted-signers PEM, --require-signed\n"
+	"                     check the commit's x509 signature (see enforcer plan --help)\n\n"
 	"Exit status: 0 when every policy is valid, 1 otherwise.\n";
 
 static void print_text(const enf_diag_list *diags, const enf_policy *policy, int quiet)
@@ -57,7 +63,8 @@ static json_t *diags_json(const enf_diag_list *diags, const enf_policy *policy)
 
 int cmd_validate(int argc, char **argv)
 {
-	int quiet = 0, json = 0, files = 0, invalid = 0, argi = 1;
+	int quiet = 0, json = 0, files = 0, invalid = 0, argi = 1, taken;
+	cli_source_opts src = {0};
 	for (; argi < argc && argv[argi][0] == '-' && argv[argi][1]; argi++) {
 		const char *a = argv[argi];
 		if (strcmp(a, "--") == 0) {
@@ -73,24 +80,32 @@ int cmd_validate(int argc, char **argv)
 				cli_usage_error("validate", "--format must be text or json, not '%s'", f);
 				return CLI_EXIT_ERROR;
 			}
+		} else if ((taken = cli_parse_source_opt(&src, "validate", argc, argv, &argi)) != 0) {
+			if (taken < 0) /* --repo, --ref, ...: run_source.c */
+				return CLI_EXIT_ERROR;
 		} else {
 			cli_usage_error("validate", "unknown option '%s'", a);
 			return CLI_EXIT_ERROR;
 		}
 	}
+	if (cli_check_source_opts(&src, "validate"))
+		return CLI_EXIT_ERROR;
 	if (argi >= argc) {
 		cli_usage_error("validate", "name at least one policy file");
 		return CLI_EXIT_ERROR;
 	}
 	json_t *results = json ? json_array() : NULL;
 	for (; argi < argc; argi++) {
-		enf_diag_list diags;
+		enf_diag_list diags = {0};
 		enf_policy *policy = NULL;
-		if (enf_diag_list_init(&diags, argv[argi])) {
+		/* Issue 6: with --repo, a file of a git commit (run_source.c). */
+		int rc = src.repo ? cli_load_git_policy(&policy, &diags, &src, argv[argi])
+			 : enf_diag_list_init(&diags, argv[argi]) ? ENF_ENOMEM
+								  : enf_policy_load_file(&policy, &diags, argv[argi]);
+		if (!diags.file) {
 			fprintf(stderr, "enforcer: out of memory\n");
 			return CLI_EXIT_ERROR;
 		}
-		int rc = enf_policy_load_file(&policy, &diags, argv[argi]);
 		files++;
 		if (rc) {
 			invalid++;

@@ -18,6 +18,15 @@ const cli_cmd cli_cmds[] = {
 	{"plan", cmd_plan, "show the drift and exactly what apply would change", cmd_plan_usage},
 	{"apply", cmd_apply, "converge, verify, journal; --dry-run is plan", cmd_apply_usage},
 	{"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
+	{"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
+	 cmd_export_usage},
+	{"facts", cmd_facts, "show the facts that 'when:' conditions test", cmd_facts_usage},
+	{"cert", cmd_cert, "inspect certificates; find one by the serial an event log shows",
+	 cmd_cert_usage},
+	{"policy", cmd_policy, "policy diff: what changed between two commits, per resource",
+	 cmd_policy_usage},
+	{"report", cmd_report, "report show: render a saved report; report verify: check a signature",
+	 cmd_report_usage},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -10,19 +10,28 @@
 #include <string.h>
 
 const char cmd_plan_usage[] =
-	"usage: enforcer plan [OPTIONS] POLICY\n\n"
+	"usage: enforcer plan [OPTIONS] POLICY\n"
+	"       enforcer plan [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
 	"Shows the drift between POLICY and the target and exactly what apply\n"
 	"would change. Changes nothing, anywhere (not even the state folder).\n\n"
 	"Options:\n"
 	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
 	"  --report-dir DIR              write report.json and report.txt there\n"
 	"  --format text|json            what goes to standard output\n"
+	"  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
+	"                                git repository DIR, read from the commit, never\n"
+	"                                from the working tree\n"
+	"  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
+	"  --require-signed              refuse a commit without a valid signature by them\n"
+	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
 	"  -q, -v, --color auto|always|never\n\n"
 	"Exit status: 0 compliant, 2 drift, 4 failures, 6 drift and failures,\n"
 	"1 usage error or invalid policy.\n";
 
 const char cmd_apply_usage[] =
-	"usage: enforcer apply [OPTIONS] POLICY\n\n"
+	"usage: enforcer apply [OPTIONS] POLICY\n"
+	"       enforcer apply [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
 	"Converges the target to POLICY: every change is written to the run's\n"
 	"journal before it is made, each resource is read again to verify it,\n"
 	"and the restart handlers it notified run last. A second apply changes\n"
@@ -35,20 +44,17 @@ const char cmd_apply_usage[] =
 	"  --wait SECONDS                wait that long for another run's lock (default 0)\n"
 	"  --report-dir DIR              write report.json and report.txt there\n"
 	"  --format text|json            what goes to standard output\n"
+	"  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
+	"                                git repository DIR, read from the commit, never\n"
+	"                                from the working tree\n"
+	"  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
+	"  --require-signed              refuse a commit without a valid signature by them\n"
+	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
 	"  -q, -v, --color auto|always|never\n\n"
 	"Exit status: 0 nothing changed and compliant, 2 changes applied and all\n"
 	"compliant, 4 failures and nothing changed, 6 some changes and some failures,\n"
 	"1 usage error, invalid policy or lock held (nothing changed).\n";
-
-static int print_diags(const enf_diag_list *diags)
-{
-	for (size_t i = 0; i < diags->count; i++) {
-		char *line = enf_diag_format(diags, &diags->items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
-		free(line);
-	}
-	return (int)diags->errors;
-}
 
 static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 {
@@ -58,7 +64,7 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	enf_policy *policy = NULL;
 	enf_target *target = NULL;
 	enf_run *run = NULL;
-	enf_diag_list diags = {0};
+	enf_source *source = NULL;
 	if (cli_parse_run_opts(&o, cmd, argc, argv, mode == ENF_RUN_APPLY ? extra_apply : NULL))
 		goto done;
 	if (o.nargs != 1) {
@@ -66,14 +72,10 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 				o.nargs);
 		goto done;
 	}
-	if (enf_diag_list_init(&diags, o.args[0]))
+	/* Issue 6: a file, or a file of a git commit; then the signing key and audit repository. */
+	if (cli_load_policy(&policy, &source, &o.src, cmd, o.args[0]) ||
+	    cli_prepare_outputs(&o, cmd))
 		goto done;
-	if (enf_policy_load_file(&policy, &diags, o.args[0])) {
-		print_diags(&diags);
-		fprintf(stderr, "enforcer %s: the policy is not valid; nothing was read or changed\n", cmd);
-		goto done;
-	}
-	print_diags(&diags); /* warnings */
 	if (enf_target_open(&target, o.target)) {
 		cli_print_last_error(NULL);
 		goto done;
@@ -85,6 +87,7 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	opts.wait_seconds = o.wait_seconds;
 	opts.progress = cli_progress;
 	opts.progress_ctx = &o;
+	opts.source = source;
 	if (enf_run_policy(&run, policy, target, &opts)) {
 		cli_print_last_error(NULL);
 		goto done;
@@ -94,7 +97,8 @@ done:
 	enf_run_free(run);
 	enf_target_close(target);
 	enf_policy_free(policy);
-	enf_diag_list_clear(&diags);
+	enf_source_free(source);
+	cli_run_opts_clear(&o);
 	free(o.args);
 	return exit_code;
 }

@@ -36,7 +36,7 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 	o->args = calloc((size_t)argc + 1, sizeof(char *));
 	if (!o->args)
 		return 1;
-	int i = 1;
+	int i = 1, taken;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -84,11 +84,16 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 				cli_usage_error(cmd, "--color must be auto, always or never, not '%s'", color);
 				return 1;
 			}
+		} else if ((taken = cli_parse_run_extra(o, cmd, argc, argv, &i)) != 0) {
+			if (taken < 0) /* issue 6 options: run_report.c */
+				return 1;
 		} else {
 			cli_usage_error(cmd, "unknown option '%s'", a);
 			return 1;
 		}
 	}
+	if (cli_check_run_extra(o, cmd))
+		return 1;
 	o->color = strcmp(color, "always") == 0 ||
 		   (strcmp(color, "auto") == 0 && isatty(fileno(stdout)) && !getenv("NO_COLOR"));
 	return 0;
@@ -122,11 +127,9 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 	}
 	fflush(stdout);
 	char *report_path = o->report_dir ? enf_asprintf("%s/report.json", o->report_dir) : NULL;
-	if (o->report_dir && enf_report_write_dir(report, o->report_dir)) {
-		/* The run happened: keep its code, and mark the missing report as a failure. */
-		cli_print_last_error("cannot write the reports");
+	/* The run happened: keep its code, and mark a missing report as a failure. */
+	if (cli_write_reports(o, report, run)) /* with signature and audit commit: run_report.c */
 		code |= CLI_EXIT_FAILURES;
-	}
 	/* The machine's own log hears about runs on the machine, not on snapshots. */
 	enf_event ev;
 	if (strcmp(o->target, "local") == 0 && enf_event_for_report(&ev, report, report_path) == 0) {

@@ -2,6 +2,7 @@
 #ifndef ENFORCER_CLI_RUN_OPTS_H
 #define ENFORCER_CLI_RUN_OPTS_H
 
+#include "cli_source.h"
 #include "enforcer/engine.h"
 
 typedef struct cli_run_opts {
@@ -16,6 +17,11 @@ typedef struct cli_run_opts {
 	unsigned wait_seconds;
 	char **args; /* the positional arguments */
 	int nargs;
+	/* Issue 6: a policy from git, signed reports, the audit log (run_source.c, run_report.c). */
+	cli_source_opts src;
+	const char *sign_key, *sign_cert, *audit_repo;
+	struct enf_report_signer *signer; /* loaded before the run */
+	struct enf_audit *audit;          /* opened before the run */
 } cli_run_opts;
 
 /*
@@ -31,5 +37,22 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run);
 
 /* The progress callback: one status line per resource as it is decided (with -v). */
 void cli_progress(void *ctx, const enf_run *run, const enf_result *result);
+
+/*
+ * Issue 6 (run_report.c): the source options and --sign-key, --sign-cert,
+ * --audit-repo at argv[*i]; 1 taken, 0 not one of them, -1 usage error
+ * printed. cli_check_run_extra checks them together once all are parsed.
+ */
+int cli_parse_run_extra(cli_run_opts *o, const char *cmd, int argc, char **argv, int *i);
+int cli_check_run_extra(const cli_run_opts *o, const char *cmd);
+
+/* Loads the signing key and opens the audit repository before the run changes anything. */
+int cli_prepare_outputs(cli_run_opts *o, const char *cmd);
+
+/* Report files, report.json.p7s and the audit commit; prints why and returns 1 on failure. */
+int cli_write_reports(const cli_run_opts *o, const json_t *report, const enf_run *run);
+
+/* Frees what cli_prepare_outputs loaded. */
+void cli_run_opts_clear(cli_run_opts *o);
 
 #endif

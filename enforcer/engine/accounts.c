@@ -43,6 +43,11 @@ int account_is_builtin(const char *account)
 	       enf_starts_with_nocase(account, "NT SERVICE\\");
 }
 
+int enf_account_is_builtin(const char *account)
+{
+	return account_is_builtin(account);
+}
+
 /* The SID of an account, or NULL when neither we nor the target know it. */
 static char *sid_of(engine *e, const char *account)
 {

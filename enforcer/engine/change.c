@@ -1,6 +1,7 @@
 /* Changes: making them, undoing them, and their journal records. */
 #include "engine_int.h"
 
+#include "enforcer/cert.h"
 #include "enforcer/errors.h"
 #include "provider/snapshot.h"
 #include "util/util.h"
@@ -93,6 +94,19 @@ static int apply_service_config(engine *e, const change *c, const enf_resource *
 	return rc;
 }
 
+/*
+ * A move adds to the destination and makes that durable before it removes
+ * the source copy: a run killed in between leaves the certificate in both
+ * stores, never in neither.
+ */
+static int apply_move(engine *e, const change *c)
+{
+	int rc = e->p->cert_add(e->self, c->dest, c->der, c->der_len);
+	if (rc == 0 && e->p->commit)
+		rc = e->p->commit(e->self);
+	return rc ? rc : e->p->cert_remove(e->self, c->store, c->thumbprint);
+}
+
 int change_apply(engine *e, const change *c, const enf_resource *res)
 {
 	unsigned timeout = e->opts->service_timeout_ms ? e->opts->service_timeout_ms : 60000;
@@ -115,6 +129,8 @@ int change_apply(engine *e, const change *c, const enf_resource *res)
 		return e->p->key_acl_grant(e->self, c->store, c->thumbprint, c->account, c->rights);
 	case CH_KEY_RESTORE:
 		return e->p->key_acl_restore(e->self, c->store, c->thumbprint, c->new_sddl);
+	case CH_CERT_MOVE:
+		return apply_move(e, c);
 	}
 	enf_error_set(ENF_ERRCLASS_STATE, "unknown change kind %d", (int)c->kind);
 	return ENF_ERROR;
@@ -244,6 +260,67 @@ static int invert_cert(engine *e, const change *c, change *out)
 	return 0;
 }
 
+static int cert_present(engine *e, enf_store store, const unsigned char thumbprint[20],
+			int *present)
+{
+	enf_cert_list list = {0};
+	int rc = e->p->cert_list(&list, e->self, store);
+	*present = 0;
+	for (size_t i = 0; rc == 0 && i < list.count; i++)
+		*present |= memcmp(list.items[i].thumbprint, thumbprint, 20) == 0;
+	enf_cert_list_clear(&list);
+	return rc;
+}
+
+/*
+ * Undoing a move: the certificate goes back where it was, and leaves the
+ * destination unless it was there before the move.
+ */
+static int invert_move(engine *e, const change *c, change *out)
+{
+	int in_src = 0, in_dest = 0;
+	int rc = cert_present(e, c->store, c->thumbprint, &in_src);
+	if (rc == 0)
+		rc = cert_present(e, c->dest, c->thumbprint, &in_dest);
+	if (rc)
+		return rc;
+	int added = in_dest && !c->dest_had;
+	const char *src = enf_store_name(c->store), *dest = enf_store_name(c->dest);
+	/* Named as the move was, so the rollback report reads against the apply's. */
+	enf_cert *cert = NULL;
+	char *hex = enf_hex(c->thumbprint, 20, 1);
+	char *label = c->der && enf_cert_from_der(&cert, c->der, c->der_len) == 0
+			      ? enf_asprintf("'%s' (%s)", enf_cert_info_get(cert)->name, hex ? hex : "?")
+			      : enf_strdup(hex ? hex : "?");
+	enf_cert_free(cert);
+	enf_error_clear();
+	memcpy(out->thumbprint, c->thumbprint, 20);
+	if (!in_src && added) {
+		out->kind = CH_CERT_MOVE;
+		out->store = c->dest;
+		out->dest = c->store;
+		out->text = enf_asprintf("move %s back %s -> %s", label ? label : "?", dest, src);
+	} else if (!in_src) {
+		out->kind = CH_CERT_ADD;
+		out->store = c->store;
+		out->text = enf_asprintf("add %s back to %s", label ? label : "?", src);
+	} else if (added) {
+		out->kind = CH_CERT_REMOVE;
+		out->store = c->dest;
+		out->text = enf_asprintf("remove %s from %s (the move put it there)",
+					 label ? label : "?", dest);
+	}
+	free(label);
+	free(hex);
+	if (out->text && c->der) {
+		if (!(out->der = malloc(c->der_len)))
+			return ENF_ENOMEM;
+		memcpy(out->der, c->der, c->der_len);
+		out->der_len = c->der_len;
+	}
+	return 0;
+}
+
 int change_inverse(engine *e, const change *c, change *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -258,6 +335,8 @@ int change_inverse(engine *e, const change *c, change *out)
 	case CH_CERT_ADD:
 	case CH_CERT_REMOVE:
 		return invert_cert(e, c, out);
+	case CH_CERT_MOVE:
+		return invert_move(e, c, out);
 	case CH_KEY_GRANT:
 	case CH_KEY_RESTORE:
 		if (!c->old_sddl)
@@ -273,6 +352,11 @@ int change_inverse(engine *e, const change *c, change *out)
 				cur.sddl = NULL;
 			}
 			enf_key_acl_clear(&cur);
+		}
+		/* Already as before the run: nothing to undo, so a second rollback changes nothing. */
+		if (out->old_sddl && strcmp(out->old_sddl, c->old_sddl) == 0) {
+			change_clear(out);
+			return 0;
 		}
 		out->text = enf_asprintf("restore the private key's permissions in %s",
 					 enf_store_name(c->store));

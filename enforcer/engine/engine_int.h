@@ -20,7 +20,8 @@ typedef enum change_kind {
 	CH_CERT_ADD,
 	CH_CERT_REMOVE,
 	CH_KEY_GRANT,
-	CH_KEY_RESTORE
+	CH_KEY_RESTORE,
+	CH_CERT_MOVE /* from `store` to `dest`: added to dest first, then removed */
 } change_kind;
 
 /* One change, with everything needed to make it and to undo it. */
@@ -44,6 +45,9 @@ typedef struct change {
 	char *account;
 	enf_key_rights rights;
 	char *old_sddl, *new_sddl;
+	/* CH_CERT_MOVE: where it goes, and whether it was there already (undo keeps it then) */
+	enf_store dest;
+	int dest_had;
 } change;
 
 /* What a planner found for one resource. */
@@ -52,7 +56,9 @@ typedef struct res_plan {
 	json_t *after;
 	change *changes;
 	size_t count;
-	int failed;    /* the resource could not be read or checked */
+	int failed;    /* the resource could not be read, or a check failed */
+	int finding;   /* with failed: a compliance finding (a require: check, a store
+			  violation), which a waiver or audit mode covers */
 	char *message; /* why it failed, or a note for the report */
 } res_plan;
 
@@ -64,7 +70,8 @@ typedef struct engine {
 	const enf_run_options *opts;
 	enf_run *run;
 	struct journal *journal;
-	char *policy_dir; /* for files a policy refers to */
+	char *policy_dir; /* on disk: password files (and referenced files without a source) */
+	struct enf_source *source; /* where referenced files are read (source.h); NULL in a rollback */
 	long changes_made;
 	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
 	long seq;        /* journal sequence numbers */
@@ -84,12 +91,12 @@ int result_add_action(enf_result *r, const char *text, int done, const char *err
 /* Adds a change to a plan; the text is formatted. Returns the change or NULL. */
 change *plan_add(res_plan *plan, change_kind kind, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
 	;
 void plan_fail(res_plan *plan, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
 	;
 /* Fails the plan with the library's last error, prefixed. */

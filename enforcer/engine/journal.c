@@ -25,7 +25,7 @@ static const char *const kind_names[] = {
 	[CH_SVC_CONFIG] = "service-config", [CH_SVC_START] = "service-start",
 	[CH_SVC_STOP] = "service-stop",	   [CH_CERT_ADD] = "certificate-add",
 	[CH_CERT_REMOVE] = "certificate-remove", [CH_KEY_GRANT] = "key-grant",
-	[CH_KEY_RESTORE] = "key-restore",
+	[CH_KEY_RESTORE] = "key-restore",	   [CH_CERT_MOVE] = "certificate-move",
 };
 
 char *journal_path(const char *state_dir, const char *run_id)
@@ -166,6 +166,10 @@ json_t *change_to_json(const change *c)
 			set_str(o, "rights", c->rights == ENF_RIGHTS_FULL ? "full" : "read");
 		set_str(o, "old_sddl", c->old_sddl);
 		set_str(o, "new_sddl", c->new_sddl);
+		if (c->kind == CH_CERT_MOVE) {
+			set_str(o, "to", enf_store_name(c->dest));
+			json_object_set_new(o, "to_had", json_boolean(c->dest_had));
+		}
 		free(hex);
 		free(der);
 		break;
@@ -256,6 +260,10 @@ int change_from_json(change *out, const json_t *o)
 		if (get_str(&c.account, o, "account") || get_str(&c.old_sddl, o, "old_sddl") ||
 		    get_str(&c.new_sddl, o, "new_sddl"))
 			goto fail;
+		const char *to = json_string_value(json_object_get(o, "to"));
+		if (c.kind == CH_CERT_MOVE && (!to || enf_store_parse(&c.dest, to) || !c.der))
+			goto fail;
+		c.dest_had = json_is_true(json_object_get(o, "to_had"));
 		break;
 	}
 	}

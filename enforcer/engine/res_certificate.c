@@ -2,6 +2,7 @@
 #include "engine_int.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/source.h"
 #include "util/util.h"
 
 #include <openssl/bio.h>
@@ -14,11 +15,17 @@
 
 int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len)
 {
-	char *path = e->policy_dir ? enf_asprintf("%s/%s", e->policy_dir, file) : enf_strdup(file);
 	char *data = NULL;
 	size_t n = 0;
-	int rc = path ? enf_read_file(&data, &n, path, CERT_FILE_MAX) : enf_error_oom();
-	free(path);
+	int rc;
+	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file. */
+	if (e->source) {
+		rc = enf_source_read(&data, &n, e->source, file, CERT_FILE_MAX);
+	} else {
+		char *path = e->policy_dir ? enf_asprintf("%s/%s", e->policy_dir, file) : enf_strdup(file);
+		rc = path ? enf_read_file(&data, &n, path, CERT_FILE_MAX) : enf_error_oom();
+		free(path);
+	}
 	if (rc)
 		return rc;
 	X509 *x = NULL;

@@ -60,6 +60,7 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 	if (journal_begin(e->journal, n, je->resource, &inv) == 0 &&
 	    (rc = change_apply(e, &inv, NULL)) == 0 && (rc = engine_after_change(e)) == 0) {
 		journal_done(e->journal, n);
+		e->run->changes_made++;
 		result_add_action(r, inv.text, 1, NULL);
 		if (r->outcome != ENF_OUTCOME_FAILED)
 			r->outcome = ENF_OUTCOME_CHANGED;

@@ -6,6 +6,7 @@
 #include "engine_int.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/source.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -181,7 +182,20 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 		goto done;
 	r->before = json_incref(plan.before);
 	r->after = json_incref(plan.after);
-	if (plan.failed) {
+	if (plan.count == 0 && !plan.failed) {
+		if (plan.message)
+			result_set_message(r, enf_strdup(plan.message));
+		r->outcome = ENF_OUTCOME_COMPLIANT;
+		goto done;
+	}
+	double now = e->opts->now ? e->opts->now : enf_now();
+	int waived = res->waiver.present && waiver_active(&res->waiver, now);
+	/*
+	 * A resource that could not be read has failed whatever its mode. A finding
+	 * (a failed require: check, a store violation) is drift that is never
+	 * changed: a waiver or audit mode covers it like any other drift.
+	 */
+	if (plan.failed && !(plan.finding && (waived || res->mode == ENF_MODE_AUDIT))) {
 		r->outcome = ENF_OUTCOME_FAILED;
 		result_set_message(r, plan.message);
 		plan.message = NULL;
@@ -191,27 +205,24 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	}
 	if (plan.message)
 		result_set_message(r, enf_strdup(plan.message));
-	if (plan.count == 0) {
-		r->outcome = ENF_OUTCOME_COMPLIANT;
-		goto done;
-	}
-	double now = e->opts->now ? e->opts->now : enf_now();
-	int waived = res->waiver.present && waiver_active(&res->waiver, now);
 	if (res->waiver.present && !waived)
-		result_set_message(r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored",
-					    res->waiver.year, res->waiver.month, res->waiver.day));
+		result_set_message(r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored%s%s",
+						   res->waiver.year, res->waiver.month, res->waiver.day,
+						   plan.message ? "; " : "", plan.message ? plan.message : ""));
 	if (res->mode == ENF_MODE_AUDIT || waived || e->run->mode == ENF_RUN_PLAN ||
 	    e->run->dry_run) {
 		r->outcome = res->mode == ENF_MODE_AUDIT ? ENF_OUTCOME_AUDIT_DRIFT
 			     : waived			   ? ENF_OUTCOME_WAIVED
 							   : ENF_OUTCOME_DRIFT;
 		if (waived)
-			result_set_message(r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s",
-						    res->waiver.year, res->waiver.month,
-						    res->waiver.day, res->waiver.reason,
-						    res->waiver.ticket ? " (" : "",
-						    res->waiver.ticket ? res->waiver.ticket : "",
-						    res->waiver.ticket ? ")" : ""));
+			result_set_message(r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s%s%s",
+							   res->waiver.year, res->waiver.month,
+							   res->waiver.day, res->waiver.reason,
+							   res->waiver.ticket ? " (" : "",
+							   res->waiver.ticket ? res->waiver.ticket : "",
+							   res->waiver.ticket ? ")" : "",
+							   plan.message ? "; " : "",
+							   plan.message ? plan.message : ""));
 		for (size_t i = 0; i < plan.count; i++)
 			result_add_action(r, plan.changes[i].text, 0, NULL);
 		if (r->outcome == ENF_OUTCOME_DRIFT)
@@ -229,6 +240,7 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	int made = 0;
 	int failed = make_changes(e, res, &plan, r, &made);
 	*changed_any = made > 0;
+	e->run->changes_made += (size_t)made;
 	if (failed) {
 		r->outcome = ENF_OUTCOME_FAILED;
 		goto done;
@@ -478,16 +490,27 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	engine e = {0};
 	enf_lock *lock = NULL;
 	e.policy = policy;
+	enf_source *own_source = NULL;
 	int rc = engine_start(&e, target, opts, opts->mode == ENF_RUN_APPLY ? ENF_RUN_APPLY : ENF_RUN_PLAN);
 	if (rc == 0)
 		rc = enf_provenance_from_file(&e.run->source, policy);
 	e.run->policy_name = enf_strdup(policy->name);
-	e.policy_dir = dirname_of(policy->path);
+	/* Issue 6: referenced files come from the policy's source (a commit, or its folder). */
+	e.policy_dir = opts->source ? enf_strdup(enf_source_local_dir(opts->source))
+				    : dirname_of(policy->path);
+	if (rc == 0 && !opts->source)
+		rc = e.policy_dir ? enf_source_open_dir(&own_source, e.policy_dir) : enf_error_oom();
+	e.source = opts->source ? opts->source : own_source;
 	int acting = e.run->mode == ENF_RUN_APPLY && !opts->dry_run;
 	if (rc == 0 && acting)
 		rc = engine_lock_and_journal(&e, &lock, policy->name);
 	if (rc == 0)
 		rc = run_all(&e, policy);
+	/* After the run: a file source's dirty flag covers every file the run read. */
+	if (rc == 0 && opts->source) {
+		enf_provenance_clear(&e.run->source);
+		rc = enf_source_provenance(&e.run->source, opts->source, policy);
+	}
 	e.run->ended = enf_now();
 	if (e.journal) {
 		journal_end(e.journal, e.run);
@@ -495,6 +518,7 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	}
 	enf_lock_release(lock);
 	free(e.policy_dir);
+	enf_source_free(own_source);
 	json_decref(e.pending);
 	if (rc) {
 		enf_run_free(e.run);
@@ -507,8 +531,9 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 int enf_run_exit_code(const enf_run *run)
 {
 	int failures = run->counts[ENF_OUTCOME_FAILED] > 0;
+	/* A resource that changed something and then failed still changed the machine. */
 	int changes = run->counts[ENF_OUTCOME_DRIFT] > 0 || run->counts[ENF_OUTCOME_CHANGED] > 0 ||
-		      run->counts[ENF_OUTCOME_AUDIT_DRIFT] > 0;
+		      run->counts[ENF_OUTCOME_AUDIT_DRIFT] > 0 || run->changes_made > 0;
 	return (changes ? 2 : 0) | (failures ? 4 : 0);
 }
 

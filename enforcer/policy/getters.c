@@ -50,11 +50,15 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-/* The closest name within an edit distance of 2, or NULL. */
+/*
+ * The closest name within an edit distance of 2 (1 for words shorter than
+ * four characters, where two edits make any word another: "k3" is not "id"),
+ * or NULL.
+ */
 static const char *closest(const char *s, const char *const *lists[], size_t n)
 {
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t best_d = strlen(s) < 4 ? 2 : 3;
 	for (size_t i = 0; i < n; i++) {
 		for (const char *const *p = lists[i]; p && *p; p++) {
 			size_t d = enf_edit_distance(s, *p, 3);
@@ -98,6 +102,10 @@ int ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
 		if (in_list(keys->required, k->value) || in_list(keys->optional, k->value) ||
 		    in_list(keys->optional2, k->value))
 			continue;
+		if (strcmp(k->value, "<<") == 0) {
+			ld_error(ld, k, "'<<' (a YAML merge key) is not allowed in a policy; write the keys out");
+			continue;
+		}
 		const char *hint = closest(k->value, lists, ENF_ARRAY_SIZE(lists));
 		if (hint) {
 			ld_error(ld, k, "unknown key '%s' in %s; did you mean '%s'?",
@@ -353,8 +361,13 @@ int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 		v = v * base + d;
 	}
 	if (!ok || v > max) {
-		ld_error(ld, n, "'%s' must be at most %llu (0x%llX); got %s", key,
-			 (unsigned long long)max, (unsigned long long)max, s);
+		/* The registry limits are known by their hex form; other limits are not. */
+		if (max == UINT32_MAX || max == UINT64_MAX)
+			ld_error(ld, n, "'%s' must be at most %llu (0x%llX); got %s", key,
+				 (unsigned long long)max, (unsigned long long)max, s);
+		else
+			ld_error(ld, n, "'%s' must be at most %llu; got %s", key,
+				 (unsigned long long)max, s);
 		return ENF_EINVALID;
 	}
 	*out = v;

@@ -88,8 +88,15 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 					size_t from = depth;
 					while (from > 0 && stack[from - 1] != (size_t)d)
 						from--;
-					for (size_t k = from - 1; k < depth; k++)
-						enf_buf_printf(&b, "%s after ", p->resources[stack[k]].id);
+					/* A long cycle is named by its ends: the message stays readable. */
+					size_t len = depth - (from - 1);
+					for (size_t k = from - 1; k < depth; k++) {
+						size_t at = k - (from - 1);
+						if (len > 10 && at == 6)
+							enf_buf_printf(&b, "... (%zu more) ... after ", len - 7);
+						if (len <= 10 || at < 6 || at == len - 1)
+							enf_buf_printf(&b, "%s after ", p->resources[stack[k]].id);
+					}
 					enf_buf_puts(&b, p->resources[d].id);
 					ld_error(ld, item_node(resources, cur, "after", next[cur] - 1),
 						 "'after' makes a cycle: %s; remove one of these 'after' entries",

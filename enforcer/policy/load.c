@@ -383,7 +383,8 @@ static int load_resources(loader *ld, const ynode *list, enf_policy *p)
 {
 	if (list->kind != YNODE_SEQ) {
 		if (list->kind != YNODE_INVALID)
-			ld_error(ld, list, "'resources' must be a list of resources");
+			ld_error(ld, list, "'resources' must be a list of resources, each starting with '- ', not a %s",
+				 list->kind == YNODE_MAP ? "mapping" : "single value");
 		return ENF_EINVALID;
 	}
 	if (list->count > ENF_POLICY_MAX_RESOURCES) {
@@ -411,7 +412,8 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	static const ld_keys keys = {req, opt, NULL};
 	if (root->kind != YNODE_MAP) {
 		if (root->kind != YNODE_INVALID)
-			ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1'");
+			ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1', not a %s",
+				 root->kind == YNODE_SEQ ? "list" : "single value");
 		return ENF_EINVALID;
 	}
 	const ynode *v = ytree_get(root, "enforcer");

@@ -17,7 +17,7 @@ typedef struct loader {
 /* Reports an error at a node. */
 void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
 	;
 
@@ -80,13 +80,20 @@ void ld_when_clear(enf_when *when);
 /* The keys every resource may have besides type and id. */
 const char *const *ld_common_keys(void);
 
-/* Type-specific parts of a resource (policy_resources.c). */
+/* Why an account name ("DOMAIN\\name", ".\\name", "LocalSystem") cannot be right, or NULL. */
+const char *ld_account_problem(const char *account);
+
+/* The certificate and trust-store keys (certs.c). */
+int ld_certificate(loader *ld, const ynode *map, enf_res_certificate *c);
+int ld_trust_store(loader *ld, const ynode *map, enf_res_trust_store *t);
+
+/* Type-specific parts of a resource (resources.c). */
 int ld_resource_body(loader *ld, const ynode *map, enf_resource *res);
 void ld_resource_body_clear(enf_resource *res);
 /* The keys each type allows, for ld_check_keys. */
 const ld_keys *ld_resource_keys(enf_resource_type type);
 
-/* Cross-resource checks and ordering (policy_graph.c). */
+/* Cross-resource checks and ordering (graph.c). */
 int ld_check_graph(loader *ld, enf_policy *policy, const ynode *resources);
 
 #endif

@@ -1,4 +1,7 @@
-/* The type-specific keys of the five resource types. */
+/*
+ * The type-specific keys of the resource types: the key lists of all five,
+ * registry, service and restart here; certificate and trust-store in certs.c.
+ */
 #include "loader.h"
 
 #include "../util/util.h"
@@ -32,312 +35,6 @@ const ld_keys *ld_resource_keys(enf_resource_type type)
 }
 
 static const char *const ensures[] = {"present", "absent", NULL};
-
-static int load_store(loader *ld, const ynode *v, enf_store *out)
-{
-	char *s = NULL;
-	if (ld_nonempty_string(ld, v, "store", &s))
-		return ENF_EINVALID;
-	int rc = enf_store_parse(out, s);
-	if (rc)
-		ld_error(ld, v, "'store' must be one of Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed; got '%s'",
-			 s);
-	free(s);
-	return rc ? ENF_EINVALID : 0;
-}
-
-static int load_path(loader *ld, const ynode *v, const char *key, char **out)
-{
-	if (ld_nonempty_string(ld, v, key, out))
-		return ENF_EINVALID;
-	const char *problem = enf_path_problem(*out);
-	if (problem) {
-		ld_error(ld, v, "'%s': %s ('%s')", key, problem, *out);
-		free(*out);
-		*out = NULL;
-		return ENF_EINVALID;
-	}
-	return 0;
-}
-
-static int load_thumbprint(loader *ld, const ynode *v, unsigned char out[20])
-{
-	char *s = NULL;
-	if (ld_nonempty_string(ld, v, "thumbprint", &s))
-		return ENF_EINVALID;
-	int rc = ld_parse_thumbprint(s, out);
-	if (rc)
-		ld_error(ld, v, "'thumbprint' must be 40 hex digits (the SHA-1 thumbprint as Windows shows it); got '%s'",
-			 s);
-	free(s);
-	return rc ? ENF_EINVALID : 0;
-}
-
-static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
-{
-	static const char *const opt[] = {"chain", "valid-for-days", "eku", "min-key-bits",
-					  "private-key", "key-exportable", NULL};
-	static const ld_keys keys = {NULL, opt, NULL};
-	static const char *const chains[] = {"trusted", NULL};
-	static const char *const ekus[] = {"server-auth", "client-auth", "code-signing",
-					   "email-protection", "time-stamping", "ocsp-signing", NULL};
-	r->valid_for_days = -1;
-	r->min_key_bits = -1;
-	r->private_key = ENF_UNKNOWN;
-	r->exportable = ENF_UNKNOWN;
-	if (ld_check_keys(ld, n, &keys, "'require'"))
-		return ENF_EINVALID;
-	int rc = 0, idx, b;
-	uint64_t u;
-	const ynode *v;
-	if ((v = ytree_get(n, "chain"))) {
-		if (ld_enum(ld, v, "chain", chains, &idx))
-			rc = ENF_EINVALID;
-		else
-			r->chain_trusted = 1;
-	}
-	if ((v = ytree_get(n, "valid-for-days"))) {
-		if (ld_uint(ld, v, "valid-for-days", 36500, &u))
-			rc = ENF_EINVALID;
-		else
-			r->valid_for_days = (long)u;
-	}
-	if ((v = ytree_get(n, "min-key-bits"))) {
-		if (ld_uint(ld, v, "min-key-bits", 16384, &u))
-			rc = ENF_EINVALID;
-		else
-			r->min_key_bits = (long)u;
-	}
-	if ((v = ytree_get(n, "private-key"))) {
-		if (ld_bool(ld, v, "private-key", &b))
-			rc = ENF_EINVALID;
-		else
-			r->private_key = b ? ENF_YES : ENF_NO;
-	}
-	if ((v = ytree_get(n, "key-exportable"))) {
-		if (ld_bool(ld, v, "key-exportable", &b))
-			rc = ENF_EINVALID;
-		else
-			r->exportable = b ? ENF_YES : ENF_NO;
-	}
-	if ((v = ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
-		if (v->kind != YNODE_SEQ || v->count == 0) {
-			ld_error(ld, v, "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
-			rc = ENF_EINVALID;
-		} else {
-			for (size_t i = 0; i < v->count; i++) {
-				if (ld_enum(ld, v->vals[i], "eku", ekus, &idx))
-					rc = ENF_EINVALID;
-				else
-					r->eku |= 1u << idx;
-			}
-		}
-	}
-	return rc;
-}
-
-/* Why an account name cannot be right, or NULL. */
-static const char *account_problem(const char *a)
-{
-	const char *slash = strchr(a, '\\');
-	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-		if (*p < 0x20)
-			return "has a control character";
-	if (slash && strchr(slash + 1, '\\'))
-		return "has more than one backslash; write DOMAIN\\name or .\\name";
-	if (slash && (slash == a || !slash[1]))
-		return "needs text on both sides of the backslash";
-	if (strlen(a) > 256)
-		return "is longer than 256 characters";
-	return NULL;
-}
-
-static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
-{
-	static const char *const req[] = {"account", "rights", NULL};
-	static const ld_keys keys = {req, NULL, NULL};
-	static const char *const rights[] = {"read", "full", NULL};
-	if (n->kind != YNODE_SEQ) {
-		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
-		return ENF_EINVALID;
-	}
-	c->access = calloc(n->count ? n->count : 1, sizeof(enf_key_access));
-	if (!c->access)
-		return ld_oom(ld);
-	int rc = 0;
-	for (size_t i = 0; i < n->count; i++) {
-		const ynode *e = n->vals[i], *v;
-		enf_key_access *a = &c->access[c->access_count++];
-		if (ld_check_keys(ld, e, &keys, "a private-key-access entry")) {
-			rc = ENF_EINVALID;
-			continue;
-		}
-		a->loc.line = e->line;
-		a->loc.col = e->col;
-		int idx = 0;
-		if ((v = ytree_get(e, "account"))) {
-			if (ld_nonempty_string(ld, v, "account", &a->account)) {
-				rc = ENF_EINVALID;
-			} else if (account_problem(a->account)) {
-				ld_error(ld, v, "account '%s' %s", a->account,
-					 account_problem(a->account));
-				rc = ENF_EINVALID;
-			}
-		}
-		if ((v = ytree_get(e, "rights")) && ld_enum(ld, v, "rights", rights, &idx))
-			rc = ENF_EINVALID;
-		a->rights = (enf_key_rights)idx;
-	}
-	return rc;
-}
-
-static int load_certificate(loader *ld, const ynode *n, enf_res_certificate *c)
-{
-	int rc = 0, idx = 0;
-	const ynode *v;
-	if ((v = ytree_get(n, "store")) && load_store(ld, v, &c->store))
-		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "file")) && load_path(ld, v, "file", &c->file))
-		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "thumbprint"))) {
-		if (load_thumbprint(ld, v, c->thumbprint))
-			rc = ENF_EINVALID;
-		else
-			c->has_thumbprint = 1;
-	}
-	if ((v = ytree_get(n, "ensure")) && ld_enum(ld, v, "ensure", ensures, &idx))
-		rc = ENF_EINVALID;
-	c->ensure = (enf_ensure)idx;
-	if (!ytree_get(n, "file") && !ytree_get(n, "thumbprint")) {
-		ld_error(ld, n, "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
-		rc = ENF_EINVALID;
-	}
-	if ((v = ytree_get(n, "require"))) {
-		c->has_require = 1;
-		if (load_require(ld, v, &c->require))
-			rc = ENF_EINVALID;
-		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, ytree_key(n, "require"),
-				 "'require' checks a certificate that is present; it cannot go with ensure: absent");
-			rc = ENF_EINVALID;
-		}
-	}
-	if ((v = ytree_get(n, "private-key-access"))) {
-		if (load_access(ld, v, c))
-			rc = ENF_EINVALID;
-		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, ytree_key(n, "private-key-access"),
-				 "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
-			rc = ENF_EINVALID;
-		}
-	}
-	return rc;
-}
-
-/* The number of hex digits if `s` is only hex digits and spaces, else -1. */
-static long hex_digits_only(const char *s)
-{
-	long n = 0;
-	for (; *s; s++) {
-		if (isxdigit((unsigned char)*s))
-			n++;
-		else if (*s != ' ')
-			return -1;
-	}
-	return n;
-}
-
-static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
-{
-	if (n->kind != YNODE_SEQ) {
-		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
-		return ENF_EINVALID;
-	}
-	t->has_allow = 1;
-	t->allow = calloc(n->count ? n->count : 1, sizeof(enf_allow));
-	if (!t->allow)
-		return ld_oom(ld);
-	int rc = 0;
-	for (size_t i = 0; i < n->count; i++) {
-		const ynode *e = n->vals[i];
-		enf_allow *a = &t->allow[t->allow_count++];
-		a->loc.line = e->line;
-		a->loc.col = e->col;
-		/* A thumbprint is all hex: take it as one before the string checks. */
-		if (e->kind == YNODE_SCALAR && ld_parse_thumbprint(e->value, a->thumbprint) == 0) {
-			a->is_thumbprint = 1;
-			continue;
-		}
-		/*
-		 * A mistyped thumbprint would otherwise pass as a file name and
-		 * only fail when the store is checked; no certificate file is
-		 * named with 16 or more hex digits and nothing else.
-		 */
-		long digits = e->kind == YNODE_SCALAR ? hex_digits_only(e->value) : -1;
-		if (digits >= 16) {
-			ld_error(ld, e, "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
-				 digits);
-			rc = ENF_EINVALID;
-			continue;
-		}
-		if (load_path(ld, e, "allow", &a->file))
-			rc = ENF_EINVALID;
-	}
-	return rc;
-}
-
-static int load_trust_store(loader *ld, const ynode *n, enf_res_trust_store *t)
-{
-	static const char *const misplaced[] = {"move", "remove", "report", NULL};
-	static const char *const extras[] = {"report", "remove", NULL};
-	static const char *const duplicates[] = {"report", NULL};
-	int rc = 0, idx = 0;
-	uint64_t u;
-	const ynode *v;
-	t->max_certs = -1;
-	if ((v = ytree_get(n, "store")) && load_store(ld, v, &t->store) == 0 &&
-	    t->store != ENF_STORE_ROOT && t->store != ENF_STORE_CA) {
-		ld_error(ld, v, "a trust-store resource manages Root or CA; got '%s'",
-			 enf_store_name(t->store));
-		rc = ENF_EINVALID;
-	}
-	if ((v = ytree_get(n, "misplaced"))) {
-		if (ld_enum(ld, v, "misplaced", misplaced, &idx))
-			rc = ENF_EINVALID;
-		t->misplaced = (enf_misplaced)idx;
-	}
-	idx = 0;
-	if ((v = ytree_get(n, "extras"))) {
-		if (ld_enum(ld, v, "extras", extras, &idx))
-			rc = ENF_EINVALID;
-		t->extras = (enf_extras)idx;
-	}
-	if ((v = ytree_get(n, "duplicates")) && ld_enum(ld, v, "duplicates", duplicates, &idx))
-		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "max-certs"))) {
-		if (ld_uint(ld, v, "max-certs", 1000000, &u))
-			rc = ENF_EINVALID;
-		else
-			t->max_certs = (long)u;
-	}
-	if ((v = ytree_get(n, "allow")) && load_allow(ld, v, t))
-		rc = ENF_EINVALID;
-	if (t->extras == ENF_EXTRAS_REMOVE && !ytree_get(n, "allow")) {
-		ld_error(ld, ytree_get(n, "extras"),
-			 "'extras: remove' needs an 'allow' list: without one no certificate is an extra");
-		rc = ENF_EINVALID;
-	}
-	/* An empty list left by commented-out entries would empty the whole store. */
-	if (t->extras == ENF_EXTRAS_REMOVE && t->has_allow && t->allow_count == 0) {
-		ld_error(ld, ytree_get(n, "allow"),
-			 "'allow' is empty, so 'extras: remove' would remove every certificate in %s; list the certificates to keep",
-			 enf_store_name(t->store));
-		rc = ENF_EINVALID;
-	}
-	return rc;
-}
 
 /* "HKLM\A\B" from "HKLM\A\B" or "HKEY_LOCAL_MACHINE\A\B"; NULL with a reason. */
 static char *normalise_key(const char *key, const char **problem)
@@ -385,6 +82,22 @@ static char *normalise_key(const char *key, const char **problem)
 	return enf_asprintf("HKLM\\%s", rest); /* NULL without a problem: out of memory */
 }
 
+/* The kind meant by Windows' spelling ("REG_DWORD", "REG_EXPAND_SZ", "DWORD"), or NULL. */
+static const char *reg_kind_hint(const char *name)
+{
+	char want[16];
+	size_t n = 0;
+	if (enf_starts_with_nocase(name, "REG_"))
+		name += 4;
+	for (; *name && n + 1 < sizeof(want); name++)
+		want[n++] = *name == '_' ? '-' : (char)tolower((unsigned char)*name);
+	want[n] = '\0';
+	uint32_t type;
+	if (*name || enf_reg_kind_parse(&type, want))
+		return NULL;
+	return enf_reg_kind_name(type);
+}
+
 static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 {
 	uint64_t u;
@@ -402,6 +115,13 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 		if (v->kind != YNODE_SEQ && v->kind != YNODE_INVALID) {
 			ld_error(ld, v, "'data' for kind multi-sz must be a list of strings");
 			return ENF_EINVALID;
+		}
+		for (size_t i = 0; i < v->count; i++) {
+			const ynode *e = v->vals[i];
+			if (e->kind == YNODE_SCALAR && e->len == 0 && !e->plain) {
+				ld_error(ld, e, "a multi-sz entry cannot be empty: Windows reads an empty string as the end of the list");
+				return ENF_EINVALID;
+			}
 		}
 		if (ld_string_list(ld, v, "data", 0, &d->list, &d->count))
 			return ENF_EINVALID;
@@ -477,8 +197,9 @@ static int load_registry(loader *ld, const ynode *n, enf_res_registry *r)
 			return ENF_EINVALID;
 		}
 		if (enf_reg_kind_parse(&r->data.type, name)) {
-			ld_error(ld, kind, "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'",
-				 name);
+			const char *hint = reg_kind_hint(name);
+			ld_error(ld, kind, "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'%s%s%s",
+				 name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 			free(name);
 			return ENF_EINVALID;
 		}
@@ -487,6 +208,22 @@ static int load_registry(loader *ld, const ynode *n, enf_res_registry *r)
 			rc = ENF_EINVALID;
 	}
 	return rc;
+}
+
+/* Why an account name cannot be right, or NULL. */
+const char *ld_account_problem(const char *a)
+{
+	const char *slash = strchr(a, '\\');
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (*p < 0x20)
+			return "has a control character";
+	if (slash && strchr(slash + 1, '\\'))
+		return "has more than one backslash; write DOMAIN\\name or .\\name";
+	if (slash && (slash == a || !slash[1]))
+		return "needs text on both sides of the backslash";
+	if (strlen(a) > 256)
+		return "is longer than 256 characters";
+	return NULL;
 }
 
 /* Accounts that have no password the enforcer could set. */
@@ -538,7 +275,11 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 		s->password_ref = enf_strdup(name);
 		return s->password_ref ? 0 : ld_oom(ld);
 	}
-	if (strncmp(text, "file:", 5) == 0 && text[5]) {
+	if (strncmp(text, "file:", 5) == 0 && !text[5]) {
+		ld_error(ld, v, "'password: file:PATH' needs the path of the file that holds the password");
+		return ENF_EINVALID;
+	}
+	if (strncmp(text, "file:", 5) == 0) {
 		s->password = ENF_PASSWORD_FILE;
 		s->password_ref = enf_strdup(text + 5);
 		return s->password_ref ? 0 : ld_oom(ld);
@@ -592,8 +333,8 @@ static int load_service(loader *ld, const ynode *n, enf_res_service *s)
 	if (logon) {
 		if (ld_nonempty_string(ld, logon, "logon", &s->logon)) {
 			rc = ENF_EINVALID;
-		} else if (account_problem(s->logon)) {
-			ld_error(ld, logon, "logon account '%s' %s", s->logon, account_problem(s->logon));
+		} else if (ld_account_problem(s->logon)) {
+			ld_error(ld, logon, "logon account '%s' %s", s->logon, ld_account_problem(s->logon));
 			rc = ENF_EINVALID;
 		} else {
 			logon_ok = 1;
@@ -631,6 +372,49 @@ static int load_service(loader *ld, const ynode *n, enf_res_service *s)
 	return rc;
 }
 
+typedef struct name_at {
+	const char *name;
+	size_t index;
+} name_at;
+
+/* Orders names as Windows compares service names (ASCII case-insensitive), then by place. */
+static int cmp_name_at(const void *a, const void *b)
+{
+	const name_at *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	for (; *p && tolower(*p) == tolower(*q); p++, q++)
+		;
+	if (tolower(*p) != tolower(*q))
+		return tolower(*p) < tolower(*q) ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Reports every service listed more than once, at each repeat. Sorted, not
+ * compared pairwise: a list can hold a hundred thousand names in 1 MiB.
+ */
+static int check_unique_services(loader *ld, const ynode *list, const enf_res_restart *r)
+{
+	if (r->count < 2)
+		return 0;
+	name_at *names = malloc(r->count * sizeof(name_at));
+	if (!names)
+		return ld_oom(ld);
+	for (size_t i = 0; i < r->count; i++)
+		names[i] = (name_at){r->services[i], i};
+	qsort(names, r->count, sizeof(name_at), cmp_name_at);
+	int rc = 0;
+	for (size_t i = 1; i < r->count; i++) {
+		if (enf_strcaseeq(names[i].name, names[i - 1].name)) {
+			ld_error(ld, list->vals[names[i].index], "service '%s' is listed more than once (service names ignore case)",
+				 names[i].name);
+			rc = ENF_EINVALID;
+		}
+	}
+	free(names);
+	return rc;
+}
+
 static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 {
 	enf_res_restart *r = &res->u.restart;
@@ -644,14 +428,8 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 			rc = ENF_EINVALID;
 		} else if (ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
 			rc = ENF_EINVALID;
-		} else {
-			for (size_t i = 0; i < r->count; i++)
-				for (size_t j = 0; j < i; j++)
-					if (enf_strcaseeq(r->services[i], r->services[j])) {
-						ld_error(ld, v->vals[i], "service '%s' is listed twice",
-							 r->services[i]);
-						rc = ENF_EINVALID;
-					}
+		} else if (check_unique_services(ld, v, r)) {
+			rc = ENF_EINVALID;
 		}
 	}
 	if (!rc && r->count == 0 && !r->reboot) {
@@ -671,9 +449,9 @@ int ld_resource_body(loader *ld, const ynode *map, enf_resource *res)
 {
 	switch (res->type) {
 	case ENF_RES_CERTIFICATE:
-		return load_certificate(ld, map, &res->u.cert);
+		return ld_certificate(ld, map, &res->u.cert);
 	case ENF_RES_TRUST_STORE:
-		return load_trust_store(ld, map, &res->u.trust);
+		return ld_trust_store(ld, map, &res->u.trust);
 	case ENF_RES_REGISTRY:
 		return load_registry(ld, map, &res->u.reg);
 	case ENF_RES_SERVICE:

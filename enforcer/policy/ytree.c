@@ -31,21 +31,44 @@ static unsigned mark_col(const yaml_mark_t *m)
 	return (unsigned)m->column + 1;
 }
 
-/* Line and column (in characters) of a byte offset, for reader errors. */
+/*
+ * The length of the line break at data[i], or 0. These are libyaml's breaks
+ * (CR LF, CR, LF, NEL, LS, PS), so that positions we compute agree with the
+ * ones libyaml gives.
+ */
+static size_t break_at(const builder *b, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)b->data;
+	size_t left = b->len - i;
+	if (u[i] == '\r')
+		return left > 1 && u[i + 1] == '\n' ? 2 : 1;
+	if (u[i] == '\n')
+		return 1;
+	if (u[i] == 0xC2 && left > 1 && u[i + 1] == 0x85)
+		return 2;
+	if (u[i] == 0xE2 && left > 2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+		return 3;
+	return 0;
+}
+
+/* Line and column (in characters) of a byte offset. */
 static void offset_position(const builder *b, size_t offset, unsigned *line,
 			    unsigned *col)
 {
 	unsigned l = 1, c = 1;
 	if (offset > b->len)
 		offset = b->len;
-	for (size_t i = 0; i < offset; i++) {
-		unsigned char ch = (unsigned char)b->data[i];
-		if (ch == '\n') {
+	for (size_t i = 0; i < offset;) {
+		size_t n = break_at(b, i);
+		if (n) {
 			l++;
 			c = 1;
-		} else if ((ch & 0xC0) != 0x80) {
-			c++;
+			i += n;
+			continue;
 		}
+		if (((unsigned char)b->data[i] & 0xC0) != 0x80)
+			c++;
+		i++;
 	}
 	*line = l;
 	*col = c;
@@ -55,9 +78,11 @@ static void offset_position(const builder *b, size_t offset, unsigned *line,
 static unsigned char byte_at(const builder *b, const yaml_mark_t *m)
 {
 	size_t i = 0;
-	for (size_t line = 0; line < m->line && i < b->len; i++)
-		if (b->data[i] == '\n')
-			line++;
+	for (size_t line = 0; line < m->line && i < b->len;) {
+		size_t n = break_at(b, i);
+		i += n ? n : 1;
+		line += n != 0;
+	}
 	for (size_t c = 0; c < m->column && i < b->len; c++) {
 		i++;
 		while (i < b->len && ((unsigned char)b->data[i] & 0xC0) == 0x80)
@@ -283,7 +308,8 @@ static const char *syntax_hint(const builder *b, const yaml_parser_t *p)
 	const char *problem = p->problem ? p->problem : "";
 	unsigned char c = byte_at(b, &p->problem_mark);
 	if (c == '\t')
-		return "; this is a tab: YAML indents with spaces only";
+		return strstr(problem, "tab") ? "; YAML indents with spaces only"
+					      : "; this is a tab: YAML indents with spaces only";
 	if (strstr(problem, "cannot start any token") && (c == '@' || c == '`'))
 		return "; a value that starts with '@' or '`' must be quoted";
 	if (p->context && strstr(p->context, "block scalar")) {
@@ -292,7 +318,7 @@ static const char *syntax_hint(const builder *b, const yaml_parser_t *p)
 			return "; a value that starts with '>' or '|' must be quoted, e.g. os.build: \">= 9600\"";
 	}
 	if (strstr(problem, "mapping values are not allowed"))
-		return "; a value that contains ': ' must be quoted";
+		return "; a value that contains ': ' or ends with ':' must be quoted";
 	if (strstr(problem, "did not find expected key") ||
 	    strstr(problem, "did not find expected '-' indicator"))
 		return "; check the indentation of this line";
@@ -307,6 +333,17 @@ static void on_syntax_error(builder *b, const yaml_parser_t *p)
 	}
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
 	unsigned line = mark_line(&p->problem_mark), col = mark_col(&p->problem_mark);
+	/*
+	 * At the end of a file without a final line break, libyaml adds one and
+	 * reports the line after it, which no editor shows: use the end of the
+	 * last line instead.
+	 */
+	unsigned end_line, end_col;
+	offset_position(b, b->len, &end_line, &end_col);
+	if (line > end_line || (line == end_line && col > end_col)) {
+		line = end_line;
+		col = end_col;
+	}
 	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
 	if (p->context && mark_line(&p->context_mark) != line)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,

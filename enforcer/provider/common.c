@@ -29,6 +29,17 @@ void enf_key_acl_clear(enf_key_acl *acl)
 	memset(acl, 0, sizeof(*acl));
 }
 
+int enf_key_mask_covers(uint32_t mask, enf_key_rights rights)
+{
+	/* Grants are written as GENERIC_ALL/GENERIC_READ; key files show file rights. */
+	const uint32_t generic_all = 0x10000000u, generic_read = 0x80000000u;
+	const uint32_t file_all = 0x001F01FFu, file_read = 0x00120089u;
+	int full = (mask & generic_all) || (mask & file_all) == file_all;
+	if (rights == ENF_RIGHTS_FULL)
+		return full;
+	return full || (mask & generic_read) || (mask & file_read) == file_read;
+}
+
 void enf_service_info_clear(enf_service_info *info)
 {
 	if (!info)

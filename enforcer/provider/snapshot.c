@@ -348,4 +348,5 @@ const enf_provider enf_provider_snapshot = {
 	.svc_start = snap_svc_start,
 	.svc_stop = snap_svc_stop,
 	.account_sid = snap_account_sid,
+	.reg_values = snap_reg_values,
 };

@@ -37,6 +37,7 @@ int snapshot_fault(const snapshot *s, const char *list, const char *name, int pr
 int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name);
 int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
 int snap_reg_delete(void *self, const char *key, const char *name);
+int snap_reg_values(char ***out, size_t *count, void *self, const char *key);
 int snap_svc_get(enf_service_info *out, void *self, const char *name);
 int snap_svc_configure(void *self, const char *name, const enf_service_change *change);
 int snap_svc_start(void *self, const char *name, unsigned timeout_ms);

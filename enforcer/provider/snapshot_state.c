@@ -79,6 +79,35 @@ int snap_reg_delete(void *self, const char *key, const char *name)
 	return 0;
 }
 
+int snap_reg_values(char ***out, size_t *count, void *self, const char *key)
+{
+	snapshot *s = self;
+	json_t *k = snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
+	if (!k) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "registry key '%s' does not exist", key);
+		return ENF_ENOTFOUND;
+	}
+	size_t n = json_object_size(k), i = 0;
+	char **names = calloc(n ? n : 1, sizeof(char *));
+	const char *name;
+	json_t *v;
+	if (!names)
+		return enf_error_oom();
+	json_object_foreach(k, name, v)
+	{
+		if (!(names[i] = enf_strdup(name))) {
+			while (i > 0)
+				free(names[--i]);
+			free(names);
+			return enf_error_oom();
+		}
+		i++;
+	}
+	*out = names;
+	*count = i;
+	return 0;
+}
+
 static json_t *service(snapshot *s, const char *name)
 {
 	json_t *svc = snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);

@@ -46,9 +46,9 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 			       json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
 		sep = "; ";
 	}
-	/* Drift and changes speak through their actions; other outcomes need their reason. */
+	/* The reason, the notifier, or findings found beside the changes. */
 	const char *message = json_string_value(json_object_get(r, "message"));
-	if (message && strcmp(status, "drift") != 0 && strcmp(status, "changed") != 0)
+	if (message)
 		enf_buf_printf(b, "%s%s", json_array_size(actions) ? " -- " : sep, message);
 	enf_buf_puts(b, "\n");
 }

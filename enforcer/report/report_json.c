@@ -87,12 +87,13 @@ json_t *enf_run_to_json(const enf_run *run)
 	json_t *resources = json_array();
 	for (size_t i = 0; i < run->count; i++)
 		json_array_append_new(resources, result_json(&run->results[i]));
-	json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:b, s:o, s:o}",
+	json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:I, s:b, s:o, s:o}",
 			      "id", run->run_id, "mode", mode_name(run), "dry_run", run->dry_run,
 			      "host", run->host, "user", run->user, "target", run->target,
 			      "enforcer_version", ENF_VERSION, "started", iso_time(run->started),
 			      "ended", iso_time(run->ended), "duration_seconds",
 			      run->ended - run->started, "exit_code", enf_run_exit_code(run),
+			      "changes_made", (json_int_t)run->changes_made,
 			      "reboot_pending", run->reboot_pending, "journal",
 			      str_or_null(run->journal_path), "rolled_back",
 			      str_or_null(run->rolled_back));

@@ -4,6 +4,7 @@
 #include "enforcer/common.h"
 #include "enforcer/errors.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -334,4 +335,93 @@ void enf_die_now(void)
 {
 	kill(getpid(), SIGKILL);
 	_exit(137);
+}
+
+/* Folders and paths for the git source and the report writer (util.h). */
+
+char *enf_path_absolute(const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return NULL;
+	/* realpath's buffer comes from malloc, but keep ours from one allocator. */
+	char *copy = enf_strdup(real);
+	free(real);
+	return copy;
+}
+
+int enf_temp_dir(char **out)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = enf_asprintf("%s/enforcer-XXXXXX", base && *base ? base : "/tmp");
+	if (!tmpl)
+		return enf_error_oom();
+	/* mkdtemp creates the folder with mode 0700. */
+	if (!mkdtemp(tmpl)) {
+		enf_error_set_os(errno, "cannot create a temporary folder in '%s'",
+				 base && *base ? base : "/tmp");
+		free(tmpl);
+		return ENF_ERROR;
+	}
+	*out = tmpl;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int enf_dir_entries(char ***out, size_t *count, const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		int err = errno;
+		enf_error_set_os(err, "cannot read the folder '%s'", path);
+		return err == ENOENT ? ENF_ENOTFOUND : ENF_ERROR;
+	}
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	int rc = 0;
+	struct dirent *ent;
+	while ((ent = readdir(d)) != NULL) {
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (enf_grow((void **)&names, &alloc, n + 1, sizeof(char *)) ||
+		    !(names[n] = enf_strdup(ent->d_name))) {
+			rc = enf_error_oom();
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return rc;
+	}
+	if (n)
+		qsort(names, n, sizeof(char *), compare_names);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+int enf_remove_file(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT) {
+		enf_error_set_os(errno, "cannot delete '%s'", path);
+		return ENF_ERROR;
+	}
+	return 0;
+}
+
+int enf_remove_dir(const char *path)
+{
+	if (rmdir(path) < 0) {
+		enf_error_set_os(errno, "cannot delete the folder '%s'", path);
+		return ENF_ERROR;
+	}
+	return 0;
 }

@@ -36,6 +36,7 @@ char *enf_wide_to_utf8(const wchar_t *w)
 
 char *enf_os_error_text(int code)
 {
+	int hresult = (unsigned)code >= 0x80000000u;
 	wchar_t *text = NULL;
 	DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER |
 					 FORMAT_MESSAGE_FROM_SYSTEM |
@@ -48,12 +49,13 @@ char *enf_os_error_text(int code)
 			     text[n - 1] == L'.' || text[n - 1] == L' '))
 			text[--n] = L'\0';
 		char *u = enf_wide_to_utf8(text);
-		s = u ? enf_asprintf("%s (error %lu)", u, (unsigned long)code) : NULL;
+		s = u ? enf_asprintf(hresult ? "%s (error 0x%08lx)" : "%s (error %lu)", u, (unsigned long)code) : NULL;
 		free(u);
 	}
 	if (text)
 		LocalFree(text);
-	return s ? s : enf_asprintf("error %lu", (unsigned long)code);
+	/* HRESULT-style codes (CryptoAPI's NTE_*, CRYPT_E_*) read as hex, as Microsoft documents them. */
+	return s ? s : enf_asprintf(hresult ? "error 0x%08lx" : "error %lu", (unsigned long)code);
 }
 
 int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
@@ -368,4 +370,143 @@ void enf_sleep_ms(unsigned ms)
 void enf_die_now(void)
 {
 	TerminateProcess(GetCurrentProcess(), 137);
+}
+
+/* Folders and paths for the git source and the report writer (util.h). */
+
+char *enf_path_absolute(const char *path)
+{
+	wchar_t *w = enf_utf8_to_wide(path);
+	if (!w)
+		return NULL;
+	DWORD need = GetFullPathNameW(w, 0, NULL, NULL);
+	wchar_t *full = need ? malloc((size_t)need * sizeof(wchar_t)) : NULL;
+	char *out = NULL;
+	if (full && GetFullPathNameW(w, need, full, NULL) > 0 &&
+	    GetFileAttributesW(full) != INVALID_FILE_ATTRIBUTES)
+		out = enf_wide_to_utf8(full);
+	free(full);
+	free(w);
+	/* libgit2 spells Windows paths with '/'; so do we, to compare them. */
+	for (char *p = out; p && *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	return out;
+}
+
+int enf_temp_dir(char **out)
+{
+	wchar_t base[MAX_PATH + 1];
+	DWORD n = GetTempPathW(MAX_PATH + 1, base);
+	if (n == 0 || n > MAX_PATH) {
+		enf_error_set_os((int)GetLastError(), "cannot find the temporary folder");
+		return ENF_ERROR;
+	}
+	char *dir = enf_wide_to_utf8(base);
+	if (!dir)
+		return enf_error_oom();
+	/* A random name that is new, never an existing folder someone else made. */
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned char rnd[6];
+		if (enf_random_bytes(rnd, sizeof(rnd)))
+			break;
+		char *hex = enf_hex(rnd, sizeof(rnd), 0);
+		char *path = hex ? enf_asprintf("%senforcer-%s", dir, hex) : NULL;
+		wchar_t *w = path ? enf_utf8_to_wide(path) : NULL;
+		free(hex);
+		if (w && CreateDirectoryW(w, NULL)) {
+			free(w);
+			free(dir);
+			*out = path;
+			return 0;
+		}
+		DWORD err = w ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+		free(w);
+		free(path);
+		if (err != ERROR_ALREADY_EXISTS) {
+			enf_error_set_os((int)err, "cannot create a temporary folder in '%s'", dir);
+			free(dir);
+			return ENF_ERROR;
+		}
+	}
+	enf_error_set(ENF_ERRCLASS_OS, "cannot create a temporary folder in '%s'", dir);
+	free(dir);
+	return ENF_ERROR;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int enf_dir_entries(char ***out, size_t *count, const char *path)
+{
+	char *pattern = enf_asprintf("%s\\*", path);
+	wchar_t *w = pattern ? enf_utf8_to_wide(pattern) : NULL;
+	free(pattern);
+	if (!w)
+		return enf_error_oom();
+	WIN32_FIND_DATAW fd;
+	HANDLE h = FindFirstFileW(w, &fd);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD err = GetLastError();
+		enf_error_set_os((int)err, "cannot read the folder '%s'", path);
+		return err == ERROR_PATH_NOT_FOUND || err == ERROR_FILE_NOT_FOUND ? ENF_ENOTFOUND
+										  : ENF_ERROR;
+	}
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	int rc = 0;
+	do {
+		if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
+			continue;
+		if (enf_grow((void **)&names, &alloc, n + 1, sizeof(char *)) ||
+		    !(names[n] = enf_wide_to_utf8(fd.cFileName))) {
+			rc = enf_error_oom();
+			break;
+		}
+		n++;
+	} while (FindNextFileW(h, &fd));
+	FindClose(h);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return rc;
+	}
+	if (n)
+		qsort(names, n, sizeof(char *), compare_names);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+int enf_remove_file(const char *path)
+{
+	wchar_t *w = enf_utf8_to_wide(path);
+	if (!w)
+		return enf_error_oom();
+	int rc = 0;
+	if (!DeleteFileW(w) && GetLastError() != ERROR_FILE_NOT_FOUND &&
+	    GetLastError() != ERROR_PATH_NOT_FOUND) {
+		enf_error_set_os((int)GetLastError(), "cannot delete '%s'", path);
+		rc = ENF_ERROR;
+	}
+	free(w);
+	return rc;
+}
+
+int enf_remove_dir(const char *path)
+{
+	wchar_t *w = enf_utf8_to_wide(path);
+	if (!w)
+		return enf_error_oom();
+	int rc = 0;
+	if (!RemoveDirectoryW(w)) {
+		enf_error_set_os((int)GetLastError(), "cannot delete the folder '%s'", path);
+		rc = ENF_ERROR;
+	}
+	free(w);
+	return rc;
 }

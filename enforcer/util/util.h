@@ -6,12 +6,14 @@
 #ifndef ENFORCER_UTIL_H
 #define ENFORCER_UTIL_H
 
+#include "enforcer/common.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #if defined(__GNUC__)
-#define ENF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define ENF_PRINTF(a, b) __attribute__((format(ENF_PRINTF_ARCHETYPE, a, b)))
 #else
 #define ENF_PRINTF(a, b)
 #endif
@@ -128,5 +130,32 @@ void enf_sha256(unsigned char out[32], const void *data, size_t len);
 
 /* SHA-1 of a buffer (OpenSSL): certificate thumbprints. */
 void enf_sha1(unsigned char out[20], const void *data, size_t len);
+
+/*
+ * Folders and paths for the git source and the report writer (issue 6).
+ * POSIX and Windows implementations are in os_posix.c and os_win32.c.
+ */
+
+/*
+ * The absolute form of an existing path, with '/' between folders (on
+ * POSIX, symbolic links resolved), so that it can be compared with a git
+ * working tree's path. NULL when the path does not exist.
+ */
+char *enf_path_absolute(const char *path);
+
+/* Creates a new folder only this user can read, under $TMPDIR or %TEMP%. */
+int enf_temp_dir(char **out);
+
+/*
+ * The names in a folder, without "." and "..", sorted bytewise; free each
+ * and the list. ENF_ENOTFOUND when the folder does not exist.
+ */
+int enf_dir_entries(char ***out, size_t *count, const char *path);
+
+/* Deletes a file; one that does not exist is fine. */
+int enf_remove_file(const char *path);
+
+/* Deletes an empty folder. */
+int enf_remove_dir(const char *path);
 
 #endif

@@ -13,6 +13,18 @@
 
 #define ENF_VERSION "0.1.0"
 
+/*
+ * The archetype for printf-style format checking. mingw-w64's GCC checks
+ * `printf` against msvcrt's printf (no %zu, %llu); the Windows build uses
+ * mingw's C99 stdio instead (meson.build defines __USE_MINGW_ANSI_STDIO),
+ * whose formats are GNU's.
+ */
+#if defined(__MINGW32__)
+#define ENF_PRINTF_ARCHETYPE gnu_printf
+#else
+#define ENF_PRINTF_ARCHETYPE printf
+#endif
+
 /* Return codes. Zero is success; everything else is negative. */
 typedef enum enf_error_code {
 	ENF_OK = 0,

@@ -40,7 +40,7 @@ int enf_diag_list_init(enf_diag_list *list, const char *file);
 void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line,
 		  unsigned col, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 5, 6)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 5, 6)))
 #endif
 	;
 

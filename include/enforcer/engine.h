@@ -67,9 +67,12 @@ typedef struct enf_run {
 	size_t count;
 	size_t counts[ENF_OUTCOME__COUNT];
 	int reboot_pending;
+	size_t changes_made; /* changes made on the target, even by resources that failed */
 	char *journal_path; /* apply and rollback: the journal written */
 	char *rolled_back;  /* rollback: the run it undid */
 } enf_run;
+
+struct enf_source;
 
 /* Progress callback: called once per resource as soon as it is decided. */
 typedef void (*enf_progress_cb)(void *ctx, const enf_run *run, const enf_result *result);
@@ -84,10 +87,16 @@ typedef struct enf_run_options {
 	enf_progress_cb progress;
 	void *progress_ctx;
 	unsigned service_timeout_ms; /* per start or stop; 0 for 60 s */
+	/*
+	 * Where the files the policy refers to are read from, and what fills the
+	 * report's provenance (source.h): e.g. a git commit. NULL: the policy
+	 * file's folder, and the file and its SHA-256 as provenance.
+	 */
+	struct enf_source *source;
 } enf_run_options;
 
 #define ENF_RUN_OPTIONS_VERSION 1
-#define ENF_RUN_OPTIONS_INIT {ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0}
+#define ENF_RUN_OPTIONS_INIT {ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL}
 
 /*
  * Plans or applies `policy` on `target`. Returns 0 with *out set whatever
@@ -105,6 +114,13 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
  */
 int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		     const enf_run_options *opts);
+
+/*
+ * True for accounts that have no password to set: LocalSystem, LocalService,
+ * NetworkService in every spelling, (group) managed service accounts
+ * ("DOMAIN\\name$") and virtual accounts ("NT SERVICE\\name").
+ */
+int enf_account_is_builtin(const char *account);
 
 /* The exit code docs/CLI.md gives for this run: 0, 2, 4 or 6. */
 int enf_run_exit_code(const enf_run *run);

@@ -35,7 +35,7 @@ void enf_error_clear(void);
 /* Sets the last error from a printf-style format. */
 void enf_error_set(enf_error_class klass, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
 	;
 
@@ -45,7 +45,7 @@ void enf_error_set(enf_error_class klass, const char *fmt, ...)
  */
 void enf_error_set_os(int os_error, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
 	;
 

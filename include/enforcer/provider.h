@@ -47,6 +47,13 @@ typedef struct enf_key_acl {
 
 void enf_key_acl_clear(enf_key_acl *acl);
 
+/*
+ * True when an allow entry with access mask `mask` gives at least `rights`
+ * on a private key: GENERIC_ALL/GENERIC_READ as grants write them, or the
+ * file rights Windows shows for a key file (full 0x1F01FF, read 0x120089).
+ */
+int enf_key_mask_covers(uint32_t mask, enf_key_rights rights);
+
 /* What the target says about one service. */
 typedef struct enf_service_info {
 	char *name;
@@ -134,6 +141,13 @@ typedef struct enf_provider {
 
 	/* Resolves an account name to a SID string ("S-1-5-20"). */
 	int (*account_sid)(char **out, void *self, const char *account);
+
+	/*
+	 * Lists the names of a key's values ("" is the default value), for
+	 * export; free each name and the array with free(). ENF_ENOTFOUND
+	 * when the key does not exist. May be NULL.
+	 */
+	int (*reg_values)(char ***out, size_t *count, void *self, const char *key);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

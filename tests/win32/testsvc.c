@@ -17,7 +17,9 @@
  *
  * Run outside the service control manager it prints a hint and exits 2.
  */
+#ifndef WIN32_LEAN_AND_MEAN /* meson.build defines it for the whole Windows build */
 #define WIN32_LEAN_AND_MEAN
+#endif
 #include <windows.h>
 #include <shellapi.h>
 #include <stdio.h>

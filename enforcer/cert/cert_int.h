@@ -1,0 +1,37 @@
+/* Internal to the cert module: the certificate object and how its facts are computed. */
+#ifndef ENFORCER_CERT_INT_H
+#define ENFORCER_CERT_INT_H
+
+#include "enforcer/cert.h"
+
+#include <openssl/x509.h>
+
+struct enf_cert {
+	/*
+	 * Certificates are shared between sets (a store's list and a chain's
+	 * candidates); they are never changed after parsing, so a plain count
+	 * is enough for the single-threaded engine.
+	 */
+	int refs;
+	X509 *x;
+	unsigned char *der;
+	size_t der_len;
+	enf_cert_info info;
+};
+
+/* The OpenSSL object behind a certificate. Borrowed. */
+X509 *cert_x509(const enf_cert *cert);
+
+/* Fills the name fields: subject, issuer and their display names (cert_names.c). */
+int cert_fill_names(enf_cert_info *info, X509 *x);
+
+/* Fills eku, eku_any, eku_text, key_type, key_bits, key_text (cert_names.c). */
+int cert_fill_usage(enf_cert_info *info, X509 *x);
+
+/* Fills the three serial forms (serial.c). */
+int cert_fill_serial(enf_cert_info *info, X509 *x);
+
+/* The display name of a name: its most specific CN, else its first RDN. malloc'd. */
+char *cert_display_name(const X509_NAME *name);
+
+#endif

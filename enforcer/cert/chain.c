@@ -1,0 +1,256 @@
+/*
+ * Chain verdicts with OpenSSL's X509_verify_cert: anchors only from Root,
+ * issuers from CA, no partial chains, validity checked at a given time.
+ * The reason for a failure names the certificate an admin has to find, in
+ * the words of the field reports ("intermediate 'X' not found in CA").
+ */
+#include "cert_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+
+void enf_chain_verdict_clear(enf_chain_verdict *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->length; i++) {
+		free(v->names[i]);
+		free(v->thumbprints[i]);
+	}
+	free(v->names);
+	free(v->thumbprints);
+	free(v->reason);
+	memset(v, 0, sizeof(*v));
+}
+
+static int in_set(const enf_cert_set *set, X509 *x)
+{
+	for (size_t i = 0; set && i < set->count; i++)
+		if (X509_cmp(set->items[i]->x, x) == 0)
+			return 1;
+	return 0;
+}
+
+static char *name_of(X509 *x)
+{
+	return cert_display_name(X509_get_subject_name(x));
+}
+
+static char *date_of(const ASN1_TIME *t)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return enf_strdup("an unreadable date");
+	return enf_asprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The reason for an issuer that could not be found, from where the chain stops. */
+static char *missing_issuer(X509 *last, size_t length, const enf_cert_set *root)
+{
+	char *issuer = cert_display_name(X509_get_issuer_name(last));
+	char *name = name_of(last);
+	char *why = NULL;
+	if (issuer && name) {
+		if (in_set(root, last))
+			why = enf_asprintf("'%s' is in Root but is not self-signed (an intermediate); its issuer '%s' is not in Root",
+					   name, issuer);
+		else if (length <= 1)
+			why = enf_asprintf("intermediate '%s' not found in CA; the chain stops at the leaf",
+					   issuer);
+		else
+			why = enf_asprintf("'%s', the issuer of '%s', is in neither CA nor Root; the chain stops there",
+					   issuer, name);
+	}
+	free(issuer);
+	free(name);
+	return why;
+}
+
+static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, const enf_cert_set *root)
+{
+	int err = X509_STORE_CTX_get_error(ctx);
+	int n = sk_X509_num(chain);
+	X509 *last = n > 0 ? sk_X509_value(chain, n - 1) : NULL;
+	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+	if (!bad)
+		bad = last;
+	if (!bad)
+		return enf_strdup(X509_verify_cert_error_string(err));
+	char *name = name_of(bad);
+	char *why = NULL;
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		why = missing_issuer(last ? last : bad, (size_t)n, root);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: {
+		char *top = name_of(last ? last : bad);
+		why = top ? enf_asprintf("the chain ends at '%s' which is not in Root", top) : NULL;
+		free(top);
+		break;
+	}
+	case X509_V_ERR_CERT_HAS_EXPIRED: {
+		char *date = date_of(X509_get0_notAfter(bad));
+		why = date ? enf_asprintf("'%s' expired on %s", name, date) : NULL;
+		free(date);
+		break;
+	}
+	case X509_V_ERR_CERT_NOT_YET_VALID: {
+		char *date = date_of(X509_get0_notBefore(bad));
+		why = date ? enf_asprintf("'%s' is not valid until %s", name, date) : NULL;
+		free(date);
+		break;
+	}
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE: {
+		char *issuer = cert_display_name(X509_get_issuer_name(bad));
+		why = enf_asprintf("the signature on '%s' does not verify with the key of '%s'", name,
+				   issuer ? issuer : "?");
+		free(issuer);
+		break;
+	}
+	case X509_V_ERR_INVALID_CA:
+		why = enf_asprintf("'%s' issues certificates in the chain but is not a CA certificate",
+				   name);
+		break;
+	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+		why = enf_asprintf("'%s' issues certificates in the chain but its key usage does not allow it",
+				   name);
+		break;
+	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+		why = enf_asprintf("the chain is longer than the path length of '%s' allows", name);
+		break;
+	default:
+		why = enf_asprintf("'%s': %s", name, X509_verify_cert_error_string(err));
+		break;
+	}
+	free(name);
+	return why;
+}
+
+/* Copies the chain as built into the verdict. */
+static int record_chain(enf_chain_verdict *v, STACK_OF(X509) *chain)
+{
+	size_t n = (size_t)sk_X509_num(chain);
+	v->names = calloc(n ? n : 1, sizeof(char *));
+	v->thumbprints = calloc(n ? n : 1, sizeof(char *));
+	if (!v->names || !v->thumbprints)
+		return enf_error_oom();
+	for (size_t i = 0; i < n; i++) {
+		X509 *x = sk_X509_value(chain, (int)i);
+		unsigned char md[20];
+		unsigned int mdlen = 20;
+		v->names[i] = name_of(x);
+		v->thumbprints[i] =
+			X509_digest(x, EVP_sha1(), md, &mdlen) == 1 ? enf_hex(md, 20, 1) : NULL;
+		v->length = i + 1;
+		if (!v->names[i] || !v->thumbprints[i])
+			return enf_error_oom();
+	}
+	return 0;
+}
+
+/*
+ * One attempt with the CA certificates not in `skip`. On a failure,
+ * *retry is the index in `ca` of a certificate of the chain that has a
+ * sibling with the same subject not yet tried, or -1.
+ */
+static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const enf_cert *leaf,
+		   const enf_cert_set *root, const enf_cert_set *ca, const unsigned char *skip,
+		   int64_t at)
+{
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *chain = NULL;
+	int rc = untrusted && ctx ? 0 : enf_error_oom();
+	*retry = -1;
+	for (size_t i = 0; rc == 0 && ca && i < ca->count; i++)
+		if (!skip[i] && !sk_X509_push(untrusted, ca->items[i]->x))
+			rc = enf_error_oom();
+	if (rc == 0 && X509_STORE_CTX_init(ctx, store, leaf->x, untrusted) != 1)
+		rc = enf_error_oom();
+	if (rc)
+		goto done;
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(param, (time_t)at);
+	/*
+	 * No X509_V_FLAG_PARTIAL_CHAIN: an intermediate in Root is not an
+	 * anchor. The anchor's own signature is checked, as "self-signed"
+	 * means here.
+	 */
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CHECK_SS_SIGNATURE);
+	v->trusted = X509_verify_cert(ctx) == 1;
+	chain = X509_STORE_CTX_get1_chain(ctx);
+	if (!v->trusted && !(v->reason = reason_for(ctx, chain, root)))
+		rc = enf_error_oom();
+	if (rc == 0)
+		rc = record_chain(v, chain);
+	/* A cross-signed intermediate: OpenSSL took the first candidate; offer the next. */
+	for (int i = sk_X509_num(chain) - 1; rc == 0 && !v->trusted && i >= 1 && *retry < 0; i--) {
+		X509 *x = sk_X509_value(chain, i);
+		for (size_t k = 0; ca && k < ca->count && *retry < 0; k++) {
+			if (skip[k] || X509_cmp(ca->items[k]->x, x) != 0)
+				continue;
+			for (size_t s = 0; s < ca->count; s++)
+				if (s != k && !skip[s] &&
+				    X509_NAME_cmp(X509_get_subject_name(ca->items[s]->x),
+						  X509_get_subject_name(x)) == 0)
+					*retry = (long)k;
+		}
+	}
+done:
+	ERR_clear_error();
+	sk_X509_pop_free(chain, X509_free);
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	return rc;
+}
+
+int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cert_set *root,
+		     const enf_cert_set *ca, int64_t at)
+{
+	enf_chain_verdict first = {0}, v = {0};
+	size_t nca = ca ? ca->count : 0;
+	unsigned char *skip = calloc(nca ? nca : 1, 1);
+	X509_STORE *store = X509_STORE_new();
+	int rc = skip && store ? 0 : enf_error_oom();
+	/* A certificate twice in Root is no error: X509_STORE_add_cert's complaint is cleared. */
+	for (size_t i = 0; rc == 0 && root && i < root->count; i++)
+		X509_STORE_add_cert(store, root->items[i]->x);
+	ERR_clear_error();
+	long retry = -1;
+	for (size_t tries = 0; rc == 0 && tries <= nca; tries++) {
+		rc = attempt(&v, &retry, store, leaf, root, ca, skip, at);
+		if (rc || v.trusted || retry < 0)
+			break;
+		skip[retry] = 1;
+		/* The first verdict explains the failure best if no alternative works. */
+		if (tries == 0) {
+			first = v;
+			memset(&v, 0, sizeof(v));
+		} else {
+			enf_chain_verdict_clear(&v);
+		}
+	}
+	if (rc == 0 && !v.trusted && first.reason) {
+		enf_chain_verdict_clear(&v);
+		v = first;
+		memset(&first, 0, sizeof(first));
+	}
+	enf_chain_verdict_clear(&first);
+	X509_STORE_free(store);
+	free(skip);
+	if (rc) {
+		enf_chain_verdict_clear(&v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}

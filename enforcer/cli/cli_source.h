@@ -1,0 +1,52 @@
+/*
+ * Command-line side of issue 6: a policy from a git commit (--repo, --ref,
+ * --trusted-signers, --require-signed), signed reports (--sign-key,
+ * --sign-cert) and the audit repository (--audit-repo). Shared by plan,
+ * apply, rollback and validate; implemented in run_source.c and
+ * run_report.c.
+ */
+#ifndef ENFORCER_CLI_SOURCE_H
+#define ENFORCER_CLI_SOURCE_H
+
+#include "enforcer/diag.h"
+#include "enforcer/policy.h"
+#include "enforcer/source.h"
+
+#include <jansson.h>
+
+typedef struct cli_source_opts {
+	const char *repo;            /* --repo DIR: load the policy from a commit */
+	const char *ref;             /* --ref REF (default HEAD) */
+	const char *trusted_signers; /* --trusted-signers PEM */
+	int require_signed;          /* --require-signed */
+} cli_source_opts;
+
+/*
+ * Parses --repo, --ref, --trusted-signers or --require-signed at argv[*i].
+ * Returns 1 when it took the option (and *i is on its value), 0 when
+ * argv[*i] is another option, -1 after printing a usage error.
+ */
+int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **argv, int *i);
+
+/* Options that need each other; prints a usage error and returns 1. */
+int cli_check_source_opts(const cli_source_opts *s, const char *cmd);
+
+/*
+ * Opens the policy PATH (a file, or with --repo a file of the commit) and
+ * loads it, printing its diagnostics. With --require-signed, a commit
+ * without a valid signature from a trusted signer is refused before the
+ * policy is even parsed. Returns 0, or 1 after printing why ("nothing was
+ * read or changed").
+ */
+int cli_load_policy(enf_policy **policy, enf_source **source, const cli_source_opts *s,
+                    const char *cmd, const char *path);
+
+/*
+ * For validate: loads PATH of the commit into `diags` (initialised here,
+ * named "REF:PATH"); a source that cannot be opened or is refused becomes
+ * an error of that file. Returns the loader's code.
+ */
+int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_source_opts *s,
+                        const char *path);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * The checks of a certificate resource (`require:`), which never change
+ * anything, and the permissions on its private key (`private-key-access:`),
+ * which are enforced by adding what is missing and never removing.
+ *
+ * A failed check fails the resource with every failing check in the
+ * message, so one run tells the admin everything that is wrong with it.
+ */
+#include "engine_int.h"
+
+#include "enforcer/cert.h"
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The policy's words for the ENF_EKU_* bits, in bit order. */
+static const char *const eku_words[] = {"server-auth",	    "client-auth",   "code-signing",
+					"email-protection", "time-stamping", "ocsp-signing"};
+
+static int64_t now_of(const engine *e)
+{
+	return (int64_t)(e->opts->now ? e->opts->now : enf_now());
+}
+
+/* Appends "CHECK: REASON" to the list of failures and to the report's checks. */
+static void finding(enf_buf *fails, json_t *checks, const char *check, char *reason)
+{
+	if (!reason) {
+		fails->failed = 1;
+		return;
+	}
+	enf_buf_printf(fails, "%s%s: %s", fails->len ? "; " : "", check, reason);
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", 0,
+						"detail", reason));
+	free(reason);
+}
+
+static void passed(json_t *checks, const char *check, const char *detail)
+{
+	json_array_append_new(checks,
+			      json_pack("{s:s, s:b, s:s}", "check", check, "ok", 1, "detail", detail));
+}
+
+/* The parsable certificates of a store; the ones OpenSSL cannot read are no issuers. */
+static int read_set(engine *e, enf_store store, enf_cert_set *out)
+{
+	enf_cert_list list = {0};
+	int rc = e->p->cert_list(&list, e->self, store);
+	for (size_t i = 0; rc == 0 && i < list.count; i++) {
+		enf_cert *c = NULL;
+		if (enf_cert_from_der(&c, list.items[i].der, list.items[i].der_len) == 0)
+			rc = enf_cert_set_add(out, c);
+	}
+	enf_error_clear();
+	enf_cert_list_clear(&list);
+	return rc;
+}
+
+/*
+ * `chain: trusted`. A certificate about to be added to Root or CA is
+ * counted as there, since the check describes the state after the run.
+ */
+static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert, int adding,
+			int64_t now, enf_buf *fails, json_t *checks)
+{
+	enf_cert_set root = {0}, ca = {0};
+	enf_chain_verdict v = {0};
+	int rc = read_set(e, ENF_STORE_ROOT, &root);
+	const char *which = "Root";
+	if (rc == 0) {
+		which = "CA";
+		rc = read_set(e, ENF_STORE_CA, &ca);
+	}
+	if (rc == 0 && adding && (c->store == ENF_STORE_ROOT || c->store == ENF_STORE_CA))
+		rc = enf_cert_set_add(c->store == ENF_STORE_ROOT ? &root : &ca, enf_cert_ref(cert));
+	if (rc == 0)
+		rc = enf_chain_verify(&v, cert, &root, &ca, now);
+	if (rc) {
+		const enf_error *err = enf_error_last();
+		finding(fails, checks, "chain",
+			enf_asprintf("cannot read the %s store: %s", which,
+				     err ? err->message : "unknown error"));
+	} else if (!v.trusted) {
+		finding(fails, checks, "chain", enf_strdup(v.reason));
+	} else {
+		enf_buf path = ENF_BUF_INIT;
+		for (size_t i = 0; i < v.length; i++)
+			enf_buf_printf(&path, "%s'%s'", i ? " -> " : "trusted: ", v.names[i]);
+		char *text = enf_buf_detach(&path);
+		passed(checks, "chain", text ? text : "trusted");
+		free(text);
+	}
+	enf_chain_verdict_clear(&v);
+	enf_cert_set_clear(&root);
+	enf_cert_set_clear(&ca);
+}
+
+static void check_validity(const enf_cert_info *i, long days, int64_t now, enf_buf *fails,
+			   json_t *checks)
+{
+	char date[11];
+	snprintf(date, sizeof(date), "%.10s", i->not_after_iso);
+	int64_t left = i->not_after - now;
+	if (i->not_before > now)
+		finding(fails, checks, "valid-for-days",
+			enf_asprintf("not valid until %.10s", i->not_before_iso));
+	else if (left < 0)
+		finding(fails, checks, "valid-for-days", enf_asprintf("expired on %s", date));
+	else if (left < (int64_t)days * 86400)
+		finding(fails, checks, "valid-for-days",
+			enf_asprintf("expires on %s, in %lld days; at least %ld are required", date,
+				     (long long)(left / 86400), days));
+	else {
+		char *text = enf_asprintf("valid until %s", date);
+		passed(checks, "valid-for-days", text ? text : date);
+		free(text);
+	}
+}
+
+static void check_eku(const enf_cert_info *i, unsigned want, enf_buf *fails, json_t *checks)
+{
+	unsigned missing = i->eku_any ? 0 : want & ~i->eku;
+	if (!missing) {
+		passed(checks, "eku", i->eku_text);
+		return;
+	}
+	enf_buf b = ENF_BUF_INIT;
+	for (size_t k = 0; k < ENF_ARRAY_SIZE(eku_words); k++)
+		if (missing & (1u << k))
+			enf_buf_printf(&b, "%s%s", b.len ? ", " : "", eku_words[k]);
+	char *list = enf_buf_detach(&b);
+	finding(fails, checks, "eku",
+		list ? enf_asprintf("lacks %s (it has: %s)", list, i->eku_text) : NULL);
+	free(list);
+}
+
+/* `private-key` and `key-exportable`, from what the store says about the key. */
+static void check_key(const enf_res_certificate *c, const enf_cert_entry *found, enf_buf *fails,
+		      json_t *checks)
+{
+	const enf_cert_require *r = &c->require;
+	const char *store = enf_store_name(c->store);
+	/* A certificate added from a file never comes with a private key. */
+	enf_tristate has = found ? found->has_private_key : ENF_NO;
+	enf_tristate exp = found && has == ENF_YES ? found->exportable : ENF_NO;
+	if (r->private_key != ENF_UNKNOWN) {
+		if (has == ENF_UNKNOWN)
+			finding(fails, checks, "private-key",
+				enf_asprintf("the target cannot tell whether it has a private key in %s",
+					     store));
+		else if (r->private_key == ENF_YES && has == ENF_NO)
+			finding(fails, checks, "private-key",
+				enf_asprintf("it has no private key in %s", store));
+		else if (r->private_key == ENF_NO && has == ENF_YES)
+			finding(fails, checks, "private-key",
+				enf_asprintf("it has a private key in %s, and the policy says it must not",
+					     store));
+		else
+			passed(checks, "private-key", has == ENF_YES ? "present" : "absent");
+	}
+	if (r->exportable != ENF_UNKNOWN) {
+		if (has == ENF_UNKNOWN || (has == ENF_YES && exp == ENF_UNKNOWN))
+			finding(fails, checks, "key-exportable",
+				enf_strdup("the target cannot tell whether the private key is exportable"));
+		else if (r->exportable == ENF_YES && has == ENF_NO)
+			finding(fails, checks, "key-exportable",
+				enf_asprintf("it has no private key in %s to export", store));
+		else if (r->exportable == ENF_YES && exp == ENF_NO)
+			finding(fails, checks, "key-exportable",
+				enf_strdup("the private key is not exportable"));
+		else if (r->exportable == ENF_NO && exp == ENF_YES)
+			finding(fails, checks, "key-exportable",
+				enf_strdup("the private key is exportable, and the policy says it must not be"));
+		else
+			passed(checks, "key-exportable", exp == ENF_YES ? "exportable" : "not exportable");
+	}
+}
+
+static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
+			const enf_cert_entry *found, enf_buf *fails, json_t *checks)
+{
+	const enf_cert_require *r = &c->require;
+	const enf_cert_info *i = enf_cert_info_get(cert);
+	int64_t now = now_of(e);
+	if (r->chain_trusted)
+		check_chain(e, c, cert, found == NULL, now, fails, checks);
+	if (r->valid_for_days >= 0)
+		check_validity(i, r->valid_for_days, now, fails, checks);
+	if (r->eku)
+		check_eku(i, r->eku, fails, checks);
+	if (r->min_key_bits >= 0) {
+		if (i->key_bits < r->min_key_bits)
+			finding(fails, checks, "min-key-bits",
+				enf_asprintf("the key is %s, fewer than %ld bits", i->key_text,
+					     r->min_key_bits));
+		else
+			passed(checks, "min-key-bits", i->key_text);
+	}
+	check_key(c, found, fails, checks);
+}
+
+static int granted(engine *e, const enf_key_acl *acl, const enf_key_access *want)
+{
+	for (size_t i = 0; i < acl->count; i++) {
+		const enf_key_ace *ace = &acl->items[i];
+		if (!ace->allow || !enf_key_mask_covers(ace->mask, want->rights))
+			continue;
+		/* By identity, never by spelling: the target may show the SID or another name. */
+		if ((ace->account && accounts_same(e, ace->account, want->account)) ||
+		    (ace->sid && accounts_same(e, ace->sid, want->account)))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *rights_word(uint32_t mask)
+{
+	if (enf_key_mask_covers(mask, ENF_RIGHTS_FULL))
+		return "full";
+	return enf_key_mask_covers(mask, ENF_RIGHTS_READ) ? "read" : "other";
+}
+
+/* The allow entries, for the report. */
+static json_t *acl_json(const enf_key_acl *acl)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < acl->count; i++) {
+		const enf_key_ace *ace = &acl->items[i];
+		if (ace->allow)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "account",
+							   ace->account ? ace->account : "",
+							   "rights", rights_word(ace->mask)));
+	}
+	return a;
+}
+
+/* Adds a CH_KEY_GRANT change for every entry the key's ACL lacks. */
+static int plan_access(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
+		       const enf_cert_info *info, const enf_cert_entry *found, res_plan *plan,
+		       enf_buf *fails, json_t *checks)
+{
+	const enf_res_certificate *c = &res->u.cert;
+	const char *store = enf_store_name(c->store);
+	enf_key_acl acl = {0};
+	int rc = 0;
+	if (!found) {
+		finding(fails, checks, "private-key-access",
+			enf_asprintf("the certificate is not in %s yet, and one added from a file has no private key whose permissions could be set",
+				     store));
+		return 0;
+	}
+	rc = e->p->key_acl_get(&acl, e->self, c->store, thumbprint);
+	if (rc == ENF_ENOTFOUND) {
+		finding(fails, checks, "private-key-access",
+			enf_asprintf("it has no private key in %s", store));
+		return 0;
+	}
+	if (rc) {
+		const enf_error *err = enf_error_last();
+		finding(fails, checks, "private-key-access",
+			enf_asprintf("cannot read the private key's permissions: %s",
+				     err ? err->message : "unknown error"));
+		return 0;
+	}
+	json_t *after = acl_json(&acl);
+	json_object_set_new(plan->before, "key_access", acl_json(&acl));
+	for (size_t i = 0; i < c->access_count && rc == 0; i++) {
+		const enf_key_access *a = &c->access[i];
+		if (granted(e, &acl, a))
+			continue;
+		const char *rights = a->rights == ENF_RIGHTS_FULL ? "full" : "read";
+		change *ch = plan_add(plan, CH_KEY_GRANT,
+				      "grant %s on the private key of '%s' (%s) in %s to %s", rights,
+				      info->name, info->thumbprint, store, a->account);
+		if (!ch || !(ch->account = enf_strdup(a->account)) ||
+		    !(ch->old_sddl = enf_strdup(acl.sddl))) {
+			rc = enf_error_oom();
+			break;
+		}
+		ch->store = c->store;
+		memcpy(ch->thumbprint, thumbprint, 20);
+		ch->rights = a->rights;
+		json_array_append_new(after, json_pack("{s:s, s:s}", "account", a->account,
+						       "rights", rights));
+	}
+	json_object_set_new(plan->after, "key_access", after);
+	enf_key_acl_clear(&acl);
+	return rc;
+}
+
+int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
+		     const enf_cert_entry *found, res_plan *plan)
+{
+	const enf_res_certificate *c = &res->u.cert;
+	if (!c->has_require && c->access_count == 0)
+		return 0;
+	enf_cert *cert = NULL;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	int rc = 0;
+	/* Checked as the certificate is, or, about to be added, as the file has it. */
+	if (found)
+		rc = enf_cert_from_der(&cert, found->der, found->der_len);
+	else if ((rc = policy_cert_der(e, c->file, &der, &der_len)) == 0)
+		rc = enf_cert_from_der(&cert, der, der_len);
+	free(der);
+	if (rc) {
+		plan_fail_last(plan, "the certificate cannot be checked");
+		return 0;
+	}
+	const enf_cert_info *info = enf_cert_info_get(cert);
+	enf_buf fails = ENF_BUF_INIT;
+	json_t *checks = json_array();
+	json_object_set_new(plan->before, "subject", json_string(info->subject));
+	json_object_set_new(plan->before, "not_after", json_string(info->not_after_iso));
+	if (c->has_require)
+		run_require(e, c, cert, found, &fails, checks);
+	if (c->access_count)
+		rc = plan_access(e, res, thumbprint, info, found, plan, &fails, checks);
+	json_object_set_new(plan->before, "checks", checks);
+	if (rc == 0 && fails.failed)
+		rc = enf_error_oom();
+	if (rc == 0 && fails.len) {
+		plan_fail(plan, "%s", fails.ptr);
+		plan->finding = 1;
+	}
+	enf_buf_clear(&fails);
+	enf_cert_free(cert);
+	return rc;
+}

@@ -1,0 +1,330 @@
+/*
+ * Planning a trust-store resource: the hygiene of Root or CA as a whole.
+ *
+ * Intermediates in Root are what stops Lync/SfB Front End services from
+ * starting on Windows Server 2012 and later, so in Root every certificate
+ * that is not self-signed is misplaced and by default moved to CA. In CA a
+ * self-signed certificate is misplaced too, but it is only reported:
+ * moving it to Root would add trust, which enforcer never does on its own.
+ *
+ * Findings are of two weights:
+ *  - violations, which the policy asked to be reported rather than fixed
+ *    (`misplaced: report`, extras with `extras: report`, `max-certs`): the
+ *    resource fails with them as the reason, after its other changes are
+ *    made (the verification after the apply names them);
+ *  - notes, which only inform (duplicates, self-signed certificates in CA
+ *    under the default `move`, certificates OpenSSL cannot read): they go
+ *    into the message and the report, and leave the outcome alone.
+ */
+#include "engine_int.h"
+
+#include "enforcer/cert.h"
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ts_entry {
+	const enf_cert_entry *raw;
+	enf_cert *cert; /* NULL when OpenSSL cannot read it */
+	char *label;	/* "'NAME' (THUMBPRINT)" */
+	int acted;	/* moved or removed by this plan */
+} ts_entry;
+
+typedef struct ts_state {
+	const enf_res_trust_store *t;
+	const char *store;
+	ts_entry *entries;
+	size_t count;
+	enf_buf violations, notes;
+	json_t *misplaced, *extras, *duplicates, *unreadable; /* before */
+	json_t *left_misplaced, *left_extras;		       /* after */
+} ts_state;
+
+static json_t *cert_ref_json(const ts_entry *en)
+{
+	char *hex = enf_hex(en->raw->thumbprint, 20, 1);
+	const enf_cert_info *i = en->cert ? enf_cert_info_get(en->cert) : NULL;
+	json_t *o = json_pack("{s:s, s:s}", "thumbprint", hex ? hex : "", "subject",
+			      i ? i->subject : "(unreadable)");
+	free(hex);
+	return o;
+}
+
+/* Findings are joined with "; ", one sentence each. */
+static enf_buf *next_finding(enf_buf *b)
+{
+	enf_buf_puts(b, b->len ? "; " : "");
+	return b;
+}
+
+/* The thumbprints the allow list names: given, or of the files it lists. */
+static int allowed_thumbprints(engine *e, const enf_res_trust_store *t, unsigned char **out,
+			       res_plan *plan)
+{
+	unsigned char *set = calloc(t->allow_count ? t->allow_count : 1, 20);
+	if (!set)
+		return enf_error_oom();
+	for (size_t i = 0; i < t->allow_count; i++) {
+		const enf_allow *a = &t->allow[i];
+		unsigned char *der = NULL;
+		size_t len = 0;
+		if (a->is_thumbprint) {
+			memcpy(set + 20 * i, a->thumbprint, 20);
+			continue;
+		}
+		if (policy_cert_der(e, a->file, &der, &len)) {
+			char *what = enf_asprintf("allow: cannot load '%s'", a->file);
+			plan_fail_last(plan, what ? what : "allow: cannot load a file");
+			free(what);
+			free(set);
+			return 0;
+		}
+		enf_sha1(set + 20 * i, der, len);
+		free(der);
+	}
+	*out = set;
+	return 0;
+}
+
+static int is_allowed(const enf_res_trust_store *t, const unsigned char *set,
+		      const unsigned char thumbprint[20])
+{
+	for (size_t i = 0; i < t->allow_count; i++)
+		if (memcmp(set + 20 * i, thumbprint, 20) == 0)
+			return 1;
+	return 0;
+}
+
+static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20])
+{
+	for (size_t i = 0; list && i < list->count; i++)
+		if (memcmp(list->items[i].thumbprint, thumbprint, 20) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A change that takes a certificate out of this store (`text` is its
+ * action, taken over); the DER goes into the journal for rollback.
+ */
+static int take_out(res_plan *plan, ts_entry *en, change_kind kind, enf_store store,
+		    const enf_cert_list *dest_list, char *text)
+{
+	change *ch = text ? plan_add(plan, kind, "%s", text) : NULL;
+	free(text);
+	if (!ch || !(ch->der = malloc(en->raw->der_len)))
+		return enf_error_oom();
+	memcpy(ch->der, en->raw->der, en->raw->der_len);
+	ch->der_len = en->raw->der_len;
+	ch->store = store;
+	memcpy(ch->thumbprint, en->raw->thumbprint, 20);
+	if (kind == CH_CERT_MOVE) {
+		ch->dest = ENF_STORE_CA;
+		ch->dest_had = in_list(dest_list, en->raw->thumbprint);
+	}
+	en->acted = 1;
+	return 0;
+}
+
+static int plan_misplaced(ts_state *s, ts_entry *en, res_plan *plan, const enf_cert_list *ca)
+{
+	const enf_res_trust_store *t = s->t;
+	int root = t->store == ENF_STORE_ROOT;
+	const char *what = root ? "it is not self-signed (an intermediate)" : "it is self-signed";
+	json_array_append_new(s->misplaced, cert_ref_json(en));
+	if (root && t->misplaced == ENF_MISPLACED_MOVE)
+		return take_out(plan, en, CH_CERT_MOVE, t->store, ca,
+				enf_asprintf("move %s Root -> CA", en->label));
+	if (t->misplaced == ENF_MISPLACED_REMOVE)
+		return take_out(plan, en, CH_CERT_REMOVE, t->store, NULL,
+				enf_asprintf("remove %s from %s: %s", en->label, s->store, what));
+	json_array_append_new(s->left_misplaced, cert_ref_json(en));
+	if (t->misplaced == ENF_MISPLACED_REPORT)
+		enf_buf_printf(next_finding(&s->violations), "%s is in %s but %s", en->label,
+			       s->store, what);
+	else
+		enf_buf_printf(next_finding(&s->notes),
+			       "%s is in CA but %s; a root belongs in Root, and enforcer never moves one there itself",
+			       en->label, what);
+	return 0;
+}
+
+static int plan_extra(ts_state *s, ts_entry *en, res_plan *plan)
+{
+	json_array_append_new(s->extras, cert_ref_json(en));
+	if (s->t->extras == ENF_EXTRAS_REMOVE)
+		return take_out(plan, en, CH_CERT_REMOVE, s->t->store, NULL,
+				enf_asprintf("remove %s from %s: not in the allow list", en->label,
+					     s->store));
+	json_array_append_new(s->left_extras, cert_ref_json(en));
+	enf_buf_printf(next_finding(&s->violations), "%s is in %s but not in the allow list",
+		       en->label, s->store);
+	return 0;
+}
+
+/* The same subject and key more than once among what stays in the store. */
+static void find_duplicates(ts_state *s)
+{
+	unsigned char *seen = calloc(s->count ? s->count : 1, 1);
+	if (!seen) {
+		s->notes.failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < s->count; i++) {
+		ts_entry *a = &s->entries[i];
+		if (seen[i] || a->acted || !a->cert)
+			continue;
+		enf_buf list = ENF_BUF_INIT;
+		size_t copies = 1;
+		for (size_t j = i + 1; j < s->count; j++) {
+			ts_entry *b = &s->entries[j];
+			if (seen[j] || b->acted || !b->cert ||
+			    !enf_cert_same_subject_and_key(a->cert, b->cert))
+				continue;
+			if (copies++ == 1)
+				json_array_append_new(s->duplicates, cert_ref_json(a));
+			json_array_append_new(s->duplicates, cert_ref_json(b));
+			enf_buf_printf(&list, ", %s", enf_cert_info_get(b->cert)->thumbprint);
+			seen[j] = 1;
+		}
+		if (copies > 1) {
+			enf_buf_printf(next_finding(&s->notes),
+				       "'%s' is in %s %zu times with the same subject and key: %s%s",
+				       enf_cert_info_get(a->cert)->name, s->store, copies,
+				       enf_cert_info_get(a->cert)->thumbprint,
+				       list.ptr ? list.ptr : "");
+		}
+		enf_buf_clear(&list);
+	}
+	free(seen);
+}
+
+static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
+		    const unsigned char *allowed)
+{
+	const enf_res_trust_store *t = s->t;
+	int rc = 0;
+	for (size_t i = 0; i < s->count && rc == 0; i++) {
+		ts_entry *en = &s->entries[i];
+		char *hex = enf_hex(en->raw->thumbprint, 20, 1);
+		const enf_cert_info *info = en->cert ? enf_cert_info_get(en->cert) : NULL;
+		en->label = info ? enf_asprintf("'%s' (%s)", info->name, info->thumbprint)
+				 : enf_asprintf("an unreadable certificate (%s)", hex ? hex : "?");
+		free(hex);
+		if (!en->label)
+			return enf_error_oom();
+		int extra = t->has_allow && !is_allowed(t, allowed, en->raw->thumbprint);
+		int misplaced = info && (t->store == ENF_STORE_ROOT ? !info->self_signed
+								     : info->self_signed);
+		if (!info)
+			json_array_append_new(s->unreadable, cert_ref_json(en));
+		if (misplaced)
+			rc = plan_misplaced(s, en, plan, ca);
+		else if (extra)
+			rc = plan_extra(s, en, plan);
+		else if (!info)
+			enf_buf_printf(next_finding(&s->notes),
+				       "%s cannot be read as an X.509 certificate", en->label);
+	}
+	return rc;
+}
+
+static void finish(ts_state *s, res_plan *plan, size_t total)
+{
+	size_t left = total;
+	for (size_t i = 0; i < s->count; i++)
+		left -= s->entries[i].acted;
+	if (s->t->max_certs >= 0 && left > (size_t)s->t->max_certs) {
+		enf_buf_printf(next_finding(&s->violations),
+			       "%s %s %zu certificates, more than max-certs %ld",
+			       s->store, left == total ? "holds" : "will still hold", left,
+			       s->t->max_certs);
+	}
+	plan->before = json_pack("{s:s, s:I, s:O, s:O, s:O, s:O}", "store", s->store, "count",
+				 (json_int_t)total, "misplaced", s->misplaced, "extras", s->extras,
+				 "duplicates", s->duplicates, "unreadable", s->unreadable);
+	plan->after = json_pack("{s:s, s:I, s:O, s:O, s:O}", "store", s->store, "count",
+				(json_int_t)left, "misplaced", s->left_misplaced, "extras",
+				s->left_extras, "duplicates", s->duplicates);
+}
+
+int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
+{
+	const enf_res_trust_store *t = &res->u.trust;
+	ts_state s = {.t = t, .store = enf_store_name(t->store)};
+	enf_cert_list list = {0}, ca = {0};
+	unsigned char *allowed = NULL;
+	int rc = 0;
+	if (e->p->cert_list(&list, e->self, t->store)) {
+		plan_fail_last(plan, "cannot read the store");
+		goto done;
+	}
+	/* Whether a moved certificate was in CA already decides what its rollback takes out. */
+	if (t->store == ENF_STORE_ROOT && t->misplaced == ENF_MISPLACED_MOVE &&
+	    e->p->cert_list(&ca, e->self, ENF_STORE_CA)) {
+		plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
+		goto done;
+	}
+	if (t->has_allow && ((rc = allowed_thumbprints(e, t, &allowed, plan)) || plan->failed))
+		goto done;
+	s.entries = calloc(list.count ? list.count : 1, sizeof(ts_entry));
+	s.misplaced = json_array();
+	s.extras = json_array();
+	s.duplicates = json_array();
+	s.unreadable = json_array();
+	s.left_misplaced = json_array();
+	s.left_extras = json_array();
+	if (!s.entries || !s.misplaced || !s.extras || !s.duplicates || !s.unreadable ||
+	    !s.left_misplaced || !s.left_extras) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	for (; s.count < list.count; s.count++) {
+		ts_entry *en = &s.entries[s.count];
+		en->raw = &list.items[s.count];
+		if (enf_cert_from_der(&en->cert, en->raw->der, en->raw->der_len))
+			en->cert = NULL; /* reported as unreadable */
+	}
+	enf_error_clear();
+	if ((rc = classify(&s, plan, &ca, allowed)))
+		goto done;
+	find_duplicates(&s);
+	finish(&s, plan, list.count);
+	if (s.violations.failed || s.notes.failed) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	/*
+	 * Violations fail the resource. With changes planned they are only the
+	 * message: the changes are still made, and the verification after them
+	 * finds the violations and fails the resource then.
+	 */
+	if (s.violations.len && s.notes.len)
+		enf_buf_printf(&s.violations, "; %s", s.notes.ptr);
+	if (s.violations.len && plan->count == 0) {
+		plan_fail(plan, "%s", s.violations.ptr);
+		plan->finding = 1;
+	}
+	else if (s.violations.len || s.notes.len)
+		plan->message = enf_strdup(s.violations.len ? s.violations.ptr : s.notes.ptr);
+done:
+	for (size_t i = 0; i < s.count; i++) {
+		enf_cert_free(s.entries[i].cert);
+		free(s.entries[i].label);
+	}
+	free(s.entries);
+	json_decref(s.misplaced);
+	json_decref(s.extras);
+	json_decref(s.duplicates);
+	json_decref(s.unreadable);
+	json_decref(s.left_misplaced);
+	json_decref(s.left_extras);
+	enf_buf_clear(&s.violations);
+	enf_buf_clear(&s.notes);
+	free(allowed);
+	enf_cert_list_clear(&list);
+	enf_cert_list_clear(&ca);
+	return rc;
+}

@@ -1,0 +1,231 @@
+/*
+ * The LocalMachine certificate stores, through crypt32's system store
+ * provider. Thumbprints are computed here from the DER (SHA-1), the same way
+ * the snapshot provider and Windows' own CERT_SHA1_HASH_PROP_ID do.
+ */
+#include "win32_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* CertFindCertificateInStore stops at the first match; the same certificate may sit in several physical stores. */
+#define MAX_COPIES 16
+
+static const wchar_t *store_wname(enf_store store)
+{
+	static const wchar_t *const names[ENF_STORE__COUNT] = {
+		L"Root", L"CA", L"My", L"TrustedPeople", L"TrustedPublisher", L"Disallowed",
+	};
+	return (unsigned)store < ENF_STORE__COUNT ? names[store] : L"";
+}
+
+int w32_store_open(HCERTSTORE *out, enf_store store, int writable)
+{
+	DWORD flags = CERT_SYSTEM_STORE_LOCAL_MACHINE;
+	if (!writable)
+		flags |= CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG;
+	*out = NULL;
+	if ((unsigned)store >= ENF_STORE__COUNT) {
+		enf_error_set(ENF_ERRCLASS_INVALID, "unknown certificate store %d", (int)store);
+		return ENF_EINVALID;
+	}
+	HCERTSTORE h = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags, store_wname(store));
+	if (h) {
+		*out = h;
+		return 0;
+	}
+	DWORD err = GetLastError();
+	/* A store nobody ever wrote to (TrustedPeople on a fresh machine) is simply empty. */
+	if (!writable && (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND))
+		return 0;
+	enf_error_set_os((int)err, "cannot open the LocalMachine\\%s store%s", enf_store_name(store),
+			 writable ? " for writing" : "");
+	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
+}
+
+/*
+ * Saves the store's changes. Wine keeps them in memory until the store is
+ * committed (and loses deletions otherwise); on Windows the system store
+ * writes through and the call is a harmless no-op. A provider that has
+ * nothing to commit may say it does not support the call: that is success.
+ */
+static int store_commit(HCERTSTORE h, enf_store store)
+{
+	if (CertControlStore(h, 0, CERT_STORE_CTRL_COMMIT, NULL))
+		return 0;
+	DWORD err = GetLastError();
+	if (err == ERROR_CALL_NOT_IMPLEMENTED || err == ERROR_NOT_SUPPORTED)
+		return 0;
+	enf_error_set_os((int)err, "cannot save the LocalMachine\\%s store", enf_store_name(store));
+	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
+}
+
+/* The certificate's CERT_KEY_PROV_INFO_PROP_ID, malloc'd, or NULL when it has no private key. */
+static CRYPT_KEY_PROV_INFO *prov_info(PCCERT_CONTEXT ctx)
+{
+	DWORD n = 0;
+	if (!CertGetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, NULL, &n) || n == 0)
+		return NULL;
+	CRYPT_KEY_PROV_INFO *info = malloc(n);
+	if (info && !CertGetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, info, &n)) {
+		free(info);
+		info = NULL;
+	}
+	return info;
+}
+
+int w32_cert_list(enf_cert_list *out, void *self, enf_store store)
+{
+	(void)self;
+	HCERTSTORE h = NULL;
+	enf_cert_list l = {0};
+	size_t alloc = 0;
+	int rc = w32_store_open(&h, store, 0);
+	if (rc)
+		return rc;
+	PCCERT_CONTEXT ctx = NULL;
+	while (h && (ctx = CertEnumCertificatesInStore(h, ctx))) {
+		if (enf_grow((void **)&l.items, &alloc, l.count + 1, sizeof(enf_cert_entry))) {
+			rc = enf_error_oom();
+			break;
+		}
+		enf_cert_entry *e = &l.items[l.count];
+		memset(e, 0, sizeof(*e));
+		e->der = malloc(ctx->cbCertEncoded ? ctx->cbCertEncoded : 1);
+		if (!e->der) {
+			rc = enf_error_oom();
+			break;
+		}
+		memcpy(e->der, ctx->pbCertEncoded, ctx->cbCertEncoded);
+		e->der_len = ctx->cbCertEncoded;
+		enf_sha1(e->thumbprint, e->der, e->der_len);
+		CRYPT_KEY_PROV_INFO *info = prov_info(ctx);
+		e->has_private_key = info ? ENF_YES : ENF_NO;
+		e->exportable = info ? w32_key_exportable(info) : ENF_NO;
+		free(info);
+		l.count++;
+	}
+	if (ctx)
+		CertFreeCertificateContext(ctx);
+	if (h)
+		CertCloseStore(h, 0);
+	if (rc) {
+		enf_cert_list_clear(&l);
+		return rc;
+	}
+	if (!l.items && !(l.items = calloc(1, sizeof(enf_cert_entry))))
+		return enf_error_oom();
+	*out = l;
+	return 0;
+}
+
+static PCCERT_CONTEXT find_cert(HCERTSTORE h, const unsigned char thumbprint[20])
+{
+	CRYPT_HASH_BLOB blob = {20, (BYTE *)thumbprint};
+	return CertFindCertificateInStore(h, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0,
+					  CERT_FIND_SHA1_HASH, &blob, NULL);
+}
+
+int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
+{
+	(void)self;
+	HCERTSTORE h = NULL;
+	unsigned char thumb[20];
+	enf_sha1(thumb, der, der_len);
+	char *hex = enf_hex(thumb, 20, 1);
+	int rc = hex ? w32_store_open(&h, store, 1) : enf_error_oom();
+	if (rc)
+		goto done;
+	/* USE_EXISTING: a certificate already there is kept as is, with its key link and properties. */
+	if (!CertAddEncodedCertificateToStore(h, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, der,
+					      (DWORD)der_len, CERT_STORE_ADD_USE_EXISTING, NULL)) {
+		DWORD err = GetLastError();
+		if ((err & 0xFFFFFF00u) == 0x80093100u) { /* CRYPT_E_ASN1_*: not a certificate */
+			enf_error_set(ENF_ERRCLASS_CERT, "certificate %s is not valid DER (error 0x%08lx)", hex,
+				      (unsigned long)err);
+			rc = ENF_EINVALID;
+		} else {
+			enf_error_set_os((int)err, "cannot add certificate %s to LocalMachine\\%s", hex,
+					 enf_store_name(store));
+			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
+		}
+		goto done;
+	}
+	rc = store_commit(h, store);
+done:
+	if (h)
+		CertCloseStore(h, 0);
+	free(hex);
+	return rc;
+}
+
+int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20])
+{
+	(void)self;
+	HCERTSTORE h = NULL;
+	char *hex = enf_hex(thumbprint, 20, 1);
+	int rc = hex ? w32_store_open(&h, store, 1) : enf_error_oom();
+	int removed = 0;
+	if (rc)
+		goto done;
+	PCCERT_CONTEXT ctx;
+	while (removed < MAX_COPIES && (ctx = find_cert(h, thumbprint))) {
+		/* CertDeleteCertificateFromStore frees the context, even when it fails. */
+		if (!CertDeleteCertificateFromStore(ctx)) {
+			DWORD err = GetLastError();
+			enf_error_set_os((int)err, "cannot remove certificate %s from LocalMachine\\%s", hex,
+					 enf_store_name(store));
+			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
+			break;
+		}
+		removed++;
+	}
+	if (rc == 0 && removed == 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s", hex,
+			      enf_store_name(store));
+		rc = ENF_ENOTFOUND;
+	}
+	/* Commit what was removed even after a failure, so the store matches what we report. */
+	if (removed > 0) {
+		int crc = store_commit(h, store);
+		rc = rc ? rc : crc;
+	}
+done:
+	if (h)
+		CertCloseStore(h, 0);
+	free(hex);
+	return rc;
+}
+
+/* The certificate's key provider info (keys.c); ENF_ENOTFOUND without certificate or key. */
+int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store, const unsigned char thumbprint[20])
+{
+	HCERTSTORE h = NULL;
+	PCCERT_CONTEXT ctx = NULL;
+	char *hex = enf_hex(thumbprint, 20, 1);
+	int rc = hex ? w32_store_open(&h, store, 0) : enf_error_oom();
+	if (rc)
+		goto done;
+	if (!h || !(ctx = find_cert(h, thumbprint))) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s", hex,
+			      enf_store_name(store));
+		rc = ENF_ENOTFOUND;
+		goto done;
+	}
+	if (!(*out = prov_info(ctx))) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+			      "certificate %s in LocalMachine\\%s has no private key", hex,
+			      enf_store_name(store));
+		rc = ENF_ENOTFOUND;
+	}
+done:
+	if (ctx)
+		CertFreeCertificateContext(ctx);
+	if (h)
+		CertCloseStore(h, 0);
+	free(hex);
+	return rc;
+}

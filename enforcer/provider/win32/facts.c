@@ -1,0 +1,197 @@
+/*
+ * Facts a policy's `when:` can test (docs/POLICY.md): the Windows version
+ * from the registry (as winver and Lync's prerequisites name it), the host
+ * name, the Lync/SfB role from the RtcSrv service, and the installed Lync or
+ * Skype for Business Server version from the installed-products list.
+ */
+#include "win32_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CURRENT_VERSION L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+#define UNINSTALL L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+
+typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
+
+/* A string value under CurrentVersion, or NULL when absent or not text. */
+static char *current_version_text(const wchar_t *name)
+{
+	enf_reg_value v = {0};
+	char *s = NULL;
+	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name, "HKLM\\" "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion") == 0 &&
+	    (v.type == REG_SZ || v.type == REG_EXPAND_SZ) && v.text && *v.text) {
+		s = v.text;
+		v.text = NULL;
+	}
+	enf_reg_value_clear(&v);
+	enf_error_clear();
+	return s;
+}
+
+static int os_facts(enf_facts *f)
+{
+	char *build = current_version_text(L"CurrentBuildNumber");
+	char *version = current_version_text(L"CurrentVersion");
+	char *major = NULL;
+	enf_reg_value v = {0};
+	/* CurrentMajorVersionNumber exists from Windows 10 / Server 2016 (CurrentVersion stays "6.3" there). */
+	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber", "CurrentVersion") == 0 &&
+	    v.type == REG_DWORD)
+		major = enf_asprintf("%llu", (unsigned long long)v.number);
+	enf_reg_value_clear(&v);
+	enf_error_clear();
+	if (!build || !version) {
+		/* No registry answer: ask the kernel, which does not lie about its version to us. */
+		OSVERSIONINFOW vi;
+		memset(&vi, 0, sizeof(vi));
+		vi.dwOSVersionInfoSize = sizeof(vi);
+		HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+		rtl_get_version_fn get = ntdll ? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion") : NULL;
+		if (get && get(&vi) == 0) {
+			if (!build)
+				build = enf_asprintf("%lu", (unsigned long)vi.dwBuildNumber);
+			if (!version)
+				version = enf_asprintf("%lu.%lu", (unsigned long)vi.dwMajorVersion,
+						       (unsigned long)vi.dwMinorVersion);
+		}
+	}
+	if (!major && version) {
+		size_t n = strspn(version, "0123456789");
+		major = n ? enf_strndup(version, n) : NULL;
+	}
+	int rc = 0;
+	if ((build && enf_facts_set(f, "os.build", build)) || (version && enf_facts_set(f, "os.version", version)) ||
+	    (major && enf_facts_set(f, "os.major", major)))
+		rc = ENF_ENOMEM;
+	free(build);
+	free(version);
+	free(major);
+	return rc;
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; hay && *hay; hay++)
+		if (enf_strncaseeq(hay, needle, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * The Lync/SfB role of this server, from the RtcSrv service: its display
+ * name and description say "Access Edge" on an Edge Server ("Lync Server
+ * Access Edge", "Skype for Business Server Access Edge") and "Front-End" on a
+ * Front End ("Lync Server Front-End"). No RtcSrv: "none". An RtcSrv that
+ * says neither: no role fact at all, so that a condition on it fails rather
+ * than guessing.
+ */
+static int role_fact(enf_facts *f)
+{
+	enf_service_info info = {0};
+	int rc = w32_svc_get(&info, NULL, "RtcSrv");
+	const char *role = NULL;
+	if (rc == ENF_ENOTFOUND) {
+		role = "none";
+	} else if (rc == 0) {
+		const char *texts[] = {info.description, info.display_name};
+		for (size_t i = 0; i < ENF_ARRAY_SIZE(texts) && !role; i++) {
+			if (contains_nocase(texts[i], "Access Edge"))
+				role = "edge";
+			else if (contains_nocase(texts[i], "Front-End") || contains_nocase(texts[i], "Front End"))
+				role = "front-end";
+		}
+	}
+	enf_error_clear();
+	rc = role ? enf_facts_set(f, "role", role) : 0;
+	enf_service_info_clear(&info);
+	return rc;
+}
+
+/* Compares dotted versions numerically ("5.0.8308.577" < "5.0.8308.1001"). */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		unsigned long long x = 0, y = 0;
+		for (; isdigit((unsigned char)*a); a++)
+			x = x * 10 + (unsigned)(*a - '0');
+		for (; isdigit((unsigned char)*b); b++)
+			y = y * 10 + (unsigned)(*b - '0');
+		if (x != y)
+			return x < y ? -1 : 1;
+		while (*a && !isdigit((unsigned char)*a))
+			a++;
+		while (*b && !isdigit((unsigned char)*b))
+			b++;
+	}
+	return 0;
+}
+
+/*
+ * The version of the installed "Lync Server 2013, Core Components" or
+ * "Skype for Business Server 2015/2019, Core Components": every server role
+ * has that product, and its DisplayVersion moves with each cumulative
+ * update. The highest one wins when several are listed.
+ */
+static int lync_version_fact(enf_facts *f)
+{
+	HKEY list;
+	char *best = NULL;
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0, KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) !=
+	    ERROR_SUCCESS)
+		return 0;
+	wchar_t sub[256];
+	for (DWORD i = 0;; i++) {
+		DWORD n = ENF_ARRAY_SIZE(sub);
+		LONG err = RegEnumKeyExW(list, i, sub, &n, NULL, NULL, NULL, NULL);
+		if (err == ERROR_MORE_DATA)
+			continue; /* a name longer than any product code */
+		if (err != ERROR_SUCCESS)
+			break;
+		enf_reg_value name = {0}, version = {0};
+		if (w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 && name.text &&
+		    (contains_nocase(name.text, "Lync Server") ||
+		     contains_nocase(name.text, "Skype for Business Server")) &&
+		    contains_nocase(name.text, "Core Components") &&
+		    w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 && version.text &&
+		    *version.text && (!best || version_cmp(version.text, best) > 0)) {
+			free(best);
+			best = version.text;
+			version.text = NULL;
+		}
+		enf_reg_value_clear(&name);
+		enf_reg_value_clear(&version);
+	}
+	RegCloseKey(list);
+	enf_error_clear();
+	int rc = best ? enf_facts_set(f, "lync.version", best) : 0;
+	free(best);
+	return rc;
+}
+
+int w32_facts(enf_facts *out, void *self)
+{
+	(void)self;
+	enf_facts f = {0};
+	char *host = enf_host_name();
+	int rc = host ? os_facts(&f) : ENF_ENOMEM;
+	if (rc == 0)
+		rc = enf_facts_set(&f, "host.name", host);
+	if (rc == 0)
+		rc = role_fact(&f);
+	if (rc == 0)
+		rc = lync_version_fact(&f);
+	free(host);
+	if (rc) {
+		enf_facts_clear(&f);
+		return enf_error_oom();
+	}
+	*out = f;
+	return 0;
+}

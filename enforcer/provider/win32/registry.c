@@ -1,0 +1,405 @@
+/*
+ * Registry values under HKLM. Always the 64-bit view (KEY_WOW64_64KEY), so
+ * that the enforcer reads and writes what Windows itself uses whatever the
+ * bitness of the process. Every value type round-trips exactly: the kinds a
+ * policy knows are decoded, any other type is kept as raw bytes so that a
+ * rollback writes back the very bytes that were there.
+ */
+#include "win32_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A registry value is at most about 1 MB on Windows; this bounds a changing value's retries. */
+#define REG_MAX_BYTES (64u * 1024 * 1024)
+
+/* The UTF-16 path below HKLM of "HKLM\A\B" or "HKEY_LOCAL_MACHINE\A\B". */
+static int parse_key(wchar_t **out, const char *key)
+{
+	const char *rest = NULL;
+	if (enf_starts_with_nocase(key, "HKLM\\"))
+		rest = key + 5;
+	else if (enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\"))
+		rest = key + 19;
+	if (!rest || !*rest) {
+		enf_error_set(ENF_ERRCLASS_INVALID,
+			      "registry key '%s' is not a key under HKLM (HKEY_LOCAL_MACHINE)", key);
+		return ENF_EINVALID;
+	}
+	return w32_wide(out, rest, "the registry key name");
+}
+
+static const char *shown_name(const char *name)
+{
+	return *name ? name : "(default)";
+}
+
+static int open_key(HKEY *out, HKEY parent, const wchar_t *subkey, REGSAM access, const char *shown)
+{
+	LONG rc = RegOpenKeyExW(parent, subkey, 0, access | KEY_WOW64_64KEY, out);
+	if (rc == ERROR_SUCCESS)
+		return 0;
+	if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "registry key '%s' does not exist", shown);
+		return ENF_ENOTFOUND;
+	}
+	enf_error_set_os((int)rc, "cannot open registry key '%s'%s", shown,
+			 access & KEY_SET_VALUE ? " for writing" : "");
+	return w32_code((DWORD)rc);
+}
+
+/* Splits REG_MULTI_SZ data into strings; stops at the empty string that ends the list. */
+static int decode_multi(enf_reg_value *v, const wchar_t *w, size_t n)
+{
+	size_t count = 0, alloc = 0;
+	char **list = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < n && w[i];) {
+		size_t len = 0;
+		while (i + len < n && w[i + len])
+			len++;
+		wchar_t *one = malloc((len + 1) * sizeof(wchar_t));
+		char *s = NULL;
+		if (!one) {
+			rc = enf_error_oom();
+			break;
+		}
+		memcpy(one, w + i, len * sizeof(wchar_t));
+		one[len] = L'\0';
+		rc = w32_utf8(&s, one);
+		free(one);
+		if (rc == 0 && enf_grow((void **)&list, &alloc, count + 1, sizeof(char *)))
+			rc = enf_error_oom();
+		if (rc) {
+			free(s);
+			break;
+		}
+		list[count++] = s;
+		i += len + 1;
+	}
+	v->list = list;
+	v->count = count;
+	return rc;
+}
+
+static int decode(enf_reg_value *out, DWORD type, const BYTE *data, DWORD size)
+{
+	enf_reg_value v = {0};
+	int rc = 0;
+	v.type = type;
+	switch (type) {
+	case REG_DWORD:
+	case REG_QWORD: {
+		/*
+		 * Unsigned and little-endian: 0xFFFFFFFF is 4294967295, never -1. A value of the
+		 * wrong length (possible through the raw API) reads as its bytes, zero-extended.
+		 */
+		size_t want = type == REG_DWORD ? 4 : 8;
+		for (size_t i = 0; i < want && i < size; i++)
+			v.number |= (uint64_t)data[i] << (8 * i);
+		break;
+	}
+	case REG_SZ:
+	case REG_EXPAND_SZ:
+	case REG_MULTI_SZ: {
+		/* The stored data may or may not end with its NUL(s): add one so it always does. */
+		size_t n = size / sizeof(wchar_t);
+		wchar_t *w = malloc((n + 1) * sizeof(wchar_t));
+		if (!w)
+			return enf_error_oom();
+		memcpy(w, data, n * sizeof(wchar_t));
+		w[n] = L'\0';
+		if (type == REG_MULTI_SZ)
+			rc = decode_multi(&v, w, n);
+		else
+			rc = w32_utf8(&v.text, w);
+		free(w);
+		break;
+	}
+	default:
+		/* REG_BINARY, and every type a policy has no kind for: the raw bytes. */
+		v.bytes = malloc(size ? size : 1);
+		if (!v.bytes)
+			return enf_error_oom();
+		memcpy(v.bytes, data, size);
+		v.size = size;
+		break;
+	}
+	if (rc) {
+		enf_reg_value_clear(&v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *shown_key,
+		 const char *name)
+{
+	DWORD type = 0, size = 0;
+	BYTE *data = NULL;
+	LONG rc = RegQueryValueExW(k, wname, NULL, &type, NULL, &size);
+	/* The value may grow between the two calls: ask again until it fits. */
+	for (int tries = 0; rc == ERROR_SUCCESS || rc == ERROR_MORE_DATA; tries++) {
+		if (size > REG_MAX_BYTES || tries > 8) {
+			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' is too large to read",
+				      shown_key, shown_name(name));
+			free(data);
+			return ENF_ELIMIT;
+		}
+		BYTE *bigger = realloc(data, size ? size : 1);
+		if (!bigger) {
+			free(data);
+			return enf_error_oom();
+		}
+		data = bigger;
+		DWORD got = size;
+		rc = RegQueryValueExW(k, wname, NULL, &type, data, &got);
+		if (rc == ERROR_SUCCESS) {
+			size = got;
+			break;
+		}
+		if (rc == ERROR_MORE_DATA)
+			size = got > size ? got : size * 2;
+	}
+	int ret;
+	if (rc == ERROR_SUCCESS) {
+		ret = decode(out, type, data, size);
+		if (ret == ENF_EINVALID)
+			enf_error_set(ENF_ERRCLASS_PROVIDER,
+				      "value '%s\\%s' holds text that is not valid UTF-16; it cannot be compared or restored as text",
+				      shown_key, shown_name(name));
+	} else if (rc == ERROR_FILE_NOT_FOUND) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", shown_key,
+			      shown_name(name));
+		ret = ENF_ENOTFOUND;
+	} else {
+		enf_error_set_os((int)rc, "cannot read value '%s\\%s'", shown_key, shown_name(name));
+		ret = w32_code((DWORD)rc);
+	}
+	free(data);
+	return ret;
+}
+
+int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
+		 const char *shown)
+{
+	HKEY k;
+	int rc = open_key(&k, parent, subkey, KEY_QUERY_VALUE, shown);
+	if (rc)
+		return rc;
+	char *n = NULL;
+	rc = w32_utf8(&n, name);
+	if (rc == 0)
+		rc = query(out, k, name, shown, n);
+	free(n);
+	RegCloseKey(k);
+	return rc;
+}
+
+int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
+{
+	(void)self;
+	wchar_t *sub = NULL, *wname = NULL;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = w32_wide(&wname, name, "the value name");
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc == 0)
+		rc = query(out, k, wname, key, name);
+	if (k)
+		RegCloseKey(k);
+	free(sub);
+	free(wname);
+	return rc;
+}
+
+/* Appends a string and its NUL as UTF-16 to `b`. */
+static int put_wide(enf_buf *b, const char *s)
+{
+	wchar_t *w = NULL;
+	int rc = w32_wide(&w, s, "the registry data");
+	if (rc)
+		return rc;
+	enf_buf_put(b, w, (wcslen(w) + 1) * sizeof(wchar_t));
+	free(w);
+	return b->failed ? enf_error_oom() : 0;
+}
+
+/* The bytes RegSetValueExW stores for a value. */
+static int encode(enf_buf *b, const enf_reg_value *v)
+{
+	static const wchar_t nul = L'\0';
+	unsigned char num[8];
+	int rc = 0;
+	switch (v->type) {
+	case REG_DWORD:
+	case REG_QWORD: {
+		size_t n = v->type == REG_DWORD ? 4 : 8;
+		for (size_t i = 0; i < n; i++)
+			num[i] = (unsigned char)(v->number >> (8 * i));
+		enf_buf_put(b, num, n);
+		break;
+	}
+	case REG_SZ:
+	case REG_EXPAND_SZ:
+		rc = put_wide(b, v->text ? v->text : "");
+		break;
+	case REG_MULTI_SZ:
+		/* Each string with its NUL, then the empty string that ends the list. */
+		for (size_t i = 0; i < v->count && rc == 0; i++)
+			rc = put_wide(b, v->list[i]);
+		if (v->count == 0)
+			enf_buf_put(b, &nul, sizeof(nul));
+		enf_buf_put(b, &nul, sizeof(nul));
+		break;
+	default:
+		enf_buf_put(b, v->bytes ? (const void *)v->bytes : (const void *)"", v->size);
+		break;
+	}
+	if (rc == 0 && b->failed)
+		rc = enf_error_oom();
+	return rc;
+}
+
+int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
+{
+	(void)self;
+	wchar_t *sub = NULL, *wname = NULL;
+	enf_buf data = ENF_BUF_INIT;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = w32_wide(&wname, name, "the value name");
+	if (rc == 0)
+		rc = encode(&data, value);
+	if (rc)
+		goto done;
+	if (data.len > 0xFFFFFFFFu) {
+		enf_error_set(ENF_ERRCLASS_INVALID, "the data for '%s\\%s' is too large", key,
+			      shown_name(name));
+		rc = ENF_ELIMIT;
+		goto done;
+	}
+	/* Missing keys on the way are created, as POLICY.md promises. */
+	LONG err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, sub, 0, NULL, REG_OPTION_NON_VOLATILE,
+				   KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k, NULL);
+	if (err != ERROR_SUCCESS) {
+		k = NULL;
+		enf_error_set_os((int)err, "cannot open registry key '%s' for writing", key);
+		rc = w32_code((DWORD)err);
+		goto done;
+	}
+	/* Setting a value of another type replaces it, kind and all. */
+	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)(data.ptr ? data.ptr : ""),
+			     (DWORD)data.len);
+	if (err != ERROR_SUCCESS) {
+		enf_error_set_os((int)err, "cannot write value '%s\\%s'", key, shown_name(name));
+		rc = w32_code((DWORD)err);
+	}
+done:
+	if (k)
+		RegCloseKey(k);
+	enf_buf_clear(&data);
+	free(sub);
+	free(wname);
+	return rc;
+}
+
+int w32_reg_delete(void *self, const char *key, const char *name)
+{
+	(void)self;
+	wchar_t *sub = NULL, *wname = NULL;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = w32_wide(&wname, name, "the value name");
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_SET_VALUE, key);
+	if (rc == 0) {
+		LONG err = RegDeleteValueW(k, wname);
+		if (err == ERROR_FILE_NOT_FOUND) {
+			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", key,
+				      shown_name(name));
+			rc = ENF_ENOTFOUND;
+		} else if (err != ERROR_SUCCESS) {
+			enf_error_set_os((int)err, "cannot delete value '%s\\%s'", key, shown_name(name));
+			rc = w32_code((DWORD)err);
+		}
+	}
+	if (k)
+		RegCloseKey(k);
+	free(sub);
+	free(wname);
+	return rc;
+}
+
+int w32_reg_values(char ***out, size_t *count, void *self, const char *key)
+{
+	(void)self;
+	wchar_t *sub = NULL, *buf = NULL;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc)
+		goto done;
+	DWORD longest = 0;
+	RegQueryInfoKeyW(k, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &longest, NULL, NULL, NULL);
+	DWORD size = longest + 1;
+	for (DWORD i = 0;;) {
+		wchar_t *bigger = realloc(buf, (size_t)size * sizeof(wchar_t));
+		if (!bigger) {
+			rc = enf_error_oom();
+			break;
+		}
+		buf = bigger;
+		DWORD len = size;
+		LONG err = RegEnumValueW(k, i, buf, &len, NULL, NULL, NULL, NULL);
+		if (err == ERROR_NO_MORE_ITEMS)
+			break;
+		if (err == ERROR_MORE_DATA && size < 32768) {
+			size = 32768; /* a value added meanwhile with a longer name: the Windows maximum */
+			continue;
+		}
+		if (err != ERROR_SUCCESS) {
+			enf_error_set_os((int)err, "cannot list the values of registry key '%s'", key);
+			rc = w32_code((DWORD)err);
+			break;
+		}
+		buf[len] = L'\0';
+		char *name = NULL;
+		if ((rc = w32_utf8(&name, buf)))
+			break;
+		if (enf_grow((void **)&names, &alloc, n + 1, sizeof(char *))) {
+			free(name);
+			rc = enf_error_oom();
+			break;
+		}
+		names[n++] = name;
+		i++;
+	}
+	if (rc == 0 && !names && !(names = calloc(1, sizeof(char *))))
+		rc = enf_error_oom();
+done:
+	if (rc) {
+		while (n > 0)
+			free(names[--n]);
+		free(names);
+	} else {
+		*out = names;
+		*count = n;
+	}
+	if (k)
+		RegCloseKey(k);
+	free(buf);
+	free(sub);
+	return rc;
+}

@@ -1,0 +1,165 @@
+/*
+ * The win32 provider: "--target local" in the Windows build. Certificate
+ * stores through crypt32, the registry and the Service Control Manager
+ * through advapi32, private-key permissions through CAPI. Each area lives in
+ * its own file; this one holds the vtable and the helpers they share.
+ */
+#include "win32_int.h"
+#include "provider/providers.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+#include "util/win32_util.h"
+
+#include <sddl.h>
+#include <stdlib.h>
+
+/*
+ * The machine has no per-run state worth keeping: every call opens what it
+ * needs and closes it again, so a long run never holds a store, a key or a
+ * service handle that another tool (or a later step) would trip over.
+ */
+static int w32_instance;
+
+static int w32_open(void **out, const char *arg)
+{
+	if (arg && *arg) {
+		enf_error_set(ENF_ERRCLASS_INVALID, "the local target takes no argument ('%s')", arg);
+		return ENF_EINVALID;
+	}
+	*out = &w32_instance;
+	return 0;
+}
+
+/* Every change is durable when its call returns (stores are committed as they change). */
+static int w32_commit(void *self)
+{
+	(void)self;
+	return 0;
+}
+
+static void w32_close(void *self)
+{
+	(void)self;
+}
+
+static const struct {
+	const char *name, *sid, *scm;
+} builtin[] = {
+	{"LocalSystem", "S-1-5-18", "LocalSystem"},
+	{".\\LocalSystem", "S-1-5-18", "LocalSystem"},
+	{"SYSTEM", "S-1-5-18", "LocalSystem"},
+	{"NT AUTHORITY\\SYSTEM", "S-1-5-18", "LocalSystem"},
+	{"LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+	{"NT AUTHORITY\\LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+	{"NT AUTHORITY\\LOCAL SERVICE", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+	{"NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+	{"NT AUTHORITY\\NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+	{"NT AUTHORITY\\NETWORK SERVICE", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+};
+
+const char *w32_builtin_sid(const char *account)
+{
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++)
+		if (enf_strcaseeq(account, builtin[i].name))
+			return builtin[i].sid;
+	return NULL;
+}
+
+const char *w32_builtin_scm(const char *account)
+{
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++)
+		if (enf_strcaseeq(account, builtin[i].name))
+			return builtin[i].scm;
+	return NULL;
+}
+
+int w32_wide(wchar_t **out, const char *s, const char *what)
+{
+	wchar_t *w = enf_utf8_to_wide(s);
+	if (!w) {
+		/* enf_utf8_to_wide fails on bad UTF-8 and on no memory alike; tell them apart. */
+		if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0) > 0)
+			return enf_error_oom();
+		enf_error_set(ENF_ERRCLASS_INVALID, "%s is not valid UTF-8", what);
+		return ENF_EINVALID;
+	}
+	*out = w;
+	return 0;
+}
+
+int w32_utf8(char **out, const wchar_t *w)
+{
+	if (!w || !*w) {
+		*out = enf_strdup("");
+		return *out ? 0 : enf_error_oom();
+	}
+	/* Strict: a lone surrogate would otherwise become U+FFFD and not read back equal. */
+	int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
+	if (n <= 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "the text is not valid UTF-16 (it holds a lone surrogate)");
+		return ENF_EINVALID;
+	}
+	char *s = malloc((size_t)n);
+	if (!s)
+		return enf_error_oom();
+	WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, s, n, NULL, NULL);
+	*out = s;
+	return 0;
+}
+
+char *w32_sid_string(PSID sid)
+{
+	wchar_t *w = NULL;
+	char *s = NULL;
+	if (ConvertSidToStringSidW(sid, &w)) {
+		s = enf_wide_to_utf8(w);
+		LocalFree(w);
+	}
+	return s;
+}
+
+int w32_code(DWORD err)
+{
+	switch (err) {
+	case ERROR_ACCESS_DENIED:
+		return ENF_EACCESS;
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+	case ERROR_SERVICE_DOES_NOT_EXIST:
+	case ERROR_NONE_MAPPED:
+		return ENF_ENOTFOUND;
+	default:
+		return ENF_ERROR;
+	}
+}
+
+static const enf_provider w32_provider = {
+	.version = ENF_PROVIDER_VERSION,
+	.name = "win32",
+	.caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+	.open = w32_open,
+	.commit = w32_commit,
+	.close = w32_close,
+	.facts = w32_facts,
+	.cert_list = w32_cert_list,
+	.cert_add = w32_cert_add,
+	.cert_remove = w32_cert_remove,
+	.key_acl_get = w32_key_acl_get,
+	.key_acl_grant = w32_key_acl_grant,
+	.key_acl_restore = w32_key_acl_restore,
+	.reg_get = w32_reg_get,
+	.reg_set = w32_reg_set,
+	.reg_delete = w32_reg_delete,
+	.svc_get = w32_svc_get,
+	.svc_configure = w32_svc_configure,
+	.svc_start = w32_svc_start,
+	.svc_stop = w32_svc_stop,
+	.account_sid = w32_account_sid,
+	.reg_values = w32_reg_values,
+};
+
+const enf_provider *enf_provider_local(void)
+{
+	return &w32_provider;
+}

@@ -1,0 +1,95 @@
+/*
+ * Internal to the win32 provider: the functions of each area (certificate
+ * stores, CAPI private keys, registry, services, facts) and the few helpers
+ * they share. Windows build only.
+ */
+#ifndef ENFORCER_WIN32_INT_H
+#define ENFORCER_WIN32_INT_H
+
+#include "enforcer/provider.h"
+
+#include <windows.h>
+#include <wincrypt.h>
+
+/* Certificate stores (certs.c). */
+int w32_cert_list(enf_cert_list *out, void *self, enf_store store);
+int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len);
+int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20]);
+
+/*
+ * Opens a LocalMachine system store. `writable` 0 opens it read-only and
+ * existing only: *out is NULL (and 0 returned) for a store that was never
+ * created, which reads as empty.
+ */
+int w32_store_open(HCERTSTORE *out, enf_store store, int writable);
+
+/*
+ * The CAPI private key of a certificate (keys.c). The provider-info blob is
+ * read from the certificate; ENF_ENOTFOUND when the certificate is not in
+ * the store or has no private key, ENF_EUNSUPPORTED for a CNG key.
+ */
+int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
+		    const unsigned char thumbprint[20]);
+int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
+		      const char *account, enf_key_rights rights);
+int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
+			const char *sddl);
+
+/* The key provider info of a certificate, malloc'd; ENF_ENOTFOUND without certificate or key. */
+int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store, const unsigned char thumbprint[20]);
+
+/* Whether the certificate's CAPI key may be exported; ENF_UNKNOWN when it cannot be read. */
+enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info);
+
+/* Registry values under HKLM, always in the 64-bit view (registry.c). */
+int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name);
+int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
+int w32_reg_delete(void *self, const char *key, const char *name);
+int w32_reg_values(char ***out, size_t *count, void *self, const char *key);
+
+/*
+ * Reads a value of the key `subkey` below `parent` (HKEY_LOCAL_MACHINE or an
+ * open key), in the 64-bit view, for the provider's own lookups (facts).
+ * Same results as w32_reg_get; `shown` names the key in messages.
+ */
+int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
+		 const char *shown);
+
+/* Services (services.c). */
+int w32_svc_get(enf_service_info *out, void *self, const char *name);
+int w32_svc_configure(void *self, const char *name, const enf_service_change *change);
+int w32_svc_start(void *self, const char *name, unsigned timeout_ms);
+int w32_svc_stop(void *self, const char *name, unsigned timeout_ms);
+
+/* Accounts (keys.c): a name as policies write it to a SID. */
+int w32_account_sid(char **out, void *self, const char *account);
+/* The same, as a SID the caller frees with free(). */
+int w32_account_psid(PSID *out, const char *account);
+
+/* Facts (facts.c). */
+int w32_facts(enf_facts *out, void *self);
+
+/* Shared helpers (win32.c). */
+
+/*
+ * The built-in service accounts in every spelling a policy may use: their
+ * SID, and the spelling the SCM wants (CreateService documents
+ * "LocalSystem", "NT AUTHORITY\LocalService" and "NT AUTHORITY\NetworkService").
+ * NULL for any other account.
+ */
+const char *w32_builtin_sid(const char *account);
+const char *w32_builtin_scm(const char *account);
+
+/* UTF-8 to UTF-16, setting "out of memory" or "not valid UTF-8 (what)" on failure. */
+int w32_wide(wchar_t **out, const char *s, const char *what);
+
+/* UTF-16 to UTF-8; NULL input gives "". Sets the last error on failure. */
+int w32_utf8(char **out, const wchar_t *w);
+
+/* The SDDL form of a SID ("S-1-5-20"), malloc'd; NULL on failure. */
+char *w32_sid_string(PSID sid);
+
+/* ENF_EACCESS for ERROR_ACCESS_DENIED, ENF_ENOTFOUND for the not-found codes, else ENF_ERROR. */
+int w32_code(DWORD err);
+
+#endif

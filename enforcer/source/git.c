@@ -1,0 +1,269 @@
+/*
+ * A policy in a git commit: the commit, its signature, and the files of its
+ * tree, read with libgit2 from the object database, never from a working
+ * tree.
+ */
+#include "source_int.h"
+
+#include "enforcer/errors.h"
+#include "util/cms.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SHORT_ID 12
+
+/*
+ * Finds `tree_path` in the commit's tree, one folder at a time, so that a
+ * symbolic link or a submodule on the way is named as such rather than
+ * reported as a missing file.
+ */
+static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
+{
+	const git_tree *tree = s->tree;
+	git_tree *owned = NULL;
+	const char *p = tree_path;
+	int rc = 0;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		char *part = enf_strndup(p, n);
+		char *sofar = enf_strndup(tree_path, (size_t)(p - tree_path) + n);
+		const git_tree_entry *e = part ? git_tree_entry_byname(tree, part) : NULL;
+		git_filemode_t mode = e ? git_tree_entry_filemode(e) : GIT_FILEMODE_UNREADABLE;
+		if (!part || !sofar) {
+			rc = enf_error_oom();
+		} else if (!e) {
+			enf_error_set(ENF_ERRCLASS_SOURCE,
+			              "'%s' is not in commit %.*s (%s) of '%s'", sofar, SHORT_ID,
+			              s->commit_hex, s->ref, s->repo_dir);
+			rc = ENF_ENOTFOUND;
+		} else if (mode == GIT_FILEMODE_LINK) {
+			enf_error_set(
+			    ENF_ERRCLASS_SOURCE,
+			    "'%s' is a symbolic link in commit %.*s; a policy's files must be "
+			    "regular files of its commit (links are never followed)",
+			    sofar, SHORT_ID, s->commit_hex);
+			rc = ENF_EINVALID;
+		} else if (mode == GIT_FILEMODE_COMMIT) {
+			enf_error_set(ENF_ERRCLASS_SOURCE,
+			              "'%s' is a submodule in commit %.*s; a policy's files must "
+			              "be in its own commit, not in a submodule",
+			              sofar, SHORT_ID, s->commit_hex);
+			rc = ENF_EINVALID;
+		} else if (slash && mode != GIT_FILEMODE_TREE) {
+			enf_error_set(ENF_ERRCLASS_SOURCE,
+			              "'%s' is a file in commit %.*s, not a folder", sofar,
+			              SHORT_ID, s->commit_hex);
+			rc = ENF_ENOTFOUND;
+		} else if (!slash && mode == GIT_FILEMODE_TREE) {
+			enf_error_set(ENF_ERRCLASS_SOURCE,
+			              "'%s' is a folder in commit %.*s, not a file", sofar,
+			              SHORT_ID, s->commit_hex);
+			rc = ENF_EINVALID;
+		} else if (!slash) {
+			if (git_tree_entry_dup(out, e))
+				rc = src_git_error(ENF_ERROR, "cannot read '%s'", sofar);
+		} else {
+			git_tree *next = NULL;
+			if (git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
+				rc = src_git_error(ENF_ERROR, "cannot read the folder '%s'", sofar);
+			git_tree_free(owned);
+			owned = next;
+			tree = next;
+			p = slash + 1;
+		}
+		free(part);
+		free(sofar);
+		if (rc || !slash)
+			break;
+	}
+	git_tree_free(owned);
+	return rc;
+}
+
+int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max)
+{
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int rc = tree_find(&entry, s, tree_path);
+	if (rc)
+		return rc;
+	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(entry))) {
+		rc = src_git_error(ENF_ERROR, "cannot read '%s' from commit %.*s", tree_path,
+		                   SHORT_ID, s->commit_hex);
+		goto done;
+	}
+	git_object_size_t size = git_blob_rawsize(blob);
+	if (size > max) {
+		enf_error_set(ENF_ERRCLASS_SOURCE,
+		              "'%s' is %llu bytes in commit %.*s; the limit is %zu", tree_path,
+		              (unsigned long long)size, SHORT_ID, s->commit_hex, max);
+		rc = ENF_ELIMIT;
+		goto done;
+	}
+	char *data = malloc((size_t)size + 1);
+	if (!data) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	memcpy(data, git_blob_rawcontent(blob), (size_t)size);
+	data[size] = '\0';
+	*out = data;
+	*out_len = (size_t)size;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	return rc;
+}
+
+int src_git_blob_id(char **out, enf_source *s, const char *tree_path)
+{
+	git_tree_entry *entry = NULL;
+	int rc = tree_find(&entry, s, tree_path);
+	if (rc)
+		return rc;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(entry));
+	git_tree_entry_free(entry);
+	*out = enf_strdup(hex);
+	return *out ? 0 : enf_error_oom();
+}
+
+static int starts_with(const char *data, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(data, prefix, n) == 0;
+}
+
+/*
+ * The commit's signature: git signs the commit object without its gpgsig
+ * header, and for gpg.format=x509 (smimesign, gitsign, gpgsm) the header
+ * holds a detached CMS signature in PEM.
+ */
+static int check_signature(enf_source *s, const char *trusted_signers)
+{
+	git_buf sig = {0}, data = {0};
+	git_oid id;
+	enf_trust *trust = NULL;
+	int rc = 0;
+	git_oid_cpy(&id, git_commit_id(s->commit));
+	int grc = git_commit_extract_signature(&sig, &data, s->repo, &id, NULL);
+	if (grc == GIT_ENOTFOUND) {
+		git_error_clear();
+		s->sig.status = ENF_SIG_UNSIGNED;
+		s->sig.reason = enf_strdup("the commit is not signed");
+	} else if (grc) {
+		rc = src_git_error(ENF_ERROR, "cannot read the signature of commit %.*s", SHORT_ID,
+		                   s->commit_hex);
+	} else if (starts_with(sig.ptr, sig.size, "-----BEGIN PGP SIGNATURE-----")) {
+		s->sig.status = ENF_SIG_UNSUPPORTED;
+		s->sig.reason =
+		    enf_strdup("the commit has a GPG (OpenPGP) signature; only x509 (CMS) "
+		               "signatures are checked (git config gpg.format x509)");
+	} else if (starts_with(sig.ptr, sig.size, "-----BEGIN SSH SIGNATURE-----")) {
+		s->sig.status = ENF_SIG_UNSUPPORTED;
+		s->sig.reason = enf_strdup("the commit has an SSH signature; only x509 (CMS) "
+		                           "signatures are checked (git config gpg.format x509)");
+	} else if (!trusted_signers || (rc = enf_trust_load(&trust, trusted_signers)) == 0) {
+		rc = enf_cms_verify(&s->sig, sig.ptr, sig.size, data.ptr, data.size, trust);
+	}
+	if (rc == 0 && s->sig.status != ENF_SIG_VALID && !s->sig.reason)
+		rc = enf_error_oom();
+	enf_trust_free(trust);
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return rc;
+}
+
+/* The policy's folder on disk, where its password files are. */
+static char *local_dir_of(git_repository *repo, const char *prefix)
+{
+	const char *top = git_repository_workdir(repo);
+	if (!top)
+		top = git_repository_path(repo);
+	size_t top_len = strlen(top), n = strlen(prefix);
+	if (n == 0) /* the top folder itself, without libgit2's trailing '/' */
+		return enf_strndup(top, top_len > 1 ? top_len - 1 : top_len);
+	return enf_asprintf("%s%.*s", top, (int)(n - 1), prefix);
+}
+
+int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref, const char *path,
+                        const enf_source_git_options *opts)
+{
+	enf_source *s = calloc(1, sizeof(*s));
+	git_object *obj = NULL;
+	git_tree_entry *entry = NULL;
+	int rc = 0;
+	if (!s)
+		return enf_error_oom();
+	s->kind = SRC_GIT;
+	s->dirty = 0;
+	git_libgit2_init();
+	s->git_init = 1;
+	const char *problem = enf_path_problem(path);
+	if (problem) {
+		enf_error_set(ENF_ERRCLASS_SOURCE, "cannot use the policy path '%s': %s", path,
+		              problem);
+		rc = ENF_EINVALID;
+		goto done;
+	}
+	if (!(s->repo_dir = enf_strdup(repo_dir)) || !(s->ref = enf_strdup(ref)) ||
+	    !(s->path = enf_strdup(path)) || !(s->prefix = src_folder_prefix(path)) ||
+	    !(s->name = enf_asprintf("%s:%s", ref, path))) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	/* The repository named, not one found above it: an audit names exactly one. */
+	if (git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
+		rc = src_git_error(ENF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
+		goto done;
+	}
+	if (git_revparse_single(&obj, s->repo, ref)) {
+		rc = src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
+		goto done;
+	}
+	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT)) {
+		rc = src_git_error(ENF_EINVALID, "'%s' in '%s' does not name a commit", ref,
+		                   repo_dir);
+		goto done;
+	}
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(s->commit));
+	if (!(s->commit_hex = enf_strdup(hex)) ||
+	    !(s->local_dir = local_dir_of(s->repo, s->prefix))) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	if (git_commit_tree(&s->tree, s->commit)) {
+		rc = src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID, hex);
+		goto done;
+	}
+	if ((rc = tree_find(&entry, s, path)) == 0)
+		rc = check_signature(s, opts ? opts->trusted_signers : NULL);
+done:
+	git_tree_entry_free(entry);
+	git_object_free(obj);
+	if (rc) {
+		enf_source_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void src_git_close(enf_source *s)
+{
+	git_tree_free(s->tree);
+	git_commit_free(s->commit);
+	git_repository_free(s->repo);
+	s->tree = NULL;
+	s->commit = NULL;
+	s->repo = NULL;
+	enf_sig_check_clear(&s->sig);
+	free(s->prefix);
+	free(s->repo_dir);
+	free(s->ref);
+	s->prefix = s->repo_dir = s->ref = NULL;
+}

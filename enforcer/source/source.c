@@ -1,0 +1,370 @@
+/*
+ * The policy source: a folder, a file (perhaps in a git working tree), or a
+ * git commit (git.c). Every file a policy refers to is read through here.
+ */
+#include "source_int.h"
+
+#include "enforcer/errors.h"
+#include "util/util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *src_folder_prefix(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? enf_strndup(path, (size_t)(slash - path) + 1) : enf_strdup("");
+}
+
+int src_git_error(int code, const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = enf_vasprintf(fmt, ap);
+	va_end(ap);
+	enf_error_set(ENF_ERRCLASS_SOURCE, "%s: %s", what ? what : "git",
+	              ge && ge->message ? ge->message : "unknown error");
+	free(what);
+	git_error_clear();
+	return code;
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* "2026-03-01T14:05:09+01:00": the time as its author's clock showed it. */
+static char *iso8601(const git_time *t)
+{
+	long long local = (long long)t->time + (long long)t->offset * 60;
+	long long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	long long secs = local - days * 86400;
+	int y, m, d, off = t->offset < 0 ? -t->offset : t->offset;
+	civil_from_days(days, &y, &m, &d);
+	return enf_asprintf("%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d, (int)(secs / 3600),
+	                    (int)(secs / 60 % 60), (int)(secs % 60), t->offset < 0 ? '-' : '+',
+	                    off / 60, off % 60);
+}
+
+int src_commit_provenance(enf_provenance *prov, git_commit *commit)
+{
+	const git_signature *a = git_commit_author(commit);
+	const char *subject = git_commit_summary(commit);
+	char tree[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(tree, sizeof(tree), git_commit_tree_id(commit));
+	prov->author = enf_asprintf("%s <%s>", a->name, a->email);
+	prov->date = iso8601(&a->when);
+	prov->subject = enf_strdup(subject ? subject : "");
+	prov->tree = enf_strdup(tree);
+	return prov->author && prov->date && prov->subject && prov->tree ? 0 : enf_error_oom();
+}
+
+static enf_source *source_new(src_kind kind)
+{
+	enf_source *s = calloc(1, sizeof(*s));
+	if (s) {
+		s->kind = kind;
+		s->dirty = -1;
+	}
+	return s;
+}
+
+int enf_source_open_dir(enf_source **out, const char *dir)
+{
+	enf_source *s = source_new(SRC_DIR);
+	if (!s || !(s->local_dir = enf_strdup(dir)) || !(s->name = enf_strdup(dir))) {
+		enf_source_free(s);
+		return enf_error_oom();
+	}
+	*out = s;
+	return 0;
+}
+
+int enf_source_open_file(enf_source **out, const char *policy_path)
+{
+	enf_source *s = source_new(SRC_FILE);
+	const char *slash = strrchr(policy_path, '/');
+	const char *bslash = strrchr(policy_path, '\\');
+	if (bslash && (!slash || bslash > slash))
+		slash = bslash;
+	if (!s || !(s->path = enf_strdup(policy_path)) || !(s->name = enf_strdup(policy_path)) ||
+	    !(s->local_dir = slash ? enf_strndup(policy_path, (size_t)(slash - policy_path))
+	                           : enf_strdup("."))) {
+		enf_source_free(s);
+		return enf_error_oom();
+	}
+	git_libgit2_init();
+	s->git_init = 1;
+	src_find_worktree(s);
+	*out = s;
+	return 0;
+}
+
+/* Modified, staged, untracked or ignored: anything but what HEAD holds. -1 when unknown. */
+static int worktree_dirty(git_repository *wt, const char *relative)
+{
+	unsigned flags = 0;
+	if (git_status_file(&flags, wt, relative)) {
+		git_error_clear();
+		return -1;
+	}
+	return flags != GIT_STATUS_CURRENT;
+}
+
+void src_find_worktree(enf_source *s)
+{
+	char *abs = enf_path_absolute(s->path);
+	char *dir = abs ? src_folder_prefix(abs) : NULL;
+	char *top = NULL;
+	git_repository *repo = NULL;
+	git_oid head;
+	if (!dir || git_repository_open_ext(&repo, dir, 0, NULL) || git_repository_is_bare(repo))
+		goto done;
+	top = enf_path_absolute(git_repository_workdir(repo));
+	size_t n = top ? strlen(top) : 0;
+	while (n > 0 && top[n - 1] == '/')
+		n--;
+	/* Windows paths compare without case; elsewhere a mismatch just finds no status. */
+	if (!top || (strncmp(abs, top, n) != 0 && !enf_strncaseeq(abs, top, n)) || abs[n] != '/')
+		goto done;
+	const char *relative = abs + n + 1;
+	if (!(s->wt_prefix = src_folder_prefix(relative)))
+		goto done;
+	s->dirty = worktree_dirty(repo, relative);
+	if (git_reference_name_to_id(&head, repo, "HEAD") == 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		s->commit_hex = enf_strdup(git_oid_tostr(hex, sizeof(hex), &head));
+	} else {
+		/* No commit yet: the file cannot be in one. */
+		s->dirty = 1;
+	}
+	s->wt = repo;
+	repo = NULL;
+done:
+	git_error_clear();
+	git_repository_free(repo);
+	free(abs);
+	free(dir);
+	free(top);
+}
+
+int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *relative, size_t max)
+{
+	const char *problem = enf_path_problem(relative);
+	if (problem) {
+		enf_error_set(ENF_ERRCLASS_SOURCE, "cannot use '%s': %s", relative, problem);
+		return ENF_EINVALID;
+	}
+	if (s->kind == SRC_GIT) {
+		char *full = enf_asprintf("%s%s", s->prefix, relative);
+		int rc = full ? src_git_read(out, out_len, s, full, max) : enf_error_oom();
+		free(full);
+		return rc;
+	}
+	char *path = enf_asprintf("%s/%s", s->local_dir, relative);
+	int rc = path ? enf_read_file(out, out_len, path, max) : enf_error_oom();
+	free(path);
+	if (rc == 0 && s->wt) {
+		char *in_tree = enf_asprintf("%s%s", s->wt_prefix, relative);
+		int dirty = in_tree ? worktree_dirty(s->wt, in_tree) : -1;
+		free(in_tree);
+		/* The report's dirty flag covers every file the run used. */
+		if (dirty == 1 || (dirty == -1 && s->dirty == 0))
+			s->dirty = dirty;
+	}
+	return rc;
+}
+
+int enf_source_file_id(char **out, enf_source *s, const char *relative)
+{
+	if (s->kind != SRC_GIT || enf_path_problem(relative)) {
+		enf_error_set(ENF_ERRCLASS_SOURCE, "'%s' is not a file of a commit", relative);
+		return ENF_ENOTFOUND;
+	}
+	char *full = enf_asprintf("%s%s", s->prefix, relative);
+	int rc = full ? src_git_blob_id(out, s, full) : enf_error_oom();
+	free(full);
+	return rc;
+}
+
+const char *src_referenced_file(const enf_resource *r, size_t i, enf_loc *loc)
+{
+	*loc = r->loc;
+	if (r->type == ENF_RES_CERTIFICATE)
+		return i == 0 ? r->u.cert.file : NULL;
+	if (r->type != ENF_RES_TRUST_STORE)
+		return NULL;
+	for (size_t k = 0; k < r->u.trust.allow_count; k++) {
+		if (!r->u.trust.allow[k].is_thumbprint && i-- == 0) {
+			*loc = r->u.trust.allow[k].loc;
+			return r->u.trust.allow[k].file;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Every certificate file a policy from a commit refers to must be a regular
+ * file of that commit: checked when the policy is loaded, so that validate
+ * reports a missing file, a symbolic link or a submodule with its position,
+ * and plan or apply stop before reading the target.
+ */
+static int check_references(enf_source *s, const enf_policy *policy, enf_diag_list *diags)
+{
+	int rc = 0;
+	for (size_t r = 0; r < policy->count; r++) {
+		const char *file;
+		enf_loc loc;
+		for (size_t i = 0; (file = src_referenced_file(&policy->resources[r], i, &loc));
+		     i++) {
+			char *id = NULL;
+			if (enf_source_file_id(&id, s, file) == 0) {
+				free(id);
+				continue;
+			}
+			const enf_error *e = enf_error_last();
+			enf_diag_add(diags, ENF_SEV_ERROR, loc.line, loc.col, "'%s': %s", file,
+			             e ? e->message : "cannot be read");
+			rc = ENF_EINVALID;
+		}
+	}
+	return rc;
+}
+
+int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *s)
+{
+	if (s->kind != SRC_GIT)
+		return enf_policy_load_file(out, diags, s->path);
+	char *data = NULL;
+	size_t len = 0;
+	int rc = src_git_read(&data, &len, s, s->path, ENF_POLICY_MAX_BYTES);
+	if (rc) {
+		const enf_error *e = enf_error_last();
+		if (rc == ENF_ELIMIT)
+			enf_diag_add(
+			    diags, ENF_SEV_ERROR, 1, 1,
+			    "the file is larger than %d bytes (1 MiB), the limit for a policy",
+			    ENF_POLICY_MAX_BYTES);
+		else
+			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",
+			             e ? e->message : "cannot read the policy");
+		return rc == ENF_ELIMIT ? ENF_EINVALID : rc;
+	}
+	rc = enf_policy_load_buffer(out, diags, s->name, data, len);
+	free(data);
+	if (rc == 0 && (rc = check_references(s, *out, diags))) {
+		enf_policy_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+const char *enf_source_local_dir(const enf_source *s)
+{
+	return s->local_dir;
+}
+
+const char *enf_source_name(const enf_source *s)
+{
+	return s->name;
+}
+
+const enf_sig_check *enf_source_signature(const enf_source *s)
+{
+	return s->kind == SRC_GIT ? &s->sig : NULL;
+}
+
+const char *enf_source_commit(const enf_source *s)
+{
+	return s->commit_hex;
+}
+
+/* The working tree's folder without the trailing '/' libgit2 gives it. */
+static char *repo_folder(git_repository *repo)
+{
+	const char *p = git_repository_workdir(repo);
+	if (!p)
+		p = git_repository_path(repo);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	return enf_strndup(p, n);
+}
+
+/* HEAD's branch name, or "HEAD" when it is detached. */
+static char *head_name(git_repository *repo)
+{
+	git_reference *ref = NULL;
+	char *name = NULL;
+	if (git_repository_head(&ref, repo) == 0 && git_reference_is_branch(ref))
+		name = enf_strdup(git_reference_shorthand(ref));
+	git_reference_free(ref);
+	git_error_clear();
+	return name ? name : enf_strdup("HEAD");
+}
+
+int enf_source_provenance(enf_provenance *prov, const enf_source *s, const enf_policy *policy)
+{
+	int rc = enf_provenance_from_file(prov, policy);
+	if (rc || s->kind == SRC_DIR)
+		return rc;
+	prov->dirty = s->dirty;
+	git_repository *repo = s->kind == SRC_GIT ? s->repo : s->wt;
+	if (!repo)
+		return 0;
+	git_commit *head = NULL;
+	git_oid id;
+	git_commit *commit = s->commit;
+	if (!commit && s->commit_hex && git_oid_fromstr(&id, s->commit_hex) == 0 &&
+	    git_commit_lookup(&head, repo, &id) == 0)
+		commit = head;
+	prov->repo = repo_folder(repo);
+	prov->ref = s->kind == SRC_GIT ? enf_strdup(s->ref) : head_name(repo);
+	prov->commit = s->commit_hex ? enf_strdup(s->commit_hex) : NULL;
+	if (!prov->repo || !prov->ref || (s->commit_hex && !prov->commit))
+		rc = enf_error_oom();
+	if (rc == 0 && commit)
+		rc = src_commit_provenance(prov, commit);
+	if (rc == 0 && s->kind == SRC_GIT) {
+		/* A commit is what it is: never dirty. */
+		prov->dirty = 0;
+		free(prov->file);
+		if (!(prov->file = enf_strdup(s->path)))
+			rc = enf_error_oom();
+		prov->signature = enf_strdup(enf_sig_status_name(s->sig.status));
+		prov->signer = s->sig.signer ? enf_strdup(s->sig.signer) : NULL;
+		if (!prov->signature || (s->sig.signer && !prov->signer))
+			rc = enf_error_oom();
+	}
+	git_commit_free(head);
+	git_error_clear();
+	return rc;
+}
+
+void enf_source_free(enf_source *s)
+{
+	if (!s)
+		return;
+	src_git_close(s);
+	git_repository_free(s->wt);
+	free(s->name);
+	free(s->path);
+	free(s->local_dir);
+	free(s->wt_prefix);
+	free(s->commit_hex);
+	if (s->git_init)
+		git_libgit2_shutdown();
+	free(s);
+}

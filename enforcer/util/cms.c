@@ -1,0 +1,247 @@
+/* Checking x509 (CMS) detached signatures with OpenSSL: integrity first, then trust. */
+#include "cms.h"
+
+#include "enforcer/errors.h"
+#include "util.h"
+
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRUST_FILE_MAX (16 * 1024 * 1024)
+
+struct enf_trust {
+	char *path;
+	X509_STORE *store;
+	STACK_OF(X509) * certs; /* also offered to find a signer the signature does not carry */
+};
+
+const char *enf_sig_status_name(enf_sig_status status)
+{
+	static const char *const names[] = {"valid", "invalid", "unsigned", "untrusted",
+	                                    "unsupported"};
+	return (unsigned)status < ENF_ARRAY_SIZE(names) ? names[status] : "invalid";
+}
+
+void enf_sig_check_clear(enf_sig_check *check)
+{
+	if (!check)
+		return;
+	free(check->signer);
+	free(check->reason);
+	memset(check, 0, sizeof(*check));
+}
+
+void enf_trust_free(enf_trust *trust)
+{
+	if (!trust)
+		return;
+	X509_STORE_free(trust->store);
+	sk_X509_pop_free(trust->certs, X509_free);
+	free(trust->path);
+	free(trust);
+}
+
+const char *enf_trust_path(const enf_trust *trust)
+{
+	return trust ? trust->path : NULL;
+}
+
+int enf_trust_load(enf_trust **out, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = enf_read_file(&data, &len, path, TRUST_FILE_MAX);
+	if (rc) {
+		const enf_error *e = enf_error_last();
+		enf_error_set(ENF_ERRCLASS_CERT, "cannot read the trusted signers: %s",
+		              e ? e->message : path);
+		return rc;
+	}
+	enf_trust *t = calloc(1, sizeof(*t));
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	if (!t || !bio || !(t->path = enf_strdup(path)) || !(t->store = X509_STORE_new()) ||
+	    !(t->certs = sk_X509_new_null())) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	X509 *x;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(t->certs, x)) {
+			X509_free(x);
+			rc = enf_error_oom();
+			goto done;
+		}
+	}
+	if (sk_X509_num(t->certs) == 0) {
+		const unsigned char *p = (const unsigned char *)data;
+		if ((x = d2i_X509(NULL, &p, (long)len)) != NULL && !sk_X509_push(t->certs, x))
+			X509_free(x);
+	}
+	if (sk_X509_num(t->certs) == 0) {
+		enf_error_set(ENF_ERRCLASS_CERT,
+		              "'%s' holds no certificate; give the CA or signer certificates to "
+		              "trust, in PEM",
+		              path);
+		rc = ENF_EINVALID;
+		goto done;
+	}
+	for (int i = 0; i < sk_X509_num(t->certs); i++)
+		X509_STORE_add_cert(t->store, sk_X509_value(t->certs, i));
+	/* A signer's own certificate in the bundle is trusted as such, not only CAs. */
+	X509_STORE_set_flags(t->store, X509_V_FLAG_PARTIAL_CHAIN);
+	*out = t;
+	t = NULL;
+done:
+	ERR_clear_error();
+	BIO_free(bio);
+	enf_trust_free(t);
+	free(data);
+	return rc;
+}
+
+/* The CMS structure from PEM (any label) or DER; NULL when it is neither. */
+static CMS_ContentInfo *parse_cms(const void *sig, size_t len)
+{
+	const char *s = sig;
+	size_t skip = 0;
+	while (skip < len &&
+	       (s[skip] == ' ' || s[skip] == '\t' || s[skip] == '\r' || s[skip] == '\n'))
+		skip++;
+	CMS_ContentInfo *cms = NULL;
+	if (len - skip >= 10 && memcmp(s + skip, "-----BEGIN", 10) == 0) {
+		BIO *bio = BIO_new_mem_buf(s + skip, (int)(len - skip));
+		char *name = NULL, *header = NULL;
+		unsigned char *der = NULL;
+		long der_len = 0;
+		if (bio && PEM_read_bio(bio, &name, &header, &der, &der_len)) {
+			const unsigned char *p = der;
+			cms = d2i_CMS_ContentInfo(NULL, &p, der_len);
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = sig;
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	}
+	if (cms && OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+	return cms;
+}
+
+static char *name_text(const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *out = NULL;
+	if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+		char *p = NULL;
+		long n = BIO_get_mem_data(bio, &p);
+		out = enf_strndup(p ? p : "", n > 0 ? (size_t)n : 0);
+	}
+	BIO_free(bio);
+	return out;
+}
+
+/* Why CMS_verify failed, in words for the people who read reports. */
+static char *integrity_reason(unsigned long err)
+{
+	switch (ERR_GET_LIB(err) == ERR_LIB_CMS ? ERR_GET_REASON(err) : 0) {
+	case CMS_R_CONTENT_VERIFY_ERROR:
+	case CMS_R_VERIFICATION_FAILURE:
+		return enf_strdup("the signed content does not match the signature: it was altered "
+		                  "after signing");
+	case CMS_R_SIGNER_CERTIFICATE_NOT_FOUND:
+		return enf_strdup("the signature does not carry the signer's certificate, and no "
+		                  "trusted signer matches it");
+	case CMS_R_NO_CONTENT:
+	case CMS_R_CONTENT_NOT_FOUND:
+		return enf_strdup("the signature has no signed content");
+	default: {
+		const char *why = ERR_reason_error_string(err);
+		return enf_asprintf("the signature does not verify (%s)",
+		                    why ? why : "unknown error");
+	}
+	}
+}
+
+/* Does every signer chain to a trusted signer? NULL when so; else why not. */
+static char *trust_problem(CMS_ContentInfo *cms, STACK_OF(X509) * signers, const enf_trust *trust)
+{
+	STACK_OF(X509) *carried = CMS_get1_certs(cms);
+	char *why = NULL;
+	for (int i = 0; i < sk_X509_num(signers) && !why; i++) {
+		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+		if (!ctx ||
+		    !X509_STORE_CTX_init(ctx, trust->store, sk_X509_value(signers, i), carried)) {
+			why = enf_strdup("out of memory while checking the signer");
+		} else if (X509_verify_cert(ctx) <= 0) {
+			int err = X509_STORE_CTX_get_error(ctx);
+			why = enf_asprintf("the signer's certificate does not chain to a trusted "
+			                   "signer in '%s' (%s)",
+			                   trust->path, X509_verify_cert_error_string(err));
+		}
+		X509_STORE_CTX_free(ctx);
+	}
+	sk_X509_pop_free(carried, X509_free);
+	return why;
+}
+
+int enf_cms_verify(enf_sig_check *out, const void *sig, size_t sig_len, const void *data,
+                   size_t len, const enf_trust *trust)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = ENF_SIG_INVALID;
+	if (sig_len > INT_MAX || len > INT_MAX) {
+		out->reason = enf_strdup("the signature or the content is too large to check");
+		return out->reason ? 0 : enf_error_oom();
+	}
+	CMS_ContentInfo *cms = parse_cms(sig, sig_len);
+	BIO *content = NULL;
+	if (!cms) {
+		out->reason = enf_strdup("not a CMS (PKCS #7) signature in PEM or DER form");
+		goto done;
+	}
+	if (!(content = BIO_new_mem_buf(data, (int)len))) {
+		out->reason = enf_strdup("out of memory");
+		goto done;
+	}
+	/* Integrity alone first: the digest and the signature against the signer's key. */
+	unsigned flags = CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY;
+	if (CMS_verify(cms, trust ? trust->certs : NULL, NULL, content, NULL, flags) != 1) {
+		out->reason = integrity_reason(ERR_peek_last_error());
+		goto done;
+	}
+	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	if (sk_X509_num(signers) < 1) {
+		out->reason = enf_strdup("the signature names no signer");
+		sk_X509_free(signers);
+		goto done;
+	}
+	out->signer = name_text(X509_get_subject_name(sk_X509_value(signers, 0)));
+	out->status = ENF_SIG_UNTRUSTED;
+	if (!trust) {
+		out->reason = enf_strdup(
+		    "intact, but no trusted signers were given to check the signer against");
+	} else if (!(out->reason = trust_problem(cms, signers, trust))) {
+		out->trust_checked = 1;
+		out->status = ENF_SIG_VALID;
+	} else {
+		out->trust_checked = 1;
+	}
+	sk_X509_free(signers);
+done:
+	ERR_clear_error();
+	BIO_free(content);
+	CMS_ContentInfo_free(cms);
+	return 0;
+}

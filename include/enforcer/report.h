@@ -1,0 +1,80 @@
+/*
+ * Reports that can be trusted after the run: a detached CMS signature over
+ * report.json (report.json.p7s), and an audit log that commits every run's
+ * report files to a git branch per host.
+ *
+ * The signature is DER, the usual form of a .p7s file, and OpenSSL checks it
+ * too (docs/CLI.md gives the exact command):
+ *
+ *   openssl cms -verify -binary -inform DER -in report.json.p7s \
+ *       -content report.json -CAfile trusted.pem -purpose any -out /dev/null
+ */
+#ifndef ENFORCER_REPORT_H
+#define ENFORCER_REPORT_H
+
+#include "common.h"
+#include "engine.h"
+#include "signature.h"
+
+/* The signing key and certificate, loaded once before a run. */
+typedef struct enf_report_signer enf_report_signer;
+
+/*
+ * Loads a private key (PEM or DER, unencrypted) and its certificate (PEM,
+ * optionally followed by the chain to include in signatures; or DER).
+ * Refuses a key protected by a passphrase: enforcer runs unattended, and a
+ * scheduled task cannot type one. Checks that the key is the certificate's.
+ */
+int enf_report_signer_load(enf_report_signer **out, const char *key_path, const char *cert_path);
+
+/* The signer certificate's subject (RFC 2253). */
+const char *enf_report_signer_subject(const enf_report_signer *signer);
+
+void enf_report_signer_free(enf_report_signer *signer);
+
+/* Signs `data` (the exact bytes of report.json): a detached CMS signature, DER; free() it. */
+int enf_report_sign(unsigned char **out, size_t *out_len, const enf_report_signer *signer,
+                    const void *data, size_t len);
+
+/*
+ * Checks the signature file `sig_path` over the file `report_path`. With
+ * `trusted_signers` (a PEM bundle of CA or signer certificates) the signer
+ * must chain to one of them; without, only integrity is checked and an
+ * intact signature is ENF_SIG_UNTRUSTED with trust_checked 0. Returns 0
+ * with *out filled whatever the verdict; negative when a file cannot be
+ * read.
+ */
+int enf_report_verify(enf_sig_check *out, const char *report_path, const char *sig_path,
+                      const char *trusted_signers);
+
+/* One file of a run's report, as written. */
+typedef struct enf_report_file {
+	const char *name; /* "report.json": a plain file name */
+	const void *data;
+	size_t len;
+} enf_report_file;
+
+/* An audit repository: runs are committed to branch audit/<host>. */
+typedef struct enf_audit enf_audit;
+
+/*
+ * Opens the git repository `dir` (exactly there: parents are not searched),
+ * or creates a bare one when `dir` does not exist or is an empty folder.
+ */
+int enf_audit_open(enf_audit **out, const char *dir);
+
+/* "audit/edge01": the branch for a host name (lower-case, made a valid ref name). */
+int enf_audit_branch(char **out, const char *host);
+
+/*
+ * Commits `files` as `<run-id>/<name>` on refs/heads/audit/<host>, on top of
+ * what the branch holds, without touching HEAD, the index or a working
+ * tree. The message names the run, mode, policy and its commit, and the
+ * counts. *out (optional) receives the new commit's id in hex.
+ */
+int enf_audit_commit(char **out, enf_audit *audit, const enf_run *run, const enf_report_file *files,
+                     size_t count);
+
+void enf_audit_free(enf_audit *audit);
+
+#endif

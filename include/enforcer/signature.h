@@ -1,0 +1,31 @@
+/*
+ * The outcome of checking an x509 (CMS, PKCS #7) detached signature: on a
+ * policy commit (source.h) or on a report (report.h).
+ */
+#ifndef ENFORCER_SIGNATURE_H
+#define ENFORCER_SIGNATURE_H
+
+#include "common.h"
+
+typedef enum enf_sig_status {
+	ENF_SIG_VALID = 0,  /* intact, and the signer chains to a trusted signer */
+	ENF_SIG_INVALID,    /* the content or the signature was altered, or is malformed */
+	ENF_SIG_UNSIGNED,   /* there is no signature */
+	ENF_SIG_UNTRUSTED,  /* intact, but the signer is not (or was not checked as) trusted */
+	ENF_SIG_UNSUPPORTED /* a GPG or SSH signature: only x509 (CMS) is checked */
+} enf_sig_status;
+
+/* "valid", "invalid", "unsigned", "untrusted", "unsupported": the report's words. */
+const char *enf_sig_status_name(enf_sig_status status);
+
+typedef struct enf_sig_check {
+	enf_sig_status status;
+	int trust_checked; /* the signer was checked against trusted signers */
+	char *signer;      /* the signing certificate's subject (RFC 2253), or NULL */
+	char *reason;      /* why the status is not `valid`, or NULL */
+} enf_sig_check;
+
+/* Frees what the check owns and zeroes it; accepts NULL. */
+void enf_sig_check_clear(enf_sig_check *check);
+
+#endif

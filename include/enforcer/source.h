@@ -1,0 +1,122 @@
+/*
+ * Where a policy comes from: a file on disk, or a file in a git commit.
+ *
+ * The engine reads the files a policy refers to (certificate files, the
+ * certificate files of a trust-store's `allow` list) only through the
+ * source, so a policy loaded from a commit is enforced with that commit's
+ * files and never with the working tree's. Service password files are the
+ * exception, on purpose: secrets do not belong in a policy repository, so
+ * they are always read from disk (see enf_source_local_dir).
+ *
+ * A source also fills the report's provenance (engine.h): for a commit,
+ * its id, author, date, subject, tree and signature; for a plain file in a
+ * git working tree, the working tree's HEAD and whether the file differs
+ * from it (dirty).
+ */
+#ifndef ENFORCER_SOURCE_H
+#define ENFORCER_SOURCE_H
+
+#include "common.h"
+#include "diag.h"
+#include "engine.h"
+#include "policy.h"
+#include "signature.h"
+
+#include <jansson.h>
+
+typedef struct enf_source enf_source;
+
+/*
+ * A policy file on disk: referenced files are read from its folder. When the
+ * file is in a git working tree, the provenance names the tree's HEAD commit
+ * and whether the policy (or a file it refers to) is modified or untracked.
+ * The policy itself is loaded with enf_policy_load_file.
+ */
+int enf_source_open_file(enf_source **out, const char *policy_path);
+
+/* A folder, with no provenance: the engine's default when it is given no source. */
+int enf_source_open_dir(enf_source **out, const char *dir);
+
+typedef struct enf_source_git_options {
+	unsigned version;
+	/* PEM bundle of CA or signer certificates a commit signature must chain to; or NULL. */
+	const char *trusted_signers;
+} enf_source_git_options;
+
+#define ENF_SOURCE_GIT_OPTIONS_VERSION 1
+#define ENF_SOURCE_GIT_OPTIONS_INIT                                                                \
+	{                                                                                          \
+		ENF_SOURCE_GIT_OPTIONS_VERSION, NULL                                               \
+	}
+
+/*
+ * The file `path` (relative to the repository's top, '/'-separated) in the
+ * commit `ref` (anything git rev-parse takes: a branch, a tag, an id) of the
+ * repository `repo_dir` (its working tree or its .git folder; parents are
+ * not searched). Checks the commit's signature (see enf_source_signature)
+ * and that `path` is a regular file of the commit, not a symbolic link or
+ * inside a submodule. Nothing is read from the working tree.
+ */
+int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref, const char *path,
+                        const enf_source_git_options *opts);
+
+/*
+ * Loads the policy of a git source (for a file source: from its file), with
+ * "REF:PATH" as the file name in diagnostics; see enf_policy_load_buffer.
+ */
+int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *src);
+
+/*
+ * Reads a file the policy refers to, `relative` to the policy's folder, at
+ * most `max` bytes. Paths with '..', a leading '/', a backslash, a ':' or a
+ * Windows device name are refused (ENF_EINVALID); from a commit, so are
+ * symbolic links and submodules. The error names the path.
+ */
+int enf_source_read(char **out, size_t *out_len, enf_source *src, const char *relative, size_t max);
+
+/*
+ * The blob id (hex) of a referenced file in a git source, to tell whether a
+ * file changed between two commits; ENF_ENOTFOUND when it is not there.
+ */
+int enf_source_file_id(char **out, enf_source *src, const char *relative);
+
+/*
+ * The folder on disk that files staying on disk (password files) are read
+ * from: the policy's folder; for a commit, the policy's folder in the
+ * repository's working tree (the repository folder when it is bare).
+ */
+const char *enf_source_local_dir(const enf_source *src);
+
+/* The name of the policy in messages: the path, or "REF:PATH" for a commit. */
+const char *enf_source_name(const enf_source *src);
+
+/* The commit signature's check (git sources); NULL for a file. Borrowed. */
+const enf_sig_check *enf_source_signature(const enf_source *src);
+
+/* The commit id (hex) of a git source, or of a plain file's working tree HEAD; or NULL. */
+const char *enf_source_commit(const enf_source *src);
+
+/*
+ * Fills `prov` for the report. For a file source `dirty` covers the policy
+ * and every file read through the source so far, so call it after the run.
+ */
+int enf_source_provenance(enf_provenance *prov, const enf_source *src, const enf_policy *policy);
+
+void enf_source_free(enf_source *src);
+
+/*
+ * What changed between two versions of a policy, per resource id: added,
+ * removed, and for a changed resource each key that changed, from what to
+ * what (values as the policy model holds them, so a spelling that means the
+ * same, e.g. `0x2` for `2`, is no change). A referenced certificate file
+ * whose content changed counts as a change of that resource. `from_src` and
+ * `to_src` may be NULL (no file contents compared). The JSON is schema
+ * "enforcer-policy-diff/1"; its "differences" is the count of changes.
+ */
+int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
+                    const enf_policy *to, enf_source *to_src);
+
+/* The diff as text: one line per change ("~ registry ID: data 1 -> 2"); free() it. */
+char *enf_policy_diff_text(const json_t *diff);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * The audit repository: one commit per run on branch audit/<host>, holding
+ * every report file the run wrote, without touching HEAD or a working tree.
+ */
+#include "engine_fixture.h"
+#include "gitrepo.h"
+#include "helpers.h"
+
+#include "enforcer/errors.h"
+#include "enforcer/report.h"
+
+#include <criterion/criterion.h>
+#include <git2.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *host_branch(void)
+{
+	char *host = enf_host_name(), *branch = NULL;
+	cr_assert_eq(enf_audit_branch(&branch, host), 0);
+	free(host);
+	char *ref = enf_asprintf("refs/heads/%s", branch);
+	free(branch);
+	return ref;
+}
+
+/* The names in folder `run` of a commit's tree, joined by ' '. */
+static char *run_files(git_repository *repo, git_commit *c, const char *run)
+{
+	git_tree *root = NULL, *tree = NULL;
+	git_tree_entry *e = NULL;
+	cr_assert_eq(git_commit_tree(&root, c), 0);
+	cr_assert_eq(git_tree_entry_bypath(&e, root, run), 0, "no folder %s", run);
+	cr_assert_eq(git_tree_lookup(&tree, repo, git_tree_entry_id(e)), 0);
+	enf_buf b = ENF_BUF_INIT;
+	for (size_t i = 0; i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *f = git_tree_entry_byindex(tree, i);
+		cr_expect_eq(git_tree_entry_filemode(f), GIT_FILEMODE_BLOB);
+		enf_buf_printf(&b, "%s%s", i ? " " : "", git_tree_entry_name(f));
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_tree_free(root);
+	return enf_buf_detach(&b);
+}
+
+/* The blob at PATH of a commit's tree, written to DIR/NAME. */
+static void extract(git_repository *repo, git_commit *c, const char *path, const char *dir,
+                    const char *name)
+{
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	cr_assert_eq(git_commit_tree(&root, c), 0);
+	cr_assert_eq(git_tree_entry_bypath(&e, root, path), 0, "no %s", path);
+	cr_assert_eq(git_blob_lookup(&blob, repo, git_tree_entry_id(e)), 0);
+	char *out = enf_asprintf("%s/%s", dir, name);
+	cr_assert_eq(
+	    enf_write_file_atomic(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)),
+	    0);
+	free(out);
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+}
+
+Test(audit, three_runs_make_three_commits_with_their_reports_on_the_host_branch)
+{
+	char *dir = th_tmpdir();
+	gr_pki(dir);
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+	free(th_write(dir, "policy.yaml", fx_seed_policy));
+	gr_run r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo",
+	                               "audit", "policy.yaml"));
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	r = gr_cli(dir,
+	           GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
+	                   "--report-dir", "reports", "--sign-key", "signer.key", "--sign-cert",
+	                   "signer.pem", "--audit-repo", "audit", "policy.yaml"));
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
+	                        "--audit-repo", "audit", "-q", "policy.yaml"));
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	gr_run_free(&r);
+	/* What the signed run wrote to --report-dir is what its commit holds. */
+	char *written = gr_sh(dir, "ls reports | tr '\\n' ' ' | sed 's/ $//'");
+	cr_expect_str_eq(written, "report.html report.json report.json.p7s report.txt report.xml");
+
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	char *audit = enf_asprintf("%s/audit", dir);
+	cr_assert_eq(git_repository_open(&repo, audit), 0);
+	cr_expect(git_repository_is_bare(repo));
+	cr_expect_eq(git_repository_head_unborn(repo), 1, "HEAD was moved");
+	char *ref = host_branch();
+	git_oid tip;
+	cr_assert_eq(git_reference_name_to_id(&tip, repo, ref), 0, "no branch %s", ref);
+	git_commit *commits[3] = {NULL, NULL, NULL};
+	cr_assert_eq(git_commit_lookup(&commits[2], repo, &tip), 0);
+	cr_assert_eq(git_commit_parentcount(commits[2]), 1);
+	cr_assert_eq(git_commit_parent(&commits[1], commits[2], 0), 0);
+	cr_assert_eq(git_commit_parentcount(commits[1]), 1);
+	cr_assert_eq(git_commit_parent(&commits[0], commits[1], 0), 0);
+	cr_expect_eq(git_commit_parentcount(commits[0]), 0, "more than three commits");
+
+	static const char *const modes[] = {"plan", "apply", "apply"};
+	static const int codes[] = {2, 2, 0};
+	static const char *const counts[] = {
+	    "Counts: 0 compliant, 3 drift, 0 changed, 0 failed, 0 skipped, 0 waived, 0 audit-drift",
+	    "Counts: 0 compliant, 0 drift, 3 changed, 0 failed, 0 skipped, 0 waived, 0 audit-drift",
+	    "Counts: 3 compliant, 0 drift, 0 changed, 0 failed, 0 skipped, 0 waived, 0 "
+	    "audit-drift"};
+	char *host = enf_host_name();
+	for (int i = 0; i < 3; i++) {
+		/* Each commit adds one folder, named by the run id of the report inside. */
+		git_tree *tree = NULL;
+		cr_assert_eq(git_commit_tree(&tree, commits[i]), 0);
+		cr_expect_eq(git_tree_entrycount(tree), (size_t)i + 1);
+		git_tree_free(tree);
+		const char *msg = git_commit_message(commits[i]);
+		const char *run_line = strstr(msg, "\nRun: ");
+		cr_assert(run_line, "%s", msg);
+		char *run = enf_strndup(run_line + 6, strcspn(run_line + 6, "\n"));
+		char *files = run_files(repo, commits[i], run);
+		cr_expect_str_eq(
+		    files, i == 1 ? "report.html report.json report.json.p7s report.txt report.xml"
+		                  : "report.html report.json report.txt report.xml");
+		char *path = enf_asprintf("%s/report.json", run),
+		     *local = enf_asprintf("r%d.json", i);
+		extract(repo, commits[i], path, dir, local);
+		char *local_path = enf_asprintf("%s/%s", dir, local);
+		json_t *doc = th_json_file(local_path);
+		cr_expect_str_eq(
+		    json_string_value(json_object_get(json_object_get(doc, "run"), "id")), run);
+		json_decref(doc);
+		char *subject = enf_asprintf("enforcer %s of lync-edge on %s: exit %d\n\n",
+		                             modes[i], host, codes[i]);
+		cr_expect(strncmp(msg, subject, strlen(subject)) == 0, "%s", msg);
+		char *mode = enf_asprintf("\nMode: %s\n", modes[i]);
+		cr_expect(strstr(msg, mode) != NULL, "%s", msg);
+		cr_expect(strstr(msg, "\nPolicy: lync-edge\n") != NULL, "%s", msg);
+		cr_expect(strstr(msg, "\nPolicy file: policy.yaml (sha256 ") != NULL, "%s", msg);
+		cr_expect(strstr(msg, counts[i]) != NULL, "%s", msg);
+		if (i == 1) {
+			/* The signature in the log still verifies against the report beside it. */
+			char *sig_path = enf_asprintf("%s/report.json.p7s", run);
+			extract(repo, commits[i], sig_path, dir, "r1.json.p7s");
+			enf_sig_check c;
+			char *ca = enf_asprintf("%s/ca.pem", dir),
+			     *sig = enf_asprintf("%s/r1.json.p7s", dir);
+			cr_assert_eq(enf_report_verify(&c, local_path, sig, ca), 0);
+			cr_expect_eq(c.status, ENF_SIG_VALID, "%s", c.reason);
+			enf_sig_check_clear(&c);
+			free(ca);
+			free(sig);
+			free(sig_path);
+		}
+		free(subject);
+		free(mode);
+		free(local_path);
+		free(path);
+		free(local);
+		free(files);
+		free(run);
+	}
+	free(host);
+	for (int i = 0; i < 3; i++)
+		git_commit_free(commits[i]);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	free(ref);
+	free(audit);
+	free(written);
+	free(dir);
+}
+
+Test(audit, an_existing_checkout_keeps_its_head_index_and_working_tree)
+{
+	char *dir = th_tmpdir();
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+	free(th_write(dir, "policy.yaml", fx_seed_policy));
+	char *repo = gr_init(dir, "ledger");
+	gr_write(repo, "README", "the audit log of the Edge servers\n");
+	char *head = gr_commit(repo, dir, NULL, "start the ledger");
+	gr_run r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo",
+	                               "ledger", "policy.yaml"));
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	char *now = gr_sh(
+	    repo, "git rev-parse HEAD && git symbolic-ref HEAD && git status --porcelain && ls");
+	char *want = enf_asprintf("%s\nrefs/heads/main\nREADME", head);
+	cr_expect_str_eq(now, want);
+	char *ref = host_branch();
+	char *count = gr_sh(repo, "git rev-list --count %s", ref);
+	cr_expect_str_eq(count, "1");
+	free(count);
+	free(ref);
+	free(want);
+	free(now);
+	free(head);
+	free(repo);
+	free(dir);
+}
+
+Test(audit, a_folder_that_is_neither_a_repository_nor_empty_is_refused_before_the_run)
+{
+	char *dir = th_tmpdir();
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+	free(th_write(dir, "policy.yaml", fx_seed_policy));
+	free(gr_sh(dir, "mkdir notes && echo x > notes/todo.txt"));
+	gr_run r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir",
+	                               "state", "--audit-repo", "notes", "policy.yaml"));
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err,
+	                 "enforcer apply: 'notes' is not a git repository and not empty; give an "
+	                 "audit repository, or a new or empty folder to create one in\n"
+	                 "Nothing was read or changed.\n");
+	char *server = enf_asprintf("%s/server.json", dir);
+	char *data = th_read(server, NULL);
+	cr_expect_str_eq(data, fx_seed_snapshot);
+	free(data);
+	free(server);
+	gr_run_free(&r);
+	free(dir);
+}
+
+Test(audit, branch_names_are_one_valid_spelling_per_host)
+{
+	static const char *const cases[][2] = {
+	    {"EDGE01", "audit/edge01"},
+	    {"edge01.contoso.com", "audit/edge01.contoso.com"},
+	    {"odd host..name.", "audit/odd-host.-name"},
+	    {"x.lock", "audit/x-lock"},
+	    {"", "audit/unknown"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *b = NULL;
+		cr_assert_eq(enf_audit_branch(&b, cases[i][0]), 0);
+		cr_expect_str_eq(b, cases[i][1], "%s", cases[i][0]);
+		free(b);
+	}
+}

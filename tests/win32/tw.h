@@ -1,0 +1,61 @@
+/*
+ * The Windows provider tests (run under Wine by `meson test` in the Windows
+ * build, or on a Windows machine): a tiny assertion helper and what the test
+ * files share. Every check of the machine's state after a provider call is
+ * made with an independent Win32 call, never through the provider itself.
+ */
+#ifndef ENFORCER_TW_H
+#define ENFORCER_TW_H
+
+#include "enforcer/provider.h"
+
+#include <windows.h>
+#include <wincrypt.h>
+
+/* The provider under test and its instance (the "local" target). */
+extern const enf_provider *tw_p;
+extern void *tw_self;
+
+/* Records one check; prints a failure with the provider's last error. */
+void tw_check(int ok, const char *file, int line, const char *expr, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(gnu_printf, 5, 6)))
+#endif
+	;
+
+#define CHECK(cond, ...) tw_check((cond) != 0, __FILE__, __LINE__, #cond, __VA_ARGS__)
+/* A provider call that must return `want` (0, ENF_ENOTFOUND, ...). */
+#define CHECK_RC(call, want) \
+	do { \
+		int tw_rc_ = (call); \
+		tw_check(tw_rc_ == (want), __FILE__, __LINE__, #call, "returned %d, want %d", tw_rc_, (int)(want)); \
+	} while (0)
+
+/* Prints an informational line (what Wine did differently, and so on). */
+void tw_info(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(gnu_printf, 1, 2)))
+#endif
+	;
+
+/* True when the last error's message contains `text`. */
+int tw_error_has(const char *text);
+
+/* The folder of this exe, with a trailing backslash (testsvc.exe is built next to it). */
+const wchar_t *tw_exe_dir(void);
+
+/* The test areas. */
+void tw_registry(void);
+void tw_services(void);
+void tw_certs(void);
+void tw_keys(void);
+void tw_facts(void);
+void tw_accounts(void);
+
+/* The child process of the persistence check: "--expect STORE=+HEX STORE=-HEX ...". */
+int tw_expect_main(int argc, char **argv);
+
+/* Runs this exe again with `args` and returns its exit code (-1 if it did not run). */
+int tw_run_self(const wchar_t *args);
+
+#endif
