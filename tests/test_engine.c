@@ -48,7 +48,8 @@ Test(engine, seed_server_plan_lists_exactly_the_fixes)
 		       "create EnableSessionTicket = DWORD 2 (0x2) under " SCHANNEL);
 	expect_actions(&f, "access-edge",
 		       "change RTCSRV log-on .\\svc-lync -> NetworkService, clear password; start RTCSRV (stopped)");
-	expect_actions(&f, "restart-lync", "restart RTCSRV, RTCMEDIARELAY");
+	/* The plan lists the handler's actions exactly as an apply makes them. */
+	expect_actions(&f, "restart-lync", "stop RTCMEDIARELAY; stop RTCSRV; start RTCSRV; start RTCMEDIARELAY");
 	cr_expect_eq(run->counts[ENF_OUTCOME_DRIFT], 3);
 	fx_fini(&f);
 }

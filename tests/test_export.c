@@ -20,19 +20,21 @@
 
 /* A self-signed EC certificate, CN=Enforcer Export Test Root "quoted", O=Contoso. */
 static const char test_cert_b64[] =
-	"MIIB1jCCAXugAwIBAgIUaIcee9WSB6SFkwFbb3I2vZYKbJkwCgYIKoZIzj0EAwIwPzErMCkGA1UEAwwiRW5mb3Jj"
-	"ZXIgRXhwb3J0IFRlc3QgUm9vdCAicXVvdGVkIjEQMA4GA1UECgwHQ29udG9zbzAgFw0yNjExMjIwMzIzMDJaGA8y"
-	"MTI2MTAyOTAzMjMwMlowPzErMCkGA1UEAwwiRW5mb3JjZXIgRXhwb3J0IFRlc3QgUm9vdCAicXVvdGVkIjEQMA4G"
-	"A1UECgwHQ29udG9zbzBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEYGoQxuN9IDl744cLj8zaS+mOH5BiOws05l"
-	"yjYWJXdJJQXrM0zf9sf9CC3JqU1jsv8bA7oZHFT6sMiCuuagpS2jUzBRMB0GA1UdDgQWBBSAVMTIlQNanoBnaZIX"
-	"3kLdHoXjpjAfBgNVHSMEGDAWgBSAVMTIlQNanoBnaZIX3kLdHoXjpjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49"
-	"BAMCA0kAMEYCIQCPishsTSORRT4sP4RrjoTPzp+yNhrbTtmalBqVpk1y5AIhAJFRrEjYIJGC2mGws9iMaOO9w3aL"
-	"8pxjEfpN9V1j7NAE";
+    "MIIB1jCCAXugAwIBAgIUaIcee9WSB6SFkwFbb3I2vZYKbJkwCgYIKoZIzj0EAwIwPzErMCkGA1UEAwwiRW5mb3Jj"
+    "ZXIgRXhwb3J0IFRlc3QgUm9vdCAicXVvdGVkIjEQMA4GA1UECgwHQ29udG9zbzAgFw0yNjExMjIwMzIzMDJaGA8y"
+    "MTI2MTAyOTAzMjMwMlowPzErMCkGA1UEAwwiRW5mb3JjZXIgRXhwb3J0IFRlc3QgUm9vdCAicXVvdGVkIjEQMA4G"
+    "A1UECgwHQ29udG9zbzBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEYGoQxuN9IDl744cLj8zaS+mOH5BiOws05l"
+    "yjYWJXdJJQXrM0zf9sf9CC3JqU1jsv8bA7oZHFT6sMiCuuagpS2jUzBRMB0GA1UdDgQWBBSAVMTIlQNanoBnaZIX"
+    "3kLdHoXjpjAfBgNVHSMEGDAWgBSAVMTIlQNanoBnaZIX3kLdHoXjpjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49"
+    "BAMCA0kAMEYCIQCPishsTSORRT4sP4RrjoTPzp+yNhrbTtmalBqVpk1y5AIhAJFRrEjYIJGC2mGws9iMaOO9w3aL"
+    "8pxjEfpN9V1j7NAE";
 #define TEST_CERT_THUMBPRINT "69BE71C4DA2F54FC3C28F95B5E0F619CA41E414F"
 
 /* Value name -> {kind, data}: the strings YAML would otherwise read as something else. */
 static json_t *tricky_values(void)
 {
+	/* One value per line. */
+	/* clang-format off */
 	return json_pack(
 		"{s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s},"
 		" s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:I}, s:{s:s,s:s}, s:{s:s,s:[sssss]},"
@@ -43,7 +45,8 @@ static json_t *tricky_values(void)
 		"no", "kind", "sz", "data", "no",
 		"hex", "kind", "sz", "data", "0x10",
 		"Yes", "kind", "expand-sz", "data", "%SystemRoot%\\yes: true",
-		"Unicode", "kind", "sz", "data", "Gr\xc3\xbc\xc3\x9f" "e \xe2\x80\x93 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+		"Unicode", "kind", "sz", "data",
+		"Gr\xc3\xbc\xc3\x9f" "e \xe2\x80\x93 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
 		"Controls", "kind", "sz", "data", "tab\there\nnewline\xc2\x85nel\xe2\x80\xa8ls\x1b\x7f",
 		"Empty", "kind", "sz", "data", "",
 		"Max", "kind", "dword", "data", (json_int_t)4294967295LL,
@@ -55,11 +58,13 @@ static json_t *tricky_values(void)
 		"Link", "type", (json_int_t)6, "hex", "0102",
 		"#comment: not", "kind", "sz", "data", "- item",
 		"  spaced  ", "kind", "sz", "data", " lead: and trail ");
+	/* clang-format on */
 }
 
 /* The tricky server: a certificate, the key above, three services. */
 static char *write_snapshot(const char *dir)
 {
+	/* clang-format off */
 	json_t *doc = json_pack(
 		"{s:s, s:{s:s, s:s, s:s, s:s}, s:{s:[{s:s}], s:[]}, s:{s:o},"
 		" s:{s:{s:s, s:b, s:s, s:s, s:s}, s:{s:s, s:b, s:s, s:s}, s:{s:s, s:s, s:s}}}",
@@ -68,11 +73,12 @@ static char *write_snapshot(const char *dir)
 		"stores", "Root", "der", test_cert_b64, "CA",
 		"registry", TRICKY_KEY, tricky_values(),
 		"services",
-		"RTCSRV", "logon", ".\\svc-lync", "password_stored", 1, "startup", "automatic", "state",
-		"stopped", "display_name", "Skype for Business Server Access Edge",
-		"RTCMEDIARELAY", "logon", "NT AUTHORITY\\NETWORK SERVICE", "password_stored", 0, "startup",
-		"delayed-automatic", "state", "running",
+		"RTCSRV", "logon", ".\\svc-lync", "password_stored", 1, "startup", "automatic",
+		"state", "stopped", "display_name", "Skype for Business Server Access Edge",
+		"RTCMEDIARELAY", "logon", "NT AUTHORITY\\NETWORK SERVICE", "password_stored", 0,
+		"startup", "delayed-automatic", "state", "running",
 		"Odd", "logon", "LocalSystem", "startup", "disabled", "state", "running");
+	/* clang-format on */
 	cr_assert(doc != NULL, "the test snapshot could not be built");
 	char *text = json_dumps(doc, JSON_INDENT(1));
 	json_decref(doc);
@@ -84,7 +90,8 @@ static char *write_snapshot(const char *dir)
 static const enf_resource *find_value(const enf_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->count; i++)
-		if (p->resources[i].type == ENF_RES_REGISTRY && strcmp(p->resources[i].u.reg.value, name) == 0)
+		if (p->resources[i].type == ENF_RES_REGISTRY &&
+		    strcmp(p->resources[i].u.reg.value, name) == 0)
 			return &p->resources[i];
 	cr_assert_fail("no registry resource for value '%s'", name);
 	return NULL;
@@ -95,19 +102,23 @@ Test(export, round_trip_validates_and_plans_compliant)
 	char *dir = th_tmpdir();
 	char *snap = write_snapshot(dir);
 	char *target = enf_asprintf("snapshot:%s", snap);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target, "--store", "Root", "--store", "ca",
-					      "--key", TRICKY_KEY, "--service", "RTCSRV", "--service",
-					      "rtcmediarelay", "--service", "Odd", "--name", "edge-baseline"),
-				     NULL);
+	th_cli_result r =
+	    th_run_cli(dir,
+		       ARGS("export", "--target", target, "--store", "Root", "--store", "ca",
+			    "--key", TRICKY_KEY, "--service", "RTCSRV", "--service",
+			    "rtcmediarelay", "--service", "Odd", "--name", "edge-baseline"),
+		       NULL);
 	cr_assert_eq(r.code, 0, "export failed: %s", r.err);
 	char *policy = th_write(dir, "exported.yaml", r.out);
 
 	/* The proof the brief asks for: enforcer validate accepts what export wrote. */
 	th_cli_result v = th_run_cli(dir, ARGS("validate", policy), NULL);
-	cr_assert_eq(v.code, 0, "validate rejected the export:\n%s\n--- export ---\n%s", v.err, r.out);
+	cr_assert_eq(v.code, 0, "validate rejected the export:\n%s\n--- export ---\n%s", v.err,
+		     r.out);
 	/* And it describes the target exactly: planning it there finds nothing to change. */
 	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, policy), NULL);
-	cr_assert_eq(p.code, 0, "plan of the export found drift:\n%s%s\n--- export ---\n%s", p.out, p.err, r.out);
+	cr_assert_eq(p.code, 0, "plan of the export found drift:\n%s%s\n--- export ---\n%s", p.out,
+		     p.err, r.out);
 
 	int rc;
 	enf_policy *pol = NULL;
@@ -132,11 +143,13 @@ Test(export, round_trip_validates_and_plans_compliant)
 		cr_assert_str_eq(enf_reg_kind_name(reg->data.type), kind, "value '%s'", name);
 		json_t *data = json_object_get(spec, "data");
 		if (strcmp(kind, "sz") == 0 || strcmp(kind, "expand-sz") == 0)
-			cr_assert_str_eq(reg->data.text, json_string_value(data), "value '%s'", name);
+			cr_assert_str_eq(reg->data.text, json_string_value(data), "value '%s'",
+					 name);
 		else if (strcmp(kind, "multi-sz") == 0) {
 			cr_assert_eq(reg->data.count, json_array_size(data));
 			for (size_t i = 0; i < reg->data.count; i++)
-				cr_assert_str_eq(reg->data.list[i], json_string_value(json_array_get(data, i)));
+				cr_assert_str_eq(reg->data.list[i],
+						 json_string_value(json_array_get(data, i)));
 		}
 	}
 	cr_assert_eq(find_value(pol, "Max")->u.reg.data.number, 4294967295ull);
@@ -163,8 +176,9 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	char *dir = th_tmpdir();
 	char *snap = write_snapshot(dir);
 	char *target = enf_asprintf("snapshot:%s", snap);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target, "--service", "RTCSRV", "--service",
-					      "RTCMEDIARELAY", "--service", "Odd"),
+	th_cli_result r = th_run_cli(dir,
+				     ARGS("export", "--target", target, "--service", "RTCSRV",
+					  "--service", "RTCMEDIARELAY", "--service", "Odd"),
 				     NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	int rc;
@@ -186,7 +200,8 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	cr_assert_eq(relay->password, ENF_PASSWORD_NONE);
 	cr_assert_eq(relay->startup, ENF_STARTUP_DELAYED_AUTOMATIC);
 	cr_assert_eq(relay->state, ENF_SVC_RUNNING);
-	/* Disabled but running cannot be written as a policy: the state is left out, with a comment. */
+	/* Disabled but running cannot be written as a policy: the state is left out, with a
+	 * comment. */
 	const enf_res_service *odd = &pol->resources[2].u.svc;
 	cr_assert_eq(odd->startup, ENF_STARTUP_DISABLED);
 	cr_assert_eq(odd->state, ENF_SVC_UNSET);
@@ -204,25 +219,28 @@ Test(export, errors_write_nothing_and_say_why)
 	char *dir = th_tmpdir();
 	char *snap = write_snapshot(dir);
 	char *target = enf_asprintf("snapshot:%s", snap);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target, "--service", "NOSUCH"), NULL);
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "NOSUCH"), NULL);
 	cr_assert_eq(r.code, 4);
 	cr_assert_str_empty(r.out);
 	cr_assert(strstr(r.err, "service 'NOSUCH' does not exist") != NULL, "%s", r.err);
 	th_cli_free(&r);
 
-	r = th_run_cli(dir, ARGS("export", "--target", target, "--key", "HKLM\\Software\\Missing"), NULL);
+	r = th_run_cli(dir, ARGS("export", "--target", target, "--key", "HKLM\\Software\\Missing"),
+		       NULL);
 	cr_assert_eq(r.code, 4);
 	cr_assert_str_empty(r.out);
-	cr_assert(strstr(r.err, "registry key 'HKLM\\Software\\Missing' does not exist") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "registry key 'HKLM\\Software\\Missing' does not exist") != NULL,
+		  "%s", r.err);
 	th_cli_free(&r);
 
 	const char *const *bad[] = {
-		ARGS("export", "--target", "snapshot:x"),               /* nothing selected */
-		ARGS("export", "--store", "Trusted Root"),              /* not a store */
-		ARGS("export", "--key", "HKCU\\Software\\Contoso"),     /* not HKLM */
-		ARGS("export", "--key", "HKLM\\Software\\"),            /* trailing backslash */
-		ARGS("export", "--service", "RTCSRV", "--name", "Edge"), /* not a policy name */
-		ARGS("export", "--service"),                            /* no value */
+	    ARGS("export", "--target", "snapshot:x"),                /* nothing selected */
+	    ARGS("export", "--store", "Trusted Root"),               /* not a store */
+	    ARGS("export", "--key", "HKCU\\Software\\Contoso"),      /* not HKLM */
+	    ARGS("export", "--key", "HKLM\\Software\\"),             /* trailing backslash */
+	    ARGS("export", "--service", "RTCSRV", "--name", "Edge"), /* not a policy name */
+	    ARGS("export", "--service"),                             /* no value */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		r = th_run_cli(dir, bad[i], NULL);
@@ -241,7 +259,8 @@ Test(export, an_empty_store_is_an_empty_valid_policy)
 	char *dir = th_tmpdir();
 	char *snap = write_snapshot(dir);
 	char *target = enf_asprintf("snapshot:%s", snap);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target, "--store", "CA"), NULL);
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "CA"), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	int rc;
 	enf_policy *pol = NULL;
@@ -275,7 +294,8 @@ Test(facts, text_and_json_show_the_targets_facts)
 	json_t *doc = json_loads(r.out, 0, NULL);
 	cr_assert(doc != NULL, "%s", r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "enforcer-facts/1");
-	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "facts"), "role")), "edge");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "facts"), "role")),
+			 "edge");
 	cr_assert_null(json_object_get(json_object_get(doc, "facts"), "lync.version"));
 	json_decref(doc);
 	th_cli_free(&r);

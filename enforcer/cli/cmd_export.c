@@ -23,23 +23,23 @@
 #include <time.h>
 
 const char cmd_export_usage[] =
-	"usage: enforcer export [--target local|snapshot:FILE] [--store STORE]...\n"
-	"                       [--key HKLM\\PATH]... [--service NAME]... [--name NAME]\n\n"
-	"Writes the current state of what is selected as a v1 policy on standard\n"
-	"output, to start a policy from a server that is right:\n"
-	"  --store STORE     every certificate of a LocalMachine store (Root, CA, My,\n"
-	"                    TrustedPeople, TrustedPublisher, Disallowed), by thumbprint\n"
-	"  --key HKLM\\PATH   every value of that registry key (not its subkeys), with\n"
-	"                    its kind and data\n"
-	"  --service NAME    the service's log-on account, startup and state\n"
-	"Each may be given several times. Passwords are never exported: a user\n"
-	"account's password is written as password: env:VAR, a variable to set\n"
-	"before apply. Review the result before committing it.\n\n"
-	"Options:\n"
-	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-	"  --name NAME                   the policy's name (default: exported-HOST)\n\n"
-	"Exit status: 0 written, 1 usage error or the target cannot be opened,\n"
-	"4 something selected could not be read (nothing is written).\n";
+    "usage: enforcer export [--target local|snapshot:FILE] [--store STORE]...\n"
+    "                       [--key HKLM\\PATH]... [--service NAME]... [--name NAME]\n\n"
+    "Writes the current state of what is selected as a v1 policy on standard\n"
+    "output, to start a policy from a server that is right:\n"
+    "  --store STORE     every certificate of a LocalMachine store (Root, CA, My,\n"
+    "                    TrustedPeople, TrustedPublisher, Disallowed), by thumbprint\n"
+    "  --key HKLM\\PATH   every value of that registry key (not its subkeys), with\n"
+    "                    its kind and data\n"
+    "  --service NAME    the service's log-on account, startup and state\n"
+    "Each may be given several times. Passwords are never exported: a user\n"
+    "account's password is written as password: env:VAR, a variable to set\n"
+    "before apply. Review the result before committing it.\n\n"
+    "Options:\n"
+    "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
+    "  --name NAME                   the policy's name (default: exported-HOST)\n\n"
+    "Exit status: 0 written, 1 usage error or the target cannot be opened,\n"
+    "4 something selected could not be read (nothing is written).\n";
 
 #define MAX_SELECTED 1000
 
@@ -53,9 +53,11 @@ typedef struct exporter {
 /* Decodes one UTF-8 character; 0 on a malformed sequence. */
 static size_t utf8_char(const unsigned char *p, uint32_t *cp)
 {
-	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-				 : (p[0] & 0xF8) == 0xF0		  ? 4
-									  : 0;
+	size_t n = p[0] < 0x80             ? 1
+		   : (p[0] & 0xE0) == 0xC0 ? 2
+		   : (p[0] & 0xF0) == 0xE0 ? 3
+		   : (p[0] & 0xF8) == 0xF0 ? 4
+					   : 0;
 	if (n == 0)
 		return 0;
 	*cp = n == 1 ? p[0] : (uint32_t)(p[0] & (0x7F >> n));
@@ -87,7 +89,8 @@ static int put_text(enf_buf *b, const char *s, int quoted)
 			enf_buf_printf(b, "\\%c", (char)cp);
 		else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			enf_buf_printf(b, "\\x%02X", (unsigned)cp);
-		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF)
+		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+			 cp == 0xFFFF)
 			enf_buf_printf(b, "\\u%04X", (unsigned)cp);
 		else
 			enf_buf_put(b, p, n);
@@ -173,42 +176,46 @@ static int export_store(exporter *x, enf_store store)
 	if (rc)
 		return rc;
 	const char *name = enf_store_name(store);
-	if (list.count == 0) {
+	enf_buf pb = ENF_BUF_INIT;
+	slug(&pb, name, 20);
+	enf_buf_puts(&pb, ".");
+	char *prefix = enf_buf_detach(&pb); /* ids like root.3b1efd... */
+	if (!prefix)
+		rc = enf_error_oom();
+	if (list.count == 0)
 		enf_buf_printf(&x->out, "  # LocalMachine\\%s holds no certificates.\n", name);
-	}
 	for (size_t i = 0; i < list.count && rc == 0; i++) {
 		const enf_cert_entry *e = &list.items[i];
-		int seen = 0; /* a certificate in two physical stores of one system store is listed twice */
+		/* A certificate in two physical stores of one system store is listed twice. */
+		int seen = 0;
 		for (size_t j = 0; j < i; j++)
 			seen |= memcmp(list.items[j].thumbprint, e->thumbprint, 20) == 0;
 		if (seen)
 			continue;
 		char *hex = enf_hex(e->thumbprint, 20, 1);
-		enf_buf pb = ENF_BUF_INIT;
-		slug(&pb, name, 20);
-		enf_buf_puts(&pb, ".");
-		char *prefix = enf_buf_detach(&pb);
-		enf_cert *cert = NULL;
-		if (!hex || !prefix) {
+		if (!hex) {
 			rc = enf_error_oom();
-		} else {
-			if (enf_cert_from_der(&cert, e->der, e->der_len) == 0) {
-				const enf_cert_info *info = enf_cert_info_get(cert);
-				char *about = enf_asprintf("%s, valid until %s", info->subject, info->not_after_iso);
-				put_comment(x, "  ", about ? about : info->subject);
-				free(about);
-			} else {
-				enf_error_clear();
-				put_comment(x, "  ", "not a certificate OpenSSL can parse");
-			}
-			rc = put_resource_head(x, "certificate", prefix, hex, "cert");
-			if (rc == 0)
-				enf_buf_printf(&x->out, "    store: %s\n    thumbprint: \"%s\"\n", name, hex);
+			break;
 		}
-		enf_cert_free(cert);
-		free(prefix);
+		enf_cert *cert = NULL;
+		if (enf_cert_from_der(&cert, e->der, e->der_len) == 0) {
+			const enf_cert_info *info = enf_cert_info_get(cert);
+			char *about =
+			    enf_asprintf("%s, valid until %s", info->subject, info->not_after_iso);
+			put_comment(x, "  ", about ? about : info->subject);
+			free(about);
+			enf_cert_free(cert);
+		} else {
+			enf_error_clear();
+			put_comment(x, "  ", "not a certificate OpenSSL can parse");
+		}
+		rc = put_resource_head(x, "certificate", prefix, hex, "cert");
+		if (rc == 0)
+			enf_buf_printf(&x->out, "    store: %s\n    thumbprint: \"%s\"\n", name,
+				       hex);
 		free(hex);
 	}
+	free(prefix);
 	enf_cert_list_clear(&list);
 	return rc;
 }
@@ -233,7 +240,8 @@ static int put_reg_data(exporter *x, const enf_reg_value *v)
 		for (size_t i = 0; i < v->count; i++) {
 			enf_buf_puts(&x->out, "      - ");
 			if (put_text(&x->out, v->list[i], 1)) {
-				enf_error_set(ENF_ERRCLASS_INVALID, "a multi-sz string is not valid UTF-8 text");
+				enf_error_set(ENF_ERRCLASS_INVALID,
+					      "a multi-sz string is not valid UTF-8 text");
 				return ENF_EINVALID;
 			}
 			enf_buf_puts(&x->out, "\n");
@@ -271,14 +279,18 @@ static int export_value(exporter *x, const char *key, const char *name)
 	const char *kind = enf_reg_kind_name(v.type);
 	const char *last = strrchr(key, '\\');
 	if (!kind) {
-		char *why = enf_asprintf("value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
-					 name, (unsigned long)v.type);
+		char *why = enf_asprintf(
+		    "value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
+		    name, (unsigned long)v.type);
 		put_comment(x, "  ", why ? why : "a value of another type: not exported");
 		free(why);
 	} else {
-		/* The id: "reg." and the key's last part and the value name, e.g. reg.schannel-enablesessionticket. */
-		char *idname = enf_asprintf("%s %s", last ? last + 1 : key, *name ? name : "default");
-		rc = idname ? put_resource_head(x, "registry", "reg.", idname, "value") : enf_error_oom();
+		/* The id: the key's last part and the value name, e.g.
+		 * reg.schannel-enablesessionticket. */
+		char *idname =
+		    enf_asprintf("%s %s", last ? last + 1 : key, *name ? name : "default");
+		rc = idname ? put_resource_head(x, "registry", "reg.", idname, "value")
+			    : enf_error_oom();
 		free(idname);
 		if (rc == 0 && (rc = put_key_string(x, "    ", "key", key)) == 0 &&
 		    (rc = put_key_string(x, "    ", "value", name)) == 0) {
@@ -304,8 +316,11 @@ static int export_key(exporter *x, const char *key)
 		return rc;
 	/* Sorted, case-insensitively as the registry compares names, for a stable file. */
 	qsort(names, count, sizeof(char *), cmp_nocase);
-	if (count == 0)
-		put_comment(x, "  ", "the key has no values");
+	if (count == 0) {
+		char *note = enf_asprintf("%s has no values", key);
+		put_comment(x, "  ", note ? note : "the key has no values");
+		free(note);
+	}
 	for (size_t i = 0; i < count && rc == 0; i++)
 		rc = export_value(x, key, names[i]);
 	for (size_t i = 0; i < count; i++)
@@ -332,7 +347,7 @@ static int export_service(exporter *x, const char *name)
 	int rc = x->target->provider->svc_get(&info, x->target->self, name);
 	if (rc)
 		return rc;
-	if (info.display_name && *info.display_name)
+	if (info.display_name && *info.display_name && strcmp(info.display_name, info.name) != 0)
 		put_comment(x, "  ", info.display_name);
 	if ((rc = put_resource_head(x, "service", "svc.", info.name, "service")) ||
 	    (rc = put_key_string(x, "    ", "name", info.name)) ||
@@ -346,24 +361,30 @@ static int export_service(exporter *x, const char *name)
 			rc = enf_error_oom();
 			goto done;
 		}
-		enf_buf_printf(&x->out, "    # set %s to the account's password before apply\n"
-					"    password: \"env:%s\"\n",
+		enf_buf_printf(&x->out,
+			       "    # set %s to the account's password before apply\n"
+			       "    password: \"env:%s\"\n",
 			       var, var);
 		free(var);
 	}
 	if (info.startup >= ENF_STARTUP_AUTOMATIC && info.startup <= ENF_STARTUP_DISABLED)
 		enf_buf_printf(&x->out, "    startup: %s\n", enf_startup_name(info.startup));
 	else
-		enf_buf_printf(&x->out, "    # startup: %s is a driver's start mode, which a policy does not set\n",
-			       enf_startup_name(info.startup));
+		enf_buf_printf(
+		    &x->out,
+		    "    # startup: %s is a driver's start mode, which a policy does not set\n",
+		    enf_startup_name(info.startup));
 	int running = info.state == ENF_SVC_RUNNING || info.state == ENF_SVC_START_PENDING;
 	int stopped = info.state == ENF_SVC_STOPPED || info.state == ENF_SVC_STOP_PENDING;
 	if (running && info.startup == ENF_STARTUP_DISABLED)
-		enf_buf_puts(&x->out, "    # state: running (left out: a disabled service cannot be required to run)\n");
+		enf_buf_puts(
+		    &x->out,
+		    "    # state: running (left out: a disabled service cannot be required to run)\n");
 	else if (running || stopped)
 		enf_buf_printf(&x->out, "    state: %s\n", running ? "running" : "stopped");
 	else
-		enf_buf_printf(&x->out, "    # state: %s (left out: a policy says running or stopped)\n",
+		enf_buf_printf(&x->out,
+			       "    # state: %s (left out: a policy says running or stopped)\n",
 			       enf_svc_state_name(info.state));
 done:
 	enf_service_info_clear(&info);
@@ -373,10 +394,11 @@ done:
 /* "HKLM\A\B" from "HKLM\A\B" or "HKEY_LOCAL_MACHINE\A\B"; NULL when a policy could not name it. */
 static char *normal_key(const char *key)
 {
-	const char *rest = enf_starts_with_nocase(key, "HKLM\\")		? key + 5
+	const char *rest = enf_starts_with_nocase(key, "HKLM\\")                 ? key + 5
 			   : enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\") ? key + 19
-									  : NULL;
-	if (!rest || !*rest || rest[strlen(rest) - 1] == '\\' || strstr(rest, "\\\\") || *rest == '\\')
+										 : NULL;
+	if (!rest || !*rest || rest[strlen(rest) - 1] == '\\' || strstr(rest, "\\\\") ||
+	    *rest == '\\')
 		return NULL;
 	for (const unsigned char *p = (const unsigned char *)rest; *p; p++)
 		if (*p < 0x20)
@@ -425,8 +447,9 @@ static int check_policy(const char *text, size_t len)
 	enf_policy_free(policy);
 	enf_diag_list_clear(&diags);
 	if (rc)
-		enf_error_set(ENF_ERRCLASS_POLICY,
-			      "internal error: the exported policy does not validate (a bug: please report it with the lines above)");
+		enf_error_set(
+		    ENF_ERRCLASS_POLICY,
+		    "internal error: the exported policy does not validate (a bug: please report it with the lines above)");
 	return rc;
 }
 
@@ -446,7 +469,8 @@ static int parse_args(selection *sel, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int takes = strcmp(a, "--target") == 0 || strcmp(a, "--store") == 0 ||
-			    strcmp(a, "--key") == 0 || strcmp(a, "--service") == 0 || strcmp(a, "--name") == 0;
+			    strcmp(a, "--key") == 0 || strcmp(a, "--service") == 0 ||
+			    strcmp(a, "--name") == 0;
 		if (!takes) {
 			cli_usage_error("export", "unexpected argument '%s'", a);
 			return -1;
@@ -464,19 +488,28 @@ static int parse_args(selection *sel, int argc, char **argv)
 			sel->target = v;
 		} else if (strcmp(a, "--name") == 0) {
 			if (!valid_name(v)) {
-				cli_usage_error("export", "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit", v);
+				cli_usage_error(
+				    "export",
+				    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+				    v);
 				return -1;
 			}
 			sel->name = v;
 		} else if (strcmp(a, "--store") == 0) {
 			if (enf_store_parse(&sel->stores[sel->store_count], v)) {
-				cli_usage_error("export", "'%s' is not a store: use Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed", v);
+				cli_usage_error(
+				    "export",
+				    "'%s' is not a store: use Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed",
+				    v);
 				return -1;
 			}
 			sel->store_count++;
 		} else if (strcmp(a, "--key") == 0) {
 			if (!(sel->keys[sel->key_count] = normal_key(v))) {
-				cli_usage_error("export", "'%s' is not a registry key under HKLM\\ (no empty parts, no trailing '\\')", v);
+				cli_usage_error(
+				    "export",
+				    "'%s' is not a registry key under HKLM\\ (no empty parts, no trailing '\\')",
+				    v);
 				return -1;
 			}
 			sel->key_count++;
@@ -485,7 +518,9 @@ static int parse_args(selection *sel, int argc, char **argv)
 		}
 	}
 	if (sel->store_count + sel->key_count + sel->service_count == 0) {
-		cli_usage_error("export", "name what to export: --store STORE, --key HKLM\\PATH or --service NAME");
+		cli_usage_error(
+		    "export",
+		    "name what to export: --store STORE, --key HKLM\\PATH or --service NAME");
 		return -1;
 	}
 	return 0;
@@ -518,7 +553,8 @@ int cmd_export(int argc, char **argv)
 	}
 	enf_buf_printf(&x.out, "# Exported by enforcer %s from ", ENF_VERSION);
 	put_text(&x.out, origin, 0);
-	enf_buf_puts(&x.out, ".\n# Review it before use. Passwords are never exported.\nenforcer: 1\n");
+	enf_buf_puts(&x.out,
+		     ".\n# Review it before use. Passwords are never exported.\nenforcer: 1\n");
 	enf_buf_printf(&x.out, "name: \"%s\"\n", name);
 	char *description = enf_asprintf("The state of %s when it was exported", origin);
 	free(origin);

@@ -10,19 +10,19 @@
 #include <string.h>
 
 const char cmd_facts_usage[] =
-	"usage: enforcer facts [--target local|snapshot:FILE] [--format text|json]\n\n"
-	"Shows the facts that 'when:' conditions test, as the target reports them:\n"
-	"os.build, os.version, os.major, host.name, role (edge, front-end or none,\n"
-	"from the RtcSrv service) and lync.version (the installed Lync or Skype for\n"
-	"Business Server Core Components). A fact the target does not have is shown\n"
-	"as absent; a condition on it fails except \"!= X\". Nothing is changed.\n\n"
-	"Options:\n"
-	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-	"  --format text|json            what goes to standard output\n\n"
-	"Exit status: 0 shown, 1 usage error or the target cannot be read.\n";
+    "usage: enforcer facts [--target local|snapshot:FILE] [--format text|json]\n\n"
+    "Shows the facts that 'when:' conditions test, as the target reports them:\n"
+    "os.build, os.version, os.major, host.name, role (edge, front-end or none,\n"
+    "from the RtcSrv service) and lync.version (the installed Lync or Skype for\n"
+    "Business Server Core Components). A fact the target does not have is shown\n"
+    "as absent; a condition on it fails except \"!= X\". Nothing is changed.\n\n"
+    "Options:\n"
+    "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
+    "  --format text|json            what goes to standard output\n\n"
+    "Exit status: 0 shown, 1 usage error or the target cannot be read.\n";
 
 /* The facts POLICY.md defines, shown in this order (absent ones too). */
-static const char *const known[] = {"os.build", "os.version", "os.major",
+static const char *const known[] = {"os.build",  "os.version", "os.major",
 				    "host.name", "role",       "lync.version"};
 
 static int is_known(const char *name)
@@ -71,7 +71,8 @@ int cmd_facts(int argc, char **argv)
 		} else if (strcmp(a, "--format") == 0) {
 			const char *f = argv[++i];
 			if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) {
-				cli_usage_error("facts", "--format must be text or json, not '%s'", f);
+				cli_usage_error("facts", "--format must be text or json, not '%s'",
+						f);
 				return CLI_EXIT_ERROR;
 			}
 			json = strcmp(f, "json") == 0;

@@ -255,6 +255,15 @@ int change_from_json(change *out, const json_t *o)
 		free(bytes);
 		if (der && enf_base64_decode(&c.der, &c.der_len, der))
 			goto fail;
+		/* A rollback adds back the DER it finds here: it must be the certificate named. */
+		if (c.der) {
+			unsigned char sha1[20];
+			enf_sha1(sha1, c.der, c.der_len);
+			if (c.der_len == 0 || memcmp(sha1, c.thumbprint, 20) != 0)
+				goto fail;
+		} else if (c.kind == CH_CERT_REMOVE) {
+			goto fail;
+		}
 		const char *rights = json_string_value(json_object_get(o, "rights"));
 		c.rights = rights && strcmp(rights, "full") == 0 ? ENF_RIGHTS_FULL : ENF_RIGHTS_READ;
 		if (get_str(&c.account, o, "account") || get_str(&c.old_sddl, o, "old_sddl") ||
@@ -272,6 +281,29 @@ int change_from_json(change *out, const json_t *o)
 fail:
 	change_clear(&c);
 	return rc;
+}
+
+/* Why a change line cannot be used for a rollback, or NULL when it can. */
+static const char *change_record_problem(const json_t *o)
+{
+	const json_t *c = json_object_get(o, "change");
+	const char *op = json_string_value(json_object_get(c, "op"));
+	size_t k;
+	if (!json_is_integer(json_object_get(o, "seq")))
+		return "no \"seq\"";
+	if (!json_is_string(json_object_get(o, "resource")))
+		return "no \"resource\"";
+	if (!json_is_object(c) || !op)
+		return "no \"op\"";
+	for (k = 0; k < ENF_ARRAY_SIZE(kind_names); k++)
+		if (strcmp(op, kind_names[k]) == 0)
+			break;
+	if (k == ENF_ARRAY_SIZE(kind_names))
+		return "an unknown \"op\"";
+	/* "old": null says the value did not exist; a missing "old" says nothing. */
+	if ((k == CH_REG_SET || k == CH_REG_DELETE) && !json_object_get(c, "old"))
+		return "no \"old\" value";
+	return NULL;
 }
 
 void journal_read_clear(journal_read *jr)
@@ -338,15 +370,26 @@ int journal_load(journal_read *out, const char *path)
 			}
 		} else if (json_object_get(o, "end")) {
 			jr.complete = 1;
-		} else if (json_is_integer(seq) && json_object_get(o, "change")) {
-			if (enf_grow((void **)&jr.entries, &alloc, jr.count + 1, sizeof(journal_entry))) {
+		} else if (json_object_get(o, "change")) {
+			/* A change record the rollback cannot read in full must not be skipped. */
+			const char *why = change_record_problem(o);
+			if (why) {
+				enf_error_set(ENF_ERRCLASS_STATE,
+					      "journal '%s' line %u: the change record is damaged (%s)",
+					      path, line, why);
+				rc = ENF_EINVALID;
+			} else if (enf_grow((void **)&jr.entries, &alloc, jr.count + 1,
+					    sizeof(journal_entry))) {
 				rc = enf_error_oom();
 			} else {
 				journal_entry *e = &jr.entries[jr.count];
 				memset(e, 0, sizeof(*e));
 				e->seq = (long)json_integer_value(seq);
 				e->resource = enf_strdup(json_string_value(json_object_get(o, "resource")));
-				if (change_from_json(&e->c, json_object_get(o, "change"))) {
+				if (!e->resource) {
+					rc = enf_error_oom();
+				} else if (change_from_json(&e->c, json_object_get(o, "change"))) {
+					free(e->resource);
 					enf_error_set(ENF_ERRCLASS_STATE,
 						      "journal '%s' line %u: the change record is damaged",
 						      path, line);

@@ -23,6 +23,23 @@ static char *pending_path(const engine *e)
 	return path;
 }
 
+/* {"run": "RUN-ID", "handlers": ["id", ...]}, as pending_add writes it. */
+static int pending_valid(const json_t *doc)
+{
+	const json_t *list = json_object_get(doc, "handlers");
+	size_t i;
+	json_t *v;
+	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "run")) ||
+	    !json_is_array(list))
+		return 0;
+	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v))
+			return 0;
+	}
+	return 1;
+}
+
 int pending_load(engine *e, json_t **out)
 {
 	char *path = pending_path(e);
@@ -39,7 +56,7 @@ int pending_load(engine *e, json_t **out)
 	}
 	if (rc == 0) {
 		json_t *doc = json_loadb(data, len, 0, NULL);
-		if (!json_is_object(doc) || !json_is_array(json_object_get(doc, "handlers"))) {
+		if (!pending_valid(doc)) {
 			/* A damaged record must not hide a needed restart: say so. */
 			enf_error_set(ENF_ERRCLASS_STATE,
 				      "'%s' is damaged; delete it after restarting the services of policy %s by hand",

@@ -286,12 +286,28 @@ void engine_progress(engine *e, const enf_result *r)
 		e->opts->progress(e->opts->progress_ctx, e->run, r);
 }
 
-/* Stops the services in reverse order, then starts them in order. */
-static int run_restart(engine *e, const enf_resource *res, enf_result *r)
+/*
+ * Stops the services in reverse order, then starts them in order. A plan
+ * (acting 0) lists the very same actions without making them, so that what
+ * a plan shows is what an apply does.
+ */
+static int run_restart(engine *e, const enf_resource *res, enf_result *r, int acting)
 {
 	const enf_res_restart *rs = &res->u.restart;
 	unsigned timeout = e->opts->service_timeout_ms ? e->opts->service_timeout_ms : 60000;
 	int rc = 0;
+	for (size_t i = rs->count; i > 0 && !acting; i--) {
+		char *text = enf_asprintf("stop %s", rs->services[i - 1]);
+		result_add_action(r, text ? text : "stop", 0, NULL);
+		free(text);
+	}
+	for (size_t i = 0; i < rs->count && !acting; i++) {
+		char *text = enf_asprintf("start %s", rs->services[i]);
+		result_add_action(r, text ? text : "start", 0, NULL);
+		free(text);
+	}
+	if (!acting)
+		return 0;
 	for (size_t i = rs->count; i > 0 && rc == 0; i--) {
 		char *text = enf_asprintf("stop %s", rs->services[i - 1]);
 		rc = e->p->svc_stop(e->self, rs->services[i - 1], timeout);
@@ -324,7 +340,10 @@ static void run_handler(engine *e, const enf_resource *res, enf_result *r, const
 	int acting = e->run->mode == ENF_RUN_APPLY && !e->run->dry_run && res->mode != ENF_MODE_AUDIT;
 	if (!acting) {
 		r->outcome = res->mode == ENF_MODE_AUDIT ? ENF_OUTCOME_AUDIT_DRIFT : ENF_OUTCOME_DRIFT;
-		result_add_action(r, what ? what : "restart", 0, NULL);
+		if (rs->reboot)
+			result_add_action(r, "reboot pending", 0, NULL);
+		else
+			run_restart(e, res, r, 0);
 		result_set_message(r, enf_asprintf("notified by %s", notifiers));
 	} else if (rs->reboot) {
 		r->outcome = ENF_OUTCOME_CHANGED;
@@ -335,7 +354,7 @@ static void run_handler(engine *e, const enf_resource *res, enf_result *r, const
 		journal_event(e->journal, res->id, "reboot pending");
 	} else {
 		journal_event(e->journal, res->id, what ? what : "restart");
-		int rc = run_restart(e, res, r);
+		int rc = run_restart(e, res, r, 1);
 		r->outcome = rc ? ENF_OUTCOME_FAILED : ENF_OUTCOME_CHANGED;
 		result_set_message(r, rc ? enf_asprintf("restart failed: %s", r->actions[r->action_count - 1].error)
 				  : enf_asprintf("notified by %s", notifiers));
@@ -474,6 +493,14 @@ int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 	int rc = lock_path ? enf_mkdir_p(dir) : enf_error_oom();
 	if (rc == 0)
 		rc = enf_lock_acquire(lock, lock_path, e->opts->wait_seconds * 1000u);
+	/* What the target held before the lock may be what a run we waited for changed. */
+	if (rc == 0 && e->p->reload)
+		rc = e->p->reload(e->self);
+	if (rc == 0 && e->p->reload && e->p->facts) {
+		enf_facts_clear(&e->run->facts);
+		if (e->p->facts(&e->run->facts, e->self))
+			enf_error_clear();
+	}
 	if (rc == 0) {
 		rc = journal_create(&e->journal, dir, e->run, policy_name);
 		if (rc == 0)

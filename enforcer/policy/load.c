@@ -411,7 +411,9 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	static const char *const opt[] = {"description", "when", NULL};
 	static const ld_keys keys = {req, opt, NULL};
 	if (root->kind != YNODE_MAP) {
-		if (root->kind != YNODE_INVALID)
+		if (root->kind == YNODE_SCALAR && root->plain && root->len == 0)
+			ld_error(ld, root, "the document is empty; a policy is a mapping that starts with 'enforcer: 1'");
+		else if (root->kind != YNODE_INVALID)
 			ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1', not a %s",
 				 root->kind == YNODE_SEQ ? "list" : "single value");
 		return ENF_EINVALID;

@@ -19,16 +19,27 @@ typedef struct builder {
 	size_t depth;
 	int documents;
 	int fatal;
+	unsigned end_line, end_col; /* just past the last character */
 } builder;
 
-static unsigned mark_line(const yaml_mark_t *m)
+/*
+ * 1-based positions of a libyaml mark. At the end of a file without a final
+ * line break, libyaml adds one and puts what it finds there (an empty value,
+ * an error) on the line after it, which no editor shows: such positions
+ * become the end of the last line.
+ */
+static unsigned mark_line(const builder *b, const yaml_mark_t *m)
 {
-	return (unsigned)m->line + 1;
+	unsigned line = (unsigned)m->line + 1;
+	return line > b->end_line ? b->end_line : line;
 }
 
-static unsigned mark_col(const yaml_mark_t *m)
+static unsigned mark_col(const builder *b, const yaml_mark_t *m)
 {
-	return (unsigned)m->column + 1;
+	unsigned line = (unsigned)m->line + 1, col = (unsigned)m->column + 1;
+	if (line > b->end_line || (line == b->end_line && col > b->end_col))
+		return b->end_col;
+	return col;
 }
 
 /*
@@ -95,14 +106,14 @@ static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
 {
 	ynode *n = calloc(1, sizeof(*n));
 	if (!n) {
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "out of memory while reading the file");
 		b->fatal = 1;
 		return NULL;
 	}
 	n->kind = kind;
-	n->line = mark_line(m);
-	n->col = mark_col(m);
+	n->line = mark_line(b, m);
+	n->col = mark_col(b, m);
 	return n;
 }
 
@@ -186,7 +197,7 @@ static void check_properties(builder *b, const yaml_mark_t *m,
 {
 	static const char yaml_prefix[] = "tag:yaml.org,2002:";
 	if (anchor)
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "anchors (&%s) are not allowed in a policy; write the value out",
 			     (const char *)anchor);
 	if (!tag)
@@ -194,22 +205,22 @@ static void check_properties(builder *b, const yaml_mark_t *m,
 	const char *t = (const char *)tag;
 	/* An unquoted "!= 6.3" is read as the tag "!=": say what happened. */
 	if (t[0] == '!' && t[1] == '=')
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "a value that starts with '!' must be quoted, e.g. \"!= 6.3\" (YAML reads '!' as a tag)");
 	/* libyaml resolves "!!str" to its long form; show it as it was written. */
 	else if (strncmp(t, yaml_prefix, sizeof(yaml_prefix) - 1) == 0)
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "tags (!!%s) are not allowed in a policy; remove the tag",
 			     t + sizeof(yaml_prefix) - 1);
 	else
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "tags (%s) are not allowed in a policy; remove the tag", t);
 }
 
 static void push(builder *b, ynode *n, const yaml_mark_t *m)
 {
 	if (b->depth >= ENF_POLICY_MAX_DEPTH) {
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "nesting deeper than %d levels; a policy never needs that",
 			     ENF_POLICY_MAX_DEPTH);
 		b->fatal = 1;
@@ -332,23 +343,12 @@ static void on_syntax_error(builder *b, const yaml_parser_t *p)
 		return;
 	}
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
-	unsigned line = mark_line(&p->problem_mark), col = mark_col(&p->problem_mark);
-	/*
-	 * At the end of a file without a final line break, libyaml adds one and
-	 * reports the line after it, which no editor shows: use the end of the
-	 * last line instead.
-	 */
-	unsigned end_line, end_col;
-	offset_position(b, b->len, &end_line, &end_col);
-	if (line > end_line || (line == end_line && col > end_col)) {
-		line = end_line;
-		col = end_col;
-	}
+	unsigned line = mark_line(b, &p->problem_mark), col = mark_col(b, &p->problem_mark);
 	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
-	if (p->context && mark_line(&p->context_mark) != line)
+	if (p->context && mark_line(b, &p->context_mark) != line)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
 			     "YAML syntax error: %s %s at line %u%s", problem, p->context,
-			     mark_line(&p->context_mark), syntax_hint(b, p));
+			     mark_line(b, &p->context_mark), syntax_hint(b, p));
 	else
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "YAML syntax error: %s%s",
 			     problem, syntax_hint(b, p));
@@ -362,14 +362,14 @@ static int on_event(builder *b, const yaml_event_t *ev)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1) {
-			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 				     "a second YAML document; a policy file holds exactly one");
 			b->fatal = 1;
 			return 1;
 		}
 		if (ev->data.document_start.tag_directives.start !=
 		    ev->data.document_start.tag_directives.end)
-			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 				     "%%TAG directives are not allowed in a policy");
 		return 0;
 	case YAML_MAPPING_START_EVENT:
@@ -392,7 +392,7 @@ static int on_event(builder *b, const yaml_event_t *ev)
 		on_scalar(b, ev);
 		return b->fatal;
 	case YAML_ALIAS_EVENT:
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(m), mark_col(m),
+		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
 			     "aliases (*%s) are not allowed in a policy; write the value out",
 			     (const char *)ev->data.alias.anchor);
 		n = node_new(b, YNODE_INVALID, m);
@@ -409,7 +409,11 @@ static int on_event(builder *b, const yaml_event_t *ev)
 int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)data;
-	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+	/* With a byte order mark, or without one: ASCII text with every other byte zero. */
+	int utf16 = len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
+	if (len >= 4 && ((u[0] && !u[1] && u[2] && !u[3]) || (!u[0] && u[1] && !u[2] && u[3])))
+		utf16 = 1;
+	if (utf16) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
 			     "the file is UTF-16; save it as UTF-8");
 		return ENF_EINVALID;
@@ -423,7 +427,8 @@ int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
 		data += 3;
 		len -= 3;
 	}
-	builder b = {diags, data, len, NULL, {0}, 0, 0, 0};
+	builder b = {diags, data, len, NULL, {0}, 0, 0, 0, 0, 0};
+	offset_position(&b, len, &b.end_line, &b.end_col);
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1, "out of memory while reading the file");

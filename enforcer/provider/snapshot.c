@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int snap_open(void **out, const char *path)
+/* Reads and checks the file: a damaged snapshot is refused whole. */
+static int load_doc(json_t **out, const char *path)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -30,6 +31,16 @@ static int snap_open(void **out, const char *path)
 		json_decref(doc);
 		return rc;
 	}
+	*out = doc;
+	return 0;
+}
+
+static int snap_open(void **out, const char *path)
+{
+	json_t *doc = NULL;
+	int rc = load_doc(&doc, path);
+	if (rc)
+		return rc;
 	snapshot *s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = enf_strdup(path))) {
 		free(s);
@@ -61,6 +72,22 @@ static int snap_commit(void *self)
 	if (rc == 0)
 		s->dirty = 0;
 	return rc;
+}
+
+static int snap_reload(void *self)
+{
+	snapshot *s = self;
+	json_t *doc = NULL;
+	if (s->dirty) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "snapshot '%s' has changes not yet written", s->path);
+		return ENF_ERROR;
+	}
+	int rc = load_doc(&doc, s->path);
+	if (rc)
+		return rc;
+	json_decref(s->doc);
+	s->doc = doc;
+	return 0;
 }
 
 static void snap_close(void *self)
@@ -201,6 +228,11 @@ static int snap_cert_add(void *self, enf_store store, const unsigned char *der, 
 	int rc = store_denied(s, store);
 	if (rc)
 		return rc;
+	if (!der || der_len == 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot add an empty certificate to LocalMachine\\%s",
+			      enf_store_name(store));
+		return ENF_EINVALID;
+	}
 	enf_sha1(t, der, der_len);
 	if (find_cert(s, store, t) >= 0)
 		return 0; /* as CertAddEncodedCertificateToStore(..USE_EXISTING..) */
@@ -315,8 +347,19 @@ static int snap_key_acl_restore(void *self, enf_store store, const unsigned char
 	json_t *c = cert_object(s, store, thumbprint);
 	if (!c)
 		return ENF_ENOTFOUND;
-	json_t *acl = json_loads(sddl, 0, NULL);
-	if (!json_is_array(acl)) {
+	json_t *acl = sddl ? json_loads(sddl, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	size_t i;
+	json_t *e;
+	int valid = json_is_array(acl);
+	/* The entries as snapshot_check wants them: a bad one would make the file unopenable. */
+	json_array_foreach(acl, i, e)
+	{
+		const char *rights = json_string_value(json_object_get(e, "rights"));
+		if (!json_string_value(json_object_get(e, "account")) || !rights ||
+		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0))
+			valid = 0;
+	}
+	if (!valid) {
 		json_decref(acl);
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "the saved key permissions cannot be read");
 		return ENF_EINVALID;
@@ -349,4 +392,5 @@ const enf_provider enf_provider_snapshot = {
 	.svc_stop = snap_svc_stop,
 	.account_sid = snap_account_sid,
 	.reg_values = snap_reg_values,
+	.reload = snap_reload,
 };

@@ -51,6 +51,23 @@ int snapshot_value_from_json(enf_reg_value *out, const json_t *v)
 		r.type = (uint32_t)json_integer_value(type);
 		if (enf_unhex(&r.bytes, &r.size, hex))
 			return ENF_EINVALID;
+		/*
+		 * The typed kinds keep their data in the typed fields, which is what
+		 * comparisons and the journal read: a DWORD or QWORD given as raw
+		 * little-endian bytes is read into its number, and text kinds must be
+		 * written with kind and data.
+		 */
+		size_t want = r.type == ENF_REG_DWORD ? 4 : r.type == ENF_REG_QWORD ? 8 : 0;
+		if (want && r.size == want) {
+			for (size_t i = want; i > 0; i--)
+				r.number = (r.number << 8) | r.bytes[i - 1];
+			free(r.bytes);
+			r.bytes = NULL;
+			r.size = 0;
+		} else if (r.type != ENF_REG_BINARY && enf_reg_kind_name(r.type)) {
+			enf_reg_value_clear(&r);
+			return ENF_EINVALID;
+		}
 		*out = r;
 		return 0;
 	}

@@ -29,7 +29,8 @@ char *enf_os_error_text(int code)
 
 int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (a hang); it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		enf_error_set_os(errno, "cannot open '%s'", path);
 		return errno == ENOENT ? ENF_ENOTFOUND : ENF_ERROR;

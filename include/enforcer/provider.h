@@ -148,6 +148,14 @@ typedef struct enf_provider {
 	 * when the key does not exist. May be NULL.
 	 */
 	int (*reg_values)(char ***out, size_t *count, void *self, const char *key);
+
+	/*
+	 * Reads the target's state again. The engine calls it once it holds the
+	 * run lock, so that a run that waited for another sees what that run
+	 * left, not what was there when it opened the target (the snapshot
+	 * re-reads its file). NULL for a target that is always read live.
+	 */
+	int (*reload)(void *self);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

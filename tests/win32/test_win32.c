@@ -96,7 +96,7 @@ int tw_run_self(const wchar_t *args)
 
 /* ---- registry ---------------------------------------------------------- */
 
-#define TEST_KEY "HKLM\\Software\\EnforcerTest"
+#define TEST_KEY  "HKLM\\Software\\EnforcerTest"
 #define TEST_WKEY L"Software\\EnforcerTest"
 
 /* The raw type and bytes of a value, read straight from the registry (64-bit view). */
@@ -110,27 +110,31 @@ static int raw_value(const wchar_t *sub, const wchar_t *name, DWORD *type, BYTE 
 	return rc == ERROR_SUCCESS ? 0 : (int)rc;
 }
 
-static void raw_set(const wchar_t *sub, const wchar_t *name, DWORD type, const void *data, DWORD size)
+static void raw_set(const wchar_t *sub, const wchar_t *name, DWORD type, const void *data,
+		    DWORD size)
 {
 	HKEY k;
-	CHECK(RegCreateKeyExW(HKEY_LOCAL_MACHINE, sub, 0, NULL, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k,
-			      NULL) == 0,
+	CHECK(RegCreateKeyExW(HKEY_LOCAL_MACHINE, sub, 0, NULL, 0, KEY_SET_VALUE | KEY_WOW64_64KEY,
+			      NULL, &k, NULL) == 0,
 	      "cannot create the test key");
 	CHECK(RegSetValueExW(k, name, 0, type, data, size) == 0, "cannot write the raw value");
 	RegCloseKey(k);
 }
 
 /* Sets a value through the provider, then compares the raw bytes Windows stored. */
-static void set_and_check(const char *name, const wchar_t *wname, const enf_reg_value *v, DWORD want_type,
-			  const void *want, DWORD want_size)
+static void set_and_check(const char *name, const wchar_t *wname, const enf_reg_value *v,
+			  DWORD want_type, const void *want, DWORD want_size)
 {
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\Kinds", name, v), 0);
 	BYTE data[512];
 	DWORD type = 0, size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\Kinds", wname, &type, data, &size) == 0, "value %s is not there", name);
-	CHECK(type == want_type, "value %s has type %lu, want %lu", name, (unsigned long)type, (unsigned long)want_type);
-	CHECK(size == want_size && memcmp(data, want, want_size) == 0, "value %s: %lu bytes stored, want %lu", name,
-	      (unsigned long)size, (unsigned long)want_size);
+	CHECK(raw_value(TEST_WKEY L"\\Kinds", wname, &type, data, &size) == 0,
+	      "value %s is not there", name);
+	CHECK(type == want_type, "value %s has type %lu, want %lu", name, (unsigned long)type,
+	      (unsigned long)want_type);
+	CHECK(size == want_size && memcmp(data, want, want_size) == 0,
+	      "value %s: %lu bytes stored, want %lu", name, (unsigned long)size,
+	      (unsigned long)want_size);
 	enf_reg_value back = {0};
 	CHECK_RC(tw_p->reg_get(&back, tw_self, TEST_KEY "\\Kinds", name), 0);
 	CHECK(enf_reg_value_equal(&back, v), "value %s does not read back equal", name);
@@ -144,7 +148,8 @@ static void registry_kinds(void)
 	set_and_check("DwordMax", L"DwordMax", &v, REG_DWORD, ff4, 4);
 	enf_reg_value back = {0};
 	CHECK_RC(tw_p->reg_get(&back, tw_self, TEST_KEY "\\Kinds", "DwordMax"), 0);
-	CHECK(back.number == 4294967295ull, "0xFFFFFFFF read as %llu, never -1", (unsigned long long)back.number);
+	CHECK(back.number == 4294967295ull, "0xFFFFFFFF read as %llu, never -1",
+	      (unsigned long long)back.number);
 	enf_reg_value_clear(&back);
 
 	v = (enf_reg_value){.type = REG_QWORD, .number = UINT64_MAX};
@@ -152,11 +157,15 @@ static void registry_kinds(void)
 	set_and_check("QwordMax", L"QwordMax", &v, REG_QWORD, ff8, 8);
 
 	/* SZ: UTF-8 in, UTF-16 with one trailing NUL stored. */
-	v = (enf_reg_value){.type = REG_SZ, .text = "Gr\xc3\xbc\xc3\x9f" "e \xf0\x9f\x98\x80"};
-	static const wchar_t sz[] = L"Gr\x00fc\x00df" L"e \xd83d\xde00";
+	v = (enf_reg_value){.type = REG_SZ,
+			    .text = "Gr\xc3\xbc\xc3\x9f"
+				    "e \xf0\x9f\x98\x80"};
+	static const wchar_t sz[] = L"Gr\x00fc\x00df"
+				    L"e \xd83d\xde00";
 	set_and_check("Sz", L"Sz", &v, REG_SZ, sz, sizeof(sz));
 	v = (enf_reg_value){.type = REG_EXPAND_SZ, .text = "%SystemRoot%\\x"};
-	set_and_check("Expand", L"Expand", &v, REG_EXPAND_SZ, L"%SystemRoot%\\x", sizeof(L"%SystemRoot%\\x"));
+	set_and_check("Expand", L"Expand", &v, REG_EXPAND_SZ, L"%SystemRoot%\\x",
+		      sizeof(L"%SystemRoot%\\x"));
 	v = (enf_reg_value){.type = REG_SZ, .text = ""};
 	set_and_check("", L"", &v, REG_SZ, L"", sizeof(L"")); /* the default value */
 
@@ -190,14 +199,16 @@ static void registry_raw_reads(void)
 	raw_set(TEST_WKEY L"\\Raw", L"Lone", REG_SZ, lone, sizeof(lone));
 	enf_reg_value v = {0};
 	CHECK_RC(tw_p->reg_get(&v, tw_self, TEST_KEY "\\Raw", "NoNul"), 0);
-	CHECK(v.type == REG_SZ && v.text && strcmp(v.text, "abc") == 0, "SZ without NUL read as '%s'", v.text ? v.text : "");
+	CHECK(v.type == REG_SZ && v.text && strcmp(v.text, "abc") == 0,
+	      "SZ without NUL read as '%s'", v.text ? v.text : "");
 	enf_reg_value_clear(&v);
 	CHECK_RC(tw_p->reg_get(&v, tw_self, TEST_KEY "\\Raw", "MultiNoNul"), 0);
 	CHECK(v.count == 2 && strcmp(v.list[0], "a") == 0 && strcmp(v.list[1], "bc") == 0,
 	      "MULTI_SZ without the final NULs read as %zu strings", v.count);
 	enf_reg_value_clear(&v);
 	CHECK_RC(tw_p->reg_get(&v, tw_self, TEST_KEY "\\Raw", "ShortDword"), 0);
-	CHECK(v.type == REG_DWORD && v.number == 5, "a 1-byte DWORD read as %llu", (unsigned long long)v.number);
+	CHECK(v.type == REG_DWORD && v.number == 5, "a 1-byte DWORD read as %llu",
+	      (unsigned long long)v.number);
 	enf_reg_value_clear(&v);
 	/* Text that is not UTF-16 cannot be compared or restored as text: an error, not a guess. */
 	CHECK_RC(tw_p->reg_get(&v, tw_self, TEST_KEY "\\Raw", "Lone"), ENF_EINVALID);
@@ -213,36 +224,47 @@ static void registry_changes(void)
 	BYTE data[16];
 	DWORD type = 0, size = sizeof(data);
 	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) == 0 &&
-		      type == REG_DWORD && size == 4 && data[0] == 2,
-	      "the SZ was not replaced by DWORD 2 (type %lu, %lu bytes)", (unsigned long)type, (unsigned long)size);
+		  type == REG_DWORD && size == 4 && data[0] == 2,
+	      "the SZ was not replaced by DWORD 2 (type %lu, %lu bytes)", (unsigned long)type,
+	      (unsigned long)size);
 
 	/* Missing keys on the way are created. */
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\New\\Deeper\\Still", "X", &v), 0);
 	size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\New\\Deeper\\Still", L"X", &type, data, &size) == 0, "the new key is missing");
+	CHECK(raw_value(TEST_WKEY L"\\New\\Deeper\\Still", L"X", &type, data, &size) == 0,
+	      "the new key is missing");
 	/* HKEY_LOCAL_MACHINE\ is the same as HKLM\; other hives are refused. */
 	enf_reg_value back = {0};
-	CHECK_RC(tw_p->reg_get(&back, tw_self, "HKEY_LOCAL_MACHINE\\Software\\EnforcerTest\\New\\Deeper\\Still", "x"), 0);
+	CHECK_RC(tw_p->reg_get(&back, tw_self,
+			       "HKEY_LOCAL_MACHINE\\Software\\EnforcerTest\\New\\Deeper\\Still",
+			       "x"),
+		 0);
 	enf_reg_value_clear(&back);
 	CHECK_RC(tw_p->reg_get(&back, tw_self, "HKCU\\Software", "x"), ENF_EINVALID);
 
 	/* Missing value, missing key: "does not exist" is an answer. */
 	CHECK_RC(tw_p->reg_get(&back, tw_self, TEST_KEY "\\Schannel", "Missing"), ENF_ENOTFOUND);
-	CHECK(tw_error_has("value 'HKLM\\Software\\EnforcerTest\\Schannel\\Missing' does not exist"), "message");
+	CHECK(
+	    tw_error_has("value 'HKLM\\Software\\EnforcerTest\\Schannel\\Missing' does not exist"),
+	    "message");
 	CHECK_RC(tw_p->reg_get(&back, tw_self, TEST_KEY "\\NoSuchKey", "X"), ENF_ENOTFOUND);
-	CHECK(tw_error_has("registry key 'HKLM\\Software\\EnforcerTest\\NoSuchKey' does not exist"), "message");
+	CHECK(tw_error_has("registry key 'HKLM\\Software\\EnforcerTest\\NoSuchKey' does not exist"),
+	      "message");
 
 	/* Delete, then delete again. */
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"), 0);
 	size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) == ERROR_FILE_NOT_FOUND,
+	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) ==
+		  ERROR_FILE_NOT_FOUND,
 	      "the value is still there");
-	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"), ENF_ENOTFOUND);
+	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"),
+		 ENF_ENOTFOUND);
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\NoSuchKey", "X"), ENF_ENOTFOUND);
 
 	/* The 64-bit view: nothing lands in the 32-bit (Wow6432Node) view. */
 	HKEY k;
-	LONG rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, TEST_WKEY L"\\New", 0, KEY_QUERY_VALUE | KEY_WOW64_32KEY, &k);
+	LONG rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, TEST_WKEY L"\\New", 0,
+				KEY_QUERY_VALUE | KEY_WOW64_32KEY, &k);
 	CHECK(rc == ERROR_FILE_NOT_FOUND, "the key is visible in the 32-bit view (%ld)", (long)rc);
 	if (rc == 0)
 		RegCloseKey(k);
@@ -273,7 +295,8 @@ static char *current_user_sid(void)
 		if (GetTokenInformation(tok, TokenUser, buf, sizeof(buf), &n)) {
 			wchar_t *w = NULL;
 			if (ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &w)) {
-				int len = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+				int len =
+				    WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
 				s = malloc((size_t)len);
 				WideCharToMultiByte(CP_UTF8, 0, w, -1, s, len, NULL, NULL);
 				LocalFree(w);
@@ -290,7 +313,8 @@ static int set_key_sddl(const wchar_t *sub, const char *sddl)
 	PSECURITY_DESCRIPTOR sd = NULL;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub, 0, WRITE_DAC | KEY_WOW64_64KEY, &k))
 		return -1;
-	int ok = ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd, NULL) &&
+	int ok = ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd,
+								      NULL) &&
 		 RegSetKeySecurity(k, DACL_SECURITY_INFORMATION, sd) == ERROR_SUCCESS;
 	if (sd)
 		LocalFree(sd);
@@ -308,12 +332,14 @@ static void registry_access_denied(void)
 	CHECK(set_key_sddl(TEST_WKEY L"\\Denied", sddl) == 0, "cannot deny the key");
 	enf_reg_value back = {0};
 	CHECK_RC(tw_p->reg_get(&back, tw_self, TEST_KEY "\\Denied", "Before"), ENF_EACCESS);
-	CHECK(tw_error_has("registry key 'HKLM\\Software\\EnforcerTest\\Denied'"), "the message names the key");
+	CHECK(tw_error_has("registry key 'HKLM\\Software\\EnforcerTest\\Denied'"),
+	      "the message names the key");
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\Denied", "After", &v), ENF_EACCESS);
 	CHECK(tw_error_has("HKLM\\Software\\EnforcerTest\\Denied"), "the message names the key");
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Denied", "Before"), ENF_EACCESS);
 	/* The owner may still change the DACL: give the key back for the cleanup. */
-	CHECK(set_key_sddl(TEST_WKEY L"\\Denied", "D:(A;;KA;;;WD)") == 0, "cannot restore the key's DACL");
+	CHECK(set_key_sddl(TEST_WKEY L"\\Denied", "D:(A;;KA;;;WD)") == 0,
+	      "cannot restore the key's DACL");
 	free(sddl);
 	free(sid);
 }
@@ -325,19 +351,21 @@ void tw_registry(void)
 	registry_raw_reads();
 	registry_changes();
 	registry_access_denied();
-	CHECK(RegDeleteTreeW(HKEY_LOCAL_MACHINE, TEST_WKEY) == ERROR_SUCCESS, "cannot clean up %s", TEST_KEY);
+	CHECK(RegDeleteTreeW(HKEY_LOCAL_MACHINE, TEST_WKEY) == ERROR_SUCCESS, "cannot clean up %s",
+	      TEST_KEY);
 }
 
 /* ---- accounts ---------------------------------------------------------- */
 
 void tw_accounts(void)
 {
-	static const char *const network_service[] = {"NetworkService", "NT AUTHORITY\\NetworkService",
-						      "NT AUTHORITY\\NETWORK SERVICE"};
+	static const char *const network_service[] = {
+	    "NetworkService", "NT AUTHORITY\\NetworkService", "NT AUTHORITY\\NETWORK SERVICE"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(network_service); i++) {
 		char *sid = NULL;
 		CHECK_RC(tw_p->account_sid(&sid, tw_self, network_service[i]), 0);
-		CHECK(sid && strcmp(sid, "S-1-5-20") == 0, "%s is %s", network_service[i], sid ? sid : "?");
+		CHECK(sid && strcmp(sid, "S-1-5-20") == 0, "%s is %s", network_service[i],
+		      sid ? sid : "?");
 		free(sid);
 	}
 	char *sid = NULL;
@@ -351,7 +379,8 @@ void tw_accounts(void)
 	char *me = enf_asprintf(".\\%ls", user), *want = current_user_sid();
 	sid = NULL;
 	CHECK_RC(tw_p->account_sid(&sid, tw_self, me), 0);
-	CHECK(sid && want && strcmp(sid, want) == 0, "%s is %s, want %s", me, sid ? sid : "?", want ? want : "?");
+	CHECK(sid && want && strcmp(sid, want) == 0, "%s is %s, want %s", me, sid ? sid : "?",
+	      want ? want : "?");
 	free(sid);
 	free(me);
 	free(want);
@@ -368,7 +397,8 @@ static void add_product(const wchar_t *code, const wchar_t *name, const wchar_t 
 	wchar_t sub[256];
 	_snwprintf(sub, 256, L"%ls%ls", UNINSTALL, code);
 	raw_set(sub, L"DisplayName", REG_SZ, name, (DWORD)((wcslen(name) + 1) * sizeof(wchar_t)));
-	raw_set(sub, L"DisplayVersion", REG_SZ, version, (DWORD)((wcslen(version) + 1) * sizeof(wchar_t)));
+	raw_set(sub, L"DisplayVersion", REG_SZ, version,
+		(DWORD)((wcslen(version) + 1) * sizeof(wchar_t)));
 }
 
 static void drop_product(const wchar_t *code)
@@ -393,7 +423,8 @@ static int fact_is(const char *name, const char *want)
 	char *v = fact(name);
 	int same = want ? v && strcmp(v, want) == 0 : v == NULL;
 	if (!same)
-		printf("  fact %s is %s, want %s\n", name, v ? v : "(absent)", want ? want : "(absent)");
+		printf("  fact %s is %s, want %s\n", name, v ? v : "(absent)",
+		       want ? want : "(absent)");
 	free(v);
 	return same;
 }
@@ -410,8 +441,9 @@ static void rtcsrv(const wchar_t *display, const wchar_t *description)
 	if (display) {
 		wchar_t path[MAX_PATH + 16];
 		_snwprintf(path, MAX_PATH + 16, L"\"%lstestsvc.exe\"", tw_exe_dir());
-		s = CreateServiceW(scm, L"RtcSrv", display, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-				   SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL, NULL, NULL);
+		s = CreateServiceW(scm, L"RtcSrv", display, SERVICE_ALL_ACCESS,
+				   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
+				   SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL, NULL, NULL);
 		CHECK(s != NULL, "cannot create RtcSrv (error %lu)", GetLastError());
 		SERVICE_DESCRIPTIONW d = {(wchar_t *)description};
 		if (s && description)
@@ -427,15 +459,17 @@ void tw_facts(void)
 	/* The Windows version, as the registry says it. */
 	BYTE data[128];
 	DWORD type, size = sizeof(data);
-	if (raw_value(L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"CurrentBuildNumber", &type, data,
-		      &size) == 0) {
+	if (raw_value(L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"CurrentBuildNumber",
+		      &type, data, &size) == 0) {
 		char *want = enf_asprintf("%ls", (wchar_t *)data);
 		CHECK(fact_is("os.build", want), "os.build");
 		free(want);
 	}
 	char *version = fact("os.version"), *major = fact("os.major");
-	CHECK(version && major && strncmp(version, major, strlen(major)) == 0 && version[strlen(major)] == '.',
-	      "os.major %s does not go with os.version %s", major ? major : "?", version ? version : "?");
+	CHECK(version && major && strncmp(version, major, strlen(major)) == 0 &&
+		  version[strlen(major)] == '.',
+	      "os.major %s does not go with os.version %s", major ? major : "?",
+	      version ? version : "?");
 	free(version);
 	free(major);
 	char *host = fact("host.name");
@@ -458,10 +492,13 @@ void tw_facts(void)
 	drop_product(L"{ENFTEST-2}");
 	drop_product(L"{ENFTEST-3}");
 	CHECK(fact_is("lync.version", NULL), "no Lync installed");
-	add_product(L"{ENFTEST-1}", L"Microsoft Lync Server 2013, Core Components", L"5.0.8308.577");
+	add_product(L"{ENFTEST-1}", L"Microsoft Lync Server 2013, Core Components",
+		    L"5.0.8308.577");
 	CHECK(fact_is("lync.version", "5.0.8308.577"), "Lync 2013");
-	add_product(L"{ENFTEST-2}", L"Skype for Business Server 2015, Core Components", L"6.0.9319.0");
-	add_product(L"{ENFTEST-3}", L"Skype for Business Server 2015, Front End Server", L"9.9.9999.9");
+	add_product(L"{ENFTEST-2}", L"Skype for Business Server 2015, Core Components",
+		    L"6.0.9319.0");
+	add_product(L"{ENFTEST-3}", L"Skype for Business Server 2015, Front End Server",
+		    L"9.9.9999.9");
 	CHECK(fact_is("lync.version", "6.0.9319.0"), "the highest Core Components, and only those");
 	drop_product(L"{ENFTEST-1}");
 	drop_product(L"{ENFTEST-2}");
@@ -480,19 +517,21 @@ int main(int argc, char **argv)
 	}
 	tw_p = target->provider;
 	tw_self = target->self;
-	CHECK(strcmp(tw_p->name, "win32") == 0 && tw_p == enf_provider_local(), "the local provider is win32");
+	CHECK(strcmp(tw_p->name, "win32") == 0 && tw_p == enf_provider_local(),
+	      "the local provider is win32");
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 	} areas[] = {
-		{"registry", tw_registry}, {"accounts", tw_accounts}, {"services", tw_services},
-		{"certificates", tw_certs}, {"keys", tw_keys},	       {"facts", tw_facts},
+	    {"registry", tw_registry},  {"accounts", tw_accounts}, {"services", tw_services},
+	    {"certificates", tw_certs}, {"keys", tw_keys},         {"facts", tw_facts},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {
 		int before = failed;
 		double t0 = enf_now();
 		areas[i].fn();
-		printf("%-12s %s (%.2f s)\n", areas[i].name, failed == before ? "ok" : "FAILED", enf_now() - t0);
+		printf("%-12s %s (%.2f s)\n", areas[i].name, failed == before ? "ok" : "FAILED",
+		       enf_now() - t0);
 		fflush(stdout);
 	}
 	enf_target_close(target);

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SVC "ENFTESTSVC"
-#define DEP "ENFTESTDEP"
+#define SVC     "ENFTESTSVC"
+#define DEP     "ENFTESTDEP"
 #define TIMEOUT 30000
 
 static SC_HANDLE scm;
@@ -27,7 +27,8 @@ static void remove_service(const wchar_t *name)
 		return;
 	SERVICE_STATUS st;
 	ControlService(s, SERVICE_CONTROL_STOP, &st);
-	for (int i = 0; i < 100 && QueryServiceStatus(s, &st) && st.dwCurrentState != SERVICE_STOPPED; i++)
+	for (int i = 0;
+	     i < 100 && QueryServiceStatus(s, &st) && st.dwCurrentState != SERVICE_STOPPED; i++)
 		Sleep(50);
 	DeleteService(s);
 	CloseServiceHandle(s);
@@ -36,11 +37,13 @@ static void remove_service(const wchar_t *name)
 static SC_HANDLE create_service(const wchar_t *name, const wchar_t *deps)
 {
 	wchar_t path[2 * MAX_PATH + 16];
-	_snwprintf(path, ENF_ARRAY_SIZE(path), L"\"%lstestsvc.exe\" \"%ls\"", tw_exe_dir(), log_path);
+	_snwprintf(path, ENF_ARRAY_SIZE(path), L"\"%lstestsvc.exe\" \"%ls\"", tw_exe_dir(),
+		   log_path);
 	/* Display names are unique too: the first service gets the plain one. */
-	SC_HANDLE s = CreateServiceW(scm, name, deps ? name : L"Enforcer test service", SERVICE_ALL_ACCESS,
-				     SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, path,
-				     NULL, NULL, deps, NULL, NULL);
+	SC_HANDLE s =
+	    CreateServiceW(scm, name, deps ? name : L"Enforcer test service", SERVICE_ALL_ACCESS,
+			   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL,
+			   path, NULL, NULL, deps, NULL, NULL);
 	CHECK(s != NULL, "CreateServiceW failed: error %lu", GetLastError());
 	return s;
 }
@@ -78,8 +81,8 @@ static int scm_delayed(const wchar_t *name)
 	SERVICE_DELAYED_AUTO_START_INFO info = {FALSE};
 	DWORD need = 0;
 	SC_HANDLE s = OpenServiceW(scm, name, SERVICE_QUERY_CONFIG);
-	BOOL ok = s && QueryServiceConfig2W(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, (BYTE *)&info,
-					    sizeof(info), &need);
+	BOOL ok = s && QueryServiceConfig2W(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+					    (BYTE *)&info, sizeof(info), &need);
 	DWORD err = GetLastError();
 	if (s)
 		CloseServiceHandle(s);
@@ -87,8 +90,10 @@ static int scm_delayed(const wchar_t *name)
 		return info.fDelayedAutostart != FALSE;
 	static int said;
 	if (!said++)
-		tw_info("QueryServiceConfig2W(SERVICE_CONFIG_DELAYED_AUTO_START_INFO) fails with error %lu here; "
-			"the delayed flag is read from the registry value DelayedAutostart", err);
+		tw_info(
+		    "QueryServiceConfig2W(SERVICE_CONFIG_DELAYED_AUTO_START_INFO) fails with error %lu here; "
+		    "the delayed flag is read from the registry value DelayedAutostart",
+		    err);
 	wchar_t sub[256];
 	_snwprintf(sub, 256, L"SYSTEM\\CurrentControlSet\\Services\\%ls", name);
 	DWORD v = 0, size = sizeof(v), type = 0;
@@ -121,12 +126,14 @@ static void logons(void)
 		enf_service_change c = {spellings[i], "", ENF_STARTUP_UNSET};
 		CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
 		QUERY_SERVICE_CONFIGW *cfg = scm_config(L"" SVC);
-		/* The SCM is given the spelling CreateService documents, whatever the policy wrote. */
+		/* The SCM is given the spelling CreateService documents, whatever the policy wrote.
+		 */
 		CHECK(cfg && wcscmp(cfg->lpServiceStartName, L"NT AUTHORITY\\NetworkService") == 0,
 		      "%s stored as %ls", spellings[i], cfg ? cfg->lpServiceStartName : L"?");
 		enf_service_info info = {0};
 		CHECK_RC(tw_p->svc_get(&info, tw_self, SVC), 0);
-		CHECK(info.logon && strcmp(info.logon, "NT AUTHORITY\\NetworkService") == 0, "logon %s", info.logon);
+		CHECK(info.logon && strcmp(info.logon, "NT AUTHORITY\\NetworkService") == 0,
+		      "logon %s", info.logon);
 		/* The password was cleared: the provider must not claim one is stored. */
 		CHECK(info.password_stored != ENF_YES, "a password is reported after clearing it");
 		enf_service_info_clear(&info);
@@ -134,8 +141,8 @@ static void logons(void)
 	enf_service_change c = {"LocalService", "", ENF_STARTUP_UNSET};
 	CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
 	QUERY_SERVICE_CONFIGW *cfg = scm_config(L"" SVC);
-	CHECK(cfg && wcscmp(cfg->lpServiceStartName, L"NT AUTHORITY\\LocalService") == 0, "LocalService stored as %ls",
-	      cfg ? cfg->lpServiceStartName : L"?");
+	CHECK(cfg && wcscmp(cfg->lpServiceStartName, L"NT AUTHORITY\\LocalService") == 0,
+	      "LocalService stored as %ls", cfg ? cfg->lpServiceStartName : L"?");
 
 	/* A user account with a password; then the password left alone (NULL). */
 	c = (enf_service_change){".\\enftest-user", "Secret-1", ENF_STARTUP_UNSET};
@@ -145,10 +152,14 @@ static void logons(void)
 	      cfg ? cfg->lpServiceStartName : L"?");
 	enf_service_info info = {0};
 	CHECK_RC(tw_p->svc_get(&info, tw_self, SVC), 0);
-	tw_info("password_stored after setting a password: %s (the SCM's LSA secret _SC_" SVC " %s)",
-		info.password_stored == ENF_YES ? "yes" : info.password_stored == ENF_NO ? "no" : "unknown",
-		info.password_stored == ENF_NO ? "does not exist: Wine's SCM does not store service passwords"
-					       : "was read");
+	tw_info("password_stored after setting a password: %s (the SCM's LSA secret _SC_" SVC
+		" %s)",
+		info.password_stored == ENF_YES  ? "yes"
+		: info.password_stored == ENF_NO ? "no"
+						 : "unknown",
+		info.password_stored == ENF_NO
+		    ? "does not exist: Wine's SCM does not store service passwords"
+		    : "was read");
 	enf_service_info_clear(&info);
 	c = (enf_service_change){".\\enftest-other", NULL, ENF_STARTUP_UNSET};
 	CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
@@ -169,27 +180,32 @@ static void start_modes(void)
 		DWORD start;
 		int delayed;
 	} modes[] = {
-		{ENF_STARTUP_AUTOMATIC, SERVICE_AUTO_START, 0},	 {ENF_STARTUP_DELAYED_AUTOMATIC, SERVICE_AUTO_START, 1},
-		{ENF_STARTUP_AUTOMATIC, SERVICE_AUTO_START, 0},	 {ENF_STARTUP_DISABLED, SERVICE_DISABLED, -1},
-		{ENF_STARTUP_MANUAL, SERVICE_DEMAND_START, -1},
+	    {ENF_STARTUP_AUTOMATIC, SERVICE_AUTO_START, 0},
+	    {ENF_STARTUP_DELAYED_AUTOMATIC, SERVICE_AUTO_START, 1},
+	    {ENF_STARTUP_AUTOMATIC, SERVICE_AUTO_START, 0},
+	    {ENF_STARTUP_DISABLED, SERVICE_DISABLED, -1},
+	    {ENF_STARTUP_MANUAL, SERVICE_DEMAND_START, -1},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(modes); i++) {
 		enf_service_change c = {NULL, NULL, modes[i].mode};
 		CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
 		QUERY_SERVICE_CONFIGW *cfg = scm_config(L"" SVC);
 		CHECK(cfg && cfg->dwStartType == modes[i].start, "%s: start type %lu",
-		      enf_startup_name(modes[i].mode), cfg ? (unsigned long)cfg->dwStartType : 99ul);
+		      enf_startup_name(modes[i].mode),
+		      cfg ? (unsigned long)cfg->dwStartType : 99ul);
 		if (modes[i].delayed >= 0)
-			CHECK(scm_delayed(L"" SVC) == modes[i].delayed, "%s: delayed flag", enf_startup_name(modes[i].mode));
+			CHECK(scm_delayed(L"" SVC) == modes[i].delayed, "%s: delayed flag",
+			      enf_startup_name(modes[i].mode));
 		enf_service_info info = {0};
 		CHECK_RC(tw_p->svc_get(&info, tw_self, SVC), 0);
-		CHECK(info.startup == modes[i].mode, "read back as %s, want %s", enf_startup_name(info.startup),
-		      enf_startup_name(modes[i].mode));
+		CHECK(info.startup == modes[i].mode, "read back as %s, want %s",
+		      enf_startup_name(info.startup), enf_startup_name(modes[i].mode));
 		enf_service_info_clear(&info);
 		if (modes[i].mode == ENF_STARTUP_DISABLED) {
 			/* Error 1058, said so. */
 			CHECK_RC(tw_p->svc_start(tw_self, SVC, TIMEOUT), ENF_ERROR);
-			CHECK(tw_error_has("disabled (error 1058)"), "the message says disabled and 1058");
+			CHECK(tw_error_has("disabled (error 1058)"),
+			      "the message says disabled and 1058");
 			CHECK(scm_state(L"" SVC) == SERVICE_STOPPED, "a disabled service started");
 		}
 	}
@@ -215,15 +231,18 @@ static void start_stop(void)
 	/* Already stopped (error 1062 from the SCM): nothing to do. */
 	CHECK_RC(tw_p->svc_stop(tw_self, SVC, TIMEOUT), 0);
 
-	/* Started behind our back just before: error 1056 or start-pending, both mean "wait for it". */
+	/* Started behind our back just before: error 1056 or start-pending, both mean "wait for
+	 * it". */
 	SC_HANDLE s = OpenServiceW(scm, L"" SVC, SERVICE_START);
 	CHECK(s && StartServiceW(s, 0, NULL), "StartServiceW failed: %lu", GetLastError());
 	if (s)
 		CloseServiceHandle(s);
 	CHECK_RC(tw_p->svc_start(tw_self, SVC, TIMEOUT), 0);
-	CHECK(scm_state(L"" SVC) == SERVICE_RUNNING && log_lines("start ") == 2, "%d start lines", log_lines("start "));
+	CHECK(scm_state(L"" SVC) == SERVICE_RUNNING && log_lines("start ") == 2, "%d start lines",
+	      log_lines("start "));
 	CHECK_RC(tw_p->svc_stop(tw_self, SVC, TIMEOUT), 0);
-	CHECK(scm_state(L"" SVC) == SERVICE_STOPPED && log_lines("stop") == 2, "%d stop lines", log_lines("stop"));
+	CHECK(scm_state(L"" SVC) == SERVICE_STOPPED && log_lines("stop") == 2, "%d stop lines",
+	      log_lines("stop"));
 }
 
 static void missing_service(void)
@@ -231,7 +250,8 @@ static void missing_service(void)
 	enf_service_info info = {0};
 	enf_service_change c = {NULL, NULL, ENF_STARTUP_MANUAL};
 	CHECK_RC(tw_p->svc_get(&info, tw_self, "ENFTESTNOSUCH"), ENF_ENOTFOUND);
-	CHECK(tw_error_has("service 'ENFTESTNOSUCH' does not exist (OpenService: error 1060)"), "message");
+	CHECK(tw_error_has("service 'ENFTESTNOSUCH' does not exist (OpenService: error 1060)"),
+	      "message");
 	CHECK_RC(tw_p->svc_configure(tw_self, "ENFTESTNOSUCH", &c), ENF_ENOTFOUND);
 	CHECK_RC(tw_p->svc_start(tw_self, "ENFTESTNOSUCH", TIMEOUT), ENF_ENOTFOUND);
 	CHECK_RC(tw_p->svc_stop(tw_self, "ENFTESTNOSUCH", TIMEOUT), ENF_ENOTFOUND);
@@ -248,10 +268,12 @@ static void dependents(void)
 	CHECK_RC(tw_p->svc_start(tw_self, DEP, TIMEOUT), 0);
 	int rc = tw_p->svc_stop(tw_self, SVC, TIMEOUT);
 	if (rc != 0) {
-		CHECK(tw_error_has("error 1051") && tw_error_has(DEP), "the message names 1051 and " DEP);
+		CHECK(tw_error_has("error 1051") && tw_error_has(DEP),
+		      "the message names 1051 and " DEP);
 		CHECK(scm_state(L"" SVC) == SERVICE_RUNNING, SVC " was stopped anyway");
 	} else {
-		tw_info("the SCM stopped " SVC " although running " DEP " depends on it (no error 1051); "
+		tw_info("the SCM stopped " SVC " although running " DEP
+			" depends on it (no error 1051); "
 			"the 1051 message is not exercised here");
 	}
 	CHECK_RC(tw_p->svc_stop(tw_self, DEP, TIMEOUT), 0);
@@ -276,9 +298,10 @@ void tw_services(void)
 		enf_service_info info = {0};
 		CHECK_RC(tw_p->svc_get(&info, tw_self, SVC), 0);
 		CHECK(info.name && strcmp(info.name, SVC) == 0, "name %s", info.name);
-		CHECK(info.display_name && strcmp(info.display_name, "Enforcer test service") == 0, "display %s",
-		      info.display_name);
-		CHECK(info.description && strcmp(info.description, "Enforcer test service: safe to delete") == 0,
+		CHECK(info.display_name && strcmp(info.display_name, "Enforcer test service") == 0,
+		      "display %s", info.display_name);
+		CHECK(info.description &&
+			  strcmp(info.description, "Enforcer test service: safe to delete") == 0,
 		      "description %s", info.description ? info.description : "(none)");
 		CHECK(info.logon && strcmp(info.logon, "LocalSystem") == 0, "logon %s", info.logon);
 		CHECK(info.startup == ENF_STARTUP_MANUAL && info.state == ENF_SVC_STOPPED, "%s, %s",

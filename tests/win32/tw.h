@@ -19,24 +19,25 @@ extern void *tw_self;
 /* Records one check; prints a failure with the provider's last error. */
 void tw_check(int ok, const char *file, int line, const char *expr, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(gnu_printf, 5, 6)))
+    __attribute__((format(gnu_printf, 5, 6)))
 #endif
-	;
+    ;
 
 #define CHECK(cond, ...) tw_check((cond) != 0, __FILE__, __LINE__, #cond, __VA_ARGS__)
 /* A provider call that must return `want` (0, ENF_ENOTFOUND, ...). */
-#define CHECK_RC(call, want) \
-	do { \
-		int tw_rc_ = (call); \
-		tw_check(tw_rc_ == (want), __FILE__, __LINE__, #call, "returned %d, want %d", tw_rc_, (int)(want)); \
+#define CHECK_RC(call, want)                                                                       \
+	do {                                                                                       \
+		int tw_rc_ = (call);                                                               \
+		tw_check(tw_rc_ == (want), __FILE__, __LINE__, #call, "returned %d, want %d",      \
+			 tw_rc_, (int)(want));                                                     \
 	} while (0)
 
 /* Prints an informational line (what Wine did differently, and so on). */
 void tw_info(const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(gnu_printf, 1, 2)))
+    __attribute__((format(gnu_printf, 1, 2)))
 #endif
-	;
+    ;
 
 /* True when the last error's message contains `text`. */
 int tw_error_has(const char *text);

@@ -11,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* CertFindCertificateInStore stops at the first match; the same certificate may sit in several physical stores. */
+/*
+ * CertFindCertificateInStore stops at the first match, and the same
+ * certificate may sit in several physical stores of one system store.
+ */
 #define MAX_COPIES 16
 
 static const wchar_t *store_wname(enf_store store)
 {
 	static const wchar_t *const names[ENF_STORE__COUNT] = {
-		L"Root", L"CA", L"My", L"TrustedPeople", L"TrustedPublisher", L"Disallowed",
+	    L"Root", L"CA", L"My", L"TrustedPeople", L"TrustedPublisher", L"Disallowed",
 	};
 	return (unsigned)store < ENF_STORE__COUNT ? names[store] : L"";
 }
@@ -41,8 +44,8 @@ int w32_store_open(HCERTSTORE *out, enf_store store, int writable)
 	/* A store nobody ever wrote to (TrustedPeople on a fresh machine) is simply empty. */
 	if (!writable && (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND))
 		return 0;
-	enf_error_set_os((int)err, "cannot open the LocalMachine\\%s store%s", enf_store_name(store),
-			 writable ? " for writing" : "");
+	enf_error_set_os((int)err, "cannot open the LocalMachine\\%s store%s",
+			 enf_store_name(store), writable ? " for writing" : "");
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
@@ -139,17 +142,19 @@ int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t d
 	int rc = hex ? w32_store_open(&h, store, 1) : enf_error_oom();
 	if (rc)
 		goto done;
-	/* USE_EXISTING: a certificate already there is kept as is, with its key link and properties. */
+	/* USE_EXISTING: a certificate already there is kept as is, with its key link and
+	 * properties. */
 	if (!CertAddEncodedCertificateToStore(h, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, der,
 					      (DWORD)der_len, CERT_STORE_ADD_USE_EXISTING, NULL)) {
 		DWORD err = GetLastError();
 		if ((err & 0xFFFFFF00u) == 0x80093100u) { /* CRYPT_E_ASN1_*: not a certificate */
-			enf_error_set(ENF_ERRCLASS_CERT, "certificate %s is not valid DER (error 0x%08lx)", hex,
+			enf_error_set(ENF_ERRCLASS_CERT,
+				      "certificate %s is not valid DER (error 0x%08lx)", hex,
 				      (unsigned long)err);
 			rc = ENF_EINVALID;
 		} else {
-			enf_error_set_os((int)err, "cannot add certificate %s to LocalMachine\\%s", hex,
-					 enf_store_name(store));
+			enf_error_set_os((int)err, "cannot add certificate %s to LocalMachine\\%s",
+					 hex, enf_store_name(store));
 			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 		}
 		goto done;
@@ -176,7 +181,8 @@ int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[
 		/* CertDeleteCertificateFromStore frees the context, even when it fails. */
 		if (!CertDeleteCertificateFromStore(ctx)) {
 			DWORD err = GetLastError();
-			enf_error_set_os((int)err, "cannot remove certificate %s from LocalMachine\\%s", hex,
+			enf_error_set_os((int)err,
+					 "cannot remove certificate %s from LocalMachine\\%s", hex,
 					 enf_store_name(store));
 			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 			break;
@@ -184,8 +190,8 @@ int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[
 		removed++;
 	}
 	if (rc == 0 && removed == 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s", hex,
-			      enf_store_name(store));
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s",
+			      hex, enf_store_name(store));
 		rc = ENF_ENOTFOUND;
 	}
 	/* Commit what was removed even after a failure, so the store matches what we report. */
@@ -201,7 +207,8 @@ done:
 }
 
 /* The certificate's key provider info (keys.c); ENF_ENOTFOUND without certificate or key. */
-int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store, const unsigned char thumbprint[20])
+int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
+		      const unsigned char thumbprint[20])
 {
 	HCERTSTORE h = NULL;
 	PCCERT_CONTEXT ctx = NULL;
@@ -210,8 +217,8 @@ int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store, const unsigned
 	if (rc)
 		goto done;
 	if (!h || !(ctx = find_cert(h, thumbprint))) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s", hex,
-			      enf_store_name(store));
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s",
+			      hex, enf_store_name(store));
 		rc = ENF_ENOTFOUND;
 		goto done;
 	}

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CURRENT_VERSION L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
-#define UNINSTALL L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+#define CURRENT_VERSION       L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+#define CURRENT_VERSION_SHOWN "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+#define UNINSTALL             L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
 
@@ -24,7 +25,8 @@ static char *current_version_text(const wchar_t *name)
 {
 	enf_reg_value v = {0};
 	char *s = NULL;
-	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name, "HKLM\\" "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion") == 0 &&
+	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name, CURRENT_VERSION_SHOWN) ==
+		0 &&
 	    (v.type == REG_SZ || v.type == REG_EXPAND_SZ) && v.text && *v.text) {
 		s = v.text;
 		v.text = NULL;
@@ -40,19 +42,23 @@ static int os_facts(enf_facts *f)
 	char *version = current_version_text(L"CurrentVersion");
 	char *major = NULL;
 	enf_reg_value v = {0};
-	/* CurrentMajorVersionNumber exists from Windows 10 / Server 2016 (CurrentVersion stays "6.3" there). */
-	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber", "CurrentVersion") == 0 &&
+	/* From Windows 10 / Server 2016 on, where CurrentVersion stays "6.3". */
+	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber",
+			 CURRENT_VERSION_SHOWN) == 0 &&
 	    v.type == REG_DWORD)
 		major = enf_asprintf("%llu", (unsigned long long)v.number);
 	enf_reg_value_clear(&v);
 	enf_error_clear();
 	if (!build || !version) {
-		/* No registry answer: ask the kernel, which does not lie about its version to us. */
+		/* No registry answer: ask the kernel (RtlGetVersion is not version-lied to). */
 		OSVERSIONINFOW vi;
 		memset(&vi, 0, sizeof(vi));
 		vi.dwOSVersionInfoSize = sizeof(vi);
 		HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-		rtl_get_version_fn get = ntdll ? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion") : NULL;
+		rtl_get_version_fn get =
+		    ntdll
+			? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion")
+			: NULL;
 		if (get && get(&vi) == 0) {
 			if (!build)
 				build = enf_asprintf("%lu", (unsigned long)vi.dwBuildNumber);
@@ -66,7 +72,8 @@ static int os_facts(enf_facts *f)
 		major = n ? enf_strndup(version, n) : NULL;
 	}
 	int rc = 0;
-	if ((build && enf_facts_set(f, "os.build", build)) || (version && enf_facts_set(f, "os.version", version)) ||
+	if ((build && enf_facts_set(f, "os.build", build)) ||
+	    (version && enf_facts_set(f, "os.version", version)) ||
 	    (major && enf_facts_set(f, "os.major", major)))
 		rc = ENF_ENOMEM;
 	free(build);
@@ -104,7 +111,8 @@ static int role_fact(enf_facts *f)
 		for (size_t i = 0; i < ENF_ARRAY_SIZE(texts) && !role; i++) {
 			if (contains_nocase(texts[i], "Access Edge"))
 				role = "edge";
-			else if (contains_nocase(texts[i], "Front-End") || contains_nocase(texts[i], "Front End"))
+			else if (contains_nocase(texts[i], "Front-End") ||
+				 contains_nocase(texts[i], "Front End"))
 				role = "front-end";
 		}
 	}
@@ -143,8 +151,8 @@ static int lync_version_fact(enf_facts *f)
 {
 	HKEY list;
 	char *best = NULL;
-	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0, KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) !=
-	    ERROR_SUCCESS)
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0,
+			  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
 		return 0;
 	wchar_t sub[256];
 	for (DWORD i = 0;; i++) {
@@ -159,8 +167,9 @@ static int lync_version_fact(enf_facts *f)
 		    (contains_nocase(name.text, "Lync Server") ||
 		     contains_nocase(name.text, "Skype for Business Server")) &&
 		    contains_nocase(name.text, "Core Components") &&
-		    w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 && version.text &&
-		    *version.text && (!best || version_cmp(version.text, best) > 0)) {
+		    w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 &&
+		    version.text && *version.text &&
+		    (!best || version_cmp(version.text, best) > 0)) {
 			free(best);
 			best = version.text;
 			version.text = NULL;

@@ -28,7 +28,8 @@ enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
 	enf_tristate result = ENF_UNKNOWN;
 	if (info->dwProvType == 0)
 		return ENF_UNKNOWN; /* CNG: not read here */
-	if (!CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
+	if (!CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName,
+				  info->dwProvType,
 				  (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT))
 		return ENF_UNKNOWN;
 	if (CryptGetUserKey(prov, info->dwKeySpec, &key) &&
@@ -41,14 +42,16 @@ enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
 }
 
 /* Opens the certificate's key container; `hex` and `store` name it in messages. */
-static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char *hex, enf_store store)
+static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char *hex,
+		   enf_store store)
 {
 	if (info->dwProvType == 0) {
 		char *prov = NULL;
 		w32_utf8(&prov, info->pwszProvName);
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "the private key of certificate %s in LocalMachine\\%s is a CNG key (%s): enforcer reads and sets the permissions of CAPI keys only; manage this one in certlm.msc (All Tasks, Manage Private Keys)",
-			      hex, enf_store_name(store), prov && *prov ? prov : "key storage provider");
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "the private key of certificate %s in LocalMachine\\%s is a CNG key (%s): enforcer reads and sets the permissions of CAPI keys only; manage this one in certlm.msc (All Tasks, Manage Private Keys)",
+		    hex, enf_store_name(store), prov && *prov ? prov : "key storage provider");
 		free(prov);
 		return ENF_EUNSUPPORTED;
 	}
@@ -59,9 +62,10 @@ static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char 
 	char *container = NULL;
 	w32_utf8(&container, info->pwszContainerName);
 	if (err == NTE_BAD_KEYSET_) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "the key container '%s' of certificate %s in LocalMachine\\%s does not exist (the certificate's key link is stale)",
-			      container ? container : "?", hex, enf_store_name(store));
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "the key container '%s' of certificate %s in LocalMachine\\%s does not exist (the certificate's key link is stale)",
+		    container ? container : "?", hex, enf_store_name(store));
 		free(container);
 		return ENF_ENOTFOUND;
 	}
@@ -84,11 +88,12 @@ static int get_sd(BYTE **out, HCRYPTPROV prov, const char *hex)
 	}
 	DWORD err = sd || len == 0 ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
 	free(sd);
-	enf_error_set_os((int)err, "cannot read the permissions of the private key of certificate %s", hex);
+	enf_error_set_os((int)err,
+			 "cannot read the permissions of the private key of certificate %s", hex);
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
-/* Enables SeSecurityPrivilege in the process token; 1 when it did, with the old state in `previous`. */
+/* Enables SeSecurityPrivilege in the process token; 1 when it did (old state in `previous`). */
 static int enable_security_privilege(HANDLE *token, TOKEN_PRIVILEGES *previous)
 {
 	TOKEN_PRIVILEGES tp;
@@ -108,7 +113,8 @@ static int enable_security_privilege(HANDLE *token, TOKEN_PRIVILEGES *previous)
 
 static int set_sd(HCRYPTPROV prov, PSECURITY_DESCRIPTOR sd, const char *hex)
 {
-	if (CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd, DACL_SECURITY_INFORMATION))
+	if (CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd,
+			      DACL_SECURITY_INFORMATION))
 		return 0;
 	DWORD err = GetLastError();
 	/*
@@ -121,13 +127,15 @@ static int set_sd(HCRYPTPROV prov, PSECURITY_DESCRIPTOR sd, const char *hex)
 	HANDLE token;
 	TOKEN_PRIVILEGES previous;
 	if (enable_security_privilege(&token, &previous)) {
-		BOOL ok = CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd, DACL_SECURITY_INFORMATION);
+		BOOL ok = CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd,
+					    DACL_SECURITY_INFORMATION);
 		AdjustTokenPrivileges(token, FALSE, &previous, 0, NULL, NULL);
 		CloseHandle(token);
 		if (ok)
 			return 0;
 	}
-	enf_error_set_os((int)err, "cannot change the permissions of the private key of certificate %s", hex);
+	enf_error_set_os((int)err,
+			 "cannot change the permissions of the private key of certificate %s", hex);
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
@@ -166,7 +174,8 @@ static int acl_entries(enf_key_acl *a, PACL dacl)
 		ACE_HEADER *h = NULL;
 		if (!GetAce(dacl, i, (void **)&h))
 			continue;
-		if ((h->AceType != ACCESS_ALLOWED_ACE_TYPE && h->AceType != ACCESS_DENIED_ACE_TYPE) ||
+		if ((h->AceType != ACCESS_ALLOWED_ACE_TYPE &&
+		     h->AceType != ACCESS_DENIED_ACE_TYPE) ||
 		    (h->AceFlags & INHERIT_ONLY_ACE))
 			continue;
 		ACCESS_ALLOWED_ACE *ace = (ACCESS_ALLOWED_ACE *)h;
@@ -192,7 +201,8 @@ static PACL dacl_of(PSECURITY_DESCRIPTOR sd)
 }
 
 /* Opens the key of a certificate: its provider info and an acquired context. */
-static int open_key(HCRYPTPROV *prov, char **hex, enf_store store, const unsigned char thumbprint[20])
+static int open_key(HCRYPTPROV *prov, char **hex, enf_store store,
+		    const unsigned char thumbprint[20])
 {
 	CRYPT_KEY_PROV_INFO *info = NULL;
 	*hex = enf_hex(thumbprint, 20, 1);
@@ -205,7 +215,8 @@ static int open_key(HCRYPTPROV *prov, char **hex, enf_store store, const unsigne
 	return rc;
 }
 
-int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store, const unsigned char thumbprint[20])
+int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
+		    const unsigned char thumbprint[20])
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -218,9 +229,10 @@ int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store, const unsigne
 		rc = get_sd(&sd, prov, hex);
 	if (rc)
 		goto done;
-	if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
-								  &wsddl, NULL)) {
-		enf_error_set_os((int)GetLastError(), "cannot write the private key's permissions as SDDL");
+	if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(
+		sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &wsddl, NULL)) {
+		enf_error_set_os((int)GetLastError(),
+				 "cannot write the private key's permissions as SDDL");
 		rc = ENF_ERROR;
 		goto done;
 	}
@@ -288,8 +300,10 @@ int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprin
 	ea.Trustee.ptstrName = (LPWSTR)sid;
 	DWORD err = SetEntriesInAclW(1, &ea, dacl, &grown);
 	if (err != ERROR_SUCCESS) {
-		enf_error_set_os((int)err, "cannot add '%s' to the permissions of the private key of certificate %s",
-				 account, hex);
+		enf_error_set_os(
+		    (int)err,
+		    "cannot add '%s' to the permissions of the private key of certificate %s",
+		    account, hex);
 		rc = ENF_ERROR;
 		goto done;
 	}
@@ -305,7 +319,8 @@ int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprin
 	if (!len || !(relative = malloc(len)) || !MakeSelfRelativeSD(&abs, relative, &len)) {
 		rc = relative ? ENF_ERROR : enf_error_oom();
 		if (relative)
-			enf_error_set_os((int)GetLastError(), "cannot build the new permissions of the private key");
+			enf_error_set_os((int)GetLastError(),
+					 "cannot build the new permissions of the private key");
 		goto done;
 	}
 	rc = set_sd(prov, relative, hex);
@@ -321,7 +336,8 @@ done:
 	return rc;
 }
 
-int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20], const char *sddl)
+int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
+			const char *sddl)
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -332,7 +348,8 @@ int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbpr
 	if (rc)
 		return rc;
 	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(w, SDDL_REVISION_1, &sd, NULL)) {
-		enf_error_set_os((int)GetLastError(), "the saved key permissions are not a valid SDDL string ('%s')",
+		enf_error_set_os((int)GetLastError(),
+				 "the saved key permissions are not a valid SDDL string ('%s')",
 				 sddl);
 		rc = ENF_EINVALID;
 		goto done;
@@ -420,8 +437,8 @@ int w32_account_psid(PSID *out, const char *account)
 		*out = sid;
 		sid = NULL;
 	} else if (err == ERROR_NONE_MAPPED) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "account '%s' is not known (LookupAccountName: error 1332)",
-			      account);
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+			      "account '%s' is not known (LookupAccountName: error 1332)", account);
 		rc = ENF_ENOTFOUND;
 	} else {
 		enf_error_set_os((int)err, "cannot look up account '%s'", account);

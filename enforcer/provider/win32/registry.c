@@ -26,7 +26,8 @@ static int parse_key(wchar_t **out, const char *key)
 		rest = key + 19;
 	if (!rest || !*rest) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "registry key '%s' is not a key under HKLM (HKEY_LOCAL_MACHINE)", key);
+			      "registry key '%s' is not a key under HKLM (HKEY_LOCAL_MACHINE)",
+			      key);
 		return ENF_EINVALID;
 	}
 	return w32_wide(out, rest, "the registry key name");
@@ -169,15 +170,17 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 	if (rc == ERROR_SUCCESS) {
 		ret = decode(out, type, data, size);
 		if (ret == ENF_EINVALID)
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "value '%s\\%s' holds text that is not valid UTF-16; it cannot be compared or restored as text",
-				      shown_key, shown_name(name));
+			enf_error_set(
+			    ENF_ERRCLASS_PROVIDER,
+			    "value '%s\\%s' holds text that is not valid UTF-16; it cannot be compared or restored as text",
+			    shown_key, shown_name(name));
 	} else if (rc == ERROR_FILE_NOT_FOUND) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", shown_key,
 			      shown_name(name));
 		ret = ENF_ENOTFOUND;
 	} else {
-		enf_error_set_os((int)rc, "cannot read value '%s\\%s'", shown_key, shown_name(name));
+		enf_error_set_os((int)rc, "cannot read value '%s\\%s'", shown_key,
+				 shown_name(name));
 		ret = w32_code((DWORD)rc);
 	}
 	free(data);
@@ -328,7 +331,8 @@ int w32_reg_delete(void *self, const char *key, const char *name)
 				      shown_name(name));
 			rc = ENF_ENOTFOUND;
 		} else if (err != ERROR_SUCCESS) {
-			enf_error_set_os((int)err, "cannot delete value '%s\\%s'", key, shown_name(name));
+			enf_error_set_os((int)err, "cannot delete value '%s\\%s'", key,
+					 shown_name(name));
 			rc = w32_code((DWORD)err);
 		}
 	}
@@ -366,11 +370,13 @@ int w32_reg_values(char ***out, size_t *count, void *self, const char *key)
 		if (err == ERROR_NO_MORE_ITEMS)
 			break;
 		if (err == ERROR_MORE_DATA && size < 32768) {
-			size = 32768; /* a value added meanwhile with a longer name: the Windows maximum */
+			size = 32768; /* a value added meanwhile with a longer name: the Windows
+					 maximum */
 			continue;
 		}
 		if (err != ERROR_SUCCESS) {
-			enf_error_set_os((int)err, "cannot list the values of registry key '%s'", key);
+			enf_error_set_os((int)err, "cannot list the values of registry key '%s'",
+					 key);
 			rc = w32_code((DWORD)err);
 			break;
 		}

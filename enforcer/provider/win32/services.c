@@ -48,7 +48,8 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 		DWORD err = GetLastError();
 		if (err == ERROR_SERVICE_DOES_NOT_EXIST)
 			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "service '%s' does not exist (OpenService: error 1060)", name);
+				      "service '%s' does not exist (OpenService: error 1060)",
+				      name);
 		else
 			enf_error_set_os((int)err, "cannot open service '%s'", name);
 		svc_close(h);
@@ -69,8 +70,9 @@ static DWORD query_config(BYTE **out, SC_HANDLE svc, DWORD level, int level2)
 		BYTE *buf = calloc(1, size);
 		if (!buf)
 			return ERROR_NOT_ENOUGH_MEMORY;
-		BOOL ok = level2 ? QueryServiceConfig2W(svc, level, buf, size, &need)
-				 : QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf, size, &need);
+		BOOL ok = level2
+			      ? QueryServiceConfig2W(svc, level, buf, size, &need)
+			      : QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf, size, &need);
 		if (ok) {
 			*out = buf;
 			return 0;
@@ -164,7 +166,8 @@ static enf_tristate password_stored(const wchar_t *wname)
 	if (key && len < 32000) {
 		memcpy(key, L"_SC_", 4 * sizeof(wchar_t));
 		memcpy(key + 4, wname, (len - 4 + 1) * sizeof(wchar_t));
-		LSA_UNICODE_STRING k = {(USHORT)(len * sizeof(wchar_t)), (USHORT)(len * sizeof(wchar_t)), key};
+		LSA_UNICODE_STRING k = {(USHORT)(len * sizeof(wchar_t)),
+					(USHORT)(len * sizeof(wchar_t)), key};
 		PLSA_UNICODE_STRING data = NULL;
 		NTSTATUS st = LsaRetrievePrivateData(policy, &k, &data);
 		if (st == 0) {
@@ -236,9 +239,10 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 		goto done;
 	/* Drivers have no account: the SCM shows none, and they run as the system. */
 	const wchar_t *logon = cfg->lpServiceStartName && *cfg->lpServiceStartName
-				       ? cfg->lpServiceStartName
-				       : L"LocalSystem";
-	if ((rc = w32_utf8(&info.logon, logon)) || (rc = w32_utf8(&info.display_name, cfg->lpDisplayName)))
+				   ? cfg->lpServiceStartName
+				   : L"LocalSystem";
+	if ((rc = w32_utf8(&info.logon, logon)) ||
+	    (rc = w32_utf8(&info.display_name, cfg->lpDisplayName)))
 		goto done;
 	if (!(info.name = enf_strdup(name))) {
 		rc = enf_error_oom();
@@ -312,20 +316,25 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	int rc = svc_open(&h, name, SERVICE_CHANGE_CONFIG | SERVICE_QUERY_CONFIG);
 	if (rc)
 		return rc;
-	if (change->logon && (rc = w32_wide(&wlogon, w32_builtin_scm(change->logon) ? w32_builtin_scm(change->logon) : change->logon,
-					   "the account name")))
+	if (change->logon &&
+	    (rc = w32_wide(&wlogon,
+			   w32_builtin_scm(change->logon) ? w32_builtin_scm(change->logon)
+							  : change->logon,
+			   "the account name")))
 		goto done;
 	/* NULL leaves the stored password alone; "" clears it (the seed's Log On tab fix). */
-	if (change->logon && change->password && (rc = w32_wide(&wpassword, change->password, "the password")))
+	if (change->logon && change->password &&
+	    (rc = w32_wide(&wpassword, change->password, "the password")))
 		goto done;
 	if ((wlogon || start != SERVICE_NO_CHANGE) &&
-	    !ChangeServiceConfigW(h.svc, SERVICE_NO_CHANGE, start, SERVICE_NO_CHANGE, NULL, NULL, NULL,
-				  NULL, wlogon, wpassword, NULL)) {
+	    !ChangeServiceConfigW(h.svc, SERVICE_NO_CHANGE, start, SERVICE_NO_CHANGE, NULL, NULL,
+				  NULL, NULL, wlogon, wpassword, NULL)) {
 		DWORD err = GetLastError();
 		if (err == ERROR_INVALID_SERVICE_ACCOUNT)
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "cannot change service '%s': the account '%s' does not exist (error 1057)",
-				      name, change->logon);
+			enf_error_set(
+			    ENF_ERRCLASS_PROVIDER,
+			    "cannot change service '%s': the account '%s' does not exist (error 1057)",
+			    name, change->logon);
 		else
 			enf_error_set_os((int)err, "cannot change service '%s'", name);
 		rc = w32_code(err);
@@ -344,7 +353,8 @@ done:
 static char *exit_text(const SERVICE_STATUS_PROCESS *st)
 {
 	if (st->dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
-		return enf_asprintf("service-specific exit code %lu", (unsigned long)st->dwServiceSpecificExitCode);
+		return enf_asprintf("service-specific exit code %lu",
+				    (unsigned long)st->dwServiceSpecificExitCode);
 	if (st->dwWin32ExitCode == 0)
 		return enf_strdup("exit code 0");
 	return enf_os_error_text((int)st->dwWin32ExitCode);
@@ -369,15 +379,18 @@ static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pendi
 			return 0;
 		if (st.dwCurrentState != pending) {
 			char *why = exit_text(&st);
-			enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name, verb,
-				      enf_svc_state_name(state_of(st.dwCurrentState)), why ? why : "?");
+			enf_error_set(
+			    ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name,
+			    verb, enf_svc_state_name(state_of(st.dwCurrentState)), why ? why : "?");
 			free(why);
 			return ENF_ERROR;
 		}
 		double left = deadline - enf_now();
 		if (left <= 0) {
-			enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not %s within %u ms (it is still %s)",
-				      name, verb, timeout_ms, enf_svc_state_name(state_of(st.dwCurrentState)));
+			enf_error_set(ENF_ERRCLASS_PROVIDER,
+				      "service '%s' did not %s within %u ms (it is still %s)", name,
+				      verb, timeout_ms,
+				      enf_svc_state_name(state_of(st.dwCurrentState)));
 			return ENF_ETIMEOUT;
 		}
 		unsigned ms = st.dwWaitHint / 10;
@@ -402,14 +415,16 @@ int w32_svc_start(void *self, const char *name, unsigned timeout_ms)
 		goto done;
 	/* A service still stopping cannot be started yet: let it finish first. */
 	if (st.dwCurrentState == SERVICE_STOP_PENDING &&
-	    (rc = wait_state(h.svc, name, SERVICE_STOPPED, SERVICE_STOP_PENDING, timeout_ms, "stop")))
+	    (rc = wait_state(h.svc, name, SERVICE_STOPPED, SERVICE_STOP_PENDING, timeout_ms,
+			     "stop")))
 		goto done;
 	if (st.dwCurrentState != SERVICE_START_PENDING && !StartServiceW(h.svc, 0, NULL)) {
 		DWORD err = GetLastError();
 		if (err == ERROR_SERVICE_DISABLED) {
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "cannot start service '%s': it is disabled (error 1058); set its startup to manual or automatic first",
-				      name);
+			enf_error_set(
+			    ENF_ERRCLASS_PROVIDER,
+			    "cannot start service '%s': it is disabled (error 1058); set its startup to manual or automatic first",
+			    name);
 			rc = ENF_ERROR;
 			goto done;
 		}
@@ -449,26 +464,30 @@ int w32_svc_stop(void *self, const char *name, unsigned timeout_ms)
 	(void)self;
 	svc_handles h;
 	SERVICE_STATUS_PROCESS st;
-	int rc = svc_open(&h, name, SERVICE_STOP | SERVICE_QUERY_STATUS | SERVICE_ENUMERATE_DEPENDENTS);
+	int rc =
+	    svc_open(&h, name, SERVICE_STOP | SERVICE_QUERY_STATUS | SERVICE_ENUMERATE_DEPENDENTS);
 	if (rc)
 		return rc;
 	if ((rc = query_status(&st, h.svc, name)) || st.dwCurrentState == SERVICE_STOPPED)
 		goto done;
 	/* A stop cannot be sent while the service is starting (error 1061): let it finish. */
 	if (st.dwCurrentState == SERVICE_START_PENDING &&
-	    (rc = wait_state(h.svc, name, SERVICE_RUNNING, SERVICE_START_PENDING, timeout_ms, "start")))
+	    (rc = wait_state(h.svc, name, SERVICE_RUNNING, SERVICE_START_PENDING, timeout_ms,
+			     "start")))
 		goto done;
 	SERVICE_STATUS ss;
-	if (st.dwCurrentState != SERVICE_STOP_PENDING && !ControlService(h.svc, SERVICE_CONTROL_STOP, &ss)) {
+	if (st.dwCurrentState != SERVICE_STOP_PENDING &&
+	    !ControlService(h.svc, SERVICE_CONTROL_STOP, &ss)) {
 		DWORD err = GetLastError();
 		if (err == ERROR_SERVICE_NOT_ACTIVE)
 			goto done; /* stopped meanwhile (error 1062): what was asked */
 		if (err == ERROR_DEPENDENT_SERVICES_RUNNING) {
 			/* Never stop other services behind the policy's back: say which ones. */
 			char *deps = active_dependents(h.svc);
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "cannot stop service '%s': running services depend on it (%s) (error 1051); stop them first, or list them after it in the restart handler's services",
-				      name, deps && *deps ? deps : "unknown");
+			enf_error_set(
+			    ENF_ERRCLASS_PROVIDER,
+			    "cannot stop service '%s': running services depend on it (%s) (error 1051); stop them first, or list them after it in the restart handler's services",
+			    name, deps && *deps ? deps : "unknown");
 			free(deps);
 			rc = ENF_ERROR;
 			goto done;

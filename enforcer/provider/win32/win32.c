@@ -24,7 +24,8 @@ static int w32_instance;
 static int w32_open(void **out, const char *arg)
 {
 	if (arg && *arg) {
-		enf_error_set(ENF_ERRCLASS_INVALID, "the local target takes no argument ('%s')", arg);
+		enf_error_set(ENF_ERRCLASS_INVALID, "the local target takes no argument ('%s')",
+			      arg);
 		return ENF_EINVALID;
 	}
 	*out = &w32_instance;
@@ -46,16 +47,16 @@ static void w32_close(void *self)
 static const struct {
 	const char *name, *sid, *scm;
 } builtin[] = {
-	{"LocalSystem", "S-1-5-18", "LocalSystem"},
-	{".\\LocalSystem", "S-1-5-18", "LocalSystem"},
-	{"SYSTEM", "S-1-5-18", "LocalSystem"},
-	{"NT AUTHORITY\\SYSTEM", "S-1-5-18", "LocalSystem"},
-	{"LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-	{"NT AUTHORITY\\LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-	{"NT AUTHORITY\\LOCAL SERVICE", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-	{"NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
-	{"NT AUTHORITY\\NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
-	{"NT AUTHORITY\\NETWORK SERVICE", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+    {"LocalSystem", "S-1-5-18", "LocalSystem"},
+    {".\\LocalSystem", "S-1-5-18", "LocalSystem"},
+    {"SYSTEM", "S-1-5-18", "LocalSystem"},
+    {"NT AUTHORITY\\SYSTEM", "S-1-5-18", "LocalSystem"},
+    {"LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+    {"NT AUTHORITY\\LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+    {"NT AUTHORITY\\LOCAL SERVICE", "S-1-5-19", "NT AUTHORITY\\LocalService"},
+    {"NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+    {"NT AUTHORITY\\NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
+    {"NT AUTHORITY\\NETWORK SERVICE", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
 };
 
 const char *w32_builtin_sid(const char *account)
@@ -97,7 +98,8 @@ int w32_utf8(char **out, const wchar_t *w)
 	/* Strict: a lone surrogate would otherwise become U+FFFD and not read back equal. */
 	int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
 	if (n <= 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "the text is not valid UTF-16 (it holds a lone surrogate)");
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+			      "the text is not valid UTF-16 (it holds a lone surrogate)");
 		return ENF_EINVALID;
 	}
 	char *s = malloc((size_t)n);
@@ -135,28 +137,28 @@ int w32_code(DWORD err)
 }
 
 static const enf_provider w32_provider = {
-	.version = ENF_PROVIDER_VERSION,
-	.name = "win32",
-	.caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
-	.open = w32_open,
-	.commit = w32_commit,
-	.close = w32_close,
-	.facts = w32_facts,
-	.cert_list = w32_cert_list,
-	.cert_add = w32_cert_add,
-	.cert_remove = w32_cert_remove,
-	.key_acl_get = w32_key_acl_get,
-	.key_acl_grant = w32_key_acl_grant,
-	.key_acl_restore = w32_key_acl_restore,
-	.reg_get = w32_reg_get,
-	.reg_set = w32_reg_set,
-	.reg_delete = w32_reg_delete,
-	.svc_get = w32_svc_get,
-	.svc_configure = w32_svc_configure,
-	.svc_start = w32_svc_start,
-	.svc_stop = w32_svc_stop,
-	.account_sid = w32_account_sid,
-	.reg_values = w32_reg_values,
+    .version = ENF_PROVIDER_VERSION,
+    .name = "win32",
+    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+    .open = w32_open,
+    .commit = w32_commit,
+    .close = w32_close,
+    .facts = w32_facts,
+    .cert_list = w32_cert_list,
+    .cert_add = w32_cert_add,
+    .cert_remove = w32_cert_remove,
+    .key_acl_get = w32_key_acl_get,
+    .key_acl_grant = w32_key_acl_grant,
+    .key_acl_restore = w32_key_acl_restore,
+    .reg_get = w32_reg_get,
+    .reg_set = w32_reg_set,
+    .reg_delete = w32_reg_delete,
+    .svc_get = w32_svc_get,
+    .svc_configure = w32_svc_configure,
+    .svc_start = w32_svc_start,
+    .svc_stop = w32_svc_stop,
+    .account_sid = w32_account_sid,
+    .reg_values = w32_reg_values,
 };
 
 const enf_provider *enf_provider_local(void)

@@ -36,7 +36,8 @@ int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbpr
 			const char *sddl);
 
 /* The key provider info of a certificate, malloc'd; ENF_ENOTFOUND without certificate or key. */
-int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store, const unsigned char thumbprint[20]);
+int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
+		      const unsigned char thumbprint[20]);
 
 /* Whether the certificate's CAPI key may be exported; ENF_UNKNOWN when it cannot be read. */
 enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info);

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The Wine end-to-end test of the field reports' Edge server (issue 4):
+#
+#   tests/win32/e2e-seed.sh ENFORCER_EXE TESTSVC_EXE POLICY
+#
+# In a fresh Wine prefix of its own (copied from scripts/wine-env's template,
+# with its own persistent wineserver, removed again at the end), it makes the
+# drifted server with scripts/wine-seed-demo and then checks, with `wine reg
+# query`, `sc query` and the test services' logs (Wine's sc has no `qc`; a
+# service's configuration is read from its registry key):
+#   plan exits 2 and lists exactly the seeds' fixes, changing nothing;
+#   apply exits 2, makes exactly the planned actions, and the restart handler
+#     stops and starts each service once;
+#   plan exits 0; a second apply exits 0 and changes nothing;
+#   rollback RUN-ID restores the old state exactly, and a second rollback is a no-op;
+#   facts and export work there, and the exported policy validates and plans compliant.
+# Prints one line per check and "N passed, N failed" last; exits 1 on a failure.
+set -uo pipefail
+
+if [[ $# -ne 3 ]]; then
+    sed -n '2,/^$/ s/^# \{0,1\}//p' "$0" >&2
+    exit 2
+fi
+exe=$(readlink -f "$1")
+testsvc=$(readlink -f "$2")
+policy=$(readlink -f "$3")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+# shellcheck source=../../scripts/wine-env
+. "$root/scripts/wine-env"
+work=$(mktemp -d "${TMPDIR:-/tmp}/enforcer-e2e.XXXXXX")
+prefix=$work/prefix
+cleanup() {
+    wine_env_remove "$prefix" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+export WINEPREFIX=$prefix WINEDEBUG=-all
+
+passed=0
+failed=0
+check() { # DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "ok    $what"
+    else
+        failed=$((failed + 1))
+        echo "FAIL  $what"
+    fi
+}
+
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+enforcer() { "$WINE" "$exe" "$@" </dev/null; }
+reg_query() { "$WINE" reg query "$@" </dev/null 2>/dev/null | tr -d '\r'; }
+svc_state() { "$WINE" sc query "$1" </dev/null 2>/dev/null | tr -d '\r' | awk '/STATE/ { print $4 }'; }
+log_count() { grep -c "^$2" "$prefix/drive_c/enforcer-demo/$1.log" 2>/dev/null || true; }
+
+SCHANNEL='HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel'
+RTCSRV_KEY='HKLM\System\CurrentControlSet\Services\RTCSRV'
+
+# run NAME ARGS...: runs enforcer with a report folder; sets $code, keeps stdout/stderr.
+run() {
+    local name=$1
+    shift
+    mkdir -p "$work/$name"
+    enforcer "$@" --report-dir "$(winpath "$work/$name")" >"$work/$name.out" 2>"$work/$name.err"
+    code=$?
+    sed 's/^/    /' "$work/$name.out"
+}
+
+# actions FILE: the report's actions as "id: text [done]" lines, in report order.
+actions() {
+    python3 - "$1" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["resources"]:
+    for a in r["actions"]:
+        print(f'{r["id"]}: {a["text"]}' + (" [done]" if a["done"] else "") + (f' [error: {a["error"]}]' if a["error"] else ""))
+EOF
+}
+exported_has() { local p; for p in "$@"; do grep -qF -- "$p" "$work/exported.yaml" || return 1; done; }
+validates() { enforcer validate "$(winpath "$1")" >/dev/null; }
+report_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d" + sys.argv[2]))' "$@"; }
+
+t0=$EPOCHREALTIME
+wine_env_new_prefix "$prefix" >/dev/null || exit 1
+"$root/scripts/wine-seed-demo" "$prefix" "$testsvc" 2>/dev/null || { echo "FAIL  seeding the demo server"; echo "0 passed, 1 failed"; exit 1; }
+echo "(prefix and seed in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
+schannel_before=$(reg_query "$SCHANNEL")
+rtcsrv_before=$(reg_query "$RTCSRV_KEY")
+pol=$(winpath "$policy")
+
+echo "== plan"
+run plan1 plan "$pol"
+check "plan exits 2 (drift)" test "$code" = 2
+cat >"$work/expected" <<'EOF'
+schannel.session-ticket: create EnableSessionTicket = DWORD 2 (0x2) under HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel
+access-edge: change RTCSRV log-on .\svc-lync -> NetworkService, clear password
+access-edge: start RTCSRV (stopped)
+restart-lync: stop RTCMEDIARELAY
+restart-lync: stop RTCSRV
+restart-lync: start RTCSRV
+restart-lync: start RTCMEDIARELAY
+EOF
+actions "$work/plan1/report.json" >"$work/plan1.actions"
+check "plan lists exactly the seeds' fixes" diff -u "$work/expected" "$work/plan1.actions"
+check "plan changed no registry value" test "$(reg_query "$SCHANNEL")" = "$schannel_before"
+check "plan changed no service" test "$(reg_query "$RTCSRV_KEY")" = "$rtcsrv_before"
+check "plan left RTCSRV stopped" test "$(svc_state RTCSRV)" = STOPPED
+check "plan did not create the state folder" test ! -e "$prefix/drive_c/ProgramData/enforcer"
+
+echo "== apply"
+run apply1 apply "$pol"
+check "apply exits 2 (changed, all compliant)" test "$code" = 2
+actions "$work/apply1/report.json" >"$work/apply1.actions"
+check "apply made exactly the planned actions, all done" diff -u <(sed 's/$/ [done]/' "$work/plan1.actions") "$work/apply1.actions"
+check "EnableSessionTicket is DWORD 2" grep -q 'EnableSessionTicket *REG_DWORD *0x2$' <<<"$(reg_query "$SCHANNEL" /v EnableSessionTicket)"
+check "RTCSRV logs on as NetworkService" grep -q 'ObjectName *REG_SZ *NT AUTHORITY\\NetworkService$' <<<"$(reg_query "$RTCSRV_KEY" /v ObjectName)"
+check "RTCSRV is running" test "$(svc_state RTCSRV)" = RUNNING
+check "RTCMEDIARELAY is running" test "$(svc_state RTCMEDIARELAY)" = RUNNING
+# RTCSRV: started by the resource, then stopped and started once by the handler.
+check "the handler restarted RTCSRV once (2 starts, 1 stop)" \
+    test "$(log_count rtcsrv start)/$(log_count rtcsrv stop)" = 2/1
+# RTCMEDIARELAY: running since the seed, stopped and started once by the handler.
+check "the handler restarted RTCMEDIARELAY once (2 starts, 1 stop)" \
+    test "$(log_count rtcmediarelay start)/$(log_count rtcmediarelay stop)" = 2/1
+run_id=$(report_field "$work/apply1/report.json" '["run"]["id"]')
+
+echo "== plan again"
+run plan2 plan "$pol"
+check "plan exits 0 (compliant)" test "$code" = 0
+
+echo "== apply again"
+logs_before=$(cat "$prefix"/drive_c/enforcer-demo/*.log)
+run apply2 apply "$pol"
+check "second apply exits 0" test "$code" = 0
+check "second apply changed nothing" test "$(report_field "$work/apply2/report.json" '["run"]["changes_made"]')" = 0
+check "second apply restarted nothing" test "$(cat "$prefix"/drive_c/enforcer-demo/*.log)" = "$logs_before"
+
+echo "== facts and export on the converged server"
+enforcer facts >"$work/facts.out" 2>&1
+code=$?
+sed 's/^/    /' "$work/facts.out"
+check "facts exits 0" test "$code" = 0
+check "facts: build 9600, role edge, lync 6.0.9319.0" \
+    test "$(tr -d '\r' <"$work/facts.out" | awk '$1 ~ /^(os.build|role|lync.version)$/ { printf "%s ", $2 }')" = "9600 edge 6.0.9319.0 "
+enforcer export --store Root --key "$SCHANNEL" --service RTCSRV >"$work/exported.yaml" 2>"$work/export.err"
+code=$?
+check "export exits 0" test "$code" = 0
+check "export wrote the Schannel value, RTCSRV and the Root store" exported_has \
+    'id: reg.schannel-enablesessionticket' 'id: svc.rtcsrv' 'logon: "NT AUTHORITY\\NetworkService"' 'store: Root'
+check "enforcer validate accepts the export" validates "$work/exported.yaml"
+run plan-export plan "$(winpath "$work/exported.yaml")"
+check "the export plans compliant on the server it came from" test "$code" = 0
+
+echo "== rollback $run_id"
+run rollback1 rollback "$run_id"
+check "rollback exits 2 (restored)" test "$code" = 2
+check "rollback restored the Schannel key exactly" test "$(reg_query "$SCHANNEL")" = "$schannel_before"
+check "rollback restored RTCSRV's configuration exactly" test "$(reg_query "$RTCSRV_KEY")" = "$rtcsrv_before"
+check "rollback left RTCSRV stopped, as it was" test "$(svc_state RTCSRV)" = STOPPED
+check "rollback left RTCMEDIARELAY running, as it was" test "$(svc_state RTCMEDIARELAY)" = RUNNING
+run rollback2 rollback "$run_id"
+check "a second rollback exits 0 and changes nothing" test "$code/$(report_field "$work/rollback2/report.json" '["run"]["changes_made"]')" = 0/0
+
+echo "$passed passed, $failed failed"
+((failed == 0))
