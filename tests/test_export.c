@@ -87,6 +87,28 @@ static char *write_snapshot(const char *dir)
 	return path;
 }
 
+/* The tricky server in a temporary folder, and its --target value. */
+typedef struct server {
+	char *dir, *snapshot, *target;
+} server;
+
+static server server_new(void)
+{
+	server sv;
+	sv.dir = th_tmpdir();
+	sv.snapshot = write_snapshot(sv.dir);
+	sv.target = enf_asprintf("snapshot:%s", sv.snapshot);
+	cr_assert(sv.target != NULL);
+	return sv;
+}
+
+static void server_free(server *sv)
+{
+	free(sv->dir);
+	free(sv->snapshot);
+	free(sv->target);
+}
+
 static const enf_resource *find_value(const enf_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->count; i++)
@@ -99,9 +121,8 @@ static const enf_resource *find_value(const enf_policy *p, const char *name)
 
 Test(export, round_trip_validates_and_plans_compliant)
 {
-	char *dir = th_tmpdir();
-	char *snap = write_snapshot(dir);
-	char *target = enf_asprintf("snapshot:%s", snap);
+	server sv = server_new();
+	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir,
 		       ARGS("export", "--target", target, "--store", "Root", "--store", "ca",
@@ -166,16 +187,13 @@ Test(export, round_trip_validates_and_plans_compliant)
 	th_cli_free(&v);
 	th_cli_free(&p);
 	free(policy);
-	free(target);
-	free(snap);
-	free(dir);
+	server_free(&sv);
 }
 
 Test(export, services_keep_their_settings_and_never_a_password)
 {
-	char *dir = th_tmpdir();
-	char *snap = write_snapshot(dir);
-	char *target = enf_asprintf("snapshot:%s", snap);
+	server sv = server_new();
+	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r = th_run_cli(dir,
 				     ARGS("export", "--target", target, "--service", "RTCSRV",
 					  "--service", "RTCMEDIARELAY", "--service", "Odd"),
@@ -200,8 +218,7 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	cr_assert_eq(relay->password, ENF_PASSWORD_NONE);
 	cr_assert_eq(relay->startup, ENF_STARTUP_DELAYED_AUTOMATIC);
 	cr_assert_eq(relay->state, ENF_SVC_RUNNING);
-	/* Disabled but running cannot be written as a policy: the state is left out, with a
-	 * comment. */
+	/* Disabled but running cannot be a policy: the state is left out, with a comment. */
 	const enf_res_service *odd = &pol->resources[2].u.svc;
 	cr_assert_eq(odd->startup, ENF_STARTUP_DISABLED);
 	cr_assert_eq(odd->state, ENF_SVC_UNSET);
@@ -209,16 +226,13 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
-	free(target);
-	free(snap);
-	free(dir);
+	server_free(&sv);
 }
 
 Test(export, errors_write_nothing_and_say_why)
 {
-	char *dir = th_tmpdir();
-	char *snap = write_snapshot(dir);
-	char *target = enf_asprintf("snapshot:%s", snap);
+	server sv = server_new();
+	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "NOSUCH"), NULL);
 	cr_assert_eq(r.code, 4);
@@ -249,16 +263,13 @@ Test(export, errors_write_nothing_and_say_why)
 		cr_assert(strstr(r.err, "enforcer export: ") != NULL, "case %zu: %s", i, r.err);
 		th_cli_free(&r);
 	}
-	free(target);
-	free(snap);
-	free(dir);
+	server_free(&sv);
 }
 
 Test(export, an_empty_store_is_an_empty_valid_policy)
 {
-	char *dir = th_tmpdir();
-	char *snap = write_snapshot(dir);
-	char *target = enf_asprintf("snapshot:%s", snap);
+	server sv = server_new();
+	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "CA"), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -270,16 +281,13 @@ Test(export, an_empty_store_is_an_empty_valid_policy)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
-	free(target);
-	free(snap);
-	free(dir);
+	server_free(&sv);
 }
 
 Test(facts, text_and_json_show_the_targets_facts)
 {
-	char *dir = th_tmpdir();
-	char *snap = write_snapshot(dir);
-	char *target = enf_asprintf("snapshot:%s", snap);
+	server sv = server_new();
+	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r = th_run_cli(dir, ARGS("facts", "--target", target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "os.build      9600\n"
@@ -303,7 +311,5 @@ Test(facts, text_and_json_show_the_targets_facts)
 	cr_assert_eq(r.code, 1);
 	cr_assert(strstr(r.err, "needs the Windows build") != NULL, "%s", r.err);
 	th_cli_free(&r);
-	free(target);
-	free(snap);
-	free(dir);
+	server_free(&sv);
 }

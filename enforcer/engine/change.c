@@ -205,7 +205,12 @@ static int invert_service(engine *e, const change *c, change *out)
 	}
 	enf_buf b = ENF_BUF_INIT;
 	out->kind = CH_SVC_CONFIG;
-	if (c->old_logon && !accounts_same(e, cur.logon, c->old_logon)) {
+	/*
+	 * The account as it was written, not only the same identity: an apply
+	 * that re-applied "NetworkService" as "NT AUTHORITY\NETWORK SERVICE"
+	 * changed what the service stores, and a rollback puts that back.
+	 */
+	if (c->old_logon && !enf_strcaseeq(cur.logon, c->old_logon)) {
 		out->new_logon = enf_strdup(c->old_logon);
 		out->old_logon = enf_strdup(cur.logon);
 		/* Passwords are never journaled: a user account's must be entered again. */

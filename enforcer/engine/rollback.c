@@ -92,9 +92,10 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	int rc = journal_load(&jr, path);
 	if (rc == ENF_ENOTFOUND)
 		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id, path);
-	free(path);
-	if (rc)
+	if (rc) {
+		free(path);
 		return rc;
+	}
 	engine e = {0};
 	enf_lock *lock = NULL;
 	rc = engine_start(&e, target, opts, ENF_RUN_ROLLBACK);
@@ -109,17 +110,38 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		e.run->policy_name = enf_asprintf("rollback of %s", run_id);
 		e.run->source.file = enf_asprintf("journal %s", run_id);
 		e.run->source.dirty = -1;
-		e.run->results = calloc(jr.count ? jr.count : 1, sizeof(enf_result));
-		if (!e.run->results || !e.run->rolled_back)
+		if (!e.run->rolled_back)
 			rc = enf_error_oom();
 	}
 	if (rc == 0)
 		rc = engine_lock_and_journal(&e, &lock, e.run->policy_name);
-	for (size_t i = jr.count; rc == 0 && i > 0; i--) {
-		const journal_entry *je = &jr.entries[i - 1];
-		enf_result *r = result_named(e.run, je->resource, jr.count);
-		if (r)
-			undo_one(&e, je, r);
+	/*
+	 * Read again under the lock: a run that was still going when this
+	 * rollback started (and waited for it) has journaled more since.
+	 */
+	if (rc == 0) {
+		journal_read_clear(&jr);
+		rc = journal_load(&jr, path);
+	}
+	if (rc == 0) {
+		e.run->results = calloc(jr.count ? jr.count : 1, sizeof(enf_result));
+		if (!e.run->results)
+			rc = enf_error_oom();
+	}
+	/*
+	 * Newest first, except that services the run stopped are started again
+	 * last: a service it disabled and then stopped cannot start before its
+	 * start mode (and log-on account) are restored.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = jr.count; rc == 0 && i > 0; i--) {
+			const journal_entry *je = &jr.entries[i - 1];
+			if ((je->c.kind == CH_SVC_STOP) != pass)
+				continue;
+			enf_result *r = result_named(e.run, je->resource, jr.count);
+			if (r)
+				undo_one(&e, je, r);
+		}
 	}
 	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
 		engine_progress(&e, &e.run->results[i]);
@@ -130,6 +152,7 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	}
 	enf_lock_release(lock);
 	journal_read_clear(&jr);
+	free(path);
 	if (rc) {
 		enf_run_free(e.run);
 		return rc;

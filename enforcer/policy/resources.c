@@ -226,6 +226,16 @@ const char *ld_account_problem(const char *a)
 	return NULL;
 }
 
+/* The Service Control Manager's rule for a service name. */
+static int check_service_name(loader *ld, const ynode *at, const char *name)
+{
+	if (strlen(name) <= 256 && !strpbrk(name, "/\\"))
+		return 0;
+	ld_error(ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'",
+		 name);
+	return ENF_EINVALID;
+}
+
 /* Accounts that have no password the enforcer could set. */
 static int account_is_passwordless(const char *a)
 {
@@ -322,9 +332,7 @@ static int load_service(loader *ld, const ynode *n, enf_res_service *s)
 	if ((v = ytree_get(n, "name"))) {
 		if (ld_nonempty_string(ld, v, "name", &s->name)) {
 			rc = ENF_EINVALID;
-		} else if (strlen(s->name) > 256 || strpbrk(s->name, "/\\")) {
-			ld_error(ld, v, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'",
-				 s->name);
+		} else if (check_service_name(ld, v, s->name)) {
 			rc = ENF_EINVALID;
 		}
 	}
@@ -428,8 +436,12 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 			rc = ENF_EINVALID;
 		} else if (ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
 			rc = ENF_EINVALID;
-		} else if (check_unique_services(ld, v, r)) {
-			rc = ENF_EINVALID;
+		} else {
+			for (size_t i = 0; i < r->count; i++)
+				if (check_service_name(ld, v->vals[i], r->services[i]))
+					rc = ENF_EINVALID;
+			if (check_unique_services(ld, v, r))
+				rc = ENF_EINVALID;
 		}
 	}
 	if (!rc && r->count == 0 && !r->reboot) {

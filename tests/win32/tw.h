@@ -19,7 +19,7 @@ extern void *tw_self;
 /* Records one check; prints a failure with the provider's last error. */
 void tw_check(int ok, const char *file, int line, const char *expr, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(gnu_printf, 5, 6)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 
@@ -35,7 +35,7 @@ void tw_check(int ok, const char *file, int line, const char *expr, const char *
 /* Prints an informational line (what Wine did differently, and so on). */
 void tw_info(const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(gnu_printf, 1, 2)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 1, 2)))
 #endif
     ;
 

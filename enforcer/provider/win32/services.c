@@ -120,10 +120,12 @@ static int delayed_start(int *out, const svc_handles *h, const char *name)
 	char *key = service_key(name);
 	enf_reg_value v = {0};
 	int rc = key ? w32_reg_get(&v, NULL, key, "DelayedAutostart") : enf_error_oom();
-	if (rc == 0)
+	if (rc == 0) {
 		*out = v.type == REG_DWORD && v.number != 0;
-	else if (rc == ENF_ENOTFOUND)
+	} else if (rc == ENF_ENOTFOUND) {
+		enf_error_clear(); /* no value: not delayed */
 		rc = 0;
+	}
 	enf_reg_value_clear(&v);
 	free(key);
 	return rc;
