@@ -560,6 +560,7 @@ static void kill_tests(const char *name)
 
 	/* (b) SIGKILL from outside at pseudo-random moments (a fixed seed). */
 	unsigned long seed = 20261122u;
+	int before = 0, during = 0, after = 0;
 	for (int round = 0; round < 20; round++) {
 		char label[64];
 		seed = seed * 6364136223846793005u + 1442695040888963407u;
@@ -572,9 +573,17 @@ static void kill_tests(const char *name)
 		kill(pid, SIGKILL);
 		code = wait_cli(pid);
 		cr_assert(code == 2 || code == 128 + SIGKILL, "%s: exited %d", label, code);
+		char **ids = NULL;
+		size_t n = journal_ids(dir, &ids);
+		free_ids(ids, n);
+		before += n == 0;
+		during += n && code != 2;
+		after += code == 2;
 		check_interrupted(&sc, dir, label);
 		free(dir);
 	}
+	cr_log_info("%s: apply %.0f ms; 20 kills: %d before the journal, %d during the run, %d after it",
+		    name, span, before, during, after);
 	scenario_fini(&sc);
 }
 
@@ -600,13 +609,15 @@ Test(reliability, killed_service_apply_converges_and_rolls_back, .timeout = 120)
 
 /* ---- Two applies at once ---- */
 
-/* Forty values, each change flushed to disk: an apply long enough for two to overlap. */
+#define BULK 150
+
+/* 150 values, each change flushed to disk: an apply long enough for two to overlap. */
 static char *bulk_dir(void)
 {
 	char *dir = th_tmpdir();
 	enf_buf b = ENF_BUF_INIT;
 	enf_buf_puts(&b, "enforcer: 1\nname: bulk\nresources:\n");
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < BULK; i++)
 		enf_buf_printf(&b, "  - {type: registry, id: v%d, key: 'HKLM\\Software\\Bulk', value: V%d, kind: dword, data: %d}\n",
 			       i, i, i);
 	char *policy = enf_buf_detach(&b);
@@ -630,8 +641,8 @@ static void expect_one_run_did_it(const char *dir, size_t journals)
 		cr_expect_eq(count_records(records, "end"), 1, "journal %s did not end", ids[i]);
 		json_decref(records);
 	}
-	cr_expect_eq(changes, 40);
-	cr_expect_eq(done, 40);
+	cr_expect_eq(changes, BULK);
+	cr_expect_eq(done, BULK);
 	free_ids(ids, n);
 	json_decref(whole_snapshot(dir, "after two applies"));
 	cr_expect_eq(wait_cli(spawn_cli(dir, "check", ARGS(PLAN, "policy.yaml"), NULL)), 0);
@@ -662,7 +673,7 @@ Test(reliability, two_applies_at_once_with_wait_the_second_finds_nothing_to_do, 
 	int ca = wait_cli(a), cb = wait_cli(b);
 	cr_assert((ca == 2 && cb == 0) || (ca == 0 && cb == 2), "exit codes %d and %d", ca, cb);
 	char *out = cli_text(dir, ca == 0 ? "a" : "b", "out");
-	cr_expect(strncmp(out, "Apply: 0 changed, 0 failed, 40 compliant", 40) == 0, "%s", out);
+	cr_expect(strncmp(out, "Apply: 0 changed, 0 failed, 150 compliant", 41) == 0, "%s", out);
 	free(out);
 	expect_one_run_did_it(dir, 2);
 	free(dir);

@@ -9,13 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _WIN32
-#include <io.h>
-#define isatty _isatty
-#define fileno _fileno
-#else
-#include <unistd.h>
-#endif
 
 static int parse_seconds(const char *s, unsigned *out)
 {
@@ -95,7 +88,7 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 	if (cli_check_run_extra(o, cmd))
 		return 1;
 	o->color = strcmp(color, "always") == 0 ||
-		   (strcmp(color, "auto") == 0 && isatty(fileno(stdout)) && !getenv("NO_COLOR"));
+		   (strcmp(color, "auto") == 0 && enf_isatty_stdout() && !getenv("NO_COLOR"));
 	return 0;
 }
 

@@ -107,8 +107,47 @@ static int apply_move(engine *e, const change *c)
 	return rc ? rc : e->p->cert_remove(e->self, c->store, c->thumbprint);
 }
 
+int engine_cert_list(engine *e, enf_cert_list *out, enf_store store)
+{
+	if (!e->cert_cached[store]) {
+		int rc = e->p->cert_list(&e->cert_cache[store], e->self, store);
+		if (rc)
+			return rc;
+		e->cert_cached[store] = 1;
+	}
+	const enf_cert_list *src = &e->cert_cache[store];
+	enf_cert_list copy = {0};
+	copy.items = calloc(src->count ? src->count : 1, sizeof(enf_cert_entry));
+	if (!copy.items)
+		return enf_error_oom();
+	for (size_t i = 0; i < src->count; i++) {
+		copy.items[i] = src->items[i];
+		copy.items[i].der = malloc(src->items[i].der_len ? src->items[i].der_len : 1);
+		if (!copy.items[i].der) {
+			enf_cert_list_clear(&copy);
+			return enf_error_oom();
+		}
+		memcpy(copy.items[i].der, src->items[i].der, src->items[i].der_len);
+		copy.count = i + 1;
+	}
+	*out = copy;
+	return 0;
+}
+
+void engine_cert_cache_clear(engine *e)
+{
+	for (int s = 0; s < ENF_STORE__COUNT; s++) {
+		enf_cert_list_clear(&e->cert_cache[s]);
+		e->cert_cached[s] = 0;
+	}
+}
+
 int change_apply(engine *e, const change *c, const enf_resource *res)
 {
+	/* A certificate change (a grant changes no list, but is cheap to be safe about). */
+	if (c->kind == CH_CERT_ADD || c->kind == CH_CERT_REMOVE || c->kind == CH_CERT_MOVE ||
+	    c->kind == CH_KEY_GRANT || c->kind == CH_KEY_RESTORE)
+		engine_cert_cache_clear(e);
 	unsigned timeout = e->opts->service_timeout_ms ? e->opts->service_timeout_ms : 60000;
 	switch (c->kind) {
 	case CH_REG_SET:
@@ -236,7 +275,7 @@ static int invert_service(engine *e, const change *c, change *out)
 static int invert_cert(engine *e, const change *c, change *out)
 {
 	enf_cert_list list = {0};
-	int rc = e->p->cert_list(&list, e->self, c->store);
+	int rc = engine_cert_list(e, &list, c->store);
 	if (rc)
 		return rc;
 	int present = 0;
@@ -269,7 +308,7 @@ static int cert_present(engine *e, enf_store store, const unsigned char thumbpri
 			int *present)
 {
 	enf_cert_list list = {0};
-	int rc = e->p->cert_list(&list, e->self, store);
+	int rc = engine_cert_list(e, &list, store);
 	*present = 0;
 	for (size_t i = 0; rc == 0 && i < list.count; i++)
 		*present |= memcmp(list.items[i].thumbprint, thumbprint, 20) == 0;

@@ -76,6 +76,14 @@ typedef struct engine {
 	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
 	long seq;        /* journal sequence numbers */
 	json_t *pending; /* pending restarts of this policy, or NULL */
+	/*
+	 * The stores as read during this run: many resources read the same store
+	 * (every certificate resource, every chain check reads Root and CA), and
+	 * on Windows each read opens the store and hashes every certificate.
+	 * Any certificate change empties the cache.
+	 */
+	enf_cert_list cert_cache[ENF_STORE__COUNT];
+	unsigned char cert_cached[ENF_STORE__COUNT];
 } engine;
 
 /* Shared by run.c and rollback.c. */
@@ -118,6 +126,11 @@ int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan);
  */
 int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
 		     const enf_cert_entry *found, res_plan *plan);
+
+/* A store's certificates, from the run's cache; the caller clears *out. */
+int engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
+/* Forgets every cached store (after a certificate change, and at the end of a run). */
+void engine_cert_cache_clear(engine *e);
 
 /* Makes one change on the target. */
 int change_apply(engine *e, const change *c, const enf_resource *res);

@@ -47,7 +47,7 @@ static void passed(json_t *checks, const char *check, const char *detail)
 static int read_set(engine *e, enf_store store, enf_cert_set *out)
 {
 	enf_cert_list list = {0};
-	int rc = e->p->cert_list(&list, e->self, store);
+	int rc = engine_cert_list(e, &list, store);
 	for (size_t i = 0; rc == 0 && i < list.count; i++) {
 		enf_cert *c = NULL;
 		if (enf_cert_from_der(&c, list.items[i].der, list.items[i].der_len) == 0)

@@ -93,7 +93,7 @@ int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		memcpy(thumb, c->thumbprint, 20);
 	}
 	enf_cert_list list = {0};
-	if (e->p->cert_list(&list, e->self, c->store)) {
+	if (engine_cert_list(e, &list, c->store)) {
 		plan_fail_last(plan, "cannot read the store");
 		free(der);
 		return 0;

@@ -257,13 +257,13 @@ int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	enf_cert_list list = {0}, ca = {0};
 	unsigned char *allowed = NULL;
 	int rc = 0;
-	if (e->p->cert_list(&list, e->self, t->store)) {
+	if (engine_cert_list(e, &list, t->store)) {
 		plan_fail_last(plan, "cannot read the store");
 		goto done;
 	}
 	/* Whether a moved certificate was in CA already decides what its rollback takes out. */
 	if (t->store == ENF_STORE_ROOT && t->misplaced == ENF_MISPLACED_MOVE &&
-	    e->p->cert_list(&ca, e->self, ENF_STORE_CA)) {
+	    engine_cert_list(e, &ca, ENF_STORE_CA)) {
 		plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
 		goto done;
 	}

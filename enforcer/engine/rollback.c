@@ -151,6 +151,7 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		journal_close(e.journal);
 	}
 	enf_lock_release(lock);
+	engine_cert_cache_clear(&e);
 	journal_read_clear(&jr);
 	free(path);
 	if (rc) {

@@ -20,11 +20,7 @@ static char *new_run_id(double now)
 	enf_random_bytes(rnd, sizeof(rnd));
 	time_t t = (time_t)now;
 	struct tm tm;
-#ifdef _WIN32
-	gmtime_s(&tm, &t);
-#else
-	gmtime_r(&t, &tm);
-#endif
+	enf_gmtime(&tm, t);
 	return enf_asprintf("%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x", tm.tm_year + 1900,
 			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0],
 			    rnd[1], rnd[2]);
@@ -547,6 +543,7 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	free(e.policy_dir);
 	enf_source_free(own_source);
 	json_decref(e.pending);
+	engine_cert_cache_clear(&e);
 	if (rc) {
 		enf_run_free(e.run);
 		return rc;

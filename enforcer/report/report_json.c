@@ -13,11 +13,7 @@ static json_t *iso_time(double t)
 	time_t secs = (time_t)t;
 	int ms = (int)((t - (double)secs) * 1000.0);
 	struct tm tm;
-#ifdef _WIN32
-	gmtime_s(&tm, &secs);
-#else
-	gmtime_r(&secs, &tm);
-#endif
+	enf_gmtime(&tm, secs);
 	char buf[96];
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);

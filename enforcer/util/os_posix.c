@@ -426,3 +426,13 @@ int enf_remove_dir(const char *path)
 	}
 	return 0;
 }
+
+void enf_gmtime(struct tm *out, time_t t)
+{
+	gmtime_r(&t, out);
+}
+
+int enf_isatty_stdout(void)
+{
+	return isatty(STDOUT_FILENO);
+}

@@ -510,3 +510,15 @@ int enf_remove_dir(const char *path)
 	free(w);
 	return rc;
 }
+
+void enf_gmtime(struct tm *out, time_t t)
+{
+	gmtime_s(out, &t);
+}
+
+int enf_isatty_stdout(void)
+{
+	/* A console handle, not a file or a pipe a scheduler reads. */
+	DWORD mode;
+	return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
+}

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #if defined(__GNUC__)
 #define ENF_PRINTF(a, b) __attribute__((format(ENF_PRINTF_ARCHETYPE, a, b)))
@@ -108,6 +109,12 @@ int enf_random_bytes(void *buf, size_t len);
 
 /* Wall-clock time in seconds since the epoch, with sub-second precision. */
 double enf_now(void);
+
+/* Broken-down UTC time of t (gmtime_r / gmtime_s). */
+void enf_gmtime(struct tm *out, time_t t);
+
+/* True when standard output is a terminal (for colour and progress). */
+int enf_isatty_stdout(void);
 
 /* Sleeps for ms milliseconds. */
 void enf_sleep_ms(unsigned ms);
