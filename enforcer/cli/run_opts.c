@@ -94,12 +94,21 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 
 void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 {
-	const cli_run_opts *o = ctx;
-	/* Progress for long runs goes to stderr on a terminal only. */
-	if (!o->verbose || o->json)
+	cli_run_opts *o = ctx;
+	size_t done = ++o->progress_done;
+	if (o->json)
 		return;
-	fprintf(stderr, "[%zu] %s %s\n", (size_t)(result - run->results) + 1, result->id,
-		enf_outcome_name(result->outcome));
+	if (o->verbose) {
+		fprintf(stderr, "[%zu/%zu] %s %s\n", done, run->count, result->id,
+			enf_outcome_name(result->outcome));
+		return;
+	}
+	/* A run that takes more than a second shows where it is, on a terminal only. */
+	if (o->quiet || !enf_isatty_stderr() || enf_now() - run->started < 1.0)
+		return;
+	fprintf(stderr, "\r[%zu/%zu] %-60.60s", done, run->count, result->id);
+	fflush(stderr);
+	o->progress_shown = 1;
 }
 
 int cli_finish_run(const cli_run_opts *o, const enf_run *run)
@@ -110,6 +119,8 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 		return enf_run_exit_code(run) | CLI_EXIT_FAILURES;
 	}
 	int code = enf_run_exit_code(run);
+	if (o->progress_shown)
+		fputs("\r\033[K", stderr); /* erase the progress line */
 	if (o->json) {
 		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');

@@ -22,6 +22,8 @@ typedef struct cli_run_opts {
 	const char *sign_key, *sign_cert, *audit_repo;
 	struct enf_report_signer *signer; /* loaded before the run */
 	struct enf_audit *audit;          /* opened before the run */
+	size_t progress_done;             /* resources decided so far */
+	int progress_shown;               /* a progress line is on the terminal */
 } cli_run_opts;
 
 /*

@@ -436,3 +436,8 @@ int enf_isatty_stdout(void)
 {
 	return isatty(STDOUT_FILENO);
 }
+
+int enf_isatty_stderr(void)
+{
+	return isatty(STDERR_FILENO);
+}

@@ -522,3 +522,9 @@ int enf_isatty_stdout(void)
 	DWORD mode;
 	return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
 }
+
+int enf_isatty_stderr(void)
+{
+	DWORD mode;
+	return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;
+}

@@ -115,6 +115,7 @@ void enf_gmtime(struct tm *out, time_t t);
 
 /* True when standard output is a terminal (for colour and progress). */
 int enf_isatty_stdout(void);
+int enf_isatty_stderr(void);
 
 /* Sleeps for ms milliseconds. */
 void enf_sleep_ms(unsigned ms);
