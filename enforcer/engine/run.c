@@ -490,8 +490,10 @@ int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 	if (rc == 0)
 		rc = enf_lock_acquire(lock, lock_path, e->opts->wait_seconds * 1000u);
 	/* What the target held before the lock may be what a run we waited for changed. */
-	if (rc == 0 && e->p->reload)
+	if (rc == 0 && e->p->reload) {
 		rc = e->p->reload(e->self);
+		engine_cert_cache_clear(e);
+	}
 	if (rc == 0 && e->p->reload && e->p->facts) {
 		enf_facts_clear(&e->run->facts);
 		if (e->p->facts(&e->run->facts, e->self))

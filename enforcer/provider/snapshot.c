@@ -289,7 +289,9 @@ static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
 	size_t n = json_array_size(acl);
 	a.items = calloc(n ? n : 1, sizeof(enf_key_ace));
 	/* The descriptor a rollback restores: the entries as the file has them. */
-	a.sddl = json_dumps(acl ? acl : json_array(), JSON_COMPACT);
+	json_t *none = acl ? NULL : json_array();
+	a.sddl = json_dumps(acl ? acl : none, JSON_COMPACT);
+	json_decref(none);
 	if (!a.items || !a.sddl) {
 		enf_key_acl_clear(&a);
 		return enf_error_oom();

@@ -26,66 +26,20 @@ testsvc=$(readlink -f "$2")
 policy=$(readlink -f "$3")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
-# shellcheck source=../../scripts/wine-env
-. "$root/scripts/wine-env"
-work=$(mktemp -d "${TMPDIR:-/tmp}/enforcer-e2e.XXXXXX")
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init
 prefix=$work/prefix
-cleanup() {
-    wine_env_remove "$prefix" >/dev/null 2>&1
-    rm -rf "$work"
-}
-trap cleanup EXIT
-export WINEPREFIX=$prefix WINEDEBUG=-all
 
-passed=0
-failed=0
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok    $what"
-    else
-        failed=$((failed + 1))
-        echo "FAIL  $what"
-    fi
-}
-
-winpath() { printf 'Z:%s' "${1//\//\\}"; }
-enforcer() { "$WINE" "$exe" "$@" </dev/null; }
-reg_query() { "$WINE" reg query "$@" </dev/null 2>/dev/null | tr -d '\r'; }
-svc_state() { "$WINE" sc query "$1" </dev/null 2>/dev/null | tr -d '\r' | awk '/STATE/ { print $4 }'; }
-log_count() { grep -c "^$2" "$prefix/drive_c/enforcer-demo/$1.log" 2>/dev/null || true; }
-
+demo_log() { log_count "$prefix/drive_c/enforcer-demo/$1.log" "$2"; }
 SCHANNEL='HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel'
-RTCSRV_KEY='HKLM\System\CurrentControlSet\Services\RTCSRV'
+RTCSRV_KEY=$(svc_key RTCSRV)
 
-# run NAME ARGS...: runs enforcer with a report folder; sets $code, keeps stdout/stderr.
-run() {
-    local name=$1
-    shift
-    mkdir -p "$work/$name"
-    enforcer "$@" --report-dir "$(winpath "$work/$name")" >"$work/$name.out" 2>"$work/$name.err"
-    code=$?
-    sed 's/^/    /' "$work/$name.out"
-}
-
-# actions FILE: the report's actions as "id: text [done]" lines, in report order.
-actions() {
-    python3 - "$1" <<'EOF'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-for r in doc["resources"]:
-    for a in r["actions"]:
-        print(f'{r["id"]}: {a["text"]}' + (" [done]" if a["done"] else "") + (f' [error: {a["error"]}]' if a["error"] else ""))
-EOF
-}
 exported_has() { local p; for p in "$@"; do grep -qF -- "$p" "$work/exported.yaml" || return 1; done; }
 validates() { enforcer validate "$(winpath "$1")" >/dev/null; }
-report_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d" + sys.argv[2]))' "$@"; }
 
 t0=$EPOCHREALTIME
-wine_env_new_prefix "$prefix" >/dev/null || exit 1
+e2e_prefix "$prefix" || exit 1
 "$root/scripts/wine-seed-demo" "$prefix" "$testsvc" 2>/dev/null || { echo "FAIL  seeding the demo server"; echo "0 passed, 1 failed"; exit 1; }
 echo "(prefix and seed in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
 schannel_before=$(reg_query "$SCHANNEL")
@@ -122,10 +76,10 @@ check "RTCSRV is running" test "$(svc_state RTCSRV)" = RUNNING
 check "RTCMEDIARELAY is running" test "$(svc_state RTCMEDIARELAY)" = RUNNING
 # RTCSRV: started by the resource, then stopped and started once by the handler.
 check "the handler restarted RTCSRV once (2 starts, 1 stop)" \
-    test "$(log_count rtcsrv start)/$(log_count rtcsrv stop)" = 2/1
+    test "$(demo_log rtcsrv start)/$(demo_log rtcsrv stop)" = 2/1
 # RTCMEDIARELAY: running since the seed, stopped and started once by the handler.
 check "the handler restarted RTCMEDIARELAY once (2 starts, 1 stop)" \
-    test "$(log_count rtcmediarelay start)/$(log_count rtcmediarelay stop)" = 2/1
+    test "$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)" = 2/1
 run_id=$(report_field "$work/apply1/report.json" '["run"]["id"]')
 
 echo "== plan again"
@@ -165,5 +119,4 @@ check "rollback left RTCMEDIARELAY running, as it was" test "$(svc_state RTCMEDI
 run rollback2 rollback "$run_id"
 check "a second rollback exits 0 and changes nothing" test "$code/$(report_field "$work/rollback2/report.json" '["run"]["changes_made"]')" = 0/0
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+e2e_finish
