@@ -8,46 +8,10 @@
  */
 #include "enforcer/render.h"
 
-#include "util/util.h"
+#include "render_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void esc(enf_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			enf_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			enf_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			enf_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			enf_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			enf_buf_puts(b, "&#39;");
-			break;
-		default:
-			enf_buf_put(b, s, 1);
-		}
-	}
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static long long num(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
 
 /* A value as compact text: strings as they are, anything else as JSON. */
 static char *value_text(const json_t *v)
@@ -83,16 +47,16 @@ static const char css[] =
 static void verdict(enf_buf *b, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *c = json_object_get(report, "counts");
-	const char *mode = str(run, "mode");
+	const char *mode = rj_str(run, "mode");
 	int plan = strcmp(mode, "plan") == 0 || json_is_true(json_object_get(run, "dry_run"));
 	const char *cls, *text;
-	if (num(c, "failed") > 0) {
+	if (rj_num(c, "failed") > 0) {
 		cls = "v-failed";
 		text = "Failures";
-	} else if (num(c, "drift") > 0 || num(c, "audit-drift") > 0) {
+	} else if (rj_num(c, "drift") > 0 || rj_num(c, "audit-drift") > 0) {
 		cls = "v-drift";
 		text = plan ? "Drift found" : "Drift reported (audit)";
-	} else if (num(c, "changed") > 0) {
+	} else if (rj_num(c, "changed") > 0) {
 		cls = "v-changed";
 		text = strcmp(mode, "rollback") == 0 ? "Rolled back" : "Changed, now compliant";
 	} else {
@@ -100,19 +64,19 @@ static void verdict(enf_buf *b, const json_t *report)
 		text = "Compliant";
 	}
 	enf_buf_printf(b, "<div class=\"verdict %s\"><div class=\"big\">", cls);
-	esc(b, text);
+	rj_escape(b, text);
 	enf_buf_printf(b, "</div><div class=\"sub\">%s of policy <b>", mode);
-	esc(b, str(json_object_get(report, "policy"), "name"));
+	rj_escape(b, rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(b, "</b> on <b>");
-	esc(b, str(run, "host"));
-	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", num(run, "exit_code"),
+	rj_escape(b, rj_str(run, "host"));
+	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", rj_num(run, "exit_code"),
 		       json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING" : "");
 }
 
 static void row(enf_buf *b, const char *name, const char *value, int mono)
 {
 	enf_buf_printf(b, "<tr><th>%s</th><td%s>", name, mono ? " class=\"mono\"" : "");
-	esc(b, value && *value ? value : "—");
+	rj_escape(b, value && *value ? value : "—");
 	enf_buf_puts(b, "</td></tr>\n");
 }
 
@@ -122,25 +86,25 @@ static void provenance(enf_buf *b, const json_t *report)
 	const json_t *src = json_object_get(json_object_get(report, "policy"), "source");
 	const json_t *dirty = json_object_get(src, "dirty");
 	enf_buf_puts(b, "<h2>Run and policy source</h2><table>\n");
-	row(b, "Run", str(run, "id"), 1);
-	row(b, "Started (UTC)", str(run, "started"), 0);
-	row(b, "Ended (UTC)", str(run, "ended"), 0);
-	row(b, "Host", str(run, "host"), 0);
-	row(b, "User", str(run, "user"), 0);
-	row(b, "Target", str(run, "target"), 1);
-	row(b, "Policy file", str(src, "file"), 1);
-	row(b, "Policy SHA-256", str(src, "sha256"), 1);
-	row(b, "Repository", str(src, "repo"), 1);
-	row(b, "Ref", str(src, "ref"), 1);
-	row(b, "Commit", str(src, "commit"), 1);
-	row(b, "Author", str(src, "author"), 0);
-	row(b, "Date", str(src, "date"), 0);
-	row(b, "Subject", str(src, "subject"), 0);
-	row(b, "Signature", str(src, "signature"), 0);
-	row(b, "Signer", str(src, "signer"), 0);
+	row(b, "Run", rj_str(run, "id"), 1);
+	row(b, "Started (UTC)", rj_str(run, "started"), 0);
+	row(b, "Ended (UTC)", rj_str(run, "ended"), 0);
+	row(b, "Host", rj_str(run, "host"), 0);
+	row(b, "User", rj_str(run, "user"), 0);
+	row(b, "Target", rj_str(run, "target"), 1);
+	row(b, "Policy file", rj_str(src, "file"), 1);
+	row(b, "Policy SHA-256", rj_str(src, "sha256"), 1);
+	row(b, "Repository", rj_str(src, "repo"), 1);
+	row(b, "Ref", rj_str(src, "ref"), 1);
+	row(b, "Commit", rj_str(src, "commit"), 1);
+	row(b, "Author", rj_str(src, "author"), 0);
+	row(b, "Date", rj_str(src, "date"), 0);
+	row(b, "Subject", rj_str(src, "subject"), 0);
+	row(b, "Signature", rj_str(src, "signature"), 0);
+	row(b, "Signer", rj_str(src, "signer"), 0);
 	row(b, "Uncommitted changes", json_is_null(dirty) || !dirty ? "unknown" : json_is_true(dirty) ? "yes" : "no", 0);
-	row(b, "Journal", str(run, "journal"), 1);
-	row(b, "enforcer", str(run, "enforcer_version"), 0);
+	row(b, "Journal", rj_str(run, "journal"), 1);
+	row(b, "enforcer", rj_str(run, "enforcer_version"), 0);
 	enf_buf_puts(b, "</table>\n");
 }
 
@@ -150,7 +114,7 @@ static void counts(enf_buf *b, const json_t *report)
 	enf_buf_puts(b, "<h2>Counts</h2><div class=\"counts\">");
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(names); i++)
 		enf_buf_printf(b, "<div class=\"count\"><b>%lld</b>%s</div>",
-			       num(json_object_get(report, "counts"), names[i]), names[i]);
+			       rj_num(json_object_get(report, "counts"), names[i]), names[i]);
 	enf_buf_puts(b, "</div>\n");
 }
 
@@ -170,11 +134,11 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 			char *tx = value_text(x), *ty = value_text(y);
 			int differs = !json_equal(x, y) && !(x == NULL && y == NULL);
 			enf_buf_puts(b, "<tr><th>");
-			esc(b, key);
+			rj_escape(b, key);
 			enf_buf_printf(b, "</th><td class=\"mono%s\">", differs ? " changed" : "");
-			esc(b, tx);
+			rj_escape(b, tx);
 			enf_buf_printf(b, "</td><td class=\"mono%s\">", differs ? " changed" : "");
-			esc(b, ty);
+			rj_escape(b, ty);
 			enf_buf_puts(b, "</td></tr>\n");
 			free(tx);
 			free(ty);
@@ -183,9 +147,9 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 	} else {
 		char *tx = value_text(before), *ty = value_text(after);
 		enf_buf_puts(b, "<tr><th>value</th><td class=\"mono\">");
-		esc(b, tx);
+		rj_escape(b, tx);
 		enf_buf_puts(b, "</td><td class=\"mono\">");
-		esc(b, ty);
+		rj_escape(b, ty);
 		enf_buf_puts(b, "</td></tr>\n");
 		free(tx);
 		free(ty);
@@ -195,15 +159,15 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 
 static void resource(enf_buf *b, const json_t *r)
 {
-	const char *status = str(r, "status");
+	const char *status = rj_str(r, "status");
 	enf_buf_puts(b, "<div class=\"res ");
-	esc(b, status);
+	rj_escape(b, status);
 	enf_buf_puts(b, "\"><h3><span class=\"tag\">");
-	esc(b, status);
+	rj_escape(b, status);
 	enf_buf_puts(b, "</span><span class=\"tag\">");
-	esc(b, str(r, "type"));
+	rj_escape(b, rj_str(r, "type"));
 	enf_buf_puts(b, "</span>");
-	esc(b, str(r, "id"));
+	rj_escape(b, rj_str(r, "id"));
 	enf_buf_puts(b, "</h3>\n");
 	const json_t *before = json_object_get(r, "before"), *after = json_object_get(r, "after");
 	if (!json_is_null(before) || !json_is_null(after))
@@ -219,10 +183,10 @@ static void resource(enf_buf *b, const json_t *r)
 			int done = json_is_true(json_object_get(a, "done"));
 			enf_buf_printf(b, "<li class=\"%s\">%s ", err ? "failed-a" : done ? "done" : "",
 				       err ? "✗" : done ? "✓" : "→");
-			esc(b, str(a, "text"));
+			rj_escape(b, rj_str(a, "text"));
 			if (err) {
 				enf_buf_puts(b, ": ");
-				esc(b, err);
+				rj_escape(b, err);
 			}
 			enf_buf_puts(b, "</li>");
 		}
@@ -231,7 +195,7 @@ static void resource(enf_buf *b, const json_t *r)
 	const char *msg = json_string_value(json_object_get(r, "message"));
 	if (msg) {
 		enf_buf_puts(b, "<p class=\"msg\">");
-		esc(b, msg);
+		rj_escape(b, msg);
 		enf_buf_puts(b, "</p>\n");
 	}
 	enf_buf_puts(b, "</div>\n");
@@ -244,11 +208,11 @@ char *enf_render_html(const json_t *report)
 	enf_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 			 "<title>enforcer ");
-	esc(&b, str(run, "mode"));
+	rj_escape(&b, rj_str(run, "mode"));
 	enf_buf_puts(&b, ": ");
-	esc(&b, str(json_object_get(report, "policy"), "name"));
+	rj_escape(&b, rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(&b, " on ");
-	esc(&b, str(run, "host"));
+	rj_escape(&b, rj_str(run, "host"));
 	enf_buf_printf(&b, "</title><style>%s</style></head><body><main>\n", css);
 	verdict(&b, report);
 	provenance(&b, report);
@@ -258,7 +222,7 @@ char *enf_render_html(const json_t *report)
 	enf_buf_puts(&b, "<h2>Resources that were not compliant</h2>\n");
 	json_array_foreach(resources, i, r)
 	{
-		if (strcmp(str(r, "status"), "compliant") == 0)
+		if (strcmp(rj_str(r, "status"), "compliant") == 0)
 			compliant++;
 		else
 			resource(&b, r);
@@ -269,21 +233,21 @@ char *enf_render_html(const json_t *report)
 		       compliant, compliant == 1 ? "" : "s");
 	json_array_foreach(resources, i, r)
 	{
-		if (strcmp(str(r, "status"), "compliant") != 0)
+		if (strcmp(rj_str(r, "status"), "compliant") != 0)
 			continue;
 		enf_buf_puts(&b, "<tr><th>");
-		esc(&b, str(r, "id"));
+		rj_escape(&b, rj_str(r, "id"));
 		enf_buf_puts(&b, "</th><td>");
-		esc(&b, str(r, "type"));
+		rj_escape(&b, rj_str(r, "type"));
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		if (msg) {
 			enf_buf_puts(&b, ": ");
-			esc(&b, msg);
+			rj_escape(&b, msg);
 		}
 		enf_buf_puts(&b, "</td></tr>\n");
 	}
 	enf_buf_puts(&b, "</table></details>\n<footer>Generated by enforcer ");
-	esc(&b, str(run, "enforcer_version"));
+	rj_escape(&b, rj_str(run, "enforcer_version"));
 	enf_buf_puts(&b, " from report.json (schema enforcer-report/1).</footer>\n</main></body></html>\n");
 	return enf_buf_detach(&b);
 }

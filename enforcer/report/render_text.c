@@ -2,16 +2,10 @@
 #include "enforcer/render.h"
 
 #include "enforcer/errors.h"
-#include "util/util.h"
+#include "render_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
 
 static size_t count(const json_t *report, const char *status)
 {
@@ -31,18 +25,18 @@ static const char *status_color(const char *status)
 
 static void resource_line(enf_buf *b, const json_t *r, int color)
 {
-	const char *status = str(r, "status");
+	const char *status = rj_str(r, "status");
 	if (color)
-		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, str(r, "id"));
+		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, rj_str(r, "id"));
 	else
-		enf_buf_printf(b, "%-11s %s", status, str(r, "id"));
+		enf_buf_printf(b, "%-11s %s", status, rj_str(r, "id"));
 	const char *sep = ": ";
 	size_t i;
 	json_t *a;
 	json_t *actions = json_object_get(r, "actions");
 	json_array_foreach(actions, i, a)
 	{
-		enf_buf_printf(b, "%s%s%s", sep, str(a, "text"),
+		enf_buf_printf(b, "%s%s%s", sep, rj_str(a, "text"),
 			       json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
 		sep = "; ";
 	}
@@ -61,10 +55,10 @@ char *enf_render_text(const json_t *report, int color, int verbose)
 	json_t *r;
 	json_array_foreach(json_object_get(report, "resources"), i, r)
 	{
-		if (verbose || strcmp(str(r, "status"), "compliant") != 0)
+		if (verbose || strcmp(rj_str(r, "status"), "compliant") != 0)
 			resource_line(&b, r, color);
 	}
-	const char *mode = str(run, "mode");
+	const char *mode = rj_str(run, "mode");
 	int dry = json_is_true(json_object_get(run, "dry_run"));
 	if (strcmp(mode, "plan") == 0 || dry)
 		enf_buf_printf(&b, "%s: %zu to change, %zu failed, %zu compliant",
@@ -77,7 +71,7 @@ char *enf_render_text(const json_t *report, int color, int verbose)
 			       count(report, "compliant"));
 	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
 		       count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
-		       str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
+		       rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
 		       json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
 	return enf_buf_detach(&b);
 }

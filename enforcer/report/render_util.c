@@ -1,0 +1,40 @@
+/* Shared by the renderers: reading report.json fields and escaping markup. */
+#include "render_int.h"
+
+const char *rj_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+long long rj_num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+void rj_escape(enf_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&':
+			enf_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			enf_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			enf_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			enf_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			enf_buf_puts(b, "&#39;");
+			break;
+		default:
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				break;
+			enf_buf_put(b, p, 1);
+		}
+	}
+}
