@@ -103,12 +103,36 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 		      "enforcer: 1\nname: secret\nresources:\n"
 		      "  - {type: service, id: edge, name: RTCSRV, logon: 'CONTOSO\\svc-edge', password: 'env:EDGE_PW'}\n"));
 	const char *canary = "EDGE_PW=Canary-7f3a9-Secret";
-	th_cli_result r = th_run_cli(dir, ARGS("apply", "-v", "--format", "json", "--target", "snapshot:server.json",
-					 "--state-dir", "state", "--report-dir", "reports", "policy.yaml"), canary);
-	cr_expect_eq(r.code, 2, "%s", r.err);
-	cr_expect(!strstr(r.out, "Canary-7f3a9") && !strstr(r.err, "Canary-7f3a9"));
-	th_cli_free(&r);
-	const char *files[] = {"reports/report.json", "reports/report.txt", "server.json"};
+	/*
+	 * Every command and output format, a secret-bearing file and a failing
+	 * run (a service that will not start, after the account was set):
+	 * the canary must appear nowhere.
+	 */
+	free(th_write(dir, "pw.txt", "Canary-7f3a9-FromFile\n"));
+	free(th_write(dir, "policy2.yaml",
+		      "enforcer: 1\nname: secret2\nresources:\n"
+		      "  - {type: service, id: relay, name: RTCMEDIARELAY, logon: '.\\svc-relay', password: 'file:pw.txt', state: running}\n"
+		      "  - {type: service, id: gone, name: GONE, logon: '.\\svc-gone', password: 'env:EDGE_PW'}\n"));
+	const char *const *runs[] = {
+		ARGS("plan", "--target", "snapshot:server.json", "--report-dir", "r-plan", "policy.yaml"),
+		ARGS("plan", "-v", "--format", "json", "--target", "snapshot:server.json", "policy.yaml"),
+		ARGS("apply", "-v", "--format", "json", "--target", "snapshot:server.json", "--state-dir", "state",
+		     "--report-dir", "r-apply", "policy.yaml"),
+		ARGS("apply", "-v", "--target", "snapshot:server.json", "--state-dir", "state",
+		     "--report-dir", "r-fail", "policy2.yaml"),
+	};
+	const int codes[] = {2, 2, 2, 6};
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		th_cli_result r = th_run_cli(dir, runs[k], canary);
+		cr_expect_eq(r.code, codes[k], "run %zu: %s", k, r.err);
+		cr_expect(!strstr(r.out, "Canary-7f3a9") && !strstr(r.err, "Canary-7f3a9"),
+			  "run %zu printed the password", k);
+		th_cli_free(&r);
+	}
+	const char *files[] = {"r-plan/report.json", "r-plan/report.txt", "r-plan/report.html",
+			       "r-plan/report.xml", "r-apply/report.json", "r-apply/report.txt",
+			       "r-apply/report.html", "r-apply/report.xml", "r-fail/report.json",
+			       "r-fail/report.html", "server.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *path = enf_asprintf("%s/%s", dir, files[i]);
 		char *text = th_read(path, NULL);
@@ -119,6 +143,7 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 	char *cmd = enf_asprintf("grep -r Canary-7f3a9 '%s/state' >/dev/null", dir);
 	cr_expect_neq(system(cmd), 0, "the password leaked into the state folder");
 	free(cmd);
+	th_cli_result r;
 	/* Without the variable, the change fails and says which variable is missing. */
 	free(th_write(dir, "server.json", fx_seed_snapshot));
 	r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "policy.yaml"), NULL);
