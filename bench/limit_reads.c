@@ -93,7 +93,9 @@ static HKEY open_key(const char *path)
 	wchar_t *w = wide(sub);
 	if (!w)
 		return NULL;
-	for (size_t i = 0; i < nkeys; i++) {
+	/* The last key first: reads come key by key. */
+	for (size_t j = 0; j < nkeys; j++) {
+		size_t i = nkeys - 1 - j;
 		if (_wcsicmp(keys[i].path, w) == 0) {
 			free(w);
 			return keys[i].key;

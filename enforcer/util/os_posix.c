@@ -160,13 +160,27 @@ int enf_appender_open(enf_appender **out, const char *path)
 		free(a);
 		return enf_error_oom();
 	}
-	a->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* O_EXCL: a journal is never another run's, even if run ids ever collided. */
+	a->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (a->fd < 0) {
 		enf_error_set_os(errno, "cannot open '%s'", path);
 		free(a->path);
 		free(a);
 		return ENF_ERROR;
 	}
+	/*
+	 * The new file's name must be on disk too, or a crash could lose the
+	 * whole journal while the changes it describes were kept. Best effort:
+	 * some file systems cannot flush a folder.
+	 */
+	const char *slash = strrchr(path, '/');
+	char *folder = slash ? enf_strndup(path, (size_t)(slash - path)) : enf_strdup(".");
+	int dfd = folder ? open(*folder ? folder : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(folder);
 	*out = a;
 	return 0;
 }

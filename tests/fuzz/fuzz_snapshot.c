@@ -108,7 +108,7 @@ static void use_stores(const enf_provider *p, void *self)
 				char *sddl = acl.sddl ? strdup(acl.sddl) : NULL;
 				enf_key_acl_clear(&acl);
 				p->key_acl_grant(self, (enf_store)s, e->thumbprint,
-						 "NT AUTHORITY\\NetworkService", ENF_RIGHTS_READ);
+				                 "NT AUTHORITY\\NetworkService", ENF_RIGHTS_READ);
 				p->key_acl_restore(self, (enf_store)s, e->thumbprint, sddl);
 				free(sddl);
 			}

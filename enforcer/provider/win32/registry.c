@@ -140,11 +140,15 @@ static int decode(enf_reg_value *out, DWORD type, const BYTE *data, DWORD size)
 static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *shown_key,
 		 const char *name)
 {
-	DWORD type = 0, size = 0;
+	/*
+	 * One call for the usual small value (each is a round trip to the
+	 * wineserver under Wine); a larger one, or one that grows meanwhile, is
+	 * asked again with the size it needs.
+	 */
+	DWORD type = 0, size = 256;
 	BYTE *data = NULL;
-	LONG rc = RegQueryValueExW(k, wname, NULL, &type, NULL, &size);
-	/* The value may grow between the two calls: ask again until it fits. */
-	for (int tries = 0; rc == ERROR_SUCCESS || rc == ERROR_MORE_DATA; tries++) {
+	LONG rc = ERROR_MORE_DATA;
+	for (int tries = 0; rc == ERROR_MORE_DATA; tries++) {
 		if (size > REG_MAX_BYTES || tries > 8) {
 			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' is too large to read",
 				      shown_key, shown_name(name));
@@ -203,6 +207,47 @@ int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const w
 	return rc;
 }
 
+/*
+ * The key of the last read, kept open: a policy reads its values key by key
+ * (a baseline has 2 to 12 values under one key), and opening and closing a
+ * key are two more round trips to the wineserver for every value under Wine.
+ * A read-only handle locks nothing: values written or deleted through other
+ * handles read as they are now, and a key deleted meanwhile is opened again.
+ * w32_reg_release(), from the provider's close, lets it go.
+ */
+static struct {
+	wchar_t *path;
+	HKEY key;
+} g_last;
+
+void w32_reg_release(void)
+{
+	if (g_last.key)
+		RegCloseKey(g_last.key);
+	free(g_last.path);
+	memset(&g_last, 0, sizeof(g_last));
+}
+
+/* The open key for `sub`, from g_last or opened now (and kept there). */
+static int read_key(HKEY *out, const wchar_t *sub, const char *shown, int fresh)
+{
+	if (!fresh && g_last.key && _wcsicmp(g_last.path, sub) == 0) {
+		*out = g_last.key;
+		return 0;
+	}
+	w32_reg_release();
+	HKEY k;
+	int rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, shown);
+	if (rc)
+		return rc;
+	if ((g_last.path = _wcsdup(sub)))
+		g_last.key = k;
+	else
+		RegCloseKey(k);
+	*out = k;
+	return g_last.path ? 0 : enf_error_oom();
+}
+
 int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
 {
 	(void)self;
@@ -212,11 +257,16 @@ int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *nam
 	if (rc == 0)
 		rc = w32_wide(&wname, name, "the value name");
 	if (rc == 0)
-		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
-	if (rc == 0)
+		rc = read_key(&k, sub, key, 0);
+	if (rc == 0) {
 		rc = query(out, k, wname, key, name);
-	if (k)
-		RegCloseKey(k);
+		/*
+		 * The kept key was deleted (and maybe made again) by someone else
+		 * (ERROR_KEY_DELETED, which w32_code makes ENF_ERROR): open it anew.
+		 */
+		if (rc == ENF_ERROR && (rc = read_key(&k, sub, key, 1)) == 0)
+			rc = query(out, k, wname, key, name);
+	}
 	free(sub);
 	free(wname);
 	return rc;

@@ -15,17 +15,44 @@
 #define STATUS_OBJECT_NAME_NOT_FOUND_ ((NTSTATUS)0xC0000034L)
 
 typedef struct svc_handles {
-	SC_HANDLE scm;
+	SC_HANDLE scm; /* borrowed: the run's connection */
 	SC_HANDLE svc;
 	wchar_t *wname;
 } svc_handles;
+
+/*
+ * One connection to the Service Control Manager for the whole run, made on
+ * first use. Under Wine, OpenSCManagerW and closing it again take ~3 ms (an
+ * RPC binding to services.exe), ten times a service query, and a plan made
+ * that round trip for every service it read (bench/run, docs/benchmarks.md).
+ * The connection holds nothing another tool could trip over: it locks no
+ * service and delays no deletion. Service handles are still opened and
+ * closed per call. w32_svc_release(), from the provider's close, ends it.
+ */
+static SC_HANDLE g_scm;
+
+static SC_HANDLE scm_connect(int fresh)
+{
+	if (fresh && g_scm) {
+		CloseServiceHandle(g_scm);
+		g_scm = NULL;
+	}
+	if (!g_scm)
+		g_scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+	return g_scm;
+}
+
+void w32_svc_release(void)
+{
+	if (g_scm)
+		CloseServiceHandle(g_scm);
+	g_scm = NULL;
+}
 
 static void svc_close(svc_handles *h)
 {
 	if (h->svc)
 		CloseServiceHandle(h->svc);
-	if (h->scm)
-		CloseServiceHandle(h->scm);
 	free(h->wname);
 	memset(h, 0, sizeof(*h));
 }
@@ -36,7 +63,7 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 	int rc = w32_wide(&h->wname, name, "the service name");
 	if (rc)
 		return rc;
-	h->scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+	h->scm = scm_connect(0);
 	if (!h->scm) {
 		DWORD err = GetLastError();
 		enf_error_set_os((int)err, "cannot connect to the Service Control Manager");
@@ -44,6 +71,9 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 		return w32_code(err);
 	}
 	h->svc = OpenServiceW(h->scm, h->wname, access);
+	/* A connection the SCM no longer knows (it was restarted): connect again, once. */
+	if (!h->svc && GetLastError() == ERROR_INVALID_HANDLE && (h->scm = scm_connect(1)))
+		h->svc = OpenServiceW(h->scm, h->wname, access);
 	if (!h->svc) {
 		DWORD err = GetLastError();
 		if (err == ERROR_SERVICE_DOES_NOT_EXIST)
@@ -366,13 +396,16 @@ static char *exit_text(const SERVICE_STATUS_PROCESS *st)
  * Polls until the service reaches `target`, while it is in `pending`, for
  * at most timeout_ms. The poll interval follows the service's own wait
  * hint (a tenth of it, as the SCM documentation suggests), kept between
- * 50 ms and 1 s so that short waits stay short.
+ * 50 ms and 1 s; the first polls come sooner (10 ms, doubling up to that
+ * interval), since most services stop or start well within their hint: a
+ * restart of ten services otherwise waited a whole tenth of each hint.
  */
 static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pending,
 		      unsigned timeout_ms, const char *verb)
 {
 	double deadline = enf_now() + timeout_ms / 1000.0;
 	SERVICE_STATUS_PROCESS st;
+	unsigned early = 10;
 	for (;;) {
 		int rc = query_status(&st, svc, name);
 		if (rc)
@@ -397,6 +430,10 @@ static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pendi
 		}
 		unsigned ms = st.dwWaitHint / 10;
 		ms = ms < 50 ? 50 : ms > 1000 ? 1000 : ms;
+		if (early < ms) {
+			ms = early;
+			early *= 2;
+		}
 		if (ms > left * 1000.0)
 			ms = (unsigned)(left * 1000.0) + 1;
 		enf_sleep_ms(ms);

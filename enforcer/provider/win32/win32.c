@@ -15,11 +15,16 @@
 #include <stdlib.h>
 
 /*
- * The machine has no per-run state worth keeping: every call opens what it
- * needs and closes it again, so a long run never holds a store, a key or a
- * service handle that another tool (or a later step) would trip over.
+ * The machine has little per-run state worth keeping: every call opens what
+ * it needs and closes it again, so a long run never holds a store, a private
+ * key or a service handle that another tool (or a later step) would trip
+ * over. Two read-only handles are kept because they lock nothing and are
+ * costly to make again and again: the connection to the Service Control
+ * Manager (services.c) and the registry key of the last read (registry.c).
+ * The last close lets them go.
  */
 static int w32_instance;
+static int w32_opens;
 
 static int w32_open(void **out, const char *arg)
 {
@@ -29,6 +34,7 @@ static int w32_open(void **out, const char *arg)
 		return ENF_EINVALID;
 	}
 	*out = &w32_instance;
+	w32_opens++;
 	return 0;
 }
 
@@ -42,6 +48,10 @@ static int w32_commit(void *self)
 static void w32_close(void *self)
 {
 	(void)self;
+	if (w32_opens > 0 && --w32_opens == 0) {
+		w32_svc_release();
+		w32_reg_release();
+	}
 }
 
 static const struct {

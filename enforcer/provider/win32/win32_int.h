@@ -47,6 +47,8 @@ int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *nam
 int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
 int w32_reg_delete(void *self, const char *key, const char *name);
 int w32_reg_values(char ***out, size_t *count, void *self, const char *key);
+/* Closes the key w32_reg_get keeps open between reads. */
+void w32_reg_release(void);
 
 /*
  * Reads a value of the key `subkey` below `parent` (HKEY_LOCAL_MACHINE or an
@@ -61,6 +63,8 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name);
 int w32_svc_configure(void *self, const char *name, const enf_service_change *change);
 int w32_svc_start(void *self, const char *name, unsigned timeout_ms);
 int w32_svc_stop(void *self, const char *name, unsigned timeout_ms);
+/* Closes the run's connection to the SCM (made again on the next service call). */
+void w32_svc_release(void);
 
 /* Accounts (keys.c): a name as policies write it to a SID. */
 int w32_account_sid(char **out, void *self, const char *account);
