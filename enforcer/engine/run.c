@@ -345,8 +345,8 @@ static void run_handler(engine *e, const enf_resource *res, enf_result *r, const
 		r->outcome = ENF_OUTCOME_CHANGED;
 		e->run->reboot_pending = 1;
 		result_add_action(r, "reboot pending", 1, NULL);
-		result_set_message(r, enf_asprintf("reboot pending: a restart of the machine is needed for the changes of %s; enforcer never reboots",
-					    notifiers));
+		result_set_message(r, enf_asprintf("a restart of the machine is needed for the changes of %s; enforcer never reboots",
+						   notifiers));
 		journal_event(e->journal, res->id, "reboot pending");
 	} else {
 		journal_event(e->journal, res->id, what ? what : "restart");
@@ -417,14 +417,21 @@ static int run_all(engine *e, const enf_policy *policy)
 		enf_result *r = &run->results[slot[i]];
 		double t0 = enf_now();
 		enf_buf by = ENF_BUF_INIT;
+		size_t notifiers = 0;
 		for (size_t o = 0; o < n; o++) {
 			if (!changed[o])
 				continue;
-			for (size_t j = 0; j < policy->resources[o].notify_count; j++)
-				if (strcmp(policy->resources[o].notify[j], res->id) == 0)
+			for (size_t j = 0; j < policy->resources[o].notify_count; j++) {
+				if (strcmp(policy->resources[o].notify[j], res->id) != 0)
+					continue;
+				/* Name the first three; a long list says nothing more. */
+				if (++notifiers <= 3)
 					enf_buf_printf(&by, "%s%s", by.len ? ", " : "",
 						       policy->resources[o].id);
+			}
 		}
+		if (notifiers > 3)
+			enf_buf_printf(&by, " and %zu more", notifiers - 3);
 		if (by.len == 0 && pending_contains(e->pending, res->id))
 			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
 				       json_string_value(json_object_get(e->pending, "run")));
@@ -432,7 +439,8 @@ static int run_all(engine *e, const enf_policy *policy)
 		const char *dep;
 		if (!applies || !when_holds(&res->when, &run->facts, &rwhy)) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			result_set_message(r, enf_asprintf("condition not met: %s", applies ? rwhy : why));
+			result_set_message(r, applies ? enf_asprintf("condition not met: %s", rwhy)
+						       : enf_asprintf("the policy does not apply here: %s", why));
 		} else if ((dep = failed_dependency(run, res, blocked, policy))) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
 			result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
