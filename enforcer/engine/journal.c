@@ -30,7 +30,7 @@ static const char *const kind_names[] = {
 
 char *journal_path(const char *state_dir, const char *run_id)
 {
-	return enf_asprintf("%s/journal/%s.jsonl", state_dir, run_id);
+	return enf_asprintf("%s%cjournal%c%s.jsonl", state_dir, ENF_PATH_SEP, ENF_PATH_SEP, run_id);
 }
 
 static int write_line(journal *j, json_t *o)
@@ -52,7 +52,7 @@ static int write_line(journal *j, json_t *o)
 
 int journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name)
 {
-	char *folder = enf_asprintf("%s/journal", dir);
+	char *folder = enf_asprintf("%s%cjournal", dir, ENF_PATH_SEP);
 	char *path = journal_path(dir, run->run_id);
 	journal *j = calloc(1, sizeof(*j));
 	int rc = ENF_ENOMEM;

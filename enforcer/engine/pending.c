@@ -18,7 +18,7 @@
 static char *pending_path(const engine *e)
 {
 	char *dir = e->opts->state_dir ? enf_strdup(e->opts->state_dir) : enf_default_state_dir();
-	char *path = dir ? enf_asprintf("%s/pending/%s.json", dir, e->policy->name) : NULL;
+	char *path = dir ? enf_asprintf("%s%cpending%c%s.json", dir, ENF_PATH_SEP, ENF_PATH_SEP, e->policy->name) : NULL;
 	free(dir);
 	return path;
 }
@@ -87,7 +87,7 @@ int pending_contains(const json_t *doc, const char *id)
 static int pending_write(engine *e, json_t *doc)
 {
 	char *path = pending_path(e);
-	char *dir = path ? enf_strndup(path, (size_t)(strrchr(path, '/') - path)) : NULL;
+	char *dir = path ? enf_strndup(path, (size_t)(strrchr(path, ENF_PATH_SEP) - path)) : NULL;
 	char *text = json_dumps(doc, JSON_INDENT(2));
 	int rc = path && dir && text ? enf_mkdir_p(dir) : enf_error_oom();
 	if (rc == 0)

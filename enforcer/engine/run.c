@@ -493,7 +493,7 @@ static char *state_dir_of(const enf_run_options *opts)
 int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 {
 	char *dir = state_dir_of(e->opts);
-	char *lock_path = dir ? enf_asprintf("%s/enforcer.lock", dir) : NULL;
+	char *lock_path = dir ? enf_asprintf("%s%cenforcer.lock", dir, ENF_PATH_SEP) : NULL;
 	int rc = lock_path ? enf_mkdir_p(dir) : enf_error_oom();
 	if (rc == 0)
 		rc = enf_lock_acquire(lock, lock_path, e->opts->wait_seconds * 1000u);

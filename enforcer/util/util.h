@@ -82,6 +82,13 @@ int enf_appender_open(enf_appender **out, const char *path);
 int enf_appender_write(enf_appender *a, const void *data, size_t len);
 void enf_appender_close(enf_appender *a);
 
+/* The separator paths are shown and built with: '\\' on Windows, '/' elsewhere. */
+#ifdef _WIN32
+#define ENF_PATH_SEP '\\'
+#else
+#define ENF_PATH_SEP '/'
+#endif
+
 /* Creates a folder and its parents; an existing folder is fine. */
 int enf_mkdir_p(const char *path);
 
