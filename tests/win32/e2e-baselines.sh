@@ -216,6 +216,16 @@ print(r["status"], " ".join(c["check"] for c in r["before"]["checks"] if c["ok"]
         "trusted: 'sip.contoso.test' -> 'E2E Issuing CA' -> 'E2E Private Root CA'" "$work/edge-apply2/report.json"
     check "enforcer cert inspect --store CA shows the intermediate" grep -qi "$inter_t" \
         <(enforcer cert inspect --store CA | tr -d ' :')
+    # The serial as an event log shows it (byte-reversed), and as some readers
+    # mistyped it (character-reversed): both find the Edge certificate in My.
+    local serial byte_rev char_rev
+    serial=$(openssl x509 -in "$pki/edge.pem" -noout -serial | sed 's/.*=//')
+    byte_rev=$(sed 's/../& /g' <<<"$serial" | tr ' ' '\n' | grep . | tac | tr -d '\n')
+    char_rev=$(rev <<<"$serial")
+    check "find-serial finds the Edge certificate from its byte-reversed serial" grep -qF \
+        "found in LocalMachine\\My: 'sip.contoso.test' ($edge_t)" <(enforcer cert find-serial "$byte_rev" | tr -d '\r')
+    check "find-serial finds the Edge certificate from its character-reversed serial" grep -qF \
+        "found in LocalMachine\\My: 'sip.contoso.test' ($edge_t)" <(enforcer cert find-serial "$char_rev" | tr -d '\r')
     case_end
 }
 
