@@ -1,5 +1,6 @@
 /* Git repositories and a signing PKI for tests (see gitrepo.h). */
 #include "gitrepo.h"
+#include "helpers.h"
 
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -136,41 +137,10 @@ char *gr_commit(const char *repo, const char *pki, const char *signer, const cha
 
 gr_run gr_cli(const char *dir, const char *const *argv)
 {
-	const char *exe = getenv("ENFORCER_EXE");
-	cr_assert(exe, "ENFORCER_EXE is not set; run the tests with meson test");
-	char *out_path = enf_asprintf("%s/.stdout", dir),
-	     *err_path = enf_asprintf("%s/.stderr", dir);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (chdir(dir) != 0)
-			_exit(127);
-		const char *args[40] = {exe};
-		for (int i = 0; argv[i] && i < 38; i++)
-			args[i + 1] = argv[i];
-		execv(exe, (char *const *)args);
-		_exit(127);
-	}
-	int status = 0;
-	waitpid(pid, &status, 0);
-	gr_run r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), NULL, NULL};
-	size_t len = 0;
-	cr_assert_eq(enf_read_file(&r.out, &len, out_path, 1 << 24), 0);
-	cr_assert_eq(enf_read_file(&r.err, &len, err_path, 1 << 24), 0);
-	unlink(out_path);
-	unlink(err_path);
-	free(out_path);
-	free(err_path);
-	return r;
+	return th_run_cli(dir, argv, NULL);
 }
 
 void gr_run_free(gr_run *r)
 {
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
+	th_cli_free(r);
 }

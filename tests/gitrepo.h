@@ -5,6 +5,7 @@
 #ifndef ENFORCER_TEST_GITREPO_H
 #define ENFORCER_TEST_GITREPO_H
 
+#include "helpers.h"
 #include "util/util.h"
 
 /*
@@ -42,12 +43,8 @@ void gr_write(const char *repo, const char *path, const char *text);
  */
 char *gr_commit(const char *repo, const char *pki, const char *signer, const char *message);
 
-/* What the enforcer binary did: exit code, standard output and error (free them). */
-typedef struct gr_run {
-	int code;
-	char *out;
-	char *err;
-} gr_run;
+/* What the enforcer binary did: exit code, standard output and error (helpers.h). */
+typedef th_cli_result gr_run;
 
 /* Runs the enforcer binary (ENFORCER_EXE) in `dir` with a NULL-terminated argv. */
 gr_run gr_cli(const char *dir, const char *const *argv);

@@ -16,30 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#ifdef TEST_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-/*
- * Criterion 2.4 ignores how a test's process exits, so LeakSanitizer's
- * report at exit never fails a test: under ASan, each test checks for leaks
- * itself before it ends.
- */
-static void expect_no_leaks(void)
-{
-#ifdef TEST_ASAN
-	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0,
-		     "memory leaked: see the LeakSanitizer report above");
-#endif
-}
-
 /* The first line of `diags` that is an error, not a warning; "" if none. */
 static char *first_error(const char *diags)
 {
@@ -93,7 +69,7 @@ ParameterizedTest(size_t *i, hostile, inputs)
 	enf_policy_free(p);
 	free(got);
 	free(diags);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 /* A valid policy padded with a comment to exactly `size` bytes. */
@@ -142,7 +118,7 @@ Test(hostile, file_size_limit_is_exact)
 	enf_diag_list_clear(&diags);
 	unlink(path);
 	free(data);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(hostile, scalar_limit_is_exact)
@@ -165,7 +141,7 @@ Test(hostile, scalar_limit_is_exact)
 		free(got);
 		enf_buf_clear(&b);
 	}
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(hostile, depth_limit_is_exact)
@@ -189,7 +165,7 @@ Test(hostile, depth_limit_is_exact)
 		free(got);
 		enf_buf_clear(&b);
 	}
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(hostile, key_limit_is_exact)
@@ -214,7 +190,7 @@ Test(hostile, key_limit_is_exact)
 		free(got);
 		enf_buf_clear(&b);
 	}
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(hostile, many_errors_are_counted_and_kept_bounded)
@@ -238,5 +214,5 @@ Test(hostile, many_errors_are_counted_and_kept_bounded)
 			 "starting with a letter or digit (at most 128)");
 	enf_diag_list_clear(&diags);
 	enf_buf_clear(&b);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }

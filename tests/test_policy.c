@@ -13,30 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#ifdef TEST_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-/*
- * Criterion 2.4 ignores how a test's process exits, so LeakSanitizer's
- * report at exit never fails a test: under ASan, each test checks for leaks
- * itself before it ends.
- */
-static void expect_no_leaks(void)
-{
-#ifdef TEST_ASAN
-	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0,
-		     "memory leaked: see the LeakSanitizer report above");
-#endif
-}
-
 /*
  * The text of a corpus file for reading its comments. A UTF-16 file (with a
  * byte order mark, or ASCII with every other byte zero) keeps its comments
@@ -117,7 +93,7 @@ Test(policy, invalid_corpus_gives_exact_errors)
 	closedir(d);
 	free(dir);
 	cr_expect_geq(files, 45, "the invalid corpus has %d files; keep at least 45", files);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, valid_corpus_loads_without_errors)
@@ -145,7 +121,7 @@ Test(policy, valid_corpus_loads_without_errors)
 	closedir(d);
 	free(dir);
 	cr_expect_geq(files, 12, "the valid corpus has %d files; keep at least 12", files);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 /* Loads a valid corpus file and returns its model; aborts the test on errors. */
@@ -189,7 +165,7 @@ Test(policy, registry_numbers_are_unsigned_and_exact)
 	cr_expect_eq(v->number, UINT64_MAX);
 	cr_expect_eq(reg_data(p, "qword.max-hex")->number, UINT64_MAX);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, registry_text_lists_and_bytes)
@@ -218,7 +194,7 @@ Test(policy, registry_text_lists_and_bytes)
 	cr_expect_arr_eq(v->bytes, solid, sizeof(solid));
 	cr_expect_eq(reg_data(p, "binary.empty")->size, 0);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, registry_keys_are_normalised_and_values_kept)
@@ -240,7 +216,7 @@ Test(policy, registry_keys_are_normalised_and_values_kept)
 	cr_expect_eq(r->ensure, ENF_ENSURE_ABSENT);
 	cr_expect_eq(r->data.type, 0, "an absent value has no kind");
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, certificate_thumbprints_stores_and_checks)
@@ -288,7 +264,7 @@ Test(policy, certificate_thumbprints_stores_and_checks)
 	cr_expect_eq(res(p, "contoso-root")->u.cert.ensure, ENF_ENSURE_PRESENT);
 	cr_expect_eq(res(p, "contoso-root")->u.cert.has_require, 0);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, trust_store_allow_and_defaults)
@@ -327,7 +303,7 @@ Test(policy, trust_store_allow_and_defaults)
 	cr_expect_eq(t->max_certs, -1);
 	cr_expect_eq(t->has_allow, 0);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, order_honours_after)
@@ -352,7 +328,7 @@ Test(policy, order_honours_after)
 	for (size_t i = 0; i < p->count; i++)
 		cr_expect_eq(p->order[i], i);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 static void expect_condition(const enf_condition *c, const char *fact, enf_cmp op,
@@ -398,7 +374,7 @@ Test(policy, conditions_keep_operator_and_operand)
 	expect_condition(&w->items[0], "role", ENF_CMP_EQ, "edge", 1);
 	cr_expect_eq(res(p, "role-equals")->mode, ENF_MODE_ENFORCE);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, modes_and_waivers)
@@ -425,7 +401,7 @@ Test(policy, modes_and_waivers)
 	cr_expect_eq(r->mode, ENF_MODE_AUDIT);
 	cr_expect_str_eq(r->waiver.reason, "Data proxy: decommissioned next quarter");
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, services_accounts_passwords_and_states)
@@ -460,7 +436,7 @@ Test(policy, services_accounts_passwords_and_states)
 	cr_expect_null(s->logon);
 	cr_expect_eq(s->startup, ENF_STARTUP_UNSET);
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 /* Every string the model of services.yaml holds, one per line. */
@@ -502,7 +478,7 @@ Test(policy, secrets_are_never_read_into_the_model)
 	cr_expect_null(strstr(diags, "12345678"), "%s", diags);
 	cr_expect_null(strstr(diags, "yes"), "%s", diags);
 	free(diags);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, restarts_and_notify)
@@ -523,7 +499,7 @@ Test(policy, restarts_and_notify)
 	cr_assert_eq(x->notify_count, 1);
 	cr_expect_str_eq(x->notify[0], "restart-edge");
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, top_level_fields_and_positions)
@@ -547,7 +523,7 @@ Test(policy, top_level_fields_and_positions)
 	static const unsigned char zero[32] = {0};
 	cr_expect(memcmp(p->sha256, zero, sizeof(zero)) != 0, "the file's digest is set");
 	enf_policy_free(p);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, notepad_files_load_and_keep_columns)
@@ -566,7 +542,7 @@ Test(policy, notepad_files_load_and_keep_columns)
 	cr_expect_str_eq(got, "1:1: unknown key 'nmae' in the policy; did you mean 'name'?\n"
 			      "1:1: the policy is missing the required key 'name'");
 	free(got);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
 
 Test(policy, ten_thousand_resources_load_and_one_more_does_not)
@@ -589,5 +565,5 @@ Test(policy, ten_thousand_resources_load_and_one_more_does_not)
 	cr_expect_str_eq(got, "10004:5: more than 10000 resources; split the policy into several files");
 	free(got);
 	enf_buf_clear(&b);
-	expect_no_leaks();
+	th_expect_no_leaks();
 }
