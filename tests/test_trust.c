@@ -757,3 +757,214 @@ Test(trust, a_move_that_cannot_remove_from_root_loses_nothing)
 	json_decref(snap);
 	pki_set_free(s);
 }
+
+/* Writes bytes to DIR/NAME (th_write is for text); returns the path. */
+static char *write_bytes(const char *dir, const char *name, const void *data, size_t len)
+{
+	char *path = enf_asprintf("%s/%s", dir, name);
+	FILE *fp = fopen(path, "wb");
+	cr_assert(fp && fwrite(data, 1, len, fp) == len && fclose(fp) == 0, "cannot write %s", path);
+	return path;
+}
+
+/* A Root trust store whose extras are removed, with the allow list `files`, and a certs/ folder. */
+static void allow_init(fixture *f, json_t *snap, const char *files)
+{
+	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
+				    "  - type: trust-store\n    id: root\n    store: Root\n"
+				    "    allow: [%s]\n    extras: remove\n",
+				    files);
+	tt_init(f, snap, policy);
+	char *certs = enf_asprintf("%s/certs", f->dir);
+	cr_assert_eq(enf_mkdir_p(certs), 0);
+	free(certs);
+	free(policy);
+}
+
+/* DER bytes followed by `tail`, in a buffer to free(). */
+static unsigned char *der_and(const pki_cert *c, const char *tail, size_t *len)
+{
+	size_t n = strlen(tail);
+	unsigned char *b = malloc(c->der_len + n);
+	cr_assert(b);
+	memcpy(b, c->der, c->der_len);
+	memcpy(b + c->der_len, tail, n);
+	*len = c->der_len + n;
+	return b;
+}
+
+/* Applies the policy: `want` with `message`, no action, and the store as it was. */
+static void expect_untouched(fixture *f, json_t *snap, enf_outcome want, const char *message)
+{
+	tt_run(f, ENF_RUN_APPLY);
+	expect_outcome(f, "root", want);
+	expect_message(f, "root", message);
+	expect_actions(f, "root", "");
+	json_t *st = fx_state(f);
+	cr_expect(json_equal(st, snap), "the store changed");
+	json_decref(st);
+}
+
+/*
+ * Allow-list files are hashed without being parsed when they hold a store
+ * certificate's bytes: PEM (after other text, as openssl pkcs12 writes it),
+ * DER, and DER with bytes after the certificate, which were always ignored.
+ */
+Test(trust, allow_files_in_pem_and_der_match_the_store_certificates)
+{
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	pki_snapshot_add(snap, "Root", s->old_root);
+	pki_snapshot_add(snap, "Root", s->selfsigned);
+	fixture f;
+	allow_init(&f, snap, "certs/root.pem, certs/old.cer, certs/self.cer");
+	char *pem = pki_pem((pki_cert *[]){s->root}, 1);
+	char *text = enf_asprintf("Bag Attributes\n    friendlyName: root\nsubject=CN = Contoso Root CA\n%s",
+				  pem);
+	size_t len = 0;
+	unsigned char *trailing = der_and(s->selfsigned, "\r\ntrailing", &len);
+	free(th_write(f.dir, "certs/root.pem", text));
+	free(pki_write_der(f.dir, "certs/old.cer", s->old_root));
+	free(write_bytes(f.dir, "certs/self.cer", trailing, len));
+	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	free(trailing);
+	free(text);
+	free(pem);
+	fx_fini(&f);
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}
+
+/* Certificates not in the store are parsed in full and allowed without a word, as always. */
+Test(trust, allow_files_not_in_the_store_are_accepted_silently)
+{
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	fixture f;
+	allow_init(&f, snap, "certs/root.pem, certs/old.pem, certs/inter.cer");
+	size_t len = 0;
+	unsigned char *trailing = der_and(s->inter, "trailing", &len);
+	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+	free(pki_write_pem(f.dir, "certs/old.pem", (pki_cert *[]){s->old_root}, 1));
+	free(write_bytes(f.dir, "certs/inter.cer", trailing, len));
+	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	free(trailing);
+	fx_fini(&f);
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}
+
+/*
+ * A damaged allow file fails the resource, and with `extras: remove` no
+ * root goes because of it; also one holding the very bytes of a store
+ * entry OpenSSL cannot read, which the hash alone would match.
+ */
+Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
+{
+	static const unsigned char not_x509[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	static const char bad_pem[] = "-----BEGIN CERTIFICATE-----\nMIIB!!notbase64\n"
+				      "-----END CERTIFICATE-----\n";
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	pki_snapshot_add(snap, "Root", s->old_root);
+	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
+			      json_pack("{s:s}", "der", "MAMCAQU="));
+	for (int which = 0; which < 3; which++) {
+		fixture f;
+		allow_init(&f, snap, "certs/root.pem, certs/bad.cer");
+		free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+		if (which == 0) /* cut short */
+			free(write_bytes(f.dir, "certs/bad.cer", s->old_root->der,
+					 s->old_root->der_len / 2));
+		else if (which == 1)
+			free(th_write(f.dir, "certs/bad.cer", bad_pem));
+		else
+			free(write_bytes(f.dir, "certs/bad.cer", not_x509, sizeof(not_x509)));
+		expect_untouched(&f, snap, ENF_OUTCOME_FAILED,
+				 "allow: cannot load 'certs/bad.cer': 'certs/bad.cer' is not a certificate in PEM or DER form");
+		fx_fini(&f);
+	}
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}
+
+/*
+ * The engine parses Root and CA once for all chain checks of a run: a
+ * certificate added or removed between two checks must still count.
+ */
+Test(certcheck, chain_checks_see_the_changes_made_between_them)
+{
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	pki_snapshot_add(snap, "My", s->leaf);
+	pki_snapshot_add(snap, "My", s->client_only);
+	fixture f;
+	char *policy = enf_asprintf(
+		"enforcer: 1\nname: t\nresources:\n"
+		"  - {type: certificate, id: first, store: My, thumbprint: %s, require: {chain: trusted}}\n"
+		"  - {type: certificate, id: add-inter, store: CA, file: inter.pem}\n"
+		"  - {type: certificate, id: second, store: My, thumbprint: %s, require: {chain: trusted}}\n"
+		"  - {type: certificate, id: drop-root, store: Root, thumbprint: %s, ensure: absent}\n"
+		"  - {type: certificate, id: third, store: My, thumbprint: %s, require: {chain: trusted}}\n",
+		s->leaf->thumbprint, s->client_only->thumbprint, s->root->thumbprint,
+		s->leaf->thumbprint);
+	tt_init(&f, snap, policy);
+	free(pki_write_pem(f.dir, "inter.pem", (pki_cert *[]){s->inter}, 1));
+	tt_run(&f, ENF_RUN_APPLY);
+	expect_outcome(&f, "first", ENF_OUTCOME_FAILED);
+	expect_message(&f, "first",
+		       "chain: intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf");
+	expect_outcome(&f, "add-inter", ENF_OUTCOME_CHANGED);
+	expect_outcome(&f, "second", ENF_OUTCOME_COMPLIANT);
+	expect_outcome(&f, "drop-root", ENF_OUTCOME_CHANGED);
+	expect_outcome(&f, "third", ENF_OUTCOME_FAILED);
+	expect_message(&f, "third",
+		       "chain: 'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
+	free(policy);
+	fx_fini(&f);
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}
+
+/*
+ * A certificate whose outer length is not in its shortest form (BER, which
+ * OpenSSL reads) keeps the thumbprint of its bytes as stored; an allow file
+ * with those bytes is that certificate, though encoding it again would
+ * give other bytes and another hash.
+ */
+Test(trust, an_allow_file_matches_a_store_certificate_by_its_bytes)
+{
+	pki_set *s = pki_standard();
+	cr_assert(s->old_root->der_len > 256 && s->old_root->der[1] == 0x82);
+	size_t len = s->old_root->der_len + 1;
+	unsigned char *ber = malloc(len);
+	cr_assert(ber);
+	ber[0] = 0x30;
+	ber[1] = 0x83; /* three length bytes, the first of them 0 */
+	ber[2] = 0;
+	memcpy(ber + 3, s->old_root->der + 2, s->old_root->der_len - 2);
+	char *b64 = enf_base64_encode(ber, len);
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
+			      json_pack("{s:s}", "der", b64));
+	fixture f;
+	allow_init(&f, snap, "certs/root.pem, certs/old.cer");
+	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+	free(write_bytes(f.dir, "certs/old.cer", ber, len));
+	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	free(b64);
+	free(ber);
+	fx_fini(&f);
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}

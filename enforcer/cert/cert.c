@@ -96,6 +96,7 @@ static int fill_info(enf_cert *c)
 		return ENF_EINVALID;
 	}
 	info->self_issued = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+	/* Only a self-issued certificate is verified: verifying is most of the cost of a parse. */
 	info->self_signed = info->self_issued && verifies_with_own_key(x);
 	/* Also computes the cached extension flags X509_get_pathlen reads. */
 	uint32_t flags = X509_get_extension_flags(x);
@@ -122,30 +123,39 @@ static void info_clear(enf_cert_info *info)
 	}
 }
 
-/* Takes over `x` (freed on failure) and computes its facts. */
-static int cert_from_x509(enf_cert **out, X509 *x)
+/*
+ * Takes over `x` (freed on failure) and computes its facts. `der` is its
+ * encoding when the caller parsed it from one; else it is encoded here.
+ */
+static int cert_from_x509(enf_cert **out, X509 *x, const unsigned char *der, size_t len)
 {
 	enf_cert *c = calloc(1, sizeof(*c));
-	unsigned char *der = NULL;
-	int len = i2d_X509(x, &der);
+	unsigned char *encoded = NULL;
 	int rc = ENF_ENOMEM;
-	if (!c || len <= 0)
+	if (!c)
 		goto fail;
+	if (!der) {
+		int n = i2d_X509(x, &encoded);
+		if (n <= 0)
+			goto fail;
+		der = encoded;
+		len = (size_t)n;
+	}
 	/* Our own copy, so that callers free() nothing OpenSSL allocated. */
-	if (!(c->der = malloc((size_t)len)))
+	if (!(c->der = malloc(len)))
 		goto fail;
-	memcpy(c->der, der, (size_t)len);
-	c->der_len = (size_t)len;
+	memcpy(c->der, der, len);
+	c->der_len = len;
 	c->x = x;
 	c->refs = 1;
 	x = NULL;
 	if ((rc = fill_info(c)))
 		goto fail;
-	OPENSSL_free(der);
+	OPENSSL_free(encoded);
 	*out = c;
 	return 0;
 fail:
-	OPENSSL_free(der);
+	OPENSSL_free(encoded);
 	X509_free(x);
 	enf_cert_free(c);
 	if (rc == ENF_ENOMEM)
@@ -167,7 +177,11 @@ int enf_cert_from_der(enf_cert **out, const unsigned char *der, size_t len)
 		enf_error_set(ENF_ERRCLASS_CERT, "the data is not a DER-encoded X.509 certificate");
 		return ENF_EINVALID;
 	}
-	return cert_from_x509(out, x);
+	/*
+	 * The bytes as given rather than encoded again: that is work saved, and
+	 * the thumbprint is then the one of the bytes as stored, as Windows has it.
+	 */
+	return cert_from_x509(out, x, der, len);
 }
 
 const enf_cert_info *enf_cert_info_get(const enf_cert *cert)
@@ -254,7 +268,7 @@ void enf_cert_set_clear(enf_cert_set *set)
 static int add_x509(enf_cert_set *set, X509 *x)
 {
 	enf_cert *c = NULL;
-	int rc = cert_from_x509(&c, x);
+	int rc = cert_from_x509(&c, x, NULL, 0);
 	return rc ? rc : enf_cert_set_add(set, c);
 }
 

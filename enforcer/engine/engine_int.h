@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+struct enf_cert;
 struct enf_lock;
 
 typedef enum change_kind {
@@ -84,6 +85,8 @@ typedef struct engine {
 	 */
 	enf_cert_list cert_cache[ENF_STORE__COUNT];
 	unsigned char cert_cached[ENF_STORE__COUNT];
+	/* The same stores parsed, entry for entry (NULL: unreadable); emptied with them. */
+	struct enf_cert **cert_parsed[ENF_STORE__COUNT];
 } engine;
 
 /* Shared by run.c and rollback.c. */
@@ -129,6 +132,12 @@ int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thu
 
 /* A store's certificates, from the run's cache; the caller clears *out. */
 int engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
+/*
+ * A store's certificates parsed, from the run's cache: (*out)[i] is entry i
+ * of engine_cert_list's list, or NULL when OpenSSL cannot read it. Borrowed
+ * until the cache is emptied: enf_cert_ref() what is kept longer.
+ */
+int engine_cert_parsed(engine *e, struct enf_cert *const **out, size_t *count, enf_store store);
 /* Forgets every cached store (after a certificate change, and at the end of a run). */
 void engine_cert_cache_clear(engine *e);
 
@@ -159,6 +168,15 @@ void secret_free(char *secret);
 
 /* Loads a certificate file a policy refers to, as DER. */
 int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
+/* Reads a file a policy refers to, through its source or next to it; the caller frees *data. */
+int policy_file_read(engine *e, const char *file, char **data, size_t *len);
+/* The certificate in a file's bytes (PEM, else DER), parsed and encoded again. */
+int cert_file_der(const char *file, const char *data, size_t n, unsigned char **der, size_t *len);
+/*
+ * The SHA-1 of the bytes cert_file_der would parse, found without parsing
+ * them: nothing says they are a certificate. ENF_EINVALID when there are none.
+ */
+int cert_file_sha1(unsigned char out[20], const char *data, size_t n);
 
 /* Pending restarts (pending.c): handlers notified by a change whose restart has not run. */
 int pending_load(engine *e, json_t **out);

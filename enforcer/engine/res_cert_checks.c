@@ -46,15 +46,12 @@ static void passed(json_t *checks, const char *check, const char *detail)
 /* The parsable certificates of a store; the ones OpenSSL cannot read are no issuers. */
 static int read_set(engine *e, enf_store store, enf_cert_set *out)
 {
-	enf_cert_list list = {0};
-	int rc = engine_cert_list(e, &list, store);
-	for (size_t i = 0; rc == 0 && i < list.count; i++) {
-		enf_cert *c = NULL;
-		if (enf_cert_from_der(&c, list.items[i].der, list.items[i].der_len) == 0)
-			rc = enf_cert_set_add(out, c);
-	}
-	enf_error_clear();
-	enf_cert_list_clear(&list);
+	enf_cert *const *certs = NULL;
+	size_t count = 0;
+	int rc = engine_cert_parsed(e, &certs, &count, store);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		if (certs[i])
+			rc = enf_cert_set_add(out, enf_cert_ref(certs[i]));
 	return rc;
 }
 

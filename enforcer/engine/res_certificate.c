@@ -6,6 +6,7 @@
 #include "util/util.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -13,21 +14,19 @@
 
 #define CERT_FILE_MAX (1024 * 1024)
 
-int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len)
+int policy_file_read(engine *e, const char *file, char **data, size_t *len)
 {
-	char *data = NULL;
-	size_t n = 0;
-	int rc;
 	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file. */
-	if (e->source) {
-		rc = enf_source_read(&data, &n, e->source, file, CERT_FILE_MAX);
-	} else {
-		char *path = e->policy_dir ? enf_asprintf("%s/%s", e->policy_dir, file) : enf_strdup(file);
-		rc = path ? enf_read_file(&data, &n, path, CERT_FILE_MAX) : enf_error_oom();
-		free(path);
-	}
-	if (rc)
-		return rc;
+	if (e->source)
+		return enf_source_read(data, len, e->source, file, CERT_FILE_MAX);
+	char *path = e->policy_dir ? enf_asprintf("%s/%s", e->policy_dir, file) : enf_strdup(file);
+	int rc = path ? enf_read_file(data, len, path, CERT_FILE_MAX) : enf_error_oom();
+	free(path);
+	return rc;
+}
+
+int cert_file_der(const char *file, const char *data, size_t n, unsigned char **der, size_t *len)
+{
 	X509 *x = NULL;
 	BIO *bio = BIO_new_mem_buf(data, (int)n);
 	if (bio)
@@ -37,7 +36,7 @@ int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *le
 		const unsigned char *p = (const unsigned char *)data;
 		x = d2i_X509(NULL, &p, (long)n);
 	}
-	free(data);
+	ERR_clear_error();
 	if (!x) {
 		enf_error_set(ENF_ERRCLASS_CERT, "'%s' is not a certificate in PEM or DER form", file);
 		return ENF_EINVALID;
@@ -57,6 +56,70 @@ int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *le
 	OPENSSL_free(out);
 	*len = (size_t)outlen;
 	return 0;
+}
+
+/*
+ * The length of the DER element at the start of `p` when it is what
+ * d2i_X509 takes (a SEQUENCE of definite length) and fits in `n`; 0 when
+ * it is anything else.
+ */
+static size_t der_sequence_len(const unsigned char *p, size_t n)
+{
+	size_t head = 2, body = 0;
+	if (n < 2 || p[0] != 0x30)
+		return 0;
+	if (p[1] < 0x80) {
+		body = p[1];
+	} else {
+		size_t k = p[1] & 0x7f;
+		/* 0x80 is BER's indefinite length; over 4 length bytes is past any file we read. */
+		if (k == 0 || k > 4 || n - 2 < k)
+			return 0;
+		for (size_t i = 0; i < k; i++)
+			body = body << 8 | p[2 + i];
+		head += k;
+	}
+	return body <= n - head ? head + body : 0;
+}
+
+int cert_file_sha1(unsigned char out[20], const char *data, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	unsigned char *block = NULL;
+	char *name = NULL;
+	long block_len = 0;
+	size_t len;
+	BIO *bio = BIO_new_mem_buf(data, (int)n);
+	/*
+	 * The block cert_file_der parses: PEM_read_bio_X509 reads the first
+	 * block this matches (CERTIFICATE or X509 CERTIFICATE), without the
+	 * ASN.1 parse.
+	 */
+	if (bio &&
+	    PEM_bytes_read_bio(&block, &block_len, &name, PEM_STRING_X509, bio, NULL, NULL) == 1) {
+		p = block;
+		n = (size_t)block_len;
+	}
+	ERR_clear_error();
+	/* d2i_X509 stops after the certificate: bytes after it are no part of it. */
+	len = der_sequence_len(p, n);
+	if (len)
+		enf_sha1(out, p, len);
+	BIO_free(bio);
+	OPENSSL_free(block);
+	OPENSSL_free(name);
+	return len ? 0 : ENF_EINVALID;
+}
+
+int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len)
+{
+	char *data = NULL;
+	size_t n = 0;
+	int rc = policy_file_read(e, file, &data, &n);
+	if (rc == 0)
+		rc = cert_file_der(file, data, n, der, len);
+	free(data);
+	return rc;
 }
 
 static json_t *cert_json(const enf_res_certificate *c, const unsigned char *thumb, int present)

@@ -59,30 +59,58 @@ static enf_buf *next_finding(enf_buf *b)
 	return b;
 }
 
-/* The thumbprints the allow list names: given, or of the files it lists. */
-static int allowed_thumbprints(engine *e, const enf_res_trust_store *t, unsigned char **out,
-			       res_plan *plan)
+/* True when the store holds a certificate OpenSSL reads with this thumbprint. */
+static int readable_in_store(const ts_state *s, const unsigned char sha1[20])
 {
+	for (size_t i = 0; i < s->count; i++)
+		if (s->entries[i].cert && memcmp(s->entries[i].raw->thumbprint, sha1, 20) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The thumbprint of an allow-list file. Parsing every file was most of the
+ * cost of a long allow list, so a file is first only hashed: when the hash
+ * is that of a store certificate OpenSSL reads, the file holds those very
+ * bytes and is a certificate. Any other file is parsed in full, so that a
+ * damaged one fails the resource (and never turns a root into an extra)
+ * and a certificate not in the store counts as it always has.
+ */
+static int allowed_file(engine *e, const ts_state *s, const char *file, unsigned char out[20])
+{
+	char *data = NULL;
+	unsigned char *der = NULL;
+	size_t n = 0, len = 0;
+	int rc = policy_file_read(e, file, &data, &n);
+	if (rc == 0 && (cert_file_sha1(out, data, n) || !readable_in_store(s, out))) {
+		if ((rc = cert_file_der(file, data, n, &der, &len)) == 0)
+			enf_sha1(out, der, len);
+	}
+	free(der);
+	free(data);
+	return rc;
+}
+
+/* The thumbprints the allow list names: given, or of the files it lists. */
+static int allowed_thumbprints(engine *e, const ts_state *s, unsigned char **out, res_plan *plan)
+{
+	const enf_res_trust_store *t = s->t;
 	unsigned char *set = calloc(t->allow_count ? t->allow_count : 1, 20);
 	if (!set)
 		return enf_error_oom();
 	for (size_t i = 0; i < t->allow_count; i++) {
 		const enf_allow *a = &t->allow[i];
-		unsigned char *der = NULL;
-		size_t len = 0;
 		if (a->is_thumbprint) {
 			memcpy(set + 20 * i, a->thumbprint, 20);
 			continue;
 		}
-		if (policy_cert_der(e, a->file, &der, &len)) {
+		if (allowed_file(e, s, a->file, set + 20 * i)) {
 			char *what = enf_asprintf("allow: cannot load '%s'", a->file);
 			plan_fail_last(plan, what ? what : "allow: cannot load a file");
 			free(what);
 			free(set);
 			return 0;
 		}
-		enf_sha1(set + 20 * i, der, len);
-		free(der);
 	}
 	*out = set;
 	return 0;
@@ -255,6 +283,8 @@ int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	const enf_res_trust_store *t = &res->u.trust;
 	ts_state s = {.t = t, .store = enf_store_name(t->store)};
 	enf_cert_list list = {0}, ca = {0};
+	enf_cert *const *parsed = NULL;
+	size_t parsed_count = 0;
 	unsigned char *allowed = NULL;
 	int rc = 0;
 	if (engine_cert_list(e, &list, t->store)) {
@@ -267,8 +297,6 @@ int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 		plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
 		goto done;
 	}
-	if (t->has_allow && ((rc = allowed_thumbprints(e, t, &allowed, plan)) || plan->failed))
-		goto done;
 	s.entries = calloc(list.count ? list.count : 1, sizeof(ts_entry));
 	s.misplaced = json_array();
 	s.extras = json_array();
@@ -281,13 +309,17 @@ int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 		rc = enf_error_oom();
 		goto done;
 	}
+	/* Parsed as the list was read: entry i of one is entry i of the other. */
+	if ((rc = engine_cert_parsed(e, &parsed, &parsed_count, t->store)))
+		goto done;
 	for (; s.count < list.count; s.count++) {
 		ts_entry *en = &s.entries[s.count];
 		en->raw = &list.items[s.count];
-		if (enf_cert_from_der(&en->cert, en->raw->der, en->raw->der_len))
-			en->cert = NULL; /* reported as unreadable */
+		if (s.count < parsed_count && parsed[s.count]) /* else reported as unreadable */
+			en->cert = enf_cert_ref(parsed[s.count]);
 	}
-	enf_error_clear();
+	if (t->has_allow && ((rc = allowed_thumbprints(e, &s, &allowed, plan)) || plan->failed))
+		goto done;
 	if ((rc = classify(&s, plan, &ca, allowed)))
 		goto done;
 	find_duplicates(&s);
