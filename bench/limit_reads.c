@@ -16,6 +16,11 @@
  *                          once and kept open
  *   svc NAME               a service's configuration, state, delayed-start flag (when
  *                          automatic) and whether a password is stored; one SCM handle
+ *   yaml PATH              not a read of the machine: parse the policy file PATH with
+ *                          libyaml's event API, as enforcer's loader does, and drop the
+ *                          events (no tree, no checks). bench/run times a second list
+ *                          with this line as "limit + libyaml": the least any YAML policy
+ *                          tool pays before it reads anything
  *
  * Prints what it read (counts and a checksum, so that nothing is skipped) and
  * its own peak working set (GetProcessMemoryInfo). Exits 0, or 1 when a line
@@ -32,11 +37,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <yaml.h>
 
 #define MAX_KEYS 4096
 
 static unsigned long long checksum;
-static unsigned long certs, values, services, missing;
+static unsigned long certs, values, services, missing, events;
+
+static int parse_yaml(const char *path)
+{
+	FILE *in = fopen(path, "rb");
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int done = 0, ok = 1;
+	if (!in || !yaml_parser_initialize(&parser)) {
+		fprintf(stderr, "limit_reads: cannot read %s\n", path);
+		if (in)
+			fclose(in);
+		return 1;
+	}
+	yaml_parser_set_input_file(&parser, in);
+	while (!done && (ok = yaml_parser_parse(&parser, &ev))) {
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (ev.type == YAML_SCALAR_EVENT)
+			checksum += ev.data.scalar.length;
+		events++;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	fclose(in);
+	if (!ok)
+		fprintf(stderr, "limit_reads: %s is not YAML\n", path);
+	return !ok;
+}
 
 static SC_HANDLE scm;
 static LSA_HANDLE lsa;
@@ -245,6 +278,10 @@ int main(int argc, char **argv)
 			read_reg(a, b);
 		else if (!strcmp(line, "svc") && a && !b)
 			read_service(a, 0);
+		else if (!strcmp(line, "yaml") && a && !b) {
+			if ((rc = parse_yaml(a)) != 0)
+				break;
+		}
 		else if (line[0]) {
 			fprintf(stderr, "limit_reads: not a read: '%s'\n", line);
 			rc = 1;
@@ -263,9 +300,9 @@ int main(int argc, char **argv)
 		CloseServiceHandle(scm);
 	PROCESS_MEMORY_COUNTERS pmc = {.cb = sizeof(pmc)};
 	GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc));
-	printf("limit_reads: %lu certificates, %lu values (%lu missing), %lu services; checksum "
-	       "%016llx; peak working set %.1f MiB\n",
-	       certs, values, missing, services, checksum,
+	printf("limit_reads: %lu certificates, %lu values (%lu missing), %lu services, %lu YAML "
+	       "events; checksum %016llx; peak working set %.1f MiB\n",
+	       certs, values, missing, services, events, checksum,
 	       (double)pmc.PeakWorkingSetSize / (1024.0 * 1024.0));
 	return rc;
 }

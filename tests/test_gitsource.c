@@ -484,3 +484,24 @@ Test(gitsource, a_plain_path_in_a_working_tree_records_its_commit_and_dirtiness)
 	gr_run_free(&r);
 	teardown(&g);
 }
+
+/*
+ * libgit2 is only started when a `.git` lies in the policy's folder or above
+ * it; a linked work tree has a `.git` file, not a folder, and is found too.
+ */
+Test(gitsource, a_policy_in_a_linked_work_tree_records_its_commit)
+{
+	gfx g;
+	setup(&g, NULL);
+	free(gr_sh(g.repo, "git worktree add -q ../linked-wt 2>&1"));
+	gr_run r = gr_cli(g.dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--format",
+	                                 "json", "linked-wt/policies/edge.yaml"));
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	json_t *src = json_object_get(json_object_get(doc, "policy"), "source");
+	cr_expect_str_eq(json_string_value(json_object_get(src, "commit")), g.commit);
+	cr_expect(json_is_false(json_object_get(src, "dirty")));
+	json_decref(doc);
+	gr_run_free(&r);
+	teardown(&g);
+}

@@ -92,6 +92,38 @@ int enf_source_open_dir(enf_source **out, const char *dir)
 	return 0;
 }
 
+/*
+ * Whether a `.git` (a folder, or the file of a linked work tree or
+ * submodule) is in the policy's folder or any folder above it: only then
+ * can the policy lie in a git working tree, and only then is libgit2
+ * started. Its start costs more than the rest of a small plan (Debian's
+ * libgit2 reads the system's CA bundle; under Wine it adds about 2 MiB of
+ * memory), which a plain policy folder need not pay.
+ */
+static int maybe_in_worktree(const char *policy_path)
+{
+	char *abs = enf_path_absolute(policy_path);
+	char *dir = abs ? src_folder_prefix(abs) : NULL;
+	/* When the folder cannot be resolved, let libgit2 look as before. */
+	int found = !dir;
+	/* "C:/a/b/", then "C:/a/", then "C:/" (or "/a/b/" ... "/"), each with ".git" appended. */
+	size_t n = dir ? strlen(dir) : 0;
+	while (!found && n > 0) {
+		dir[n] = '\0';
+		char *git = enf_asprintf("%s.git", dir);
+		found = !git || enf_path_exists(git);
+		free(git);
+		/* Back to the slash before the last folder's name. */
+		size_t i = n - 1;
+		while (i > 0 && dir[i - 1] != '/')
+			i--;
+		n = i;
+	}
+	free(abs);
+	free(dir);
+	return found;
+}
+
 int enf_source_open_file(enf_source **out, const char *policy_path)
 {
 	enf_source *s = source_new(SRC_FILE);
@@ -105,9 +137,11 @@ int enf_source_open_file(enf_source **out, const char *policy_path)
 		enf_source_free(s);
 		return enf_error_oom();
 	}
-	git_libgit2_init();
-	s->git_init = 1;
-	src_find_worktree(s);
+	if (maybe_in_worktree(policy_path)) {
+		git_libgit2_init();
+		s->git_init = 1;
+		src_find_worktree(s);
+	}
 	*out = s;
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* Windows implementations of the OS helpers in util.h. */
+#define _CRT_RAND_S /* rand_s() in <stdlib.h> */
 #include "util.h"
 #include "win32_util.h"
 
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
-#include <bcrypt.h>
 
 wchar_t *enf_utf8_to_wide(const char *s)
 {
@@ -344,11 +344,25 @@ char *enf_default_state_dir(void)
 	return dir;
 }
 
+/*
+ * rand_s() is the C runtime's interface to the system's cryptographic
+ * generator (RtlGenRandom, in advapi32, which every run loads anyway).
+ * BCryptGenRandom gives the same bytes but loads bcrypt.dll, which under
+ * Wine also loads GnuTLS: 3.5 MiB and milliseconds for a run id.
+ */
 int enf_random_bytes(void *buf, size_t len)
 {
-	if (BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) {
-		enf_error_set(ENF_ERRCLASS_OS, "cannot get random bytes from the system");
-		return ENF_ERROR;
+	unsigned char *p = buf;
+	while (len > 0) {
+		unsigned int r;
+		if (rand_s(&r) != 0) {
+			enf_error_set(ENF_ERRCLASS_OS, "cannot get random bytes from the system");
+			return ENF_ERROR;
+		}
+		size_t n = len < sizeof(r) ? len : sizeof(r);
+		memcpy(p, &r, n);
+		p += n;
+		len -= n;
 	}
 	return 0;
 }

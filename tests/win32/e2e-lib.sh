@@ -44,12 +44,21 @@ _e2e_prefixes=()
 passed=0
 failed=0
 
+# E2E_KEEP=1 keeps the work folder and its prefixes (wineservers stopped) for a look afterwards.
 _e2e_cleanup() {
     local p
     for p in "${_e2e_prefixes[@]}"; do
-        wine_env_remove "$p" >/dev/null 2>&1
+        if [[ ${E2E_KEEP:-0} == 1 ]]; then
+            wine_env_stop "$p" >/dev/null 2>&1
+        else
+            wine_env_remove "$p" >/dev/null 2>&1
+        fi
     done
-    [[ -n ${work:-} ]] && rm -rf "$work"
+    if [[ ${E2E_KEEP:-0} == 1 && -n ${work:-} ]]; then
+        echo "E2E_KEEP: kept $work" >&2
+    elif [[ -n ${work:-} ]]; then
+        rm -rf "$work"
+    fi
 }
 
 e2e_init() {

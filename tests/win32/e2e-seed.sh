@@ -109,6 +109,24 @@ check "enforcer validate accepts the export" validates "$work/exported.yaml"
 run plan-export plan "$(winpath "$work/exported.yaml")"
 check "the export plans compliant on the server it came from" test "$code" = 0
 
+echo "== a policy without certificates"
+# crypt32 and bcrypt (and the network DLLs) are delay-loaded (meson.build): a plan
+# that reads no certificate store must not load them (under Wine they cost ~8 MiB
+# and ~20 ms per run; see docs/benchmarks.md).
+cat >"$work/no-certs.yaml" <<'EOF'
+enforcer: 1
+name: no-certs
+resources:
+  - {type: registry, id: r, key: 'HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel', value: EnableSessionTicket, kind: dword, data: 2}
+  - {type: service, id: s, name: RTCSRV, logon: NetworkService, password: none, state: running}
+EOF
+WINEDEBUG=+loaddll "$WINE" "$exe" plan "$(winpath "$work/no-certs.yaml")" </dev/null >"$work/no-certs.out" 2>"$work/no-certs.err"
+code=$?
+check "the plan without certificates exits 0 (compliant after the apply)" test "$code" = 0
+loaded=$(grep -ioE 'loaded l"[^"]*\\(crypt32|bcrypt|rsaenh|winhttp|ws2_32|ole32)\.dll"' "$work/no-certs.err" | sort -u | tr '\n' ' ')
+check "it loaded none of crypt32, bcrypt, rsaenh, winhttp, ws2_32, ole32${loaded:+ (loaded: $loaded)}" test -z "$loaded"
+check "the loader trace was taken (the check above is not vacuous)" grep -qi 'loaded l"[^"]*advapi32\.dll"' "$work/no-certs.err"
+
 echo "== rollback $run_id"
 run rollback1 rollback "$run_id"
 check "rollback exits 2 (restored)" test "$code" = 2

@@ -355,6 +355,22 @@ void tw_registry(void)
 	      TEST_KEY);
 }
 
+/* ---- random bytes (run ids) ------------------------------------------------ */
+
+/* rand_s() gives 4 bytes a call: odd lengths are filled to the last byte. */
+static void random_bytes(void)
+{
+	unsigned char a[37], b[37];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	CHECK_RC(enf_random_bytes(a, sizeof(a)), 0);
+	CHECK_RC(enf_random_bytes(b, sizeof(b)), 0);
+	CHECK(memcmp(a, b, sizeof(a)) != 0, "two draws of 37 bytes are equal");
+	/* The last 3 bytes (the partial word) are written: 2^-24 that they stay 0 in both. */
+	CHECK(a[34] | a[35] | a[36] | b[34] | b[35] | b[36], "the last bytes were not filled");
+	CHECK_RC(enf_random_bytes(a, 0), 0);
+}
+
 /* ---- accounts ---------------------------------------------------------- */
 
 void tw_accounts(void)
@@ -386,6 +402,7 @@ void tw_accounts(void)
 	free(want);
 	CHECK_RC(tw_p->account_sid(&sid, tw_self, "ENFTEST\\nosuchuser"), ENF_ENOTFOUND);
 	CHECK(tw_error_has("1332"), "the message gives the error code");
+	random_bytes();
 }
 
 /* ---- facts ------------------------------------------------------------- */
