@@ -1,84 +1,27 @@
 /*
- * trust-store and certificate checks through the engine, on snapshot files
- * built from a PKI made at test time: the exact plan, the state of the
- * "machine" after apply, idempotence, and rollback restoring exactly.
+ * trust-store resources through the engine, on snapshot files built from a
+ * PKI made at test time: the exact plan, the state of the "machine" after
+ * apply, idempotence, and rollback restoring exactly. Certificate checks and
+ * how allow-list files are read are in test_trust_checks.c.
  */
 #include "engine_fixture.h"
 #include "helpers.h"
 #include "pki.h"
+#include "trust.h"
 
-#include "enforcer/errors.h"
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A fixture whose snapshot comes from `snap`; the policy is loaded from a buffer. */
-static void tt_init(fixture *f, json_t *snap, const char *policy)
-{
-	memset(f, 0, sizeof(*f));
-	f->dir = th_tmpdir();
-	f->snapshot = pki_snapshot_write(snap, f->dir, "server.json");
-	f->policy = th_write(f->dir, "policy.yaml", policy);
-	f->state = enf_asprintf("%s/state", f->dir);
-}
-
-/* Plans or applies the policy text, loaded with enf_policy_load_buffer under the fixture's path. */
-static enf_run *tt_run(fixture *f, enf_run_mode mode)
-{
-	size_t len = 0;
-	char *text = th_read(f->policy, &len);
-	enf_diag_list diags;
-	enf_policy *policy = NULL;
-	enf_target *target = NULL;
-	cr_assert_eq(enf_diag_list_init(&diags, f->policy), 0);
-	/* The name is the file's path: files the policy names are found next to it. */
-	cr_assert_eq(enf_policy_load_buffer(&policy, &diags, f->policy, text, len), 0,
-		     "the test policy is invalid: %s", diags.count ? diags.items[0].message : "?");
-	enf_diag_list_clear(&diags);
-	char *spec = enf_asprintf("snapshot:%s", f->snapshot);
-	cr_assert_eq(enf_target_open(&target, spec), 0, "%s", enf_error_last()->message);
-	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
-	opts.mode = mode;
-	opts.state_dir = f->state;
-	enf_run_free(f->run);
-	f->run = NULL;
-	cr_assert_eq(enf_run_policy(&f->run, policy, target, &opts), 0, "the run failed: %s",
-		     enf_error_last() ? enf_error_last()->message : "?");
-	enf_target_close(target);
-	enf_policy_free(policy);
-	free(spec);
-	free(text);
-	return f->run;
-}
-
-static void expect_actions(const fixture *f, const char *id, const char *want)
-{
-	char *got = fx_actions(fx_result(f, id));
-	cr_expect_str_eq(got, want, "%s: got '%s'", id, got);
-	free(got);
-}
-
-static void expect_outcome(const fixture *f, const char *id, enf_outcome want)
-{
-	const enf_result *r = fx_result(f, id);
-	cr_expect_eq(r->outcome, want, "%s: %s, not %s (%s)", id, enf_outcome_name(r->outcome),
-		     enf_outcome_name(want), r->message ? r->message : "");
-}
-
-static void expect_message(const fixture *f, const char *id, const char *want)
-{
-	const char *got = fx_result(f, id)->message;
-	cr_expect_str_eq(got ? got : "(none)", want);
-}
-
 static const char root_policy[] = "enforcer: 1\n"
-				  "name: root-hygiene\n"
-				  "resources:\n"
-				  "  - type: trust-store\n"
-				  "    id: root\n"
-				  "    store: Root\n";
+                                  "name: root-hygiene\n"
+                                  "resources:\n"
+                                  "  - type: trust-store\n"
+                                  "    id: root\n"
+                                  "    store: Root\n";
 
 Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 {
@@ -91,16 +34,17 @@ Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 	tt_init(&f, snap, root_policy);
 
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
-	char *want = enf_asprintf("move 'Contoso Issuing CA 01' (%s) Root -> CA", s->inter->thumbprint);
-	expect_actions(&f, "root", want);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
+	char *want =
+	    enf_asprintf("move 'Contoso Issuing CA 01' (%s) Root -> CA", s->inter->thumbprint);
+	tt_expect_actions(&f, "root", want);
 	json_t *st = fx_state(&f);
 	cr_expect(json_equal(st, snap), "a plan changed the snapshot");
 	json_decref(st);
 
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
-	expect_actions(&f, "root", want);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
+	tt_expect_actions(&f, "root", want);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	char *id = enf_strdup(run->run_id);
 	st = fx_state(&f);
@@ -112,16 +56,16 @@ Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 
 	/* Converged: a plan finds nothing, a second apply changes nothing. */
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
 	cr_expect_eq(fx_result(&f, "root")->action_count, 0);
 	run = tt_run(&f, ENF_RUN_APPLY);
 	cr_expect_eq(enf_run_exit_code(run), 0);
 
 	fx_rollback(&f, id);
-	expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
-	char *back = enf_asprintf("move 'Contoso Issuing CA 01' (%s) back CA -> Root",
-				  s->inter->thumbprint);
-	expect_actions(&f, "root", back);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
+	char *back =
+	    enf_asprintf("move 'Contoso Issuing CA 01' (%s) back CA -> Root", s->inter->thumbprint);
+	tt_expect_actions(&f, "root", back);
 	st = fx_state(&f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "Root", s->root));
@@ -195,12 +139,14 @@ Test(trust, misplaced_remove_and_rollback_restore_the_der)
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: remove\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: remove\n");
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	char *want = enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from Root: it is not self-signed (an intermediate)",
-				  s->inter->thumbprint);
-	expect_actions(&f, "root", want);
+	char *want = enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from Root: it is not "
+	                          "self-signed (an intermediate)",
+	                          s->inter->thumbprint);
+	tt_expect_actions(&f, "root", want);
 	char *id = enf_strdup(run->run_id);
 	json_t *st = fx_state(&f);
 	cr_expect(!pki_snapshot_has(st, "Root", s->inter));
@@ -225,13 +171,15 @@ Test(trust, misplaced_report_fails_and_changes_nothing)
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: report\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: report\n");
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	char *want = enf_asprintf("'Contoso Issuing CA 01' (%s) is in Root but it is not self-signed (an intermediate)",
-				  s->inter->thumbprint);
-	expect_message(&f, "root", want);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	char *want = enf_asprintf(
+	    "'Contoso Issuing CA 01' (%s) is in Root but it is not self-signed (an intermediate)",
+	    s->inter->thumbprint);
+	tt_expect_message(&f, "root", want);
 	cr_expect_eq(enf_run_exit_code(run), 4);
 	json_t *st = fx_state(&f);
 	cr_expect(json_equal(st, snap));
@@ -249,25 +197,27 @@ Test(trust, extras_remove_by_allow_file_and_rollback)
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: root\n    store: Root\n"
-			  "    allow: [certs/contoso-root.pem]\n    extras: remove\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: root\n    store: Root\n"
+	        "    allow: [certs/contoso-root.pem]\n    extras: remove\n");
 	char *certs = enf_asprintf("%s/certs", f.dir);
 	cr_assert_eq(enf_mkdir_p(certs), 0);
 	free(pki_write_pem(certs, "contoso-root.pem", (pki_cert *[]){s->root}, 1));
 	tt_run(&f, ENF_RUN_PLAN);
-	char *want = enf_asprintf("remove 'Contoso Old Root CA' (%s) from Root: not in the allow list",
-				  s->old_root->thumbprint);
-	expect_actions(&f, "root", want);
+	char *want =
+	    enf_asprintf("remove 'Contoso Old Root CA' (%s) from Root: not in the allow list",
+	                 s->old_root->thumbprint);
+	tt_expect_actions(&f, "root", want);
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
 	char *id = enf_strdup(run->run_id);
 	json_t *st = fx_state(&f);
 	cr_expect(!pki_snapshot_has(st, "Root", s->old_root));
 	cr_expect_eq(pki_snapshot_count(st, "Root"), 1);
 	json_decref(st);
 	tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
 	fx_rollback(&f, id);
 	st = fx_state(&f);
 	cr_expect(pki_snapshot_has(st, "Root", s->old_root), "the removed DER was not restored");
@@ -288,15 +238,15 @@ Test(trust, extras_report_by_thumbprint_fails_naming_them)
 	pki_snapshot_add(snap, "Root", s->old_root);
 	fixture f;
 	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-				    "  - type: trust-store\n    id: root\n    store: Root\n"
-				    "    allow: [\"%s\"]\n",
-				    s->root->thumbprint);
+	                            "  - type: trust-store\n    id: root\n    store: Root\n"
+	                            "    allow: [\"%s\"]\n",
+	                            s->root->thumbprint);
 	tt_init(&f, snap, policy);
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
 	char *want = enf_asprintf("'Contoso Old Root CA' (%s) is in Root but not in the allow list",
-				  s->old_root->thumbprint);
-	expect_message(&f, "root", want);
+	                          s->old_root->thumbprint);
+	tt_expect_message(&f, "root", want);
 	free(want);
 	free(policy);
 	fx_fini(&f);
@@ -311,11 +261,12 @@ Test(trust, max_certs_is_a_violation)
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	expect_message(&f, "root", "Root holds 2 certificates, more than max-certs 1");
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_message(&f, "root", "Root holds 2 certificates, more than max-certs 1");
 	fx_fini(&f);
 	json_decref(snap);
 	pki_set_free(s);
@@ -329,15 +280,17 @@ Test(trust, a_violation_does_not_block_the_moves)
 	pki_snapshot_add(snap, "Root", s->inter);
 	pki_snapshot_add(snap, "Root", s->old_root);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
-	expect_message(&f, "root", "Root will still hold 2 certificates, more than max-certs 1");
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
+	tt_expect_message(&f, "root", "Root will still hold 2 certificates, more than max-certs 1");
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	expect_message(&f, "root",
-		       "changed, but verification found it still not compliant: Root holds 2 certificates, more than max-certs 1");
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_message(&f, "root",
+	                  "changed, but verification found it still not compliant: Root holds 2 "
+	                  "certificates, more than max-certs 1");
 	cr_expect_eq(fx_result(&f, "root")->actions[0].done, 1);
 	json_t *st = fx_state(&f);
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
@@ -353,17 +306,18 @@ Test(trust, duplicates_are_reported_as_a_note)
 	pki_set *s = pki_standard();
 	/* The same root re-issued: same subject and key, another serial. */
 	pki_cert *twin = pki_issue(&(pki_opts){.cn = "Contoso Root CA", .ca = 1, .path_len = -1},
-				   s->root->key, NULL);
+	                           s->root->key, NULL);
 	json_t *snap = pki_snapshot();
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", twin);
 	fixture f;
 	tt_init(&f, snap, root_policy);
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
-	char *want = enf_asprintf("'Contoso Root CA' is in Root 2 times with the same subject and key: %s, %s",
-				  s->root->thumbprint, twin->thumbprint);
-	expect_message(&f, "root", want);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
+	char *want = enf_asprintf(
+	    "'Contoso Root CA' is in Root 2 times with the same subject and key: %s, %s",
+	    s->root->thumbprint, twin->thumbprint);
+	tt_expect_message(&f, "root", want);
 	json_t *dups = json_object_get(fx_result(&f, "root")->before, "duplicates");
 	cr_expect_eq(json_array_size(dups), 2);
 	free(want);
@@ -380,18 +334,20 @@ Test(trust, self_signed_in_ca_is_reported_never_moved_to_root)
 	pki_snapshot_add(snap, "CA", s->inter);
 	pki_snapshot_add(snap, "CA", s->old_root);
 	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: trust-store\n    id: ca\n    store: CA\n"
-			  "  - type: trust-store\n    id: ca-strict\n    store: CA\n    misplaced: report\n");
+	tt_init(&f, snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: ca\n    store: CA\n"
+	        "  - type: trust-store\n    id: ca-strict\n    store: CA\n    misplaced: report\n");
 	tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "ca", ENF_OUTCOME_COMPLIANT);
-	char *note = enf_asprintf("'Contoso Old Root CA' (%s) is in CA but it is self-signed; a root belongs in Root, and enforcer never moves one there itself",
-				  s->old_root->thumbprint);
-	expect_message(&f, "ca", note);
-	expect_outcome(&f, "ca-strict", ENF_OUTCOME_FAILED);
+	tt_expect_outcome(&f, "ca", ENF_OUTCOME_COMPLIANT);
+	char *note = enf_asprintf("'Contoso Old Root CA' (%s) is in CA but it is self-signed; a "
+	                          "root belongs in Root, and enforcer never moves one there itself",
+	                          s->old_root->thumbprint);
+	tt_expect_message(&f, "ca", note);
+	tt_expect_outcome(&f, "ca-strict", ENF_OUTCOME_FAILED);
 	char *violation = enf_asprintf("'Contoso Old Root CA' (%s) is in CA but it is self-signed",
-				       s->old_root->thumbprint);
-	expect_message(&f, "ca-strict", violation);
+	                               s->old_root->thumbprint);
+	tt_expect_message(&f, "ca-strict", violation);
 	json_t *st = fx_state(&f);
 	cr_expect(json_equal(st, snap));
 	json_decref(st);
@@ -412,12 +368,12 @@ Test(trust, before_and_after_list_what_was_found)
 	tt_init(&f, snap, root_policy);
 	tt_run(&f, ENF_RUN_PLAN);
 	const enf_result *r = fx_result(&f, "root");
-	json_t *want_before = json_pack("{s:s, s:i, s:[{s:s, s:s}], s:[], s:[], s:[]}", "store",
-					"Root", "count", 2, "misplaced", "thumbprint",
-					s->inter->thumbprint, "subject", "CN=Contoso Issuing CA 01",
-					"extras", "duplicates", "unreadable");
+	json_t *want_before =
+	    json_pack("{s:s, s:i, s:[{s:s, s:s}], s:[], s:[], s:[]}", "store", "Root", "count", 2,
+	              "misplaced", "thumbprint", s->inter->thumbprint, "subject",
+	              "CN=Contoso Issuing CA 01", "extras", "duplicates", "unreadable");
 	json_t *want_after = json_pack("{s:s, s:i, s:[], s:[], s:[]}", "store", "Root", "count", 1,
-				       "misplaced", "extras", "duplicates");
+	                               "misplaced", "extras", "duplicates");
 	char *got = json_dumps(r->before, JSON_COMPACT);
 	cr_expect(json_equal(r->before, want_before), "before: %s", got);
 	free(got);
@@ -440,283 +396,10 @@ Test(trust, unreadable_store_fails_the_resource)
 	fixture f;
 	tt_init(&f, snap, root_policy);
 	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	expect_message(&f, "root",
-		       "cannot read the store: cannot open the LocalMachine\\Root store: access denied");
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-/* A certificate resource for the certificate in My with this thumbprint. */
-static char *cert_policy(const char *thumbprint, const char *extra)
-{
-	return enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-			    "  - type: certificate\n    id: edge\n    store: My\n"
-			    "    thumbprint: %s\n%s",
-			    thumbprint, extra);
-}
-
-Test(certcheck, every_failing_check_is_listed_with_its_reason)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "My", s->weak);
-	fixture f;
-	char *policy = cert_policy(s->weak->thumbprint,
-				   "    require:\n      chain: trusted\n      valid-for-days: 30\n"
-				   "      eku: [server-auth, client-auth]\n      min-key-bits: 2048\n"
-				   "      private-key: true\n");
-	tt_init(&f, snap, policy);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	expect_message(&f, "edge",
-		       "chain: intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf; "
-		       "eku: lacks client-auth (it has: server-auth); "
-		       "min-key-bits: the key is RSA 1024, fewer than 2048 bits; "
-		       "private-key: it has no private key in My");
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	json_t *checks = json_object_get(fx_result(&f, "edge")->before, "checks");
-	cr_expect_eq(json_array_size(checks), 5);
-	json_t *st = fx_state(&f);
-	cr_expect(json_equal(st, snap), "a check changed the snapshot");
-	json_decref(st);
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-Test(certcheck, expired_certificate)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "CA", s->inter);
-	pki_snapshot_add(snap, "My", s->expired);
-	fixture f;
-	char *policy = cert_policy(s->expired->thumbprint,
-				   "    require: {chain: trusted, valid-for-days: 30}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	expect_message(&f, "edge",
-		       "chain: 'expired.contoso.com' expired on 2025-01-01; valid-for-days: expired on 2025-01-01");
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-Test(certcheck, passing_checks_are_compliant)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "CA", s->inter);
-	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
-	json_object_set_new(leaf, "private_key", json_true());
-	json_object_set_new(leaf, "exportable", json_false());
-	fixture f;
-	char *policy = cert_policy(s->leaf->thumbprint,
-				   "    require:\n      chain: trusted\n      valid-for-days: 30\n"
-				   "      eku: [server-auth, client-auth]\n      min-key-bits: 2048\n"
-				   "      private-key: true\n      key-exportable: false\n");
-	tt_init(&f, snap, policy);
-	enf_run *run = tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
-	cr_expect_eq(enf_run_exit_code(run), 0);
-	json_t *chain = json_array_get(json_object_get(fx_result(&f, "edge")->before, "checks"), 0);
-	cr_expect_str_eq(json_string_value(json_object_get(chain, "detail")),
-			 "trusted: 'edge.contoso.com' -> 'Contoso Issuing CA 01' -> 'Contoso Root CA'");
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-Test(certcheck, key_exportable_and_private_key_false)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
-	json_object_set_new(leaf, "private_key", json_true());
-	json_object_set_new(leaf, "exportable", json_true());
-	fixture f;
-	char *policy = cert_policy(s->leaf->thumbprint,
-				   "    require: {private-key: false, key-exportable: false}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	expect_message(&f, "edge",
-		       "private-key: it has a private key in My, and the policy says it must not; "
-		       "key-exportable: the private key is exportable, and the policy says it must not be");
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-Test(certcheck, private_key_access_is_granted_and_rolled_back_exactly)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
-	json_object_set_new(leaf, "private_key", json_true());
-	json_object_set_new(leaf, "key_acl",
-			    json_pack("[{s:s, s:s}, {s:s, s:s}]", "account", "NT AUTHORITY\\SYSTEM",
-				      "rights", "full", "account", "BUILTIN\\Administrators",
-				      "rights", "read"));
-	json_t *acl_before = json_deep_copy(json_object_get(leaf, "key_acl"));
-	fixture f;
-	/* SYSTEM is there by another spelling, with full control, which covers read. */
-	char *policy = cert_policy(s->leaf->thumbprint,
-				   "    private-key-access:\n"
-				   "      - {account: LocalSystem, rights: read}\n"
-				   "      - {account: NetworkService, rights: read}\n"
-				   "      - {account: BUILTIN\\Administrators, rights: full}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "edge", ENF_OUTCOME_DRIFT);
-	char *want = enf_asprintf("grant read on the private key of 'edge.contoso.com' (%s) in My to NetworkService; "
-				  "grant full on the private key of 'edge.contoso.com' (%s) in My to BUILTIN\\Administrators",
-				  s->leaf->thumbprint, s->leaf->thumbprint);
-	expect_actions(&f, "edge", want);
-
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
-	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
-	json_t *acl = json_object_get(json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0),
-				      "key_acl");
-	json_t *want_acl = json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "account",
-				     "NT AUTHORITY\\SYSTEM", "rights", "full", "account",
-				     "BUILTIN\\Administrators", "rights", "full", "account",
-				     "NetworkService", "rights", "read");
-	cr_expect(json_equal(acl, want_acl));
-	json_decref(want_acl);
-	json_decref(st);
-
-	tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
-
-	fx_rollback(&f, id);
-	expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
-	st = fx_state(&f);
-	acl = json_object_get(json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0),
-			      "key_acl");
-	cr_expect(json_equal(acl, acl_before), "the ACL was not restored exactly");
-	json_decref(st);
-	/* A second rollback finds everything as it was and changes nothing. */
-	enf_run *again = fx_rollback(&f, id);
-	cr_expect_eq(enf_run_exit_code(again), 0);
-	free(id);
-	free(want);
-	free(policy);
-	json_decref(acl_before);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-Test(certcheck, private_key_access_needs_a_private_key)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "My", s->leaf);
-	fixture f;
-	char *policy = cert_policy(s->leaf->thumbprint,
-				   "    private-key-access: [{account: NetworkService, rights: read}]\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	expect_message(&f, "edge", "private-key-access: it has no private key in My");
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-}
-
-/*
- * The field report: the Edge certificate's GoDaddy intermediate is missing
- * from the Intermediate store. The check names it; adding it from a file
- * (ordered before the check) fixes it in one apply.
- */
-Test(certcheck, seed_missing_intermediate_is_named_and_fixed)
-{
-	static const char *const root_dn[] = {"C=US", "ST=Arizona", "L=Scottsdale",
-					      "O=GoDaddy.com, Inc.",
-					      "CN=Go Daddy Root Certificate Authority - G2", NULL};
-	static const char *const int_dn[] = {"C=US",
-					     "ST=Arizona",
-					     "L=Scottsdale",
-					     "O=GoDaddy.com, Inc.",
-					     "OU=http://certs.godaddy.com/repository/",
-					     "CN=Go Daddy Secure Certificate Authority - G2",
-					     NULL};
-	pki_cert *root =
-		pki_issue(&(pki_opts){.rdns = root_dn, .ca = 1, .path_len = -1}, NULL, NULL);
-	pki_cert *inter =
-		pki_issue(&(pki_opts){.rdns = int_dn, .ca = 1, .path_len = 0}, NULL, root);
-	pki_cert *leaf = pki_issue(&(pki_opts){.cn = "sip.contoso.com", .eku = "serverAuth,clientAuth",
-					       .serial = "7841FC7ABF2025", .rsa_bits = 2048},
-				   NULL, inter);
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", root);
-	json_object_set_new(pki_snapshot_add(snap, "My", leaf), "private_key", json_true());
-	fixture f;
-	char *check = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-				   "  - type: certificate\n    id: edge\n    store: My\n"
-				   "    thumbprint: %s\n    require: {chain: trusted}\n",
-				   leaf->thumbprint);
-	tt_init(&f, snap, check);
-	tt_run(&f, ENF_RUN_PLAN);
-	expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	expect_message(&f, "edge",
-		       "chain: intermediate 'Go Daddy Secure Certificate Authority - G2' not found in CA; the chain stops at the leaf");
-
-	free(pki_write_pem(f.dir, "gdig2.crt.pem", (pki_cert *[]){inter}, 1));
-	char *fixed = enf_asprintf("%s    after: [gd-intermediate]\n"
-				   "  - type: certificate\n    id: gd-intermediate\n    store: CA\n"
-				   "    file: gdig2.crt.pem\n    require: {chain: trusted}\n",
-				   check);
-	free(f.policy);
-	f.policy = th_write(f.dir, "policy.yaml", fixed);
-	tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "gd-intermediate", ENF_OUTCOME_CHANGED);
-	expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
-	json_t *st = fx_state(&f);
-	cr_expect(pki_snapshot_has(st, "CA", inter));
-	json_decref(st);
-	free(check);
-	free(fixed);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_free(leaf);
-	pki_free(inter);
-	pki_free(root);
-}
-
-Test(certcheck, a_certificate_about_to_be_added_is_checked_as_the_file_has_it)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	fixture f;
-	tt_init(&f, snap, "enforcer: 1\nname: t\nresources:\n"
-			  "  - type: certificate\n    id: root\n    store: Root\n    file: root.cer\n"
-			  "    require: {chain: trusted, min-key-bits: 2048}\n"
-			  "  - type: certificate\n    id: edge\n    store: My\n    file: edge.pem\n"
-			  "    private-key-access: [{account: NetworkService, rights: read}]\n");
-	free(pki_write_der(f.dir, "root.cer", s->root));
-	free(pki_write_pem(f.dir, "edge.pem", (pki_cert *[]){s->leaf}, 1));
-	tt_run(&f, ENF_RUN_PLAN);
-	/* The root will be in Root once added: its own chain is trusted. */
-	expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
-	char *want = enf_asprintf("add root.cer (%s) to Root", s->root->thumbprint);
-	expect_actions(&f, "root", want);
-	expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	expect_message(&f, "edge",
-		       "private-key-access: the certificate is not in My yet, and one added from a file has no private key whose permissions could be set");
-	free(want);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_message(
+	    &f, "root",
+	    "cannot read the store: cannot open the LocalMachine\\Root store: access denied");
 	fx_fini(&f);
 	json_decref(snap);
 	pki_set_free(s);
@@ -737,16 +420,17 @@ Test(trust, a_move_that_cannot_remove_from_root_loses_nothing)
 	fixture f;
 	tt_init(&f, snap, root_policy);
 	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
 	char *id = enf_strdup(run->run_id);
 	json_t *st = fx_state(&f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
 	json_decref(st);
 	fx_rollback(&f, id);
-	char *want = enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from CA (the move put it there)",
-				  s->inter->thumbprint);
-	expect_actions(&f, "root", want);
+	char *want =
+	    enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from CA (the move put it there)",
+	                 s->inter->thumbprint);
+	tt_expect_actions(&f, "root", want);
 	st = fx_state(&f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect_eq(pki_snapshot_count(st, "CA"), 0);
@@ -756,215 +440,4 @@ Test(trust, a_move_that_cannot_remove_from_root_loses_nothing)
 	fx_fini(&f);
 	json_decref(snap);
 	pki_set_free(s);
-}
-
-/* Writes bytes to DIR/NAME (th_write is for text); returns the path. */
-static char *write_bytes(const char *dir, const char *name, const void *data, size_t len)
-{
-	char *path = enf_asprintf("%s/%s", dir, name);
-	FILE *fp = fopen(path, "wb");
-	cr_assert(fp && fwrite(data, 1, len, fp) == len && fclose(fp) == 0, "cannot write %s", path);
-	return path;
-}
-
-/* A Root trust store whose extras are removed, with the allow list `files`, and a certs/ folder. */
-static void allow_init(fixture *f, json_t *snap, const char *files)
-{
-	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-				    "  - type: trust-store\n    id: root\n    store: Root\n"
-				    "    allow: [%s]\n    extras: remove\n",
-				    files);
-	tt_init(f, snap, policy);
-	char *certs = enf_asprintf("%s/certs", f->dir);
-	cr_assert_eq(enf_mkdir_p(certs), 0);
-	free(certs);
-	free(policy);
-}
-
-/* DER bytes followed by `tail`, in a buffer to free(). */
-static unsigned char *der_and(const pki_cert *c, const char *tail, size_t *len)
-{
-	size_t n = strlen(tail);
-	unsigned char *b = malloc(c->der_len + n);
-	cr_assert(b);
-	memcpy(b, c->der, c->der_len);
-	memcpy(b + c->der_len, tail, n);
-	*len = c->der_len + n;
-	return b;
-}
-
-/* Applies the policy: `want` with `message`, no action, and the store as it was. */
-static void expect_untouched(fixture *f, json_t *snap, enf_outcome want, const char *message)
-{
-	tt_run(f, ENF_RUN_APPLY);
-	expect_outcome(f, "root", want);
-	expect_message(f, "root", message);
-	expect_actions(f, "root", "");
-	json_t *st = fx_state(f);
-	cr_expect(json_equal(st, snap), "the store changed");
-	json_decref(st);
-}
-
-/*
- * Allow-list files are hashed without being parsed when they hold a store
- * certificate's bytes: PEM (after other text, as openssl pkcs12 writes it),
- * DER, and DER with bytes after the certificate, which were always ignored.
- */
-Test(trust, allow_files_in_pem_and_der_match_the_store_certificates)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "Root", s->old_root);
-	pki_snapshot_add(snap, "Root", s->selfsigned);
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.cer, certs/self.cer");
-	char *pem = pki_pem((pki_cert *[]){s->root}, 1);
-	char *text = enf_asprintf("Bag Attributes\n    friendlyName: root\nsubject=CN = Contoso Root CA\n%s",
-				  pem);
-	size_t len = 0;
-	unsigned char *trailing = der_and(s->selfsigned, "\r\ntrailing", &len);
-	free(th_write(f.dir, "certs/root.pem", text));
-	free(pki_write_der(f.dir, "certs/old.cer", s->old_root));
-	free(write_bytes(f.dir, "certs/self.cer", trailing, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
-	free(trailing);
-	free(text);
-	free(pem);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-	th_expect_no_leaks();
-}
-
-/* Certificates not in the store are parsed in full and allowed without a word, as always. */
-Test(trust, allow_files_not_in_the_store_are_accepted_silently)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.pem, certs/inter.cer");
-	size_t len = 0;
-	unsigned char *trailing = der_and(s->inter, "trailing", &len);
-	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
-	free(pki_write_pem(f.dir, "certs/old.pem", (pki_cert *[]){s->old_root}, 1));
-	free(write_bytes(f.dir, "certs/inter.cer", trailing, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
-	free(trailing);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-	th_expect_no_leaks();
-}
-
-/*
- * A damaged allow file fails the resource, and with `extras: remove` no
- * root goes because of it; also one holding the very bytes of a store
- * entry OpenSSL cannot read, which the hash alone would match.
- */
-Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
-{
-	static const unsigned char not_x509[] = {0x30, 0x03, 0x02, 0x01, 0x05};
-	static const char bad_pem[] = "-----BEGIN CERTIFICATE-----\nMIIB!!notbase64\n"
-				      "-----END CERTIFICATE-----\n";
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "Root", s->old_root);
-	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
-			      json_pack("{s:s}", "der", "MAMCAQU="));
-	for (int which = 0; which < 3; which++) {
-		fixture f;
-		allow_init(&f, snap, "certs/root.pem, certs/bad.cer");
-		free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
-		if (which == 0) /* cut short */
-			free(write_bytes(f.dir, "certs/bad.cer", s->old_root->der,
-					 s->old_root->der_len / 2));
-		else if (which == 1)
-			free(th_write(f.dir, "certs/bad.cer", bad_pem));
-		else
-			free(write_bytes(f.dir, "certs/bad.cer", not_x509, sizeof(not_x509)));
-		expect_untouched(&f, snap, ENF_OUTCOME_FAILED,
-				 "allow: cannot load 'certs/bad.cer': 'certs/bad.cer' is not a certificate in PEM or DER form");
-		fx_fini(&f);
-	}
-	json_decref(snap);
-	pki_set_free(s);
-	th_expect_no_leaks();
-}
-
-/*
- * The engine parses Root and CA once for all chain checks of a run: a
- * certificate added or removed between two checks must still count.
- */
-Test(certcheck, chain_checks_see_the_changes_made_between_them)
-{
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	pki_snapshot_add(snap, "My", s->leaf);
-	pki_snapshot_add(snap, "My", s->client_only);
-	fixture f;
-	char *policy = enf_asprintf(
-		"enforcer: 1\nname: t\nresources:\n"
-		"  - {type: certificate, id: first, store: My, thumbprint: %s, require: {chain: trusted}}\n"
-		"  - {type: certificate, id: add-inter, store: CA, file: inter.pem}\n"
-		"  - {type: certificate, id: second, store: My, thumbprint: %s, require: {chain: trusted}}\n"
-		"  - {type: certificate, id: drop-root, store: Root, thumbprint: %s, ensure: absent}\n"
-		"  - {type: certificate, id: third, store: My, thumbprint: %s, require: {chain: trusted}}\n",
-		s->leaf->thumbprint, s->client_only->thumbprint, s->root->thumbprint,
-		s->leaf->thumbprint);
-	tt_init(&f, snap, policy);
-	free(pki_write_pem(f.dir, "inter.pem", (pki_cert *[]){s->inter}, 1));
-	tt_run(&f, ENF_RUN_APPLY);
-	expect_outcome(&f, "first", ENF_OUTCOME_FAILED);
-	expect_message(&f, "first",
-		       "chain: intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf");
-	expect_outcome(&f, "add-inter", ENF_OUTCOME_CHANGED);
-	expect_outcome(&f, "second", ENF_OUTCOME_COMPLIANT);
-	expect_outcome(&f, "drop-root", ENF_OUTCOME_CHANGED);
-	expect_outcome(&f, "third", ENF_OUTCOME_FAILED);
-	expect_message(&f, "third",
-		       "chain: 'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
-	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-	th_expect_no_leaks();
-}
-
-/*
- * A certificate whose outer length is not in its shortest form (BER, which
- * OpenSSL reads) keeps the thumbprint of its bytes as stored; an allow file
- * with those bytes is that certificate, though encoding it again would
- * give other bytes and another hash.
- */
-Test(trust, an_allow_file_matches_a_store_certificate_by_its_bytes)
-{
-	pki_set *s = pki_standard();
-	cr_assert(s->old_root->der_len > 256 && s->old_root->der[1] == 0x82);
-	size_t len = s->old_root->der_len + 1;
-	unsigned char *ber = malloc(len);
-	cr_assert(ber);
-	ber[0] = 0x30;
-	ber[1] = 0x83; /* three length bytes, the first of them 0 */
-	ber[2] = 0;
-	memcpy(ber + 3, s->old_root->der + 2, s->old_root->der_len - 2);
-	char *b64 = enf_base64_encode(ber, len);
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", s->root);
-	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
-			      json_pack("{s:s}", "der", b64));
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.cer");
-	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
-	free(write_bytes(f.dir, "certs/old.cer", ber, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
-	free(b64);
-	free(ber);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
-	th_expect_no_leaks();
 }
