@@ -92,38 +92,6 @@ int enf_source_open_dir(enf_source **out, const char *dir)
 	return 0;
 }
 
-/*
- * Whether a `.git` (a folder, or the file of a linked work tree or
- * submodule) is in the policy's folder or any folder above it: only then
- * can the policy lie in a git working tree, and only then is libgit2
- * started. Its start costs more than the rest of a small plan (Debian's
- * libgit2 reads the system's CA bundle; under Wine it adds about 2 MiB of
- * memory), which a plain policy folder need not pay.
- */
-static int maybe_in_worktree(const char *policy_path)
-{
-	char *abs = enf_path_absolute(policy_path);
-	char *dir = abs ? src_folder_prefix(abs) : NULL;
-	/* When the folder cannot be resolved, let libgit2 look as before. */
-	int found = !dir;
-	/* "C:/a/b/", then "C:/a/", then "C:/" (or "/a/b/" ... "/"), each with ".git" appended. */
-	size_t n = dir ? strlen(dir) : 0;
-	while (!found && n > 0) {
-		dir[n] = '\0';
-		char *git = enf_asprintf("%s.git", dir);
-		found = !git || enf_path_exists(git);
-		free(git);
-		/* Back to the slash before the last folder's name. */
-		size_t i = n - 1;
-		while (i > 0 && dir[i - 1] != '/')
-			i--;
-		n = i;
-	}
-	free(abs);
-	free(dir);
-	return found;
-}
-
 int enf_source_open_file(enf_source **out, const char *policy_path)
 {
 	enf_source *s = source_new(SRC_FILE);
@@ -137,11 +105,7 @@ int enf_source_open_file(enf_source **out, const char *policy_path)
 		enf_source_free(s);
 		return enf_error_oom();
 	}
-	if (maybe_in_worktree(policy_path)) {
-		git_libgit2_init();
-		s->git_init = 1;
-		src_find_worktree(s);
-	}
+	src_find_worktree(s);
 	*out = s;
 	return 0;
 }
@@ -157,6 +121,31 @@ static int worktree_dirty(git_repository *wt, const char *relative)
 	return flags != GIT_STATUS_CURRENT;
 }
 
+/*
+ * Whether a `.git` (a folder, or the file of a linked work tree or
+ * submodule) is in `dir` ("C:/a/b/" or "/a/b/") or any folder above it:
+ * only then can the policy lie in a git working tree, and only then is
+ * libgit2 started. Its start costs more than the rest of a small plan
+ * (Debian's libgit2 reads the system's CA bundle; under Wine it adds about
+ * 2 MiB of memory), which a plain policy folder need not pay.
+ */
+static int git_above(const char *dir)
+{
+	for (size_t n = strlen(dir); n > 0;) {
+		char *git = enf_asprintf("%.*s.git", (int)n, dir);
+		int found = !git || enf_path_exists(git);
+		free(git);
+		if (found)
+			return 1;
+		/* Back to the slash before the last folder's name. */
+		size_t i = n - 1;
+		while (i > 0 && dir[i - 1] != '/')
+			i--;
+		n = i;
+	}
+	return 0;
+}
+
 void src_find_worktree(enf_source *s)
 {
 	char *abs = enf_path_absolute(s->path);
@@ -164,7 +153,11 @@ void src_find_worktree(enf_source *s)
 	char *top = NULL;
 	git_repository *repo = NULL;
 	git_oid head;
-	if (!dir || git_repository_open_ext(&repo, dir, 0, NULL) || git_repository_is_bare(repo))
+	if (!dir || !git_above(dir))
+		goto done;
+	git_libgit2_init();
+	s->git_init = 1;
+	if (git_repository_open_ext(&repo, dir, 0, NULL) || git_repository_is_bare(repo))
 		goto done;
 	top = enf_path_absolute(git_repository_workdir(repo));
 	size_t n = top ? strlen(top) : 0;
@@ -187,7 +180,8 @@ void src_find_worktree(enf_source *s)
 	s->wt = repo;
 	repo = NULL;
 done:
-	git_error_clear();
+	if (s->git_init)
+		git_error_clear();
 	git_repository_free(repo);
 	free(abs);
 	free(dir);

@@ -56,7 +56,7 @@ int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_pa
 int src_git_blob_id(char **out, enf_source *s, const char *tree_path);
 void src_git_close(enf_source *s);
 
-/* source.c: the working tree a plain policy file is in, if any. */
+/* source.c: the working tree a plain policy file is in, if any; starts libgit2 only when a .git is above it. */
 void src_find_worktree(enf_source *s);
 
 #endif
