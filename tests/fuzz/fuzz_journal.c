@@ -12,6 +12,7 @@
  */
 #include "engine/engine_int.h"
 #include "enforcer/errors.h"
+#include "fuzz_file.h"
 #include "util/util.h"
 
 #include <jansson.h>
@@ -22,23 +23,6 @@
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *path;
-
-static int setup(void)
-{
-	if (path)
-		return 0;
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[4096];
-	snprintf(tmpl, sizeof(tmpl), "%s/fuzz-journal-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(tmpl);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	path = strdup(tmpl);
-	return path ? 0 : -1;
-}
 
 static void check_entry(const journal_entry *e)
 {
@@ -65,14 +49,8 @@ static void check_entry(const journal_entry *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (setup())
-		return 0;
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return 0;
-	size_t written = fwrite(data, 1, size, f);
-	fclose(f);
-	if (written != size)
+	const char *path = fuzz_input_file("journal", data, size);
+	if (!path)
 		return 0;
 	journal_read jr = {0};
 	if (journal_load(&jr, path) == 0) {

@@ -13,7 +13,9 @@
  */
 #include "enforcer/errors.h"
 #include "enforcer/provider.h"
+#include "fuzz_file.h"
 #include "provider/snapshot.h"
+#include "util/util.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -23,27 +25,6 @@
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *path, *spec;
-
-static int setup(void)
-{
-	if (path)
-		return 0;
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[4096];
-	snprintf(tmpl, sizeof(tmpl), "%s/fuzz-snapshot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(tmpl);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	path = strdup(tmpl);
-	spec = malloc(strlen(tmpl) + 10);
-	if (!path || !spec)
-		abort();
-	snprintf(spec, strlen(tmpl) + 10, "snapshot:%s", tmpl);
-	return 0;
-}
 
 static void read_registry(const enf_provider *p, void *self, const json_t *registry)
 {
@@ -125,20 +106,15 @@ static void use_stores(const enf_provider *p, void *self)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (setup())
-		return 0;
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return 0;
-	size_t written = fwrite(data, 1, size, f);
-	fclose(f);
-	if (written != size)
-		return 0;
+	const char *path = fuzz_input_file("snapshot", data, size);
+	char *spec = path ? enf_asprintf("snapshot:%s", path) : NULL;
 	enf_target *t = NULL;
-	if (enf_target_open(&t, spec) != 0) {
+	if (!spec || enf_target_open(&t, spec) != 0) {
 		enf_error_clear();
+		free(spec);
 		return 0;
 	}
+	free(spec);
 	const enf_provider *p = t->provider;
 	snapshot *s = t->self;
 	enf_facts facts = {0};
