@@ -382,11 +382,6 @@ int enf_temp_dir(char **out)
 	return 0;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int enf_dir_entries(char ***out, size_t *count, const char *path)
 {
 	DIR *d = opendir(path);
@@ -410,17 +405,7 @@ int enf_dir_entries(char ***out, size_t *count, const char *path)
 		n++;
 	}
 	closedir(d);
-	if (rc) {
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		return rc;
-	}
-	if (n)
-		qsort(names, n, sizeof(char *), compare_names);
-	*out = names;
-	*count = n;
-	return 0;
+	return enf_dir_entries_finish(out, count, names, n, rc);
 }
 
 int enf_remove_file(const char *path)

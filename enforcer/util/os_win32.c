@@ -448,11 +448,6 @@ int enf_temp_dir(char **out)
 	return ENF_ERROR;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int enf_dir_entries(char ***out, size_t *count, const char *path)
 {
 	char *pattern = enf_asprintf("%s\\*", path);
@@ -483,17 +478,7 @@ int enf_dir_entries(char ***out, size_t *count, const char *path)
 		n++;
 	} while (FindNextFileW(h, &fd));
 	FindClose(h);
-	if (rc) {
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		return rc;
-	}
-	if (n)
-		qsort(names, n, sizeof(char *), compare_names);
-	*out = names;
-	*count = n;
-	return 0;
+	return enf_dir_entries_finish(out, count, names, n, rc);
 }
 
 int enf_remove_file(const char *path)

@@ -229,3 +229,23 @@ int enf_unhex(unsigned char **out, size_t *out_len, const char *hex)
 	*out_len = n;
 	return 0;
 }
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int enf_dir_entries_finish(char ***out, size_t *count, char **names, size_t n, int rc)
+{
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return rc;
+	}
+	if (n)
+		qsort(names, n, sizeof(char *), compare_names);
+	*out = names;
+	*count = n;
+	return 0;
+}

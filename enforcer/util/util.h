@@ -167,6 +167,12 @@ int enf_temp_dir(char **out);
  */
 int enf_dir_entries(char ***out, size_t *count, const char *path);
 
+/*
+ * The platform-neutral end of enf_dir_entries: with rc 0, sorts the `n`
+ * names bytewise and hands them over; else frees them and returns rc.
+ */
+int enf_dir_entries_finish(char ***out, size_t *count, char **names, size_t n, int rc);
+
 /* Deletes a file; one that does not exist is fine. */
 int enf_remove_file(const char *path);
 
