@@ -12,33 +12,50 @@
 struct enf_cert;
 struct enf_lock;
 
-typedef enum change_kind {
-	CH_REG_SET = 0,
-	CH_REG_DELETE,
-	CH_SVC_CONFIG,
-	CH_SVC_START,
-	CH_SVC_STOP,
-	CH_CERT_ADD,
-	CH_CERT_REMOVE,
-	CH_KEY_GRANT,
-	CH_KEY_RESTORE,
-	CH_CERT_MOVE /* from `store` to `dest`: added to dest first, then removed */
-} change_kind;
+typedef struct engine engine;
+typedef struct change change;
+
+/*
+ * A kind of change (registry-set, service-config, certificate-move...):
+ * how it is made, how it is undone, and its journal record. Each is defined
+ * by the engine file of the type that plans it (cert_changes.c for the
+ * kinds certificate and trust-store resources share).
+ */
+typedef struct change_ops {
+	const char *op; /* the journal record's "op" */
+	unsigned flags; /* CHANGE_CERTS */
+	/* Makes the change on the target; `res` is NULL in a rollback. */
+	int (*apply)(engine *e, const change *c, const enf_resource *res);
+	/*
+	 * The change that undoes `c`, built from the target's current state;
+	 * 0 with out->text NULL when nothing needs undoing.
+	 */
+	int (*inverse)(engine *e, const change *c, change *out);
+	/* Adds the kind's fields to its journal record. */
+	int (*encode)(json_t *o, const change *c);
+	/* Reads them back (op and text are read already); ENF_EINVALID when damaged. */
+	int (*decode)(change *c, const json_t *o);
+	/* Why a record cannot be read, before decode names nothing better; or NULL. Optional. */
+	const char *(*problem)(const json_t *o);
+} change_ops;
+
+/* The kind changes a certificate store or a private key: the run's store cache is emptied. */
+#define CHANGE_CERTS 0x1u
 
 /* One change, with everything needed to make it and to undo it. */
-typedef struct change {
-	change_kind kind;
+struct change {
+	const change_ops *ops;
 	char *text; /* for plans and reports */
-	/* CH_REG_*: the value, its old state, and the new one */
+	/* registry kinds: the value, its old state, and the new one */
 	char *key, *name;
 	int had_old;
 	enf_reg_value old_value, new_value;
-	/* CH_SVC_*: the service, and its old and new settings */
+	/* service kinds: the service, and its old and new settings */
 	char *service;
 	char *old_logon, *new_logon;
 	int set_password; /* the resource's password is set with the new logon */
 	enf_startup old_startup, new_startup;
-	/* CH_CERT_*, CH_KEY_*: the store and certificate */
+	/* certificate and key kinds: the store and certificate */
 	enf_store store;
 	unsigned char thumbprint[20];
 	unsigned char *der;
@@ -46,10 +63,10 @@ typedef struct change {
 	char *account;
 	enf_key_rights rights;
 	char *old_sddl, *new_sddl;
-	/* CH_CERT_MOVE: where it goes, and whether it was there already (undo keeps it then) */
+	/* certificate-move: where it goes, and whether it was there already (undo keeps it then) */
 	enf_store dest;
 	int dest_had;
-} change;
+};
 
 /* What a planner found for one resource. */
 typedef struct res_plan {
@@ -63,7 +80,7 @@ typedef struct res_plan {
 	char *message; /* why it failed, or a note for the report */
 } res_plan;
 
-typedef struct engine {
+struct engine {
 	const enf_policy *policy; /* NULL in a rollback */
 	enf_target *target;
 	const enf_provider *p;
@@ -87,7 +104,39 @@ typedef struct engine {
 	unsigned char cert_cached[ENF_STORE__COUNT];
 	/* The same stores parsed, entry for entry (NULL: unreadable); emptied with them. */
 	struct enf_cert **cert_parsed[ENF_STORE__COUNT];
-} engine;
+};
+
+/*
+ * The engine's side of the resource-type table (types.c), one
+ * `enf_engine_type_<name>` per row of ENF_RESOURCE_TYPES, each in its own
+ * engine/type_<name>.c.
+ */
+typedef struct engine_type {
+	/* Reads the resource's actual state and lists the changes. NULL for handlers. */
+	int (*plan)(engine *e, const enf_resource *res, res_plan *plan);
+	/*
+	 * A handler (ENF_RESTYPE_HANDLER) runs after every other resource when
+	 * one that notifies it changed: `notifiers` names them. Sets r's outcome.
+	 */
+	void (*handle)(engine *e, const enf_resource *res, enf_result *r, const char *notifiers);
+	/* The change kinds its plans make, NULL-terminated: the journal is read back through them. */
+	const change_ops *const *changes;
+} engine_type;
+
+#define ENF_X_DECLARE(upper, lower) extern const engine_type enf_engine_type_##lower;
+ENF_RESOURCE_TYPES(ENF_X_DECLARE)
+#undef ENF_X_DECLARE
+
+const engine_type *engine_type_of(enf_resource_type type);
+/* The kind a journal record's "op" names; NULL when none does. */
+const change_ops *change_ops_find(const char *op);
+
+/* The change kinds, by the file that defines them. */
+extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_registry.c */
+extern const change_ops enf_change_svc_config, enf_change_svc_start,
+	enf_change_svc_stop; /* type_service.c */
+extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_cert_move,
+	enf_change_key_grant, enf_change_key_restore; /* cert_changes.c */
 
 /* Shared by run.c and rollback.c. */
 int engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
@@ -100,7 +149,7 @@ void result_set_message(enf_result *r, char *message);
 int result_add_action(enf_result *r, const char *text, int done, const char *error);
 
 /* Adds a change to a plan; the text is formatted. Returns the change or NULL. */
-change *plan_add(res_plan *plan, change_kind kind, const char *fmt, ...)
+change *plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
@@ -115,22 +164,16 @@ void plan_fail_last(res_plan *plan, const char *what);
 void res_plan_clear(res_plan *plan);
 void change_clear(change *c);
 
-/* The planners: read the actual state and list the changes. */
-int plan_registry(engine *e, const enf_resource *res, res_plan *plan);
-int plan_service(engine *e, const enf_resource *res, res_plan *plan);
-int plan_certificate(engine *e, const enf_resource *res, res_plan *plan);
-int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan);
-
 /*
  * The checks and key permissions of a certificate that is (or will be)
  * present: `require:` findings fail the plan with a reason; missing
- * `private-key-access` entries become CH_KEY_GRANT changes. `found` is the
+ * `private-key-access` entries become key-grant changes. `found` is the
  * store's entry, or NULL when the certificate is about to be added.
  */
 int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
 		     const enf_cert_entry *found, res_plan *plan);
 
-/* A store's certificates, from the run's cache; the caller clears *out. */
+/* A store's certificates, from the run's cache (certs.c); the caller clears *out. */
 int engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
 /*
  * A store's certificates parsed, from the run's cache: (*out)[i] is entry i
@@ -140,6 +183,9 @@ int engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
 int engine_cert_parsed(engine *e, struct enf_cert *const **out, size_t *count, enf_store store);
 /* Forgets every cached store (after a certificate change, and at the end of a run). */
 void engine_cert_cache_clear(engine *e);
+
+/* A copy of `s` (NULL stays NULL); ENF_ENOMEM without memory. For the kinds' inverses. */
+int change_dup_str(char **out, const char *s);
 
 /* Makes one change on the target. */
 int change_apply(engine *e, const change *c, const enf_resource *res);
@@ -170,13 +216,6 @@ void secret_free(char *secret);
 int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
 /* Reads a file a policy refers to, through its source or next to it; the caller frees *data. */
 int policy_file_read(engine *e, const char *file, char **data, size_t *len);
-/* The certificate in a file's bytes (PEM, else DER), parsed and encoded again. */
-int cert_file_der(const char *file, const char *data, size_t n, unsigned char **der, size_t *len);
-/*
- * The SHA-1 of the bytes cert_file_der would parse, found without parsing
- * them: nothing says they are a certificate. ENF_EINVALID when there are none.
- */
-int cert_file_sha1(unsigned char out[20], const char *data, size_t n);
 
 /* Pending restarts (pending.c): handlers notified by a change whose restart has not run. */
 int pending_load(engine *e, json_t **out);

@@ -6,7 +6,7 @@
 #include "engine_int.h"
 
 #include "enforcer/errors.h"
-#include "provider/snapshot.h"
+#include "util/json_util.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -18,14 +18,6 @@
 struct journal {
 	enf_appender *out;
 	char *path;
-};
-
-static const char *const kind_names[] = {
-	[CH_REG_SET] = "registry-set",	   [CH_REG_DELETE] = "registry-delete",
-	[CH_SVC_CONFIG] = "service-config", [CH_SVC_START] = "service-start",
-	[CH_SVC_STOP] = "service-stop",	   [CH_CERT_ADD] = "certificate-add",
-	[CH_CERT_REMOVE] = "certificate-remove", [CH_KEY_GRANT] = "key-grant",
-	[CH_KEY_RESTORE] = "key-restore",	   [CH_CERT_MOVE] = "certificate-move",
 };
 
 char *journal_path(const char *state_dir, const char *run_id)
@@ -124,163 +116,26 @@ void journal_close(journal *j)
 	free(j);
 }
 
-static void set_str(json_t *o, const char *key, const char *value)
-{
-	if (value)
-		json_object_set_new(o, key, json_string(value));
-}
-
 json_t *change_to_json(const change *c)
 {
-	json_t *o = json_pack("{s:s, s:s}", "op", kind_names[c->kind], "text", c->text);
-	if (!o)
+	json_t *o = json_pack("{s:s, s:s}", "op", c->ops->op, "text", c->text);
+	if (o && c->ops->encode(o, c)) {
+		json_decref(o);
 		return NULL;
-	switch (c->kind) {
-	case CH_REG_SET:
-	case CH_REG_DELETE:
-		set_str(o, "key", c->key);
-		set_str(o, "name", c->name);
-		json_object_set_new(o, "old", c->had_old ? snapshot_value_to_json(&c->old_value)
-							  : json_null());
-		if (c->kind == CH_REG_SET)
-			json_object_set_new(o, "new", snapshot_value_to_json(&c->new_value));
-		break;
-	case CH_SVC_CONFIG:
-	case CH_SVC_START:
-	case CH_SVC_STOP:
-		set_str(o, "service", c->service);
-		set_str(o, "old_logon", c->old_logon);
-		set_str(o, "new_logon", c->new_logon);
-		json_object_set_new(o, "set_password", json_boolean(c->set_password));
-		set_str(o, "old_startup", c->old_startup ? enf_startup_name(c->old_startup) : NULL);
-		set_str(o, "new_startup", c->new_startup ? enf_startup_name(c->new_startup) : NULL);
-		break;
-	default: {
-		char *hex = enf_hex(c->thumbprint, 20, 1);
-		char *der = c->der ? enf_base64_encode(c->der, c->der_len) : NULL;
-		set_str(o, "store", enf_store_name(c->store));
-		set_str(o, "thumbprint", hex);
-		set_str(o, "der", der);
-		set_str(o, "account", c->account);
-		if (c->kind == CH_KEY_GRANT)
-			set_str(o, "rights", c->rights == ENF_RIGHTS_FULL ? "full" : "read");
-		set_str(o, "old_sddl", c->old_sddl);
-		set_str(o, "new_sddl", c->new_sddl);
-		if (c->kind == CH_CERT_MOVE) {
-			set_str(o, "to", enf_store_name(c->dest));
-			json_object_set_new(o, "to_had", json_boolean(c->dest_had));
-		}
-		free(hex);
-		free(der);
-		break;
-	}
 	}
 	return o;
-}
-
-static int get_str(char **out, const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return ENF_EINVALID;
-	*out = enf_strdup(json_string_value(v));
-	return *out ? 0 : ENF_ENOMEM;
-}
-
-static int get_startup(enf_startup *out, const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	*out = ENF_STARTUP_UNSET;
-	if (!s)
-		return 0;
-	if (enf_startup_parse(out, s) == 0)
-		return 0;
-	*out = strcmp(s, "boot") == 0 ? ENF_STARTUP_BOOT : ENF_STARTUP_SYSTEM;
-	return strcmp(s, "boot") == 0 || strcmp(s, "system") == 0 ? 0 : ENF_EINVALID;
 }
 
 int change_from_json(change *out, const json_t *o)
 {
 	change c = {0};
-	const char *op = json_string_value(json_object_get(o, "op"));
-	int rc = ENF_EINVALID;
-	size_t k;
-	for (k = 0; k < ENF_ARRAY_SIZE(kind_names); k++)
-		if (op && strcmp(op, kind_names[k]) == 0)
-			break;
-	if (k == ENF_ARRAY_SIZE(kind_names) || get_str(&c.text, o, "text") || !c.text)
-		goto fail;
-	c.kind = (change_kind)k;
-	switch (c.kind) {
-	case CH_REG_SET:
-	case CH_REG_DELETE: {
-		const json_t *old = json_object_get(o, "old");
-		if (get_str(&c.key, o, "key") || get_str(&c.name, o, "name") || !c.key || !c.name)
-			goto fail;
-		c.had_old = old && !json_is_null(old);
-		if (c.had_old && snapshot_value_from_json(&c.old_value, old))
-			goto fail;
-		if (c.kind == CH_REG_SET &&
-		    snapshot_value_from_json(&c.new_value, json_object_get(o, "new")))
-			goto fail;
-		break;
-	}
-	case CH_SVC_CONFIG:
-	case CH_SVC_START:
-	case CH_SVC_STOP:
-		if (get_str(&c.service, o, "service") || !c.service ||
-		    get_str(&c.old_logon, o, "old_logon") || get_str(&c.new_logon, o, "new_logon") ||
-		    get_startup(&c.old_startup, o, "old_startup") ||
-		    get_startup(&c.new_startup, o, "new_startup"))
-			goto fail;
-		c.set_password = json_is_true(json_object_get(o, "set_password"));
-		break;
-	default: {
-		const char *store = json_string_value(json_object_get(o, "store"));
-		const char *thumb = json_string_value(json_object_get(o, "thumbprint"));
-		const char *der = json_string_value(json_object_get(o, "der"));
-		unsigned char *bytes = NULL;
-		size_t len = 0;
-		if (!store || enf_store_parse(&c.store, store) || !thumb ||
-		    enf_unhex(&bytes, &len, thumb))
-			goto fail;
-		if (len != 20) {
-			free(bytes);
-			goto fail;
-		}
-		memcpy(c.thumbprint, bytes, 20);
-		free(bytes);
-		if (der && enf_base64_decode(&c.der, &c.der_len, der))
-			goto fail;
-		/* A rollback adds back the DER it finds here: it must be the certificate named. */
-		if (c.der) {
-			unsigned char sha1[20];
-			enf_sha1(sha1, c.der, c.der_len);
-			if (c.der_len == 0 || memcmp(sha1, c.thumbprint, 20) != 0)
-				goto fail;
-		} else if (c.kind == CH_CERT_REMOVE) {
-			goto fail;
-		}
-		const char *rights = json_string_value(json_object_get(o, "rights"));
-		c.rights = rights && strcmp(rights, "full") == 0 ? ENF_RIGHTS_FULL : ENF_RIGHTS_READ;
-		if (get_str(&c.account, o, "account") || get_str(&c.old_sddl, o, "old_sddl") ||
-		    get_str(&c.new_sddl, o, "new_sddl"))
-			goto fail;
-		const char *to = json_string_value(json_object_get(o, "to"));
-		if (c.kind == CH_CERT_MOVE && (!to || enf_store_parse(&c.dest, to) || !c.der))
-			goto fail;
-		c.dest_had = json_is_true(json_object_get(o, "to_had"));
-		break;
-	}
+	c.ops = change_ops_find(json_string_value(json_object_get(o, "op")));
+	if (!c.ops || enf_json_get_str(&c.text, o, "text") || !c.text || c.ops->decode(&c, o)) {
+		change_clear(&c);
+		return ENF_EINVALID;
 	}
 	*out = c;
 	return 0;
-fail:
-	change_clear(&c);
-	return rc;
 }
 
 /* Why a change line cannot be used for a rollback, or NULL when it can. */
@@ -288,22 +143,16 @@ static const char *change_record_problem(const json_t *o)
 {
 	const json_t *c = json_object_get(o, "change");
 	const char *op = json_string_value(json_object_get(c, "op"));
-	size_t k;
+	const change_ops *ops = op ? change_ops_find(op) : NULL;
 	if (!json_is_integer(json_object_get(o, "seq")))
 		return "no \"seq\"";
 	if (!json_is_string(json_object_get(o, "resource")))
 		return "no \"resource\"";
 	if (!json_is_object(c) || !op)
 		return "no \"op\"";
-	for (k = 0; k < ENF_ARRAY_SIZE(kind_names); k++)
-		if (strcmp(op, kind_names[k]) == 0)
-			break;
-	if (k == ENF_ARRAY_SIZE(kind_names))
+	if (!ops)
 		return "an unknown \"op\"";
-	/* "old": null says the value did not exist; a missing "old" says nothing. */
-	if ((k == CH_REG_SET || k == CH_REG_DELETE) && !json_object_get(c, "old"))
-		return "no \"old\" value";
-	return NULL;
+	return ops->problem ? ops->problem(c) : NULL;
 }
 
 void journal_read_clear(journal_read *jr)

@@ -136,7 +136,7 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = jr.count; rc == 0 && i > 0; i--) {
 			const journal_entry *je = &jr.entries[i - 1];
-			if ((je->c.kind == CH_SVC_STOP) != pass)
+			if ((je->c.ops == &enf_change_svc_stop) != pass)
 				continue;
 			enf_result *r = result_named(e.run, je->resource, jr.count);
 			if (r)

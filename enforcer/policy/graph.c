@@ -180,7 +180,7 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 				rc = ENF_EINVALID;
 			} else if (p->resources[t].type == ENF_RES__COUNT) {
 				continue; /* its unknown type is reported already */
-			} else if (p->resources[t].type != ENF_RES_RESTART) {
+			} else if (!(enf_restype_of(p->resources[t].type)->flags & ENF_RESTYPE_HANDLER)) {
 				ld_error(ld, at, "'notify' names '%s', a %s resource; notify names restart resources",
 					 res->notify[i], enf_resource_type_name(p->resources[t].type));
 				rc = ENF_EINVALID;
@@ -191,7 +191,8 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 	}
 	for (size_t r = 0; r < n; r++) {
 		const enf_resource *res = &p->resources[r];
-		if (res->type == ENF_RES_RESTART && res->id && !notified[r])
+		const enf_restype *type = enf_restype_of(res->type);
+		if (type && (type->flags & ENF_RESTYPE_HANDLER) && res->id && !notified[r])
 			enf_diag_add(ld->diags, ENF_SEV_WARNING, res->loc.line, res->loc.col,
 				     "restart resource '%s' is never notified, so it never runs",
 				     res->id);

@@ -9,14 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const type_names[] = {"certificate", "trust-store", "registry",
-					 "service", "restart", NULL};
-
-const char *enf_resource_type_name(enf_resource_type type)
-{
-	return (unsigned)type < ENF_RES__COUNT ? type_names[type] : "?";
-}
-
 static const char *const known_facts[] = {"os.build", "os.version", "os.major",
 					  "host.name", "role", "lync.version", NULL};
 static const char *const roles[] = {"edge", "front-end", "none", NULL};
@@ -283,7 +275,7 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	int rc = 0;
 	const ynode *v;
 	int type = -1;
-	if ((v = ytree_get(n, "type")) && ld_enum(ld, v, "type", type_names, &type))
+	if ((v = ytree_get(n, "type")) && ld_enum(ld, v, "type", enf_restype_names(), &type))
 		rc = ENF_EINVALID;
 	if ((v = ytree_get(n, "id"))) {
 		if (ld_nonempty_string(ld, v, "id", &res->id)) {
@@ -297,9 +289,11 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	char what[200];
 	if (type >= 0) {
 		res->type = (enf_resource_type)type;
-		snprintf(what, sizeof(what), "the %s resource%s%s%s", type_names[type],
+		const enf_restype *t = enf_restype_of(res->type);
+		const ld_keys keys = {t->required, t->optional, ld_common_keys()};
+		snprintf(what, sizeof(what), "the %s resource%s%s%s", t->name,
 			 res->id ? " '" : "", res->id ? res->id : "", res->id ? "'" : "");
-		if (ld_check_keys(ld, n, ld_resource_keys(res->type), what))
+		if (ld_check_keys(ld, n, &keys, what))
 			rc = ENF_EINVALID;
 	} else {
 		/*
@@ -330,7 +324,7 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	res->mode = (enf_mode)mode;
 	if ((v = ytree_get(n, "waiver")) && load_waiver(ld, v, &res->waiver))
 		rc = ENF_EINVALID;
-	if (ld_resource_body(ld, n, res))
+	if (enf_restype_of(res->type)->load(ld, n, res))
 		rc = ENF_EINVALID;
 	return rc;
 }
@@ -348,7 +342,9 @@ static void resource_clear(enf_resource *res)
 	ld_free_strings(res->notify, res->notify_count);
 	free(res->waiver.reason);
 	free(res->waiver.ticket);
-	ld_resource_body_clear(res);
+	const enf_restype *t = enf_restype_of(res->type);
+	if (t && t->clear)
+		t->clear(res);
 }
 
 void enf_policy_free(enf_policy *policy)

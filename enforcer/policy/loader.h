@@ -7,6 +7,7 @@
 #define ENFORCER_LOADER_H
 
 #include "enforcer/policy.h"
+#include "restype.h"
 #include "ytree.h"
 
 typedef struct loader {
@@ -83,15 +84,14 @@ const char *const *ld_common_keys(void);
 /* Why an account name ("DOMAIN\\name", ".\\name", "LocalSystem") cannot be right, or NULL. */
 const char *ld_account_problem(const char *account);
 
-/* The certificate and trust-store keys (certs.c). */
-int ld_certificate(loader *ld, const ynode *map, enf_res_certificate *c);
-int ld_trust_store(loader *ld, const ynode *map, enf_res_trust_store *t);
+/* Keys the certificate and trust-store types share (certs.c). */
+int ld_store(loader *ld, const ynode *v, enf_store *out);
+/* A path a policy refers to, checked with enf_path_problem. */
+int ld_path(loader *ld, const ynode *v, const char *key, char **out);
+int ld_thumbprint(loader *ld, const ynode *v, unsigned char out[20]);
 
-/* Type-specific parts of a resource (resources.c). */
-int ld_resource_body(loader *ld, const ynode *map, enf_resource *res);
-void ld_resource_body_clear(enf_resource *res);
-/* The keys each type allows, for ld_check_keys. */
-const ld_keys *ld_resource_keys(enf_resource_type type);
+/* The Service Control Manager's rule for a service name (resources.c). */
+int ld_service_name(loader *ld, const ynode *at, const char *name);
 
 /* Cross-resource checks and ordering (graph.c). */
 int ld_check_graph(loader *ld, enf_policy *policy, const ynode *resources);

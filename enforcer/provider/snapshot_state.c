@@ -2,6 +2,7 @@
 #include "snapshot.h"
 
 #include "enforcer/errors.h"
+#include "util/json_util.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -32,7 +33,7 @@ int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *na
 		return ENF_ENOTFOUND;
 	}
 	/* Checked when the file was opened, so only memory can fail here. */
-	return snapshot_value_from_json(out, v) ? enf_error_oom() : 0;
+	return enf_reg_value_from_json(out, v) ? enf_error_oom() : 0;
 }
 
 int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
@@ -53,7 +54,7 @@ int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_va
 	}
 	const char *existing = name;
 	snapshot_get_nocase(k, name, &existing);
-	json_t *v = snapshot_value_to_json(value);
+	json_t *v = enf_reg_value_to_json(value);
 	if (!v)
 		return enf_error_oom();
 	/* Keep the spelling the value already had, as the registry does. */

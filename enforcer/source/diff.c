@@ -2,8 +2,9 @@
  * `policy diff`: what changed between two versions of a policy, per
  * resource id, key by key, for change-control boards reading a review.
  */
-#include "diff_int.h"
 #include "source_int.h"
+
+#include "policy/restype.h"
 
 #include "enforcer/errors.h"
 #include "util/util.h"
@@ -38,7 +39,7 @@ static json_t *key_changes(json_t *from, json_t *to)
 static const char *referenced_file(const enf_resource *r, size_t i)
 {
 	enf_loc loc;
-	return src_referenced_file(r, i, &loc);
+	return enf_resource_file(r, i, &loc);
 }
 
 static int refers_to(const enf_resource *r, const char *file)
@@ -93,7 +94,7 @@ static void content_changes(json_t *keys, const enf_resource *old, enf_source *f
 int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
                     const enf_policy *to, enf_source *to_src)
 {
-	json_t *pf = diff_policy_json(from), *pt = diff_policy_json(to);
+	json_t *pf = enf_policy_to_json(from), *pt = enf_policy_to_json(to);
 	json_t *added = json_array(), *removed = json_array(), *changed = json_array();
 	json_t *policy = pf && pt ? key_changes(pf, pt) : NULL;
 	json_decref(pf);
@@ -107,7 +108,7 @@ int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
 			                      json_pack("{s:s, s:s}", "id", r->id, "type", type));
 			continue;
 		}
-		json_t *a = diff_resource_json(old), *b = diff_resource_json(r);
+		json_t *a = enf_resource_to_json(old), *b = enf_resource_to_json(r);
 		json_t *keys = a && b ? key_changes(a, b) : NULL;
 		json_decref(a);
 		json_decref(b);

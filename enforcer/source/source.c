@@ -4,6 +4,8 @@
  */
 #include "source_int.h"
 
+#include "policy/restype.h"
+
 #include "enforcer/errors.h"
 #include "util/util.h"
 
@@ -227,22 +229,6 @@ int enf_source_file_id(char **out, enf_source *s, const char *relative)
 	return rc;
 }
 
-const char *src_referenced_file(const enf_resource *r, size_t i, enf_loc *loc)
-{
-	*loc = r->loc;
-	if (r->type == ENF_RES_CERTIFICATE)
-		return i == 0 ? r->u.cert.file : NULL;
-	if (r->type != ENF_RES_TRUST_STORE)
-		return NULL;
-	for (size_t k = 0; k < r->u.trust.allow_count; k++) {
-		if (!r->u.trust.allow[k].is_thumbprint && i-- == 0) {
-			*loc = r->u.trust.allow[k].loc;
-			return r->u.trust.allow[k].file;
-		}
-	}
-	return NULL;
-}
-
 /*
  * Every certificate file a policy from a commit refers to must be a regular
  * file of that commit: checked when the policy is loaded, so that validate
@@ -255,7 +241,7 @@ static int check_references(enf_source *s, const enf_policy *policy, enf_diag_li
 	for (size_t r = 0; r < policy->count; r++) {
 		const char *file;
 		enf_loc loc;
-		for (size_t i = 0; (file = src_referenced_file(&policy->resources[r], i, &loc));
+		for (size_t i = 0; (file = enf_resource_file(&policy->resources[r], i, &loc));
 		     i++) {
 			char *id = NULL;
 			if (enf_source_file_id(&id, s, file) == 0) {

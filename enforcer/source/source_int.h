@@ -48,8 +48,6 @@ int src_git_error(int code, const char *fmt, ...)
 /* Author, date, subject and tree of a commit into `prov`. */
 int src_commit_provenance(enf_provenance *prov, git_commit *commit);
 
-/* The i-th certificate file a resource refers to and where, or NULL past the last. */
-const char *src_referenced_file(const enf_resource *r, size_t i, enf_loc *loc);
 
 /* git.c */
 int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);

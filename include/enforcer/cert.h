@@ -115,6 +115,21 @@ int enf_cert_parse_all(enf_cert_set *out, const void *data, size_t len);
 /* Reads a file of at most ENF_CERT_MAX_FILE bytes and parses it so. */
 int enf_cert_load_file(enf_cert_set *out, const char *path);
 
+/*
+ * The certificate of a policy's certificate file (`data`, `n` bytes): the
+ * first CERTIFICATE block of PEM, else a DER certificate at the start; the
+ * DER encoded again into *der (free() it). `file` names it in the error.
+ */
+int enf_cert_file_der(unsigned char **der, size_t *len, const char *file, const char *data,
+		      size_t n);
+
+/*
+ * The SHA-1 of the bytes enf_cert_file_der would parse, found without
+ * parsing them: nothing says they are a certificate. ENF_EINVALID when
+ * there are none.
+ */
+int enf_cert_file_sha1(unsigned char out[20], const char *data, size_t n);
+
 /* The forms in which a serial number may be written. */
 typedef enum enf_serial_form {
 	ENF_SERIAL_NO_MATCH = 0,

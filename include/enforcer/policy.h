@@ -59,15 +59,29 @@ typedef struct enf_waiver {
 	enf_loc loc;
 } enf_waiver;
 
+/*
+ * The resource types, one row each: X(ENUM_SUFFIX, c_name). This list is the
+ * only place that enumerates them; the loader's table (policy/restype.c) and
+ * the engine's (engine/types.c) are built from it, each row naming a
+ * `enf_restype_<c_name>` in policy/type_<c_name>.c and an
+ * `enf_engine_type_<c_name>` in engine/type_<c_name>.c. docs/hacking.md says
+ * how to add one.
+ */
+#define ENF_RESOURCE_TYPES(X)                                                                      \
+	X(CERTIFICATE, certificate)                                                                \
+	X(TRUST_STORE, trust_store)                                                                \
+	X(REGISTRY, registry)                                                                      \
+	X(SERVICE, service)                                                                        \
+	X(RESTART, restart)
+
 typedef enum enf_resource_type {
-	ENF_RES_CERTIFICATE = 0,
-	ENF_RES_TRUST_STORE,
-	ENF_RES_REGISTRY,
-	ENF_RES_SERVICE,
-	ENF_RES_RESTART,
+#define ENF_X_ENUM(upper, lower) ENF_RES_##upper,
+	ENF_RESOURCE_TYPES(ENF_X_ENUM)
+#undef ENF_X_ENUM
 	ENF_RES__COUNT
 } enf_resource_type;
 
+/* The type's name as a policy writes it ("trust-store"); "?" out of range. */
 const char *enf_resource_type_name(enf_resource_type type);
 
 typedef enum enf_ensure {

@@ -233,7 +233,7 @@ static json_t *acl_json(const enf_key_acl *acl)
 	return a;
 }
 
-/* Adds a CH_KEY_GRANT change for every entry the key's ACL lacks. */
+/* Adds a key-grant change for every entry the key's ACL lacks. */
 static int plan_access(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
 		       const enf_cert_info *info, const enf_cert_entry *found, res_plan *plan,
 		       enf_buf *fails, json_t *checks)
@@ -268,7 +268,7 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 		if (granted(e, &acl, a))
 			continue;
 		const char *rights = a->rights == ENF_RIGHTS_FULL ? "full" : "read";
-		change *ch = plan_add(plan, CH_KEY_GRANT,
+		change *ch = plan_add(plan, &enf_change_key_grant,
 				      "grant %s on the private key of '%s' (%s) in %s to %s", rights,
 				      info->name, info->thumbprint, store, a->account);
 		if (!ch || !(ch->account = enf_strdup(a->account)) ||

@@ -82,8 +82,8 @@ static int allowed_file(engine *e, const ts_state *s, const char *file, unsigned
 	unsigned char *der = NULL;
 	size_t n = 0, len = 0;
 	int rc = policy_file_read(e, file, &data, &n);
-	if (rc == 0 && (cert_file_sha1(out, data, n) || !readable_in_store(s, out))) {
-		if ((rc = cert_file_der(file, data, n, &der, &len)) == 0)
+	if (rc == 0 && (enf_cert_file_sha1(out, data, n) || !readable_in_store(s, out))) {
+		if ((rc = enf_cert_file_der(&der, &len, file, data, n)) == 0)
 			enf_sha1(out, der, len);
 	}
 	free(der);
@@ -137,10 +137,10 @@ static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20]
  * A change that takes a certificate out of this store (`text` is its
  * action, taken over); the DER goes into the journal for rollback.
  */
-static int take_out(res_plan *plan, ts_entry *en, change_kind kind, enf_store store,
+static int take_out(res_plan *plan, ts_entry *en, const change_ops *ops, enf_store store,
 		    const enf_cert_list *dest_list, char *text)
 {
-	change *ch = text ? plan_add(plan, kind, "%s", text) : NULL;
+	change *ch = text ? plan_add(plan, ops, "%s", text) : NULL;
 	free(text);
 	if (!ch || !(ch->der = malloc(en->raw->der_len)))
 		return enf_error_oom();
@@ -148,7 +148,7 @@ static int take_out(res_plan *plan, ts_entry *en, change_kind kind, enf_store st
 	ch->der_len = en->raw->der_len;
 	ch->store = store;
 	memcpy(ch->thumbprint, en->raw->thumbprint, 20);
-	if (kind == CH_CERT_MOVE) {
+	if (ops == &enf_change_cert_move) {
 		ch->dest = ENF_STORE_CA;
 		ch->dest_had = in_list(dest_list, en->raw->thumbprint);
 	}
@@ -163,10 +163,10 @@ static int plan_misplaced(ts_state *s, ts_entry *en, res_plan *plan, const enf_c
 	const char *what = root ? "it is not self-signed (an intermediate)" : "it is self-signed";
 	json_array_append_new(s->misplaced, cert_ref_json(en));
 	if (root && t->misplaced == ENF_MISPLACED_MOVE)
-		return take_out(plan, en, CH_CERT_MOVE, t->store, ca,
+		return take_out(plan, en, &enf_change_cert_move, t->store, ca,
 				enf_asprintf("move %s Root -> CA", en->label));
 	if (t->misplaced == ENF_MISPLACED_REMOVE)
-		return take_out(plan, en, CH_CERT_REMOVE, t->store, NULL,
+		return take_out(plan, en, &enf_change_cert_remove, t->store, NULL,
 				enf_asprintf("remove %s from %s: %s", en->label, s->store, what));
 	json_array_append_new(s->left_misplaced, cert_ref_json(en));
 	if (t->misplaced == ENF_MISPLACED_REPORT)
@@ -183,7 +183,7 @@ static int plan_extra(ts_state *s, ts_entry *en, res_plan *plan)
 {
 	json_array_append_new(s->extras, cert_ref_json(en));
 	if (s->t->extras == ENF_EXTRAS_REMOVE)
-		return take_out(plan, en, CH_CERT_REMOVE, s->t->store, NULL,
+		return take_out(plan, en, &enf_change_cert_remove, s->t->store, NULL,
 				enf_asprintf("remove %s from %s: not in the allow list", en->label,
 					     s->store));
 	json_array_append_new(s->left_extras, cert_ref_json(en));
@@ -278,7 +278,7 @@ static void finish(ts_state *s, res_plan *plan, size_t total)
 				s->left_extras, "duplicates", s->duplicates);
 }
 
-int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
+static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 {
 	const enf_res_trust_store *t = &res->u.trust;
 	ts_state s = {.t = t, .store = enf_store_name(t->store)};
@@ -360,3 +360,9 @@ done:
 	enf_cert_list_clear(&ca);
 	return rc;
 }
+static const change_ops *const changes[] = {&enf_change_cert_move, &enf_change_cert_remove, NULL};
+
+const engine_type enf_engine_type_trust_store = {
+	.plan = plan_trust_store,
+	.changes = changes,
+};

@@ -1,0 +1,274 @@
+/*
+ * The service resource type, engine side: planning log-on account, stored
+ * password, start mode and state, and the service-config, service-start and
+ * service-stop changes.
+ */
+#include "engine_int.h"
+
+#include "enforcer/errors.h"
+#include "util/json_util.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *tristate_json(enf_tristate t)
+{
+	return t == ENF_UNKNOWN ? json_null() : json_boolean(t == ENF_YES);
+}
+
+static json_t *info_json(const enf_service_info *info)
+{
+	return json_pack("{s:b, s:s, s:o, s:s, s:s}", "exists", 1, "logon", info->logon,
+			 "password_stored", tristate_json(info->password_stored), "startup",
+			 enf_startup_name(info->startup), "state", enf_svc_state_name(info->state));
+}
+
+/* The state apply would leave: the actual one with the policy's settings over it. */
+static json_t *desired_json(const enf_service_info *info, const enf_res_service *s)
+{
+	json_t *o = info_json(info);
+	if (!o)
+		return NULL;
+	if (s->logon) {
+		json_object_set_new(o, "logon", json_string(s->logon));
+		json_object_set_new(o, "password_stored",
+				    s->password == ENF_PASSWORD_NONE ? json_false() : json_true());
+	}
+	if (s->startup != ENF_STARTUP_UNSET)
+		json_object_set_new(o, "startup", json_string(enf_startup_name(s->startup)));
+	if (s->state != ENF_SVC_UNSET)
+		json_object_set_new(o, "state", json_string(enf_svc_state_name(s->state)));
+	return o;
+}
+
+static const char *password_words(const enf_res_service *s)
+{
+	switch (s->password) {
+	case ENF_PASSWORD_ENV:
+		return ", set its password from the environment";
+	case ENF_PASSWORD_FILE:
+		return ", set its password from a file";
+	default:
+		return ", clear password";
+	}
+}
+
+static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
+{
+	const enf_res_service *s = &res->u.svc;
+	enf_service_info info = {0};
+	int rc = e->p->svc_get(&info, e->self, s->name);
+	if (rc) {
+		plan->before = json_pack("{s:b}", "exists", 0);
+		plan_fail_last(plan, rc == ENF_ENOTFOUND ? "the service is missing" : "cannot read the service");
+		return 0;
+	}
+	plan->before = info_json(&info);
+	plan->after = desired_json(&info, s);
+	int logon_differs = s->logon && !accounts_same(e, info.logon, s->logon);
+	int clear_password = s->logon && !logon_differs && s->password == ENF_PASSWORD_NONE &&
+			     info.password_stored == ENF_YES;
+	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
+	if (logon_differs || clear_password || startup_differs) {
+		enf_buf b = ENF_BUF_INIT;
+		if (logon_differs)
+			enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, info.logon, s->logon,
+				       password_words(s));
+		else if (clear_password)
+			enf_buf_printf(&b, "clear the password stored for %s (log-on %s)", s->name,
+				       info.logon);
+		if (startup_differs)
+			enf_buf_printf(&b, "%sset %s start mode %s -> %s", b.len ? ", " : "", s->name,
+				       enf_startup_name(info.startup), enf_startup_name(s->startup));
+		char *text = enf_buf_detach(&b);
+		change *c = text ? plan_add(plan, &enf_change_svc_config, "%s", text) : NULL;
+		free(text);
+		if (!c || !(c->service = enf_strdup(s->name)))
+			goto oom;
+		if (logon_differs || clear_password) {
+			/* Re-applying the account with the password fields cleared is the fix the seed found. */
+			if (!(c->new_logon = enf_strdup(s->logon)) || !(c->old_logon = enf_strdup(info.logon)))
+				goto oom;
+			c->set_password = 1;
+		}
+		c->old_startup = info.startup;
+		c->new_startup = startup_differs ? s->startup : ENF_STARTUP_UNSET;
+	}
+	int running = info.state == ENF_SVC_RUNNING || info.state == ENF_SVC_START_PENDING;
+	if (s->state == ENF_SVC_RUNNING && !running) {
+		change *c = plan_add(plan, &enf_change_svc_start, "start %s (%s)", s->name,
+				     enf_svc_state_name(info.state));
+		if (!c || !(c->service = enf_strdup(s->name)))
+			goto oom;
+	} else if (s->state == ENF_SVC_STOPPED && info.state != ENF_SVC_STOPPED) {
+		change *c = plan_add(plan, &enf_change_svc_stop, "stop %s (%s)", s->name,
+				     enf_svc_state_name(info.state));
+		if (!c || !(c->service = enf_strdup(s->name)))
+			goto oom;
+	}
+	enf_service_info_clear(&info);
+	return 0;
+oom:
+	enf_service_info_clear(&info);
+	return enf_error_oom();
+}
+
+static int apply_config(engine *e, const change *c, const enf_resource *res)
+{
+	enf_service_change sc = {NULL, NULL, c->new_startup};
+	char *secret = NULL;
+	int rc = 0;
+	if (c->new_logon) {
+		sc.logon = c->new_logon;
+		if (c->set_password && res) {
+			if ((rc = secret_read(e, res, &secret)))
+				return rc;
+			sc.password = secret;
+		} else if (c->set_password) {
+			sc.password = ""; /* a rollback to a passwordless account */
+		}
+	}
+	rc = e->p->svc_configure(e->self, c->service, &sc);
+	secret_free(secret);
+	return rc;
+}
+
+static unsigned service_timeout(const engine *e)
+{
+	return e->opts->service_timeout_ms ? e->opts->service_timeout_ms : 60000;
+}
+
+static int apply_start(engine *e, const change *c, const enf_resource *res)
+{
+	(void)res;
+	return e->p->svc_start(e->self, c->service, service_timeout(e));
+}
+
+static int apply_stop(engine *e, const change *c, const enf_resource *res)
+{
+	(void)res;
+	return e->p->svc_stop(e->self, c->service, service_timeout(e));
+}
+
+static int invert_service(engine *e, const change *c, change *out)
+{
+	enf_service_info cur = {0};
+	int rc = e->p->svc_get(&cur, e->self, c->service);
+	if (rc)
+		return rc;
+	out->new_startup = ENF_STARTUP_UNSET;
+	out->old_startup = cur.startup;
+	if (change_dup_str(&out->service, c->service)) {
+		enf_service_info_clear(&cur);
+		return ENF_ENOMEM;
+	}
+	if (c->ops == &enf_change_svc_start || c->ops == &enf_change_svc_stop) {
+		int running = cur.state == ENF_SVC_RUNNING;
+		if (c->ops == &enf_change_svc_start && running) {
+			out->ops = &enf_change_svc_stop;
+			out->text = enf_asprintf("stop %s (it was stopped)", c->service);
+		} else if (c->ops == &enf_change_svc_stop && !running) {
+			out->ops = &enf_change_svc_start;
+			out->text = enf_asprintf("start %s (it was running)", c->service);
+		}
+		enf_service_info_clear(&cur);
+		return 0;
+	}
+	enf_buf b = ENF_BUF_INIT;
+	out->ops = &enf_change_svc_config;
+	/*
+	 * The account as it was written, not only the same identity: an apply
+	 * that re-applied "NetworkService" as "NT AUTHORITY\NETWORK SERVICE"
+	 * changed what the service stores, and a rollback puts that back.
+	 */
+	if (c->old_logon && !enf_strcaseeq(cur.logon, c->old_logon)) {
+		out->new_logon = enf_strdup(c->old_logon);
+		out->old_logon = enf_strdup(cur.logon);
+		/* Passwords are never journaled: a user account's must be entered again. */
+		out->set_password = account_is_builtin(c->old_logon);
+		enf_buf_printf(&b, "restore %s log-on %s -> %s%s", c->service, cur.logon,
+			       c->old_logon,
+			       out->set_password ? "" : " (its password was not journaled: enter it again in services.msc)");
+	}
+	if (c->old_startup != ENF_STARTUP_UNSET && c->new_startup != ENF_STARTUP_UNSET &&
+	    cur.startup != c->old_startup) {
+		out->new_startup = c->old_startup;
+		enf_buf_printf(&b, "%srestore %s start mode %s -> %s", b.len ? ", " : "", c->service,
+			       enf_startup_name(cur.startup), enf_startup_name(c->old_startup));
+	}
+	enf_service_info_clear(&cur);
+	if (b.len)
+		out->text = enf_buf_detach(&b);
+	else
+		enf_buf_clear(&b);
+	return 0;
+}
+
+/* {"service", "old_logon", "new_logon", "set_password", "old_startup", "new_startup"}. */
+static int encode(json_t *o, const change *c)
+{
+	enf_json_set_str(o, "service", c->service);
+	enf_json_set_str(o, "old_logon", c->old_logon);
+	enf_json_set_str(o, "new_logon", c->new_logon);
+	json_object_set_new(o, "set_password", json_boolean(c->set_password));
+	enf_json_set_str(o, "old_startup", c->old_startup ? enf_startup_name(c->old_startup) : NULL);
+	enf_json_set_str(o, "new_startup", c->new_startup ? enf_startup_name(c->new_startup) : NULL);
+	return 0;
+}
+
+static int get_startup(enf_startup *out, const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	*out = ENF_STARTUP_UNSET;
+	if (!s)
+		return 0;
+	if (enf_startup_parse(out, s) == 0)
+		return 0;
+	*out = strcmp(s, "boot") == 0 ? ENF_STARTUP_BOOT : ENF_STARTUP_SYSTEM;
+	return strcmp(s, "boot") == 0 || strcmp(s, "system") == 0 ? 0 : ENF_EINVALID;
+}
+
+static int decode(change *c, const json_t *o)
+{
+	if (enf_json_get_str(&c->service, o, "service") || !c->service ||
+	    enf_json_get_str(&c->old_logon, o, "old_logon") ||
+	    enf_json_get_str(&c->new_logon, o, "new_logon") ||
+	    get_startup(&c->old_startup, o, "old_startup") ||
+	    get_startup(&c->new_startup, o, "new_startup"))
+		return ENF_EINVALID;
+	c->set_password = json_is_true(json_object_get(o, "set_password"));
+	return 0;
+}
+
+const change_ops enf_change_svc_config = {
+	.op = "service-config",
+	.apply = apply_config,
+	.inverse = invert_service,
+	.encode = encode,
+	.decode = decode,
+};
+
+const change_ops enf_change_svc_start = {
+	.op = "service-start",
+	.apply = apply_start,
+	.inverse = invert_service,
+	.encode = encode,
+	.decode = decode,
+};
+
+const change_ops enf_change_svc_stop = {
+	.op = "service-stop",
+	.apply = apply_stop,
+	.inverse = invert_service,
+	.encode = encode,
+	.decode = decode,
+};
+
+static const change_ops *const changes[] = {&enf_change_svc_config, &enf_change_svc_start,
+					    &enf_change_svc_stop, NULL};
+
+const engine_type enf_engine_type_service = {
+	.plan = plan_service,
+	.changes = changes,
+};

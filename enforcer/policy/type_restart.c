@@ -1,0 +1,116 @@
+/*
+ * The restart resource type, loader side: a handler that stops and starts
+ * services (or asks for a reboot) after the resources that notify it changed.
+ */
+#include "loader.h"
+#include "restype.h"
+
+#include "enforcer/errors.h"
+#include "util/json_util.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const required[] = {"type", "id", NULL};
+static const char *const optional[] = {"services", "reboot", NULL};
+
+typedef struct name_at {
+	const char *name;
+	size_t index;
+} name_at;
+
+/* Orders names as Windows compares service names (ASCII case-insensitive), then by place. */
+static int cmp_name_at(const void *a, const void *b)
+{
+	const name_at *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	for (; *p && tolower(*p) == tolower(*q); p++, q++)
+		;
+	if (tolower(*p) != tolower(*q))
+		return tolower(*p) < tolower(*q) ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Reports every service listed more than once, at each repeat. Sorted, not
+ * compared pairwise: a list can hold a hundred thousand names in 1 MiB.
+ */
+static int check_unique_services(loader *ld, const ynode *list, const enf_res_restart *r)
+{
+	if (r->count < 2)
+		return 0;
+	name_at *names = malloc(r->count * sizeof(name_at));
+	if (!names)
+		return ld_oom(ld);
+	for (size_t i = 0; i < r->count; i++)
+		names[i] = (name_at){r->services[i], i};
+	qsort(names, r->count, sizeof(name_at), cmp_name_at);
+	int rc = 0;
+	for (size_t i = 1; i < r->count; i++) {
+		if (enf_strcaseeq(names[i].name, names[i - 1].name)) {
+			ld_error(ld, list->vals[names[i].index], "service '%s' is listed more than once (service names ignore case)",
+				 names[i].name);
+			rc = ENF_EINVALID;
+		}
+	}
+	free(names);
+	return rc;
+}
+
+static int load_restart(loader *ld, const ynode *n, enf_resource *res)
+{
+	enf_res_restart *r = &res->u.restart;
+	int rc = 0;
+	const ynode *v;
+	if ((v = ytree_get(n, "reboot")) && ld_bool(ld, v, "reboot", &r->reboot))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "services")) && v->kind != YNODE_INVALID) {
+		if (v->kind != YNODE_SEQ) {
+			ld_error(ld, v, "'services' must be a list of service names, in the order they start");
+			rc = ENF_EINVALID;
+		} else if (ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
+			rc = ENF_EINVALID;
+		} else {
+			for (size_t i = 0; i < r->count; i++)
+				if (ld_service_name(ld, v->vals[i], r->services[i]))
+					rc = ENF_EINVALID;
+			if (check_unique_services(ld, v, r))
+				rc = ENF_EINVALID;
+		}
+	}
+	if (!rc && r->count == 0 && !r->reboot) {
+		ld_error(ld, ytree_get(n, "services") ? ytree_get(n, "services") : n,
+			 "a restart resource needs 'services' (a non-empty list) or reboot: true");
+		rc = ENF_EINVALID;
+	}
+	if (ytree_get(n, "notify")) {
+		ld_error(ld, ytree_key(n, "notify"),
+			 "a restart resource cannot notify: handlers run once, after everything that notified them");
+		rc = ENF_EINVALID;
+	}
+	return rc;
+}
+
+static void clear_restart(enf_resource *res)
+{
+	ld_free_strings(res->u.restart.services, res->u.restart.count);
+}
+
+static void restart_json(json_t *o, const enf_resource *res)
+{
+	json_object_set_new(o, "services",
+			    enf_json_strings(res->u.restart.services, res->u.restart.count));
+	json_object_set_new(o, "reboot", json_boolean(res->u.restart.reboot));
+}
+
+const enf_restype enf_restype_restart = {
+	.name = "restart",
+	.flags = ENF_RESTYPE_HANDLER,
+	.required = required,
+	.optional = optional,
+	.load = load_restart,
+	.clear = clear_restart,
+	.to_json = restart_json,
+};

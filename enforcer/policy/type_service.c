@@ -1,0 +1,196 @@
+/* The service resource type, loader side: log-on, password source, start mode, state. */
+#include "loader.h"
+#include "restype.h"
+
+#include "enforcer/errors.h"
+#include "util/json_util.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const required[] = {"type", "id", "name", NULL};
+static const char *const optional[] = {"logon", "password", "startup", "state", NULL};
+
+/* Accounts that have no password the enforcer could set. */
+static int account_is_passwordless(const char *a)
+{
+	static const char *const builtin[] = {
+		"LocalSystem", "NT AUTHORITY\\SYSTEM", ".\\LocalSystem",
+		"NetworkService", "NT AUTHORITY\\NetworkService", "NT AUTHORITY\\NETWORK SERVICE",
+		"LocalService", "NT AUTHORITY\\LocalService", "NT AUTHORITY\\LOCAL SERVICE", NULL};
+	for (size_t i = 0; builtin[i]; i++)
+		if (enf_strcaseeq(a, builtin[i]))
+			return 1;
+	size_t len = strlen(a);
+	if (len > 1 && a[len - 1] == '$')
+		return 1; /* a (group) managed service account */
+	return enf_starts_with_nocase(a, "NT SERVICE\\"); /* a virtual account */
+}
+
+static int load_password(loader *ld, const ynode *v, enf_res_service *s)
+{
+	/*
+	 * What was written may be the secret itself, so no message here quotes
+	 * the value, and it does not go through ld_string(), whose messages do
+	 * ("123456 would be read as a number...").
+	 */
+	static const char usage[] =
+		"'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy";
+	if (v->kind == YNODE_INVALID)
+		return ENF_EINVALID;
+	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len) {
+		ld_error(ld, v, "%s", usage);
+		return ENF_EINVALID;
+	}
+	const char *text = v->value;
+	if (strcmp(text, "none") == 0) {
+		s->password = ENF_PASSWORD_NONE;
+		return 0;
+	}
+	if (strncmp(text, "env:", 4) == 0) {
+		const char *name = text + 4;
+		int ok = isalpha((unsigned char)*name) || *name == '_';
+		for (const char *p = name; ok && *p; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_';
+		if (!ok) {
+			ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
+			return ENF_EINVALID;
+		}
+		s->password = ENF_PASSWORD_ENV;
+		s->password_ref = enf_strdup(name);
+		return s->password_ref ? 0 : ld_oom(ld);
+	}
+	if (strncmp(text, "file:", 5) == 0 && !text[5]) {
+		ld_error(ld, v, "'password: file:PATH' needs the path of the file that holds the password");
+		return ENF_EINVALID;
+	}
+	if (strncmp(text, "file:", 5) == 0) {
+		s->password = ENF_PASSWORD_FILE;
+		s->password_ref = enf_strdup(text + 5);
+		return s->password_ref ? 0 : ld_oom(ld);
+	}
+	ld_error(ld, v, "%s", usage);
+	return ENF_EINVALID;
+}
+
+/* Checks that the password setting fits the kind of account. */
+static int check_logon_password(loader *ld, const ynode *logon, const ynode *password,
+				const enf_res_service *s)
+{
+	int passwordless = account_is_passwordless(s->logon);
+	if (passwordless && s->password != ENF_PASSWORD_NONE) {
+		ld_error(ld, password,
+			 "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	if (!passwordless && !password) {
+		ld_error(ld, logon,
+			 "'%s' is a user account: add password: env:VARNAME or password: file:PATH to say where its password comes from",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	if (!passwordless && s->password == ENF_PASSWORD_NONE) {
+		ld_error(ld, password,
+			 "'%s' is a user account: password: none would clear its password and the service could not log on; use env:VARNAME or file:PATH",
+			 s->logon);
+		return ENF_EINVALID;
+	}
+	return 0;
+}
+
+static int load_service(loader *ld, const ynode *n, enf_resource *res)
+{
+	enf_res_service *s = &res->u.svc;
+	static const char *const states[] = {"running", "stopped", NULL};
+	int rc = 0, idx;
+	const ynode *v;
+	if ((v = ytree_get(n, "name"))) {
+		if (ld_nonempty_string(ld, v, "name", &s->name)) {
+			rc = ENF_EINVALID;
+		} else if (ld_service_name(ld, v, s->name)) {
+			rc = ENF_EINVALID;
+		}
+	}
+	const ynode *logon = ytree_get(n, "logon"), *password = ytree_get(n, "password");
+	int logon_ok = 0, password_ok = 1;
+	if (logon) {
+		if (ld_nonempty_string(ld, logon, "logon", &s->logon)) {
+			rc = ENF_EINVALID;
+		} else if (ld_account_problem(s->logon)) {
+			ld_error(ld, logon, "logon account '%s' %s", s->logon, ld_account_problem(s->logon));
+			rc = ENF_EINVALID;
+		} else {
+			logon_ok = 1;
+		}
+	}
+	if (password && load_password(ld, password, s)) {
+		password_ok = 0;
+		rc = ENF_EINVALID;
+	}
+	if (password && !logon) {
+		ld_error(ld, ytree_key(n, "password"), "'password' goes with 'logon': name the account too");
+		rc = ENF_EINVALID;
+	}
+	/* Independent of the checks above, so that every mistake is reported at once. */
+	if (logon_ok && password_ok && check_logon_password(ld, logon, password, s))
+		rc = ENF_EINVALID;
+	if ((v = ytree_get(n, "startup"))) {
+		static const char *const modes[] = {"automatic", "delayed-automatic", "manual",
+						    "disabled", NULL};
+		if (ld_enum(ld, v, "startup", modes, &idx))
+			rc = ENF_EINVALID;
+		else
+			s->startup = (enf_startup)(ENF_STARTUP_AUTOMATIC + idx);
+	}
+	if ((v = ytree_get(n, "state"))) {
+		if (ld_enum(ld, v, "state", states, &idx))
+			rc = ENF_EINVALID;
+		else
+			s->state = idx == 0 ? ENF_SVC_RUNNING : ENF_SVC_STOPPED;
+	}
+	if (s->startup == ENF_STARTUP_DISABLED && s->state == ENF_SVC_RUNNING) {
+		ld_error(ld, ytree_get(n, "state"), "a service with startup: disabled cannot be running");
+		rc = ENF_EINVALID;
+	}
+	return rc;
+}
+
+static void clear_service(enf_resource *res)
+{
+	free(res->u.svc.name);
+	free(res->u.svc.logon);
+	free(res->u.svc.password_ref);
+}
+
+static void service_json(json_t *o, const enf_resource *res)
+{
+	const enf_res_service *s = &res->u.svc;
+	enf_json_set_str(o, "name", s->name);
+	enf_json_set_str(o, "logon", s->logon);
+	if (s->password == ENF_PASSWORD_NONE) {
+		if (s->logon)
+			enf_json_set_str(o, "password", "none");
+	} else {
+		/* The reference only: the policy never holds the secret itself. */
+		char *ref = enf_asprintf("%s:%s", s->password == ENF_PASSWORD_ENV ? "env" : "file",
+					 s->password_ref);
+		enf_json_set_str(o, "password", ref ? ref : "");
+		free(ref);
+	}
+	if (s->startup != ENF_STARTUP_UNSET)
+		enf_json_set_str(o, "startup", enf_startup_name(s->startup));
+	if (s->state != ENF_SVC_UNSET)
+		enf_json_set_str(o, "state", enf_svc_state_name(s->state));
+}
+
+const enf_restype enf_restype_service = {
+	.name = "service",
+	.required = required,
+	.optional = optional,
+	.load = load_service,
+	.clear = clear_service,
+	.to_json = service_json,
+};
