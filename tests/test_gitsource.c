@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/engine.h"
 #include "enforcer/source.h"
 
 #include <criterion/criterion.h>

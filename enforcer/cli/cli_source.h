@@ -10,6 +10,7 @@
 
 #include "enforcer/diag.h"
 #include "enforcer/policy.h"
+#include "enforcer/engine.h"
 #include "enforcer/source.h"
 
 #include <jansson.h>

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/engine.h"
 #include "enforcer/source.h"
 
 #include <stdlib.h>

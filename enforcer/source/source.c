@@ -382,3 +382,22 @@ void enf_source_free(enf_source *s)
 		git_libgit2_shutdown();
 	free(s);
 }
+
+int enf_provenance_from_file(enf_provenance *prov, const enf_policy *policy)
+{
+	memset(prov, 0, sizeof(*prov));
+	prov->file = enf_strdup(policy->path);
+	prov->sha256 = enf_hex(policy->sha256, 32, 0);
+	prov->dirty = -1;
+	return prov->file && prov->sha256 ? 0 : enf_error_oom();
+}
+
+void enf_provenance_clear(enf_provenance *p)
+{
+	char **fields[] = {&p->file, &p->sha256, &p->repo, &p->ref, &p->commit, &p->author,
+			   &p->date, &p->subject, &p->tree, &p->signature, &p->signer};
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(fields); i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+}

@@ -12,6 +12,7 @@
 #include "outcome.h"
 #include "policy.h"
 #include "provider.h"
+#include "source.h"
 
 #include <jansson.h>
 
@@ -42,16 +43,6 @@ typedef struct enf_result {
 	double seconds;
 } enf_result;
 
-/* Where the policy came from, for reports (filled by the caller). */
-typedef struct enf_provenance {
-	char *file;             /* the policy path as given */
-	char *sha256;           /* of the policy file's bytes, hex */
-	char *repo, *ref, *commit, *author, *date, *subject, *tree;
-	char *signature;        /* valid, invalid, unsigned, untrusted, unsupported */
-	char *signer;
-	int dirty;              /* -1 unknown, 0 clean, 1 modified or untracked */
-} enf_provenance;
-
 typedef struct enf_run {
 	char *run_id;
 	char *host;
@@ -72,8 +63,6 @@ typedef struct enf_run {
 	char *rolled_back;  /* rollback: the run it undid */
 } enf_run;
 
-struct enf_source;
-
 /* Progress callback: called once per resource as soon as it is decided. */
 typedef void (*enf_progress_cb)(void *ctx, const enf_run *run, const enf_result *result);
 
@@ -92,7 +81,7 @@ typedef struct enf_run_options {
 	 * report's provenance (source.h): e.g. a git commit. NULL: the policy
 	 * file's folder, and the file and its SHA-256 as provenance.
 	 */
-	struct enf_source *source;
+	enf_source *source;
 } enf_run_options;
 
 #define ENF_RUN_OPTIONS_VERSION 1
@@ -129,9 +118,5 @@ void enf_run_free(enf_run *run);
 
 /* The report (schema enforcer-report/1) as JSON; json_decref() it. */
 json_t *enf_run_to_json(const enf_run *run);
-
-/* Fills `prov` for a policy read from a plain file. */
-int enf_provenance_from_file(enf_provenance *prov, const enf_policy *policy);
-void enf_provenance_clear(enf_provenance *prov);
 
 #endif

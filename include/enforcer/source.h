@@ -8,7 +8,7 @@
  * exception, on purpose: secrets do not belong in a policy repository, so
  * they are always read from disk (see enf_source_local_dir).
  *
- * A source also fills the report's provenance (engine.h): for a commit,
+ * A source also fills the report's provenance (enf_provenance): for a commit,
  * its id, author, date, subject, tree and signature; for a plain file in a
  * git working tree, the working tree's HEAD and whether the file differs
  * from it (dirty).
@@ -18,13 +18,26 @@
 
 #include "common.h"
 #include "diag.h"
-#include "engine.h"
 #include "policy.h"
 #include "signature.h"
 
 #include <jansson.h>
 
 typedef struct enf_source enf_source;
+
+/* Where the policy came from, for reports. */
+typedef struct enf_provenance {
+	char *file;             /* the policy path as given */
+	char *sha256;           /* of the policy file's bytes, hex */
+	char *repo, *ref, *commit, *author, *date, *subject, *tree;
+	char *signature;        /* valid, invalid, unsigned, untrusted, unsupported */
+	char *signer;
+	int dirty;              /* -1 unknown, 0 clean, 1 modified or untracked */
+} enf_provenance;
+
+/* Fills `prov` for a policy read from a plain file: its path and SHA-256, nothing more. */
+int enf_provenance_from_file(enf_provenance *prov, const enf_policy *policy);
+void enf_provenance_clear(enf_provenance *prov);
 
 /*
  * A policy file on disk: referenced files are read from its folder. When the
