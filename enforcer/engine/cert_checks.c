@@ -248,6 +248,11 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 				     store));
 		return 0;
 	}
+	if (!(e->p->caps & ENF_CAP_KEYS)) {
+		finding(fails, checks, "private-key-access",
+			enf_asprintf("the %s target cannot read private-key permissions", e->p->name));
+		return 0;
+	}
 	rc = e->p->key_acl_get(&acl, e->self, c->store, thumbprint);
 	if (rc == ENF_ENOTFOUND) {
 		finding(fails, checks, "private-key-access",

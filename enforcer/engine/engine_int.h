@@ -112,6 +112,8 @@ struct engine {
  * engine/type_<name>.c.
  */
 typedef struct engine_type {
+	/* The provider capabilities (ENF_CAP_*) it needs: without them the resource fails, unread. */
+	unsigned caps;
 	/* Reads the resource's actual state and lists the changes. NULL for handlers. */
 	int (*plan)(engine *e, const enf_resource *res, res_plan *plan);
 	/*
@@ -139,6 +141,8 @@ extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_
 	enf_change_key_grant, enf_change_key_restore; /* cert_changes.c */
 
 /* Shared by run.c and rollback.c. */
+/* ENF_EINVALID, with the last error set, unless `opts` has this library's version. */
+int engine_check_options(const enf_run_options *opts);
 int engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
 int engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *policy_name);
 /* After each change: commit on the target, count it, and the test-only fault hook. */

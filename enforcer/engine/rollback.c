@@ -77,6 +77,8 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		     const enf_run_options *opts)
 {
+	if (engine_check_options(opts))
+		return ENF_EINVALID;
 	if (!valid_run_id(run_id)) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
 			      "'%s' is not a run id; run ids look like 20261122T030512Z-4f3a9c (see the report or the journal folder)",

@@ -115,7 +115,14 @@ static int waiver_active(const enf_waiver *w, double now)
 static int plan_resource(engine *e, const enf_resource *res, res_plan *plan)
 {
 	const engine_type *t = engine_type_of(res->type);
-	return t && t->plan ? t->plan(e, res, plan) : 0;
+	if (!t || !t->plan)
+		return 0;
+	if ((e->p->caps & t->caps) != t->caps) {
+		plan_fail(plan, "the %s target cannot read or change %s resources", e->p->name,
+			  enf_resource_type_name(res->type));
+		return 0;
+	}
+	return t->plan(e, res, plan);
 }
 
 /* Handlers (restart) run last, once, when something that notifies them changed. */
@@ -420,9 +427,21 @@ int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 	return rc;
 }
 
+int engine_check_options(const enf_run_options *opts)
+{
+	if (opts && opts->version == ENF_RUN_OPTIONS_VERSION)
+		return 0;
+	enf_error_set(ENF_ERRCLASS_INVALID,
+		      "run options of version %u; this library takes version %u (initialise them with ENF_RUN_OPTIONS_INIT)",
+		      opts ? opts->version : 0, ENF_RUN_OPTIONS_VERSION);
+	return ENF_EINVALID;
+}
+
 int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 		   const enf_run_options *opts)
 {
+	if (engine_check_options(opts))
+		return ENF_EINVALID;
 	engine e = {0};
 	enf_lock *lock = NULL;
 	e.policy = policy;

@@ -99,6 +99,7 @@ static const change_ops *const changes[] = {&enf_change_cert_add, &enf_change_ce
 					    &enf_change_key_grant, &enf_change_key_restore, NULL};
 
 const engine_type enf_engine_type_certificate = {
+	.caps = ENF_CAP_CERTS,
 	.plan = plan_certificate,
 	.changes = changes,
 };

@@ -171,6 +171,7 @@ const change_ops enf_change_reg_delete = {
 static const change_ops *const changes[] = {&enf_change_reg_set, &enf_change_reg_delete, NULL};
 
 const engine_type enf_engine_type_registry = {
+	.caps = ENF_CAP_REGISTRY,
 	.plan = plan_registry,
 	.changes = changes,
 };

@@ -90,5 +90,6 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 }
 
 const engine_type enf_engine_type_restart = {
+	.caps = ENF_CAP_SERVICES,
 	.handle = handle_restart,
 };

@@ -269,6 +269,7 @@ static const change_ops *const changes[] = {&enf_change_svc_config, &enf_change_
 					    &enf_change_svc_stop, NULL};
 
 const engine_type enf_engine_type_service = {
+	.caps = ENF_CAP_SERVICES,
 	.plan = plan_service,
 	.changes = changes,
 };

@@ -363,6 +363,7 @@ done:
 static const change_ops *const changes[] = {&enf_change_cert_move, &enf_change_cert_remove, NULL};
 
 const engine_type enf_engine_type_trust_store = {
+	.caps = ENF_CAP_CERTS,
 	.plan = plan_trust_store,
 	.changes = changes,
 };

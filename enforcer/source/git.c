@@ -192,6 +192,12 @@ static char *local_dir_of(git_repository *repo, const char *prefix)
 int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref, const char *path,
                         const enf_source_git_options *opts)
 {
+	if (opts && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
+		enf_error_set(ENF_ERRCLASS_INVALID,
+		              "git source options of version %u; this library takes version %u (initialise them with ENF_SOURCE_GIT_OPTIONS_INIT)",
+		              opts->version, ENF_SOURCE_GIT_OPTIONS_VERSION);
+		return ENF_EINVALID;
+	}
 	enf_source *s = calloc(1, sizeof(*s));
 	git_object *obj = NULL;
 	git_tree_entry *entry = NULL;
