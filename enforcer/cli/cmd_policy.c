@@ -56,10 +56,6 @@ static int load_rev(enf_source **src, enf_policy **policy, const char *repo, con
 	return rc;
 }
 
-static json_t *rev_json(const char *rev, const enf_source *src)
-{
-	return json_pack("{s:s, s:s}", "ref", rev, "commit", enf_source_commit(src));
-}
 
 static int policy_diff(int argc, char **argv)
 {
@@ -97,7 +93,7 @@ static int policy_diff(int argc, char **argv)
 	}
 	enf_source *from_src = NULL, *to_src = NULL;
 	enf_policy *from = NULL, *to = NULL;
-	json_t *diff = NULL;
+	enf_policy_changes *diff = NULL;
 	if (load_rev(&from_src, &from, repo, args[0], args[2]) ||
 	    load_rev(&to_src, &to, repo, args[1], args[2]))
 		goto done;
@@ -106,23 +102,25 @@ static int policy_diff(int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		json_object_set_new(diff, "repo", json_string(repo));
-		json_object_set_new(diff, "path", json_string(args[2]));
-		json_object_set_new(diff, "from", rev_json(args[0], from_src));
-		json_object_set_new(diff, "to", rev_json(args[1], to_src));
-		json_dumpf(diff, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		putchar('\n');
+		enf_diff_origin origin = {repo, args[2], args[0], enf_source_commit(from_src), args[1],
+		                          enf_source_commit(to_src)};
+		char *text = enf_policy_changes_json(diff, &origin);
+		if (!text) {
+			cli_print_last_error(NULL);
+			goto done;
+		}
+		printf("%s\n", text);
+		free(text);
 	} else {
-		char *text = enf_policy_diff_text(diff);
+		char *text = enf_policy_changes_text(diff);
 		printf("policy %s: %s (%.12s) -> %s (%.12s)\n%s", args[2], args[0],
 		       enf_source_commit(from_src), args[1], enf_source_commit(to_src),
 		       text ? text : "");
 		free(text);
 	}
-	code = json_integer_value(json_object_get(diff, "differences")) ? CLI_EXIT_CHANGES
-	                                                                : CLI_EXIT_OK;
+	code = enf_policy_changes_count(diff) ? CLI_EXIT_CHANGES : CLI_EXIT_OK;
 done:
-	json_decref(diff);
+	enf_policy_changes_free(diff);
 	enf_policy_free(from);
 	enf_policy_free(to);
 	enf_source_free(from_src);

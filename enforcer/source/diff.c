@@ -91,7 +91,11 @@ static void content_changes(json_t *keys, const enf_resource *old, enf_source *f
 	}
 }
 
-int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
+struct enf_policy_changes {
+	json_t *doc; /* schema enforcer-policy-diff/1 */
+};
+
+int enf_policy_diff(enf_policy_changes **out, const enf_policy *from, enf_source *from_src,
                     const enf_policy *to, enf_source *to_src)
 {
 	json_t *pf = enf_policy_to_json(from), *pt = enf_policy_to_json(to);
@@ -131,10 +135,53 @@ int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
 	    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I}", "schema", "enforcer-policy-diff/1",
 	              "name", to->name, "policy", policy, "added", added, "removed", removed,
 	              "changed", changed, "differences", (json_int_t)n);
-	if (!doc)
+	enf_policy_changes *d = doc ? calloc(1, sizeof(*d)) : NULL;
+	if (!d) {
+		json_decref(doc);
 		return enf_error_oom();
-	*out = doc;
+	}
+	d->doc = doc;
+	*out = d;
 	return 0;
+}
+
+size_t enf_policy_changes_count(const enf_policy_changes *d)
+{
+	return (size_t)json_integer_value(json_object_get(d->doc, "differences"));
+}
+
+static json_t *rev_json(const char *ref, const char *commit)
+{
+	json_t *o = json_object();
+	if (o && ref)
+		json_object_set_new(o, "ref", json_string(ref));
+	if (o && commit)
+		json_object_set_new(o, "commit", json_string(commit));
+	return o;
+}
+
+char *enf_policy_changes_json(const enf_policy_changes *d, const enf_diff_origin *origin)
+{
+	json_t *doc = json_copy(d->doc);
+	if (doc && origin) {
+		if (origin->repo)
+			json_object_set_new(doc, "repo", json_string(origin->repo));
+		if (origin->path)
+			json_object_set_new(doc, "path", json_string(origin->path));
+		json_object_set_new(doc, "from", rev_json(origin->from_ref, origin->from_commit));
+		json_object_set_new(doc, "to", rev_json(origin->to_ref, origin->to_commit));
+	}
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	json_decref(doc);
+	return text;
+}
+
+void enf_policy_changes_free(enf_policy_changes *d)
+{
+	if (!d)
+		return;
+	json_decref(d->doc);
+	free(d);
 }
 
 /* Strings as they would be written in a policy; quoted when that is needed to read them back. */
@@ -196,8 +243,9 @@ static void change_text(enf_buf *b, const json_t *c)
 	value_text(b, json_object_get(c, "to"));
 }
 
-char *enf_policy_diff_text(const json_t *diff)
+char *enf_policy_changes_text(const enf_policy_changes *d)
 {
+	const json_t *diff = d->doc;
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *policy = json_object_get(diff, "policy");
 	const json_t *changed = json_object_get(diff, "changed");

@@ -21,8 +21,6 @@
 #include "policy.h"
 #include "signature.h"
 
-#include <jansson.h>
-
 typedef struct enf_source enf_source;
 
 /* Where the policy came from, for reports. */
@@ -117,19 +115,41 @@ int enf_source_provenance(enf_provenance *prov, const enf_source *src, const enf
 
 void enf_source_free(enf_source *src);
 
+/* What changed between two versions of a policy (enf_policy_diff). */
+typedef struct enf_policy_changes enf_policy_changes;
+
 /*
  * What changed between two versions of a policy, per resource id: added,
  * removed, and for a changed resource each key that changed, from what to
  * what (values as the policy model holds them, so a spelling that means the
  * same, e.g. `0x2` for `2`, is no change). A referenced certificate file
  * whose content changed counts as a change of that resource. `from_src` and
- * `to_src` may be NULL (no file contents compared). The JSON is schema
- * "enforcer-policy-diff/1"; its "differences" is the count of changes.
+ * `to_src` may be NULL (no file contents compared). Free *out with
+ * enf_policy_changes_free.
  */
-int enf_policy_diff(json_t **out, const enf_policy *from, enf_source *from_src,
+int enf_policy_diff(enf_policy_changes **out, const enf_policy *from, enf_source *from_src,
                     const enf_policy *to, enf_source *to_src);
 
-/* The diff as text: one line per change ("~ registry ID: data 1 -> 2"); free() it. */
-char *enf_policy_diff_text(const json_t *diff);
+/* How many differences: resources added, removed or changed, and policy settings changed. */
+size_t enf_policy_changes_count(const enf_policy_changes *changes);
+
+/* The changes as text: one line per change ("~ registry ID: data 1 -> 2"); free() it. */
+char *enf_policy_changes_text(const enf_policy_changes *changes);
+
+/* Where the two versions compared came from, named in the JSON form; any may be NULL. */
+typedef struct enf_diff_origin {
+	const char *repo, *path;
+	const char *from_ref, *from_commit;
+	const char *to_ref, *to_commit;
+} enf_diff_origin;
+
+/*
+ * The changes as one JSON document (schema "enforcer-policy-diff/1",
+ * docs/CLI.md), indented, with `origin` (may be NULL) as "repo", "path",
+ * "from" and "to"; free() it. NULL without memory.
+ */
+char *enf_policy_changes_json(const enf_policy_changes *changes, const enf_diff_origin *origin);
+
+void enf_policy_changes_free(enf_policy_changes *changes);
 
 #endif
