@@ -234,7 +234,7 @@ Test(engine, service_accounts_compare_by_identity_and_stored_passwords_are_clear
 /*
  * The SCM shows LocalSystem; a policy may say SYSTEM, S-1-5-18 or any other
  * spelling of the same account (docs/windows-semantics.md), and the host's
- * own "EDGE01\\LocalSystem" is it too: all compliant, nothing changed.
+ * own "EDGE01\LocalSystem" is it too: all compliant, nothing changed.
  */
 Test(engine, builtin_account_spellings_are_compliant_without_a_change)
 {

@@ -230,7 +230,7 @@ int snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 /*
  * The SID an account name stands for on the snapshot's machine, or NULL.
  * As on Windows, the built-in accounts are known everywhere in every
- * spelling (the one table), "HOST\\LocalSystem" with the snapshot's own
+ * spelling (the one table), "HOST\LocalSystem" with the snapshot's own
  * host.name; other accounts come from the file's "accounts".
  */
 static const char *sid_on(const snapshot *s, const char *account)
