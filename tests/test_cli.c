@@ -57,6 +57,33 @@ Test(cli, validate_exit_codes_and_positions)
 	free(dir);
 }
 
+Test(cli, validate_accepts_every_spelling_of_the_builtin_accounts)
+{
+	char *dir = th_tmpdir();
+	free(th_write(dir, "accounts.yaml",
+		      "enforcer: 1\nname: accounts\nresources:\n"
+		      "  - {type: service, id: a, name: A, logon: SYSTEM}\n"
+		      "  - {type: service, id: b, name: B, logon: LocalSystem}\n"
+		      "  - {type: service, id: c, name: C, logon: NT AUTHORITY\\SYSTEM}\n"
+		      "  - {type: service, id: d, name: D, logon: S-1-5-18}\n"
+		      "  - {type: service, id: e, name: E, logon: Network Service}\n"));
+	free(th_write(dir, "user.yaml",
+		      "enforcer: 1\nname: user\nresources:\n"
+		      "  - {type: service, id: a, name: A, logon: NT AUTHORITY\\Local System}\n"));
+	th_cli_result r = th_run_cli(dir, ARGS("validate", "accounts.yaml"), NULL);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "accounts.yaml: valid (policy 'accounts', 5 resources)\n");
+	cr_expect_str_empty(r.err);
+	th_cli_free(&r);
+	r = th_run_cli(dir, ARGS("validate", "user.yaml"), NULL);
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err, "user.yaml:4:44: 'NT AUTHORITY\\Local System' is a user account: add "
+				"password: env:VARNAME or password: file:PATH to say where its password "
+				"comes from\n");
+	th_cli_free(&r);
+	free(dir);
+}
+
 Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 {
 	char *dir = th_tmpdir();

@@ -231,6 +231,53 @@ Test(engine, service_accounts_compare_by_identity_and_stored_passwords_are_clear
 	fx_fini(&f);
 }
 
+/*
+ * The SCM shows LocalSystem; a policy may say SYSTEM, S-1-5-18 or any other
+ * spelling of the same account (docs/windows-semantics.md), and the host's
+ * own "EDGE01\LocalSystem" is it too: all compliant, nothing changed.
+ */
+Test(engine, builtin_account_spellings_are_compliant_without_a_change)
+{
+	static const char snapshot[] =
+	    "{\"schema\": \"enforcer-snapshot/1\", \"facts\": {\"host.name\": \"EDGE01\"},\n"
+	    " \"services\": {\n"
+	    "  \"A\": {\"logon\": \"LocalSystem\", \"startup\": \"automatic\", \"state\": \"running\"},\n"
+	    "  \"B\": {\"logon\": \"LocalSystem\", \"startup\": \"automatic\", \"state\": \"running\"},\n"
+	    "  \"C\": {\"logon\": \"LocalSystem\", \"password_stored\": false, \"startup\": \"manual\", "
+	    "\"state\": \"stopped\"},\n"
+	    "  \"D\": {\"logon\": \"EDGE01\\\\LocalSystem\", \"startup\": \"manual\", \"state\": \"stopped\"},\n"
+	    "  \"E\": {\"logon\": \"NT AUTHORITY\\\\NetworkService\", \"password_stored\": false, "
+	    "\"startup\": \"manual\", \"state\": \"stopped\"},\n"
+	    "  \"F\": {\"logon\": \"NT AUTHORITY\\\\LocalService\", \"startup\": \"manual\", \"state\": \"stopped\"}\n"
+	    " }}\n";
+	fixture f;
+	fx_init(&f, snapshot,
+		"enforcer: 1\nname: spellings\nresources:\n"
+		"  - {type: service, id: a, name: A, logon: SYSTEM, state: running}\n"
+		"  - {type: service, id: b, name: B, logon: S-1-5-18, startup: automatic}\n"
+		"  - {type: service, id: c, name: C, logon: 'NT AUTHORITY\\SYSTEM'}\n"
+		"  - {type: service, id: d, name: D, logon: LocalSystem}\n"
+		"  - {type: service, id: e, name: E, logon: Network Service}\n"
+		"  - {type: service, id: f, name: F, logon: local service}\n");
+	char *before = th_read(f.snapshot, NULL);
+	static const char *const ids[] = {"a", "b", "c", "d", "e", "f"};
+	enf_run *run = fx_run(&f, ENF_RUN_PLAN, 0);
+	cr_expect_eq(enf_run_exit_code(run), 0);
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(ids); i++) {
+		cr_expect_eq(fx_result(&f, ids[i])->outcome, ENF_OUTCOME_COMPLIANT, "%s", ids[i]);
+		expect_actions(&f, ids[i], "");
+	}
+	run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(enf_run_exit_code(run), 0);
+	cr_expect_eq(run->changes_made, 0);
+	cr_expect_eq(run->counts[ENF_OUTCOME_COMPLIANT], ENF_ARRAY_SIZE(ids));
+	char *after = th_read(f.snapshot, NULL);
+	cr_expect_str_eq(after, before, "the snapshot changed");
+	free(after);
+	free(before);
+	fx_fini(&f);
+}
+
 Test(engine, audit_waiver_when_and_dependencies_decide_outcomes)
 {
 	fixture f;

@@ -456,6 +456,42 @@ static char *model_strings(const enf_policy *p)
 	return enf_buf_detach(&b);
 }
 
+/*
+ * Every spelling of the built-in accounts is one of them, needs no password
+ * and is kept as written (the engine compares by SID, the win32 provider
+ * gives the SCM its own name).
+ */
+Test(policy, builtin_account_spellings_need_no_password)
+{
+	static const struct {
+		const char *id, *logon;
+	} want[] = {
+	    {"system", "SYSTEM"},
+	    {"localsystem", "LocalSystem"},
+	    {"dot-localsystem", ".\\LocalSystem"},
+	    {"nt-authority-system", "NT AUTHORITY\\SYSTEM"},
+	    {"sid-18", "S-1-5-18"},
+	    {"local-system-spaced", "Local System"},
+	    {"network-service-spaced", "Network Service"},
+	    {"network-service-lower", "nt authority\\network service"},
+	    {"sid-20", "s-1-5-20"},
+	    {"local-service-spaced", "Local Service"},
+	    {"local-service-upper", "NT AUTHORITY\\LOCAL SERVICE"},
+	    {"sid-19", "S-1-5-19"},
+	    {"virtual", "NT SERVICE\\SVC13"},
+	};
+	enf_policy *p = load_valid("account-spellings.yaml");
+	cr_expect_eq(p->count, ENF_ARRAY_SIZE(want));
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(want); i++) {
+		const enf_res_service *s = &res(p, want[i].id)->u.svc;
+		cr_expect_str_eq(s->logon, want[i].logon);
+		cr_expect_eq(s->password, ENF_PASSWORD_NONE, "%s", want[i].id);
+		cr_expect_null(s->password_ref, "%s", want[i].id);
+	}
+	enf_policy_free(p);
+	th_expect_no_leaks();
+}
+
 Test(policy, secrets_are_never_read_into_the_model)
 {
 	/* The loader names where a password comes from; it never fetches it. */

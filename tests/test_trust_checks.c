@@ -192,6 +192,42 @@ Test(certcheck, private_key_access_is_granted_and_rolled_back_exactly)
 	pki_set_free(s);
 }
 
+/*
+ * A grant to an account the key already allows by another spelling changes
+ * that entry, as SetEntriesInAcl merges by SID on Windows: the snapshot keeps
+ * one entry per account.
+ */
+Test(certcheck, private_key_access_grant_merges_with_the_same_account_by_another_spelling)
+{
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
+	json_object_set_new(leaf, "private_key", json_true());
+	json_object_set_new(leaf, "key_acl",
+	                    json_pack("[{s:s, s:s}]", "account", "NT AUTHORITY\\NETWORK SERVICE",
+	                              "rights", "read"));
+	fixture f;
+	char *policy = cert_policy(
+	    s->leaf->thumbprint, "    private-key-access: [{account: Network Service, rights: full}]\n");
+	tt_init(&f, snap, policy);
+	tt_run(&f, ENF_RUN_APPLY);
+	tt_expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
+	json_t *st = fx_state(&f);
+	json_t *acl = json_object_get(
+	    json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0), "key_acl");
+	json_t *want_acl = json_pack("[{s:s, s:s}]", "account", "NT AUTHORITY\\NETWORK SERVICE",
+	                             "rights", "full");
+	cr_expect(json_equal(acl, want_acl), "one entry, now with full control");
+	json_decref(want_acl);
+	json_decref(st);
+	tt_run(&f, ENF_RUN_APPLY);
+	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
+	free(policy);
+	fx_fini(&f);
+	json_decref(snap);
+	pki_set_free(s);
+}
+
 Test(certcheck, private_key_access_needs_a_private_key)
 {
 	pki_set *s = pki_standard();

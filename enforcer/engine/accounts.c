@@ -5,42 +5,31 @@
  */
 #include "engine_int.h"
 
+#include "util/accounts.h"
 #include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	const char *sid;
-} well_known[] = {
-	{"LocalSystem", "S-1-5-18"},
-	{".\\LocalSystem", "S-1-5-18"},
-	{"SYSTEM", "S-1-5-18"},
-	{"NT AUTHORITY\\SYSTEM", "S-1-5-18"},
-	{"LocalService", "S-1-5-19"},
-	{"NT AUTHORITY\\LocalService", "S-1-5-19"},
-	{"NT AUTHORITY\\LOCAL SERVICE", "S-1-5-19"},
-	{"NetworkService", "S-1-5-20"},
-	{"NT AUTHORITY\\NetworkService", "S-1-5-20"},
-	{"NT AUTHORITY\\NETWORK SERVICE", "S-1-5-20"},
-};
-
-static const char *well_known_sid(const char *account)
+/*
+ * The SID of a well-known account, or the account itself when it is written
+ * as a SID; NULL otherwise. The host's own name counts for
+ * "HOST\LocalSystem", which Windows accepts as well as ".\LocalSystem".
+ */
+static const char *well_known_sid(engine *e, const char *account)
 {
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(well_known); i++)
-		if (enf_strcaseeq(account, well_known[i].name))
-			return well_known[i].sid;
-	if (enf_strncaseeq(account, "S-1-", 4))
-		return account; /* already a SID */
+	const enf_account_builtin *b =
+		enf_account_builtin_find(account, enf_facts_get(&e->run->facts, "host.name"));
+	if (b)
+		return b->sid;
+	if (enf_account_is_sid(account))
+		return account;
 	return NULL;
 }
 
 int account_is_builtin(const char *account)
 {
-	size_t len = strlen(account);
-	return well_known_sid(account) != NULL || (len > 1 && account[len - 1] == '$') ||
-	       enf_starts_with_nocase(account, "NT SERVICE\\");
+	return !enf_account_takes_password(account);
 }
 
 int enf_account_is_builtin(const char *account)
@@ -51,7 +40,7 @@ int enf_account_is_builtin(const char *account)
 /* The SID of an account, or NULL when neither we nor the target know it. */
 static char *sid_of(engine *e, const char *account)
 {
-	const char *sid = well_known_sid(account);
+	const char *sid = well_known_sid(e, account);
 	if (sid)
 		return enf_strdup(sid);
 	char *out = NULL;

@@ -3,6 +3,7 @@
 #include "restype.h"
 
 #include "enforcer/errors.h"
+#include "util/accounts.h"
 #include "util/json_util.h"
 #include "util/util.h"
 
@@ -16,17 +17,7 @@ static const char *const optional[] = {"logon", "password", "startup", "state", 
 /* Accounts that have no password the enforcer could set. */
 static int account_is_passwordless(const char *a)
 {
-	static const char *const builtin[] = {
-		"LocalSystem", "NT AUTHORITY\\SYSTEM", ".\\LocalSystem",
-		"NetworkService", "NT AUTHORITY\\NetworkService", "NT AUTHORITY\\NETWORK SERVICE",
-		"LocalService", "NT AUTHORITY\\LocalService", "NT AUTHORITY\\LOCAL SERVICE", NULL};
-	for (size_t i = 0; builtin[i]; i++)
-		if (enf_strcaseeq(a, builtin[i]))
-			return 1;
-	size_t len = strlen(a);
-	if (len > 1 && a[len - 1] == '$')
-		return 1; /* a (group) managed service account */
-	return enf_starts_with_nocase(a, "NT SERVICE\\"); /* a virtual account */
+	return !enf_account_takes_password(a);
 }
 
 static int load_password(loader *ld, const ynode *v, enf_res_service *s)

@@ -331,8 +331,17 @@ static int snap_key_acl_grant(void *self, enf_store store, const unsigned char t
 	json_t *e;
 	json_array_foreach(acl, i, e)
 	{
-		if (enf_strcaseeq(json_string_value(json_object_get(e, "account")), account)) {
-			json_object_set_new(e, "rights", json_string(r));
+		/*
+		 * One entry per account, whatever its spelling: Windows merges a
+		 * grant into the allow entry of the same SID (SetEntriesInAcl),
+		 * and rights only grow.
+		 */
+		const char *have = json_string_value(json_object_get(e, "account"));
+		const char *have_sid = json_string_value(json_object_get(e, "sid"));
+		if (snapshot_same_account(s, have, account) ||
+		    snapshot_same_account(s, have_sid, account)) {
+			if (strcmp(json_string_value(json_object_get(e, "rights")), "full") != 0)
+				json_object_set_new(e, "rights", json_string(r));
 			s->dirty = 1;
 			return 0;
 		}

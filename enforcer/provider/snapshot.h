@@ -43,5 +43,7 @@ int snap_svc_configure(void *self, const char *name, const enf_service_change *c
 int snap_svc_start(void *self, const char *name, unsigned timeout_ms);
 int snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
 int snap_account_sid(char **out, void *self, const char *account);
+/* True when two names are one account on the snapshot's machine: same spelling or same SID. */
+int snapshot_same_account(const snapshot *s, const char *a, const char *b);
 
 #endif

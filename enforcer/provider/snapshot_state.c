@@ -2,6 +2,7 @@
 #include "snapshot.h"
 
 #include "enforcer/errors.h"
+#include "util/accounts.h"
 #include "util/json_util.h"
 #include "util/util.h"
 
@@ -227,11 +228,39 @@ int snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 	return 0;
 }
 
+/*
+ * The SID an account name stands for on the snapshot's machine, or NULL.
+ * As on Windows, the built-in accounts are known everywhere in every
+ * spelling (the one table), "HOST\LocalSystem" with the snapshot's own
+ * host.name; other accounts come from the file's "accounts".
+ */
+static const char *sid_on(const snapshot *s, const char *account)
+{
+	const char *host =
+		json_string_value(json_object_get(json_object_get(s->doc, "facts"), "host.name"));
+	const enf_account_builtin *b = enf_account_builtin_find(account, host);
+	if (b)
+		return b->sid;
+	if (enf_account_is_sid(account))
+		return account;
+	return json_string_value(
+		snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
+}
+
+int snapshot_same_account(const snapshot *s, const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	if (enf_strcaseeq(a, b))
+		return 1;
+	const char *sa = sid_on(s, a), *sb = sid_on(s, b);
+	return sa && sb && enf_strcaseeq(sa, sb);
+}
+
 int snap_account_sid(char **out, void *self, const char *account)
 {
 	snapshot *s = self;
-	const char *sid = json_string_value(
-		snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
+	const char *sid = sid_on(s, account);
 	if (!sid) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "account '%s' is not known", account);
 		return ENF_ENOTFOUND;

@@ -400,6 +400,32 @@ void tw_accounts(void)
 	free(sid);
 	free(me);
 	free(want);
+	/*
+	 * LookupAccountName does not know "LocalSystem" (its Microsoft page says
+	 * so): every spelling of the built-in accounts comes from the one table,
+	 * the computer's own "NAME\LocalSystem" too.
+	 */
+	wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
+	n = ENF_ARRAY_SIZE(host);
+	GetComputerNameW(host, &n);
+	char *host_system = enf_asprintf("%ls\\LocalSystem", host);
+	const struct {
+		const char *name, *sid;
+	} builtin[] = {
+	    {"LocalSystem", "S-1-5-18"},      {"SYSTEM", "S-1-5-18"},
+	    {"Local System", "S-1-5-18"},     {"s-1-5-18", "S-1-5-18"},
+	    {host_system, "S-1-5-18"},        {"Local Service", "S-1-5-19"},
+	    {"Network Service", "S-1-5-20"},  {"S-1-5-20", "S-1-5-20"},
+	};
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++) {
+		sid = NULL;
+		CHECK_RC(tw_p->account_sid(&sid, tw_self, builtin[i].name), 0);
+		CHECK(sid && strcmp(sid, builtin[i].sid) == 0, "%s is %s", builtin[i].name,
+		      sid ? sid : "?");
+		free(sid);
+	}
+	free(host_system);
+	sid = NULL;
 	CHECK_RC(tw_p->account_sid(&sid, tw_self, "ENFTEST\\nosuchuser"), ENF_ENOTFOUND);
 	CHECK(tw_error_has("1332"), "the message gives the error code");
 	random_bytes();

@@ -144,6 +144,28 @@ static void logons(void)
 	CHECK(cfg && wcscmp(cfg->lpServiceStartName, L"NT AUTHORITY\\LocalService") == 0,
 	      "LocalService stored as %ls", cfg ? cfg->lpServiceStartName : L"?");
 
+	/* Every other spelling of the built-in accounts reaches the SCM as its own name too. */
+	static const struct {
+		const char *spelling;
+		const wchar_t *stored;
+	} more[] = {
+	    {"Network Service", L"NT AUTHORITY\\NetworkService"},
+	    {"S-1-5-20", L"NT AUTHORITY\\NetworkService"},
+	    {"nt authority\\local service", L"NT AUTHORITY\\LocalService"},
+	    {"Local Service", L"NT AUTHORITY\\LocalService"},
+	    {"SYSTEM", L"LocalSystem"},
+	    {"NT AUTHORITY\\SYSTEM", L"LocalSystem"},
+	    {"Local System", L"LocalSystem"},
+	    {"S-1-5-18", L"LocalSystem"},
+	};
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(more); i++) {
+		c = (enf_service_change){more[i].spelling, "", ENF_STARTUP_UNSET};
+		CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
+		cfg = scm_config(L"" SVC);
+		CHECK(cfg && wcscmp(cfg->lpServiceStartName, more[i].stored) == 0, "%s stored as %ls",
+		      more[i].spelling, cfg ? cfg->lpServiceStartName : L"?");
+	}
+
 	/* A user account with a password; then the password left alone (NULL). */
 	c = (enf_service_change){".\\enftest-user", "Secret-1", ENF_STARTUP_UNSET};
 	CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);

@@ -11,6 +11,7 @@
 #include "win32_int.h"
 
 #include "enforcer/errors.h"
+#include "util/accounts.h"
 #include "util/util.h"
 
 #include <aclapi.h>
@@ -378,10 +379,29 @@ static int copy_sid(PSID *out, PSID sid)
 	return 0;
 }
 
+/* The computer's NetBIOS name in UTF-8, malloc'd; NULL when it cannot be read. */
+static char *computer_name(void)
+{
+	wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD n = ENF_ARRAY_SIZE(host);
+	char *h = NULL;
+	if (GetComputerNameW(host, &n) && w32_utf8(&h, host) == 0)
+		return h;
+	return NULL;
+}
+
 int w32_account_psid(PSID *out, const char *account)
 {
-	const char *sid_text = w32_builtin_sid(account);
+	/*
+	 * LookupAccountName does not know LocalSystem or NetworkService by
+	 * those names (their Microsoft pages say so): the one table answers
+	 * for every spelling of the built-in accounts, "HOST\LocalSystem" too.
+	 */
+	char *computer = computer_name();
+	const enf_account_builtin *builtin = enf_account_builtin_find(account, computer);
+	const char *sid_text = builtin ? builtin->sid : NULL;
 	if (sid_text || enf_starts_with_nocase(account, "S-1-")) {
+		free(computer);
 		wchar_t *w = NULL;
 		PSID sid = NULL;
 		int rc = w32_wide(&w, sid_text ? sid_text : account, "the SID");
@@ -399,14 +419,10 @@ int w32_account_psid(PSID *out, const char *account)
 	/* ".\name" is a local account: LookupAccountName wants "COMPUTER\name". */
 	char *name = NULL;
 	if (strncmp(account, ".\\", 2) == 0) {
-		wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
-		DWORD n = ENF_ARRAY_SIZE(host);
-		char *h = NULL;
-		if (GetComputerNameW(host, &n) && w32_utf8(&h, host) == 0)
-			name = enf_asprintf("%s\\%s", h, account + 2);
+		if (computer)
+			name = enf_asprintf("%s\\%s", computer, account + 2);
 		else
 			name = enf_strdup(account + 2);
-		free(h);
 	} else {
 		name = enf_strdup(account);
 	}
@@ -449,6 +465,7 @@ done:
 	free(domain);
 	free(w);
 	free(name);
+	free(computer);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "win32_int.h"
 
 #include "enforcer/errors.h"
+#include "util/accounts.h"
 #include "util/util.h"
 
 #include <ntsecapi.h>
@@ -348,10 +349,15 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	int rc = svc_open(&h, name, SERVICE_CHANGE_CONFIG | SERVICE_QUERY_CONFIG);
 	if (rc)
 		return rc;
+	/*
+	 * The SCM wants the built-in accounts under one name each
+	 * ("NT AUTHORITY\NetworkService", not "Network Service" or "S-1-5-20"),
+	 * whatever spelling the policy used.
+	 */
 	if (change->logon &&
 	    (rc = w32_wide(&wlogon,
-			   w32_builtin_scm(change->logon) ? w32_builtin_scm(change->logon)
-							  : change->logon,
+			   enf_account_scm_name(change->logon) ? enf_account_scm_name(change->logon)
+							       : change->logon,
 			   "the account name")))
 		goto done;
 	/* NULL leaves the stored password alone; "" clears it (the seed's Log On tab fix). */

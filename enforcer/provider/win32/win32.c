@@ -54,37 +54,6 @@ static void w32_close(void *self)
 	}
 }
 
-static const struct {
-	const char *name, *sid, *scm;
-} builtin[] = {
-    {"LocalSystem", "S-1-5-18", "LocalSystem"},
-    {".\\LocalSystem", "S-1-5-18", "LocalSystem"},
-    {"SYSTEM", "S-1-5-18", "LocalSystem"},
-    {"NT AUTHORITY\\SYSTEM", "S-1-5-18", "LocalSystem"},
-    {"LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-    {"NT AUTHORITY\\LocalService", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-    {"NT AUTHORITY\\LOCAL SERVICE", "S-1-5-19", "NT AUTHORITY\\LocalService"},
-    {"NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
-    {"NT AUTHORITY\\NetworkService", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
-    {"NT AUTHORITY\\NETWORK SERVICE", "S-1-5-20", "NT AUTHORITY\\NetworkService"},
-};
-
-const char *w32_builtin_sid(const char *account)
-{
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++)
-		if (enf_strcaseeq(account, builtin[i].name))
-			return builtin[i].sid;
-	return NULL;
-}
-
-const char *w32_builtin_scm(const char *account)
-{
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++)
-		if (enf_strcaseeq(account, builtin[i].name))
-			return builtin[i].scm;
-	return NULL;
-}
-
 int w32_wide(wchar_t **out, const char *s, const char *what)
 {
 	wchar_t *w = enf_utf8_to_wide(s);

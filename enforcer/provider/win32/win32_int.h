@@ -76,15 +76,6 @@ int w32_facts(enf_facts *out, void *self);
 
 /* Shared helpers (win32.c). */
 
-/*
- * The built-in service accounts in every spelling a policy may use: their
- * SID, and the spelling the SCM wants (CreateService documents
- * "LocalSystem", "NT AUTHORITY\LocalService" and "NT AUTHORITY\NetworkService").
- * NULL for any other account.
- */
-const char *w32_builtin_sid(const char *account);
-const char *w32_builtin_scm(const char *account);
-
 /* UTF-8 to UTF-16, setting "out of memory" or "not valid UTF-8 (what)" on failure. */
 int w32_wide(wchar_t **out, const char *s, const char *what);
 
