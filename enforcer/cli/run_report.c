@@ -107,7 +107,7 @@ static void report_set_clear(report_set *s)
 }
 
 /* Renders the reports into a temporary folder and takes every file from there. */
-static int render_all(report_set *set, const json_t *report)
+static int render_all(report_set *set, const enf_report *report)
 {
 	char *tmp = NULL, **names = NULL;
 	size_t n = 0;
@@ -189,7 +189,7 @@ static int remove_stale_signature(const char *dir)
 	return rc;
 }
 
-int cli_write_reports(const cli_run_opts *o, const json_t *report, const enf_run *run)
+int cli_write_reports(const cli_run_opts *o, const enf_report *report, const enf_run *run)
 {
 	if (!o->signer && !o->audit) {
 		if (!o->report_dir)

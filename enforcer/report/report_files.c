@@ -1,7 +1,8 @@
-/* Writing a report folder, reading a saved report, and the event log entry. */
+/* Writing a report folder, and the event log entry. */
 #include "enforcer/render.h"
 
 #include "enforcer/errors.h"
+#include "render_int.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -18,47 +19,19 @@ static int write_one(const char *dir, const char *name, char *text)
 	return rc;
 }
 
-int enf_report_write_dir(const json_t *report, const char *dir)
+int enf_report_write_dir(const enf_report *report, const char *dir)
 {
 	int rc = enf_mkdir_p(dir);
 	if (rc)
 		return rc;
-	char *json = json_dumps(report, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	char *json_nl = json ? enf_asprintf("%s\n", json) : NULL;
-	free(json);
-	if ((rc = write_one(dir, "report.json", json_nl)) ||
+	char *json = NULL;
+	size_t len = 0;
+	if ((rc = enf_report_json(&json, &len, report)) ||
+	    (rc = write_one(dir, "report.json", json)) ||
 	    (rc = write_one(dir, "report.txt", enf_render_text(report, 0, 1))) ||
 	    (rc = write_one(dir, "report.xml", enf_render_junit(report))) ||
 	    (rc = write_one(dir, "report.html", enf_render_html(report))))
 		return rc;
-	return 0;
-}
-
-int enf_report_load(json_t **out, const char *path)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc = enf_read_file(&data, &len, path, 256u * 1024 * 1024);
-	if (rc)
-		return rc;
-	json_error_t err;
-	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	free(data);
-	if (!doc) {
-		enf_error_set(ENF_ERRCLASS_REPORT, "'%s':%d:%d: not JSON: %s", path, err.line,
-			      err.column, err.text);
-		return ENF_EINVALID;
-	}
-	const char *schema = json_string_value(json_object_get(doc, "schema"));
-	if (!schema || strcmp(schema, "enforcer-report/1") != 0 ||
-	    !json_is_object(json_object_get(doc, "run")) ||
-	    !json_is_array(json_object_get(doc, "resources"))) {
-		enf_error_set(ENF_ERRCLASS_REPORT, "'%s' is not an enforcer report (schema enforcer-report/1)",
-			      path);
-		json_decref(doc);
-		return ENF_EINVALID;
-	}
-	*out = doc;
 	return 0;
 }
 
@@ -67,8 +40,9 @@ static long long count(const json_t *report, const char *status)
 	return (long long)json_integer_value(json_object_get(json_object_get(report, "counts"), status));
 }
 
-int enf_event_for_report(enf_event *out, const json_t *report, const char *report_path)
+int enf_event_for_report(enf_event *out, const enf_report *rep, const char *report_path)
 {
+	const json_t *report = rep->doc;
 	const json_t *run = json_object_get(report, "run");
 	enf_event ev = {ENF_EVENT_INFORMATION, ENF_EVENT_ID_COMPLIANT, NULL};
 	if (count(report, "failed") > 0) {
@@ -81,7 +55,7 @@ int enf_event_for_report(enf_event *out, const json_t *report, const char *repor
 		ev.type = ENF_EVENT_WARNING;
 		ev.id = ENF_EVENT_ID_CHANGED;
 	}
-	char *summary = enf_render_text(report, 0, 0);
+	char *summary = enf_render_text(rep, 0, 0);
 	/* The summary is the text report's last line. */
 	const char *last = summary ? summary : "";
 	for (const char *p = last; *p; p++)
