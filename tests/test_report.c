@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 #include "enforcer/render.h"
+#include "enforcer/report.h"
 #include "util/util.h"
 
 #include <criterion/criterion.h>
@@ -152,5 +153,63 @@ Test(report, the_canonical_json_reads_back_as_the_same_bytes)
 	free(again);
 	free(json);
 	enf_report_free(copy);
+	enf_report_free(r);
+}
+
+Test(report, every_format_is_rendered_once_into_the_set_and_written_from_it)
+{
+	enf_report *r = fixture_report();
+	enf_report_files *files = NULL;
+	cr_assert_eq(enf_report_files_render(&files, r), 0);
+	char *json = NULL;
+	size_t json_len = 0;
+	cr_assert_eq(enf_report_json(&json, &json_len, r), 0);
+	char *want[] = {json, enf_render_text(r, 0, 1), enf_render_junit(r), enf_render_html(r)};
+	static const char *const names[] = {"report.json", "report.txt", "report.xml",
+					    "report.html"};
+	cr_assert_eq(enf_report_files_count(files), 4);
+	const enf_report_file *items = enf_report_files_items(files);
+	char *dir = th_tmpdir();
+	char *out = enf_asprintf("%s/reports", dir);
+	cr_assert_eq(enf_report_files_write(files, out), 0);
+	for (size_t i = 0; i < 4; i++) {
+		cr_expect_str_eq(items[i].name, names[i]);
+		cr_expect_eq(items[i].len, strlen(want[i]), "%s", names[i]);
+		cr_expect(items[i].len == strlen(want[i]) &&
+			  memcmp(items[i].data, want[i], items[i].len) == 0, "%s", names[i]);
+		cr_expect_eq(enf_report_files_find(files, names[i]), &items[i]);
+		char *path = enf_asprintf("%s/%s", out, names[i]);
+		size_t len = 0;
+		char *written = th_read(path, &len);
+		cr_expect(len == items[i].len && memcmp(written, items[i].data, len) == 0,
+			  "%s was not written as rendered", names[i]);
+		free(written);
+		free(path);
+		free(want[i]);
+	}
+	cr_expect_null(enf_report_files_find(files, ENF_REPORT_SIGNATURE_NAME));
+	/* The one-call form writes the same four files, and nothing else. */
+	char *again = enf_asprintf("%s/again", dir);
+	cr_assert_eq(enf_report_write_dir(r, again), 0);
+	char **entries = NULL;
+	size_t n = 0;
+	cr_assert_eq(enf_dir_entries(&entries, &n, again), 0);
+	cr_expect_eq(n, 4);
+	for (size_t i = 0; i < n; i++)
+		free(entries[i]);
+	free(entries);
+	for (size_t i = 0; i < 4; i++) {
+		char *path = enf_asprintf("%s/%s", again, names[i]);
+		size_t len = 0;
+		char *written = th_read(path, &len);
+		cr_expect(len == items[i].len && memcmp(written, items[i].data, len) == 0,
+			  "%s differs from the set's", names[i]);
+		free(written);
+		free(path);
+	}
+	free(again);
+	free(out);
+	free(dir);
+	enf_report_files_free(files);
 	enf_report_free(r);
 }

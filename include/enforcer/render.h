@@ -51,7 +51,8 @@ char *enf_render_junit(const enf_report *report);
 /*
  * Writes report.json, report.txt, report.xml and report.html into `dir`
  * (created if needed), each atomically. On failure the last error names the
- * file.
+ * file. To sign the files or commit them too, render them once with
+ * enf_report_files_render (report.h) and use those bytes for everything.
  */
 int enf_report_write_dir(const enf_report *report, const char *dir);
 
