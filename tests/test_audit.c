@@ -243,3 +243,112 @@ Test(audit, branch_names_are_one_valid_spelling_per_host)
 		free(b);
 	}
 }
+
+/* The blob at PATH of commit `hex`'s tree; free() it. */
+static char *blob_at(size_t *out_len, git_repository *repo, const char *hex, const char *path)
+{
+	git_oid id;
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	cr_assert_eq(git_oid_fromstr(&id, hex), 0);
+	cr_assert_eq(git_commit_lookup(&c, repo, &id), 0);
+	cr_assert_eq(git_commit_tree(&root, c), 0);
+	cr_assert_eq(git_tree_entry_bypath(&e, root, path), 0, "no %s", path);
+	cr_assert_eq(git_blob_lookup(&blob, repo, git_tree_entry_id(e)), 0);
+	*out_len = (size_t)git_blob_rawsize(blob);
+	char *data = malloc(*out_len + 1);
+	cr_assert(data);
+	memcpy(data, git_blob_rawcontent(blob), *out_len);
+	data[*out_len] = '\0';
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	git_commit_free(c);
+	return data;
+}
+
+Test(audit, the_bytes_signed_written_and_committed_are_the_same)
+{
+	fixture f;
+	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
+	gr_pki(f.dir);
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	enf_report *report = NULL;
+	cr_assert_eq(enf_report_from_run(&report, run), 0);
+	enf_report_files *files = NULL;
+	cr_assert_eq(enf_report_files_render(&files, report), 0);
+	char *key = enf_asprintf("%s/signer.key", f.dir), *cert = enf_asprintf("%s/signer.pem", f.dir);
+	enf_report_signer *signer = NULL;
+	cr_assert_eq(enf_report_signer_load(&signer, key, cert), 0, "%s",
+	             enf_error_last()->message);
+	cr_assert_eq(enf_report_files_sign(files, signer), 0, "%s", enf_error_last()->message);
+	/* One signature per set: a second would not say which one is the run's. */
+	cr_expect_eq(enf_report_files_sign(files, signer), ENF_EEXISTS);
+	char *reports = enf_asprintf("%s/reports", f.dir), *audit_dir = enf_asprintf("%s/audit", f.dir);
+	cr_assert_eq(enf_report_files_write(files, reports), 0, "%s", enf_error_last()->message);
+	enf_audit *audit = NULL;
+	char *commit = NULL;
+	cr_assert_eq(enf_audit_open(&audit, audit_dir), 0, "%s", enf_error_last()->message);
+	cr_assert_eq(enf_audit_commit(&commit, audit, run, enf_report_files_items(files),
+	                              enf_report_files_count(files)),
+	             0, "%s", enf_error_last()->message);
+	enf_audit_free(audit);
+
+	static const char *const names[] = {"report.json", "report.txt", "report.xml",
+	                                    "report.html", "report.json.p7s"};
+	cr_assert_eq(enf_report_files_count(files), 5);
+	const enf_report_file *items = enf_report_files_items(files);
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	cr_assert_eq(git_repository_open(&repo, audit_dir), 0);
+	for (size_t i = 0; i < 5; i++) {
+		cr_expect_str_eq(items[i].name, names[i]);
+		char *path = enf_asprintf("%s/%s", reports, names[i]);
+		char *in_git = enf_asprintf("%s/%s", run->run_id, names[i]);
+		size_t written_len = 0, committed_len = 0;
+		char *written = th_read(path, &written_len);
+		char *committed = blob_at(&committed_len, repo, commit, in_git);
+		cr_expect(written_len == items[i].len &&
+		              memcmp(written, items[i].data, written_len) == 0,
+		          "%s in the folder is not the set's", names[i]);
+		cr_expect(committed_len == items[i].len &&
+		              memcmp(committed, items[i].data, committed_len) == 0,
+		          "%s in the audit commit is not the set's", names[i]);
+		if (i == 0) {
+			/* The committed report.json, beside the folder's signature, verifies. */
+			char *copy = th_write(f.dir, "committed.json", committed);
+			char *sig = enf_asprintf("%s/%s", reports, ENF_REPORT_SIGNATURE_NAME);
+			char *ca = enf_asprintf("%s/ca.pem", f.dir);
+			enf_sig_check c;
+			cr_assert_eq(enf_report_verify(&c, copy, sig, ca), 0);
+			cr_expect_eq(c.status, ENF_SIG_VALID, "%s", c.reason);
+			enf_sig_check_clear(&c);
+			/* And it is the report's canonical JSON. */
+			char *json = NULL;
+			size_t json_len = 0;
+			cr_assert_eq(enf_report_json(&json, &json_len, report), 0);
+			cr_expect(json_len == committed_len && memcmp(json, committed, json_len) == 0);
+			free(json);
+			free(ca);
+			free(sig);
+			free(copy);
+		}
+		free(committed);
+		free(written);
+		free(in_git);
+		free(path);
+	}
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	free(commit);
+	free(reports);
+	free(audit_dir);
+	enf_report_signer_free(signer);
+	free(key);
+	free(cert);
+	enf_report_files_free(files);
+	enf_report_free(report);
+	fx_fini(&f);
+}

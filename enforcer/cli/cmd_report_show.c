@@ -42,23 +42,25 @@ int cmd_report_show(int argc, char **argv)
 		cli_usage_error("report show", "--format must be text, html, junit or json, not '%s'", format);
 		return CLI_EXIT_ERROR;
 	}
-	json_t *report = NULL;
+	enf_report *report = NULL;
 	if (enf_report_load(&report, path)) {
 		cli_print_last_error(NULL);
 		return CLI_EXIT_ERROR;
 	}
-	char *out = !strcmp(format, "html")    ? enf_render_html(report)
-		    : !strcmp(format, "junit") ? enf_render_junit(report)
-		    : !strcmp(format, "json")  ? json_dumps(report, JSON_INDENT(2) | JSON_ENSURE_ASCII)
-					       : enf_render_text(report, 0, verbose);
-	json_decref(report);
+	char *out = NULL;
+	size_t len = 0;
+	if (!strcmp(format, "json"))
+		enf_report_json(&out, &len, report); /* with its final newline, as report.json */
+	else
+		out = !strcmp(format, "html")    ? enf_render_html(report)
+		      : !strcmp(format, "junit") ? enf_render_junit(report)
+						 : enf_render_text(report, 0, verbose);
+	enf_report_free(report);
 	if (!out) {
 		fprintf(stderr, "enforcer: out of memory\n");
 		return CLI_EXIT_ERROR;
 	}
 	fputs(out, stdout);
-	if (!strcmp(format, "json"))
-		putchar('\n');
 	free(out);
 	return CLI_EXIT_OK;
 }

@@ -113,8 +113,8 @@ void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 
 int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 {
-	json_t *report = enf_run_to_json(run);
-	if (!report) {
+	enf_report *report = NULL;
+	if (enf_report_from_run(&report, run)) {
 		fprintf(stderr, "enforcer: out of memory while writing the report\n");
 		return enf_run_exit_code(run) | CLI_EXIT_FAILURES;
 	}
@@ -122,8 +122,11 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 	if (o->progress_shown)
 		fputs("\r\033[K", stderr); /* erase the progress line */
 	if (o->json) {
-		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		putchar('\n');
+		char *json = NULL;
+		size_t len = 0;
+		if (enf_report_json(&json, &len, report) == 0)
+			fwrite(json, 1, len, stdout);
+		free(json);
 	} else if (!o->quiet || code != 0) {
 		char *text = enf_render_text(report, o->color, o->verbose);
 		fputs(text ? text : "", stdout);
@@ -142,6 +145,6 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 		enf_event_clear(&ev);
 	}
 	free(report_path);
-	json_decref(report);
+	enf_report_free(report);
 	return code;
 }

@@ -4,6 +4,7 @@
 
 #include "cli_source.h"
 #include "enforcer/engine.h"
+#include "enforcer/render.h"
 
 typedef struct cli_run_opts {
 	const char *target;
@@ -52,7 +53,7 @@ int cli_check_run_extra(const cli_run_opts *o, const char *cmd);
 int cli_prepare_outputs(cli_run_opts *o, const char *cmd);
 
 /* Report files, report.json.p7s and the audit commit; prints why and returns 1 on failure. */
-int cli_write_reports(const cli_run_opts *o, const json_t *report, const enf_run *run);
+int cli_write_reports(const cli_run_opts *o, const enf_report *report, const enf_run *run);
 
 /* Frees what cli_prepare_outputs loaded. */
 void cli_run_opts_clear(cli_run_opts *o);

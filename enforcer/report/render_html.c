@@ -201,8 +201,9 @@ static void resource(enf_buf *b, const json_t *r)
 	enf_buf_puts(b, "</div>\n");
 }
 
-char *enf_render_html(const json_t *report)
+char *enf_render_html(const enf_report *rep)
 {
+	const json_t *report = rep->doc;
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *run = json_object_get(report, "run");
 	enf_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -1,10 +1,18 @@
-/* Internal to the renderers: reading report.json fields and escaping markup. */
+/* Internal to the report module: the report type, reading its fields, escaping markup. */
 #ifndef ENFORCER_RENDER_INT_H
 #define ENFORCER_RENDER_INT_H
 
 #include "util/util.h"
 
 #include <jansson.h>
+
+/*
+ * The report behind enf_report: the canonical JSON document. Only the
+ * report module sees jansson; the public headers stay free of it.
+ */
+struct enf_report {
+	json_t *doc;
+};
 
 /* A string member, or "" when absent or not a string. */
 const char *rj_str(const json_t *o, const char *key);

@@ -34,8 +34,9 @@ static void details(enf_buf *b, const json_t *r)
 	}
 }
 
-char *enf_render_junit(const json_t *report)
+char *enf_render_junit(const enf_report *rep)
 {
+	const json_t *report = rep->doc;
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *run = json_object_get(report, "run"), *c = json_object_get(report, "counts");
 	const json_t *policy = json_object_get(report, "policy");

@@ -47,8 +47,9 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 	enf_buf_puts(b, "\n");
 }
 
-char *enf_render_text(const json_t *report, int color, int verbose)
+char *enf_render_text(const enf_report *rep, int color, int verbose)
 {
+	const json_t *report = rep->doc;
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *run = json_object_get(report, "run");
 	size_t i;

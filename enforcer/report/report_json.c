@@ -1,11 +1,22 @@
-/* The run report as JSON, schema enforcer-report/1 (docs/report.schema.json). */
+/*
+ * The run report as JSON, schema enforcer-report/1 (docs/report.schema.json),
+ * and enf_report, which holds it: made from a run, or read from a saved
+ * report.json.
+ */
 #include "enforcer/engine.h"
+#include "enforcer/errors.h"
+#include "enforcer/render.h"
 
+#include "render_int.h"
 #include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+/* A saved report.json larger than this is not one of ours. */
+#define REPORT_LOAD_MAX (256u * 1024 * 1024)
 
 /* "2026-11-22T03:05:12.345Z" */
 static json_t *iso_time(double t)
@@ -97,4 +108,78 @@ json_t *enf_run_to_json(const enf_run *run)
 				   source_json(&run->source));
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", "enforcer-report/1", "run", r,
 			 "policy", policy, "facts", facts, "counts", counts, "resources", resources);
+}
+
+/* Takes `doc` (one reference) in every case. */
+static int report_new(enf_report **out, json_t *doc)
+{
+	enf_report *r = calloc(1, sizeof(*r));
+	if (!r) {
+		json_decref(doc);
+		return enf_error_oom();
+	}
+	r->doc = doc;
+	*out = r;
+	return 0;
+}
+
+int enf_report_from_run(enf_report **out, const enf_run *run)
+{
+	json_t *doc = enf_run_to_json(run);
+	if (!doc)
+		return enf_error_oom();
+	return report_new(out, doc);
+}
+
+int enf_report_parse(enf_report **out, const char *data, size_t len, const char *name)
+{
+	json_error_t err;
+	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
+	if (!doc) {
+		enf_error_set(ENF_ERRCLASS_REPORT, "'%s':%d:%d: not JSON: %s", name, err.line,
+			      err.column, err.text);
+		return ENF_EINVALID;
+	}
+	const char *schema = json_string_value(json_object_get(doc, "schema"));
+	if (!schema || strcmp(schema, "enforcer-report/1") != 0 ||
+	    !json_is_object(json_object_get(doc, "run")) ||
+	    !json_is_array(json_object_get(doc, "resources"))) {
+		enf_error_set(ENF_ERRCLASS_REPORT, "'%s' is not an enforcer report (schema enforcer-report/1)",
+			      name);
+		json_decref(doc);
+		return ENF_EINVALID;
+	}
+	return report_new(out, doc);
+}
+
+int enf_report_load(enf_report **out, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = enf_read_file(&data, &len, path, REPORT_LOAD_MAX);
+	if (rc)
+		return rc;
+	rc = enf_report_parse(out, data, len, path);
+	free(data);
+	return rc;
+}
+
+int enf_report_json(char **out, size_t *out_len, const enf_report *report)
+{
+	char *json = json_dumps(report->doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	char *text = json ? enf_asprintf("%s\n", json) : NULL;
+	free(json);
+	if (!text)
+		return enf_error_oom();
+	*out = text;
+	*out_len = strlen(text);
+	return 0;
+}
+
+void enf_report_free(enf_report *report)
+{
+	if (!report)
+		return;
+	json_decref(report->doc);
+	free(report);
 }

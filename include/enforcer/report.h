@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "engine.h"
+#include "render.h"
 #include "signature.h"
 
 /* The signing key and certificate, loaded once before a run. */
@@ -53,6 +54,41 @@ typedef struct enf_report_file {
 	const void *data;
 	size_t len;
 } enf_report_file;
+
+/* The signature's file name, beside report.json. */
+#define ENF_REPORT_SIGNATURE_NAME "report.json.p7s"
+
+/*
+ * A run's report files, rendered once in memory (opaque). The report
+ * folder, the signature and the audit commit all take these same bytes, so
+ * what was signed is what was written and committed.
+ */
+typedef struct enf_report_files enf_report_files;
+
+/* Renders report.json, report.txt, report.xml and report.html, in that order. */
+int enf_report_files_render(enf_report_files **out, const enf_report *report);
+
+/*
+ * Adds report.json.p7s: the signature over the set's report.json. A set
+ * holds one signature: signing it again is ENF_EEXISTS.
+ */
+int enf_report_files_sign(enf_report_files *files, const enf_report_signer *signer);
+
+/* The files, in order, as one array (borrowed: valid until the set is freed). */
+const enf_report_file *enf_report_files_items(const enf_report_files *files);
+size_t enf_report_files_count(const enf_report_files *files);
+
+/* The file called `name` ("report.json"), or NULL (borrowed). */
+const enf_report_file *enf_report_files_find(const enf_report_files *files, const char *name);
+
+/*
+ * Writes every file of the set into `dir` (created if needed), each
+ * atomically; other files there are left alone. On failure the last error
+ * names the file.
+ */
+int enf_report_files_write(const enf_report_files *files, const char *dir);
+
+void enf_report_files_free(enf_report_files *files);
 
 /* An audit repository: runs are committed to branch audit/<host>. */
 typedef struct enf_audit enf_audit;
