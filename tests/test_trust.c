@@ -4,6 +4,7 @@
  * apply, idempotence, and rollback restoring exactly. Certificate checks and
  * how allow-list files are read are in test_trust_checks.c.
  */
+#include "engine/state.h"
 #include "engine_fixture.h"
 #include "helpers.h"
 #include "pki.h"
@@ -318,7 +319,7 @@ Test(trust, duplicates_are_reported_as_a_note)
 	    "'Contoso Root CA' is in Root 2 times with the same subject and key: %s, %s",
 	    s->root->thumbprint, twin->thumbprint);
 	tt_expect_message(&f, "root", want);
-	json_t *dups = json_object_get(fx_result(&f, "root")->before, "duplicates");
+	json_t *dups = json_object_get(enf_state_value(fx_result(&f, "root")->before), "duplicates");
 	cr_expect_eq(json_array_size(dups), 2);
 	free(want);
 	fx_fini(&f);
@@ -374,11 +375,11 @@ Test(trust, before_and_after_list_what_was_found)
 	              "CN=Contoso Issuing CA 01", "extras", "duplicates", "unreadable");
 	json_t *want_after = json_pack("{s:s, s:i, s:[], s:[], s:[]}", "store", "Root", "count", 1,
 	                               "misplaced", "extras", "duplicates");
-	char *got = json_dumps(r->before, JSON_COMPACT);
-	cr_expect(json_equal(r->before, want_before), "before: %s", got);
+	char *got = json_dumps(enf_state_value(r->before), JSON_COMPACT);
+	cr_expect(json_equal(enf_state_value(r->before), want_before), "before: %s", got);
 	free(got);
-	got = json_dumps(r->after, JSON_COMPACT);
-	cr_expect(json_equal(r->after, want_after), "after: %s", got);
+	got = json_dumps(enf_state_value(r->after), JSON_COMPACT);
+	cr_expect(json_equal(enf_state_value(r->after), want_after), "after: %s", got);
 	free(got);
 	json_decref(want_before);
 	json_decref(want_after);

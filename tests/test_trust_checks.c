@@ -4,6 +4,7 @@
  * files built from a PKI made at test time. The trust store's own planning,
  * apply and rollback are in test_trust.c.
  */
+#include "engine/state.h"
 #include "engine_fixture.h"
 #include "helpers.h"
 #include "pki.h"
@@ -46,7 +47,7 @@ Test(certcheck, every_failing_check_is_listed_with_its_reason)
 	                  "min-key-bits: the key is RSA 1024, fewer than 2048 bits; "
 	                  "private-key: it has no private key in My");
 	cr_expect_eq(enf_run_exit_code(run), 4);
-	json_t *checks = json_object_get(fx_result(&f, "edge")->before, "checks");
+	json_t *checks = json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks");
 	cr_expect_eq(json_array_size(checks), 5);
 	json_t *st = fx_state(&f);
 	cr_expect(json_equal(st, snap), "a check changed the snapshot");
@@ -96,7 +97,7 @@ Test(certcheck, passing_checks_are_compliant)
 	enf_run *run = tt_run(&f, ENF_RUN_PLAN);
 	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
 	cr_expect_eq(enf_run_exit_code(run), 0);
-	json_t *chain = json_array_get(json_object_get(fx_result(&f, "edge")->before, "checks"), 0);
+	json_t *chain = json_array_get(json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks"), 0);
 	cr_expect_str_eq(
 	    json_string_value(json_object_get(chain, "detail")),
 	    "trusted: 'edge.contoso.com' -> 'Contoso Issuing CA 01' -> 'Contoso Root CA'");

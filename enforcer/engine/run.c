@@ -6,6 +6,7 @@
 #include "engine_int.h"
 
 #include "policy/restype.h"
+#include "state.h"
 
 #include "enforcer/errors.h"
 #include "enforcer/source.h"
@@ -182,8 +183,8 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	int rc = plan_resource(e, res, &plan);
 	if (rc)
 		goto done;
-	r->before = json_incref(plan.before);
-	r->after = json_incref(plan.after);
+	r->before = enf_state_of(json_incref(plan.before));
+	r->after = enf_state_of(json_incref(plan.after));
 	if (plan.count == 0 && !plan.failed) {
 		if (plan.message)
 			result_set_message(r, enf_strdup(plan.message));
@@ -251,8 +252,8 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	res_plan check = {0};
 	rc = plan_resource(e, res, &check);
 	if (rc == 0) {
-		json_decref(r->after);
-		r->after = json_incref(check.before);
+		json_decref(enf_state_value(r->after));
+		r->after = enf_state_of(json_incref(check.before));
 		if (check.failed || check.count) {
 			r->outcome = ENF_OUTCOME_FAILED;
 			result_set_message(r, enf_asprintf("changed, but verification found it still not compliant: %s",
@@ -484,6 +485,12 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	return 0;
 }
 
+char *enf_state_json(const enf_state *state)
+{
+	const json_t *v = enf_state_value(state);
+	return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : enf_strdup("null");
+}
+
 int enf_run_exit_code(const enf_run *run)
 {
 	int failures = run->counts[ENF_OUTCOME_FAILED] > 0;
@@ -500,8 +507,8 @@ void enf_run_free(enf_run *run)
 	for (size_t i = 0; i < run->count; i++) {
 		enf_result *r = &run->results[i];
 		free(r->id);
-		json_decref(r->before);
-		json_decref(r->after);
+		json_decref(enf_state_value(r->before));
+		json_decref(enf_state_value(r->after));
 		for (size_t a = 0; a < r->action_count; a++) {
 			free(r->actions[a].text);
 			free(r->actions[a].error);

@@ -5,6 +5,7 @@
  * that a reboot is pending: enforcer never reboots).
  */
 #include "engine_int.h"
+#include "state.h"
 
 #include "enforcer/errors.h"
 #include "util/util.h"
@@ -62,7 +63,7 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 	char *what = rs->reboot ? enf_strdup("reboot pending")
 				: enf_asprintf("restart %s", list.ptr ? list.ptr : "");
 	enf_buf_clear(&list);
-	r->before = json_pack("{s:s}", "notified_by", notifiers);
+	r->before = enf_state_of(json_pack("{s:s}", "notified_by", notifiers));
 	int acting = e->run->mode == ENF_RUN_APPLY && !e->run->dry_run && res->mode != ENF_MODE_AUDIT;
 	if (!acting) {
 		r->outcome = res->mode == ENF_MODE_AUDIT ? ENF_OUTCOME_AUDIT_DRIFT : ENF_OUTCOME_DRIFT;
@@ -85,7 +86,7 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 		result_set_message(r, rc ? enf_asprintf("restart failed: %s", r->actions[r->action_count - 1].error)
 				  : enf_asprintf("notified by %s", notifiers));
 	}
-	r->after = json_pack("{s:s}", "action", what ? what : "");
+	r->after = enf_state_of(json_pack("{s:s}", "action", what ? what : ""));
 	free(what);
 }
 

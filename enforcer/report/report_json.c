@@ -7,6 +7,7 @@
 #include "enforcer/errors.h"
 #include "enforcer/render.h"
 
+#include "engine/state.h"
 #include "render_int.h"
 #include "util/util.h"
 
@@ -76,12 +77,12 @@ static json_t *result_json(const enf_result *r)
 	}
 	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:f}", "id", r->id, "type", r->type,
 			 "status", enf_outcome_name(r->outcome),
-			 "before", r->before ? r->before : json_null(),
-			 "after", r->after ? r->after : json_null(), "actions", actions,
+			 "before", r->before ? enf_state_value(r->before) : json_null(),
+			 "after", r->after ? enf_state_value(r->after) : json_null(), "actions", actions,
 			 "message", str_or_null(r->message), "seconds", r->seconds);
 }
 
-json_t *enf_run_to_json(const enf_run *run)
+static json_t *run_to_json(const enf_run *run)
 {
 	json_t *facts = json_object();
 	for (size_t i = 0; i < run->facts.count; i++)
@@ -125,7 +126,7 @@ static int report_new(enf_report **out, json_t *doc)
 
 int enf_report_from_run(enf_report **out, const enf_run *run)
 {
-	json_t *doc = enf_run_to_json(run);
+	json_t *doc = run_to_json(run);
 	if (!doc)
 		return enf_error_oom();
 	return report_new(out, doc);

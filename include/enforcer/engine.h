@@ -14,8 +14,6 @@
 #include "provider.h"
 #include "source.h"
 
-#include <jansson.h>
-
 typedef enum enf_run_mode {
 	ENF_RUN_PLAN = 0,
 	ENF_RUN_APPLY,
@@ -29,14 +27,24 @@ typedef struct enf_action {
 	char *error; /* apply: why it failed, or NULL */
 } enf_action;
 
+/*
+ * A resource's state as a report shows it: what was read, or what is wanted.
+ * A JSON value inside the library (the report renders it); enf_state_json
+ * gives it as text.
+ */
+typedef struct enf_state enf_state;
+
+/* The state as compact JSON text ("null" for none); free() it. NULL without memory. */
+char *enf_state_json(const enf_state *state);
+
 /* What happened to one resource. */
 typedef struct enf_result {
 	const enf_resource *resource; /* NULL for rollback entries */
 	char *id;
 	const char *type;
 	enf_outcome outcome;
-	json_t *before; /* the actual state read first (secrets never included) */
-	json_t *after;  /* plan: the desired state; apply: the state read back */
+	enf_state *before; /* the actual state read first (secrets never included) */
+	enf_state *after;  /* plan: the desired state; apply: the state read back */
 	enf_action *actions;
 	size_t action_count;
 	char *message; /* why it failed, was skipped or waived; may be NULL */
@@ -115,8 +123,5 @@ int enf_account_is_builtin(const char *account);
 int enf_run_exit_code(const enf_run *run);
 
 void enf_run_free(enf_run *run);
-
-/* The report (schema enforcer-report/1) as JSON; json_decref() it. */
-json_t *enf_run_to_json(const enf_run *run);
 
 #endif
