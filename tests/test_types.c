@@ -22,7 +22,7 @@ Test(types, every_row_has_a_loader_and_an_engine_side)
 {
 	for (int t = 0; t < ENF_RES__COUNT; t++) {
 		const enf_restype *lt = enf_restype_of((enf_resource_type)t);
-		const engine_type *et = engine_type_of((enf_resource_type)t);
+		const engine_type *et = enf_engine_type_of((enf_resource_type)t);
 		cr_assert_not_null(lt, "type %d has no loader row", t);
 		cr_assert_not_null(et, "type %d has no engine row", t);
 		cr_expect_not_null(lt->load, "%s: no load", lt->name);
@@ -49,14 +49,14 @@ Test(types, change_kinds_have_unique_ops_and_every_operation)
 	const char *seen[64];
 	size_t n = 0;
 	for (int t = 0; t < ENF_RES__COUNT; t++) {
-		for (const change_ops *const *k = engine_type_of((enf_resource_type)t)->changes; k && *k;
+		for (const change_ops *const *k = enf_engine_type_of((enf_resource_type)t)->changes; k && *k;
 		     k++) {
 			const change_ops *ops = *k;
 			cr_expect(ops->apply && ops->inverse && ops->encode && ops->decode, "%s", ops->op);
-			cr_expect_eq(change_ops_find(ops->op), ops, "%s is found by its op", ops->op);
+			cr_expect_eq(enf_change_ops_find(ops->op), ops, "%s is found by its op", ops->op);
 			int dup = 0;
 			for (size_t i = 0; i < n; i++)
-				dup |= strcmp(seen[i], ops->op) == 0 && change_ops_find(seen[i]) != ops;
+				dup |= strcmp(seen[i], ops->op) == 0 && enf_change_ops_find(seen[i]) != ops;
 			cr_expect_not(dup, "two kinds are called %s", ops->op);
 			if (n < 64)
 				seen[n++] = ops->op;
@@ -68,25 +68,25 @@ Test(types, change_kinds_have_unique_ops_and_every_operation)
 					  "certificate-remove", "certificate-move", "key-grant",
 					  "key-restore"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(ops); i++)
-		cr_expect_not_null(change_ops_find(ops[i]), "%s", ops[i]);
-	cr_expect_null(change_ops_find("registry-frobnicate"));
+		cr_expect_not_null(enf_change_ops_find(ops[i]), "%s", ops[i]);
+	cr_expect_null(enf_change_ops_find("registry-frobnicate"));
 }
 
 /* Encodes `c`, decodes the record and encodes it again: the two records are equal. */
 static void expect_round_trip(change *c)
 {
-	json_t *a = change_to_json(c);
+	json_t *a = enf_change_to_json(c);
 	cr_assert_not_null(a, "%s encodes", c->ops->op);
 	change back = {0};
-	cr_assert_eq(change_from_json(&back, a), 0, "%s decodes", c->ops->op);
+	cr_assert_eq(enf_change_from_json(&back, a), 0, "%s decodes", c->ops->op);
 	cr_expect_eq(back.ops, c->ops);
-	json_t *b = change_to_json(&back);
+	json_t *b = enf_change_to_json(&back);
 	cr_expect(json_equal(a, b), "%s: %s != %s", c->ops->op, json_dumps(a, JSON_SORT_KEYS),
 		  json_dumps(b, JSON_SORT_KEYS));
 	json_decref(a);
 	json_decref(b);
-	change_clear(&back);
-	change_clear(c);
+	enf_change_clear(&back);
+	enf_change_clear(c);
 }
 
 Test(types, every_change_kind_round_trips_through_the_journal)
@@ -132,7 +132,7 @@ Test(types, a_journal_record_with_an_unknown_op_is_refused)
 {
 	json_t *o = json_pack("{s:s, s:s}", "op", "registry-frobnicate", "text", "x");
 	change c = {0};
-	cr_expect_eq(change_from_json(&c, o), ENF_EINVALID);
+	cr_expect_eq(enf_change_from_json(&c, o), ENF_EINVALID);
 	json_decref(o);
 	/* A registry record without its old value cannot be undone exactly. */
 	o = json_pack("{s:s, s:s, s:s, s:s}", "op", "registry-set", "text", "x", "key", "HKLM\\A",

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-X509 *cert_x509(const enf_cert *cert)
+X509 *enf_cert_x509(const enf_cert *cert)
 {
 	return cert->x;
 }
@@ -86,8 +86,8 @@ static int fill_info(enf_cert *c)
 	enf_sha256(info->sha256, c->der, c->der_len);
 	hex_into(info->thumbprint, info->sha1, 20);
 	hex_into(info->sha256_hex, info->sha256, 32);
-	if ((rc = cert_fill_serial(info, x)) || (rc = cert_fill_names(info, x)) ||
-	    (rc = cert_fill_usage(info, x)))
+	if ((rc = enf_cert_fill_serial(info, x)) || (rc = enf_cert_fill_names(info, x)) ||
+	    (rc = enf_cert_fill_usage(info, x)))
 		return rc;
 	if (time_of(&info->not_before, info->not_before_iso, X509_get0_notBefore(x)) ||
 	    time_of(&info->not_after, info->not_after_iso, X509_get0_notAfter(x))) {

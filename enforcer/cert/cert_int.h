@@ -20,18 +20,18 @@ struct enf_cert {
 };
 
 /* The OpenSSL object behind a certificate. Borrowed. */
-X509 *cert_x509(const enf_cert *cert);
+X509 *enf_cert_x509(const enf_cert *cert);
 
 /* Fills the name fields: subject, issuer and their display names (cert_names.c). */
-int cert_fill_names(enf_cert_info *info, X509 *x);
+int enf_cert_fill_names(enf_cert_info *info, X509 *x);
 
 /* Fills eku, eku_any, eku_text, key_type, key_bits, key_text (cert_names.c). */
-int cert_fill_usage(enf_cert_info *info, X509 *x);
+int enf_cert_fill_usage(enf_cert_info *info, X509 *x);
 
 /* Fills the three serial forms (serial.c). */
-int cert_fill_serial(enf_cert_info *info, X509 *x);
+int enf_cert_fill_serial(enf_cert_info *info, X509 *x);
 
 /* The display name of a name: its most specific CN, else its first RDN. malloc'd. */
-char *cert_display_name(const X509_NAME *name);
+char *enf_cert_display_name(const X509_NAME *name);
 
 #endif

@@ -100,7 +100,7 @@ static char *name_line(const X509_NAME *name)
 	return enf_buf_detach(&b);
 }
 
-char *cert_display_name(const X509_NAME *name)
+char *enf_cert_display_name(const X509_NAME *name)
 {
 	int n = X509_NAME_entry_count(name);
 	int pick = -1;
@@ -117,12 +117,12 @@ char *cert_display_name(const X509_NAME *name)
 	return enf_buf_detach(&b);
 }
 
-int cert_fill_names(enf_cert_info *info, X509 *x)
+int enf_cert_fill_names(enf_cert_info *info, X509 *x)
 {
 	info->subject = name_line(X509_get_subject_name(x));
 	info->issuer = name_line(X509_get_issuer_name(x));
-	info->name = cert_display_name(X509_get_subject_name(x));
-	info->issuer_name = cert_display_name(X509_get_issuer_name(x));
+	info->name = enf_cert_display_name(X509_get_subject_name(x));
+	info->issuer_name = enf_cert_display_name(X509_get_issuer_name(x));
 	if (!info->subject || !info->issuer || !info->name || !info->issuer_name)
 		return enf_error_oom();
 	return 0;
@@ -238,7 +238,7 @@ static int fill_key(enf_cert_info *info, X509 *x)
 	return info->key_type && info->key_text ? 0 : enf_error_oom();
 }
 
-int cert_fill_usage(enf_cert_info *info, X509 *x)
+int enf_cert_fill_usage(enf_cert_info *info, X509 *x)
 {
 	int rc = fill_eku(info, x);
 	return rc ? rc : fill_key(info, x);

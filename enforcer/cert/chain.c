@@ -38,7 +38,7 @@ static int in_set(const enf_cert_set *set, X509 *x)
 
 static char *name_of(X509 *x)
 {
-	return cert_display_name(X509_get_subject_name(x));
+	return enf_cert_display_name(X509_get_subject_name(x));
 }
 
 static char *date_of(const ASN1_TIME *t)
@@ -53,7 +53,7 @@ static char *date_of(const ASN1_TIME *t)
 /* The reason for an issuer that could not be found, from where the chain stops. */
 static char *missing_issuer(X509 *last, size_t length, const enf_cert_set *root)
 {
-	char *issuer = cert_display_name(X509_get_issuer_name(last));
+	char *issuer = enf_cert_display_name(X509_get_issuer_name(last));
 	char *name = name_of(last);
 	char *why = NULL;
 	if (issuer && name) {
@@ -110,7 +110,7 @@ static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, const enf_ce
 		break;
 	}
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE: {
-		char *issuer = cert_display_name(X509_get_issuer_name(bad));
+		char *issuer = enf_cert_display_name(X509_get_issuer_name(bad));
 		why = enf_asprintf("the signature on '%s' does not verify with the key of '%s'", name,
 				   issuer ? issuer : "?");
 		free(issuer);

@@ -81,7 +81,7 @@ static int serial_content(unsigned char **buf, const unsigned char **content, si
 	return 0;
 }
 
-int cert_fill_serial(enf_cert_info *info, X509 *x)
+int enf_cert_fill_serial(enf_cert_info *info, X509 *x)
 {
 	unsigned char *buf = NULL;
 	const unsigned char *content = NULL;

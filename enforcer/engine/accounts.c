@@ -27,14 +27,9 @@ static const char *well_known_sid(engine *e, const char *account)
 	return NULL;
 }
 
-int account_is_builtin(const char *account)
-{
-	return !enf_account_takes_password(account);
-}
-
 int enf_account_is_builtin(const char *account)
 {
-	return account_is_builtin(account);
+	return !enf_account_takes_password(account);
 }
 
 /* The SID of an account, or NULL when neither we nor the target know it. */
@@ -61,7 +56,7 @@ static const char *local_part(engine *e, const char *account)
 	return NULL;
 }
 
-int accounts_same(engine *e, const char *a, const char *b)
+int enf_accounts_same(engine *e, const char *a, const char *b)
 {
 	if (enf_strcaseeq(a, b))
 		return 1;

@@ -55,7 +55,7 @@ static int apply_restore(engine *e, const change *c, const enf_resource *res)
 static int invert_cert(engine *e, const change *c, change *out)
 {
 	enf_cert_list list = {0};
-	int rc = engine_cert_list(e, &list, c->store);
+	int rc = enf_engine_cert_list(e, &list, c->store);
 	if (rc)
 		return rc;
 	int present = 0;
@@ -88,7 +88,7 @@ static int cert_present(engine *e, enf_store store, const unsigned char thumbpri
 			int *present)
 {
 	enf_cert_list list = {0};
-	int rc = engine_cert_list(e, &list, store);
+	int rc = enf_engine_cert_list(e, &list, store);
 	*present = 0;
 	for (size_t i = 0; rc == 0 && i < list.count; i++)
 		*present |= memcmp(list.items[i].thumbprint, thumbprint, 20) == 0;
@@ -164,7 +164,7 @@ static int invert_key(engine *e, const change *c, change *out)
 	}
 	/* Already as before the run: nothing to undo, so a second rollback changes nothing. */
 	if (out->old_sddl && strcmp(out->old_sddl, c->old_sddl) == 0) {
-		change_clear(out);
+		enf_change_clear(out);
 		return 0;
 	}
 	out->text = enf_asprintf("restore the private key's permissions in %s",

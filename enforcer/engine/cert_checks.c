@@ -48,7 +48,7 @@ static int read_set(engine *e, enf_store store, enf_cert_set *out)
 {
 	enf_cert *const *certs = NULL;
 	size_t count = 0;
-	int rc = engine_cert_parsed(e, &certs, &count, store);
+	int rc = enf_engine_cert_parsed(e, &certs, &count, store);
 	for (size_t i = 0; rc == 0 && i < count; i++)
 		if (certs[i])
 			rc = enf_cert_set_add(out, enf_cert_ref(certs[i]));
@@ -205,8 +205,8 @@ static int granted(engine *e, const enf_key_acl *acl, const enf_key_access *want
 		if (!ace->allow || !enf_key_mask_covers(ace->mask, want->rights))
 			continue;
 		/* By identity, never by spelling: the target may show the SID or another name. */
-		if ((ace->account && accounts_same(e, ace->account, want->account)) ||
-		    (ace->sid && accounts_same(e, ace->sid, want->account)))
+		if ((ace->account && enf_accounts_same(e, ace->account, want->account)) ||
+		    (ace->sid && enf_accounts_same(e, ace->sid, want->account)))
 			return 1;
 	}
 	return 0;
@@ -273,7 +273,7 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 		if (granted(e, &acl, a))
 			continue;
 		const char *rights = a->rights == ENF_RIGHTS_FULL ? "full" : "read";
-		change *ch = plan_add(plan, &enf_change_key_grant,
+		change *ch = enf_plan_add(plan, &enf_change_key_grant,
 				      "grant %s on the private key of '%s' (%s) in %s to %s", rights,
 				      info->name, info->thumbprint, store, a->account);
 		if (!ch || !(ch->account = enf_strdup(a->account)) ||
@@ -292,7 +292,7 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 	return rc;
 }
 
-int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
+int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
 		     const enf_cert_entry *found, res_plan *plan)
 {
 	const enf_res_certificate *c = &res->u.cert;
@@ -305,11 +305,11 @@ int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thu
 	/* Checked as the certificate is, or, about to be added, as the file has it. */
 	if (found)
 		rc = enf_cert_from_der(&cert, found->der, found->der_len);
-	else if ((rc = policy_cert_der(e, c->file, &der, &der_len)) == 0)
+	else if ((rc = enf_policy_cert_der(e, c->file, &der, &der_len)) == 0)
 		rc = enf_cert_from_der(&cert, der, der_len);
 	free(der);
 	if (rc) {
-		plan_fail_last(plan, "the certificate cannot be checked");
+		enf_plan_fail_last(plan, "the certificate cannot be checked");
 		return 0;
 	}
 	const enf_cert_info *info = enf_cert_info_get(cert);
@@ -325,7 +325,7 @@ int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thu
 	if (rc == 0 && fails.failed)
 		rc = enf_error_oom();
 	if (rc == 0 && fails.len) {
-		plan_fail(plan, "%s", fails.ptr);
+		enf_plan_fail(plan, "%s", fails.ptr);
 		plan->finding = 1;
 	}
 	enf_buf_clear(&fails);

@@ -25,7 +25,7 @@ static int load_store(engine *e, enf_store store)
 	return rc;
 }
 
-int engine_cert_list(engine *e, enf_cert_list *out, enf_store store)
+int enf_engine_cert_list(engine *e, enf_cert_list *out, enf_store store)
 {
 	int rc = load_store(e, store);
 	if (rc)
@@ -61,7 +61,7 @@ static void free_parsed(enf_cert **certs, size_t count)
  * verifies every self-signature), and every chain check looks at all of
  * Root and CA: each certificate is parsed once per cached list.
  */
-int engine_cert_parsed(engine *e, enf_cert *const **out, size_t *count, enf_store store)
+int enf_engine_cert_parsed(engine *e, enf_cert *const **out, size_t *count, enf_store store)
 {
 	int rc = load_store(e, store);
 	const enf_cert_list *src = &e->cert_cache[store];
@@ -92,7 +92,7 @@ done:
 	return rc;
 }
 
-void engine_cert_cache_clear(engine *e)
+void enf_engine_cert_cache_clear(engine *e)
 {
 	for (int s = 0; s < ENF_STORE__COUNT; s++) {
 		free_parsed(e->cert_parsed[s], e->cert_cache[s].count);
@@ -102,7 +102,7 @@ void engine_cert_cache_clear(engine *e)
 	}
 }
 
-int policy_file_read(engine *e, const char *file, char **data, size_t *len)
+int enf_policy_file_read(engine *e, const char *file, char **data, size_t *len)
 {
 	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file. */
 	if (e->source)
@@ -113,11 +113,11 @@ int policy_file_read(engine *e, const char *file, char **data, size_t *len)
 	return rc;
 }
 
-int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len)
+int enf_policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len)
 {
 	char *data = NULL;
 	size_t n = 0;
-	int rc = policy_file_read(e, file, &data, &n);
+	int rc = enf_policy_file_read(e, file, &data, &n);
 	if (rc == 0)
 		rc = enf_cert_file_der(der, len, file, data, n);
 	free(data);

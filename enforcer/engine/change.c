@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-change *plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
+change *enf_plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
 {
 	change *items = realloc(plan->changes, (plan->count + 1) * sizeof(change));
 	if (!items)
@@ -27,7 +27,7 @@ change *plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
 	return c;
 }
 
-void plan_fail(res_plan *plan, const char *fmt, ...)
+void enf_plan_fail(res_plan *plan, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -38,13 +38,13 @@ void plan_fail(res_plan *plan, const char *fmt, ...)
 	plan->failed = 1;
 }
 
-void plan_fail_last(res_plan *plan, const char *what)
+void enf_plan_fail_last(res_plan *plan, const char *what)
 {
 	const enf_error *err = enf_error_last();
-	plan_fail(plan, "%s: %s", what, err ? err->message : "unknown error");
+	enf_plan_fail(plan, "%s: %s", what, err ? err->message : "unknown error");
 }
 
-void change_clear(change *c)
+void enf_change_clear(change *c)
 {
 	free(c->text);
 	free(c->key);
@@ -61,33 +61,33 @@ void change_clear(change *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void res_plan_clear(res_plan *plan)
+void enf_res_plan_clear(res_plan *plan)
 {
 	json_decref(plan->before);
 	json_decref(plan->after);
 	for (size_t i = 0; i < plan->count; i++)
-		change_clear(&plan->changes[i]);
+		enf_change_clear(&plan->changes[i]);
 	free(plan->changes);
 	free(plan->message);
 	memset(plan, 0, sizeof(*plan));
 }
 
-int change_apply(engine *e, const change *c, const enf_resource *res)
+int enf_change_apply(engine *e, const change *c, const enf_resource *res)
 {
 	/* A certificate change (a grant changes no list, but is cheap to be safe about). */
 	if (c->ops->flags & CHANGE_CERTS)
-		engine_cert_cache_clear(e);
+		enf_engine_cert_cache_clear(e);
 	return c->ops->apply(e, c, res);
 }
 
-int change_inverse(engine *e, const change *c, change *out)
+int enf_change_inverse(engine *e, const change *c, change *out)
 {
 	memset(out, 0, sizeof(*out));
 	return c->ops->inverse(e, c, out);
 }
 
 /* The `dup_or_null` of the kinds' inverses. */
-int change_dup_str(char **out, const char *s)
+int enf_change_dup_str(char **out, const char *s)
 {
 	*out = NULL;
 	if (s && !(*out = enf_strdup(s)))

@@ -129,9 +129,9 @@ typedef struct engine_type {
 ENF_RESOURCE_TYPES(ENF_X_DECLARE)
 #undef ENF_X_DECLARE
 
-const engine_type *engine_type_of(enf_resource_type type);
+const engine_type *enf_engine_type_of(enf_resource_type type);
 /* The kind a journal record's "op" names; NULL when none does. */
-const change_ops *change_ops_find(const char *op);
+const change_ops *enf_change_ops_find(const char *op);
 
 /* The change kinds, by the file that defines them. */
 extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_registry.c */
@@ -142,31 +142,31 @@ extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_
 
 /* Shared by run.c and rollback.c. */
 /* ENF_EINVALID, with the last error set, unless `opts` has this library's version. */
-int engine_check_options(const enf_run_options *opts);
-int engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
-int engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *policy_name);
+int enf_engine_check_options(const enf_run_options *opts);
+int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
+int enf_engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *policy_name);
 /* After each change: commit on the target, count it, and the test-only fault hook. */
-int engine_after_change(engine *e);
-void engine_progress(engine *e, const enf_result *r);
-enf_result *result_for(enf_run *run, const enf_resource *res);
-void result_set_message(enf_result *r, char *message);
-int result_add_action(enf_result *r, const char *text, int done, const char *error);
+int enf_engine_after_change(engine *e);
+void enf_engine_progress(engine *e, const enf_result *r);
+enf_result *enf_result_for(enf_run *run, const enf_resource *res);
+void enf_result_set_message(enf_result *r, char *message);
+int enf_result_add_action(enf_result *r, const char *text, int done, const char *error);
 
 /* Adds a change to a plan; the text is formatted. Returns the change or NULL. */
-change *plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
+change *enf_plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
 	;
-void plan_fail(res_plan *plan, const char *fmt, ...)
+void enf_plan_fail(res_plan *plan, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
 	;
 /* Fails the plan with the library's last error, prefixed. */
-void plan_fail_last(res_plan *plan, const char *what);
-void res_plan_clear(res_plan *plan);
-void change_clear(change *c);
+void enf_plan_fail_last(res_plan *plan, const char *what);
+void enf_res_plan_clear(res_plan *plan);
+void enf_change_clear(change *c);
 
 /*
  * The checks and key permissions of a certificate that is (or will be)
@@ -174,70 +174,68 @@ void change_clear(change *c);
  * `private-key-access` entries become key-grant changes. `found` is the
  * store's entry, or NULL when the certificate is about to be added.
  */
-int plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
+int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
 		     const enf_cert_entry *found, res_plan *plan);
 
 /* A store's certificates, from the run's cache (certs.c); the caller clears *out. */
-int engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
+int enf_engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
 /*
  * A store's certificates parsed, from the run's cache: (*out)[i] is entry i
  * of engine_cert_list's list, or NULL when OpenSSL cannot read it. Borrowed
  * until the cache is emptied: enf_cert_ref() what is kept longer.
  */
-int engine_cert_parsed(engine *e, struct enf_cert *const **out, size_t *count, enf_store store);
+int enf_engine_cert_parsed(engine *e, struct enf_cert *const **out, size_t *count, enf_store store);
 /* Forgets every cached store (after a certificate change, and at the end of a run). */
-void engine_cert_cache_clear(engine *e);
+void enf_engine_cert_cache_clear(engine *e);
 
 /* A copy of `s` (NULL stays NULL); ENF_ENOMEM without memory. For the kinds' inverses. */
-int change_dup_str(char **out, const char *s);
+int enf_change_dup_str(char **out, const char *s);
 
 /* Makes one change on the target. */
-int change_apply(engine *e, const change *c, const enf_resource *res);
+int enf_change_apply(engine *e, const change *c, const enf_resource *res);
 
 /*
  * Builds the change that undoes `c` from the target's current state, for a
  * rollback. Returns 0 with out->text NULL when nothing needs to be undone.
  */
-int change_inverse(engine *e, const change *c, change *out);
+int enf_change_inverse(engine *e, const change *c, change *out);
 
 /* Journal records. */
-json_t *change_to_json(const change *c);
-int change_from_json(change *out, const json_t *j);
+json_t *enf_change_to_json(const change *c);
+int enf_change_from_json(change *out, const json_t *j);
 
 /* Account identity: same account whatever the spelling. */
-int accounts_same(engine *e, const char *a, const char *b);
-/* True for accounts without a password (LocalSystem, gMSA, virtual...). */
-int account_is_builtin(const char *account);
+int enf_accounts_same(engine *e, const char *a, const char *b);
 
 /* The value of a fact test (when.c). */
-int when_holds(const enf_when *when, const enf_facts *facts, char **why);
+int enf_when_holds(const enf_when *when, const enf_facts *facts, char **why);
 
 /* Reads the secret for a service resource; the caller wipes and frees it. */
-int secret_read(engine *e, const enf_resource *res, char **out);
-void secret_free(char *secret);
+int enf_secret_read(engine *e, const enf_resource *res, char **out);
+void enf_secret_free(char *secret);
 
 /* Loads a certificate file a policy refers to, as DER. */
-int policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
+int enf_policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);
 /* Reads a file a policy refers to, through its source or next to it; the caller frees *data. */
-int policy_file_read(engine *e, const char *file, char **data, size_t *len);
+int enf_policy_file_read(engine *e, const char *file, char **data, size_t *len);
 
 /* Pending restarts (pending.c): handlers notified by a change whose restart has not run. */
-int pending_load(engine *e, json_t **out);
-int pending_contains(const json_t *doc, const char *id);
+int enf_pending_load(engine *e, json_t **out);
+int enf_pending_contains(const json_t *doc, const char *id);
 /* Records the handlers `res` notifies, before its changes are made. */
-int pending_add(engine *e, json_t **doc, const enf_resource *res);
+int enf_pending_add(engine *e, json_t **doc, const enf_resource *res);
 /* The handler has run: forget it (and the file when none is left). */
-int pending_done(engine *e, json_t *doc, const char *id);
+int enf_pending_done(engine *e, json_t *doc, const char *id);
 
 /* The journal (journal.c). */
 typedef struct journal journal;
-int journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name);
-int journal_begin(journal *j, long seq, const char *resource_id, const change *c);
-int journal_done(journal *j, long seq);
-int journal_failed(journal *j, long seq, const char *error);
-int journal_event(journal *j, const char *resource_id, const char *text);
-int journal_end(journal *j, const enf_run *run);
-void journal_close(journal *j);
+int enf_journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name);
+int enf_journal_begin(journal *j, long seq, const char *resource_id, const change *c);
+int enf_journal_done(journal *j, long seq);
+int enf_journal_failed(journal *j, long seq, const char *error);
+int enf_journal_event(journal *j, const char *resource_id, const char *text);
+int enf_journal_end(journal *j, const enf_run *run);
+void enf_journal_close(journal *j);
 
 /* A journal as read back: the changes a run began, in order. */
 typedef struct journal_entry {
@@ -256,8 +254,8 @@ typedef struct journal_read {
 	size_t count;
 } journal_read;
 
-int journal_load(journal_read *out, const char *path);
-void journal_read_clear(journal_read *jr);
-char *journal_path(const char *state_dir, const char *run_id);
+int enf_journal_load(journal_read *out, const char *path);
+void enf_journal_read_clear(journal_read *jr);
+char *enf_journal_path(const char *state_dir, const char *run_id);
 
 #endif

@@ -20,7 +20,7 @@ struct journal {
 	char *path;
 };
 
-char *journal_path(const char *state_dir, const char *run_id)
+char *enf_journal_path(const char *state_dir, const char *run_id)
 {
 	return enf_asprintf("%s%cjournal%c%s.jsonl", state_dir, ENF_PATH_SEP, ENF_PATH_SEP, run_id);
 }
@@ -42,10 +42,10 @@ static int write_line(journal *j, json_t *o)
 	return rc;
 }
 
-int journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name)
+int enf_journal_create(journal **out, const char *dir, const enf_run *run, const char *policy_name)
 {
 	char *folder = enf_asprintf("%s%cjournal", dir, ENF_PATH_SEP);
-	char *path = journal_path(dir, run->run_id);
+	char *path = enf_journal_path(dir, run->run_id);
 	journal *j = calloc(1, sizeof(*j));
 	int rc = ENF_ENOMEM;
 	if (!folder || !path || !j)
@@ -69,37 +69,37 @@ int journal_create(journal **out, const char *dir, const enf_run *run, const cha
 fail:
 	if (rc == ENF_ENOMEM)
 		enf_error_oom();
-	journal_close(j);
+	enf_journal_close(j);
 	free(folder);
 	free(path);
 	return rc;
 }
 
-int journal_begin(journal *j, long seq, const char *resource_id, const change *c)
+int enf_journal_begin(journal *j, long seq, const char *resource_id, const change *c)
 {
-	json_t *rec = change_to_json(c);
+	json_t *rec = enf_change_to_json(c);
 	if (!rec)
 		return enf_error_oom();
 	return write_line(j, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "resource",
 				       resource_id ? resource_id : "", "change", rec));
 }
 
-int journal_done(journal *j, long seq)
+int enf_journal_done(journal *j, long seq)
 {
 	return write_line(j, json_pack("{s:I, s:b}", "seq", (json_int_t)seq, "done", 1));
 }
 
-int journal_failed(journal *j, long seq, const char *error)
+int enf_journal_failed(journal *j, long seq, const char *error)
 {
 	return write_line(j, json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "failed", error));
 }
 
-int journal_event(journal *j, const char *resource_id, const char *text)
+int enf_journal_event(journal *j, const char *resource_id, const char *text)
 {
 	return write_line(j, json_pack("{s:s, s:s}", "event", text, "resource", resource_id));
 }
 
-int journal_end(journal *j, const enf_run *run)
+int enf_journal_end(journal *j, const enf_run *run)
 {
 	return write_line(j, json_pack("{s:f, s:I, s:I, s:I}", "end", run->ended, "changed",
 				       (json_int_t)run->counts[ENF_OUTCOME_CHANGED], "failed",
@@ -107,7 +107,7 @@ int journal_end(journal *j, const enf_run *run)
 				       (json_int_t)enf_run_exit_code(run)));
 }
 
-void journal_close(journal *j)
+void enf_journal_close(journal *j)
 {
 	if (!j)
 		return;
@@ -116,7 +116,7 @@ void journal_close(journal *j)
 	free(j);
 }
 
-json_t *change_to_json(const change *c)
+json_t *enf_change_to_json(const change *c)
 {
 	json_t *o = json_pack("{s:s, s:s}", "op", c->ops->op, "text", c->text);
 	if (o && c->ops->encode(o, c)) {
@@ -126,12 +126,12 @@ json_t *change_to_json(const change *c)
 	return o;
 }
 
-int change_from_json(change *out, const json_t *o)
+int enf_change_from_json(change *out, const json_t *o)
 {
 	change c = {0};
-	c.ops = change_ops_find(json_string_value(json_object_get(o, "op")));
+	c.ops = enf_change_ops_find(json_string_value(json_object_get(o, "op")));
 	if (!c.ops || enf_json_get_str(&c.text, o, "text") || !c.text || c.ops->decode(&c, o)) {
-		change_clear(&c);
+		enf_change_clear(&c);
 		return ENF_EINVALID;
 	}
 	*out = c;
@@ -143,7 +143,7 @@ static const char *change_record_problem(const json_t *o)
 {
 	const json_t *c = json_object_get(o, "change");
 	const char *op = json_string_value(json_object_get(c, "op"));
-	const change_ops *ops = op ? change_ops_find(op) : NULL;
+	const change_ops *ops = op ? enf_change_ops_find(op) : NULL;
 	if (!json_is_integer(json_object_get(o, "seq")))
 		return "no \"seq\"";
 	if (!json_is_string(json_object_get(o, "resource")))
@@ -155,11 +155,11 @@ static const char *change_record_problem(const json_t *o)
 	return ops->problem ? ops->problem(c) : NULL;
 }
 
-void journal_read_clear(journal_read *jr)
+void enf_journal_read_clear(journal_read *jr)
 {
 	for (size_t i = 0; i < jr->count; i++) {
 		free(jr->entries[i].resource);
-		change_clear(&jr->entries[i].c);
+		enf_change_clear(&jr->entries[i].c);
 	}
 	free(jr->entries);
 	free(jr->run_id);
@@ -180,7 +180,7 @@ static journal_entry *find_seq(journal_read *jr, long seq)
  * change it would have described was not begun); any other damage is an
  * error that names the line.
  */
-int journal_load(journal_read *out, const char *path)
+int enf_journal_load(journal_read *out, const char *path)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -237,7 +237,7 @@ int journal_load(journal_read *out, const char *path)
 				e->resource = enf_strdup(json_string_value(json_object_get(o, "resource")));
 				if (!e->resource) {
 					rc = enf_error_oom();
-				} else if (change_from_json(&e->c, json_object_get(o, "change"))) {
+				} else if (enf_change_from_json(&e->c, json_object_get(o, "change"))) {
 					free(e->resource);
 					enf_error_set(ENF_ERRCLASS_STATE,
 						      "journal '%s' line %u: the change record is damaged",
@@ -262,7 +262,7 @@ int journal_load(journal_read *out, const char *path)
 		rc = ENF_EINVALID;
 	}
 	if (rc) {
-		journal_read_clear(&jr);
+		enf_journal_read_clear(&jr);
 		return rc;
 	}
 	*out = jr;

@@ -40,7 +40,7 @@ static int pending_valid(const json_t *doc)
 	return 1;
 }
 
-int pending_load(engine *e, json_t **out)
+int enf_pending_load(engine *e, json_t **out)
 {
 	char *path = pending_path(e);
 	char *data = NULL;
@@ -72,7 +72,7 @@ int pending_load(engine *e, json_t **out)
 	return rc;
 }
 
-int pending_contains(const json_t *doc, const char *id)
+int enf_pending_contains(const json_t *doc, const char *id)
 {
 	size_t i;
 	json_t *v;
@@ -98,7 +98,7 @@ static int pending_write(engine *e, json_t *doc)
 	return rc;
 }
 
-int pending_add(engine *e, json_t **doc, const enf_resource *res)
+int enf_pending_add(engine *e, json_t **doc, const enf_resource *res)
 {
 	if (!*doc)
 		*doc = json_pack("{s:s, s:[]}", "run", e->run->run_id, "handlers");
@@ -106,7 +106,7 @@ int pending_add(engine *e, json_t **doc, const enf_resource *res)
 		return enf_error_oom();
 	int added = 0;
 	for (size_t i = 0; i < res->notify_count; i++) {
-		if (pending_contains(*doc, res->notify[i]))
+		if (enf_pending_contains(*doc, res->notify[i]))
 			continue;
 		json_array_append_new(json_object_get(*doc, "handlers"), json_string(res->notify[i]));
 		added = 1;
@@ -114,7 +114,7 @@ int pending_add(engine *e, json_t **doc, const enf_resource *res)
 	return added ? pending_write(e, *doc) : 0;
 }
 
-int pending_done(engine *e, json_t *doc, const char *id)
+int enf_pending_done(engine *e, json_t *doc, const char *id)
 {
 	json_t *list = json_object_get(doc, "handlers");
 	for (size_t i = 0; i < json_array_size(list); i++) {

@@ -41,43 +41,43 @@ static enf_result *result_named(enf_run *run, const char *id, size_t max)
 static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 {
 	change inv;
-	int rc = change_inverse(e, &je->c, &inv);
+	int rc = enf_change_inverse(e, &je->c, &inv);
 	if (rc) {
 		const enf_error *err = enf_error_last();
-		result_add_action(r, je->c.text, 0, err ? err->message : "cannot read the current state");
+		enf_result_add_action(r, je->c.text, 0, err ? err->message : "cannot read the current state");
 		r->outcome = ENF_OUTCOME_FAILED;
-		result_set_message(r, enf_asprintf("cannot undo '%s': %s", je->c.text,
+		enf_result_set_message(r, enf_asprintf("cannot undo '%s': %s", je->c.text,
 						   err ? err->message : "?"));
-		change_clear(&inv);
+		enf_change_clear(&inv);
 		return;
 	}
 	if (!inv.text) {
-		change_clear(&inv);
+		enf_change_clear(&inv);
 		return; /* already as it was before the run */
 	}
 	long n = ++e->seq;
 	const enf_error *err = NULL;
-	if (journal_begin(e->journal, n, je->resource, &inv) == 0 &&
-	    (rc = change_apply(e, &inv, NULL)) == 0 && (rc = engine_after_change(e)) == 0) {
-		journal_done(e->journal, n);
+	if (enf_journal_begin(e->journal, n, je->resource, &inv) == 0 &&
+	    (rc = enf_change_apply(e, &inv, NULL)) == 0 && (rc = enf_engine_after_change(e)) == 0) {
+		enf_journal_done(e->journal, n);
 		e->run->changes_made++;
-		result_add_action(r, inv.text, 1, NULL);
+		enf_result_add_action(r, inv.text, 1, NULL);
 		if (r->outcome != ENF_OUTCOME_FAILED)
 			r->outcome = ENF_OUTCOME_CHANGED;
 	} else {
 		err = enf_error_last();
-		journal_failed(e->journal, n, err ? err->message : "failed");
-		result_add_action(r, inv.text, 0, err ? err->message : "failed");
+		enf_journal_failed(e->journal, n, err ? err->message : "failed");
+		enf_result_add_action(r, inv.text, 0, err ? err->message : "failed");
 		r->outcome = ENF_OUTCOME_FAILED;
-		result_set_message(r, enf_asprintf("%s: %s", inv.text, err ? err->message : "failed"));
+		enf_result_set_message(r, enf_asprintf("%s: %s", inv.text, err ? err->message : "failed"));
 	}
-	change_clear(&inv);
+	enf_change_clear(&inv);
 }
 
 int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		     const enf_run_options *opts)
 {
-	if (engine_check_options(opts))
+	if (enf_engine_check_options(opts))
 		return ENF_EINVALID;
 	if (!valid_run_id(run_id)) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
@@ -86,12 +86,12 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		return ENF_EINVALID;
 	}
 	char *dir = opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
-	char *path = dir ? journal_path(dir, run_id) : NULL;
+	char *path = dir ? enf_journal_path(dir, run_id) : NULL;
 	free(dir);
 	if (!path)
 		return enf_error_oom();
 	journal_read jr = {0};
-	int rc = journal_load(&jr, path);
+	int rc = enf_journal_load(&jr, path);
 	if (rc == ENF_ENOTFOUND)
 		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id, path);
 	if (rc) {
@@ -100,7 +100,7 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	}
 	engine e = {0};
 	enf_lock *lock = NULL;
-	rc = engine_start(&e, target, opts, ENF_RUN_ROLLBACK);
+	rc = enf_engine_start(&e, target, opts, ENF_RUN_ROLLBACK);
 	if (rc == 0 && jr.target && strcmp(jr.target, target->spec) != 0) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
 			      "run %s changed target '%s', not '%s'; roll it back with --target %s",
@@ -116,14 +116,14 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 			rc = enf_error_oom();
 	}
 	if (rc == 0)
-		rc = engine_lock_and_journal(&e, &lock, e.run->policy_name);
+		rc = enf_engine_lock_and_journal(&e, &lock, e.run->policy_name);
 	/*
 	 * Read again under the lock: a run that was still going when this
 	 * rollback started (and waited for it) has journaled more since.
 	 */
 	if (rc == 0) {
-		journal_read_clear(&jr);
-		rc = journal_load(&jr, path);
+		enf_journal_read_clear(&jr);
+		rc = enf_journal_load(&jr, path);
 	}
 	if (rc == 0) {
 		e.run->results = calloc(jr.count ? jr.count : 1, sizeof(enf_result));
@@ -146,15 +146,15 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
-		engine_progress(&e, &e.run->results[i]);
+		enf_engine_progress(&e, &e.run->results[i]);
 	e.run->ended = enf_now();
 	if (e.journal) {
-		journal_end(e.journal, e.run);
-		journal_close(e.journal);
+		enf_journal_end(e.journal, e.run);
+		enf_journal_close(e.journal);
 	}
 	enf_lock_release(lock);
-	engine_cert_cache_clear(&e);
-	journal_read_clear(&jr);
+	enf_engine_cert_cache_clear(&e);
+	enf_journal_read_clear(&jr);
 	free(path);
 	if (rc) {
 		enf_run_free(e.run);

@@ -39,7 +39,7 @@ static char *dirname_of(const char *path)
 }
 
 /* Creates the run record and the engine state shared by plan, apply and rollback. */
-int engine_start(engine *e, enf_target *target, const enf_run_options *opts,
+int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts,
 			enf_run_mode mode)
 {
 	enf_run *run = calloc(1, sizeof(*run));
@@ -70,7 +70,7 @@ int engine_start(engine *e, enf_target *target, const enf_run_options *opts,
 	return 0;
 }
 
-enf_result *result_for(enf_run *run, const enf_resource *res)
+enf_result *enf_result_for(enf_run *run, const enf_resource *res)
 {
 	enf_result *r = &run->results[run->count++];
 	memset(r, 0, sizeof(*r));
@@ -80,13 +80,13 @@ enf_result *result_for(enf_run *run, const enf_resource *res)
 	return r;
 }
 
-void result_set_message(enf_result *r, char *message)
+void enf_result_set_message(enf_result *r, char *message)
 {
 	free(r->message);
 	r->message = message;
 }
 
-int result_add_action(enf_result *r, const char *text, int done, const char *error)
+int enf_result_add_action(enf_result *r, const char *text, int done, const char *error)
 {
 	enf_action *a = realloc(r->actions, (r->action_count + 1) * sizeof(enf_action));
 	if (!a)
@@ -115,11 +115,11 @@ static int waiver_active(const enf_waiver *w, double now)
 
 static int plan_resource(engine *e, const enf_resource *res, res_plan *plan)
 {
-	const engine_type *t = engine_type_of(res->type);
+	const engine_type *t = enf_engine_type_of(res->type);
 	if (!t || !t->plan)
 		return 0;
 	if ((e->p->caps & t->caps) != t->caps) {
-		plan_fail(plan, "the %s target cannot read or change %s resources", e->p->name,
+		enf_plan_fail(plan, "the %s target cannot read or change %s resources", e->p->name,
 			  enf_resource_type_name(res->type));
 		return 0;
 	}
@@ -134,7 +134,7 @@ static int is_handler(const enf_resource *res)
 }
 
 /* A change made: durable on the target, and the test-only fault hook. */
-int engine_after_change(engine *e)
+int enf_engine_after_change(engine *e)
 {
 	int rc = e->p->commit ? e->p->commit(e->self) : 0;
 	e->changes_made++;
@@ -150,27 +150,27 @@ static int make_changes(engine *e, const enf_resource *res, res_plan *plan, enf_
 	for (size_t i = 0; i < plan->count; i++) {
 		const change *c = &plan->changes[i];
 		long n = ++e->seq;
-		if (journal_begin(e->journal, n, res ? res->id : "", c)) {
+		if (enf_journal_begin(e->journal, n, res ? res->id : "", c)) {
 			/* Without a journal record no change may be made. */
 			const enf_error *err = enf_error_last();
-			result_add_action(r, c->text, 0, err ? err->message : "journal write failed");
-			result_set_message(r, enf_asprintf("not changed: the journal could not be written (%s)",
+			enf_result_add_action(r, c->text, 0, err ? err->message : "journal write failed");
+			enf_result_set_message(r, enf_asprintf("not changed: the journal could not be written (%s)",
 						    err ? err->message : "?"));
 			return ENF_ERROR;
 		}
-		int rc = change_apply(e, c, res);
+		int rc = enf_change_apply(e, c, res);
 		if (rc == 0)
-			rc = engine_after_change(e);
+			rc = enf_engine_after_change(e);
 		if (rc) {
 			const enf_error *err = enf_error_last();
 			const char *msg = err ? err->message : "failed";
-			journal_failed(e->journal, n, msg);
-			result_add_action(r, c->text, 0, msg);
-			result_set_message(r, enf_asprintf("%s: %s", c->text, msg));
+			enf_journal_failed(e->journal, n, msg);
+			enf_result_add_action(r, c->text, 0, msg);
+			enf_result_set_message(r, enf_asprintf("%s: %s", c->text, msg));
 			return rc;
 		}
-		journal_done(e->journal, n);
-		result_add_action(r, c->text, 1, NULL);
+		enf_journal_done(e->journal, n);
+		enf_result_add_action(r, c->text, 1, NULL);
 		(*made)++;
 	}
 	return 0;
@@ -187,7 +187,7 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	r->after = enf_state_of(json_incref(plan.after));
 	if (plan.count == 0 && !plan.failed) {
 		if (plan.message)
-			result_set_message(r, enf_strdup(plan.message));
+			enf_result_set_message(r, enf_strdup(plan.message));
 		r->outcome = ENF_OUTCOME_COMPLIANT;
 		goto done;
 	}
@@ -200,16 +200,16 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	 */
 	if (plan.failed && !(plan.finding && (waived || res->mode == ENF_MODE_AUDIT))) {
 		r->outcome = ENF_OUTCOME_FAILED;
-		result_set_message(r, plan.message);
+		enf_result_set_message(r, plan.message);
 		plan.message = NULL;
 		for (size_t i = 0; i < plan.count; i++)
-			result_add_action(r, plan.changes[i].text, 0, NULL);
+			enf_result_add_action(r, plan.changes[i].text, 0, NULL);
 		goto done;
 	}
 	if (plan.message)
-		result_set_message(r, enf_strdup(plan.message));
+		enf_result_set_message(r, enf_strdup(plan.message));
 	if (res->waiver.present && !waived)
-		result_set_message(r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored%s%s",
+		enf_result_set_message(r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored%s%s",
 						   res->waiver.year, res->waiver.month, res->waiver.day,
 						   plan.message ? "; " : "", plan.message ? plan.message : ""));
 	if (res->mode == ENF_MODE_AUDIT || waived || e->run->mode == ENF_RUN_PLAN ||
@@ -218,7 +218,7 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 			     : waived			   ? ENF_OUTCOME_WAIVED
 							   : ENF_OUTCOME_DRIFT;
 		if (waived)
-			result_set_message(r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s%s%s",
+			enf_result_set_message(r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s%s%s",
 							   res->waiver.year, res->waiver.month,
 							   res->waiver.day, res->waiver.reason,
 							   res->waiver.ticket ? " (" : "",
@@ -227,16 +227,16 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 							   plan.message ? "; " : "",
 							   plan.message ? plan.message : ""));
 		for (size_t i = 0; i < plan.count; i++)
-			result_add_action(r, plan.changes[i].text, 0, NULL);
+			enf_result_add_action(r, plan.changes[i].text, 0, NULL);
 		if (r->outcome == ENF_OUTCOME_DRIFT)
 			*changed_any = 1;
 		goto done;
 	}
 	/* Record the restarts this resource notifies before anything is changed. */
-	if (res->notify_count && pending_add(e, &e->pending, res)) {
+	if (res->notify_count && enf_pending_add(e, &e->pending, res)) {
 		const enf_error *err = enf_error_last();
 		r->outcome = ENF_OUTCOME_FAILED;
-		result_set_message(r, enf_asprintf("not changed: the pending restart could not be recorded (%s)",
+		enf_result_set_message(r, enf_asprintf("not changed: the pending restart could not be recorded (%s)",
 						   err ? err->message : "?"));
 		goto done;
 	}
@@ -256,15 +256,15 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 		r->after = enf_state_of(json_incref(check.before));
 		if (check.failed || check.count) {
 			r->outcome = ENF_OUTCOME_FAILED;
-			result_set_message(r, enf_asprintf("changed, but verification found it still not compliant: %s",
+			enf_result_set_message(r, enf_asprintf("changed, but verification found it still not compliant: %s",
 						    check.failed ? check.message : check.changes[0].text));
 		} else {
 			r->outcome = ENF_OUTCOME_CHANGED;
 		}
 	}
-	res_plan_clear(&check);
+	enf_res_plan_clear(&check);
 done:
-	res_plan_clear(&plan);
+	enf_res_plan_clear(&plan);
 	return rc;
 }
 
@@ -282,7 +282,7 @@ static const char *failed_dependency(const enf_run *run, const enf_resource *res
 	return NULL;
 }
 
-void engine_progress(engine *e, const enf_result *r)
+void enf_engine_progress(engine *e, const enf_result *r)
 {
 	e->run->counts[r->outcome]++;
 	if (e->opts->progress)
@@ -305,12 +305,12 @@ static int run_all(engine *e, const enf_policy *policy)
 	/* Results are reported in list order; they are decided in dependency order. */
 	for (size_t i = 0; i < n; i++) {
 		slot[i] = (long)i;
-		result_for(run, &policy->resources[i]);
+		enf_result_for(run, &policy->resources[i]);
 	}
-	if ((rc = pending_load(e, &e->pending)))
+	if ((rc = enf_pending_load(e, &e->pending)))
 		goto done;
 	char *why = NULL;
-	int applies = when_holds(&policy->when, &run->facts, &why);
+	int applies = enf_when_holds(&policy->when, &run->facts, &why);
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		size_t i = policy->order[k];
 		const enf_resource *res = &policy->resources[i];
@@ -322,14 +322,14 @@ static int run_all(engine *e, const enf_policy *policy)
 			continue; /* handlers run last */
 		if (!applies) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			result_set_message(r, enf_asprintf("the policy does not apply here: %s", why));
-		} else if (!when_holds(&res->when, &run->facts, &rwhy)) {
+			enf_result_set_message(r, enf_asprintf("the policy does not apply here: %s", why));
+		} else if (!enf_when_holds(&res->when, &run->facts, &rwhy)) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			result_set_message(r, enf_asprintf("condition not met: %s", rwhy));
+			enf_result_set_message(r, enf_asprintf("condition not met: %s", rwhy));
 		} else if ((dep = failed_dependency(run, res, blocked, policy))) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
 			blocked[i] = 1;
-			result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
+			enf_result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
 		} else {
 			int did = 0;
 			rc = run_resource(e, res, r, &did);
@@ -338,7 +338,7 @@ static int run_all(engine *e, const enf_policy *policy)
 		}
 		free(rwhy);
 		r->seconds = enf_now() - t0;
-		engine_progress(e, r);
+		enf_engine_progress(e, r);
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const enf_resource *res = &policy->resources[i];
@@ -362,30 +362,30 @@ static int run_all(engine *e, const enf_policy *policy)
 		}
 		if (notifiers > 3)
 			enf_buf_printf(&by, " and %zu more", notifiers - 3);
-		if (by.len == 0 && pending_contains(e->pending, res->id))
+		if (by.len == 0 && enf_pending_contains(e->pending, res->id))
 			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
 				       json_string_value(json_object_get(e->pending, "run")));
 		char *rwhy = NULL;
 		const char *dep;
-		if (!applies || !when_holds(&res->when, &run->facts, &rwhy)) {
+		if (!applies || !enf_when_holds(&res->when, &run->facts, &rwhy)) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			result_set_message(r, applies ? enf_asprintf("condition not met: %s", rwhy)
+			enf_result_set_message(r, applies ? enf_asprintf("condition not met: %s", rwhy)
 						       : enf_asprintf("the policy does not apply here: %s", why));
 		} else if ((dep = failed_dependency(run, res, blocked, policy))) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
+			enf_result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
 		} else if (by.len == 0) {
 			r->outcome = ENF_OUTCOME_COMPLIANT;
-			result_set_message(r, enf_strdup("not needed: nothing that notifies it changed"));
+			enf_result_set_message(r, enf_strdup("not needed: nothing that notifies it changed"));
 		} else {
-			engine_type_of(res->type)->handle(e, res, r, by.ptr);
+			enf_engine_type_of(res->type)->handle(e, res, r, by.ptr);
 			if (r->outcome == ENF_OUTCOME_CHANGED && e->pending)
-				pending_done(e, e->pending, res->id);
+				enf_pending_done(e, e->pending, res->id);
 		}
 		free(rwhy);
 		enf_buf_clear(&by);
 		r->seconds = enf_now() - t0;
-		engine_progress(e, r);
+		enf_engine_progress(e, r);
 	}
 	free(why);
 done:
@@ -401,7 +401,7 @@ static char *state_dir_of(const enf_run_options *opts)
 	return opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
 }
 
-int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
+int enf_engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 {
 	char *dir = state_dir_of(e->opts);
 	char *lock_path = dir ? enf_asprintf("%s%cenforcer.lock", dir, ENF_PATH_SEP) : NULL;
@@ -411,7 +411,7 @@ int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 	/* What the target held before the lock may be what a run we waited for changed. */
 	if (rc == 0 && e->p->reload) {
 		rc = e->p->reload(e->self);
-		engine_cert_cache_clear(e);
+		enf_engine_cert_cache_clear(e);
 	}
 	if (rc == 0 && e->p->reload && e->p->facts) {
 		enf_facts_clear(&e->run->facts);
@@ -419,16 +419,16 @@ int engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 			enf_error_clear();
 	}
 	if (rc == 0) {
-		rc = journal_create(&e->journal, dir, e->run, policy_name);
+		rc = enf_journal_create(&e->journal, dir, e->run, policy_name);
 		if (rc == 0)
-			e->run->journal_path = journal_path(dir, e->run->run_id);
+			e->run->journal_path = enf_journal_path(dir, e->run->run_id);
 	}
 	free(lock_path);
 	free(dir);
 	return rc;
 }
 
-int engine_check_options(const enf_run_options *opts)
+int enf_engine_check_options(const enf_run_options *opts)
 {
 	if (opts && opts->version == ENF_RUN_OPTIONS_VERSION)
 		return 0;
@@ -441,13 +441,13 @@ int engine_check_options(const enf_run_options *opts)
 int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 		   const enf_run_options *opts)
 {
-	if (engine_check_options(opts))
+	if (enf_engine_check_options(opts))
 		return ENF_EINVALID;
 	engine e = {0};
 	enf_lock *lock = NULL;
 	e.policy = policy;
 	enf_source *own_source = NULL;
-	int rc = engine_start(&e, target, opts, opts->mode == ENF_RUN_APPLY ? ENF_RUN_APPLY : ENF_RUN_PLAN);
+	int rc = enf_engine_start(&e, target, opts, opts->mode == ENF_RUN_APPLY ? ENF_RUN_APPLY : ENF_RUN_PLAN);
 	if (rc == 0)
 		rc = enf_provenance_from_file(&e.run->source, policy);
 	e.run->policy_name = enf_strdup(policy->name);
@@ -459,7 +459,7 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	e.source = opts->source ? opts->source : own_source;
 	int acting = e.run->mode == ENF_RUN_APPLY && !opts->dry_run;
 	if (rc == 0 && acting)
-		rc = engine_lock_and_journal(&e, &lock, policy->name);
+		rc = enf_engine_lock_and_journal(&e, &lock, policy->name);
 	if (rc == 0)
 		rc = run_all(&e, policy);
 	/* After the run: a file source's dirty flag covers every file the run read. */
@@ -469,14 +469,14 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	}
 	e.run->ended = enf_now();
 	if (e.journal) {
-		journal_end(e.journal, e.run);
-		journal_close(e.journal);
+		enf_journal_end(e.journal, e.run);
+		enf_journal_close(e.journal);
 	}
 	enf_lock_release(lock);
 	free(e.policy_dir);
 	enf_source_free(own_source);
 	json_decref(e.pending);
-	engine_cert_cache_clear(&e);
+	enf_engine_cert_cache_clear(&e);
 	if (rc) {
 		enf_run_free(e.run);
 		return rc;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void secret_free(char *secret)
+void enf_secret_free(char *secret)
 {
 	if (!secret)
 		return;
@@ -22,7 +22,7 @@ void secret_free(char *secret)
 	free(secret);
 }
 
-int secret_read(engine *e, const enf_resource *res, char **out)
+int enf_secret_read(engine *e, const enf_resource *res, char **out)
 {
 	const enf_res_service *s = &res->u.svc;
 	if (s->password == ENF_PASSWORD_NONE) {
@@ -57,7 +57,7 @@ int secret_read(engine *e, const enf_resource *res, char **out)
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
 		data[--len] = '\0';
 	if (len == 0 || strlen(data) != len) {
-		secret_free(data);
+		enf_secret_free(data);
 		enf_error_set(ENF_ERRCLASS_INVALID, "the password file for %s is empty or not text",
 			      s->logon);
 		return ENF_EINVALID;

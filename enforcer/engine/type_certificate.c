@@ -28,14 +28,14 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	if (c->file) {
-		if (policy_cert_der(e, c->file, &der, &der_len)) {
-			plan_fail_last(plan, "cannot load the certificate file");
+		if (enf_policy_cert_der(e, c->file, &der, &der_len)) {
+			enf_plan_fail_last(plan, "cannot load the certificate file");
 			return 0;
 		}
 		enf_sha1(thumb, der, der_len);
 		if (c->has_thumbprint && memcmp(thumb, c->thumbprint, 20) != 0) {
 			char *want = enf_hex(c->thumbprint, 20, 1), *got = enf_hex(thumb, 20, 1);
-			plan_fail(plan, "'%s' has thumbprint %s, not %s as the policy says", c->file,
+			enf_plan_fail(plan, "'%s' has thumbprint %s, not %s as the policy says", c->file,
 				  got ? got : "?", want ? want : "?");
 			free(want);
 			free(got);
@@ -46,8 +46,8 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		memcpy(thumb, c->thumbprint, 20);
 	}
 	enf_cert_list list = {0};
-	if (engine_cert_list(e, &list, c->store)) {
-		plan_fail_last(plan, "cannot read the store");
+	if (enf_engine_cert_list(e, &list, c->store)) {
+		enf_plan_fail_last(plan, "cannot read the store");
 		free(der);
 		return 0;
 	}
@@ -62,9 +62,9 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 	int rc = 0;
 	if (c->ensure == ENF_ENSURE_PRESENT && !found) {
 		if (!der) {
-			plan_fail(plan, "certificate %s is not in %s, and the policy gives no file to add it from",
+			enf_plan_fail(plan, "certificate %s is not in %s, and the policy gives no file to add it from",
 				  hex ? hex : "?", enf_store_name(c->store));
-		} else if ((ch = plan_add(plan, &enf_change_cert_add, "add %s (%s) to %s", c->file,
+		} else if ((ch = enf_plan_add(plan, &enf_change_cert_add, "add %s (%s) to %s", c->file,
 					  hex ? hex : "?", enf_store_name(c->store)))) {
 			ch->der = der;
 			ch->der_len = der_len;
@@ -74,7 +74,7 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		}
 	} else if (c->ensure == ENF_ENSURE_ABSENT && found) {
 		/* The removed certificate's DER goes into the journal, for rollback. */
-		if ((ch = plan_add(plan, &enf_change_cert_remove, "remove %s from %s", hex ? hex : "?",
+		if ((ch = enf_plan_add(plan, &enf_change_cert_remove, "remove %s from %s", hex ? hex : "?",
 				   enf_store_name(c->store))) &&
 		    (ch->der = malloc(found->der_len))) {
 			memcpy(ch->der, found->der, found->der_len);
@@ -88,7 +88,7 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		memcpy(ch->thumbprint, thumb, 20);
 	}
 	if (rc == 0 && !plan->failed && c->ensure == ENF_ENSURE_PRESENT)
-		rc = plan_cert_checks(e, res, thumb, found, plan);
+		rc = enf_plan_cert_checks(e, res, thumb, found, plan);
 	free(hex);
 	free(der);
 	enf_cert_list_clear(&list);

@@ -27,7 +27,7 @@ static int plan_registry(engine *e, const enf_resource *res, res_plan *plan)
 	enf_reg_value cur = {0};
 	int rc = e->p->reg_get(&cur, e->self, r->key, r->value);
 	if (rc && rc != ENF_ENOTFOUND) {
-		plan_fail_last(plan, "cannot read the value");
+		enf_plan_fail_last(plan, "cannot read the value");
 		return 0;
 	}
 	int present = rc == 0;
@@ -37,19 +37,19 @@ static int plan_registry(engine *e, const enf_resource *res, res_plan *plan)
 	char *want = NULL, *have = present ? enf_reg_value_describe(&cur) : NULL;
 	if (r->ensure == ENF_ENSURE_ABSENT) {
 		if (present)
-			c = plan_add(plan, &enf_change_reg_delete, "delete %s %s (was %s)", r->key, shown,
+			c = enf_plan_add(plan, &enf_change_reg_delete, "delete %s %s (was %s)", r->key, shown,
 				     have ? have : "?");
 	} else if (!present || !enf_reg_value_equal(&cur, &r->data)) {
 		want = enf_reg_value_describe(&r->data);
 		if (!present)
-			c = plan_add(plan, &enf_change_reg_set, "create %s = %s under %s", shown,
+			c = enf_plan_add(plan, &enf_change_reg_set, "create %s = %s under %s", shown,
 				     want ? want : "?", r->key);
 		else if (cur.type == r->data.type && (cur.type == ENF_REG_DWORD || cur.type == ENF_REG_QWORD))
-			c = plan_add(plan, &enf_change_reg_set, "set %s %s %llu -> %llu",
+			c = enf_plan_add(plan, &enf_change_reg_set, "set %s %s %llu -> %llu",
 				     cur.type == ENF_REG_DWORD ? "DWORD" : "QWORD", shown,
 				     (unsigned long long)cur.number, (unsigned long long)r->data.number);
 		else
-			c = plan_add(plan, &enf_change_reg_set, "set %s %s -> %s", shown, have ? have : "?",
+			c = enf_plan_add(plan, &enf_change_reg_set, "set %s %s -> %s", shown, have ? have : "?",
 				     want ? want : "?");
 		if (c && enf_reg_value_copy(&c->new_value, &r->data))
 			c = NULL;
@@ -113,7 +113,7 @@ static int invert_registry(engine *e, const change *c, change *out)
 		out->old_value = cur;
 	else
 		enf_reg_value_clear(&cur);
-	if (change_dup_str(&out->key, c->key) || change_dup_str(&out->name, c->name) || !out->text)
+	if (enf_change_dup_str(&out->key, c->key) || enf_change_dup_str(&out->name, c->name) || !out->text)
 		return ENF_ENOMEM;
 	return rc == ENF_ENOTFOUND ? 0 : rc;
 }

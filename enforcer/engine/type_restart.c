@@ -25,12 +25,12 @@ static int run_restart(engine *e, const enf_resource *res, enf_result *r, int ac
 	int rc = 0;
 	for (size_t i = rs->count; i > 0 && !acting; i--) {
 		char *text = enf_asprintf("stop %s", rs->services[i - 1]);
-		result_add_action(r, text ? text : "stop", 0, NULL);
+		enf_result_add_action(r, text ? text : "stop", 0, NULL);
 		free(text);
 	}
 	for (size_t i = 0; i < rs->count && !acting; i++) {
 		char *text = enf_asprintf("start %s", rs->services[i]);
-		result_add_action(r, text ? text : "start", 0, NULL);
+		enf_result_add_action(r, text ? text : "start", 0, NULL);
 		free(text);
 	}
 	if (!acting)
@@ -39,14 +39,14 @@ static int run_restart(engine *e, const enf_resource *res, enf_result *r, int ac
 		char *text = enf_asprintf("stop %s", rs->services[i - 1]);
 		rc = e->p->svc_stop(e->self, rs->services[i - 1], timeout);
 		const enf_error *err = rc ? enf_error_last() : NULL;
-		result_add_action(r, text ? text : "stop", rc == 0, rc ? (err ? err->message : "failed") : NULL);
+		enf_result_add_action(r, text ? text : "stop", rc == 0, rc ? (err ? err->message : "failed") : NULL);
 		free(text);
 	}
 	for (size_t i = 0; i < rs->count && rc == 0; i++) {
 		char *text = enf_asprintf("start %s", rs->services[i]);
 		rc = e->p->svc_start(e->self, rs->services[i], timeout);
 		const enf_error *err = rc ? enf_error_last() : NULL;
-		result_add_action(r, text ? text : "start", rc == 0, rc ? (err ? err->message : "failed") : NULL);
+		enf_result_add_action(r, text ? text : "start", rc == 0, rc ? (err ? err->message : "failed") : NULL);
 		free(text);
 	}
 	if (e->p->commit)
@@ -68,22 +68,22 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 	if (!acting) {
 		r->outcome = res->mode == ENF_MODE_AUDIT ? ENF_OUTCOME_AUDIT_DRIFT : ENF_OUTCOME_DRIFT;
 		if (rs->reboot)
-			result_add_action(r, "reboot pending", 0, NULL);
+			enf_result_add_action(r, "reboot pending", 0, NULL);
 		else
 			run_restart(e, res, r, 0);
-		result_set_message(r, enf_asprintf("notified by %s", notifiers));
+		enf_result_set_message(r, enf_asprintf("notified by %s", notifiers));
 	} else if (rs->reboot) {
 		r->outcome = ENF_OUTCOME_CHANGED;
 		e->run->reboot_pending = 1;
-		result_add_action(r, "reboot pending", 1, NULL);
-		result_set_message(r, enf_asprintf("a restart of the machine is needed for the changes of %s; enforcer never reboots",
+		enf_result_add_action(r, "reboot pending", 1, NULL);
+		enf_result_set_message(r, enf_asprintf("a restart of the machine is needed for the changes of %s; enforcer never reboots",
 						   notifiers));
-		journal_event(e->journal, res->id, "reboot pending");
+		enf_journal_event(e->journal, res->id, "reboot pending");
 	} else {
-		journal_event(e->journal, res->id, what ? what : "restart");
+		enf_journal_event(e->journal, res->id, what ? what : "restart");
 		int rc = run_restart(e, res, r, 1);
 		r->outcome = rc ? ENF_OUTCOME_FAILED : ENF_OUTCOME_CHANGED;
-		result_set_message(r, rc ? enf_asprintf("restart failed: %s", r->actions[r->action_count - 1].error)
+		enf_result_set_message(r, rc ? enf_asprintf("restart failed: %s", r->actions[r->action_count - 1].error)
 				  : enf_asprintf("notified by %s", notifiers));
 	}
 	r->after = enf_state_of(json_pack("{s:s}", "action", what ? what : ""));

@@ -61,12 +61,12 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	int rc = e->p->svc_get(&info, e->self, s->name);
 	if (rc) {
 		plan->before = json_pack("{s:b}", "exists", 0);
-		plan_fail_last(plan, rc == ENF_ENOTFOUND ? "the service is missing" : "cannot read the service");
+		enf_plan_fail_last(plan, rc == ENF_ENOTFOUND ? "the service is missing" : "cannot read the service");
 		return 0;
 	}
 	plan->before = info_json(&info);
 	plan->after = desired_json(&info, s);
-	int logon_differs = s->logon && !accounts_same(e, info.logon, s->logon);
+	int logon_differs = s->logon && !enf_accounts_same(e, info.logon, s->logon);
 	int clear_password = s->logon && !logon_differs && s->password == ENF_PASSWORD_NONE &&
 			     info.password_stored == ENF_YES;
 	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
@@ -82,7 +82,7 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 			enf_buf_printf(&b, "%sset %s start mode %s -> %s", b.len ? ", " : "", s->name,
 				       enf_startup_name(info.startup), enf_startup_name(s->startup));
 		char *text = enf_buf_detach(&b);
-		change *c = text ? plan_add(plan, &enf_change_svc_config, "%s", text) : NULL;
+		change *c = text ? enf_plan_add(plan, &enf_change_svc_config, "%s", text) : NULL;
 		free(text);
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
@@ -97,12 +97,12 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	}
 	int running = info.state == ENF_SVC_RUNNING || info.state == ENF_SVC_START_PENDING;
 	if (s->state == ENF_SVC_RUNNING && !running) {
-		change *c = plan_add(plan, &enf_change_svc_start, "start %s (%s)", s->name,
+		change *c = enf_plan_add(plan, &enf_change_svc_start, "start %s (%s)", s->name,
 				     enf_svc_state_name(info.state));
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
 	} else if (s->state == ENF_SVC_STOPPED && info.state != ENF_SVC_STOPPED) {
-		change *c = plan_add(plan, &enf_change_svc_stop, "stop %s (%s)", s->name,
+		change *c = enf_plan_add(plan, &enf_change_svc_stop, "stop %s (%s)", s->name,
 				     enf_svc_state_name(info.state));
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
@@ -122,7 +122,7 @@ static int apply_config(engine *e, const change *c, const enf_resource *res)
 	if (c->new_logon) {
 		sc.logon = c->new_logon;
 		if (c->set_password && res) {
-			if ((rc = secret_read(e, res, &secret)))
+			if ((rc = enf_secret_read(e, res, &secret)))
 				return rc;
 			sc.password = secret;
 		} else if (c->set_password) {
@@ -130,7 +130,7 @@ static int apply_config(engine *e, const change *c, const enf_resource *res)
 		}
 	}
 	rc = e->p->svc_configure(e->self, c->service, &sc);
-	secret_free(secret);
+	enf_secret_free(secret);
 	return rc;
 }
 
@@ -159,7 +159,7 @@ static int invert_service(engine *e, const change *c, change *out)
 		return rc;
 	out->new_startup = ENF_STARTUP_UNSET;
 	out->old_startup = cur.startup;
-	if (change_dup_str(&out->service, c->service)) {
+	if (enf_change_dup_str(&out->service, c->service)) {
 		enf_service_info_clear(&cur);
 		return ENF_ENOMEM;
 	}
@@ -186,7 +186,7 @@ static int invert_service(engine *e, const change *c, change *out)
 		out->new_logon = enf_strdup(c->old_logon);
 		out->old_logon = enf_strdup(cur.logon);
 		/* Passwords are never journaled: a user account's must be entered again. */
-		out->set_password = account_is_builtin(c->old_logon);
+		out->set_password = enf_account_is_builtin(c->old_logon);
 		enf_buf_printf(&b, "restore %s log-on %s -> %s%s", c->service, cur.logon,
 			       c->old_logon,
 			       out->set_password ? "" : " (its password was not journaled: enter it again in services.msc)");

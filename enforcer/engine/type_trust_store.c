@@ -81,7 +81,7 @@ static int allowed_file(engine *e, const ts_state *s, const char *file, unsigned
 	char *data = NULL;
 	unsigned char *der = NULL;
 	size_t n = 0, len = 0;
-	int rc = policy_file_read(e, file, &data, &n);
+	int rc = enf_policy_file_read(e, file, &data, &n);
 	if (rc == 0 && (enf_cert_file_sha1(out, data, n) || !readable_in_store(s, out))) {
 		if ((rc = enf_cert_file_der(&der, &len, file, data, n)) == 0)
 			enf_sha1(out, der, len);
@@ -106,7 +106,7 @@ static int allowed_thumbprints(engine *e, const ts_state *s, unsigned char **out
 		}
 		if (allowed_file(e, s, a->file, set + 20 * i)) {
 			char *what = enf_asprintf("allow: cannot load '%s'", a->file);
-			plan_fail_last(plan, what ? what : "allow: cannot load a file");
+			enf_plan_fail_last(plan, what ? what : "allow: cannot load a file");
 			free(what);
 			free(set);
 			return 0;
@@ -140,7 +140,7 @@ static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20]
 static int take_out(res_plan *plan, ts_entry *en, const change_ops *ops, enf_store store,
 		    const enf_cert_list *dest_list, char *text)
 {
-	change *ch = text ? plan_add(plan, ops, "%s", text) : NULL;
+	change *ch = text ? enf_plan_add(plan, ops, "%s", text) : NULL;
 	free(text);
 	if (!ch || !(ch->der = malloc(en->raw->der_len)))
 		return enf_error_oom();
@@ -287,14 +287,14 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	size_t parsed_count = 0;
 	unsigned char *allowed = NULL;
 	int rc = 0;
-	if (engine_cert_list(e, &list, t->store)) {
-		plan_fail_last(plan, "cannot read the store");
+	if (enf_engine_cert_list(e, &list, t->store)) {
+		enf_plan_fail_last(plan, "cannot read the store");
 		goto done;
 	}
 	/* Whether a moved certificate was in CA already decides what its rollback takes out. */
 	if (t->store == ENF_STORE_ROOT && t->misplaced == ENF_MISPLACED_MOVE &&
-	    engine_cert_list(e, &ca, ENF_STORE_CA)) {
-		plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
+	    enf_engine_cert_list(e, &ca, ENF_STORE_CA)) {
+		enf_plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
 		goto done;
 	}
 	s.entries = calloc(list.count ? list.count : 1, sizeof(ts_entry));
@@ -310,7 +310,7 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 		goto done;
 	}
 	/* Parsed as the list was read: entry i of one is entry i of the other. */
-	if ((rc = engine_cert_parsed(e, &parsed, &parsed_count, t->store)))
+	if ((rc = enf_engine_cert_parsed(e, &parsed, &parsed_count, t->store)))
 		goto done;
 	for (; s.count < list.count; s.count++) {
 		ts_entry *en = &s.entries[s.count];
@@ -336,7 +336,7 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	if (s.violations.len && s.notes.len)
 		enf_buf_printf(&s.violations, "; %s", s.notes.ptr);
 	if (s.violations.len && plan->count == 0) {
-		plan_fail(plan, "%s", s.violations.ptr);
+		enf_plan_fail(plan, "%s", s.violations.ptr);
 		plan->finding = 1;
 	}
 	else if (s.violations.len || s.notes.len)

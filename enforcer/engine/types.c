@@ -11,12 +11,12 @@
 static const engine_type *const types[ENF_RES__COUNT] = {ENF_RESOURCE_TYPES(ENF_X_ROW)};
 #undef ENF_X_ROW
 
-const engine_type *engine_type_of(enf_resource_type type)
+const engine_type *enf_engine_type_of(enf_resource_type type)
 {
 	return (unsigned)type < ENF_RES__COUNT ? types[type] : NULL;
 }
 
-const change_ops *change_ops_find(const char *op)
+const change_ops *enf_change_ops_find(const char *op)
 {
 	for (size_t t = 0; op && t < ENF_RES__COUNT; t++)
 		for (const change_ops *const *k = types[t]->changes; k && *k; k++)

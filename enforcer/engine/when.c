@@ -73,7 +73,7 @@ static int holds(const enf_condition *c, const char *value)
 	}
 }
 
-int when_holds(const enf_when *when, const enf_facts *facts, char **why)
+int enf_when_holds(const enf_when *when, const enf_facts *facts, char **why)
 {
 	for (size_t i = 0; i < when->count; i++) {
 		const enf_condition *c = &when->items[i];

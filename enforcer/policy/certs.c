@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ld_store(loader *ld, const ynode *v, enf_store *out)
+int enf_ld_store(loader *ld, const ynode *v, enf_store *out)
 {
 	char *s = NULL;
-	if (ld_nonempty_string(ld, v, "store", &s))
+	if (enf_ld_nonempty_string(ld, v, "store", &s))
 		return ENF_EINVALID;
 	/* The names the certificate console shows, for those who copy them from there. */
 	static const struct {
@@ -26,19 +26,19 @@ int ld_store(loader *ld, const ynode *v, enf_store *out)
 		if (enf_strcaseeq(s, console[i].shown))
 			hint = console[i].store;
 	if (rc)
-		ld_error(ld, v, "'store' must be one of Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed; got '%s'%s%s%s",
+		enf_ld_error(ld, v, "'store' must be one of Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed; got '%s'%s%s%s",
 			 s, hint ? " (that store is called '" : "", hint ? hint : "", hint ? "' here)" : "");
 	free(s);
 	return rc ? ENF_EINVALID : 0;
 }
 
-int ld_path(loader *ld, const ynode *v, const char *key, char **out)
+int enf_ld_path(loader *ld, const ynode *v, const char *key, char **out)
 {
-	if (ld_nonempty_string(ld, v, key, out))
+	if (enf_ld_nonempty_string(ld, v, key, out))
 		return ENF_EINVALID;
 	const char *problem = enf_path_problem(*out);
 	if (problem) {
-		ld_error(ld, v, "'%s': %s ('%s')", key, problem, *out);
+		enf_ld_error(ld, v, "'%s': %s ('%s')", key, problem, *out);
 		free(*out);
 		*out = NULL;
 		return ENF_EINVALID;
@@ -46,14 +46,14 @@ int ld_path(loader *ld, const ynode *v, const char *key, char **out)
 	return 0;
 }
 
-int ld_thumbprint(loader *ld, const ynode *v, unsigned char out[20])
+int enf_ld_thumbprint(loader *ld, const ynode *v, unsigned char out[20])
 {
 	char *s = NULL;
-	if (ld_nonempty_string(ld, v, "thumbprint", &s))
+	if (enf_ld_nonempty_string(ld, v, "thumbprint", &s))
 		return ENF_EINVALID;
-	int rc = ld_parse_thumbprint(s, out);
+	int rc = enf_ld_parse_thumbprint(s, out);
 	if (rc)
-		ld_error(ld, v, "'thumbprint' must be 40 hex digits (the SHA-1 thumbprint as Windows shows it); got '%s'",
+		enf_ld_error(ld, v, "'thumbprint' must be 40 hex digits (the SHA-1 thumbprint as Windows shows it); got '%s'",
 			 s);
 	free(s);
 	return rc ? ENF_EINVALID : 0;

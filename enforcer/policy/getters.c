@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
+void enf_ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -24,7 +24,7 @@ void ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 	free(msg);
 }
 
-int ld_oom(loader *ld)
+int enf_ld_oom(loader *ld)
 {
 	ld->oom = 1;
 	return ENF_ENOMEM;
@@ -71,13 +71,13 @@ static const char *closest(const char *s, const char *const *lists[], size_t n)
 	return best;
 }
 
-const char *ld_closest(const char *s, const char *const *names)
+const char *enf_ld_closest(const char *s, const char *const *names)
 {
 	const char *const *lists[] = {names};
 	return closest(s, lists, 1);
 }
 
-char *ld_join(const char *const *names)
+char *enf_ld_join(const char *const *names)
 {
 	enf_buf b = ENF_BUF_INIT;
 	for (const char *const *p = names; p && *p; p++)
@@ -85,12 +85,12 @@ char *ld_join(const char *const *names)
 	return enf_buf_detach(&b);
 }
 
-int ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
+int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
 		  const char *what)
 {
 	if (map->kind != YNODE_MAP) {
 		if (map->kind != YNODE_INVALID)
-			ld_error(ld, map, "%s must be a mapping (key: value lines), not a %s",
+			enf_ld_error(ld, map, "%s must be a mapping (key: value lines), not a %s",
 				 what, kind_word(map));
 		return ENF_EINVALID;
 	}
@@ -103,26 +103,26 @@ int ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
 		    in_list(keys->optional2, k->value))
 			continue;
 		if (strcmp(k->value, "<<") == 0) {
-			ld_error(ld, k, "'<<' (a YAML merge key) is not allowed in a policy; write the keys out");
+			enf_ld_error(ld, k, "'<<' (a YAML merge key) is not allowed in a policy; write the keys out");
 			continue;
 		}
 		const char *hint = closest(k->value, lists, ENF_ARRAY_SIZE(lists));
 		if (hint) {
-			ld_error(ld, k, "unknown key '%s' in %s; did you mean '%s'?",
+			enf_ld_error(ld, k, "unknown key '%s' in %s; did you mean '%s'?",
 				 k->value, what, hint);
 		} else {
 			enf_buf b = ENF_BUF_INIT;
 			for (size_t l = 0; l < ENF_ARRAY_SIZE(lists); l++)
 				for (const char *const *p = lists[l]; p && *p; p++)
 					enf_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
-			ld_error(ld, k, "unknown key '%s' in %s; the keys are: %s", k->value,
+			enf_ld_error(ld, k, "unknown key '%s' in %s; the keys are: %s", k->value,
 				 what, b.ptr ? b.ptr : "");
 			enf_buf_clear(&b);
 		}
 	}
 	for (const char *const *p = keys->required; p && *p; p++)
-		if (!ytree_get(map, *p))
-			ld_error(ld, map, "%s is missing the required key '%s'", what, *p);
+		if (!enf_ytree_get(map, *p))
+			enf_ld_error(ld, map, "%s is missing the required key '%s'", what, *p);
 	return 0;
 }
 
@@ -238,7 +238,7 @@ static const char *non_string_kind(const char *s)
 	return NULL;
 }
 
-int ld_looks_non_string(const char *s)
+int enf_ld_looks_non_string(const char *s)
 {
 	return non_string_kind(s) != NULL;
 }
@@ -249,27 +249,27 @@ static int scalar_text(loader *ld, const ynode *n, const char *key)
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (n->kind != YNODE_SCALAR) {
-		ld_error(ld, n, "'%s' must be a string, not a %s", key, kind_word(n));
+		enf_ld_error(ld, n, "'%s' must be a string, not a %s", key, kind_word(n));
 		return ENF_EINVALID;
 	}
 	if (strlen(n->value) != n->len) {
-		ld_error(ld, n, "'%s' contains a NUL character", key);
+		enf_ld_error(ld, n, "'%s' contains a NUL character", key);
 		return ENF_EINVALID;
 	}
 	return 0;
 }
 
-int ld_string(loader *ld, const ynode *n, const char *key, char **out)
+int enf_ld_string(loader *ld, const ynode *n, const char *key, char **out)
 {
 	if (scalar_text(ld, n, key))
 		return ENF_EINVALID;
 	const char *kind = n->plain ? non_string_kind(n->value) : NULL;
 	if (kind && n->len == 0) {
-		ld_error(ld, n, "'%s' has no value; write a value or remove the key", key);
+		enf_ld_error(ld, n, "'%s' has no value; write a value or remove the key", key);
 		return ENF_EINVALID;
 	}
 	if (kind) {
-		ld_error(ld, n,
+		enf_ld_error(ld, n,
 			 "'%s': %s would be read as a %s by YAML; quote it if you mean the text: \"%s\"",
 			 key, n->value, kind, n->value);
 		return ENF_EINVALID;
@@ -283,16 +283,16 @@ int ld_string(loader *ld, const ynode *n, const char *key, char **out)
 	return 0;
 }
 
-int ld_nonempty_string(loader *ld, const ynode *n, const char *key, char **out)
+int enf_ld_nonempty_string(loader *ld, const ynode *n, const char *key, char **out)
 {
 	if (n->kind == YNODE_SCALAR && n->len == 0 && !n->plain) {
-		ld_error(ld, n, "'%s' must not be empty", key);
+		enf_ld_error(ld, n, "'%s' must not be empty", key);
 		return ENF_EINVALID;
 	}
-	return ld_string(ld, n, key, out);
+	return enf_ld_string(ld, n, key, out);
 }
 
-int ld_bool(loader *ld, const ynode *n, const char *key, int *out)
+int enf_ld_bool(loader *ld, const ynode *n, const char *key, int *out)
 {
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
@@ -307,27 +307,27 @@ int ld_bool(loader *ld, const ynode *n, const char *key, int *out)
 		}
 	}
 	if (n->kind != YNODE_SCALAR)
-		ld_error(ld, n, "'%s' must be true or false, not a %s", key, kind_word(n));
+		enf_ld_error(ld, n, "'%s' must be true or false, not a %s", key, kind_word(n));
 	else if (!n->plain)
-		ld_error(ld, n, "'%s' must be true or false without quotes; got \"%s\"",
+		enf_ld_error(ld, n, "'%s' must be true or false without quotes; got \"%s\"",
 			 key, n->value);
 	else
-		ld_error(ld, n, "'%s' must be true or false; got '%s' (words like yes, no, on and off are not booleans here)",
+		enf_ld_error(ld, n, "'%s' must be true or false; got '%s' (words like yes, no, on and off are not booleans here)",
 			 key, n->value);
 	return ENF_EINVALID;
 }
 
-int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
+int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 	    uint64_t *out)
 {
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (n->kind != YNODE_SCALAR) {
-		ld_error(ld, n, "'%s' must be a whole number, not a %s", key, kind_word(n));
+		enf_ld_error(ld, n, "'%s' must be a whole number, not a %s", key, kind_word(n));
 		return ENF_EINVALID;
 	}
 	if (!n->plain) {
-		ld_error(ld, n, "'%s' must be a whole number without quotes; got \"%s\"",
+		enf_ld_error(ld, n, "'%s' must be a whole number without quotes; got \"%s\"",
 			 key, n->value);
 		return ENF_EINVALID;
 	}
@@ -339,12 +339,12 @@ int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 		 (hex || digits[0] != '0' || digits[1] == '\0');
 	if (!ok) {
 		if (s[0] == '-' && all_of(s + 1, "0123456789"))
-			ld_error(ld, n, "'%s' must not be negative; got %s", key, s);
+			enf_ld_error(ld, n, "'%s' must not be negative; got %s", key, s);
 		else if (s[0] == '0' && all_of(s, "0123456789"))
-			ld_error(ld, n, "'%s': %s has a leading zero; write it in decimal without one, or in hex as 0x...",
+			enf_ld_error(ld, n, "'%s': %s has a leading zero; write it in decimal without one, or in hex as 0x...",
 				 key, s);
 		else
-			ld_error(ld, n, "'%s' must be a whole number (decimal, or hex as 0x...); got '%s'",
+			enf_ld_error(ld, n, "'%s' must be a whole number (decimal, or hex as 0x...); got '%s'",
 				 key, s);
 		return ENF_EINVALID;
 	}
@@ -363,10 +363,10 @@ int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 	if (!ok || v > max) {
 		/* The registry limits are known by their hex form; other limits are not. */
 		if (max == UINT32_MAX || max == UINT64_MAX)
-			ld_error(ld, n, "'%s' must be at most %llu (0x%llX); got %s", key,
+			enf_ld_error(ld, n, "'%s' must be at most %llu (0x%llX); got %s", key,
 				 (unsigned long long)max, (unsigned long long)max, s);
 		else
-			ld_error(ld, n, "'%s' must be at most %llu; got %s", key,
+			enf_ld_error(ld, n, "'%s' must be at most %llu; got %s", key,
 				 (unsigned long long)max, s);
 		return ENF_EINVALID;
 	}
@@ -374,7 +374,7 @@ int ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 	return 0;
 }
 
-int ld_enum(loader *ld, const ynode *n, const char *key,
+int enf_ld_enum(loader *ld, const ynode *n, const char *key,
 	    const char *const *names, int *out)
 {
 	if (scalar_text(ld, n, key))
@@ -391,30 +391,30 @@ int ld_enum(loader *ld, const ynode *n, const char *key,
 	const char *const *lists[] = {names};
 	const char *hint = closest(n->value, lists, 1);
 	if (hint)
-		ld_error(ld, n, "'%s' must be one of %s; got '%s' (did you mean '%s'?)",
+		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s' (did you mean '%s'?)",
 			 key, b.ptr ? b.ptr : "", n->value, hint);
 	else
-		ld_error(ld, n, "'%s' must be one of %s; got '%s'", key,
+		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s'", key,
 			 b.ptr ? b.ptr : "", n->value);
 	enf_buf_clear(&b);
 	return ENF_EINVALID;
 }
 
-void ld_free_strings(char **list, size_t count)
+void enf_ld_free_strings(char **list, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		free(list[i]);
 	free(list);
 }
 
-int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
+int enf_ld_string_list(loader *ld, const ynode *n, const char *key, int single,
 		   char ***out, size_t *count)
 {
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (n->kind == YNODE_SCALAR && single) {
 		char *s = NULL;
-		if (ld_nonempty_string(ld, n, key, &s))
+		if (enf_ld_nonempty_string(ld, n, key, &s))
 			return ENF_EINVALID;
 		char **list = malloc(sizeof(char *));
 		if (!list) {
@@ -428,7 +428,7 @@ int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
 		return 0;
 	}
 	if (n->kind != YNODE_SEQ) {
-		ld_error(ld, n, "'%s' must be a list, not a %s", key, kind_word(n));
+		enf_ld_error(ld, n, "'%s' must be a list, not a %s", key, kind_word(n));
 		return ENF_EINVALID;
 	}
 	char **list = calloc(n->count ? n->count : 1, sizeof(char *));
@@ -440,14 +440,14 @@ int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
 	size_t got = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		char *s = NULL;
-		if (ld_nonempty_string(ld, n->vals[i], key, &s)) {
+		if (enf_ld_nonempty_string(ld, n->vals[i], key, &s)) {
 			rc = ENF_EINVALID;
 			continue;
 		}
 		list[got++] = s;
 	}
 	if (rc) {
-		ld_free_strings(list, got);
+		enf_ld_free_strings(list, got);
 		return rc;
 	}
 	*out = list;
@@ -455,7 +455,7 @@ int ld_string_list(loader *ld, const ynode *n, const char *key, int single,
 	return 0;
 }
 
-int ld_parse_thumbprint(const char *s, unsigned char out[20])
+int enf_ld_parse_thumbprint(const char *s, unsigned char out[20])
 {
 	char hex[41];
 	size_t n = 0;

@@ -43,7 +43,7 @@ static long lookup(const id_entry *ids, size_t n, const char *id)
 /* The node of the i-th item of key `key` in resource r, for error positions. */
 static const ynode *item_node(const ynode *resources, size_t r, const char *key, size_t i)
 {
-	const ynode *v = ytree_get(resources->vals[r], key);
+	const ynode *v = enf_ytree_get(resources->vals[r], key);
 	if (v && v->kind == YNODE_SEQ && i < v->count)
 		return v->vals[i];
 	return v ? v : resources->vals[r];
@@ -68,7 +68,7 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 	size_t *next = calloc(n ? n : 1, sizeof(size_t));
 	int rc = 0;
 	if (!color || !stack || !next) {
-		rc = ld_oom(ld);
+		rc = enf_ld_oom(ld);
 		goto done;
 	}
 	for (size_t start = 0; start < n && !ld->oom; start++) {
@@ -98,7 +98,7 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 							enf_buf_printf(&b, "%s after ", p->resources[stack[k]].id);
 					}
 					enf_buf_puts(&b, p->resources[d].id);
-					ld_error(ld, item_node(resources, cur, "after", next[cur] - 1),
+					enf_ld_error(ld, item_node(resources, cur, "after", next[cur] - 1),
 						 "'after' makes a cycle: %s; remove one of these 'after' entries",
 						 b.ptr ? b.ptr : "");
 					enf_buf_clear(&b);
@@ -121,7 +121,7 @@ done:
 	return rc;
 }
 
-int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
+int enf_ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 {
 	size_t n = p->count;
 	int rc = 0;
@@ -141,8 +141,8 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 	qsort(ids, nids, sizeof(id_entry), cmp_entry);
 	for (size_t i = 1; i < nids; i++) {
 		if (strcmp(ids[i].id, ids[i - 1].id) == 0) {
-			const ynode *first = ytree_get(resources->vals[lookup(ids, nids, ids[i].id)], "id");
-			ld_error(ld, ytree_get(resources->vals[ids[i].index], "id"),
+			const ynode *first = enf_ytree_get(resources->vals[lookup(ids, nids, ids[i].id)], "id");
+			enf_ld_error(ld, enf_ytree_get(resources->vals[ids[i].index], "id"),
 				 "duplicate id '%s' (first used at line %u)", ids[i].id, first->line);
 			rc = ENF_EINVALID;
 		}
@@ -161,11 +161,11 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 			long t = lookup(ids, nids, res->after[i]);
 			const ynode *at = item_node(resources, r, "after", i);
 			if (t < 0) {
-				ld_error(ld, at, "'after' names '%s', which is not a resource of this policy",
+				enf_ld_error(ld, at, "'after' names '%s', which is not a resource of this policy",
 					 res->after[i]);
 				rc = ENF_EINVALID;
 			} else if ((size_t)t == r) {
-				ld_error(ld, at, "'%s' cannot come after itself", res->id);
+				enf_ld_error(ld, at, "'%s' cannot come after itself", res->id);
 				rc = ENF_EINVALID;
 			} else {
 				deps[r][ndeps[r]++] = t;
@@ -175,13 +175,13 @@ int ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 			long t = lookup(ids, nids, res->notify[i]);
 			const ynode *at = item_node(resources, r, "notify", i);
 			if (t < 0) {
-				ld_error(ld, at, "'notify' names '%s', which is not a resource of this policy",
+				enf_ld_error(ld, at, "'notify' names '%s', which is not a resource of this policy",
 					 res->notify[i]);
 				rc = ENF_EINVALID;
 			} else if (p->resources[t].type == ENF_RES__COUNT) {
 				continue; /* its unknown type is reported already */
 			} else if (!(enf_restype_of(p->resources[t].type)->flags & ENF_RESTYPE_HANDLER)) {
-				ld_error(ld, at, "'notify' names '%s', a %s resource; notify names restart resources",
+				enf_ld_error(ld, at, "'notify' names '%s', a %s resource; notify names restart resources",
 					 res->notify[i], enf_resource_type_name(p->resources[t].type));
 				rc = ENF_EINVALID;
 			} else {

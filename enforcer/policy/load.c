@@ -32,9 +32,9 @@ static int test_text(loader *ld, const ynode *n, const char *fact, char **out)
 {
 	if (n->kind == YNODE_SCALAR && n->plain && is_numeric_operand(n->value)) {
 		*out = enf_strdup(n->value);
-		return *out ? 0 : ld_oom(ld);
+		return *out ? 0 : enf_ld_oom(ld);
 	}
-	return ld_nonempty_string(ld, n, fact, out);
+	return enf_ld_nonempty_string(ld, n, fact, out);
 }
 
 static int check_role(loader *ld, const ynode *at, const char *fact, const char *value)
@@ -44,7 +44,7 @@ static int check_role(loader *ld, const ynode *at, const char *fact, const char 
 	for (int i = 0; roles[i]; i++)
 		if (strcmp(roles[i], value) == 0)
 			return 0;
-	ld_error(ld, at, "'role' must be one of edge, front-end, none; got '%s'", value);
+	enf_ld_error(ld, at, "'role' must be one of edge, front-end, none; got '%s'", value);
 	return ENF_EINVALID;
 }
 
@@ -53,12 +53,12 @@ static int check_fact(loader *ld, const ynode *key)
 	for (int i = 0; known_facts[i]; i++)
 		if (strcmp(known_facts[i], key->value) == 0)
 			return 0;
-	const char *hint = ld_closest(key->value, known_facts);
+	const char *hint = enf_ld_closest(key->value, known_facts);
 	if (hint) {
-		ld_error(ld, key, "unknown fact '%s'; did you mean '%s'?", key->value, hint);
+		enf_ld_error(ld, key, "unknown fact '%s'; did you mean '%s'?", key->value, hint);
 	} else {
-		char *all = ld_join(known_facts);
-		ld_error(ld, key, "unknown fact '%s'; the facts are %s", key->value,
+		char *all = enf_ld_join(known_facts);
+		enf_ld_error(ld, key, "unknown fact '%s'; the facts are %s", key->value,
 			 all ? all : "");
 		free(all);
 	}
@@ -79,15 +79,15 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 	c->loc.line = key->line;
 	c->loc.col = key->col;
 	if (!(c->fact = enf_strdup(key->value)))
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	if (val->kind == YNODE_SEQ) {
 		c->op = ENF_CMP_IN;
 		if (val->count == 0) {
-			ld_error(ld, val, "the list of allowed values for %s is empty", c->fact);
+			enf_ld_error(ld, val, "the list of allowed values for %s is empty", c->fact);
 			return ENF_EINVALID;
 		}
 		if (!(c->values = calloc(val->count, sizeof(char *))))
-			return ld_oom(ld);
+			return enf_ld_oom(ld);
 		int rc = 0;
 		for (size_t i = 0; i < val->count; i++) {
 			const ynode *item = val->vals[i];
@@ -97,7 +97,7 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 			}
 			/* A list is matched literally: a test in it could never match. */
 			if (starts_with_operator(c->values[c->count])) {
-				ld_error(ld, item, "'%s' is a test, but a list holds allowed values; write the test alone, without a list",
+				enf_ld_error(ld, item, "'%s' is a test, but a list holds allowed values; write the test alone, without a list",
 					 c->values[c->count]);
 				rc = ENF_EINVALID;
 				c->count++;
@@ -135,11 +135,11 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 		operand++;
 	int rc = 0;
 	if (!*operand) {
-		ld_error(ld, val, "the test for %s has an operator but no value", c->fact);
+		enf_ld_error(ld, val, "the test for %s has an operator but no value", c->fact);
 		rc = ENF_EINVALID;
 	} else if (c->op != ENF_CMP_EQ && c->op != ENF_CMP_NE &&
 		   !is_numeric_operand(operand)) {
-		ld_error(ld, val, "'%s' compares numbers or dotted versions; '%s' is neither",
+		enf_ld_error(ld, val, "'%s' compares numbers or dotted versions; '%s' is neither",
 			 text, operand);
 		rc = ENF_EINVALID;
 	} else if (check_role(ld, val, c->fact, operand)) {
@@ -148,24 +148,24 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 		   (c->values[0] = enf_strdup(operand))) {
 		c->count = 1;
 	} else {
-		rc = ld_oom(ld);
+		rc = enf_ld_oom(ld);
 	}
 	free(text);
 	return rc;
 }
 
-int ld_when(loader *ld, const ynode *n, enf_when *out)
+int enf_ld_when(loader *ld, const ynode *n, enf_when *out)
 {
 	if (n->kind != YNODE_MAP) {
 		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'when' must be a mapping of fact to test, e.g. os.build: \">= 9600\"");
+			enf_ld_error(ld, n, "'when' must be a mapping of fact to test, e.g. os.build: \">= 9600\"");
 		return ENF_EINVALID;
 	}
 	if (n->count == 0)
 		return 0;
 	out->items = calloc(n->count, sizeof(enf_condition));
 	if (!out->items)
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		if (n->keys[i]->kind != YNODE_SCALAR)
@@ -177,11 +177,11 @@ int ld_when(loader *ld, const ynode *n, enf_when *out)
 	return rc;
 }
 
-void ld_when_clear(enf_when *when)
+void enf_ld_when_clear(enf_when *when)
 {
 	for (size_t i = 0; i < when->count; i++) {
 		free(when->items[i].fact);
-		ld_free_strings(when->items[i].values, when->items[i].count);
+		enf_ld_free_strings(when->items[i].values, when->items[i].count);
 	}
 	free(when->items);
 	memset(when, 0, sizeof(*when));
@@ -199,7 +199,7 @@ static int load_date(loader *ld, const ynode *n, enf_waiver *w)
 {
 	if (n->kind != YNODE_SCALAR) {
 		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'expires' must be a date, YYYY-MM-DD");
+			enf_ld_error(ld, n, "'expires' must be a date, YYYY-MM-DD");
 		return ENF_EINVALID;
 	}
 	const char *s = n->value;
@@ -215,7 +215,7 @@ static int load_date(loader *ld, const ynode *n, enf_waiver *w)
 		     w->day <= days_in_month(w->year, w->month);
 	}
 	if (!ok) {
-		ld_error(ld, n, "'expires' must be a real date written YYYY-MM-DD; got '%s'", s);
+		enf_ld_error(ld, n, "'expires' must be a real date written YYYY-MM-DD; got '%s'", s);
 		return ENF_EINVALID;
 	}
 	return 0;
@@ -226,18 +226,18 @@ static int load_waiver(loader *ld, const ynode *n, enf_waiver *w)
 	static const char *const req[] = {"reason", "expires", NULL};
 	static const char *const opt[] = {"ticket", NULL};
 	static const ld_keys keys = {req, opt, NULL};
-	if (ld_check_keys(ld, n, &keys, "a waiver"))
+	if (enf_ld_check_keys(ld, n, &keys, "a waiver"))
 		return ENF_EINVALID;
 	w->present = 1;
 	w->loc.line = n->line;
 	w->loc.col = n->col;
 	int rc = 0;
 	const ynode *v;
-	if ((v = ytree_get(n, "reason")) && ld_nonempty_string(ld, v, "reason", &w->reason))
+	if ((v = enf_ytree_get(n, "reason")) && enf_ld_nonempty_string(ld, v, "reason", &w->reason))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "ticket")) && ld_nonempty_string(ld, v, "ticket", &w->ticket))
+	if ((v = enf_ytree_get(n, "ticket")) && enf_ld_nonempty_string(ld, v, "ticket", &w->ticket))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "expires")) && load_date(ld, v, w))
+	if ((v = enf_ytree_get(n, "expires")) && load_date(ld, v, w))
 		rc = ENF_EINVALID;
 	return rc;
 }
@@ -266,7 +266,7 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 {
 	if (n->kind != YNODE_MAP) {
 		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "each resource must be a mapping with 'type' and 'id', not a %s",
+			enf_ld_error(ld, n, "each resource must be a mapping with 'type' and 'id', not a %s",
 				 n->kind == YNODE_SEQ ? "list" : "value");
 		return ENF_EINVALID;
 	}
@@ -275,13 +275,13 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	int rc = 0;
 	const ynode *v;
 	int type = -1;
-	if ((v = ytree_get(n, "type")) && ld_enum(ld, v, "type", enf_restype_names(), &type))
+	if ((v = enf_ytree_get(n, "type")) && enf_ld_enum(ld, v, "type", enf_restype_names(), &type))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "id"))) {
-		if (ld_nonempty_string(ld, v, "id", &res->id)) {
+	if ((v = enf_ytree_get(n, "id"))) {
+		if (enf_ld_nonempty_string(ld, v, "id", &res->id)) {
 			rc = ENF_EINVALID;
 		} else if (!valid_id(res->id, 1)) {
-			ld_error(ld, v, "invalid id '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most %d)",
+			enf_ld_error(ld, v, "invalid id '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most %d)",
 				 res->id, ENF_POLICY_MAX_ID);
 			rc = ENF_EINVALID;
 		}
@@ -290,10 +290,10 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	if (type >= 0) {
 		res->type = (enf_resource_type)type;
 		const enf_restype *t = enf_restype_of(res->type);
-		const ld_keys keys = {t->required, t->optional, ld_common_keys()};
+		const ld_keys keys = {t->required, t->optional, enf_ld_common_keys()};
 		snprintf(what, sizeof(what), "the %s resource%s%s%s", t->name,
 			 res->id ? " '" : "", res->id ? res->id : "", res->id ? "'" : "");
-		if (ld_check_keys(ld, n, &keys, what))
+		if (enf_ld_check_keys(ld, n, &keys, what))
 			rc = ENF_EINVALID;
 	} else {
 		/*
@@ -304,32 +304,32 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 		res->type = ENF_RES__COUNT;
 		static const char *const req[] = {"type", "id", NULL};
 		for (const char *const *k = req; *k; k++)
-			if (!ytree_get(n, *k))
-				ld_error(ld, n, "the resource is missing the required key '%s'", *k);
-		if (!ytree_get(n, "type"))
+			if (!enf_ytree_get(n, *k))
+				enf_ld_error(ld, n, "the resource is missing the required key '%s'", *k);
+		if (!enf_ytree_get(n, "type"))
 			rc = ENF_EINVALID;
 		return ENF_EINVALID;
 	}
-	if ((v = ytree_get(n, "when")) && ld_when(ld, v, &res->when))
+	if ((v = enf_ytree_get(n, "when")) && enf_ld_when(ld, v, &res->when))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "after")) &&
-	    ld_string_list(ld, v, "after", 1, &res->after, &res->after_count))
+	if ((v = enf_ytree_get(n, "after")) &&
+	    enf_ld_string_list(ld, v, "after", 1, &res->after, &res->after_count))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "notify")) &&
-	    ld_string_list(ld, v, "notify", 1, &res->notify, &res->notify_count))
+	if ((v = enf_ytree_get(n, "notify")) &&
+	    enf_ld_string_list(ld, v, "notify", 1, &res->notify, &res->notify_count))
 		rc = ENF_EINVALID;
 	int mode = 0;
-	if ((v = ytree_get(n, "mode")) && ld_enum(ld, v, "mode", modes, &mode))
+	if ((v = enf_ytree_get(n, "mode")) && enf_ld_enum(ld, v, "mode", modes, &mode))
 		rc = ENF_EINVALID;
 	res->mode = (enf_mode)mode;
-	if ((v = ytree_get(n, "waiver")) && load_waiver(ld, v, &res->waiver))
+	if ((v = enf_ytree_get(n, "waiver")) && load_waiver(ld, v, &res->waiver))
 		rc = ENF_EINVALID;
 	if (enf_restype_of(res->type)->load(ld, n, res))
 		rc = ENF_EINVALID;
 	return rc;
 }
 
-const char *const *ld_common_keys(void)
+const char *const *enf_ld_common_keys(void)
 {
 	return common_keys;
 }
@@ -337,9 +337,9 @@ const char *const *ld_common_keys(void)
 static void resource_clear(enf_resource *res)
 {
 	free(res->id);
-	ld_when_clear(&res->when);
-	ld_free_strings(res->after, res->after_count);
-	ld_free_strings(res->notify, res->notify_count);
+	enf_ld_when_clear(&res->when);
+	enf_ld_free_strings(res->after, res->after_count);
+	enf_ld_free_strings(res->notify, res->notify_count);
 	free(res->waiver.reason);
 	free(res->waiver.ticket);
 	const enf_restype *t = enf_restype_of(res->type);
@@ -355,7 +355,7 @@ void enf_policy_free(enf_policy *policy)
 		resource_clear(&policy->resources[i]);
 	free(policy->resources);
 	free(policy->order);
-	ld_when_clear(&policy->when);
+	enf_ld_when_clear(&policy->when);
 	free(policy->path);
 	free(policy->name);
 	free(policy->description);
@@ -365,10 +365,10 @@ void enf_policy_free(enf_policy *policy)
 static int load_version(loader *ld, const ynode *v)
 {
 	uint64_t version = 0;
-	if (ld_uint(ld, v, "enforcer", UINT32_MAX, &version))
+	if (enf_ld_uint(ld, v, "enforcer", UINT32_MAX, &version))
 		return ENF_EINVALID;
 	if (version != 1) {
-		ld_error(ld, v, "policy format version %llu is not supported; this enforcer reads version 1",
+		enf_ld_error(ld, v, "policy format version %llu is not supported; this enforcer reads version 1",
 			 (unsigned long long)version);
 		return ENF_EINVALID;
 	}
@@ -379,19 +379,19 @@ static int load_resources(loader *ld, const ynode *list, enf_policy *p)
 {
 	if (list->kind != YNODE_SEQ) {
 		if (list->kind != YNODE_INVALID)
-			ld_error(ld, list, "'resources' must be a list of resources, each starting with '- ', not a %s",
+			enf_ld_error(ld, list, "'resources' must be a list of resources, each starting with '- ', not a %s",
 				 list->kind == YNODE_MAP ? "mapping" : "single value");
 		return ENF_EINVALID;
 	}
 	if (list->count > ENF_POLICY_MAX_RESOURCES) {
-		ld_error(ld, list->vals[ENF_POLICY_MAX_RESOURCES],
+		enf_ld_error(ld, list->vals[ENF_POLICY_MAX_RESOURCES],
 			 "more than %d resources; split the policy into several files",
 			 ENF_POLICY_MAX_RESOURCES);
 		return ENF_EINVALID;
 	}
 	p->resources = calloc(list->count ? list->count : 1, sizeof(enf_resource));
 	if (!p->resources)
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		if (load_resource(ld, list->vals[i], &p->resources[i]))
@@ -408,34 +408,34 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	static const ld_keys keys = {req, opt, NULL};
 	if (root->kind != YNODE_MAP) {
 		if (root->kind == YNODE_SCALAR && root->plain && root->len == 0)
-			ld_error(ld, root, "the document is empty; a policy is a mapping that starts with 'enforcer: 1'");
+			enf_ld_error(ld, root, "the document is empty; a policy is a mapping that starts with 'enforcer: 1'");
 		else if (root->kind != YNODE_INVALID)
-			ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1', not a %s",
+			enf_ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1', not a %s",
 				 root->kind == YNODE_SEQ ? "list" : "single value");
 		return ENF_EINVALID;
 	}
-	const ynode *v = ytree_get(root, "enforcer");
+	const ynode *v = enf_ytree_get(root, "enforcer");
 	if (v && load_version(ld, v))
 		return ENF_EINVALID; /* other versions have other rules: stop here */
-	int rc = ld_check_keys(ld, root, &keys, "the policy");
-	if ((v = ytree_get(root, "name"))) {
-		if (ld_nonempty_string(ld, v, "name", &p->name)) {
+	int rc = enf_ld_check_keys(ld, root, &keys, "the policy");
+	if ((v = enf_ytree_get(root, "name"))) {
+		if (enf_ld_nonempty_string(ld, v, "name", &p->name)) {
 			rc = ENF_EINVALID;
 		} else if (!valid_id(p->name, 0)) {
-			ld_error(ld, v, "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+			enf_ld_error(ld, v, "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
 				 p->name);
 			rc = ENF_EINVALID;
 		}
 	}
-	if ((v = ytree_get(root, "description")) &&
-	    ld_string(ld, v, "description", &p->description))
+	if ((v = enf_ytree_get(root, "description")) &&
+	    enf_ld_string(ld, v, "description", &p->description))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(root, "when")) && ld_when(ld, v, &p->when))
+	if ((v = enf_ytree_get(root, "when")) && enf_ld_when(ld, v, &p->when))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(root, "resources"))) {
+	if ((v = enf_ytree_get(root, "resources"))) {
 		if (load_resources(ld, v, p))
 			rc = ENF_EINVALID;
-		if (ld_check_graph(ld, p, v))
+		if (enf_ld_check_graph(ld, p, v))
 			rc = ENF_EINVALID;
 	}
 	return rc;
@@ -453,12 +453,12 @@ int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
 		return ENF_EINVALID;
 	}
 	ynode *root = NULL;
-	int rc = ytree_parse(&root, diags, data, len);
+	int rc = enf_ytree_parse(&root, diags, data, len);
 	if (rc)
 		return rc;
 	enf_policy *p = calloc(1, sizeof(*p));
 	if (!p) {
-		ytree_free(root);
+		enf_ytree_free(root);
 		return enf_error_oom();
 	}
 	p->path = enf_strdup(name);
@@ -466,7 +466,7 @@ int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
 		ld.oom = 1;
 	enf_sha256(p->sha256, data, len);
 	rc = load_top(&ld, root, p);
-	ytree_free(root);
+	enf_ytree_free(root);
 	/* A failure that reported nothing can only be an allocation failure. */
 	if (ld.oom || (rc && diags->errors == errors_before)) {
 		enf_policy_free(p);

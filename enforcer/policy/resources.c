@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* Why an account name cannot be right, or NULL. */
-const char *ld_account_problem(const char *a)
+const char *enf_ld_account_problem(const char *a)
 {
 	const char *slash = strchr(a, '\\');
 	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
@@ -26,11 +26,11 @@ const char *ld_account_problem(const char *a)
 }
 
 /* The Service Control Manager's rule for a service name. */
-int ld_service_name(loader *ld, const ynode *at, const char *name)
+int enf_ld_service_name(loader *ld, const ynode *at, const char *name)
 {
 	if (strlen(name) <= 256 && !strpbrk(name, "/\\"))
 		return 0;
-	ld_error(ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'",
+	enf_ld_error(ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'",
 		 name);
 	return ENF_EINVALID;
 }

@@ -30,48 +30,48 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 	r->min_key_bits = -1;
 	r->private_key = ENF_UNKNOWN;
 	r->exportable = ENF_UNKNOWN;
-	if (ld_check_keys(ld, n, &keys, "'require'"))
+	if (enf_ld_check_keys(ld, n, &keys, "'require'"))
 		return ENF_EINVALID;
 	int rc = 0, idx, b;
 	uint64_t u;
 	const ynode *v;
-	if ((v = ytree_get(n, "chain"))) {
-		if (ld_enum(ld, v, "chain", chains, &idx))
+	if ((v = enf_ytree_get(n, "chain"))) {
+		if (enf_ld_enum(ld, v, "chain", chains, &idx))
 			rc = ENF_EINVALID;
 		else
 			r->chain_trusted = 1;
 	}
-	if ((v = ytree_get(n, "valid-for-days"))) {
-		if (ld_uint(ld, v, "valid-for-days", 36500, &u))
+	if ((v = enf_ytree_get(n, "valid-for-days"))) {
+		if (enf_ld_uint(ld, v, "valid-for-days", 36500, &u))
 			rc = ENF_EINVALID;
 		else
 			r->valid_for_days = (long)u;
 	}
-	if ((v = ytree_get(n, "min-key-bits"))) {
-		if (ld_uint(ld, v, "min-key-bits", 16384, &u))
+	if ((v = enf_ytree_get(n, "min-key-bits"))) {
+		if (enf_ld_uint(ld, v, "min-key-bits", 16384, &u))
 			rc = ENF_EINVALID;
 		else
 			r->min_key_bits = (long)u;
 	}
-	if ((v = ytree_get(n, "private-key"))) {
-		if (ld_bool(ld, v, "private-key", &b))
+	if ((v = enf_ytree_get(n, "private-key"))) {
+		if (enf_ld_bool(ld, v, "private-key", &b))
 			rc = ENF_EINVALID;
 		else
 			r->private_key = b ? ENF_YES : ENF_NO;
 	}
-	if ((v = ytree_get(n, "key-exportable"))) {
-		if (ld_bool(ld, v, "key-exportable", &b))
+	if ((v = enf_ytree_get(n, "key-exportable"))) {
+		if (enf_ld_bool(ld, v, "key-exportable", &b))
 			rc = ENF_EINVALID;
 		else
 			r->exportable = b ? ENF_YES : ENF_NO;
 	}
-	if ((v = ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
+	if ((v = enf_ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ || v->count == 0) {
-			ld_error(ld, v, "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
+			enf_ld_error(ld, v, "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
 			rc = ENF_EINVALID;
 		} else {
 			for (size_t i = 0; i < v->count; i++) {
-				if (ld_enum(ld, v->vals[i], "eku", ekus, &idx))
+				if (enf_ld_enum(ld, v->vals[i], "eku", ekus, &idx))
 					rc = ENF_EINVALID;
 				else
 					r->eku |= 1u << idx;
@@ -88,33 +88,33 @@ static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 	static const char *const rights[] = {"read", "full", NULL};
 	if (n->kind != YNODE_SEQ) {
 		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
+			enf_ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
 		return ENF_EINVALID;
 	}
 	c->access = calloc(n->count ? n->count : 1, sizeof(enf_key_access));
 	if (!c->access)
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		const ynode *e = n->vals[i], *v;
 		enf_key_access *a = &c->access[c->access_count++];
-		if (ld_check_keys(ld, e, &keys, "a private-key-access entry")) {
+		if (enf_ld_check_keys(ld, e, &keys, "a private-key-access entry")) {
 			rc = ENF_EINVALID;
 			continue;
 		}
 		a->loc.line = e->line;
 		a->loc.col = e->col;
 		int idx = 0;
-		if ((v = ytree_get(e, "account"))) {
-			if (ld_nonempty_string(ld, v, "account", &a->account)) {
+		if ((v = enf_ytree_get(e, "account"))) {
+			if (enf_ld_nonempty_string(ld, v, "account", &a->account)) {
 				rc = ENF_EINVALID;
-			} else if (ld_account_problem(a->account)) {
-				ld_error(ld, v, "account '%s' %s", a->account,
-					 ld_account_problem(a->account));
+			} else if (enf_ld_account_problem(a->account)) {
+				enf_ld_error(ld, v, "account '%s' %s", a->account,
+					 enf_ld_account_problem(a->account));
 				rc = ENF_EINVALID;
 			}
 		}
-		if ((v = ytree_get(e, "rights")) && ld_enum(ld, v, "rights", rights, &idx))
+		if ((v = enf_ytree_get(e, "rights")) && enf_ld_enum(ld, v, "rights", rights, &idx))
 			rc = ENF_EINVALID;
 		a->rights = (enf_key_rights)idx;
 	}
@@ -126,38 +126,38 @@ static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 	enf_res_certificate *c = &res->u.cert;
 	int rc = 0, idx = 0;
 	const ynode *v;
-	if ((v = ytree_get(n, "store")) && ld_store(ld, v, &c->store))
+	if ((v = enf_ytree_get(n, "store")) && enf_ld_store(ld, v, &c->store))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "file")) && ld_path(ld, v, "file", &c->file))
+	if ((v = enf_ytree_get(n, "file")) && enf_ld_path(ld, v, "file", &c->file))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "thumbprint"))) {
-		if (ld_thumbprint(ld, v, c->thumbprint))
+	if ((v = enf_ytree_get(n, "thumbprint"))) {
+		if (enf_ld_thumbprint(ld, v, c->thumbprint))
 			rc = ENF_EINVALID;
 		else
 			c->has_thumbprint = 1;
 	}
-	if ((v = ytree_get(n, "ensure")) && ld_enum(ld, v, "ensure", ensures, &idx))
+	if ((v = enf_ytree_get(n, "ensure")) && enf_ld_enum(ld, v, "ensure", ensures, &idx))
 		rc = ENF_EINVALID;
 	c->ensure = (enf_ensure)idx;
-	if (!ytree_get(n, "file") && !ytree_get(n, "thumbprint")) {
-		ld_error(ld, n, "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
+	if (!enf_ytree_get(n, "file") && !enf_ytree_get(n, "thumbprint")) {
+		enf_ld_error(ld, n, "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
 		rc = ENF_EINVALID;
 	}
-	if ((v = ytree_get(n, "require"))) {
+	if ((v = enf_ytree_get(n, "require"))) {
 		c->has_require = 1;
 		if (load_require(ld, v, &c->require))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, ytree_key(n, "require"),
+			enf_ld_error(ld, enf_ytree_key(n, "require"),
 				 "'require' checks a certificate that is present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}
 	}
-	if ((v = ytree_get(n, "private-key-access"))) {
+	if ((v = enf_ytree_get(n, "private-key-access"))) {
 		if (load_access(ld, v, c))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			ld_error(ld, ytree_key(n, "private-key-access"),
+			enf_ld_error(ld, enf_ytree_key(n, "private-key-access"),
 				 "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}

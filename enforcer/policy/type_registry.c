@@ -82,37 +82,37 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 	switch (d->type) {
 	case ENF_REG_DWORD:
 	case ENF_REG_QWORD:
-		if (ld_uint(ld, v, "data", d->type == ENF_REG_DWORD ? UINT32_MAX : UINT64_MAX, &u))
+		if (enf_ld_uint(ld, v, "data", d->type == ENF_REG_DWORD ? UINT32_MAX : UINT64_MAX, &u))
 			return ENF_EINVALID;
 		d->number = u;
 		return 0;
 	case ENF_REG_SZ:
 	case ENF_REG_EXPAND_SZ:
-		return ld_string(ld, v, "data", &d->text);
+		return enf_ld_string(ld, v, "data", &d->text);
 	case ENF_REG_MULTI_SZ:
 		if (v->kind != YNODE_SEQ && v->kind != YNODE_INVALID) {
-			ld_error(ld, v, "'data' for kind multi-sz must be a list of strings");
+			enf_ld_error(ld, v, "'data' for kind multi-sz must be a list of strings");
 			return ENF_EINVALID;
 		}
 		for (size_t i = 0; i < v->count; i++) {
 			const ynode *e = v->vals[i];
 			if (e->kind == YNODE_SCALAR && e->len == 0 && !e->plain) {
-				ld_error(ld, e, "a multi-sz entry cannot be empty: Windows reads an empty string as the end of the list");
+				enf_ld_error(ld, e, "a multi-sz entry cannot be empty: Windows reads an empty string as the end of the list");
 				return ENF_EINVALID;
 			}
 		}
-		if (ld_string_list(ld, v, "data", 0, &d->list, &d->count))
+		if (enf_ld_string_list(ld, v, "data", 0, &d->list, &d->count))
 			return ENF_EINVALID;
 		return 0;
 	default: {
 		char *hex = NULL;
-		if (ld_string(ld, v, "data", &hex))
+		if (enf_ld_string(ld, v, "data", &hex))
 			return ENF_EINVALID;
 		int rc = enf_unhex(&d->bytes, &d->size, hex);
 		if (rc == ENF_ENOMEM)
-			ld_oom(ld);
+			enf_ld_oom(ld);
 		else if (rc)
-			ld_error(ld, v, "'data' for kind binary must be pairs of hex digits, e.g. \"01 ff 00\"; got '%s'",
+			enf_ld_error(ld, v, "'data' for kind binary must be pairs of hex digits, e.g. \"01 ff 00\"; got '%s'",
 				 hex);
 		free(hex);
 		return rc ? ENF_EINVALID : 0;
@@ -125,59 +125,59 @@ static int load_registry(loader *ld, const ynode *n, enf_resource *res)
 	enf_res_registry *r = &res->u.reg;
 	int rc = 0, idx = 0;
 	const ynode *v;
-	if ((v = ytree_get(n, "key"))) {
+	if ((v = enf_ytree_get(n, "key"))) {
 		char *key = NULL;
-		if (ld_nonempty_string(ld, v, "key", &key)) {
+		if (enf_ld_nonempty_string(ld, v, "key", &key)) {
 			rc = ENF_EINVALID;
 		} else {
 			const char *problem = NULL;
 			r->key = normalise_key(key, &problem);
 			if (!r->key && !problem) {
-				rc = ld_oom(ld);
+				rc = enf_ld_oom(ld);
 			} else if (!r->key) {
-				ld_error(ld, v, "registry key '%s' %s", key, problem);
+				enf_ld_error(ld, v, "registry key '%s' %s", key, problem);
 				rc = ENF_EINVALID;
 			}
 			free(key);
 		}
 	}
-	if ((v = ytree_get(n, "value"))) {
+	if ((v = enf_ytree_get(n, "value"))) {
 		if (v->kind == YNODE_SCALAR && v->plain && v->len == 0) {
 			/* An empty plain value is null in YAML, not the empty name. */
-			ld_error(ld, v, "'value' has no value; for the key's default value write value: \"\"");
+			enf_ld_error(ld, v, "'value' has no value; for the key's default value write value: \"\"");
 			rc = ENF_EINVALID;
-		} else if (ld_string(ld, v, "value", &r->value)) {
+		} else if (enf_ld_string(ld, v, "value", &r->value)) {
 			rc = ENF_EINVALID;
 		} else if (strlen(r->value) > 16383) {
-			ld_error(ld, v, "'value' is longer than 16383 characters, the Windows limit");
+			enf_ld_error(ld, v, "'value' is longer than 16383 characters, the Windows limit");
 			rc = ENF_EINVALID;
 		}
 	}
-	if ((v = ytree_get(n, "ensure")) && ld_enum(ld, v, "ensure", ensures, &idx))
+	if ((v = enf_ytree_get(n, "ensure")) && enf_ld_enum(ld, v, "ensure", ensures, &idx))
 		rc = ENF_EINVALID;
 	r->ensure = (enf_ensure)idx;
-	const ynode *kind = ytree_get(n, "kind"), *data = ytree_get(n, "data");
+	const ynode *kind = enf_ytree_get(n, "kind"), *data = enf_ytree_get(n, "data");
 	if (r->ensure == ENF_ENSURE_ABSENT) {
 		if (kind)
-			ld_error(ld, ytree_key(n, "kind"),
+			enf_ld_error(ld, enf_ytree_key(n, "kind"),
 				 "'kind' does not go with ensure: absent (the value is deleted whatever its kind)");
 		if (data)
-			ld_error(ld, ytree_key(n, "data"), "'data' does not go with ensure: absent");
+			enf_ld_error(ld, enf_ytree_key(n, "data"), "'data' does not go with ensure: absent");
 		return kind || data ? ENF_EINVALID : rc;
 	}
 	if (!kind || !data) {
-		ld_error(ld, n, "a registry value with ensure: present needs %s",
+		enf_ld_error(ld, n, "a registry value with ensure: present needs %s",
 			 !kind && !data ? "'kind' and 'data'" : !kind ? "'kind'" : "'data'");
 		rc = ENF_EINVALID;
 	}
 	if (kind) {
 		char *name = NULL;
-		if (ld_nonempty_string(ld, kind, "kind", &name)) {
+		if (enf_ld_nonempty_string(ld, kind, "kind", &name)) {
 			return ENF_EINVALID;
 		}
 		if (enf_reg_kind_parse(&r->data.type, name)) {
 			const char *hint = reg_kind_hint(name);
-			ld_error(ld, kind, "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'%s%s%s",
+			enf_ld_error(ld, kind, "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'%s%s%s",
 				 name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 			free(name);
 			return ENF_EINVALID;

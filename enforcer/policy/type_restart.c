@@ -43,14 +43,14 @@ static int check_unique_services(loader *ld, const ynode *list, const enf_res_re
 		return 0;
 	name_at *names = malloc(r->count * sizeof(name_at));
 	if (!names)
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	for (size_t i = 0; i < r->count; i++)
 		names[i] = (name_at){r->services[i], i};
 	qsort(names, r->count, sizeof(name_at), cmp_name_at);
 	int rc = 0;
 	for (size_t i = 1; i < r->count; i++) {
 		if (enf_strcaseeq(names[i].name, names[i - 1].name)) {
-			ld_error(ld, list->vals[names[i].index], "service '%s' is listed more than once (service names ignore case)",
+			enf_ld_error(ld, list->vals[names[i].index], "service '%s' is listed more than once (service names ignore case)",
 				 names[i].name);
 			rc = ENF_EINVALID;
 		}
@@ -64,29 +64,29 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 	enf_res_restart *r = &res->u.restart;
 	int rc = 0;
 	const ynode *v;
-	if ((v = ytree_get(n, "reboot")) && ld_bool(ld, v, "reboot", &r->reboot))
+	if ((v = enf_ytree_get(n, "reboot")) && enf_ld_bool(ld, v, "reboot", &r->reboot))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "services")) && v->kind != YNODE_INVALID) {
+	if ((v = enf_ytree_get(n, "services")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ) {
-			ld_error(ld, v, "'services' must be a list of service names, in the order they start");
+			enf_ld_error(ld, v, "'services' must be a list of service names, in the order they start");
 			rc = ENF_EINVALID;
-		} else if (ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
+		} else if (enf_ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
 			rc = ENF_EINVALID;
 		} else {
 			for (size_t i = 0; i < r->count; i++)
-				if (ld_service_name(ld, v->vals[i], r->services[i]))
+				if (enf_ld_service_name(ld, v->vals[i], r->services[i]))
 					rc = ENF_EINVALID;
 			if (check_unique_services(ld, v, r))
 				rc = ENF_EINVALID;
 		}
 	}
 	if (!rc && r->count == 0 && !r->reboot) {
-		ld_error(ld, ytree_get(n, "services") ? ytree_get(n, "services") : n,
+		enf_ld_error(ld, enf_ytree_get(n, "services") ? enf_ytree_get(n, "services") : n,
 			 "a restart resource needs 'services' (a non-empty list) or reboot: true");
 		rc = ENF_EINVALID;
 	}
-	if (ytree_get(n, "notify")) {
-		ld_error(ld, ytree_key(n, "notify"),
+	if (enf_ytree_get(n, "notify")) {
+		enf_ld_error(ld, enf_ytree_key(n, "notify"),
 			 "a restart resource cannot notify: handlers run once, after everything that notified them");
 		rc = ENF_EINVALID;
 	}
@@ -95,7 +95,7 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 
 static void clear_restart(enf_resource *res)
 {
-	ld_free_strings(res->u.restart.services, res->u.restart.count);
+	enf_ld_free_strings(res->u.restart.services, res->u.restart.count);
 }
 
 static void restart_json(json_t *o, const enf_resource *res)

@@ -32,7 +32,7 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 	if (v->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len) {
-		ld_error(ld, v, "%s", usage);
+		enf_ld_error(ld, v, "%s", usage);
 		return ENF_EINVALID;
 	}
 	const char *text = v->value;
@@ -46,23 +46,23 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 		for (const char *p = name; ok && *p; p++)
 			ok = isalnum((unsigned char)*p) || *p == '_';
 		if (!ok) {
-			ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
+			enf_ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
 			return ENF_EINVALID;
 		}
 		s->password = ENF_PASSWORD_ENV;
 		s->password_ref = enf_strdup(name);
-		return s->password_ref ? 0 : ld_oom(ld);
+		return s->password_ref ? 0 : enf_ld_oom(ld);
 	}
 	if (strncmp(text, "file:", 5) == 0 && !text[5]) {
-		ld_error(ld, v, "'password: file:PATH' needs the path of the file that holds the password");
+		enf_ld_error(ld, v, "'password: file:PATH' needs the path of the file that holds the password");
 		return ENF_EINVALID;
 	}
 	if (strncmp(text, "file:", 5) == 0) {
 		s->password = ENF_PASSWORD_FILE;
 		s->password_ref = enf_strdup(text + 5);
-		return s->password_ref ? 0 : ld_oom(ld);
+		return s->password_ref ? 0 : enf_ld_oom(ld);
 	}
-	ld_error(ld, v, "%s", usage);
+	enf_ld_error(ld, v, "%s", usage);
 	return ENF_EINVALID;
 }
 
@@ -72,19 +72,19 @@ static int check_logon_password(loader *ld, const ynode *logon, const ynode *pas
 {
 	int passwordless = account_is_passwordless(s->logon);
 	if (passwordless && s->password != ENF_PASSWORD_NONE) {
-		ld_error(ld, password,
+		enf_ld_error(ld, password,
 			 "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
 			 s->logon);
 		return ENF_EINVALID;
 	}
 	if (!passwordless && !password) {
-		ld_error(ld, logon,
+		enf_ld_error(ld, logon,
 			 "'%s' is a user account: add password: env:VARNAME or password: file:PATH to say where its password comes from",
 			 s->logon);
 		return ENF_EINVALID;
 	}
 	if (!passwordless && s->password == ENF_PASSWORD_NONE) {
-		ld_error(ld, password,
+		enf_ld_error(ld, password,
 			 "'%s' is a user account: password: none would clear its password and the service could not log on; use env:VARNAME or file:PATH",
 			 s->logon);
 		return ENF_EINVALID;
@@ -98,20 +98,20 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 	static const char *const states[] = {"running", "stopped", NULL};
 	int rc = 0, idx;
 	const ynode *v;
-	if ((v = ytree_get(n, "name"))) {
-		if (ld_nonempty_string(ld, v, "name", &s->name)) {
+	if ((v = enf_ytree_get(n, "name"))) {
+		if (enf_ld_nonempty_string(ld, v, "name", &s->name)) {
 			rc = ENF_EINVALID;
-		} else if (ld_service_name(ld, v, s->name)) {
+		} else if (enf_ld_service_name(ld, v, s->name)) {
 			rc = ENF_EINVALID;
 		}
 	}
-	const ynode *logon = ytree_get(n, "logon"), *password = ytree_get(n, "password");
+	const ynode *logon = enf_ytree_get(n, "logon"), *password = enf_ytree_get(n, "password");
 	int logon_ok = 0, password_ok = 1;
 	if (logon) {
-		if (ld_nonempty_string(ld, logon, "logon", &s->logon)) {
+		if (enf_ld_nonempty_string(ld, logon, "logon", &s->logon)) {
 			rc = ENF_EINVALID;
-		} else if (ld_account_problem(s->logon)) {
-			ld_error(ld, logon, "logon account '%s' %s", s->logon, ld_account_problem(s->logon));
+		} else if (enf_ld_account_problem(s->logon)) {
+			enf_ld_error(ld, logon, "logon account '%s' %s", s->logon, enf_ld_account_problem(s->logon));
 			rc = ENF_EINVALID;
 		} else {
 			logon_ok = 1;
@@ -122,28 +122,28 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	}
 	if (password && !logon) {
-		ld_error(ld, ytree_key(n, "password"), "'password' goes with 'logon': name the account too");
+		enf_ld_error(ld, enf_ytree_key(n, "password"), "'password' goes with 'logon': name the account too");
 		rc = ENF_EINVALID;
 	}
 	/* Independent of the checks above, so that every mistake is reported at once. */
 	if (logon_ok && password_ok && check_logon_password(ld, logon, password, s))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "startup"))) {
+	if ((v = enf_ytree_get(n, "startup"))) {
 		static const char *const modes[] = {"automatic", "delayed-automatic", "manual",
 						    "disabled", NULL};
-		if (ld_enum(ld, v, "startup", modes, &idx))
+		if (enf_ld_enum(ld, v, "startup", modes, &idx))
 			rc = ENF_EINVALID;
 		else
 			s->startup = (enf_startup)(ENF_STARTUP_AUTOMATIC + idx);
 	}
-	if ((v = ytree_get(n, "state"))) {
-		if (ld_enum(ld, v, "state", states, &idx))
+	if ((v = enf_ytree_get(n, "state"))) {
+		if (enf_ld_enum(ld, v, "state", states, &idx))
 			rc = ENF_EINVALID;
 		else
 			s->state = idx == 0 ? ENF_SVC_RUNNING : ENF_SVC_STOPPED;
 	}
 	if (s->startup == ENF_STARTUP_DISABLED && s->state == ENF_SVC_RUNNING) {
-		ld_error(ld, ytree_get(n, "state"), "a service with startup: disabled cannot be running");
+		enf_ld_error(ld, enf_ytree_get(n, "state"), "a service with startup: disabled cannot be running");
 		rc = ENF_EINVALID;
 	}
 	return rc;

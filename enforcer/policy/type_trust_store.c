@@ -34,13 +34,13 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 {
 	if (n->kind != YNODE_SEQ) {
 		if (n->kind != YNODE_INVALID)
-			ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
+			enf_ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
 		return ENF_EINVALID;
 	}
 	t->has_allow = 1;
 	t->allow = calloc(n->count ? n->count : 1, sizeof(enf_allow));
 	if (!t->allow)
-		return ld_oom(ld);
+		return enf_ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < n->count; i++) {
 		const ynode *e = n->vals[i];
@@ -49,7 +49,7 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 		a->loc.col = e->col;
 		/* A thumbprint is all hex: take it as one before the string checks. */
 		int text = e->kind == YNODE_SCALAR && strlen(e->value) == e->len;
-		if (text && ld_parse_thumbprint(e->value, a->thumbprint) == 0) {
+		if (text && enf_ld_parse_thumbprint(e->value, a->thumbprint) == 0) {
 			a->is_thumbprint = 1;
 			continue;
 		}
@@ -60,16 +60,16 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 		 */
 		long digits = text ? hex_digits_only(e->value) : -1;
 		if (digits >= 16) {
-			ld_error(ld, e, "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
+			enf_ld_error(ld, e, "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
 				 digits);
 			rc = ENF_EINVALID;
 			continue;
 		}
 		if (e->kind == YNODE_MAP || e->kind == YNODE_SEQ) {
-			ld_error(ld, e, "each 'allow' entry is one certificate file or thumbprint, not a %s",
+			enf_ld_error(ld, e, "each 'allow' entry is one certificate file or thumbprint, not a %s",
 				 e->kind == YNODE_MAP ? "mapping" : "list");
 			rc = ENF_EINVALID;
-		} else if (ld_path(ld, e, "allow", &a->file)) {
+		} else if (enf_ld_path(ld, e, "allow", &a->file)) {
 			rc = ENF_EINVALID;
 		}
 	}
@@ -86,41 +86,41 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 	uint64_t u;
 	const ynode *v;
 	t->max_certs = -1;
-	if ((v = ytree_get(n, "store")) && ld_store(ld, v, &t->store) == 0 &&
+	if ((v = enf_ytree_get(n, "store")) && enf_ld_store(ld, v, &t->store) == 0 &&
 	    t->store != ENF_STORE_ROOT && t->store != ENF_STORE_CA) {
-		ld_error(ld, v, "a trust-store resource manages Root or CA; got '%s'",
+		enf_ld_error(ld, v, "a trust-store resource manages Root or CA; got '%s'",
 			 enf_store_name(t->store));
 		rc = ENF_EINVALID;
 	}
-	if ((v = ytree_get(n, "misplaced"))) {
-		if (ld_enum(ld, v, "misplaced", misplaced, &idx))
+	if ((v = enf_ytree_get(n, "misplaced"))) {
+		if (enf_ld_enum(ld, v, "misplaced", misplaced, &idx))
 			rc = ENF_EINVALID;
 		t->misplaced = (enf_misplaced)idx;
 	}
 	idx = 0;
-	if ((v = ytree_get(n, "extras"))) {
-		if (ld_enum(ld, v, "extras", extras, &idx))
+	if ((v = enf_ytree_get(n, "extras"))) {
+		if (enf_ld_enum(ld, v, "extras", extras, &idx))
 			rc = ENF_EINVALID;
 		t->extras = (enf_extras)idx;
 	}
-	if ((v = ytree_get(n, "duplicates")) && ld_enum(ld, v, "duplicates", duplicates, &idx))
+	if ((v = enf_ytree_get(n, "duplicates")) && enf_ld_enum(ld, v, "duplicates", duplicates, &idx))
 		rc = ENF_EINVALID;
-	if ((v = ytree_get(n, "max-certs"))) {
-		if (ld_uint(ld, v, "max-certs", 1000000, &u))
+	if ((v = enf_ytree_get(n, "max-certs"))) {
+		if (enf_ld_uint(ld, v, "max-certs", 1000000, &u))
 			rc = ENF_EINVALID;
 		else
 			t->max_certs = (long)u;
 	}
-	if ((v = ytree_get(n, "allow")) && load_allow(ld, v, t))
+	if ((v = enf_ytree_get(n, "allow")) && load_allow(ld, v, t))
 		rc = ENF_EINVALID;
-	if (t->extras == ENF_EXTRAS_REMOVE && !ytree_get(n, "allow")) {
-		ld_error(ld, ytree_get(n, "extras"),
+	if (t->extras == ENF_EXTRAS_REMOVE && !enf_ytree_get(n, "allow")) {
+		enf_ld_error(ld, enf_ytree_get(n, "extras"),
 			 "'extras: remove' needs an 'allow' list: without one no certificate is an extra");
 		rc = ENF_EINVALID;
 	}
 	/* An empty list left by commented-out entries would empty the whole store. */
 	if (t->extras == ENF_EXTRAS_REMOVE && t->has_allow && t->allow_count == 0) {
-		ld_error(ld, ytree_get(n, "allow"),
+		enf_ld_error(ld, enf_ytree_get(n, "allow"),
 			 "'allow' is empty, so 'extras: remove' would remove every certificate in %s; list the certificates to keep",
 			 enf_store_name(t->store));
 		rc = ENF_EINVALID;

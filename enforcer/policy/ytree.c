@@ -173,7 +173,7 @@ static void attach(builder *b, ynode *n)
 				     "more than %d keys in one mapping",
 				     YTREE_MAX_MAP_KEYS);
 			b->fatal = 1;
-			ytree_free(n);
+			enf_ytree_free(n);
 			return;
 		}
 		check_key(b, parent, n);
@@ -186,8 +186,8 @@ static void attach(builder *b, ynode *n)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
 			     "out of memory while reading the file");
 		b->fatal = 1;
-		ytree_free(key);
-		ytree_free(n);
+		enf_ytree_free(key);
+		enf_ytree_free(n);
 	}
 }
 
@@ -224,7 +224,7 @@ static void push(builder *b, ynode *n, const yaml_mark_t *m)
 			     "nesting deeper than %d levels; a policy never needs that",
 			     ENF_POLICY_MAX_DEPTH);
 		b->fatal = 1;
-		ytree_free(n);
+		enf_ytree_free(n);
 		return;
 	}
 	b->stack[b->depth++] = n;
@@ -267,7 +267,7 @@ static void on_scalar(builder *b, yaml_event_t *ev)
 		}
 		if (!n->value) {
 			b->fatal = 1;
-			ytree_free(n);
+			enf_ytree_free(n);
 			return;
 		}
 		n->len = len;
@@ -419,7 +419,7 @@ static int on_event(builder *b, yaml_event_t *ev)
 	}
 }
 
-int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
+int enf_ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)data;
 	/* With a byte order mark, or without one: ASCII text with every other byte zero. */
@@ -469,31 +469,31 @@ int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len)
 	yaml_parser_delete(&parser);
 	/* Whatever is still open belongs to an unfinished tree. */
 	while (b.depth > 0)
-		ytree_free(b.stack[--b.depth]);
+		enf_ytree_free(b.stack[--b.depth]);
 	if (rc == 0 && !b.root) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
 			     "the file is empty; a policy starts with 'enforcer: 1'");
 		rc = ENF_EINVALID;
 	}
 	if (rc != 0) {
-		ytree_free(b.root);
+		enf_ytree_free(b.root);
 		return rc;
 	}
 	*out = b.root;
 	return 0;
 }
 
-void ytree_free(ynode *n)
+void enf_ytree_free(ynode *n)
 {
 	if (!n)
 		return;
 	/* Recursion is bounded: nesting is capped at ENF_POLICY_MAX_DEPTH. */
 	for (size_t i = 0; i < n->count; i++) {
 		if (n->keys)
-			ytree_free(n->keys[i]);
-		ytree_free(n->vals[i]);
+			enf_ytree_free(n->keys[i]);
+		enf_ytree_free(n->vals[i]);
 	}
-	ytree_free(n->pending);
+	enf_ytree_free(n->pending);
 	free(n->keys);
 	free(n->vals);
 	free(n->value);
@@ -514,13 +514,13 @@ static long find_key(const ynode *map, const char *key)
 	return -1;
 }
 
-ynode *ytree_get(const ynode *map, const char *key)
+ynode *enf_ytree_get(const ynode *map, const char *key)
 {
 	long i = find_key(map, key);
 	return i < 0 ? NULL : map->vals[i];
 }
 
-ynode *ytree_key(const ynode *map, const char *key)
+ynode *enf_ytree_key(const ynode *map, const char *key)
 {
 	long i = find_key(map, key);
 	return i < 0 ? NULL : map->keys[i];

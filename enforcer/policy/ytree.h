@@ -43,14 +43,14 @@ struct ynode {
  * nodes whose errors are in `diags`), or ENF_EINVALID when the file cannot be
  * read as YAML at all (the reason is in `diags`).
  */
-int ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len);
+int enf_ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t len);
 
-void ytree_free(ynode *node);
+void enf_ytree_free(ynode *node);
 
 /* For maps: the value for `key`, or NULL. */
-ynode *ytree_get(const ynode *map, const char *key);
+ynode *enf_ytree_get(const ynode *map, const char *key);
 
 /* For maps: the key node itself (for errors about the key), or NULL. */
-ynode *ytree_key(const ynode *map, const char *key);
+ynode *enf_ytree_key(const ynode *map, const char *key);
 
 #endif

@@ -27,7 +27,7 @@ static int load_doc(json_t **out, const char *path)
 			      err.column, err.text);
 		return ENF_EINVALID;
 	}
-	if ((rc = snapshot_check(doc, path))) {
+	if ((rc = enf_snapshot_check(doc, path))) {
 		json_decref(doc);
 		return rc;
 	}
@@ -138,7 +138,7 @@ static json_t *store_list(snapshot *s, enf_store store, int create)
 {
 	json_t *stores = section(s, "stores", create);
 	const char *name = enf_store_name(store);
-	json_t *list = snapshot_get_nocase(stores, name, NULL);
+	json_t *list = enf_snapshot_get_nocase(stores, name, NULL);
 	if (!list && create) {
 		list = json_array();
 		json_object_set_new(stores, name, list);
@@ -171,7 +171,7 @@ static enf_tristate tri(const json_t *v)
 static int snap_cert_list(enf_cert_list *out, void *self, enf_store store)
 {
 	snapshot *s = self;
-	if (snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
+	if (enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open the LocalMachine\\%s store: access denied",
 			      enf_store_name(store));
 		return ENF_EACCESS;
@@ -212,8 +212,8 @@ static long find_cert(snapshot *s, enf_store store, const unsigned char thumbpri
 
 static int store_denied(snapshot *s, enf_store store)
 {
-	if (snapshot_fault(s, "readonly_stores", enf_store_name(store), 0) ||
-	    snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
+	if (enf_snapshot_fault(s, "readonly_stores", enf_store_name(store), 0) ||
+	    enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the LocalMachine\\%s store: access denied",
 			      enf_store_name(store));
 		return ENF_EACCESS;
@@ -317,7 +317,7 @@ static int snap_key_acl_grant(void *self, enf_store store, const unsigned char t
 	json_t *c = cert_object(s, store, thumbprint);
 	if (!c)
 		return ENF_ENOTFOUND;
-	if (snapshot_fault(s, "deny_keys", enf_store_name(store), 0)) {
+	if (enf_snapshot_fault(s, "deny_keys", enf_store_name(store), 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the private key's permissions: access denied");
 		return ENF_EACCESS;
 	}
@@ -338,8 +338,8 @@ static int snap_key_acl_grant(void *self, enf_store store, const unsigned char t
 		 */
 		const char *have = json_string_value(json_object_get(e, "account"));
 		const char *have_sid = json_string_value(json_object_get(e, "sid"));
-		if (snapshot_same_account(s, have, account) ||
-		    snapshot_same_account(s, have_sid, account)) {
+		if (enf_snapshot_same_account(s, have, account) ||
+		    enf_snapshot_same_account(s, have_sid, account)) {
 			if (strcmp(json_string_value(json_object_get(e, "rights")), "full") != 0)
 				json_object_set_new(e, "rights", json_string(r));
 			s->dirty = 1;
@@ -394,14 +394,14 @@ const enf_provider enf_provider_snapshot = {
 	.key_acl_get = snap_key_acl_get,
 	.key_acl_grant = snap_key_acl_grant,
 	.key_acl_restore = snap_key_acl_restore,
-	.reg_get = snap_reg_get,
-	.reg_set = snap_reg_set,
-	.reg_delete = snap_reg_delete,
-	.svc_get = snap_svc_get,
-	.svc_configure = snap_svc_configure,
-	.svc_start = snap_svc_start,
-	.svc_stop = snap_svc_stop,
-	.account_sid = snap_account_sid,
-	.reg_values = snap_reg_values,
+	.reg_get = enf_snap_reg_get,
+	.reg_set = enf_snap_reg_set,
+	.reg_delete = enf_snap_reg_delete,
+	.svc_get = enf_snap_svc_get,
+	.svc_configure = enf_snap_svc_configure,
+	.svc_start = enf_snap_svc_start,
+	.svc_stop = enf_snap_svc_stop,
+	.account_sid = enf_snap_account_sid,
+	.reg_values = enf_snap_reg_values,
 	.reload = snap_reload,
 };

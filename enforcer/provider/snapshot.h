@@ -21,29 +21,29 @@ typedef struct snapshot {
 } snapshot;
 
 /* Checks a parsed document; sets the last error naming the bad member. */
-int snapshot_check(const json_t *doc, const char *path);
+int enf_snapshot_check(const json_t *doc, const char *path);
 
 /* Looks a member up by exact name, then case-insensitively (Windows names). */
-json_t *snapshot_get_nocase(const json_t *object, const char *name, const char **key_out);
+json_t *enf_snapshot_get_nocase(const json_t *object, const char *name, const char **key_out);
 
 /* Registry values between the snapshot's JSON and enf_reg_value. */
 int snapshot_value_from_json(enf_reg_value *out, const json_t *v);
 json_t *snapshot_value_to_json(const enf_reg_value *v);
 
 /* True when `faults.LIST` names `name` (case-insensitively, or as a key prefix). */
-int snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix);
+int enf_snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix);
 
 /* Registry, services and accounts (snapshot_state.c). */
-int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name);
-int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
-int snap_reg_delete(void *self, const char *key, const char *name);
-int snap_reg_values(char ***out, size_t *count, void *self, const char *key);
-int snap_svc_get(enf_service_info *out, void *self, const char *name);
-int snap_svc_configure(void *self, const char *name, const enf_service_change *change);
-int snap_svc_start(void *self, const char *name, unsigned timeout_ms);
-int snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
-int snap_account_sid(char **out, void *self, const char *account);
+int enf_snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name);
+int enf_snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
+int enf_snap_reg_delete(void *self, const char *key, const char *name);
+int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key);
+int enf_snap_svc_get(enf_service_info *out, void *self, const char *name);
+int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change);
+int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms);
+int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
+int enf_snap_account_sid(char **out, void *self, const char *account);
 /* True when two names are one account on the snapshot's machine: same spelling or same SID. */
-int snapshot_same_account(const snapshot *s, const char *a, const char *b);
+int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b);
 
 #endif

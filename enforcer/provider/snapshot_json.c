@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *snapshot_get_nocase(const json_t *object, const char *name, const char **key_out)
+json_t *enf_snapshot_get_nocase(const json_t *object, const char *name, const char **key_out)
 {
 	if (!json_is_object(object))
 		return NULL;
@@ -84,7 +84,7 @@ static int check_service(const char *path, const char *name, const json_t *s)
 	return 0;
 }
 
-int snapshot_check(const json_t *doc, const char *path)
+int enf_snapshot_check(const json_t *doc, const char *path)
 {
 	const char *schema = json_string_value(json_object_get(doc, "schema"));
 	if (!json_is_object(doc) || !schema || strcmp(schema, ENF_SNAPSHOT_SCHEMA) != 0)
@@ -150,7 +150,7 @@ int snapshot_check(const json_t *doc, const char *path)
 	return 0;
 }
 
-int snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix)
+int enf_snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix)
 {
 	json_t *l = json_object_get(json_object_get(s->doc, "faults"), list);
 	size_t i;

@@ -11,23 +11,23 @@
 
 static int reg_denied(snapshot *s, const char *key)
 {
-	if (snapshot_fault(s, "deny_registry", key, 1)) {
+	if (enf_snapshot_fault(s, "deny_registry", key, 1)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open registry key '%s': access denied", key);
 		return ENF_EACCESS;
 	}
 	return 0;
 }
 
-int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
+int enf_snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
 {
 	snapshot *s = self;
 	json_t *keys = json_object_get(s->doc, "registry");
-	json_t *k = snapshot_get_nocase(keys, key, NULL);
-	if (snapshot_fault(s, "unreadable_registry", key, 1)) {
+	json_t *k = enf_snapshot_get_nocase(keys, key, NULL);
+	if (enf_snapshot_fault(s, "unreadable_registry", key, 1)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot read registry key '%s': access denied", key);
 		return ENF_EACCESS;
 	}
-	json_t *v = snapshot_get_nocase(k, name, NULL);
+	json_t *v = enf_snapshot_get_nocase(k, name, NULL);
 	if (!v) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "%s '%s\\%s' does not exist", k ? "value" : "key",
 			      key, name);
@@ -37,7 +37,7 @@ int snap_reg_get(enf_reg_value *out, void *self, const char *key, const char *na
 	return enf_reg_value_from_json(out, v) ? enf_error_oom() : 0;
 }
 
-int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
+int enf_snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
 {
 	snapshot *s = self;
 	int rc = reg_denied(s, key);
@@ -48,13 +48,13 @@ int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_va
 		keys = json_object();
 		json_object_set_new(s->doc, "registry", keys);
 	}
-	json_t *k = snapshot_get_nocase(keys, key, NULL);
+	json_t *k = enf_snapshot_get_nocase(keys, key, NULL);
 	if (!k) {
 		k = json_object();
 		json_object_set_new(keys, key, k);
 	}
 	const char *existing = name;
-	snapshot_get_nocase(k, name, &existing);
+	enf_snapshot_get_nocase(k, name, &existing);
 	json_t *v = enf_reg_value_to_json(value);
 	if (!v)
 		return enf_error_oom();
@@ -64,15 +64,15 @@ int snap_reg_set(void *self, const char *key, const char *name, const enf_reg_va
 	return 0;
 }
 
-int snap_reg_delete(void *self, const char *key, const char *name)
+int enf_snap_reg_delete(void *self, const char *key, const char *name)
 {
 	snapshot *s = self;
 	int rc = reg_denied(s, key);
 	if (rc)
 		return rc;
-	json_t *k = snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
+	json_t *k = enf_snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
 	const char *existing = NULL;
-	if (!snapshot_get_nocase(k, name, &existing)) {
+	if (!enf_snapshot_get_nocase(k, name, &existing)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", key, name);
 		return ENF_ENOTFOUND;
 	}
@@ -81,10 +81,10 @@ int snap_reg_delete(void *self, const char *key, const char *name)
 	return 0;
 }
 
-int snap_reg_values(char ***out, size_t *count, void *self, const char *key)
+int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key)
 {
 	snapshot *s = self;
-	json_t *k = snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
+	json_t *k = enf_snapshot_get_nocase(json_object_get(s->doc, "registry"), key, NULL);
 	if (!k) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "registry key '%s' does not exist", key);
 		return ENF_ENOTFOUND;
@@ -112,23 +112,23 @@ int snap_reg_values(char ***out, size_t *count, void *self, const char *key)
 
 static json_t *service(snapshot *s, const char *name)
 {
-	json_t *svc = snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
+	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
 	if (!svc)
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
 			      "service '%s' does not exist (OpenService: error 1060)", name);
 	return svc;
 }
 
-int snap_svc_get(enf_service_info *out, void *self, const char *name)
+int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 {
 	snapshot *s = self;
 	const char *key = name;
-	json_t *svc = snapshot_get_nocase(json_object_get(s->doc, "services"), name, &key);
+	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, &key);
 	if (!svc) {
 		service(s, name);
 		return ENF_ENOTFOUND;
 	}
-	if (snapshot_fault(s, "unreadable_services", name, 0)) {
+	if (enf_snapshot_fault(s, "unreadable_services", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot query service '%s': access denied", name);
 		return ENF_EACCESS;
 	}
@@ -155,13 +155,13 @@ int snap_svc_get(enf_service_info *out, void *self, const char *name)
 	return 0;
 }
 
-int snap_svc_configure(void *self, const char *name, const enf_service_change *change)
+int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change)
 {
 	snapshot *s = self;
 	json_t *svc = service(s, name);
 	if (!svc)
 		return ENF_ENOTFOUND;
-	if (snapshot_fault(s, "deny_services", name, 0)) {
+	if (enf_snapshot_fault(s, "deny_services", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change service '%s': access denied", name);
 		return ENF_EACCESS;
 	}
@@ -183,7 +183,7 @@ static void count(json_t *svc, const char *counter)
 	json_object_set_new(svc, counter, json_integer(n + 1));
 }
 
-int snap_svc_start(void *self, const char *name, unsigned timeout_ms)
+int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 {
 	snapshot *s = self;
 	(void)timeout_ms;
@@ -198,7 +198,7 @@ int snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 			      name);
 		return ENF_ERROR;
 	}
-	if (snapshot_fault(s, "fail_start", name, 0)) {
+	if (enf_snapshot_fault(s, "fail_start", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
 			      "service '%s' did not start: the service process exited (error 1067)", name);
 		return ENF_ERROR;
@@ -209,7 +209,7 @@ int snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 	return 0;
 }
 
-int snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
+int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 {
 	snapshot *s = self;
 	json_t *svc = service(s, name);
@@ -217,7 +217,7 @@ int snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 		return ENF_ENOTFOUND;
 	if (strcmp(json_string_value(json_object_get(svc, "state")), "stopped") == 0)
 		return 0;
-	if (snapshot_fault(s, "fail_stop", name, 0)) {
+	if (enf_snapshot_fault(s, "fail_stop", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not stop within %u ms", name,
 			      timeout_ms);
 		return ENF_ETIMEOUT;
@@ -244,10 +244,10 @@ static const char *sid_on(const snapshot *s, const char *account)
 	if (enf_account_is_sid(account))
 		return account;
 	return json_string_value(
-		snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
+		enf_snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
 }
 
-int snapshot_same_account(const snapshot *s, const char *a, const char *b)
+int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b)
 {
 	if (!a || !b)
 		return 0;
@@ -257,7 +257,7 @@ int snapshot_same_account(const snapshot *s, const char *a, const char *b)
 	return sa && sb && enf_strcaseeq(sa, sb);
 }
 
-int snap_account_sid(char **out, void *self, const char *account)
+int enf_snap_account_sid(char **out, void *self, const char *account)
 {
 	snapshot *s = self;
 	const char *sid = sid_on(s, account);

@@ -47,16 +47,16 @@ static const char css[] =
 static void verdict(enf_buf *b, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *c = json_object_get(report, "counts");
-	const char *mode = rj_str(run, "mode");
+	const char *mode = enf_rj_str(run, "mode");
 	int plan = strcmp(mode, "plan") == 0 || json_is_true(json_object_get(run, "dry_run"));
 	const char *cls, *text;
-	if (rj_num(c, "failed") > 0) {
+	if (enf_rj_num(c, "failed") > 0) {
 		cls = "v-failed";
 		text = "Failures";
-	} else if (rj_num(c, "drift") > 0 || rj_num(c, "audit-drift") > 0) {
+	} else if (enf_rj_num(c, "drift") > 0 || enf_rj_num(c, "audit-drift") > 0) {
 		cls = "v-drift";
 		text = plan ? "Drift found" : "Drift reported (audit)";
-	} else if (rj_num(c, "changed") > 0) {
+	} else if (enf_rj_num(c, "changed") > 0) {
 		cls = "v-changed";
 		text = strcmp(mode, "rollback") == 0 ? "Rolled back" : "Changed, now compliant";
 	} else {
@@ -64,19 +64,19 @@ static void verdict(enf_buf *b, const json_t *report)
 		text = "Compliant";
 	}
 	enf_buf_printf(b, "<div class=\"verdict %s\"><div class=\"big\">", cls);
-	rj_escape(b, text);
+	enf_rj_escape(b, text);
 	enf_buf_printf(b, "</div><div class=\"sub\">%s of policy <b>", mode);
-	rj_escape(b, rj_str(json_object_get(report, "policy"), "name"));
+	enf_rj_escape(b, enf_rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(b, "</b> on <b>");
-	rj_escape(b, rj_str(run, "host"));
-	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", rj_num(run, "exit_code"),
+	enf_rj_escape(b, enf_rj_str(run, "host"));
+	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", enf_rj_num(run, "exit_code"),
 		       json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING" : "");
 }
 
 static void row(enf_buf *b, const char *name, const char *value, int mono)
 {
 	enf_buf_printf(b, "<tr><th>%s</th><td%s>", name, mono ? " class=\"mono\"" : "");
-	rj_escape(b, value && *value ? value : "—");
+	enf_rj_escape(b, value && *value ? value : "—");
 	enf_buf_puts(b, "</td></tr>\n");
 }
 
@@ -86,25 +86,25 @@ static void provenance(enf_buf *b, const json_t *report)
 	const json_t *src = json_object_get(json_object_get(report, "policy"), "source");
 	const json_t *dirty = json_object_get(src, "dirty");
 	enf_buf_puts(b, "<h2>Run and policy source</h2><table>\n");
-	row(b, "Run", rj_str(run, "id"), 1);
-	row(b, "Started (UTC)", rj_str(run, "started"), 0);
-	row(b, "Ended (UTC)", rj_str(run, "ended"), 0);
-	row(b, "Host", rj_str(run, "host"), 0);
-	row(b, "User", rj_str(run, "user"), 0);
-	row(b, "Target", rj_str(run, "target"), 1);
-	row(b, "Policy file", rj_str(src, "file"), 1);
-	row(b, "Policy SHA-256", rj_str(src, "sha256"), 1);
-	row(b, "Repository", rj_str(src, "repo"), 1);
-	row(b, "Ref", rj_str(src, "ref"), 1);
-	row(b, "Commit", rj_str(src, "commit"), 1);
-	row(b, "Author", rj_str(src, "author"), 0);
-	row(b, "Date", rj_str(src, "date"), 0);
-	row(b, "Subject", rj_str(src, "subject"), 0);
-	row(b, "Signature", rj_str(src, "signature"), 0);
-	row(b, "Signer", rj_str(src, "signer"), 0);
+	row(b, "Run", enf_rj_str(run, "id"), 1);
+	row(b, "Started (UTC)", enf_rj_str(run, "started"), 0);
+	row(b, "Ended (UTC)", enf_rj_str(run, "ended"), 0);
+	row(b, "Host", enf_rj_str(run, "host"), 0);
+	row(b, "User", enf_rj_str(run, "user"), 0);
+	row(b, "Target", enf_rj_str(run, "target"), 1);
+	row(b, "Policy file", enf_rj_str(src, "file"), 1);
+	row(b, "Policy SHA-256", enf_rj_str(src, "sha256"), 1);
+	row(b, "Repository", enf_rj_str(src, "repo"), 1);
+	row(b, "Ref", enf_rj_str(src, "ref"), 1);
+	row(b, "Commit", enf_rj_str(src, "commit"), 1);
+	row(b, "Author", enf_rj_str(src, "author"), 0);
+	row(b, "Date", enf_rj_str(src, "date"), 0);
+	row(b, "Subject", enf_rj_str(src, "subject"), 0);
+	row(b, "Signature", enf_rj_str(src, "signature"), 0);
+	row(b, "Signer", enf_rj_str(src, "signer"), 0);
 	row(b, "Uncommitted changes", json_is_null(dirty) || !dirty ? "unknown" : json_is_true(dirty) ? "yes" : "no", 0);
-	row(b, "Journal", rj_str(run, "journal"), 1);
-	row(b, "enforcer", rj_str(run, "enforcer_version"), 0);
+	row(b, "Journal", enf_rj_str(run, "journal"), 1);
+	row(b, "enforcer", enf_rj_str(run, "enforcer_version"), 0);
 	enf_buf_puts(b, "</table>\n");
 }
 
@@ -114,7 +114,7 @@ static void counts(enf_buf *b, const json_t *report)
 	enf_buf_puts(b, "<h2>Counts</h2><div class=\"counts\">");
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(names); i++)
 		enf_buf_printf(b, "<div class=\"count\"><b>%lld</b>%s</div>",
-			       rj_num(json_object_get(report, "counts"), names[i]), names[i]);
+			       enf_rj_num(json_object_get(report, "counts"), names[i]), names[i]);
 	enf_buf_puts(b, "</div>\n");
 }
 
@@ -134,11 +134,11 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 			char *tx = value_text(x), *ty = value_text(y);
 			int differs = !json_equal(x, y) && !(x == NULL && y == NULL);
 			enf_buf_puts(b, "<tr><th>");
-			rj_escape(b, key);
+			enf_rj_escape(b, key);
 			enf_buf_printf(b, "</th><td class=\"mono%s\">", differs ? " changed" : "");
-			rj_escape(b, tx);
+			enf_rj_escape(b, tx);
 			enf_buf_printf(b, "</td><td class=\"mono%s\">", differs ? " changed" : "");
-			rj_escape(b, ty);
+			enf_rj_escape(b, ty);
 			enf_buf_puts(b, "</td></tr>\n");
 			free(tx);
 			free(ty);
@@ -147,9 +147,9 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 	} else {
 		char *tx = value_text(before), *ty = value_text(after);
 		enf_buf_puts(b, "<tr><th>value</th><td class=\"mono\">");
-		rj_escape(b, tx);
+		enf_rj_escape(b, tx);
 		enf_buf_puts(b, "</td><td class=\"mono\">");
-		rj_escape(b, ty);
+		enf_rj_escape(b, ty);
 		enf_buf_puts(b, "</td></tr>\n");
 		free(tx);
 		free(ty);
@@ -159,15 +159,15 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 
 static void resource(enf_buf *b, const json_t *r)
 {
-	const char *status = rj_str(r, "status");
+	const char *status = enf_rj_str(r, "status");
 	enf_buf_puts(b, "<div class=\"res ");
-	rj_escape(b, status);
+	enf_rj_escape(b, status);
 	enf_buf_puts(b, "\"><h3><span class=\"tag\">");
-	rj_escape(b, status);
+	enf_rj_escape(b, status);
 	enf_buf_puts(b, "</span><span class=\"tag\">");
-	rj_escape(b, rj_str(r, "type"));
+	enf_rj_escape(b, enf_rj_str(r, "type"));
 	enf_buf_puts(b, "</span>");
-	rj_escape(b, rj_str(r, "id"));
+	enf_rj_escape(b, enf_rj_str(r, "id"));
 	enf_buf_puts(b, "</h3>\n");
 	const json_t *before = json_object_get(r, "before"), *after = json_object_get(r, "after");
 	if (!json_is_null(before) || !json_is_null(after))
@@ -183,10 +183,10 @@ static void resource(enf_buf *b, const json_t *r)
 			int done = json_is_true(json_object_get(a, "done"));
 			enf_buf_printf(b, "<li class=\"%s\">%s ", err ? "failed-a" : done ? "done" : "",
 				       err ? "✗" : done ? "✓" : "→");
-			rj_escape(b, rj_str(a, "text"));
+			enf_rj_escape(b, enf_rj_str(a, "text"));
 			if (err) {
 				enf_buf_puts(b, ": ");
-				rj_escape(b, err);
+				enf_rj_escape(b, err);
 			}
 			enf_buf_puts(b, "</li>");
 		}
@@ -195,7 +195,7 @@ static void resource(enf_buf *b, const json_t *r)
 	const char *msg = json_string_value(json_object_get(r, "message"));
 	if (msg) {
 		enf_buf_puts(b, "<p class=\"msg\">");
-		rj_escape(b, msg);
+		enf_rj_escape(b, msg);
 		enf_buf_puts(b, "</p>\n");
 	}
 	enf_buf_puts(b, "</div>\n");
@@ -209,11 +209,11 @@ char *enf_render_html(const enf_report *rep)
 	enf_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 			 "<title>enforcer ");
-	rj_escape(&b, rj_str(run, "mode"));
+	enf_rj_escape(&b, enf_rj_str(run, "mode"));
 	enf_buf_puts(&b, ": ");
-	rj_escape(&b, rj_str(json_object_get(report, "policy"), "name"));
+	enf_rj_escape(&b, enf_rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(&b, " on ");
-	rj_escape(&b, rj_str(run, "host"));
+	enf_rj_escape(&b, enf_rj_str(run, "host"));
 	enf_buf_printf(&b, "</title><style>%s</style></head><body><main>\n", css);
 	verdict(&b, report);
 	provenance(&b, report);
@@ -223,7 +223,7 @@ char *enf_render_html(const enf_report *rep)
 	enf_buf_puts(&b, "<h2>Resources that were not compliant</h2>\n");
 	json_array_foreach(resources, i, r)
 	{
-		if (strcmp(rj_str(r, "status"), "compliant") == 0)
+		if (strcmp(enf_rj_str(r, "status"), "compliant") == 0)
 			compliant++;
 		else
 			resource(&b, r);
@@ -234,21 +234,21 @@ char *enf_render_html(const enf_report *rep)
 		       compliant, compliant == 1 ? "" : "s");
 	json_array_foreach(resources, i, r)
 	{
-		if (strcmp(rj_str(r, "status"), "compliant") != 0)
+		if (strcmp(enf_rj_str(r, "status"), "compliant") != 0)
 			continue;
 		enf_buf_puts(&b, "<tr><th>");
-		rj_escape(&b, rj_str(r, "id"));
+		enf_rj_escape(&b, enf_rj_str(r, "id"));
 		enf_buf_puts(&b, "</th><td>");
-		rj_escape(&b, rj_str(r, "type"));
+		enf_rj_escape(&b, enf_rj_str(r, "type"));
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		if (msg) {
 			enf_buf_puts(&b, ": ");
-			rj_escape(&b, msg);
+			enf_rj_escape(&b, msg);
 		}
 		enf_buf_puts(&b, "</td></tr>\n");
 	}
 	enf_buf_puts(&b, "</table></details>\n<footer>Generated by enforcer ");
-	rj_escape(&b, rj_str(run, "enforcer_version"));
+	enf_rj_escape(&b, enf_rj_str(run, "enforcer_version"));
 	enf_buf_puts(&b, " from report.json (schema enforcer-report/1).</footer>\n</main></body></html>\n");
 	return enf_buf_detach(&b);
 }

@@ -18,18 +18,18 @@ static void details(enf_buf *b, const json_t *r)
 	json_array_foreach(json_object_get(r, "actions"), i, a)
 	{
 		const char *err = json_string_value(json_object_get(a, "error"));
-		rj_escape(b, json_is_true(json_object_get(a, "done")) ? "done: " : err ? "failed: " : "planned: ");
-		rj_escape(b, rj_str(a, "text"));
+		enf_rj_escape(b, json_is_true(json_object_get(a, "done")) ? "done: " : err ? "failed: " : "planned: ");
+		enf_rj_escape(b, enf_rj_str(a, "text"));
 		if (err) {
-			rj_escape(b, " (");
-			rj_escape(b, err);
-			rj_escape(b, ")");
+			enf_rj_escape(b, " (");
+			enf_rj_escape(b, err);
+			enf_rj_escape(b, ")");
 		}
 		enf_buf_puts(b, "\n");
 	}
 	const char *msg = json_string_value(json_object_get(r, "message"));
 	if (msg) {
-		rj_escape(b, msg);
+		enf_rj_escape(b, msg);
 		enf_buf_puts(b, "\n");
 	}
 }
@@ -42,28 +42,28 @@ char *enf_render_junit(const enf_report *rep)
 	const json_t *policy = json_object_get(report, "policy");
 	const json_t *src = json_object_get(policy, "source");
 	const json_t *resources = json_object_get(report, "resources");
-	long long failures = rj_num(c, "drift") + rj_num(c, "audit-drift") + rj_num(c, "failed");
-	long long skipped = rj_num(c, "skipped") + rj_num(c, "waived");
+	long long failures = enf_rj_num(c, "drift") + enf_rj_num(c, "audit-drift") + enf_rj_num(c, "failed");
+	long long skipped = enf_rj_num(c, "skipped") + enf_rj_num(c, "waived");
 	enf_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"enforcer\"");
 	enf_buf_printf(&b, " tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\">\n",
 		       json_array_size(resources), failures, skipped,
 		       json_number_value(json_object_get(run, "duration_seconds")));
 	enf_buf_puts(&b, "  <testsuite name=\"");
-	rj_escape(&b, rj_str(policy, "name"));
+	enf_rj_escape(&b, enf_rj_str(policy, "name"));
 	enf_buf_printf(&b, "\" tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\" timestamp=\"",
 		       json_array_size(resources), failures, skipped,
 		       json_number_value(json_object_get(run, "duration_seconds")));
 	/* JUnit timestamps carry no zone suffix. */
 	char ts[32] = "";
-	strncpy(ts, rj_str(run, "started"), 19);
-	rj_escape(&b, ts);
+	strncpy(ts, enf_rj_str(run, "started"), 19);
+	enf_rj_escape(&b, ts);
 	enf_buf_puts(&b, "\" hostname=\"");
-	rj_escape(&b, rj_str(run, "host"));
+	enf_rj_escape(&b, enf_rj_str(run, "host"));
 	enf_buf_puts(&b, "\">\n    <properties>\n");
 	static const char *const run_props[] = {"id", "mode", "target", "user", "enforcer_version"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(run_props); i++) {
 		enf_buf_printf(&b, "      <property name=\"run.%s\" value=\"", run_props[i]);
-		rj_escape(&b, rj_str(run, run_props[i]));
+		enf_rj_escape(&b, enf_rj_str(run, run_props[i]));
 		enf_buf_puts(&b, "\"/>\n");
 	}
 	static const char *const src_props[] = {"file", "sha256", "repo", "ref", "commit", "signature", "signer"};
@@ -71,7 +71,7 @@ char *enf_render_junit(const enf_report *rep)
 		if (!json_is_string(json_object_get(src, src_props[i])))
 			continue;
 		enf_buf_printf(&b, "      <property name=\"policy.%s\" value=\"", src_props[i]);
-		rj_escape(&b, rj_str(src, src_props[i]));
+		enf_rj_escape(&b, enf_rj_str(src, src_props[i]));
 		enf_buf_puts(&b, "\"/>\n");
 	}
 	enf_buf_puts(&b, "    </properties>\n");
@@ -79,13 +79,13 @@ char *enf_render_junit(const enf_report *rep)
 	json_t *r;
 	json_array_foreach(resources, i, r)
 	{
-		const char *status = rj_str(r, "status");
+		const char *status = enf_rj_str(r, "status");
 		enf_buf_puts(&b, "    <testcase classname=\"");
-		rj_escape(&b, rj_str(policy, "name"));
+		enf_rj_escape(&b, enf_rj_str(policy, "name"));
 		enf_buf_puts(&b, ".");
-		rj_escape(&b, rj_str(r, "type"));
+		enf_rj_escape(&b, enf_rj_str(r, "type"));
 		enf_buf_puts(&b, "\" name=\"");
-		rj_escape(&b, rj_str(r, "id"));
+		enf_rj_escape(&b, enf_rj_str(r, "id"));
 		enf_buf_printf(&b, "\" time=\"%.3f\"", json_number_value(json_object_get(r, "seconds")));
 		int fail = !strcmp(status, "drift") || !strcmp(status, "audit-drift") || !strcmp(status, "failed");
 		int skip = !strcmp(status, "skipped") || !strcmp(status, "waived");
@@ -99,14 +99,14 @@ char *enf_render_junit(const enf_report *rep)
 			enf_buf_printf(&b, "      <%s", fail ? "failure" : "skipped");
 			enf_buf_puts(&b, " message=\"");
 			const json_t *first = json_array_get(json_object_get(r, "actions"), 0);
-			rj_escape(&b, msg ? msg : status);
+			enf_rj_escape(&b, msg ? msg : status);
 			if (!msg && first) {
-				rj_escape(&b, ": ");
-				rj_escape(&b, rj_str(first, "text"));
+				enf_rj_escape(&b, ": ");
+				enf_rj_escape(&b, enf_rj_str(first, "text"));
 			}
 			if (fail) {
 				enf_buf_puts(&b, "\" type=\"");
-				rj_escape(&b, status);
+				enf_rj_escape(&b, status);
 				enf_buf_puts(&b, "\">");
 				details(&b, r);
 				enf_buf_puts(&b, "</failure>\n");

@@ -25,18 +25,18 @@ static const char *status_color(const char *status)
 
 static void resource_line(enf_buf *b, const json_t *r, int color)
 {
-	const char *status = rj_str(r, "status");
+	const char *status = enf_rj_str(r, "status");
 	if (color)
-		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, rj_str(r, "id"));
+		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, enf_rj_str(r, "id"));
 	else
-		enf_buf_printf(b, "%-11s %s", status, rj_str(r, "id"));
+		enf_buf_printf(b, "%-11s %s", status, enf_rj_str(r, "id"));
 	const char *sep = ": ";
 	size_t i;
 	json_t *a;
 	json_t *actions = json_object_get(r, "actions");
 	json_array_foreach(actions, i, a)
 	{
-		enf_buf_printf(b, "%s%s%s", sep, rj_str(a, "text"),
+		enf_buf_printf(b, "%s%s%s", sep, enf_rj_str(a, "text"),
 			       json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
 		sep = "; ";
 	}
@@ -56,10 +56,10 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 	json_t *r;
 	json_array_foreach(json_object_get(report, "resources"), i, r)
 	{
-		if (verbose || strcmp(rj_str(r, "status"), "compliant") != 0)
+		if (verbose || strcmp(enf_rj_str(r, "status"), "compliant") != 0)
 			resource_line(&b, r, color);
 	}
-	const char *mode = rj_str(run, "mode");
+	const char *mode = enf_rj_str(run, "mode");
 	int dry = json_is_true(json_object_get(run, "dry_run"));
 	if (strcmp(mode, "plan") == 0 || dry)
 		enf_buf_printf(&b, "%s: %zu to change, %zu failed, %zu compliant",
@@ -72,7 +72,7 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 			       count(report, "compliant"));
 	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
 		       count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
-		       rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
+		       enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
 		       json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
 	return enf_buf_detach(&b);
 }

@@ -1,18 +1,18 @@
 /* Shared by the renderers: reading report.json fields and escaping markup. */
 #include "render_int.h"
 
-const char *rj_str(const json_t *o, const char *key)
+const char *enf_rj_str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : "";
 }
 
-long long rj_num(const json_t *o, const char *key)
+long long enf_rj_num(const json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-void rj_escape(enf_buf *b, const char *s)
+void enf_rj_escape(enf_buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
 		switch (*p) {

@@ -64,11 +64,11 @@ static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
 			rc = ENF_EINVALID;
 		} else if (!slash) {
 			if (git_tree_entry_dup(out, e))
-				rc = src_git_error(ENF_ERROR, "cannot read '%s'", sofar);
+				rc = enf_src_git_error(ENF_ERROR, "cannot read '%s'", sofar);
 		} else {
 			git_tree *next = NULL;
 			if (git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
-				rc = src_git_error(ENF_ERROR, "cannot read the folder '%s'", sofar);
+				rc = enf_src_git_error(ENF_ERROR, "cannot read the folder '%s'", sofar);
 			git_tree_free(owned);
 			owned = next;
 			tree = next;
@@ -83,7 +83,7 @@ static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
 	return rc;
 }
 
-int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max)
+int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max)
 {
 	git_tree_entry *entry = NULL;
 	git_blob *blob = NULL;
@@ -91,7 +91,7 @@ int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_pa
 	if (rc)
 		return rc;
 	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(entry))) {
-		rc = src_git_error(ENF_ERROR, "cannot read '%s' from commit %.*s", tree_path,
+		rc = enf_src_git_error(ENF_ERROR, "cannot read '%s' from commit %.*s", tree_path,
 		                   SHORT_ID, s->commit_hex);
 		goto done;
 	}
@@ -118,7 +118,7 @@ done:
 	return rc;
 }
 
-int src_git_blob_id(char **out, enf_source *s, const char *tree_path)
+int enf_src_git_blob_id(char **out, enf_source *s, const char *tree_path)
 {
 	git_tree_entry *entry = NULL;
 	int rc = tree_find(&entry, s, tree_path);
@@ -155,7 +155,7 @@ static int check_signature(enf_source *s, const char *trusted_signers)
 		s->sig.status = ENF_SIG_UNSIGNED;
 		s->sig.reason = enf_strdup("the commit is not signed");
 	} else if (grc) {
-		rc = src_git_error(ENF_ERROR, "cannot read the signature of commit %.*s", SHORT_ID,
+		rc = enf_src_git_error(ENF_ERROR, "cannot read the signature of commit %.*s", SHORT_ID,
 		                   s->commit_hex);
 	} else if (starts_with(sig.ptr, sig.size, "-----BEGIN PGP SIGNATURE-----")) {
 		s->sig.status = ENF_SIG_UNSUPPORTED;
@@ -216,22 +216,22 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	if (!(s->repo_dir = enf_strdup(repo_dir)) || !(s->ref = enf_strdup(ref)) ||
-	    !(s->path = enf_strdup(path)) || !(s->prefix = src_folder_prefix(path)) ||
+	    !(s->path = enf_strdup(path)) || !(s->prefix = enf_src_folder_prefix(path)) ||
 	    !(s->name = enf_asprintf("%s:%s", ref, path))) {
 		rc = enf_error_oom();
 		goto done;
 	}
 	/* The repository named, not one found above it: an audit names exactly one. */
 	if (git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
-		rc = src_git_error(ENF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
+		rc = enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
 		goto done;
 	}
 	if (git_revparse_single(&obj, s->repo, ref)) {
-		rc = src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
+		rc = enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
 		goto done;
 	}
 	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT)) {
-		rc = src_git_error(ENF_EINVALID, "'%s' in '%s' does not name a commit", ref,
+		rc = enf_src_git_error(ENF_EINVALID, "'%s' in '%s' does not name a commit", ref,
 		                   repo_dir);
 		goto done;
 	}
@@ -243,7 +243,7 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	if (git_commit_tree(&s->tree, s->commit)) {
-		rc = src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID, hex);
+		rc = enf_src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID, hex);
 		goto done;
 	}
 	if ((rc = tree_find(&entry, s, path)) == 0)
@@ -259,7 +259,7 @@ done:
 	return 0;
 }
 
-void src_git_close(enf_source *s)
+void enf_src_git_close(enf_source *s)
 {
 	git_tree_free(s->tree);
 	git_commit_free(s->commit);

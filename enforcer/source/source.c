@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *src_folder_prefix(const char *path)
+char *enf_src_folder_prefix(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? enf_strndup(path, (size_t)(slash - path) + 1) : enf_strdup("");
 }
 
-int src_git_error(int code, const char *fmt, ...)
+int enf_src_git_error(int code, const char *fmt, ...)
 {
 	const git_error *ge = git_error_last();
 	va_list ap;
@@ -60,7 +60,7 @@ static char *iso8601(const git_time *t)
 	                    off / 60, off % 60);
 }
 
-int src_commit_provenance(enf_provenance *prov, git_commit *commit)
+int enf_src_commit_provenance(enf_provenance *prov, git_commit *commit)
 {
 	const git_signature *a = git_commit_author(commit);
 	const char *subject = git_commit_summary(commit);
@@ -107,7 +107,7 @@ int enf_source_open_file(enf_source **out, const char *policy_path)
 		enf_source_free(s);
 		return enf_error_oom();
 	}
-	src_find_worktree(s);
+	enf_src_find_worktree(s);
 	*out = s;
 	return 0;
 }
@@ -148,10 +148,10 @@ static int git_above(const char *dir)
 	return 0;
 }
 
-void src_find_worktree(enf_source *s)
+void enf_src_find_worktree(enf_source *s)
 {
 	char *abs = enf_path_absolute(s->path);
-	char *dir = abs ? src_folder_prefix(abs) : NULL;
+	char *dir = abs ? enf_src_folder_prefix(abs) : NULL;
 	char *top = NULL;
 	git_repository *repo = NULL;
 	git_oid head;
@@ -169,7 +169,7 @@ void src_find_worktree(enf_source *s)
 	if (!top || (strncmp(abs, top, n) != 0 && !enf_strncaseeq(abs, top, n)) || abs[n] != '/')
 		goto done;
 	const char *relative = abs + n + 1;
-	if (!(s->wt_prefix = src_folder_prefix(relative)))
+	if (!(s->wt_prefix = enf_src_folder_prefix(relative)))
 		goto done;
 	s->dirty = worktree_dirty(repo, relative);
 	if (git_reference_name_to_id(&head, repo, "HEAD") == 0) {
@@ -199,7 +199,7 @@ int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *rela
 	}
 	if (s->kind == SRC_GIT) {
 		char *full = enf_asprintf("%s%s", s->prefix, relative);
-		int rc = full ? src_git_read(out, out_len, s, full, max) : enf_error_oom();
+		int rc = full ? enf_src_git_read(out, out_len, s, full, max) : enf_error_oom();
 		free(full);
 		return rc;
 	}
@@ -224,7 +224,7 @@ int enf_source_file_id(char **out, enf_source *s, const char *relative)
 		return ENF_ENOTFOUND;
 	}
 	char *full = enf_asprintf("%s%s", s->prefix, relative);
-	int rc = full ? src_git_blob_id(out, s, full) : enf_error_oom();
+	int rc = full ? enf_src_git_blob_id(out, s, full) : enf_error_oom();
 	free(full);
 	return rc;
 }
@@ -263,7 +263,7 @@ int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *s
 		return enf_policy_load_file(out, diags, s->path);
 	char *data = NULL;
 	size_t len = 0;
-	int rc = src_git_read(&data, &len, s, s->path, ENF_POLICY_MAX_BYTES);
+	int rc = enf_src_git_read(&data, &len, s, s->path, ENF_POLICY_MAX_BYTES);
 	if (rc) {
 		const enf_error *e = enf_error_last();
 		if (rc == ENF_ELIMIT)
@@ -350,7 +350,7 @@ int enf_source_provenance(enf_provenance *prov, const enf_source *s, const enf_p
 	if (!prov->repo || !prov->ref || (s->commit_hex && !prov->commit))
 		rc = enf_error_oom();
 	if (rc == 0 && commit)
-		rc = src_commit_provenance(prov, commit);
+		rc = enf_src_commit_provenance(prov, commit);
 	if (rc == 0 && s->kind == SRC_GIT) {
 		/* A commit is what it is: never dirty. */
 		prov->dirty = 0;
@@ -371,7 +371,7 @@ void enf_source_free(enf_source *s)
 {
 	if (!s)
 		return;
-	src_git_close(s);
+	enf_src_git_close(s);
 	git_repository_free(s->wt);
 	free(s->name);
 	free(s->path);

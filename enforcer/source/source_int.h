@@ -36,25 +36,25 @@ struct enf_source {
 };
 
 /* "dir/" for "dir/file", "" for "file"; NULL without memory. */
-char *src_folder_prefix(const char *path);
+char *enf_src_folder_prefix(const char *path);
 
 /* Sets the last error from libgit2's, prefixed; returns `code`. */
-int src_git_error(int code, const char *fmt, ...)
+int enf_src_git_error(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
     ;
 
 /* Author, date, subject and tree of a commit into `prov`. */
-int src_commit_provenance(enf_provenance *prov, git_commit *commit);
+int enf_src_commit_provenance(enf_provenance *prov, git_commit *commit);
 
 
 /* git.c */
-int src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);
-int src_git_blob_id(char **out, enf_source *s, const char *tree_path);
-void src_git_close(enf_source *s);
+int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);
+int enf_src_git_blob_id(char **out, enf_source *s, const char *tree_path);
+void enf_src_git_close(enf_source *s);
 
 /* source.c: the working tree a plain policy file is in, if any; starts libgit2 only when a .git is above it. */
-void src_find_worktree(enf_source *s);
+void enf_src_find_worktree(enf_source *s);
 
 #endif

@@ -35,16 +35,16 @@ static void check_entry(const journal_entry *e)
 		if (c->der_len == 0 || memcmp(sha1, c->thumbprint, 20) != 0)
 			abort();
 	}
-	json_t *j = change_to_json(c);
+	json_t *j = enf_change_to_json(c);
 	change back;
-	if (!j || change_from_json(&back, j) != 0)
+	if (!j || enf_change_from_json(&back, j) != 0)
 		abort();
-	json_t *j2 = change_to_json(&back);
+	json_t *j2 = enf_change_to_json(&back);
 	if (!j2 || !json_equal(j, j2))
 		abort();
 	json_decref(j);
 	json_decref(j2);
-	change_clear(&back);
+	enf_change_clear(&back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,12 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!path)
 		return 0;
 	journal_read jr = {0};
-	if (journal_load(&jr, path) == 0) {
+	if (enf_journal_load(&jr, path) == 0) {
 		if (!jr.run_id)
 			abort();
 		for (size_t i = 0; i < jr.count; i++)
 			check_entry(&jr.entries[i]);
-		journal_read_clear(&jr);
+		enf_journal_read_clear(&jr);
 	} else {
 		const enf_error *err = enf_error_last();
 		if (!err || !err->message || !*err->message)

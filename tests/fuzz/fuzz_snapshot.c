@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What commit() would write must open again. */
 	char *text = json_dumps(s->doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	json_t *again = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	if (!again || snapshot_check(again, path) != 0)
+	if (!again || enf_snapshot_check(again, path) != 0)
 		abort();
 	json_decref(again);
 	free(text);
