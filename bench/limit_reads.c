@@ -101,16 +101,16 @@ static void read_store(const char *name)
 {
 	wchar_t *w = wide(name);
 	HCERTSTORE h = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-				     CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG |
-					 CERT_STORE_OPEN_EXISTING_FLAG,
-				     w);
+	                             CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG |
+	                                 CERT_STORE_OPEN_EXISTING_FLAG,
+	                             w);
 	PCCERT_CONTEXT ctx = NULL;
 	free(w);
 	while (h && (ctx = CertEnumCertificatesInStore(h, ctx))) {
 		BYTE sha1[20];
 		DWORD n = sizeof(sha1), kn = 0;
 		if (CryptHashCertificate(0, CALG_SHA1, 0, ctx->pbCertEncoded, ctx->cbCertEncoded,
-					 sha1, &n))
+		                         sha1, &n))
 			mix(sha1, n);
 		if (CertGetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, NULL, &kn))
 			checksum++;
@@ -171,8 +171,8 @@ static void read_reg(const char *key, const char *name)
 static void read_service(const char *name, int description)
 {
 	wchar_t *w = wide(name);
-	SC_HANDLE s = scm && w ? OpenServiceW(scm, w, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS)
-			       : NULL;
+	SC_HANDLE s =
+	    scm && w ? OpenServiceW(scm, w, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS) : NULL;
 	union {
 		QUERY_SERVICE_CONFIGW cfg;
 		BYTE b[8192];
@@ -191,7 +191,7 @@ static void read_service(const char *name, int description)
 			    wcslen(buf.cfg.lpServiceStartName) * sizeof(wchar_t));
 		if (start == SERVICE_AUTO_START)
 			QueryServiceConfig2W(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, buf.b,
-					     sizeof(buf), &need);
+			                     sizeof(buf), &need);
 	}
 	SERVICE_STATUS_PROCESS st;
 	if (QueryServiceStatusEx(s, SC_STATUS_PROCESS_INFO, (BYTE *)&st, sizeof(st), &need))
@@ -227,8 +227,8 @@ static void read_facts(void)
 	read_service("RtcSrv", 1);
 	HKEY list;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE,
-			  L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall", 0,
-			  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
+	                  L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall", 0,
+	                  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
 		return;
 	wchar_t sub[256];
 	for (DWORD i = 0;; i++) {
@@ -281,8 +281,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(line, "yaml") && a && !b) {
 			if ((rc = parse_yaml(a)) != 0)
 				break;
-		}
-		else if (line[0]) {
+		} else if (line[0]) {
 			fprintf(stderr, "limit_reads: not a read: '%s'\n", line);
 			rc = 1;
 			break;

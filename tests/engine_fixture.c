@@ -10,33 +10,33 @@
 #include <string.h>
 
 const char fx_seed_snapshot[] =
-	"{\"schema\": \"enforcer-snapshot/1\",\n"
-	" \"facts\": {\"os.build\": \"9600\", \"os.version\": \"6.3\", \"host.name\": \"EDGE01\", \"role\": \"edge\"},\n"
-	" \"registry\": {\"HKLM\\\\System\\\\CurrentControlSet\\\\Control\\\\SecurityProviders\\\\Schannel\": {}},\n"
-	" \"services\": {\n"
-	"  \"RTCSRV\": {\"logon\": \".\\\\svc-lync\", \"password_stored\": true, \"startup\": \"automatic\", \"state\": \"stopped\"},\n"
-	"  \"RTCMEDIARELAY\": {\"logon\": \"NT AUTHORITY\\\\NETWORK SERVICE\", \"password_stored\": false, \"startup\": \"automatic\", \"state\": \"running\"}\n"
-	" }}\n";
+    "{\"schema\": \"enforcer-snapshot/1\",\n"
+    " \"facts\": {\"os.build\": \"9600\", \"os.version\": \"6.3\", \"host.name\": \"EDGE01\", \"role\": \"edge\"},\n"
+    " \"registry\": {\"HKLM\\\\System\\\\CurrentControlSet\\\\Control\\\\SecurityProviders\\\\Schannel\": {}},\n"
+    " \"services\": {\n"
+    "  \"RTCSRV\": {\"logon\": \".\\\\svc-lync\", \"password_stored\": true, \"startup\": \"automatic\", \"state\": \"stopped\"},\n"
+    "  \"RTCMEDIARELAY\": {\"logon\": \"NT AUTHORITY\\\\NETWORK SERVICE\", \"password_stored\": false, \"startup\": \"automatic\", \"state\": \"running\"}\n"
+    " }}\n";
 
 const char fx_seed_policy[] =
-	"enforcer: 1\n"
-	"name: lync-edge\n"
-	"resources:\n"
-	"  - type: registry\n"
-	"    id: schannel.session-ticket\n"
-	"    key: HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel\n"
-	"    value: EnableSessionTicket\n"
-	"    kind: dword\n"
-	"    data: 2\n"
-	"    notify: restart-lync\n"
-	"  - type: service\n"
-	"    id: access-edge\n"
-	"    name: RTCSRV\n"
-	"    logon: NetworkService\n"
-	"    state: running\n"
-	"  - type: restart\n"
-	"    id: restart-lync\n"
-	"    services: [RTCSRV, RTCMEDIARELAY]\n";
+    "enforcer: 1\n"
+    "name: lync-edge\n"
+    "resources:\n"
+    "  - type: registry\n"
+    "    id: schannel.session-ticket\n"
+    "    key: HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel\n"
+    "    value: EnableSessionTicket\n"
+    "    kind: dword\n"
+    "    data: 2\n"
+    "    notify: restart-lync\n"
+    "  - type: service\n"
+    "    id: access-edge\n"
+    "    name: RTCSRV\n"
+    "    logon: NetworkService\n"
+    "    state: running\n"
+    "  - type: restart\n"
+    "    id: restart-lync\n"
+    "    services: [RTCSRV, RTCMEDIARELAY]\n";
 
 void fx_init(fixture *f, const char *snapshot_json, const char *policy_yaml)
 {
@@ -64,7 +64,7 @@ int fx_try(fixture *f, enf_run_mode mode, enf_run **out)
 	cr_assert_eq(enf_diag_list_init(&diags, f->policy), 0);
 	int rc = enf_policy_load_file(&policy, &diags, f->policy);
 	cr_assert_eq(rc, 0, "the test policy is invalid: %s",
-		     diags.count ? diags.items[0].message : "?");
+	             diags.count ? diags.items[0].message : "?");
 	enf_diag_list_clear(&diags);
 	char *spec = enf_asprintf("snapshot:%s", f->snapshot);
 	cr_assert_eq(enf_target_open(&target, spec), 0, "%s", enf_error_last()->message);
@@ -85,7 +85,7 @@ enf_run *fx_run(fixture *f, enf_run_mode mode, int dry)
 	enf_target *target = NULL;
 	cr_assert_eq(enf_diag_list_init(&diags, f->policy), 0);
 	cr_assert_eq(enf_policy_load_file(&policy, &diags, f->policy), 0,
-		     "the test policy is invalid: %s", diags.count ? diags.items[0].message : "?");
+	             "the test policy is invalid: %s", diags.count ? diags.items[0].message : "?");
 	enf_diag_list_clear(&diags);
 	char *spec = enf_asprintf("snapshot:%s", f->snapshot);
 	cr_assert_eq(enf_target_open(&target, spec), 0, "%s", enf_error_last()->message);
@@ -96,7 +96,8 @@ enf_run *fx_run(fixture *f, enf_run_mode mode, int dry)
 	enf_run_free(f->run);
 	f->run = NULL;
 	int rc = enf_run_policy(&f->run, policy, target, &opts);
-	cr_assert_eq(rc, 0, "the run failed: %s", enf_error_last() ? enf_error_last()->message : "?");
+	cr_assert_eq(rc, 0, "the run failed: %s",
+	             enf_error_last() ? enf_error_last()->message : "?");
 	enf_target_close(target);
 	enf_policy_free(policy);
 	free(spec);
@@ -116,7 +117,7 @@ enf_run *fx_rollback(fixture *f, const char *id)
 	f->run = NULL;
 	int rc = enf_run_rollback(&f->run, run_id, target, &opts);
 	cr_assert_eq(rc, 0, "the rollback failed: %s",
-		     enf_error_last() ? enf_error_last()->message : "?");
+	             enf_error_last() ? enf_error_last()->message : "?");
 	enf_target_close(target);
 	free(spec);
 	free(run_id);

@@ -43,7 +43,7 @@ static char *format_diags(const enf_diag_list *diags)
 	for (size_t i = 0; i < diags->count; i++) {
 		const enf_diag *d = &diags->items[i];
 		enf_buf_printf(&b, "%s%u:%u: %s%s", i ? "\n" : "", d->line, d->col,
-			       d->severity == ENF_SEV_WARNING ? "warning: " : "", d->message);
+		               d->severity == ENF_SEV_WARNING ? "warning: " : "", d->message);
 	}
 	return enf_buf_detach(&b);
 }
@@ -112,8 +112,10 @@ th_cli_result th_run_cli(const char *dir, const char *const *argv, const char *e
 {
 	const char *exe = getenv("ENFORCER_EXE");
 	cr_assert(exe, "ENFORCER_EXE is not set; run the tests with meson test");
-	/* Hidden, and removed after: `dir` may be a git working tree whose dirty state a test checks. */
-	char *out_path = enf_asprintf("%s/.stdout", dir), *err_path = enf_asprintf("%s/.stderr", dir);
+	/* Hidden, and removed after: `dir` may be a git working tree whose dirty state a test
+	 * checks. */
+	char *out_path = enf_asprintf("%s/.stdout", dir),
+	     *err_path = enf_asprintf("%s/.stderr", dir);
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
@@ -134,7 +136,7 @@ th_cli_result th_run_cli(const char *dir, const char *const *argv, const char *e
 	int status = 0;
 	waitpid(pid, &status, 0);
 	th_cli_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			   th_read(out_path, NULL), th_read(err_path, NULL)};
+	                   th_read(out_path, NULL), th_read(err_path, NULL)};
 	unlink(out_path);
 	unlink(err_path);
 	free(out_path);
@@ -153,6 +155,6 @@ void th_expect_no_leaks(void)
 {
 #ifdef TEST_ASAN
 	cr_expect_eq(__lsan_do_recoverable_leak_check(), 0,
-		     "memory leaked: see the LeakSanitizer report above");
+	             "memory leaked: see the LeakSanitizer report above");
 #endif
 }

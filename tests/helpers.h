@@ -26,7 +26,6 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out);
 /* Reads a whole file; aborts the test on failure. free() it. */
 char *th_read(const char *path, size_t *len);
 
-
 /* A fresh temporary folder for one test; free() the path. */
 char *th_tmpdir(void);
 

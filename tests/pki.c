@@ -27,7 +27,7 @@ static EVP_PKEY *rsa_key(int bits)
 	int slot = made[bits > 1024]++;
 	const char *base = getenv("TMPDIR");
 	char *path = enf_asprintf("%s/enforcer-test-rsa%d-%d-%u.pem", base && *base ? base : "/tmp",
-				  bits, slot, (unsigned)getuid());
+	                          bits, slot, (unsigned)getuid());
 	cr_assert(path);
 	EVP_PKEY *k = NULL;
 	FILE *f = fopen(path, "r");
@@ -74,7 +74,7 @@ static void set_name(X509_NAME *name, const pki_opts *o)
 {
 	if (!o->rdns) {
 		cr_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-						     (const unsigned char *)o->cn, -1, -1, 0) == 1);
+		                                     (const unsigned char *)o->cn, -1, -1, 0) == 1);
 		return;
 	}
 	for (const char *const *r = o->rdns; *r; r++) {
@@ -83,8 +83,8 @@ static void set_name(X509_NAME *name, const pki_opts *o)
 		char field[32];
 		snprintf(field, sizeof(field), "%.*s", (int)(eq - *r), *r);
 		cr_assert(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-						     (const unsigned char *)eq + 1, -1, -1, 0) == 1,
-			  "bad RDN %s", *r);
+		                                     (const unsigned char *)eq + 1, -1, -1, 0) == 1,
+		          "bad RDN %s", *r);
 	}
 }
 
@@ -118,7 +118,7 @@ static void fill_der(pki_cert *c)
 	snprintf(c->thumbprint, sizeof(c->thumbprint), "%s", hex);
 	free(hex);
 	X509_NAME_get_text_by_NID(X509_get_subject_name(c->x), NID_commonName, c->name,
-				  sizeof(c->name));
+	                          sizeof(c->name));
 }
 
 pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
@@ -133,13 +133,13 @@ pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
 	X509_set_version(x, X509_VERSION_3);
 	set_serial(x, o->serial);
 	time_t now = time(NULL);
-	cr_assert(ASN1_TIME_set(X509_getm_notBefore(x),
-				o->not_before ? o->not_before : now - 86400));
-	cr_assert(ASN1_TIME_set(X509_getm_notAfter(x),
-				o->not_after ? o->not_after : now + 365 * 86400L));
+	cr_assert(
+	    ASN1_TIME_set(X509_getm_notBefore(x), o->not_before ? o->not_before : now - 86400));
+	cr_assert(
+	    ASN1_TIME_set(X509_getm_notAfter(x), o->not_after ? o->not_after : now + 365 * 86400L));
 	set_name(X509_get_subject_name(x), o);
 	X509_set_issuer_name(x, issuer && !o->fake_self_issued ? X509_get_subject_name(issuer->x)
-							       : X509_get_subject_name(x));
+	                                                       : X509_get_subject_name(x));
 	X509_set_pubkey(x, c->key);
 	X509V3_CTX ctx;
 	X509V3_set_ctx(&ctx, issuer ? issuer->x : x, x, NULL, NULL, 0);
@@ -189,29 +189,32 @@ pki_set *pki_standard(void)
 {
 	pki_set *s = calloc(1, sizeof(*s));
 	cr_assert(s);
-	s->root = pki_issue(&(pki_opts){.cn = "Contoso Root CA", .ca = 1, .path_len = -1,
-					.rsa_bits = 2048},
-			    NULL, NULL);
+	s->root = pki_issue(
+	    &(pki_opts){.cn = "Contoso Root CA", .ca = 1, .path_len = -1, .rsa_bits = 2048}, NULL,
+	    NULL);
 	s->inter = pki_issue(&(pki_opts){.cn = "Contoso Issuing CA 01", .ca = 1, .path_len = 0},
-			     NULL, s->root);
-	s->leaf = pki_issue(&(pki_opts){.cn = "edge.contoso.com", .eku = "serverAuth,clientAuth",
-					.serial = "7841FC7ABF2025", .rsa_bits = 2048},
-			    NULL, s->inter);
+	                     NULL, s->root);
+	s->leaf = pki_issue(&(pki_opts){.cn = "edge.contoso.com",
+	                                .eku = "serverAuth,clientAuth",
+	                                .serial = "7841FC7ABF2025",
+	                                .rsa_bits = 2048},
+	                    NULL, s->inter);
 	s->old_root = pki_issue(&(pki_opts){.cn = "Contoso Old Root CA", .ca = 1, .path_len = -1},
-				NULL, NULL);
+	                        NULL, NULL);
 	s->cross = pki_issue(&(pki_opts){.cn = "Contoso Issuing CA 01", .ca = 1, .path_len = 0},
-			     s->inter->key, s->old_root);
-	s->expired = pki_issue(&(pki_opts){.cn = "expired.contoso.com", .eku = "serverAuth",
-					   .not_before = pki_date(2024, 1, 1),
-					   .not_after = pki_date(2025, 1, 1)},
-			       NULL, s->inter);
-	s->client_only = pki_issue(&(pki_opts){.cn = "client.contoso.com", .eku = "clientAuth"},
-				   NULL, s->inter);
-	s->weak = pki_issue(&(pki_opts){.cn = "weak.contoso.com", .eku = "serverAuth",
-					.rsa_bits = 1024},
-			    NULL, s->inter);
-	s->selfsigned = pki_issue(&(pki_opts){.cn = "selfsigned.contoso.com", .eku = "serverAuth"},
-				  NULL, NULL);
+	                     s->inter->key, s->old_root);
+	s->expired = pki_issue(&(pki_opts){.cn = "expired.contoso.com",
+	                                   .eku = "serverAuth",
+	                                   .not_before = pki_date(2024, 1, 1),
+	                                   .not_after = pki_date(2025, 1, 1)},
+	                       NULL, s->inter);
+	s->client_only =
+	    pki_issue(&(pki_opts){.cn = "client.contoso.com", .eku = "clientAuth"}, NULL, s->inter);
+	s->weak =
+	    pki_issue(&(pki_opts){.cn = "weak.contoso.com", .eku = "serverAuth", .rsa_bits = 1024},
+	              NULL, s->inter);
+	s->selfsigned =
+	    pki_issue(&(pki_opts){.cn = "selfsigned.contoso.com", .eku = "serverAuth"}, NULL, NULL);
 	return s;
 }
 
@@ -219,8 +222,8 @@ void pki_set_free(pki_set *s)
 {
 	if (!s)
 		return;
-	pki_cert *all[] = {s->root,	s->inter,	s->leaf, s->old_root,  s->cross,
-			   s->expired, s->client_only, s->weak, s->selfsigned};
+	pki_cert *all[] = {s->root,    s->inter,       s->leaf, s->old_root,  s->cross,
+	                   s->expired, s->client_only, s->weak, s->selfsigned};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		pki_free(all[i]);
 	free(s);

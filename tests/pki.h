@@ -18,19 +18,19 @@ typedef struct pki_cert {
 	unsigned char *der;
 	size_t der_len;
 	char thumbprint[41]; /* from OpenSSL's X509_digest, upper-case hex */
-	char name[128];	     /* the CN */
+	char name[128];      /* the CN */
 } pki_cert;
 
 typedef struct pki_opts {
-	const char *cn;		 /* the CN, used when `rdns` is NULL */
-	const char *const *rdns; /* "C=US", ..., "CN=x" in DER order, NULL-terminated */
-	int ca;			 /* basicConstraints critical, CA:TRUE */
-	int path_len;		 /* with ca: pathLenConstraint; -1 for none */
-	const char *eku;	 /* "serverAuth,clientAuth"; NULL: no EKU extension */
-	const char *serial;	 /* hex; NULL: random */
-	int rsa_bits;		 /* RSA key of this size when a key is made; 0: EC P-256 */
+	const char *cn;               /* the CN, used when `rdns` is NULL */
+	const char *const *rdns;      /* "C=US", ..., "CN=x" in DER order, NULL-terminated */
+	int ca;                       /* basicConstraints critical, CA:TRUE */
+	int path_len;                 /* with ca: pathLenConstraint; -1 for none */
+	const char *eku;              /* "serverAuth,clientAuth"; NULL: no EKU extension */
+	const char *serial;           /* hex; NULL: random */
+	int rsa_bits;                 /* RSA key of this size when a key is made; 0: EC P-256 */
 	time_t not_before, not_after; /* absolute; 0: now - 1 day, now + 365 days */
-	int fake_self_issued;	 /* issuer name = subject, but signed by the issuer's key */
+	int fake_self_issued;         /* issuer name = subject, but signed by the issuer's key */
 } pki_opts;
 
 /*
@@ -43,14 +43,15 @@ void pki_free(pki_cert *c);
 
 /* The standard PKI of the tests. */
 typedef struct pki_set {
-	pki_cert *root;	       /* "Contoso Root CA": self-signed CA, RSA 2048 */
-	pki_cert *inter;       /* "Contoso Issuing CA 01": CA, path length 0, by root */
-	pki_cert *leaf;	       /* "edge.contoso.com": server+client auth, RSA 2048, serial 7841FC7ABF2025 */
+	pki_cert *root;  /* "Contoso Root CA": self-signed CA, RSA 2048 */
+	pki_cert *inter; /* "Contoso Issuing CA 01": CA, path length 0, by root */
+	pki_cert
+	    *leaf; /* "edge.contoso.com": server+client auth, RSA 2048, serial 7841FC7ABF2025 */
 	pki_cert *old_root;    /* "Contoso Old Root CA": another self-signed CA */
 	pki_cert *cross;       /* "Contoso Issuing CA 01" with inter's key, issued by old_root */
 	pki_cert *expired;     /* "expired.contoso.com": 2024-01-01 to 2025-01-01, by inter */
 	pki_cert *client_only; /* "client.contoso.com": client-auth only, by inter */
-	pki_cert *weak;	       /* "weak.contoso.com": RSA 1024, server-auth, by inter */
+	pki_cert *weak;        /* "weak.contoso.com": RSA 1024, server-auth, by inter */
 	pki_cert *selfsigned;  /* "selfsigned.contoso.com": self-signed, not a CA */
 } pki_set;
 

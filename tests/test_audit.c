@@ -279,14 +279,16 @@ Test(audit, the_bytes_signed_written_and_committed_are_the_same)
 	cr_assert_eq(enf_report_from_run(&report, run), 0);
 	enf_report_files *files = NULL;
 	cr_assert_eq(enf_report_files_render(&files, report), 0);
-	char *key = enf_asprintf("%s/signer.key", f.dir), *cert = enf_asprintf("%s/signer.pem", f.dir);
+	char *key = enf_asprintf("%s/signer.key", f.dir),
+	     *cert = enf_asprintf("%s/signer.pem", f.dir);
 	enf_report_signer *signer = NULL;
 	cr_assert_eq(enf_report_signer_load(&signer, key, cert), 0, "%s",
 	             enf_error_last()->message);
 	cr_assert_eq(enf_report_files_sign(files, signer), 0, "%s", enf_error_last()->message);
 	/* One signature per set: a second would not say which one is the run's. */
 	cr_expect_eq(enf_report_files_sign(files, signer), ENF_EEXISTS);
-	char *reports = enf_asprintf("%s/reports", f.dir), *audit_dir = enf_asprintf("%s/audit", f.dir);
+	char *reports = enf_asprintf("%s/reports", f.dir),
+	     *audit_dir = enf_asprintf("%s/audit", f.dir);
 	cr_assert_eq(enf_report_files_write(files, reports), 0, "%s", enf_error_last()->message);
 	enf_audit *audit = NULL;
 	char *commit = NULL;
@@ -329,7 +331,8 @@ Test(audit, the_bytes_signed_written_and_committed_are_the_same)
 			char *json = NULL;
 			size_t json_len = 0;
 			cr_assert_eq(enf_report_json(&json, &json_len, report), 0);
-			cr_expect(json_len == committed_len && memcmp(json, committed, json_len) == 0);
+			cr_expect(json_len == committed_len &&
+			          memcmp(json, committed, json_len) == 0);
 			free(json);
 			free(ca);
 			free(sig);

@@ -21,7 +21,7 @@ static enf_cert *parse(const pki_cert *p)
 {
 	enf_cert *c = NULL;
 	cr_assert_eq(enf_cert_from_der(&c, p->der, p->der_len), 0, "%s",
-		     enf_error_last() ? enf_error_last()->message : "?");
+	             enf_error_last() ? enf_error_last()->message : "?");
 	return c;
 }
 
@@ -39,7 +39,7 @@ static void set_of(enf_cert_set *set, pki_cert *const *certs, size_t n)
 
 /* The verdict for `leaf` with these Root and CA stores, at `at` (0: now). */
 static enf_chain_verdict verdict(pki_cert *leaf, pki_cert *const *root, size_t nroot,
-				 pki_cert *const *ca, size_t nca, time_t at)
+                                 pki_cert *const *ca, size_t nca, time_t at)
 {
 	enf_cert_set r, i;
 	set_of(&r, root, nroot);
@@ -112,7 +112,8 @@ Test(cert, serial_matches_every_form_an_admin_pastes)
 
 Test(cert, serial_with_a_high_first_byte_keeps_its_zero_as_windows_shows_it)
 {
-	pki_cert *p = pki_issue(&(pki_opts){.cn = "high.contoso.com", .serial = "80AB"}, NULL, NULL);
+	pki_cert *p =
+	    pki_issue(&(pki_opts){.cn = "high.contoso.com", .serial = "80AB"}, NULL, NULL);
 	enf_cert *c = parse(p);
 	cr_expect_str_eq(info_of(c)->serial, "0080AB");
 	cr_expect_str_eq(info_of(c)->serial_reversed, "AB8000");
@@ -129,16 +130,17 @@ Test(cert, serial_with_a_high_first_byte_keeps_its_zero_as_windows_shows_it)
 Test(cert, names_read_as_windows_writes_them)
 {
 	static const char *const rdns[] = {"C=US",
-					   "ST=Arizona",
-					   "L=Scottsdale",
-					   "O=GoDaddy.com, Inc.",
-					   "OU=http://certs.godaddy.com/repository/",
-					   "CN=Go Daddy Secure Certificate Authority - G2",
-					   NULL};
+	                                   "ST=Arizona",
+	                                   "L=Scottsdale",
+	                                   "O=GoDaddy.com, Inc.",
+	                                   "OU=http://certs.godaddy.com/repository/",
+	                                   "CN=Go Daddy Secure Certificate Authority - G2",
+	                                   NULL};
 	pki_cert *p = pki_issue(&(pki_opts){.rdns = rdns, .ca = 1, .path_len = 0}, NULL, NULL);
 	enf_cert *c = parse(p);
-	cr_expect_str_eq(info_of(c)->subject,
-			 "CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O=GoDaddy.com, Inc., L=Scottsdale, S=Arizona, C=US");
+	cr_expect_str_eq(
+	    info_of(c)->subject,
+	    "CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O=GoDaddy.com, Inc., L=Scottsdale, S=Arizona, C=US");
 	cr_expect_str_eq(info_of(c)->issuer, info_of(c)->subject);
 	cr_expect_str_eq(info_of(c)->name, "Go Daddy Secure Certificate Authority - G2");
 	enf_cert_free(c);
@@ -165,14 +167,14 @@ Test(cert, self_signed_needs_the_signature_to_verify_with_its_own_key)
 {
 	pki_set *s = pki_standard();
 	/* Issuer name equal to the subject, signed by another key: an intermediate in disguise. */
-	pki_cert *fake = pki_issue(&(pki_opts){.cn = "Contoso Fake Root", .ca = 1, .path_len = -1,
-					       .fake_self_issued = 1},
-				   NULL, s->root);
+	pki_cert *fake = pki_issue(
+	    &(pki_opts){.cn = "Contoso Fake Root", .ca = 1, .path_len = -1, .fake_self_issued = 1},
+	    NULL, s->root);
 	struct {
 		pki_cert *p;
 		int issued, self_signed;
-	} want[] = {{s->root, 1, 1}, {s->inter, 0, 0}, {s->leaf, 0, 0},
-		    {s->selfsigned, 1, 1}, {s->cross, 0, 0}, {fake, 1, 0}};
+	} want[] = {{s->root, 1, 1},       {s->inter, 0, 0}, {s->leaf, 0, 0},
+	            {s->selfsigned, 1, 1}, {s->cross, 0, 0}, {fake, 1, 0}};
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
 		enf_cert *c = parse(want[k].p);
 		cr_expect_eq(info_of(c)->self_issued, want[k].issued, "%s", want[k].p->name);
@@ -187,7 +189,7 @@ Test(cert, ca_flag_and_path_length)
 {
 	pki_set *s = pki_standard();
 	enf_cert *root = parse(s->root), *inter = parse(s->inter), *leaf = parse(s->leaf),
-		 *ss = parse(s->selfsigned);
+	         *ss = parse(s->selfsigned);
 	cr_expect(info_of(root)->is_ca);
 	cr_expect_eq(info_of(root)->path_len, -1);
 	cr_expect(info_of(inter)->is_ca);
@@ -204,10 +206,10 @@ Test(cert, ca_flag_and_path_length)
 Test(cert, ekus_as_bits_and_words)
 {
 	pki_set *s = pki_standard();
-	pki_cert *odd = pki_issue(&(pki_opts){.cn = "odd", .eku = "serverAuth,1.3.6.1.4.1.311.20.2.2"},
-				  NULL, NULL);
+	pki_cert *odd = pki_issue(
+	    &(pki_opts){.cn = "odd", .eku = "serverAuth,1.3.6.1.4.1.311.20.2.2"}, NULL, NULL);
 	enf_cert *leaf = parse(s->leaf), *client = parse(s->client_only), *root = parse(s->root),
-		 *o = parse(odd);
+	         *o = parse(odd);
 	cr_expect_eq(info_of(leaf)->eku, ENF_EKU_SERVER_AUTH | ENF_EKU_CLIENT_AUTH);
 	cr_expect_str_eq(info_of(leaf)->eku_text, "server-auth, client-auth");
 	cr_expect(!info_of(leaf)->eku_any);
@@ -264,7 +266,8 @@ Test(cert, parses_pem_bundles_der_and_pkcs7)
 	/* A bundle as admins keep them: a key block between the certificates is skipped. */
 	char *a = pki_pem((pki_cert *[]){s->leaf}, 1);
 	char *b = pki_pem((pki_cert *[]){s->inter, s->root}, 2);
-	char *text = enf_asprintf("%s-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n%s", a, b);
+	char *text = enf_asprintf(
+	    "%s-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n%s", a, b);
 	char *pem = th_write(dir, "bundle.pem", text);
 	enf_cert_set set = {0};
 	cr_assert_eq(enf_cert_load_file(&set, pem), 0, "%s", enf_error_last()->message);
@@ -281,9 +284,9 @@ Test(cert, parses_pem_bundles_der_and_pkcs7)
 
 	PKCS7 *p7 = PKCS7_new();
 	cr_assert(p7 && PKCS7_set_type(p7, NID_pkcs7_signed) == 1 &&
-		  PKCS7_content_new(p7, NID_pkcs7_data) == 1);
+	          PKCS7_content_new(p7, NID_pkcs7_data) == 1);
 	cr_assert(PKCS7_add_certificate(p7, s->inter->x) == 1 &&
-		  PKCS7_add_certificate(p7, s->root->x) == 1);
+	          PKCS7_add_certificate(p7, s->root->x) == 1);
 	unsigned char *p7der = NULL;
 	int n = i2d_PKCS7(p7, &p7der);
 	cr_assert(n > 0);
@@ -295,7 +298,7 @@ Test(cert, parses_pem_bundles_der_and_pkcs7)
 
 	cr_expect_eq(enf_cert_parse_all(&set, "hello", 5), ENF_EINVALID);
 	cr_expect_str_eq(enf_error_last()->message,
-			 "no certificate found: expected PEM (BEGIN CERTIFICATE), DER or PKCS#7");
+	                 "no certificate found: expected PEM (BEGIN CERTIFICATE), DER or PKCS#7");
 	cr_expect_eq(enf_cert_parse_all(&set, "", 0), ENF_EINVALID);
 	char *missing = enf_asprintf("%s/none.pem", dir);
 	cr_expect_neq(enf_cert_load_file(&set, missing), 0);
@@ -337,8 +340,8 @@ Test(cert, same_subject_and_key)
 Test(chain, trusted_through_ca_to_root)
 {
 	pki_set *s = pki_standard();
-	enf_chain_verdict v = verdict(s->leaf, (pki_cert *[]){s->root}, 1,
-				      (pki_cert *[]){s->inter}, 1, 0);
+	enf_chain_verdict v =
+	    verdict(s->leaf, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->inter}, 1, 0);
 	cr_expect(v.trusted, "%s", v.reason);
 	cr_expect_null(v.reason);
 	cr_assert_eq(v.length, 3);
@@ -355,8 +358,9 @@ Test(chain, missing_intermediate_is_named_from_the_issuer)
 	pki_set *s = pki_standard();
 	enf_chain_verdict v = verdict(s->leaf, (pki_cert *[]){s->root}, 1, NULL, 0, 0);
 	cr_expect(!v.trusted);
-	cr_expect_str_eq(v.reason,
-			 "intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf");
+	cr_expect_str_eq(
+	    v.reason,
+	    "intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf");
 	cr_expect_eq(v.length, 1);
 	enf_chain_verdict_clear(&v);
 	pki_set_free(s);
@@ -366,8 +370,9 @@ Test(chain, missing_root)
 {
 	pki_set *s = pki_standard();
 	enf_chain_verdict v = verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter}, 1, 0);
-	cr_expect_str_eq(v.reason,
-			 "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
+	cr_expect_str_eq(
+	    v.reason,
+	    "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
 	enf_chain_verdict_clear(&v);
 	pki_set_free(s);
 }
@@ -375,8 +380,7 @@ Test(chain, missing_root)
 Test(chain, root_in_ca_instead_of_root)
 {
 	pki_set *s = pki_standard();
-	enf_chain_verdict v =
-		verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter, s->root}, 2, 0);
+	enf_chain_verdict v = verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter, s->root}, 2, 0);
 	cr_expect_str_eq(v.reason, "the chain ends at 'Contoso Root CA' which is not in Root");
 	enf_chain_verdict_clear(&v);
 	pki_set_free(s);
@@ -386,7 +390,8 @@ Test(chain, self_signed_leaf_is_trusted_only_in_root)
 {
 	pki_set *s = pki_standard();
 	enf_chain_verdict v = verdict(s->selfsigned, (pki_cert *[]){s->root}, 1, NULL, 0, 0);
-	cr_expect_str_eq(v.reason, "the chain ends at 'selfsigned.contoso.com' which is not in Root");
+	cr_expect_str_eq(v.reason,
+	                 "the chain ends at 'selfsigned.contoso.com' which is not in Root");
 	enf_chain_verdict_clear(&v);
 	v = verdict(s->selfsigned, (pki_cert *[]){s->root, s->selfsigned}, 2, NULL, 0, 0);
 	cr_expect(v.trusted, "%s", v.reason);
@@ -402,8 +407,9 @@ Test(chain, intermediate_in_root_is_no_anchor)
 	cr_expect(v.trusted, "%s", v.reason);
 	enf_chain_verdict_clear(&v);
 	v = verdict(s->leaf, (pki_cert *[]){s->inter}, 1, NULL, 0, 0);
-	cr_expect_str_eq(v.reason,
-			 "'Contoso Issuing CA 01' is in Root but is not self-signed (an intermediate); its issuer 'Contoso Root CA' is not in Root");
+	cr_expect_str_eq(
+	    v.reason,
+	    "'Contoso Issuing CA 01' is in Root but is not self-signed (an intermediate); its issuer 'Contoso Root CA' is not in Root");
 	enf_chain_verdict_clear(&v);
 	pki_set_free(s);
 }
@@ -411,13 +417,13 @@ Test(chain, intermediate_in_root_is_no_anchor)
 Test(chain, expired_and_not_yet_valid)
 {
 	pki_set *s = pki_standard();
-	enf_chain_verdict v = verdict(s->expired, (pki_cert *[]){s->root}, 1,
-				      (pki_cert *[]){s->inter}, 1, 0);
+	enf_chain_verdict v =
+	    verdict(s->expired, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->inter}, 1, 0);
 	cr_expect_str_eq(v.reason, "'expired.contoso.com' expired on 2025-01-01");
 	enf_chain_verdict_clear(&v);
 	/* Checked at a time before the intermediate was made. */
 	v = verdict(s->leaf, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->inter}, 1,
-		    time(NULL) - 30 * 86400);
+	            time(NULL) - 30 * 86400);
 	cr_expect(!v.trusted);
 	cr_expect(strstr(v.reason, "is not valid until ") != NULL, "%s", v.reason);
 	enf_chain_verdict_clear(&v);
@@ -427,14 +433,14 @@ Test(chain, expired_and_not_yet_valid)
 Test(chain, cross_signed_intermediate_finds_the_path_whichever_comes_first)
 {
 	pki_set *s = pki_standard();
-	enf_chain_verdict v = verdict(s->leaf, (pki_cert *[]){s->root}, 1,
-				      (pki_cert *[]){s->cross, s->inter}, 2, 0);
+	enf_chain_verdict v =
+	    verdict(s->leaf, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->cross, s->inter}, 2, 0);
 	cr_expect(v.trusted, "%s", v.reason);
 	cr_assert_eq(v.length, 3);
 	cr_expect_str_eq(v.names[2], "Contoso Root CA");
 	enf_chain_verdict_clear(&v);
-	v = verdict(s->leaf, (pki_cert *[]){s->old_root}, 1, (pki_cert *[]){s->inter, s->cross},
-		    2, 0);
+	v = verdict(s->leaf, (pki_cert *[]){s->old_root}, 1, (pki_cert *[]){s->inter, s->cross}, 2,
+	            0);
 	cr_expect(v.trusted, "%s", v.reason);
 	cr_assert_eq(v.length, 3);
 	cr_expect_str_eq(v.names[2], "Contoso Old Root CA");
@@ -443,8 +449,9 @@ Test(chain, cross_signed_intermediate_finds_the_path_whichever_comes_first)
 	/* Neither root: the first failure explains it. */
 	v = verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter, s->cross}, 2, 0);
 	cr_expect(!v.trusted);
-	cr_expect_str_eq(v.reason,
-			 "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
+	cr_expect_str_eq(
+	    v.reason,
+	    "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
 	enf_chain_verdict_clear(&v);
 	pki_set_free(s);
 }
@@ -455,8 +462,9 @@ Test(chain, leaf_signed_by_a_non_ca)
 	pki_cert *bad = pki_issue(&(pki_opts){.cn = "under-leaf.contoso.com"}, NULL, s->selfsigned);
 	enf_chain_verdict v = verdict(bad, (pki_cert *[]){s->selfsigned}, 1, NULL, 0, 0);
 	cr_expect(!v.trusted);
-	cr_expect_str_eq(v.reason,
-			 "'selfsigned.contoso.com' issues certificates in the chain but is not a CA certificate");
+	cr_expect_str_eq(
+	    v.reason,
+	    "'selfsigned.contoso.com' issues certificates in the chain but is not a CA certificate");
 	enf_chain_verdict_clear(&v);
 	pki_free(bad);
 	pki_set_free(s);
@@ -477,26 +485,43 @@ Test(cli_cert, inspect_a_file_and_a_store)
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	char *want = enf_asprintf("Thumbprint:   %s\n", s->leaf->thumbprint);
 	cr_expect(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
-	cr_expect(strstr(r.out, "Serial:       7841FC7ABF2025 (byte-reversed, as event logs show it: 2520BF7AFC4178)\n") != NULL);
+	cr_expect(
+	    strstr(
+	        r.out,
+	        "Serial:       7841FC7ABF2025 (byte-reversed, as event logs show it: 2520BF7AFC4178)\n") !=
+	    NULL);
 	cr_expect(strstr(r.out, "Subject:      CN=edge.contoso.com\n") != NULL);
 	cr_expect(strstr(r.out, "Issuer:       CN=Contoso Issuing CA 01\n") != NULL);
-	cr_expect(strstr(r.out, "Self-signed:  no\nCA:           no\nEKU:          server-auth, client-auth\nKey:          RSA 2048\n") != NULL, "%s", r.out);
+	cr_expect(
+	    strstr(
+	        r.out,
+	        "Self-signed:  no\nCA:           no\nEKU:          server-auth, client-auth\nKey:          RSA 2048\n") !=
+	        NULL,
+	    "%s", r.out);
 	th_cli_free(&r);
 
-	r = th_run_cli(dir, ARGS("cert", "inspect", "--store", "My", "--target", "snapshot:server.json", "--format", "json"), NULL);
+	r = th_run_cli(dir,
+	               ARGS("cert", "inspect", "--store", "My", "--target", "snapshot:server.json",
+	                    "--format", "json"),
+	               NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	json_t *doc = json_loads(r.out, 0, NULL);
 	json_t *c = json_array_get(json_object_get(doc, "certificates"), 0);
 	cr_expect_str_eq(json_string_value(json_object_get(c, "thumbprint")), s->leaf->thumbprint);
-	cr_expect_str_eq(json_string_value(json_object_get(c, "serial_byte_reversed")), "2520BF7AFC4178");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "serial_byte_reversed")),
+	                 "2520BF7AFC4178");
 	cr_expect_str_eq(json_string_value(json_object_get(c, "private_key")), "yes");
 	json_decref(doc);
 	th_cli_free(&r);
 
-	r = th_run_cli(dir, ARGS("cert", "inspect", "--store", "Roots", "--target", "snapshot:server.json"), NULL);
+	r = th_run_cli(
+	    dir, ARGS("cert", "inspect", "--store", "Roots", "--target", "snapshot:server.json"),
+	    NULL);
 	cr_expect_eq(r.code, 1);
-	cr_expect_str_eq(r.err, "enforcer cert: 'Roots' is not a store: Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed\n"
-				"See 'enforcer cert --help'.\n");
+	cr_expect_str_eq(
+	    r.err,
+	    "enforcer cert: 'Roots' is not a store: Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed\n"
+	    "See 'enforcer cert --help'.\n");
 	th_cli_free(&r);
 	free(want);
 	json_decref(snap);
@@ -515,21 +540,28 @@ Test(cli_cert, find_serial_says_which_form_matched)
 	struct {
 		const char *serial, *form;
 	} cases[] = {{"7841FC7ABF2025", "7841FC7ABF2025 as written"},
-		     {"25 20 bf 7a fc 41 78", "2520BF7AFC4178 byte-reversed"},
-		     {"52:02:FB:A7:CF:14:87", "5202FBA7CF1487 character-reversed"}};
+	             {"25 20 bf 7a fc 41 78", "2520BF7AFC4178 byte-reversed"},
+	             {"52:02:FB:A7:CF:14:87", "5202FBA7CF1487 character-reversed"}};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		th_cli_result r = th_run_cli(dir, ARGS("cert", "find-serial", cases[k].serial, "--target", "snapshot:server.json"), NULL);
+		th_cli_result r = th_run_cli(dir,
+		                             ARGS("cert", "find-serial", cases[k].serial,
+		                                  "--target", "snapshot:server.json"),
+		                             NULL);
 		cr_expect_eq(r.code, 0, "%s: %s", cases[k].serial, r.err);
-		char *head = enf_asprintf("found in LocalMachine\\My: 'edge.contoso.com' (%s)\nMatched:      %s (as stored: 7841FC7ABF2025)\n",
-					  s->leaf->thumbprint, cases[k].form);
+		char *head = enf_asprintf(
+		    "found in LocalMachine\\My: 'edge.contoso.com' (%s)\nMatched:      %s (as stored: 7841FC7ABF2025)\n",
+		    s->leaf->thumbprint, cases[k].form);
 		cr_expect(strncmp(r.out, head, strlen(head)) == 0, "%s", r.out);
 		free(head);
 		th_cli_free(&r);
 	}
-	th_cli_result r = th_run_cli(dir, ARGS("cert", "find-serial", "1234", "--target", "snapshot:server.json"), NULL);
+	th_cli_result r = th_run_cli(
+	    dir, ARGS("cert", "find-serial", "1234", "--target", "snapshot:server.json"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.out, "");
-	cr_expect_str_eq(r.err, "enforcer cert find-serial: no certificate in the LocalMachine stores of snapshot:server.json has serial 1234, as written, byte-reversed or character-reversed\n");
+	cr_expect_str_eq(
+	    r.err,
+	    "enforcer cert find-serial: no certificate in the LocalMachine stores of snapshot:server.json has serial 1234, as written, byte-reversed or character-reversed\n");
 	th_cli_free(&r);
 	r = th_run_cli(dir, ARGS("cert", "find-serial", "78-41-zz"), NULL);
 	cr_expect_eq(r.code, 1);

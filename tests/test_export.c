@@ -125,21 +125,21 @@ Test(export, round_trip_validates_and_plans_compliant)
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir,
-		       ARGS("export", "--target", target, "--store", "Root", "--store", "ca",
-			    "--key", TRICKY_KEY, "--service", "RTCSRV", "--service",
-			    "rtcmediarelay", "--service", "Odd", "--name", "edge-baseline"),
-		       NULL);
+	               ARGS("export", "--target", target, "--store", "Root", "--store", "ca",
+	                    "--key", TRICKY_KEY, "--service", "RTCSRV", "--service",
+	                    "rtcmediarelay", "--service", "Odd", "--name", "edge-baseline"),
+	               NULL);
 	cr_assert_eq(r.code, 0, "export failed: %s", r.err);
 	char *policy = th_write(dir, "exported.yaml", r.out);
 
 	/* The proof the brief asks for: enforcer validate accepts what export wrote. */
 	th_cli_result v = th_run_cli(dir, ARGS("validate", policy), NULL);
 	cr_assert_eq(v.code, 0, "validate rejected the export:\n%s\n--- export ---\n%s", v.err,
-		     r.out);
+	             r.out);
 	/* And it describes the target exactly: planning it there finds nothing to change. */
 	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, policy), NULL);
 	cr_assert_eq(p.code, 0, "plan of the export found drift:\n%s%s\n--- export ---\n%s", p.out,
-		     p.err, r.out);
+	             p.err, r.out);
 
 	int rc;
 	enf_policy *pol = NULL;
@@ -155,7 +155,7 @@ Test(export, round_trip_validates_and_plans_compliant)
 			/* REG_LINK has no kind in a v1 policy: a comment says so, no resource. */
 			for (size_t i = 0; i < pol->count; i++)
 				cr_assert(pol->resources[i].type != ENF_RES_REGISTRY ||
-					  strcmp(pol->resources[i].u.reg.value, name) != 0);
+				          strcmp(pol->resources[i].u.reg.value, name) != 0);
 			continue;
 		}
 		const enf_res_registry *reg = &find_value(pol, name)->u.reg;
@@ -165,12 +165,12 @@ Test(export, round_trip_validates_and_plans_compliant)
 		json_t *data = json_object_get(spec, "data");
 		if (strcmp(kind, "sz") == 0 || strcmp(kind, "expand-sz") == 0)
 			cr_assert_str_eq(reg->data.text, json_string_value(data), "value '%s'",
-					 name);
+			                 name);
 		else if (strcmp(kind, "multi-sz") == 0) {
 			cr_assert_eq(reg->data.count, json_array_size(data));
 			for (size_t i = 0; i < reg->data.count; i++)
 				cr_assert_str_eq(reg->data.list[i],
-						 json_string_value(json_array_get(data, i)));
+				                 json_string_value(json_array_get(data, i)));
 		}
 	}
 	cr_assert_eq(find_value(pol, "Max")->u.reg.data.number, 4294967295ull);
@@ -195,9 +195,9 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r = th_run_cli(dir,
-				     ARGS("export", "--target", target, "--service", "RTCSRV",
-					  "--service", "RTCMEDIARELAY", "--service", "Odd"),
-				     NULL);
+	                             ARGS("export", "--target", target, "--service", "RTCSRV",
+	                                  "--service", "RTCMEDIARELAY", "--service", "Odd"),
+	                             NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	int rc;
 	enf_policy *pol = NULL;
@@ -241,11 +241,11 @@ Test(export, errors_write_nothing_and_say_why)
 	th_cli_free(&r);
 
 	r = th_run_cli(dir, ARGS("export", "--target", target, "--key", "HKLM\\Software\\Missing"),
-		       NULL);
+	               NULL);
 	cr_assert_eq(r.code, 4);
 	cr_assert_str_empty(r.out);
 	cr_assert(strstr(r.err, "registry key 'HKLM\\Software\\Missing' does not exist") != NULL,
-		  "%s", r.err);
+	          "%s", r.err);
 	th_cli_free(&r);
 
 	const char *const *bad[] = {
@@ -291,11 +291,11 @@ Test(facts, text_and_json_show_the_targets_facts)
 	th_cli_result r = th_run_cli(dir, ARGS("facts", "--target", target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "os.build      9600\n"
-				"os.version    6.3\n"
-				"os.major      (absent)\n"
-				"host.name     EDGE01\n"
-				"role          edge\n"
-				"lync.version  (absent)\n");
+	                        "os.version    6.3\n"
+	                        "os.major      (absent)\n"
+	                        "host.name     EDGE01\n"
+	                        "role          edge\n"
+	                        "lync.version  (absent)\n");
 	th_cli_free(&r);
 	r = th_run_cli(dir, ARGS("facts", "--format", "json", "--target", target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -303,7 +303,7 @@ Test(facts, text_and_json_show_the_targets_facts)
 	cr_assert(doc != NULL, "%s", r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "enforcer-facts/1");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "facts"), "role")),
-			 "edge");
+	                 "edge");
 	cr_assert_null(json_object_get(json_object_get(doc, "facts"), "lync.version"));
 	json_decref(doc);
 	th_cli_free(&r);

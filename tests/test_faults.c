@@ -33,7 +33,7 @@ static char *apply_killed_after(fixture *f, int n)
 	int status = 0;
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-		  "the run was not killed after change %d", n);
+	          "the run was not killed after change %d", n);
 	DIR *d = opendir(f->state);
 	cr_assert(d);
 	char *id = NULL;
@@ -54,8 +54,9 @@ static char *apply_killed_after(fixture *f, int n)
 static void expect_original_seed_state(const fixture *f)
 {
 	json_t *s = fx_state(f);
-	json_t *k = json_object_get(json_object_get(s, "registry"),
-				    "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel");
+	json_t *k = json_object_get(
+	    json_object_get(s, "registry"),
+	    "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel");
 	cr_expect_eq(json_object_size(k), 0);
 	json_t *rtc = json_object_get(json_object_get(s, "services"), "RTCSRV");
 	cr_expect_str_eq(json_string_value(json_object_get(rtc, "logon")), ".\\svc-lync");
@@ -76,13 +77,13 @@ Test(faults, every_kill_point_converges_on_rerun_and_rolls_back)
 		json_t *s = fx_state(&f);
 		json_t *relay = json_object_get(json_object_get(s, "services"), "RTCMEDIARELAY");
 		cr_expect_eq(json_integer_value(json_object_get(relay, "stops")), 1,
-			     "kill at %d: the pending restart did not run", n);
+		             "kill at %d: the pending restart did not run", n);
 		json_decref(s);
 		cr_expect_eq(enf_run_exit_code(fx_run(&f, ENF_RUN_PLAN, 0)), 0,
-			     "kill at %d: not converged after the rerun", n);
+		             "kill at %d: not converged after the rerun", n);
 		fx_run(&f, ENF_RUN_APPLY, 0);
 		cr_expect_eq(fx_result(&f, "restart-lync")->outcome, ENF_OUTCOME_COMPLIANT,
-			     "kill at %d: the restart ran twice", n);
+		             "kill at %d: the restart ran twice", n);
 		free(id);
 		fx_fini(&f);
 
@@ -111,7 +112,8 @@ Test(faults, a_held_lock_refuses_a_second_apply_and_changes_nothing)
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the second apply did not see the lock");
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "the second apply did not see the lock");
 	char *now = th_read(f.snapshot, NULL);
 	cr_expect_str_eq(now, fx_seed_snapshot);
 	free(now);

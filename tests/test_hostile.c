@@ -60,7 +60,7 @@ ParameterizedTest(size_t *i, hostile, inputs)
 		cr_expect_eq(rc, ENF_EINVALID, "%s: loader returned %d", in->name, rc);
 		cr_expect_null(p, "%s: a model came back with the error", in->name);
 		cr_expect_str_eq(got, in->first_error, "%s:\n got: %s\nwant: %s", in->name, got,
-				 in->first_error);
+		                 in->first_error);
 	} else {
 		cr_expect_eq(rc, 0, "%s did not load: %s", in->name, got);
 		cr_expect_str_empty(got, "%s: %s", in->name, got);
@@ -76,7 +76,7 @@ ParameterizedTest(size_t *i, hostile, inputs)
 static char *padded_policy(size_t size)
 {
 	static const char head[] = "enforcer: 1\nname: padded\nresources:\n"
-				   "  - {type: service, id: s, name: S, state: running}\n# ";
+	                           "  - {type: service, id: s, name: S, state: running}\n# ";
 	char *data = malloc(size);
 	cr_assert_not_null(data);
 	memcpy(data, head, sizeof(head) - 1);
@@ -98,7 +98,7 @@ Test(hostile, file_size_limit_is_exact)
 	got = th_load_buffer(data, ENF_POLICY_MAX_BYTES + 1, &rc, NULL);
 	cr_expect_eq(rc, ENF_EINVALID);
 	cr_expect_str_eq(got, "1:1: the file is 1048577 bytes; a policy may be at most 1048576 "
-			      "bytes (1 MiB)");
+	                      "bytes (1 MiB)");
 	free(got);
 
 	/* From disk, the file is not even read past the limit. */
@@ -114,7 +114,7 @@ Test(hostile, file_size_limit_is_exact)
 	cr_expect_null(p);
 	cr_assert_eq(diags.count, 1);
 	cr_expect_str_eq(diags.items[0].message,
-			 "the file is larger than 1048576 bytes (1 MiB), the limit for a policy");
+	                 "the file is larger than 1048576 bytes (1 MiB), the limit for a policy");
 	enf_diag_list_clear(&diags);
 	unlink(path);
 	free(data);
@@ -135,8 +135,9 @@ Test(hostile, scalar_limit_is_exact)
 		if (size == ENF_POLICY_MAX_SCALAR)
 			cr_expect_str_empty(err, "64 KiB is allowed: %s", err);
 		else
-			cr_expect_str_eq(err, "3:14: a value of 65537 bytes; the limit is 65536 bytes "
-					      "(64 KiB)");
+			cr_expect_str_eq(err,
+			                 "3:14: a value of 65537 bytes; the limit is 65536 bytes "
+			                 "(64 KiB)");
 		free(err);
 		free(got);
 		enf_buf_clear(&b);
@@ -161,7 +162,7 @@ Test(hostile, depth_limit_is_exact)
 			cr_expect_str_eq(got, "4:14: 'description' must be a string, not a list");
 		else
 			cr_expect_str_eq(got, "4:45: nesting deeper than 32 levels; a policy never "
-					      "needs that");
+			                      "needs that");
 		free(got);
 		enf_buf_clear(&b);
 	}
@@ -173,7 +174,7 @@ Test(hostile, key_limit_is_exact)
 	for (int keys = 256; keys <= 257; keys++) {
 		enf_buf b = ENF_BUF_INIT;
 		enf_buf_puts(&b, "enforcer: 1\nname: k\nresources:\n  - type: restart\n    id: r\n"
-				 "    reboot: true\n");
+		                 "    reboot: true\n");
 		for (int i = 3; i < keys; i++)
 			enf_buf_printf(&b, "    k%d: 1\n", i);
 		int rc = 0;
@@ -181,9 +182,10 @@ Test(hostile, key_limit_is_exact)
 		char *err = first_error(got);
 		cr_expect_eq(rc, ENF_EINVALID);
 		if (keys == 256)
-			cr_expect_str_eq(err, "7:5: unknown key 'k3' in the restart resource 'r'; the "
-					      "keys are: type, id, services, reboot, when, after, "
-					      "notify, mode, waiver");
+			cr_expect_str_eq(err,
+			                 "7:5: unknown key 'k3' in the restart resource 'r'; the "
+			                 "keys are: type, id, services, reboot, when, after, "
+			                 "notify, mode, waiver");
 		else
 			cr_expect_str_eq(err, "260:5: more than 256 keys in one mapping");
 		free(err);
@@ -202,16 +204,15 @@ Test(hostile, many_errors_are_counted_and_kept_bounded)
 	enf_diag_list diags;
 	cr_assert_eq(enf_diag_list_init(&diags, "errors.yaml"), 0);
 	enf_policy *p = NULL;
-	cr_expect_eq(enf_policy_load_buffer(&p, &diags, "errors.yaml", b.ptr, b.len),
-		     ENF_EINVALID);
+	cr_expect_eq(enf_policy_load_buffer(&p, &diags, "errors.yaml", b.ptr, b.len), ENF_EINVALID);
 	cr_expect_null(p);
 	cr_expect_eq(diags.errors, ENF_POLICY_MAX_RESOURCES);
 	cr_expect_eq(diags.count, ENF_DIAG_MAX);
 	cr_expect(diags.truncated);
 	cr_expect_eq(diags.items[0].line, 4);
 	cr_expect_str_eq(diags.items[0].message,
-			 "invalid id 'S0': use lower-case letters, digits, '.', '_' and '-', "
-			 "starting with a letter or digit (at most 128)");
+	                 "invalid id 'S0': use lower-case letters, digits, '.', '_' and '-', "
+	                 "starting with a letter or digit (at most 128)");
 	enf_diag_list_clear(&diags);
 	enf_buf_clear(&b);
 	th_expect_no_leaks();

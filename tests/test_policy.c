@@ -209,7 +209,7 @@ Test(policy, registry_keys_are_normalised_and_values_kept)
 	cr_expect_eq(r->ensure, ENF_ENSURE_PRESENT);
 	r = &res(p, "sz.backslashes")->u.reg;
 	cr_expect_str_eq(r->key, "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\"
-				 "Schannel\\Ciphers\\RC4 128/128");
+	                         "Schannel\\Ciphers\\RC4 128/128");
 	cr_expect_str_eq(r->value, "C:\\Program Files\\Contoso\\value name");
 	cr_expect_str_eq(r->data.text, "no");
 	r = &res(p, "rc4.absent")->u.reg;
@@ -222,8 +222,8 @@ Test(policy, registry_keys_are_normalised_and_values_kept)
 Test(policy, certificate_thumbprints_stores_and_checks)
 {
 	static const unsigned char tp[20] = {0x3b, 0x1e, 0xfd, 0x3a, 0x66, 0xea, 0x28,
-					     0xb1, 0x66, 0x97, 0x39, 0x47, 0x03, 0xa7,
-					     0x2c, 0xa3, 0x40, 0xa0, 0x5b, 0xd5};
+	                                     0xb1, 0x66, 0x97, 0x39, 0x47, 0x03, 0xa7,
+	                                     0x2c, 0xa3, 0x40, 0xa0, 0x5b, 0xd5};
 	enf_policy *p = load_valid("certificates.yaml");
 	const enf_res_certificate *c = &res(p, "edge-external")->u.cert;
 	cr_expect_eq(c->store, ENF_STORE_MY);
@@ -234,8 +234,8 @@ Test(policy, certificate_thumbprints_stores_and_checks)
 	cr_expect_eq(c->require.chain_trusted, 1);
 	cr_expect_eq(c->require.valid_for_days, 36500);
 	cr_expect_eq(c->require.eku, ENF_EKU_SERVER_AUTH | ENF_EKU_CLIENT_AUTH |
-					     ENF_EKU_CODE_SIGNING | ENF_EKU_EMAIL_PROTECTION |
-					     ENF_EKU_TIME_STAMPING | ENF_EKU_OCSP_SIGNING);
+	                                 ENF_EKU_CODE_SIGNING | ENF_EKU_EMAIL_PROTECTION |
+	                                 ENF_EKU_TIME_STAMPING | ENF_EKU_OCSP_SIGNING);
 	cr_expect_eq(c->require.min_key_bits, 16384);
 	cr_expect_eq(c->require.private_key, ENF_YES);
 	cr_expect_eq(c->require.exportable, ENF_YES);
@@ -270,8 +270,8 @@ Test(policy, certificate_thumbprints_stores_and_checks)
 Test(policy, trust_store_allow_and_defaults)
 {
 	static const unsigned char lower[20] = {0x4c, 0x2e, 0xfd, 0x3a, 0x66, 0xea, 0x28,
-						0xb1, 0x66, 0x97, 0x39, 0x47, 0x03, 0xa7,
-						0x2c, 0xa3, 0x40, 0xa0, 0x5b, 0xd5};
+	                                        0xb1, 0x66, 0x97, 0x39, 0x47, 0x03, 0xa7,
+	                                        0x2c, 0xa3, 0x40, 0xa0, 0x5b, 0xd5};
 	enf_policy *p = load_valid("trust-stores.yaml");
 	const enf_res_trust_store *t = &res(p, "root-move")->u.trust;
 	cr_expect_eq(t->store, ENF_STORE_ROOT);
@@ -312,7 +312,7 @@ Test(policy, order_honours_after)
 	cr_assert_eq(p->count, 4);
 	/* List: rtcsrv, edge-external, schannel.session-ticket, contoso-root. */
 	static const char *const want[] = {"contoso-root", "edge-external",
-					   "schannel.session-ticket", "rtcsrv"};
+	                                   "schannel.session-ticket", "rtcsrv"};
 	for (size_t i = 0; i < p->count; i++)
 		cr_expect_str_eq(p->resources[p->order[i]].id, want[i], "order[%zu]", i);
 	const enf_resource *r = res(p, "rtcsrv");
@@ -332,7 +332,7 @@ Test(policy, order_honours_after)
 }
 
 static void expect_condition(const enf_condition *c, const char *fact, enf_cmp op,
-			     const char *first, size_t count)
+                             const char *first, size_t count)
 {
 	cr_expect_str_eq(c->fact, fact);
 	cr_expect_eq(c->op, op, "%s: op %d, want %d", fact, c->op, op);
@@ -386,7 +386,7 @@ Test(policy, modes_and_waivers)
 	const enf_waiver *w = &res(p, "waived-with-ticket")->waiver;
 	cr_assert(w->present);
 	cr_expect_str_eq(w->reason,
-			 "Vendor case 12345 open; the change breaks the federation partner");
+	                 "Vendor case 12345 open; the change breaks the federation partner");
 	cr_expect_str_eq(w->ticket, "CHG0012345");
 	cr_expect_eq(w->year, 2028);
 	cr_expect_eq(w->month, 2);
@@ -451,7 +451,7 @@ static char *model_strings(const enf_policy *p)
 		if (r->type != ENF_RES_SERVICE)
 			continue;
 		enf_buf_printf(&b, "%s\n%s\n%s\n", s->name, s->logon ? s->logon : "",
-			       s->password_ref ? s->password_ref : "");
+		               s->password_ref ? s->password_ref : "");
 	}
 	return enf_buf_detach(&b);
 }
@@ -555,7 +555,7 @@ Test(policy, top_level_fields_and_positions)
 	const enf_reg_value *v = reg_data(p, "schannel.session-ticket");
 	cr_expect_eq(v->number, 4294967295u);
 	cr_expect_str_eq(res(p, "schannel.long-form")->u.reg.key,
-			 "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel");
+	                 "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel");
 	static const unsigned char zero[32] = {0};
 	cr_expect(memcmp(p->sha256, zero, sizeof(zero)) != 0, "the file's digest is set");
 	enf_policy_free(p);
@@ -576,7 +576,7 @@ Test(policy, notepad_files_load_and_keep_columns)
 	char *got = th_load_buffer(bom, sizeof(bom) - 1, &rc, NULL);
 	cr_expect_eq(rc, ENF_EINVALID);
 	cr_expect_str_eq(got, "1:1: unknown key 'nmae' in the policy; did you mean 'name'?\n"
-			      "1:1: the policy is missing the required key 'name'");
+	                      "1:1: the policy is missing the required key 'name'");
 	free(got);
 	th_expect_no_leaks();
 }
@@ -586,7 +586,8 @@ Test(policy, ten_thousand_resources_load_and_one_more_does_not)
 	enf_buf b = ENF_BUF_INIT;
 	enf_buf_puts(&b, "enforcer: 1\nname: big\nresources:\n");
 	for (int i = 0; i < ENF_POLICY_MAX_RESOURCES; i++)
-		enf_buf_printf(&b, "  - {type: service, id: s%d, name: S%d, state: running}\n", i, i);
+		enf_buf_printf(&b, "  - {type: service, id: s%d, name: S%d, state: running}\n", i,
+		               i);
 	int rc = 0;
 	enf_policy *p = NULL;
 	char *got = th_load_buffer(b.ptr, b.len, &rc, &p);
@@ -598,7 +599,8 @@ Test(policy, ten_thousand_resources_load_and_one_more_does_not)
 	enf_buf_printf(&b, "  - {type: service, id: one-more, name: X, state: running}\n");
 	got = th_load_buffer(b.ptr, b.len, &rc, NULL);
 	cr_expect_eq(rc, ENF_EINVALID);
-	cr_expect_str_eq(got, "10004:5: more than 10000 resources; split the policy into several files");
+	cr_expect_str_eq(got,
+	                 "10004:5: more than 10000 resources; split the policy into several files");
 	free(got);
 	enf_buf_clear(&b);
 	th_expect_no_leaks();

@@ -44,8 +44,10 @@ static void expect_golden(const char *name, char *got)
 		cr_assert_eq(enf_write_file_atomic(path, got, strlen(got)), 0);
 	} else {
 		char *want = th_read(path, NULL);
-		cr_expect_str_eq(got, want, "%s differs from the golden file; if the change is deliberate, "
-					    "rerun with ENFORCER_UPDATE_GOLDEN=1 and review the diff", name);
+		cr_expect_str_eq(got, want,
+		                 "%s differs from the golden file; if the change is deliberate, "
+		                 "rerun with ENFORCER_UPDATE_GOLDEN=1 and review the diff",
+		                 name);
 		free(want);
 	}
 	free(got);
@@ -66,8 +68,11 @@ Test(report, html_matches_golden_and_escapes_everything)
 	enf_report *r = fixture_report();
 	char *html = enf_render_html(r);
 	cr_assert(html);
-	cr_expect(strstr(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;") ||
-		  !strstr(html, "alert"), "the hostile value name was not escaped");
+	cr_expect(
+	    strstr(html,
+	           "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;") ||
+	        !strstr(html, "alert"),
+	    "the hostile value name was not escaped");
 	/* No script element and no external resource, ever. */
 	cr_expect_null(strstr(html, "<script"));
 	cr_expect_null(strstr(html, "src="));
@@ -87,13 +92,15 @@ Test(report, event_log_entry_follows_the_worst_outcome)
 {
 	enf_report *r = fixture_report();
 	enf_event ev;
-	cr_assert_eq(enf_event_for_report(&ev, r, "C:\\ProgramData\\enforcer\\reports\\report.json"), 0);
+	cr_assert_eq(
+	    enf_event_for_report(&ev, r, "C:\\ProgramData\\enforcer\\reports\\report.json"), 0);
 	cr_expect_eq(ev.type, ENF_EVENT_ERROR);
 	cr_expect_eq(ev.id, ENF_EVENT_ID_FAILED);
-	cr_expect_str_eq(ev.text,
-			 "enforcer apply of policy lync-edge on EDGE01\n"
-			 "Apply: 3 changed, 1 failed, 1 compliant, 1 skipped, 0 waived, 1 audit drift; run 20261122T031500Z-c4dab6, exit 6\n"
-			 "Report: C:\\ProgramData\\enforcer\\reports\\report.json\n");
+	cr_expect_str_eq(
+	    ev.text,
+	    "enforcer apply of policy lync-edge on EDGE01\n"
+	    "Apply: 3 changed, 1 failed, 1 compliant, 1 skipped, 0 waived, 1 audit drift; run 20261122T031500Z-c4dab6, exit 6\n"
+	    "Report: C:\\ProgramData\\enforcer\\reports\\report.json\n");
 	enf_event_clear(&ev);
 	enf_report_free(r);
 	/* The same report with fewer and fewer outcomes, through its JSON. */
@@ -166,7 +173,7 @@ Test(report, every_format_is_rendered_once_into_the_set_and_written_from_it)
 	cr_assert_eq(enf_report_json(&json, &json_len, r), 0);
 	char *want[] = {json, enf_render_text(r, 0, 1), enf_render_junit(r), enf_render_html(r)};
 	static const char *const names[] = {"report.json", "report.txt", "report.xml",
-					    "report.html"};
+	                                    "report.html"};
 	cr_assert_eq(enf_report_files_count(files), 4);
 	const enf_report_file *items = enf_report_files_items(files);
 	char *dir = th_tmpdir();
@@ -176,13 +183,14 @@ Test(report, every_format_is_rendered_once_into_the_set_and_written_from_it)
 		cr_expect_str_eq(items[i].name, names[i]);
 		cr_expect_eq(items[i].len, strlen(want[i]), "%s", names[i]);
 		cr_expect(items[i].len == strlen(want[i]) &&
-			  memcmp(items[i].data, want[i], items[i].len) == 0, "%s", names[i]);
+		              memcmp(items[i].data, want[i], items[i].len) == 0,
+		          "%s", names[i]);
 		cr_expect_eq(enf_report_files_find(files, names[i]), &items[i]);
 		char *path = enf_asprintf("%s/%s", out, names[i]);
 		size_t len = 0;
 		char *written = th_read(path, &len);
 		cr_expect(len == items[i].len && memcmp(written, items[i].data, len) == 0,
-			  "%s was not written as rendered", names[i]);
+		          "%s was not written as rendered", names[i]);
 		free(written);
 		free(path);
 		free(want[i]);
@@ -203,7 +211,7 @@ Test(report, every_format_is_rendered_once_into_the_set_and_written_from_it)
 		size_t len = 0;
 		char *written = th_read(path, &len);
 		cr_expect(len == items[i].len && memcmp(written, items[i].data, len) == 0,
-			  "%s differs from the set's", names[i]);
+		          "%s differs from the set's", names[i]);
 		free(written);
 		free(path);
 	}

@@ -319,7 +319,8 @@ Test(trust, duplicates_are_reported_as_a_note)
 	    "'Contoso Root CA' is in Root 2 times with the same subject and key: %s, %s",
 	    s->root->thumbprint, twin->thumbprint);
 	tt_expect_message(&f, "root", want);
-	json_t *dups = json_object_get(enf_state_value(fx_result(&f, "root")->before), "duplicates");
+	json_t *dups =
+	    json_object_get(enf_state_value(fx_result(&f, "root")->before), "duplicates");
 	cr_expect_eq(json_array_size(dups), 2);
 	free(want);
 	fx_fini(&f);

@@ -97,7 +97,8 @@ Test(certcheck, passing_checks_are_compliant)
 	enf_run *run = tt_run(&f, ENF_RUN_PLAN);
 	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
 	cr_expect_eq(enf_run_exit_code(run), 0);
-	json_t *chain = json_array_get(json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks"), 0);
+	json_t *chain = json_array_get(
+	    json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks"), 0);
 	cr_expect_str_eq(
 	    json_string_value(json_object_get(chain, "detail")),
 	    "trusted: 'edge.contoso.com' -> 'Contoso Issuing CA 01' -> 'Contoso Root CA'");
@@ -208,16 +209,17 @@ Test(certcheck, private_key_access_grant_merges_with_the_same_account_by_another
 	                    json_pack("[{s:s, s:s}]", "account", "NT AUTHORITY\\NETWORK SERVICE",
 	                              "rights", "read"));
 	fixture f;
-	char *policy = cert_policy(
-	    s->leaf->thumbprint, "    private-key-access: [{account: Network Service, rights: full}]\n");
+	char *policy =
+	    cert_policy(s->leaf->thumbprint,
+	                "    private-key-access: [{account: Network Service, rights: full}]\n");
 	tt_init(&f, snap, policy);
 	tt_run(&f, ENF_RUN_APPLY);
 	tt_expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
 	json_t *st = fx_state(&f);
 	json_t *acl = json_object_get(
 	    json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0), "key_acl");
-	json_t *want_acl = json_pack("[{s:s, s:s}]", "account", "NT AUTHORITY\\NETWORK SERVICE",
-	                             "rights", "full");
+	json_t *want_acl =
+	    json_pack("[{s:s, s:s}]", "account", "NT AUTHORITY\\NETWORK SERVICE", "rights", "full");
 	cr_expect(json_equal(acl, want_acl), "one entry, now with full control");
 	json_decref(want_acl);
 	json_decref(st);

@@ -34,7 +34,8 @@ Test(types, every_row_has_a_loader_and_an_engine_side)
 		cr_expect_str_eq(enf_resource_type_name((enf_resource_type)t), lt->name);
 		/* A handler runs; every other type plans. */
 		if (lt->flags & ENF_RESTYPE_HANDLER)
-			cr_expect(et->handle && !et->plan, "%s: a handler handles and plans nothing", lt->name);
+			cr_expect(et->handle && !et->plan,
+			          "%s: a handler handles and plans nothing", lt->name);
 		else
 			cr_expect(et->plan && !et->handle, "%s: plans", lt->name);
 		cr_expect_neq(et->caps, 0u, "%s: names the capabilities it needs", lt->name);
@@ -49,24 +50,27 @@ Test(types, change_kinds_have_unique_ops_and_every_operation)
 	const char *seen[64];
 	size_t n = 0;
 	for (int t = 0; t < ENF_RES__COUNT; t++) {
-		for (const change_ops *const *k = enf_engine_type_of((enf_resource_type)t)->changes; k && *k;
-		     k++) {
+		for (const change_ops *const *k = enf_engine_type_of((enf_resource_type)t)->changes;
+		     k && *k; k++) {
 			const change_ops *ops = *k;
-			cr_expect(ops->apply && ops->inverse && ops->encode && ops->decode, "%s", ops->op);
-			cr_expect_eq(enf_change_ops_find(ops->op), ops, "%s is found by its op", ops->op);
+			cr_expect(ops->apply && ops->inverse && ops->encode && ops->decode, "%s",
+			          ops->op);
+			cr_expect_eq(enf_change_ops_find(ops->op), ops, "%s is found by its op",
+			             ops->op);
 			int dup = 0;
 			for (size_t i = 0; i < n; i++)
-				dup |= strcmp(seen[i], ops->op) == 0 && enf_change_ops_find(seen[i]) != ops;
+				dup |= strcmp(seen[i], ops->op) == 0 &&
+				       enf_change_ops_find(seen[i]) != ops;
 			cr_expect_not(dup, "two kinds are called %s", ops->op);
 			if (n < 64)
 				seen[n++] = ops->op;
 		}
 	}
 	/* All ten kinds of docs/journal.md. */
-	static const char *const ops[] = {"registry-set",	"registry-delete", "service-config",
-					  "service-start",	"service-stop",	   "certificate-add",
-					  "certificate-remove", "certificate-move", "key-grant",
-					  "key-restore"};
+	static const char *const ops[] = {
+	    "registry-set", "registry-delete", "service-config",     "service-start",
+	    "service-stop", "certificate-add", "certificate-remove", "certificate-move",
+	    "key-grant",    "key-restore"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(ops); i++)
 		cr_expect_not_null(enf_change_ops_find(ops[i]), "%s", ops[i]);
 	cr_expect_null(enf_change_ops_find("registry-frobnicate"));
@@ -82,7 +86,7 @@ static void expect_round_trip(change *c)
 	cr_expect_eq(back.ops, c->ops);
 	json_t *b = enf_change_to_json(&back);
 	cr_expect(json_equal(a, b), "%s: %s != %s", c->ops->op, json_dumps(a, JSON_SORT_KEYS),
-		  json_dumps(b, JSON_SORT_KEYS));
+	          json_dumps(b, JSON_SORT_KEYS));
 	json_decref(a);
 	json_decref(b);
 	enf_change_clear(&back);
@@ -91,8 +95,10 @@ static void expect_round_trip(change *c)
 
 Test(types, every_change_kind_round_trips_through_the_journal)
 {
-	change c = {.ops = &enf_change_reg_set, .text = enf_strdup("set"), .key = enf_strdup("HKLM\\A"),
-		    .name = enf_strdup("")};
+	change c = {.ops = &enf_change_reg_set,
+	            .text = enf_strdup("set"),
+	            .key = enf_strdup("HKLM\\A"),
+	            .name = enf_strdup("")};
 	c.had_old = 1;
 	c.old_value.type = ENF_REG_MULTI_SZ;
 	c.old_value.list = calloc(2, sizeof(char *));
@@ -103,28 +109,40 @@ Test(types, every_change_kind_round_trips_through_the_journal)
 	c.new_value.number = UINT64_MAX;
 	expect_round_trip(&c);
 
-	c = (change){.ops = &enf_change_reg_delete, .text = enf_strdup("delete"),
-		     .key = enf_strdup("HKLM\\A"), .name = enf_strdup("V")};
+	c = (change){.ops = &enf_change_reg_delete,
+	             .text = enf_strdup("delete"),
+	             .key = enf_strdup("HKLM\\A"),
+	             .name = enf_strdup("V")};
 	expect_round_trip(&c);
 
-	c = (change){.ops = &enf_change_svc_config, .text = enf_strdup("config"),
-		     .service = enf_strdup("RTCSRV"), .old_logon = enf_strdup(".\\svc"),
-		     .new_logon = enf_strdup("NetworkService"), .set_password = 1,
-		     .old_startup = ENF_STARTUP_MANUAL, .new_startup = ENF_STARTUP_AUTOMATIC};
+	c = (change){.ops = &enf_change_svc_config,
+	             .text = enf_strdup("config"),
+	             .service = enf_strdup("RTCSRV"),
+	             .old_logon = enf_strdup(".\\svc"),
+	             .new_logon = enf_strdup("NetworkService"),
+	             .set_password = 1,
+	             .old_startup = ENF_STARTUP_MANUAL,
+	             .new_startup = ENF_STARTUP_AUTOMATIC};
 	expect_round_trip(&c);
 
 	unsigned char der[] = {0x30, 0x03, 0x02, 0x01, 0x01};
-	c = (change){.ops = &enf_change_cert_move, .text = enf_strdup("move"),
-		     .store = ENF_STORE_ROOT, .dest = ENF_STORE_CA, .dest_had = 1};
+	c = (change){.ops = &enf_change_cert_move,
+	             .text = enf_strdup("move"),
+	             .store = ENF_STORE_ROOT,
+	             .dest = ENF_STORE_CA,
+	             .dest_had = 1};
 	c.der = malloc(sizeof(der));
 	memcpy(c.der, der, sizeof(der));
 	c.der_len = sizeof(der);
 	enf_sha1(c.thumbprint, der, sizeof(der));
 	expect_round_trip(&c);
 
-	c = (change){.ops = &enf_change_key_grant, .text = enf_strdup("grant"),
-		     .store = ENF_STORE_MY, .account = enf_strdup("NT AUTHORITY\\NETWORK SERVICE"),
-		     .rights = ENF_RIGHTS_FULL, .old_sddl = enf_strdup("D:(A;;GA;;;SY)")};
+	c = (change){.ops = &enf_change_key_grant,
+	             .text = enf_strdup("grant"),
+	             .store = ENF_STORE_MY,
+	             .account = enf_strdup("NT AUTHORITY\\NETWORK SERVICE"),
+	             .rights = ENF_RIGHTS_FULL,
+	             .old_sddl = enf_strdup("D:(A;;GA;;;SY)")};
 	expect_round_trip(&c);
 }
 
@@ -136,7 +154,7 @@ Test(types, a_journal_record_with_an_unknown_op_is_refused)
 	json_decref(o);
 	/* A registry record without its old value cannot be undone exactly. */
 	o = json_pack("{s:s, s:s, s:s, s:s}", "op", "registry-set", "text", "x", "key", "HKLM\\A",
-		      "name", "V");
+	              "name", "V");
 	cr_expect_not_null(enf_change_reg_set.problem(o));
 	json_decref(o);
 }
@@ -160,7 +178,8 @@ Test(types, run_options_of_another_version_are_refused_before_anything_runs)
 	cr_expect_eq(enf_run_policy(&run, policy, target, &opts), ENF_EINVALID);
 	cr_expect_null(run);
 	cr_expect(strstr(enf_error_last()->message, "ENF_RUN_OPTIONS_INIT") != NULL);
-	cr_expect_eq(enf_run_rollback(&run, "20261122T030512Z-4f3a9c", target, &opts), ENF_EINVALID);
+	cr_expect_eq(enf_run_rollback(&run, "20261122T030512Z-4f3a9c", target, &opts),
+	             ENF_EINVALID);
 	enf_target_close(target);
 	/* Nothing was written: no state folder, the snapshot as it was. */
 	struct stat st;
@@ -195,7 +214,8 @@ Test(types, a_target_without_a_capability_fails_those_resources_unread)
 	const enf_result *r = &run->results[0];
 	cr_expect_str_eq(r->id, "schannel.session-ticket");
 	cr_expect_eq(r->outcome, ENF_OUTCOME_FAILED);
-	cr_expect_str_eq(r->message, "the snapshot target cannot read or change registry resources");
+	cr_expect_str_eq(r->message,
+	                 "the snapshot target cannot read or change registry resources");
 	cr_expect_eq(run->results[1].outcome, ENF_OUTCOME_DRIFT, "services are still planned");
 	enf_run_free(run);
 	target->provider = &enf_provider_snapshot;

@@ -48,7 +48,7 @@ static int time_of(int64_t *secs, char iso[21], const ASN1_TIME *t)
 	/* ASN1 times hold years 0-9999, so the text always fits; the compiler cannot know that. */
 	char buf[80];
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	memcpy(iso, buf, 20);
 	iso[20] = '\0';
 	return 0;
@@ -91,8 +91,8 @@ static int fill_info(enf_cert *c)
 		return rc;
 	if (time_of(&info->not_before, info->not_before_iso, X509_get0_notBefore(x)) ||
 	    time_of(&info->not_after, info->not_after_iso, X509_get0_notAfter(x))) {
-		enf_error_set(ENF_ERRCLASS_CERT, "certificate '%s' has an unreadable validity period",
-			      info->name);
+		enf_error_set(ENF_ERRCLASS_CERT,
+		              "certificate '%s' has an unreadable validity period", info->name);
 		return ENF_EINVALID;
 	}
 	info->self_issued = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
@@ -111,12 +111,17 @@ static int fill_info(enf_cert *c)
 
 static void info_clear(enf_cert_info *info)
 {
-	char **strings[] = {&info->serial,    &info->serial_reversed,
-			    &info->serial_char_reversed, &info->subject,
-			    &info->issuer,    &info->name,
-			    &info->issuer_name, &info->eku_text,
-			    &info->key_type,  &info->key_text,
-			    &info->signature_algorithm};
+	char **strings[] = {&info->serial,
+	                    &info->serial_reversed,
+	                    &info->serial_char_reversed,
+	                    &info->subject,
+	                    &info->issuer,
+	                    &info->name,
+	                    &info->issuer_name,
+	                    &info->eku_text,
+	                    &info->key_type,
+	                    &info->key_text,
+	                    &info->signature_algorithm};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(strings); i++) {
 		free(*strings[i]);
 		*strings[i] = NULL;
@@ -236,7 +241,7 @@ int enf_cert_set_add(enf_cert_set *set, enf_cert *cert)
 	if (set->count >= ENF_CERT_MAX_BUNDLE) {
 		enf_cert_free(cert);
 		enf_error_set(ENF_ERRCLASS_CERT, "more than %d certificates in one list",
-			      ENF_CERT_MAX_BUNDLE);
+		              ENF_CERT_MAX_BUNDLE);
 		return ENF_ELIMIT;
 	}
 	if (enf_grow((void **)&set->items, &set->alloc, set->count + 1, sizeof(enf_cert *))) {
@@ -304,12 +309,12 @@ static int parse_pem(enf_cert_set *set, const void *data, size_t len)
 		if (strcmp(name, PEM_STRING_X509) == 0 || strcmp(name, PEM_STRING_X509_OLD) == 0 ||
 		    strcmp(name, PEM_STRING_X509_TRUSTED) == 0) {
 			X509 *x = strcmp(name, PEM_STRING_X509_TRUSTED) == 0
-					  ? d2i_X509_AUX(NULL, &p, blen)
-					  : d2i_X509(NULL, &p, blen);
+			              ? d2i_X509_AUX(NULL, &p, blen)
+			              : d2i_X509(NULL, &p, blen);
 			if (!x) {
 				enf_error_set(ENF_ERRCLASS_CERT,
-					      "certificate %zu of the PEM text is damaged",
-					      set->count + 1);
+				              "certificate %zu of the PEM text is damaged",
+				              set->count + 1);
 				rc = ENF_EINVALID;
 			} else {
 				rc = add_x509(set, x);
@@ -363,8 +368,9 @@ int enf_cert_parse_all(enf_cert_set *out, const void *data, size_t len)
 		ERR_clear_error();
 	}
 	if (rc == 0 && set.count == 0) {
-		enf_error_set(ENF_ERRCLASS_CERT,
-			      "no certificate found: expected PEM (BEGIN CERTIFICATE), DER or PKCS#7");
+		enf_error_set(
+		    ENF_ERRCLASS_CERT,
+		    "no certificate found: expected PEM (BEGIN CERTIFICATE), DER or PKCS#7");
 		rc = ENF_EINVALID;
 	}
 	if (rc) {

@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int enf_cert_file_der(unsigned char **der, size_t *len, const char *file, const char *data, size_t n)
+int enf_cert_file_der(unsigned char **der, size_t *len, const char *file, const char *data,
+                      size_t n)
 {
 	X509 *x = NULL;
 	BIO *bio = BIO_new_mem_buf(data, (int)n);
@@ -31,7 +32,8 @@ int enf_cert_file_der(unsigned char **der, size_t *len, const char *file, const 
 	}
 	ERR_clear_error();
 	if (!x) {
-		enf_error_set(ENF_ERRCLASS_CERT, "'%s' is not a certificate in PEM or DER form", file);
+		enf_error_set(ENF_ERRCLASS_CERT, "'%s' is not a certificate in PEM or DER form",
+		              file);
 		return ENF_EINVALID;
 	}
 	unsigned char *out = NULL;
@@ -103,4 +105,3 @@ int enf_cert_file_sha1(unsigned char out[20], const char *data, size_t n)
 	OPENSSL_free(name);
 	return len ? 0 : ENF_EINVALID;
 }
-

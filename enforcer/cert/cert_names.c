@@ -21,23 +21,23 @@ static const struct {
 	int nid;
 	const char *name;
 } attr_names[] = {
-	{NID_commonName, "CN"},
-	{NID_organizationalUnitName, "OU"},
-	{NID_organizationName, "O"},
-	{NID_localityName, "L"},
-	{NID_stateOrProvinceName, "S"},
-	{NID_countryName, "C"},
-	{NID_pkcs9_emailAddress, "E"},
-	{NID_streetAddress, "STREET"},
-	{NID_domainComponent, "DC"},
-	{NID_serialNumber, "SERIALNUMBER"},
-	{NID_givenName, "G"},
-	{NID_surname, "SN"},
-	{NID_title, "T"},
-	{NID_initials, "I"},
-	{NID_postalCode, "PostalCode"},
-	{NID_description, "Description"},
-	{NID_userId, "UID"},
+    {NID_commonName, "CN"},
+    {NID_organizationalUnitName, "OU"},
+    {NID_organizationName, "O"},
+    {NID_localityName, "L"},
+    {NID_stateOrProvinceName, "S"},
+    {NID_countryName, "C"},
+    {NID_pkcs9_emailAddress, "E"},
+    {NID_streetAddress, "STREET"},
+    {NID_domainComponent, "DC"},
+    {NID_serialNumber, "SERIALNUMBER"},
+    {NID_givenName, "G"},
+    {NID_surname, "SN"},
+    {NID_title, "T"},
+    {NID_initials, "I"},
+    {NID_postalCode, "PostalCode"},
+    {NID_description, "Description"},
+    {NID_userId, "UID"},
 };
 
 static void put_attr_name(enf_buf *b, const ASN1_OBJECT *obj)
@@ -134,13 +134,13 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } eku_names[] = {
-	{NID_server_auth, ENF_EKU_SERVER_AUTH, "server-auth"},
-	{NID_client_auth, ENF_EKU_CLIENT_AUTH, "client-auth"},
-	{NID_code_sign, ENF_EKU_CODE_SIGNING, "code-signing"},
-	{NID_email_protect, ENF_EKU_EMAIL_PROTECTION, "email-protection"},
-	{NID_time_stamp, ENF_EKU_TIME_STAMPING, "time-stamping"},
-	{NID_OCSP_sign, ENF_EKU_OCSP_SIGNING, "ocsp-signing"},
-	{NID_anyExtendedKeyUsage, 0, "any"},
+    {NID_server_auth, ENF_EKU_SERVER_AUTH, "server-auth"},
+    {NID_client_auth, ENF_EKU_CLIENT_AUTH, "client-auth"},
+    {NID_code_sign, ENF_EKU_CODE_SIGNING, "code-signing"},
+    {NID_email_protect, ENF_EKU_EMAIL_PROTECTION, "email-protection"},
+    {NID_time_stamp, ENF_EKU_TIME_STAMPING, "time-stamping"},
+    {NID_OCSP_sign, ENF_EKU_OCSP_SIGNING, "ocsp-signing"},
+    {NID_anyExtendedKeyUsage, 0, "any"},
 };
 
 static int fill_eku(enf_cert_info *info, X509 *x)
@@ -208,7 +208,7 @@ static int fill_key(enf_cert_info *info, X509 *x)
 		type = "EC";
 		size_t n = 0;
 		if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve,
-						   sizeof(curve), &n) == 1) {
+		                                   sizeof(curve), &n) == 1) {
 			/* "prime256v1" reads as "P-256" in Windows and in the NIST list. */
 			const char *nist = EC_curve_nid2nist(OBJ_sn2nid(curve));
 			if (nist)
@@ -234,7 +234,7 @@ static int fill_key(enf_cert_info *info, X509 *x)
 		info->key_bits = 0;
 	info->key_type = enf_strdup(type);
 	info->key_text = curve[0] ? enf_asprintf("%s %s (%d bits)", type, curve, info->key_bits)
-				  : enf_asprintf("%s %d", type, info->key_bits);
+	                          : enf_asprintf("%s %d", type, info->key_bits);
 	return info->key_type && info->key_text ? 0 : enf_error_oom();
 }
 

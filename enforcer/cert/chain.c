@@ -58,21 +58,24 @@ static char *missing_issuer(X509 *last, size_t length, const enf_cert_set *root)
 	char *why = NULL;
 	if (issuer && name) {
 		if (in_set(root, last))
-			why = enf_asprintf("'%s' is in Root but is not self-signed (an intermediate); its issuer '%s' is not in Root",
-					   name, issuer);
+			why = enf_asprintf(
+			    "'%s' is in Root but is not self-signed (an intermediate); its issuer '%s' is not in Root",
+			    name, issuer);
 		else if (length <= 1)
-			why = enf_asprintf("intermediate '%s' not found in CA; the chain stops at the leaf",
-					   issuer);
+			why = enf_asprintf(
+			    "intermediate '%s' not found in CA; the chain stops at the leaf",
+			    issuer);
 		else
-			why = enf_asprintf("'%s', the issuer of '%s', is in neither CA nor Root; the chain stops there",
-					   issuer, name);
+			why = enf_asprintf(
+			    "'%s', the issuer of '%s', is in neither CA nor Root; the chain stops there",
+			    issuer, name);
 	}
 	free(issuer);
 	free(name);
 	return why;
 }
 
-static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, const enf_cert_set *root)
+static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) * chain, const enf_cert_set *root)
 {
 	int err = X509_STORE_CTX_get_error(ctx);
 	int n = sk_X509_num(chain);
@@ -111,18 +114,19 @@ static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, const enf_ce
 	}
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE: {
 		char *issuer = enf_cert_display_name(X509_get_issuer_name(bad));
-		why = enf_asprintf("the signature on '%s' does not verify with the key of '%s'", name,
-				   issuer ? issuer : "?");
+		why = enf_asprintf("the signature on '%s' does not verify with the key of '%s'",
+		                   name, issuer ? issuer : "?");
 		free(issuer);
 		break;
 	}
 	case X509_V_ERR_INVALID_CA:
-		why = enf_asprintf("'%s' issues certificates in the chain but is not a CA certificate",
-				   name);
+		why = enf_asprintf(
+		    "'%s' issues certificates in the chain but is not a CA certificate", name);
 		break;
 	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-		why = enf_asprintf("'%s' issues certificates in the chain but its key usage does not allow it",
-				   name);
+		why = enf_asprintf(
+		    "'%s' issues certificates in the chain but its key usage does not allow it",
+		    name);
 		break;
 	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
 		why = enf_asprintf("the chain is longer than the path length of '%s' allows", name);
@@ -136,7 +140,7 @@ static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, const enf_ce
 }
 
 /* Copies the chain as built into the verdict. */
-static int record_chain(enf_chain_verdict *v, STACK_OF(X509) *chain)
+static int record_chain(enf_chain_verdict *v, STACK_OF(X509) * chain)
 {
 	size_t n = (size_t)sk_X509_num(chain);
 	v->names = calloc(n ? n : 1, sizeof(char *));
@@ -149,7 +153,7 @@ static int record_chain(enf_chain_verdict *v, STACK_OF(X509) *chain)
 		unsigned int mdlen = 20;
 		v->names[i] = name_of(x);
 		v->thumbprints[i] =
-			X509_digest(x, EVP_sha1(), md, &mdlen) == 1 ? enf_hex(md, 20, 1) : NULL;
+		    X509_digest(x, EVP_sha1(), md, &mdlen) == 1 ? enf_hex(md, 20, 1) : NULL;
 		v->length = i + 1;
 		if (!v->names[i] || !v->thumbprints[i])
 			return enf_error_oom();
@@ -163,8 +167,8 @@ static int record_chain(enf_chain_verdict *v, STACK_OF(X509) *chain)
  * sibling with the same subject not yet tried, or -1.
  */
 static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const enf_cert *leaf,
-		   const enf_cert_set *root, const enf_cert_set *ca, const unsigned char *skip,
-		   int64_t at)
+                   const enf_cert_set *root, const enf_cert_set *ca, const unsigned char *skip,
+                   int64_t at)
 {
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -201,7 +205,7 @@ static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const e
 			for (size_t s = 0; s < ca->count; s++)
 				if (s != k && !skip[s] &&
 				    X509_NAME_cmp(X509_get_subject_name(ca->items[s]->x),
-						  X509_get_subject_name(x)) == 0)
+				                  X509_get_subject_name(x)) == 0)
 					*retry = (long)k;
 		}
 	}
@@ -214,7 +218,7 @@ done:
 }
 
 int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cert_set *root,
-		     const enf_cert_set *ca, int64_t at)
+                     const enf_cert_set *ca, int64_t at)
 {
 	enf_chain_verdict first = {0}, v = {0};
 	size_t nca = ca ? ca->count : 0;

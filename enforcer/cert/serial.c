@@ -56,8 +56,7 @@ static char *reverse_text(const char *s)
  * including the 00 that keeps a positive number with a high first bit
  * positive. OpenSSL's own accessor gives the magnitude without it.
  */
-static int serial_content(unsigned char **buf, const unsigned char **content, size_t *len,
-			  X509 *x)
+static int serial_content(unsigned char **buf, const unsigned char **content, size_t *len, X509 *x)
 {
 	*buf = NULL;
 	int n = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), buf);
@@ -112,9 +111,10 @@ int enf_serial_normalize(char **out, const char *text)
 			ch = (char)(ch - 'a' + 'A');
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F'))) {
 			enf_buf_clear(&b);
-			enf_error_set(ENF_ERRCLASS_INVALID,
-				      "'%s' is not a serial number: only hex digits, spaces and colons, e.g. 78 41 fc 7a bf 20 25",
-				      text);
+			enf_error_set(
+			    ENF_ERRCLASS_INVALID,
+			    "'%s' is not a serial number: only hex digits, spaces and colons, e.g. 78 41 fc 7a bf 20 25",
+			    text);
 			return ENF_EINVALID;
 		}
 		enf_buf_put(&b, &ch, 1);

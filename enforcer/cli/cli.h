@@ -34,9 +34,9 @@ int cli_is_help(const char *arg);
 /* Prints "enforcer CMD: message" to stderr, with a hint to --help. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
-	;
+    ;
 
 /* Prints the library's last error as "enforcer: message" to stderr. */
 void cli_print_last_error(const char *context);

@@ -16,40 +16,40 @@
 #include <string.h>
 
 const char cmd_cert_usage[] =
-	"usage: enforcer cert inspect FILE [--format text|json]\n"
-	"       enforcer cert inspect --store STORE [--target local|snapshot:FILE] [--format text|json]\n"
-	"       enforcer cert find-serial SERIAL [--target local|snapshot:FILE] [--format text|json]\n\n"
-	"inspect shows every certificate of a PEM, DER or PKCS#7 file, or of one\n"
-	"LocalMachine store (Root, CA, My, TrustedPeople, TrustedPublisher,\n"
-	"Disallowed): thumbprint (SHA-1, as Windows shows it), SHA-256, serial as\n"
-	"stored and byte-reversed, subject, issuer, self-signed, CA and path length,\n"
-	"EKU, key, validity.\n\n"
-	"find-serial looks for a serial number in every LocalMachine store of the\n"
-	"target and says which form matched: as written, byte-reversed (as Lync\n"
-	"event logs print it) or character-reversed. Spaces, colons and lower case\n"
-	"are fine: '25 20 bf 7a fc 41 78'.\n\n"
-	"Options:\n"
-	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-	"  --store STORE                 inspect: the store to list\n"
-	"  --format text|json            what goes to standard output\n\n"
-	"Exit status: 0 shown or found, 1 not found, usage error or unreadable input.\n";
+    "usage: enforcer cert inspect FILE [--format text|json]\n"
+    "       enforcer cert inspect --store STORE [--target local|snapshot:FILE] [--format text|json]\n"
+    "       enforcer cert find-serial SERIAL [--target local|snapshot:FILE] [--format text|json]\n\n"
+    "inspect shows every certificate of a PEM, DER or PKCS#7 file, or of one\n"
+    "LocalMachine store (Root, CA, My, TrustedPeople, TrustedPublisher,\n"
+    "Disallowed): thumbprint (SHA-1, as Windows shows it), SHA-256, serial as\n"
+    "stored and byte-reversed, subject, issuer, self-signed, CA and path length,\n"
+    "EKU, key, validity.\n\n"
+    "find-serial looks for a serial number in every LocalMachine store of the\n"
+    "target and says which form matched: as written, byte-reversed (as Lync\n"
+    "event logs print it) or character-reversed. Spaces, colons and lower case\n"
+    "are fine: '25 20 bf 7a fc 41 78'.\n\n"
+    "Options:\n"
+    "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
+    "  --store STORE                 inspect: the store to list\n"
+    "  --format text|json            what goes to standard output\n\n"
+    "Exit status: 0 shown or found, 1 not found, usage error or unreadable input.\n";
 
 static json_t *cert_json(const enf_cert *c, int64_t now)
 {
 	const enf_cert_info *i = enf_cert_info_get(c);
 	json_t *eku = json_array();
 	json_t *o = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:b, s:{s:s, s:i},"
-		" s:s, s:s, s:I, s:s, s:i}",
-		"thumbprint", i->thumbprint, "sha256", i->sha256_hex, "serial", i->serial,
-		"serial_byte_reversed", i->serial_reversed, "serial_char_reversed",
-		i->serial_char_reversed, "subject", i->subject, "issuer", i->issuer, "name", i->name,
-		"self_signed", i->self_signed, "ca", i->is_ca,
-		"path_length", i->path_len >= 0 ? json_integer(i->path_len) : json_null(),
-		"eku_text", i->eku_text, "eku_any", i->eku_any, "key", "type", i->key_type, "bits",
-		i->key_bits, "not_before", i->not_before_iso, "not_after", i->not_after_iso,
-		"days_left", (json_int_t)enf_cert_days_left(c, now), "signature_algorithm",
-		i->signature_algorithm, "version", i->version);
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:b, s:{s:s, s:i},"
+	    " s:s, s:s, s:I, s:s, s:i}",
+	    "thumbprint", i->thumbprint, "sha256", i->sha256_hex, "serial", i->serial,
+	    "serial_byte_reversed", i->serial_reversed, "serial_char_reversed",
+	    i->serial_char_reversed, "subject", i->subject, "issuer", i->issuer, "name", i->name,
+	    "self_signed", i->self_signed, "ca", i->is_ca, "path_length",
+	    i->path_len >= 0 ? json_integer(i->path_len) : json_null(), "eku_text", i->eku_text,
+	    "eku_any", i->eku_any, "key", "type", i->key_type, "bits", i->key_bits, "not_before",
+	    i->not_before_iso, "not_after", i->not_after_iso, "days_left",
+	    (json_int_t)enf_cert_days_left(c, now), "signature_algorithm", i->signature_algorithm,
+	    "version", i->version);
 	/* The list form of the purposes, for scripts: the text split at ", ". */
 	if (i->has_eku) {
 		const char *p = i->eku_text;
@@ -74,10 +74,12 @@ static void print_cert(const enf_cert *c, int64_t now)
 	       i->serial_reversed);
 	printf("Subject:      %s\n", i->subject);
 	printf("Issuer:       %s\n", i->issuer);
-	printf("Self-signed:  %s\n", i->self_signed ? "yes"
-				     : i->self_issued
-					     ? "no (issuer equals subject, but the signature does not verify with its own key)"
-					     : "no");
+	printf(
+	    "Self-signed:  %s\n",
+	    i->self_signed ? "yes"
+	    : i->self_issued
+	        ? "no (issuer equals subject, but the signature does not verify with its own key)"
+	        : "no");
 	if (!i->is_ca)
 		printf("CA:           no\n");
 	else if (i->path_len >= 0)
@@ -87,7 +89,8 @@ static void print_cert(const enf_cert *c, int64_t now)
 	printf("EKU:          %s\n", i->eku_text);
 	printf("Key:          %s\n", i->key_text);
 	if (now < i->not_before)
-		printf("Valid:        %s to %s (not valid yet)\n", i->not_before_iso, i->not_after_iso);
+		printf("Valid:        %s to %s (not valid yet)\n", i->not_before_iso,
+		       i->not_after_iso);
 	else if (days < 0)
 		printf("Valid:        %s to %s (EXPIRED %ld days ago)\n", i->not_before_iso,
 		       i->not_after_iso, -days);
@@ -148,17 +151,18 @@ static int inspect_store(int json, enf_target *t, enf_store store, int64_t now)
 			const enf_error *err = enf_error_last();
 			if (json)
 				json_array_append_new(certs, json_pack("{s:s, s:s}", "thumbprint",
-								       hex ? hex : "", "error",
-								       err ? err->message : "?"));
+				                                       hex ? hex : "", "error",
+				                                       err ? err->message : "?"));
 			else
-				printf("%s[%zu/%zu] %s: %s cannot be read: %s\n", k ? "\n" : "", k + 1,
-				       list.count, name, hex ? hex : "?", err ? err->message : "?");
+				printf("%s[%zu/%zu] %s: %s cannot be read: %s\n", k ? "\n" : "",
+				       k + 1, list.count, name, hex ? hex : "?",
+				       err ? err->message : "?");
 		} else if (json) {
 			json_t *j = cert_json(c, now);
 			json_object_set_new(j, "private_key",
-					    json_string(tristate_text(en->has_private_key)));
+			                    json_string(tristate_text(en->has_private_key)));
 			json_object_set_new(j, "exportable",
-					    json_string(tristate_text(en->exportable)));
+			                    json_string(tristate_text(en->exportable)));
 			json_array_append_new(certs, j);
 		} else {
 			printf("%s[%zu/%zu] LocalMachine\\%s: '%s'\n", k ? "\n" : "", k + 1,
@@ -174,7 +178,7 @@ static int inspect_store(int json, enf_target *t, enf_store store, int64_t now)
 	}
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:s, s:o}", "target", t->spec, "store", name,
-					"certificates", certs);
+		                        "certificates", certs);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(doc);
@@ -196,8 +200,8 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 		const char *name = enf_store_name((enf_store)s);
 		if (t->provider->cert_list(&list, t->self, (enf_store)s)) {
 			const enf_error *err = enf_error_last();
-			fprintf(stderr, "enforcer: warning: LocalMachine\\%s not searched: %s\n", name,
-				err ? err->message : "cannot be read");
+			fprintf(stderr, "enforcer: warning: LocalMachine\\%s not searched: %s\n",
+			        name, err ? err->message : "cannot be read");
 			enf_buf_printf(&unread, "%s%s", unread.len ? ", " : "", name);
 			continue;
 		}
@@ -211,11 +215,13 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 				matches++;
 				json_t *j = cert_json(c, now);
 				json_object_set_new(j, "store", json_string(name));
-				json_object_set_new(j, "matched", json_string(enf_serial_form_name(form)));
+				json_object_set_new(j, "matched",
+				                    json_string(enf_serial_form_name(form)));
 				json_array_append_new(found, j);
 				if (!json) {
-					printf("%sfound in LocalMachine\\%s: '%s' (%s)\n", matches > 1 ? "\n" : "",
-					       name, i->name, i->thumbprint);
+					printf("%sfound in LocalMachine\\%s: '%s' (%s)\n",
+					       matches > 1 ? "\n" : "", name, i->name,
+					       i->thumbprint);
 					printf("Matched:      %s %s (as stored: %s)\n", serial,
 					       enf_serial_form_name(form), i->serial);
 					print_cert(c, now);
@@ -227,7 +233,7 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 	}
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:s, s:o}", "target", t->spec, "serial", serial,
-					"matches", found);
+		                        "matches", found);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(doc);
@@ -235,10 +241,11 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 		json_decref(found);
 	}
 	if (matches == 0)
-		fprintf(stderr,
-			"enforcer cert find-serial: no certificate in the LocalMachine stores of %s has serial %s, as written, byte-reversed or character-reversed%s%s%s\n",
-			t->spec, serial, unread.len ? " (not searched: " : "",
-			unread.len ? unread.ptr : "", unread.len ? ")" : "");
+		fprintf(
+		    stderr,
+		    "enforcer cert find-serial: no certificate in the LocalMachine stores of %s has serial %s, as written, byte-reversed or character-reversed%s%s%s\n",
+		    t->spec, serial, unread.len ? " (not searched: " : "",
+		    unread.len ? unread.ptr : "", unread.len ? ")" : "");
 	enf_buf_clear(&unread);
 	return matches ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 }
@@ -317,7 +324,8 @@ int cmd_cert(int argc, char **argv)
 	const char *sub = argv[1];
 	int inspect = strcmp(sub, "inspect") == 0;
 	if (!inspect && strcmp(sub, "find-serial") != 0) {
-		cli_usage_error("cert", "'%s' is not a cert subcommand: inspect or find-serial", sub);
+		cli_usage_error("cert", "'%s' is not a cert subcommand: inspect or find-serial",
+		                sub);
 		return CLI_EXIT_ERROR;
 	}
 	if (parse_opts(&o, argc, argv))
@@ -327,13 +335,15 @@ int cmd_cert(int argc, char **argv)
 		goto done;
 	}
 	if (o.store && enf_store_parse(&store, o.store)) {
-		cli_usage_error("cert", "'%s' is not a store: Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed",
-				o.store);
+		cli_usage_error(
+		    "cert",
+		    "'%s' is not a store: Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed",
+		    o.store);
 		goto done;
 	}
 	if (inspect && (o.store ? o.nargs != 0 : o.nargs != 1)) {
 		cli_usage_error("cert", o.store ? "inspect --store takes no file"
-						: "inspect needs one FILE, or --store STORE");
+		                                : "inspect needs one FILE, or --store STORE");
 		goto done;
 	}
 	if (inspect && !o.store && o.target_given) {
@@ -357,7 +367,7 @@ int cmd_cert(int argc, char **argv)
 		goto done;
 	}
 	exit_code = inspect ? inspect_store(o.json, target, store, now)
-			    : find_serial(o.json, target, serial, now);
+	                    : find_serial(o.json, target, serial, now);
 done:
 	fflush(stdout);
 	enf_target_close(target);

@@ -54,10 +54,10 @@ typedef struct exporter {
 static size_t utf8_char(const unsigned char *p, uint32_t *cp)
 {
 	size_t n = p[0] < 0x80             ? 1
-		   : (p[0] & 0xE0) == 0xC0 ? 2
-		   : (p[0] & 0xF0) == 0xE0 ? 3
-		   : (p[0] & 0xF8) == 0xF0 ? 4
-					   : 0;
+	           : (p[0] & 0xE0) == 0xC0 ? 2
+	           : (p[0] & 0xF0) == 0xE0 ? 3
+	           : (p[0] & 0xF8) == 0xF0 ? 4
+	                                   : 0;
 	if (n == 0)
 		return 0;
 	*cp = n == 1 ? p[0] : (uint32_t)(p[0] & (0x7F >> n));
@@ -90,7 +90,7 @@ static int put_text(enf_buf *b, const char *s, int quoted)
 		else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			enf_buf_printf(b, "\\x%02X", (unsigned)cp);
 		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
-			 cp == 0xFFFF)
+		         cp == 0xFFFF)
 			enf_buf_printf(b, "\\u%04X", (unsigned)cp);
 		else
 			enf_buf_put(b, p, n);
@@ -140,7 +140,7 @@ static void slug(enf_buf *b, const char *s, size_t max)
 
 /* Writes "  - type: TYPE\n    id: ID\n" with an id made unique from prefix and name. */
 static int put_resource_head(exporter *x, const char *type, const char *prefix, const char *name,
-			     const char *fallback)
+                             const char *fallback)
 {
 	enf_buf id = ENF_BUF_INIT;
 	enf_buf_puts(&id, prefix);
@@ -212,7 +212,7 @@ static int export_store(exporter *x, enf_store store)
 		rc = put_resource_head(x, "certificate", prefix, hex, "cert");
 		if (rc == 0)
 			enf_buf_printf(&x->out, "    store: %s\n    thumbprint: \"%s\"\n", name,
-				       hex);
+			               hex);
 		free(hex);
 	}
 	free(prefix);
@@ -241,7 +241,7 @@ static int put_reg_data(exporter *x, const enf_reg_value *v)
 			enf_buf_puts(&x->out, "      - ");
 			if (put_text(&x->out, v->list[i], 1)) {
 				enf_error_set(ENF_ERRCLASS_INVALID,
-					      "a multi-sz string is not valid UTF-8 text");
+				              "a multi-sz string is not valid UTF-8 text");
 				return ENF_EINVALID;
 			}
 			enf_buf_puts(&x->out, "\n");
@@ -290,7 +290,7 @@ static int export_value(exporter *x, const char *key, const char *name)
 		char *idname =
 		    enf_asprintf("%s %s", last ? last + 1 : key, *name ? name : "default");
 		rc = idname ? put_resource_head(x, "registry", "reg.", idname, "value")
-			    : enf_error_oom();
+		            : enf_error_oom();
 		free(idname);
 		if (rc == 0 && (rc = put_key_string(x, "    ", "key", key)) == 0 &&
 		    (rc = put_key_string(x, "    ", "value", name)) == 0) {
@@ -308,7 +308,7 @@ static int export_key(exporter *x, const char *key)
 	size_t count = 0;
 	if (!x->target->provider->reg_values) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "the %s target cannot list registry values",
-			      x->target->provider->name);
+		              x->target->provider->name);
 		return ENF_EUNSUPPORTED;
 	}
 	int rc = x->target->provider->reg_values(&names, &count, x->target->self, key);
@@ -362,9 +362,9 @@ static int export_service(exporter *x, const char *name)
 			goto done;
 		}
 		enf_buf_printf(&x->out,
-			       "    # set %s to the account's password before apply\n"
-			       "    password: \"env:%s\"\n",
-			       var, var);
+		               "    # set %s to the account's password before apply\n"
+		               "    password: \"env:%s\"\n",
+		               var, var);
 		free(var);
 	}
 	if (info.startup >= ENF_STARTUP_AUTOMATIC && info.startup <= ENF_STARTUP_DISABLED)
@@ -384,8 +384,8 @@ static int export_service(exporter *x, const char *name)
 		enf_buf_printf(&x->out, "    state: %s\n", running ? "running" : "stopped");
 	else
 		enf_buf_printf(&x->out,
-			       "    # state: %s (left out: a policy says running or stopped)\n",
-			       enf_svc_state_name(info.state));
+		               "    # state: %s (left out: a policy says running or stopped)\n",
+		               enf_svc_state_name(info.state));
 done:
 	enf_service_info_clear(&info);
 	return rc;
@@ -395,8 +395,8 @@ done:
 static char *normal_key(const char *key)
 {
 	const char *rest = enf_starts_with_nocase(key, "HKLM\\")                 ? key + 5
-			   : enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\") ? key + 19
-										 : NULL;
+	                   : enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\") ? key + 19
+	                                                                         : NULL;
 	if (!rest || !*rest || rest[strlen(rest) - 1] == '\\' || strstr(rest, "\\\\") ||
 	    *rest == '\\')
 		return NULL;
@@ -469,8 +469,8 @@ static int parse_args(selection *sel, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int takes = strcmp(a, "--target") == 0 || strcmp(a, "--store") == 0 ||
-			    strcmp(a, "--key") == 0 || strcmp(a, "--service") == 0 ||
-			    strcmp(a, "--name") == 0;
+		            strcmp(a, "--key") == 0 || strcmp(a, "--service") == 0 ||
+		            strcmp(a, "--name") == 0;
 		if (!takes) {
 			cli_usage_error("export", "unexpected argument '%s'", a);
 			return -1;
@@ -554,7 +554,7 @@ int cmd_export(int argc, char **argv)
 	enf_buf_printf(&x.out, "# Exported by enforcer %s from ", ENF_VERSION);
 	put_text(&x.out, origin, 0);
 	enf_buf_puts(&x.out,
-		     ".\n# Review it before use. Passwords are never exported.\nenforcer: 1\n");
+	             ".\n# Review it before use. Passwords are never exported.\nenforcer: 1\n");
 	enf_buf_printf(&x.out, "name: \"%s\"\n", name);
 	char *description = enf_asprintf("The state of %s when it was exported", origin);
 	free(origin);

@@ -23,7 +23,7 @@ const char cmd_facts_usage[] =
 
 /* The facts POLICY.md defines, shown in this order (absent ones too). */
 static const char *const known[] = {"os.build",  "os.version", "os.major",
-				    "host.name", "role",       "lync.version"};
+                                    "host.name", "role",       "lync.version"};
 
 static int is_known(const char *name)
 {
@@ -50,7 +50,7 @@ static void print_json(const enf_facts *f, const char *target)
 	for (size_t i = 0; i < f->count; i++)
 		json_object_set_new(facts, f->items[i].name, json_string(f->items[i].value));
 	json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "enforcer-facts/1", "target", target,
-				"facts", facts);
+	                        "facts", facts);
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
 	putchar('\n');
 	json_decref(doc);
@@ -72,7 +72,7 @@ int cmd_facts(int argc, char **argv)
 			const char *f = argv[++i];
 			if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) {
 				cli_usage_error("facts", "--format must be text or json, not '%s'",
-						f);
+				                f);
 				return CLI_EXIT_ERROR;
 			}
 			json = strcmp(f, "json") == 0;

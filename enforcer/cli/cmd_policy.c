@@ -56,7 +56,6 @@ static int load_rev(enf_source **src, enf_policy **policy, const char *repo, con
 	return rc;
 }
 
-
 static int policy_diff(int argc, char **argv)
 {
 	const char *repo = NULL, *args[3] = {NULL, NULL, NULL};
@@ -102,8 +101,9 @@ static int policy_diff(int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		enf_diff_origin origin = {repo, args[2], args[0], enf_source_commit(from_src), args[1],
-		                          enf_source_commit(to_src)};
+		enf_diff_origin origin = {repo,    args[2],
+		                          args[0], enf_source_commit(from_src),
+		                          args[1], enf_source_commit(to_src)};
 		char *text = enf_policy_changes_json(diff, &origin);
 		if (!text) {
 			cli_print_last_error(NULL);

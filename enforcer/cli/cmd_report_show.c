@@ -9,10 +9,10 @@
 #include <string.h>
 
 const char cmd_report_show_usage[] =
-	"usage: enforcer report show [--format text|html|junit|json] [-v] REPORT.json\n\n"
-	"Renders a saved report again: text (as the console showed it; -v lists\n"
-	"compliant resources too), html (the change-review page), junit or json.\n"
-	"Exit status: 0, or 1 when the file is not an enforcer report.\n";
+    "usage: enforcer report show [--format text|html|junit|json] [-v] REPORT.json\n\n"
+    "Renders a saved report again: text (as the console showed it; -v lists\n"
+    "compliant resources too), html (the change-review page), junit or json.\n"
+    "Exit status: 0, or 1 when the file is not an enforcer report.\n";
 
 int cmd_report_show(int argc, char **argv)
 {
@@ -39,7 +39,8 @@ int cmd_report_show(int argc, char **argv)
 	}
 	if (strcmp(format, "text") && strcmp(format, "html") && strcmp(format, "junit") &&
 	    strcmp(format, "json")) {
-		cli_usage_error("report show", "--format must be text, html, junit or json, not '%s'", format);
+		cli_usage_error("report show",
+		                "--format must be text, html, junit or json, not '%s'", format);
 		return CLI_EXIT_ERROR;
 	}
 	enf_report *report = NULL;
@@ -54,7 +55,7 @@ int cmd_report_show(int argc, char **argv)
 	else
 		out = !strcmp(format, "html")    ? enf_render_html(report)
 		      : !strcmp(format, "junit") ? enf_render_junit(report)
-						 : enf_render_text(report, 0, verbose);
+		                                 : enf_render_text(report, 0, verbose);
 	enf_report_free(report);
 	if (!out) {
 		fprintf(stderr, "enforcer: out of memory\n");

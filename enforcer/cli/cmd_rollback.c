@@ -7,23 +7,23 @@
 #include <stdlib.h>
 
 const char cmd_rollback_usage[] =
-	"usage: enforcer rollback [OPTIONS] RUN-ID\n\n"
-	"Restores what run RUN-ID changed or removed, from its journal in the state\n"
-	"folder: old registry values (or their absence), service accounts and start\n"
-	"modes, removed or moved certificates, private-key permissions. Newest\n"
-	"change first; whatever is already as it was is left alone. The rollback is\n"
-	"itself a journaled run that can be rolled back. Passwords are never\n"
-	"journaled: a user account restored as a service's log-on needs its\n"
-	"password entered again.\n\n"
-	"Options:\n"
-	"  --target local|snapshot:FILE  the target the run changed (default local)\n"
-	"  --state-dir DIR               where the run's journal is\n"
-	"  --wait SECONDS                wait that long for another run's lock\n"
-	"  --report-dir DIR, --format text|json, -q, -v, --color auto|always|never\n"
-	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
-	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n\n"
-	"Exit status: 0 nothing to undo, 2 restored, 4/6 some restores failed,\n"
-	"1 usage error, unknown run or lock held.\n";
+    "usage: enforcer rollback [OPTIONS] RUN-ID\n\n"
+    "Restores what run RUN-ID changed or removed, from its journal in the state\n"
+    "folder: old registry values (or their absence), service accounts and start\n"
+    "modes, removed or moved certificates, private-key permissions. Newest\n"
+    "change first; whatever is already as it was is left alone. The rollback is\n"
+    "itself a journaled run that can be rolled back. Passwords are never\n"
+    "journaled: a user account restored as a service's log-on needs its\n"
+    "password entered again.\n\n"
+    "Options:\n"
+    "  --target local|snapshot:FILE  the target the run changed (default local)\n"
+    "  --state-dir DIR               where the run's journal is\n"
+    "  --wait SECONDS                wait that long for another run's lock\n"
+    "  --report-dir DIR, --format text|json, -q, -v, --color auto|always|never\n"
+    "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+    "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n\n"
+    "Exit status: 0 nothing to undo, 2 restored, 4/6 some restores failed,\n"
+    "1 usage error, unknown run or lock held.\n";
 
 int cmd_rollback(int argc, char **argv)
 {

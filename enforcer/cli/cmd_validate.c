@@ -11,20 +11,20 @@
 #include <string.h>
 
 const char cmd_validate_usage[] =
-	"usage: enforcer validate [-q] [--format text|json] POLICY...\n"
-	"       enforcer validate [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO...\n\n"
-	"Checks each policy file strictly against the v1 format: unknown or\n"
-	"duplicate keys, wrong types, anchors, tags, bad ids, unknown 'after' and\n"
-	"'notify' targets, dependency cycles, limits. Every error is printed as\n"
-	"FILE:LINE:COL: message. Nothing on the machine is read or changed.\n\n"
-	"Options:\n"
-	"  -q, --quiet        print only errors\n"
-	"  --format text|json text (default), or one JSON document on stdout\n"
-	"  --repo DIR         read each PATH from commit REF (default HEAD) of the git\n"
-	"  --ref REF          repository DIR, with the files it refers to\n"
-	"  --trusted-signers PEM, --require-signed\n"
-	"                     check the commit's x509 signature (see enforcer plan --help)\n\n"
-	"Exit status: 0 when every policy is valid, 1 otherwise.\n";
+    "usage: enforcer validate [-q] [--format text|json] POLICY...\n"
+    "       enforcer validate [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO...\n\n"
+    "Checks each policy file strictly against the v1 format: unknown or\n"
+    "duplicate keys, wrong types, anchors, tags, bad ids, unknown 'after' and\n"
+    "'notify' targets, dependency cycles, limits. Every error is printed as\n"
+    "FILE:LINE:COL: message. Nothing on the machine is read or changed.\n\n"
+    "Options:\n"
+    "  -q, --quiet        print only errors\n"
+    "  --format text|json text (default), or one JSON document on stdout\n"
+    "  --repo DIR         read each PATH from commit REF (default HEAD) of the git\n"
+    "  --ref REF          repository DIR, with the files it refers to\n"
+    "  --trusted-signers PEM, --require-signed\n"
+    "                     check the commit's x509 signature (see enforcer plan --help)\n\n"
+    "Exit status: 0 when every policy is valid, 1 otherwise.\n";
 
 static void print_text(const enf_diag_list *diags, const enf_policy *policy, int quiet)
 {
@@ -35,7 +35,7 @@ static void print_text(const enf_diag_list *diags, const enf_policy *policy, int
 	}
 	if (diags->truncated)
 		fprintf(stderr, "%s: %zu more problems not shown\n", diags->file,
-			diags->errors + diags->warnings - diags->count);
+		        diags->errors + diags->warnings - diags->count);
 	if (policy && !quiet)
 		printf("%s: valid (policy '%s', %zu resource%s)\n", diags->file, policy->name,
 		       policy->count, policy->count == 1 ? "" : "s");
@@ -46,14 +46,14 @@ static json_t *diags_json(const enf_diag_list *diags, const enf_policy *policy)
 	json_t *list = json_array();
 	for (size_t i = 0; i < diags->count; i++) {
 		const enf_diag *d = &diags->items[i];
-		json_array_append_new(
-			list, json_pack("{s:s, s:I, s:I, s:s}", "severity",
-					d->severity == ENF_SEV_ERROR ? "error" : "warning", "line",
-					(json_int_t)d->line, "column", (json_int_t)d->col,
-					"message", d->message));
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:I, s:I, s:s}", "severity",
+		                                d->severity == ENF_SEV_ERROR ? "error" : "warning",
+		                                "line", (json_int_t)d->line, "column",
+		                                (json_int_t)d->col, "message", d->message));
 	}
 	json_t *o = json_pack("{s:s, s:b, s:o}", "file", diags->file, "valid", policy != NULL,
-			      "diagnostics", list);
+	                      "diagnostics", list);
 	if (policy) {
 		json_object_set_new(o, "name", json_string(policy->name));
 		json_object_set_new(o, "resources", json_integer((json_int_t)policy->count));
@@ -77,10 +77,12 @@ int cmd_validate(int argc, char **argv)
 			if (strcmp(f, "json") == 0) {
 				json = 1;
 			} else if (strcmp(f, "text") != 0) {
-				cli_usage_error("validate", "--format must be text or json, not '%s'", f);
+				cli_usage_error("validate",
+				                "--format must be text or json, not '%s'", f);
 				return CLI_EXIT_ERROR;
 			}
-		} else if ((taken = cli_parse_source_opt(&src, "validate", argc, argv, &argi)) != 0) {
+		} else if ((taken = cli_parse_source_opt(&src, "validate", argc, argv, &argi)) !=
+		           0) {
 			if (taken < 0) /* --repo, --ref, ...: run_source.c */
 				return CLI_EXIT_ERROR;
 		} else {
@@ -100,8 +102,9 @@ int cmd_validate(int argc, char **argv)
 		enf_policy *policy = NULL;
 		/* Issue 6: with --repo, a file of a git commit (run_source.c). */
 		int rc = src.repo ? cli_load_git_policy(&policy, &diags, &src, argv[argi])
-			 : enf_diag_list_init(&diags, argv[argi]) ? ENF_ENOMEM
-								  : enf_policy_load_file(&policy, &diags, argv[argi]);
+		         : enf_diag_list_init(&diags, argv[argi])
+		             ? ENF_ENOMEM
+		             : enf_policy_load_file(&policy, &diags, argv[argi]);
 		if (!diags.file) {
 			fprintf(stderr, "enforcer: out of memory\n");
 			return CLI_EXIT_ERROR;
@@ -112,7 +115,7 @@ int cmd_validate(int argc, char **argv)
 			if (diags.count == 0) {
 				const enf_error *e = enf_error_last();
 				enf_diag_add(&diags, ENF_SEV_ERROR, 0, 0, "%s",
-					     e ? e->message : "cannot be loaded");
+				             e ? e->message : "cannot be loaded");
 			}
 		}
 		if (json)
@@ -124,7 +127,7 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:b, s:o}", "schema", "enforcer-validate/1", "valid",
-					invalid == 0, "policies", results);
+		                        invalid == 0, "policies", results);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(doc);

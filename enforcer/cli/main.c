@@ -14,21 +14,21 @@
 #include <yaml.h>
 
 const cli_cmd cli_cmds[] = {
-	{"validate", cmd_validate, "check policies; errors as FILE:LINE:COL: message",
-	 cmd_validate_usage},
-	{"plan", cmd_plan, "show the drift and exactly what apply would change", cmd_plan_usage},
-	{"apply", cmd_apply, "converge, verify, journal; --dry-run is plan", cmd_apply_usage},
-	{"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
-	{"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
-	 cmd_export_usage},
-	{"facts", cmd_facts, "show the facts that 'when:' conditions test", cmd_facts_usage},
-	{"cert", cmd_cert, "inspect certificates; find one by the serial an event log shows",
-	 cmd_cert_usage},
-	{"policy", cmd_policy, "policy diff: what changed between two commits, per resource",
-	 cmd_policy_usage},
-	{"report", cmd_report, "report show: render a saved report; report verify: check a signature",
-	 cmd_report_usage},
-	{NULL, NULL, NULL, NULL},
+    {"validate", cmd_validate, "check policies; errors as FILE:LINE:COL: message",
+     cmd_validate_usage},
+    {"plan", cmd_plan, "show the drift and exactly what apply would change", cmd_plan_usage},
+    {"apply", cmd_apply, "converge, verify, journal; --dry-run is plan", cmd_apply_usage},
+    {"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
+    {"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
+     cmd_export_usage},
+    {"facts", cmd_facts, "show the facts that 'when:' conditions test", cmd_facts_usage},
+    {"cert", cmd_cert, "inspect certificates; find one by the serial an event log shows",
+     cmd_cert_usage},
+    {"policy", cmd_policy, "policy diff: what changed between two commits, per resource",
+     cmd_policy_usage},
+    {"report", cmd_report, "report show: render a saved report; report verify: check a signature",
+     cmd_report_usage},
+    {NULL, NULL, NULL, NULL},
 };
 
 int cli_is_help(const char *arg)
@@ -49,20 +49,20 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_print_last_error(const char *context)
 {
 	const enf_error *e = enf_error_last();
-	fprintf(stderr, "enforcer: %s%s%s\n", context ? context : "",
-		context ? ": " : "", e ? e->message : "unknown error");
+	fprintf(stderr, "enforcer: %s%s%s\n", context ? context : "", context ? ": " : "",
+	        e ? e->message : "unknown error");
 }
 
 static void print_help(FILE *out)
 {
 	fprintf(out, "usage: enforcer COMMAND [OPTIONS] [ARGS]\n"
-		     "       enforcer --version | --help | COMMAND --help\n\n"
-		     "Configuration-as-code compliance for Windows servers.\n\n"
-		     "Commands:\n");
+	             "       enforcer --version | --help | COMMAND --help\n\n"
+	             "Configuration-as-code compliance for Windows servers.\n\n"
+	             "Commands:\n");
 	for (const cli_cmd *c = cli_cmds; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\nExit codes: 0 compliant, 2 drift/changed, 4 failures, 6 both,\n"
-		     "1 usage error, invalid policy, lock held or internal error.\n");
+	             "1 usage error, invalid policy, lock held or internal error.\n");
 }
 
 static void print_version(void)
@@ -70,8 +70,8 @@ static void print_version(void)
 	int major, minor, rev;
 	git_libgit2_version(&major, &minor, &rev);
 	printf("enforcer %s\n", ENF_VERSION);
-	printf("libyaml %s, libgit2 %d.%d.%d, %s, jansson %s\n", yaml_get_version_string(),
-	       major, minor, rev, OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION);
+	printf("libyaml %s, libgit2 %d.%d.%d, %s, jansson %s\n", yaml_get_version_string(), major,
+	       minor, rev, OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION);
 }
 
 /*

@@ -10,51 +10,51 @@
 #include <string.h>
 
 const char cmd_plan_usage[] =
-	"usage: enforcer plan [OPTIONS] POLICY\n"
-	"       enforcer plan [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
-	"Shows the drift between POLICY and the target and exactly what apply\n"
-	"would change. Changes nothing, anywhere (not even the state folder).\n\n"
-	"Options:\n"
-	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-	"  --report-dir DIR              write report.json and report.txt there\n"
-	"  --format text|json            what goes to standard output\n"
-	"  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
-	"                                git repository DIR, read from the commit, never\n"
-	"                                from the working tree\n"
-	"  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
-	"  --require-signed              refuse a commit without a valid signature by them\n"
-	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
-	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
-	"  -q, -v, --color auto|always|never\n\n"
-	"Exit status: 0 compliant, 2 drift, 4 failures, 6 drift and failures,\n"
-	"1 usage error or invalid policy.\n";
+    "usage: enforcer plan [OPTIONS] POLICY\n"
+    "       enforcer plan [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
+    "Shows the drift between POLICY and the target and exactly what apply\n"
+    "would change. Changes nothing, anywhere (not even the state folder).\n\n"
+    "Options:\n"
+    "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
+    "  --report-dir DIR              write report.json and report.txt there\n"
+    "  --format text|json            what goes to standard output\n"
+    "  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
+    "                                git repository DIR, read from the commit, never\n"
+    "                                from the working tree\n"
+    "  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
+    "  --require-signed              refuse a commit without a valid signature by them\n"
+    "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+    "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
+    "  -q, -v, --color auto|always|never\n\n"
+    "Exit status: 0 compliant, 2 drift, 4 failures, 6 drift and failures,\n"
+    "1 usage error or invalid policy.\n";
 
 const char cmd_apply_usage[] =
-	"usage: enforcer apply [OPTIONS] POLICY\n"
-	"       enforcer apply [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
-	"Converges the target to POLICY: every change is written to the run's\n"
-	"journal before it is made, each resource is read again to verify it,\n"
-	"and the restart handlers it notified run last. A second apply changes\n"
-	"nothing. Undo a run with 'enforcer rollback RUN-ID'.\n\n"
-	"Options:\n"
-	"  --dry-run                     plan only (same as enforcer plan)\n"
-	"  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-	"  --state-dir DIR               lock and journals (default %ProgramData%\\enforcer\n"
-	"                                or /var/lib/enforcer)\n"
-	"  --wait SECONDS                wait that long for another run's lock (default 0)\n"
-	"  --report-dir DIR              write report.json and report.txt there\n"
-	"  --format text|json            what goes to standard output\n"
-	"  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
-	"                                git repository DIR, read from the commit, never\n"
-	"                                from the working tree\n"
-	"  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
-	"  --require-signed              refuse a commit without a valid signature by them\n"
-	"  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
-	"  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
-	"  -q, -v, --color auto|always|never\n\n"
-	"Exit status: 0 nothing changed and compliant, 2 changes applied and all\n"
-	"compliant, 4 failures and nothing changed, 6 some changes and some failures,\n"
-	"1 usage error, invalid policy or lock held (nothing changed).\n";
+    "usage: enforcer apply [OPTIONS] POLICY\n"
+    "       enforcer apply [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
+    "Converges the target to POLICY: every change is written to the run's\n"
+    "journal before it is made, each resource is read again to verify it,\n"
+    "and the restart handlers it notified run last. A second apply changes\n"
+    "nothing. Undo a run with 'enforcer rollback RUN-ID'.\n\n"
+    "Options:\n"
+    "  --dry-run                     plan only (same as enforcer plan)\n"
+    "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
+    "  --state-dir DIR               lock and journals (default %ProgramData%\\enforcer\n"
+    "                                or /var/lib/enforcer)\n"
+    "  --wait SECONDS                wait that long for another run's lock (default 0)\n"
+    "  --report-dir DIR              write report.json and report.txt there\n"
+    "  --format text|json            what goes to standard output\n"
+    "  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
+    "                                git repository DIR, read from the commit, never\n"
+    "                                from the working tree\n"
+    "  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
+    "  --require-signed              refuse a commit without a valid signature by them\n"
+    "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
+    "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
+    "  -q, -v, --color auto|always|never\n\n"
+    "Exit status: 0 nothing changed and compliant, 2 changes applied and all\n"
+    "compliant, 4 failures and nothing changed, 6 some changes and some failures,\n"
+    "1 usage error, invalid policy or lock held (nothing changed).\n";
 
 static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 {
@@ -68,8 +68,9 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	if (cli_parse_run_opts(&o, cmd, argc, argv, mode == ENF_RUN_APPLY ? extra_apply : NULL))
 		goto done;
 	if (o.nargs != 1) {
-		cli_usage_error(cmd, o.nargs ? "name one policy file, not %d" : "name a policy file%.0d",
-				o.nargs);
+		cli_usage_error(cmd,
+		                o.nargs ? "name one policy file, not %d" : "name a policy file%.0d",
+		                o.nargs);
 		goto done;
 	}
 	/* Issue 6: a file, or a file of a git commit; then the signing key and audit repository. */

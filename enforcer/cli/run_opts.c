@@ -21,7 +21,7 @@ static int parse_seconds(const char *s, unsigned *out)
 }
 
 int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
-		       const char *const *extra)
+                       const char *const *extra)
 {
 	const char *color = "auto";
 	memset(o, 0, sizeof(*o));
@@ -49,8 +49,8 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose = 1;
 		} else if (!next && (strcmp(a, "--target") == 0 || strcmp(a, "--state-dir") == 0 ||
-				     strcmp(a, "--report-dir") == 0 || strcmp(a, "--format") == 0 ||
-				     strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0)) {
+		                     strcmp(a, "--report-dir") == 0 || strcmp(a, "--format") == 0 ||
+		                     strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0)) {
 			cli_usage_error(cmd, "%s needs a value", a);
 			return 1;
 		} else if (strcmp(a, "--target") == 0) {
@@ -68,13 +68,17 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 			o->json = strcmp(f, "json") == 0;
 		} else if (strcmp(a, "--wait") == 0) {
 			if (parse_seconds(argv[++i], &o->wait_seconds)) {
-				cli_usage_error(cmd, "--wait takes whole seconds from 0 to 86400, not '%s'", argv[i]);
+				cli_usage_error(
+				    cmd, "--wait takes whole seconds from 0 to 86400, not '%s'",
+				    argv[i]);
 				return 1;
 			}
 		} else if (strcmp(a, "--color") == 0) {
 			color = argv[++i];
-			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
-				cli_usage_error(cmd, "--color must be auto, always or never, not '%s'", color);
+			if (strcmp(color, "auto") && strcmp(color, "always") &&
+			    strcmp(color, "never")) {
+				cli_usage_error(
+				    cmd, "--color must be auto, always or never, not '%s'", color);
 				return 1;
 			}
 		} else if ((taken = cli_parse_run_extra(o, cmd, argc, argv, &i)) != 0) {
@@ -88,7 +92,7 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 	if (cli_check_run_extra(o, cmd))
 		return 1;
 	o->color = strcmp(color, "always") == 0 ||
-		   (strcmp(color, "auto") == 0 && enf_isatty_stdout() && !getenv("NO_COLOR"));
+	           (strcmp(color, "auto") == 0 && enf_isatty_stdout() && !getenv("NO_COLOR"));
 	return 0;
 }
 
@@ -100,7 +104,7 @@ void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 		return;
 	if (o->verbose) {
 		fprintf(stderr, "[%zu/%zu] %s %s\n", done, run->count, result->id,
-			enf_outcome_name(result->outcome));
+		        enf_outcome_name(result->outcome));
 		return;
 	}
 	/* A run that takes more than a second shows where it is, on a terminal only. */
@@ -139,7 +143,8 @@ int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 		code |= CLI_EXIT_FAILURES;
 	/* The machine's own log hears about runs on the machine, not on snapshots. */
 	enf_event ev;
-	if (strcmp(o->target, "local") == 0 && enf_event_for_report(&ev, report, report_path) == 0) {
+	if (strcmp(o->target, "local") == 0 &&
+	    enf_event_for_report(&ev, report, report_path) == 0) {
 		if (enf_event_write(&ev))
 			cli_print_last_error("warning: no event log entry was written");
 		enf_event_clear(&ev);

@@ -18,7 +18,8 @@ typedef struct cli_run_opts {
 	unsigned wait_seconds;
 	char **args; /* the positional arguments */
 	int nargs;
-	/* Issue 6: a policy from git, signed reports, the audit log (run_source.c, run_report.c). */
+	/* Issue 6: a policy from git, signed reports, the audit log (run_source.c, run_report.c).
+	 */
 	cli_source_opts src;
 	const char *sign_key, *sign_cert, *audit_repo;
 	struct enf_report_signer *signer; /* loaded before the run */
@@ -33,7 +34,7 @@ typedef struct cli_run_opts {
  * returns 1.
  */
 int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
-		       const char *const *extra);
+                       const char *const *extra);
 
 /* Shows a finished run: text or JSON on stdout, report files; returns the exit code. */
 int cli_finish_run(const cli_run_opts *o, const enf_run *run);

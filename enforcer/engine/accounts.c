@@ -19,7 +19,7 @@
 static const char *well_known_sid(engine *e, const char *account)
 {
 	const enf_account_builtin *b =
-		enf_account_builtin_find(account, enf_facts_get(&e->run->facts, "host.name"));
+	    enf_account_builtin_find(account, enf_facts_get(&e->run->facts, "host.name"));
 	if (b)
 		return b->sid;
 	if (enf_account_is_sid(account))

@@ -68,10 +68,11 @@ static int invert_cert(engine *e, const change *c, change *out)
 	if (c->ops == &enf_change_cert_add && present) {
 		out->ops = &enf_change_cert_remove;
 		out->text = enf_asprintf("remove %s from %s (it was added)", hex ? hex : "?",
-					 enf_store_name(c->store));
+		                         enf_store_name(c->store));
 	} else if (c->ops == &enf_change_cert_remove && !present) {
 		out->ops = &enf_change_cert_add;
-		out->text = enf_asprintf("add %s back to %s", hex ? hex : "?", enf_store_name(c->store));
+		out->text =
+		    enf_asprintf("add %s back to %s", hex ? hex : "?", enf_store_name(c->store));
 	}
 	free(hex);
 	if (out->text && c->der) {
@@ -85,7 +86,7 @@ static int invert_cert(engine *e, const change *c, change *out)
 }
 
 static int cert_present(engine *e, enf_store store, const unsigned char thumbprint[20],
-			int *present)
+                        int *present)
 {
 	enf_cert_list list = {0};
 	int rc = enf_engine_cert_list(e, &list, store);
@@ -113,9 +114,10 @@ static int invert_move(engine *e, const change *c, change *out)
 	/* Named as the move was, so the rollback report reads against the apply's. */
 	enf_cert *cert = NULL;
 	char *hex = enf_hex(c->thumbprint, 20, 1);
-	char *label = c->der && enf_cert_from_der(&cert, c->der, c->der_len) == 0
-			      ? enf_asprintf("'%s' (%s)", enf_cert_info_get(cert)->name, hex ? hex : "?")
-			      : enf_strdup(hex ? hex : "?");
+	char *label =
+	    c->der && enf_cert_from_der(&cert, c->der, c->der_len) == 0
+	        ? enf_asprintf("'%s' (%s)", enf_cert_info_get(cert)->name, hex ? hex : "?")
+	        : enf_strdup(hex ? hex : "?");
 	enf_cert_free(cert);
 	enf_error_clear();
 	memcpy(out->thumbprint, c->thumbprint, 20);
@@ -132,7 +134,7 @@ static int invert_move(engine *e, const change *c, change *out)
 		out->ops = &enf_change_cert_remove;
 		out->store = c->dest;
 		out->text = enf_asprintf("remove %s from %s (the move put it there)",
-					 label ? label : "?", dest);
+		                         label ? label : "?", dest);
 	}
 	free(label);
 	free(hex);
@@ -167,8 +169,8 @@ static int invert_key(engine *e, const change *c, change *out)
 		enf_change_clear(out);
 		return 0;
 	}
-	out->text = enf_asprintf("restore the private key's permissions in %s",
-				 enf_store_name(c->store));
+	out->text =
+	    enf_asprintf("restore the private key's permissions in %s", enf_store_name(c->store));
 	return out->new_sddl && out->text ? 0 : ENF_ENOMEM;
 }
 
@@ -235,46 +237,46 @@ static int decode(change *c, const json_t *o)
 }
 
 const change_ops enf_change_cert_add = {
-	.op = "certificate-add",
-	.flags = CHANGE_CERTS,
-	.apply = apply_add,
-	.inverse = invert_cert,
-	.encode = encode,
-	.decode = decode,
+    .op = "certificate-add",
+    .flags = CHANGE_CERTS,
+    .apply = apply_add,
+    .inverse = invert_cert,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_cert_remove = {
-	.op = "certificate-remove",
-	.flags = CHANGE_CERTS,
-	.apply = apply_remove,
-	.inverse = invert_cert,
-	.encode = encode,
-	.decode = decode,
+    .op = "certificate-remove",
+    .flags = CHANGE_CERTS,
+    .apply = apply_remove,
+    .inverse = invert_cert,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_cert_move = {
-	.op = "certificate-move",
-	.flags = CHANGE_CERTS,
-	.apply = apply_move,
-	.inverse = invert_move,
-	.encode = encode,
-	.decode = decode,
+    .op = "certificate-move",
+    .flags = CHANGE_CERTS,
+    .apply = apply_move,
+    .inverse = invert_move,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_key_grant = {
-	.op = "key-grant",
-	.flags = CHANGE_CERTS,
-	.apply = apply_grant,
-	.inverse = invert_key,
-	.encode = encode,
-	.decode = decode,
+    .op = "key-grant",
+    .flags = CHANGE_CERTS,
+    .apply = apply_grant,
+    .inverse = invert_key,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_key_restore = {
-	.op = "key-restore",
-	.flags = CHANGE_CERTS,
-	.apply = apply_restore,
-	.inverse = invert_key,
-	.encode = encode,
-	.decode = decode,
+    .op = "key-restore",
+    .flags = CHANGE_CERTS,
+    .apply = apply_restore,
+    .inverse = invert_key,
+    .encode = encode,
+    .decode = decode,
 };

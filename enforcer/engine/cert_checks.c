@@ -16,8 +16,8 @@
 #include <string.h>
 
 /* The policy's words for the ENF_EKU_* bits, in bit order. */
-static const char *const eku_words[] = {"server-auth",	    "client-auth",   "code-signing",
-					"email-protection", "time-stamping", "ocsp-signing"};
+static const char *const eku_words[] = {"server-auth",      "client-auth",   "code-signing",
+                                        "email-protection", "time-stamping", "ocsp-signing"};
 
 static int64_t now_of(const engine *e)
 {
@@ -32,15 +32,15 @@ static void finding(enf_buf *fails, json_t *checks, const char *check, char *rea
 		return;
 	}
 	enf_buf_printf(fails, "%s%s: %s", fails->len ? "; " : "", check, reason);
-	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", 0,
-						"detail", reason));
+	json_array_append_new(
+	    checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", 0, "detail", reason));
 	free(reason);
 }
 
 static void passed(json_t *checks, const char *check, const char *detail)
 {
-	json_array_append_new(checks,
-			      json_pack("{s:s, s:b, s:s}", "check", check, "ok", 1, "detail", detail));
+	json_array_append_new(
+	    checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", 1, "detail", detail));
 }
 
 /* The parsable certificates of a store; the ones OpenSSL cannot read are no issuers. */
@@ -60,7 +60,7 @@ static int read_set(engine *e, enf_store store, enf_cert_set *out)
  * counted as there, since the check describes the state after the run.
  */
 static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert, int adding,
-			int64_t now, enf_buf *fails, json_t *checks)
+                        int64_t now, enf_buf *fails, json_t *checks)
 {
 	enf_cert_set root = {0}, ca = {0};
 	enf_chain_verdict v = {0};
@@ -77,8 +77,8 @@ static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert,
 	if (rc) {
 		const enf_error *err = enf_error_last();
 		finding(fails, checks, "chain",
-			enf_asprintf("cannot read the %s store: %s", which,
-				     err ? err->message : "unknown error"));
+		        enf_asprintf("cannot read the %s store: %s", which,
+		                     err ? err->message : "unknown error"));
 	} else if (!v.trusted) {
 		finding(fails, checks, "chain", enf_strdup(v.reason));
 	} else {
@@ -95,20 +95,20 @@ static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert,
 }
 
 static void check_validity(const enf_cert_info *i, long days, int64_t now, enf_buf *fails,
-			   json_t *checks)
+                           json_t *checks)
 {
 	char date[11];
 	snprintf(date, sizeof(date), "%.10s", i->not_after_iso);
 	int64_t left = i->not_after - now;
 	if (i->not_before > now)
 		finding(fails, checks, "valid-for-days",
-			enf_asprintf("not valid until %.10s", i->not_before_iso));
+		        enf_asprintf("not valid until %.10s", i->not_before_iso));
 	else if (left < 0)
 		finding(fails, checks, "valid-for-days", enf_asprintf("expired on %s", date));
 	else if (left < (int64_t)days * 86400)
 		finding(fails, checks, "valid-for-days",
-			enf_asprintf("expires on %s, in %lld days; at least %ld are required", date,
-				     (long long)(left / 86400), days));
+		        enf_asprintf("expires on %s, in %lld days; at least %ld are required", date,
+		                     (long long)(left / 86400), days));
 	else {
 		char *text = enf_asprintf("valid until %s", date);
 		passed(checks, "valid-for-days", text ? text : date);
@@ -129,13 +129,13 @@ static void check_eku(const enf_cert_info *i, unsigned want, enf_buf *fails, jso
 			enf_buf_printf(&b, "%s%s", b.len ? ", " : "", eku_words[k]);
 	char *list = enf_buf_detach(&b);
 	finding(fails, checks, "eku",
-		list ? enf_asprintf("lacks %s (it has: %s)", list, i->eku_text) : NULL);
+	        list ? enf_asprintf("lacks %s (it has: %s)", list, i->eku_text) : NULL);
 	free(list);
 }
 
 /* `private-key` and `key-exportable`, from what the store says about the key. */
 static void check_key(const enf_res_certificate *c, const enf_cert_entry *found, enf_buf *fails,
-		      json_t *checks)
+                      json_t *checks)
 {
 	const enf_cert_require *r = &c->require;
 	const char *store = enf_store_name(c->store);
@@ -145,38 +145,45 @@ static void check_key(const enf_res_certificate *c, const enf_cert_entry *found,
 	if (r->private_key != ENF_UNKNOWN) {
 		if (has == ENF_UNKNOWN)
 			finding(fails, checks, "private-key",
-				enf_asprintf("the target cannot tell whether it has a private key in %s",
-					     store));
+			        enf_asprintf(
+			            "the target cannot tell whether it has a private key in %s",
+			            store));
 		else if (r->private_key == ENF_YES && has == ENF_NO)
 			finding(fails, checks, "private-key",
-				enf_asprintf("it has no private key in %s", store));
+			        enf_asprintf("it has no private key in %s", store));
 		else if (r->private_key == ENF_NO && has == ENF_YES)
 			finding(fails, checks, "private-key",
-				enf_asprintf("it has a private key in %s, and the policy says it must not",
-					     store));
+			        enf_asprintf(
+			            "it has a private key in %s, and the policy says it must not",
+			            store));
 		else
 			passed(checks, "private-key", has == ENF_YES ? "present" : "absent");
 	}
 	if (r->exportable != ENF_UNKNOWN) {
 		if (has == ENF_UNKNOWN || (has == ENF_YES && exp == ENF_UNKNOWN))
-			finding(fails, checks, "key-exportable",
-				enf_strdup("the target cannot tell whether the private key is exportable"));
+			finding(
+			    fails, checks, "key-exportable",
+			    enf_strdup(
+			        "the target cannot tell whether the private key is exportable"));
 		else if (r->exportable == ENF_YES && has == ENF_NO)
 			finding(fails, checks, "key-exportable",
-				enf_asprintf("it has no private key in %s to export", store));
+			        enf_asprintf("it has no private key in %s to export", store));
 		else if (r->exportable == ENF_YES && exp == ENF_NO)
 			finding(fails, checks, "key-exportable",
-				enf_strdup("the private key is not exportable"));
+			        enf_strdup("the private key is not exportable"));
 		else if (r->exportable == ENF_NO && exp == ENF_YES)
-			finding(fails, checks, "key-exportable",
-				enf_strdup("the private key is exportable, and the policy says it must not be"));
+			finding(
+			    fails, checks, "key-exportable",
+			    enf_strdup(
+			        "the private key is exportable, and the policy says it must not be"));
 		else
-			passed(checks, "key-exportable", exp == ENF_YES ? "exportable" : "not exportable");
+			passed(checks, "key-exportable",
+			       exp == ENF_YES ? "exportable" : "not exportable");
 	}
 }
 
 static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
-			const enf_cert_entry *found, enf_buf *fails, json_t *checks)
+                        const enf_cert_entry *found, enf_buf *fails, json_t *checks)
 {
 	const enf_cert_require *r = &c->require;
 	const enf_cert_info *i = enf_cert_info_get(cert);
@@ -190,8 +197,8 @@ static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
 	if (r->min_key_bits >= 0) {
 		if (i->key_bits < r->min_key_bits)
 			finding(fails, checks, "min-key-bits",
-				enf_asprintf("the key is %s, fewer than %ld bits", i->key_text,
-					     r->min_key_bits));
+			        enf_asprintf("the key is %s, fewer than %ld bits", i->key_text,
+			                     r->min_key_bits));
 		else
 			passed(checks, "min-key-bits", i->key_text);
 	}
@@ -227,43 +234,46 @@ static json_t *acl_json(const enf_key_acl *acl)
 		const enf_key_ace *ace = &acl->items[i];
 		if (ace->allow)
 			json_array_append_new(a, json_pack("{s:s, s:s}", "account",
-							   ace->account ? ace->account : "",
-							   "rights", rights_word(ace->mask)));
+			                                   ace->account ? ace->account : "",
+			                                   "rights", rights_word(ace->mask)));
 	}
 	return a;
 }
 
 /* Adds a key-grant change for every entry the key's ACL lacks. */
 static int plan_access(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
-		       const enf_cert_info *info, const enf_cert_entry *found, res_plan *plan,
-		       enf_buf *fails, json_t *checks)
+                       const enf_cert_info *info, const enf_cert_entry *found, res_plan *plan,
+                       enf_buf *fails, json_t *checks)
 {
 	const enf_res_certificate *c = &res->u.cert;
 	const char *store = enf_store_name(c->store);
 	enf_key_acl acl = {0};
 	int rc = 0;
 	if (!found) {
-		finding(fails, checks, "private-key-access",
-			enf_asprintf("the certificate is not in %s yet, and one added from a file has no private key whose permissions could be set",
-				     store));
+		finding(
+		    fails, checks, "private-key-access",
+		    enf_asprintf(
+		        "the certificate is not in %s yet, and one added from a file has no private key whose permissions could be set",
+		        store));
 		return 0;
 	}
 	if (!(e->p->caps & ENF_CAP_KEYS)) {
-		finding(fails, checks, "private-key-access",
-			enf_asprintf("the %s target cannot read private-key permissions", e->p->name));
+		finding(
+		    fails, checks, "private-key-access",
+		    enf_asprintf("the %s target cannot read private-key permissions", e->p->name));
 		return 0;
 	}
 	rc = e->p->key_acl_get(&acl, e->self, c->store, thumbprint);
 	if (rc == ENF_ENOTFOUND) {
 		finding(fails, checks, "private-key-access",
-			enf_asprintf("it has no private key in %s", store));
+		        enf_asprintf("it has no private key in %s", store));
 		return 0;
 	}
 	if (rc) {
 		const enf_error *err = enf_error_last();
 		finding(fails, checks, "private-key-access",
-			enf_asprintf("cannot read the private key's permissions: %s",
-				     err ? err->message : "unknown error"));
+		        enf_asprintf("cannot read the private key's permissions: %s",
+		                     err ? err->message : "unknown error"));
 		return 0;
 	}
 	json_t *after = acl_json(&acl);
@@ -274,8 +284,8 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 			continue;
 		const char *rights = a->rights == ENF_RIGHTS_FULL ? "full" : "read";
 		change *ch = enf_plan_add(plan, &enf_change_key_grant,
-				      "grant %s on the private key of '%s' (%s) in %s to %s", rights,
-				      info->name, info->thumbprint, store, a->account);
+		                          "grant %s on the private key of '%s' (%s) in %s to %s",
+		                          rights, info->name, info->thumbprint, store, a->account);
 		if (!ch || !(ch->account = enf_strdup(a->account)) ||
 		    !(ch->old_sddl = enf_strdup(acl.sddl))) {
 			rc = enf_error_oom();
@@ -284,8 +294,8 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 		ch->store = c->store;
 		memcpy(ch->thumbprint, thumbprint, 20);
 		ch->rights = a->rights;
-		json_array_append_new(after, json_pack("{s:s, s:s}", "account", a->account,
-						       "rights", rights));
+		json_array_append_new(
+		    after, json_pack("{s:s, s:s}", "account", a->account, "rights", rights));
 	}
 	json_object_set_new(plan->after, "key_access", after);
 	enf_key_acl_clear(&acl);
@@ -293,7 +303,7 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 }
 
 int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
-		     const enf_cert_entry *found, res_plan *plan)
+                         const enf_cert_entry *found, res_plan *plan)
 {
 	const enf_res_certificate *c = &res->u.cert;
 	if (!c->has_require && c->access_count == 0)

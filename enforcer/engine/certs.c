@@ -104,7 +104,8 @@ void enf_engine_cert_cache_clear(engine *e)
 
 int enf_policy_file_read(engine *e, const char *file, char **data, size_t *len)
 {
-	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file. */
+	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file.
+	 */
 	if (e->source)
 		return enf_source_read(data, len, e->source, file, CERT_FILE_MAX);
 	char *path = e->policy_dir ? enf_asprintf("%s/%s", e->policy_dir, file) : enf_strdup(file);
@@ -123,4 +124,3 @@ int enf_policy_cert_der(engine *e, const char *file, unsigned char **der, size_t
 	free(data);
 	return rc;
 }
-

@@ -94,4 +94,3 @@ int enf_change_dup_str(char **out, const char *s)
 		return ENF_ENOMEM;
 	return 0;
 }
-

@@ -76,7 +76,7 @@ typedef struct res_plan {
 	size_t count;
 	int failed;    /* the resource could not be read, or a check failed */
 	int finding;   /* with failed: a compliance finding (a require: check, a store
-			  violation), which a waiver or audit mode covers */
+	                  violation), which a waiver or audit mode covers */
 	char *message; /* why it failed, or a note for the report */
 } res_plan;
 
@@ -89,7 +89,8 @@ struct engine {
 	enf_run *run;
 	struct journal *journal;
 	char *policy_dir; /* on disk: password files (and referenced files without a source) */
-	struct enf_source *source; /* where referenced files are read (source.h); NULL in a rollback */
+	struct enf_source
+	    *source; /* where referenced files are read (source.h); NULL in a rollback */
 	long changes_made;
 	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
 	long seq;        /* journal sequence numbers */
@@ -112,7 +113,8 @@ struct engine {
  * engine/type_<name>.c.
  */
 typedef struct engine_type {
-	/* The provider capabilities (ENF_CAP_*) it needs: without them the resource fails, unread. */
+	/* The provider capabilities (ENF_CAP_*) it needs: without them the resource fails, unread.
+	 */
 	unsigned caps;
 	/* Reads the resource's actual state and lists the changes. NULL for handlers. */
 	int (*plan)(engine *e, const enf_resource *res, res_plan *plan);
@@ -121,7 +123,8 @@ typedef struct engine_type {
 	 * one that notifies it changed: `notifiers` names them. Sets r's outcome.
 	 */
 	void (*handle)(engine *e, const enf_resource *res, enf_result *r, const char *notifiers);
-	/* The change kinds its plans make, NULL-terminated: the journal is read back through them. */
+	/* The change kinds its plans make, NULL-terminated: the journal is read back through them.
+	 */
 	const change_ops *const *changes;
 } engine_type;
 
@@ -136,9 +139,9 @@ const change_ops *enf_change_ops_find(const char *op);
 /* The change kinds, by the file that defines them. */
 extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_registry.c */
 extern const change_ops enf_change_svc_config, enf_change_svc_start,
-	enf_change_svc_stop; /* type_service.c */
+    enf_change_svc_stop; /* type_service.c */
 extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_cert_move,
-	enf_change_key_grant, enf_change_key_restore; /* cert_changes.c */
+    enf_change_key_grant, enf_change_key_restore; /* cert_changes.c */
 
 /* Shared by run.c and rollback.c. */
 /* ENF_EINVALID, with the last error set, unless `opts` has this library's version. */
@@ -155,14 +158,14 @@ int enf_result_add_action(enf_result *r, const char *text, int done, const char 
 /* Adds a change to a plan; the text is formatted. Returns the change or NULL. */
 change *enf_plan_add(res_plan *plan, const change_ops *ops, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
-	;
+    ;
 void enf_plan_fail(res_plan *plan, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
-	;
+    ;
 /* Fails the plan with the library's last error, prefixed. */
 void enf_plan_fail_last(res_plan *plan, const char *what);
 void enf_res_plan_clear(res_plan *plan);
@@ -175,7 +178,7 @@ void enf_change_clear(change *c);
  * store's entry, or NULL when the certificate is about to be added.
  */
 int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
-		     const enf_cert_entry *found, res_plan *plan);
+                         const enf_cert_entry *found, res_plan *plan);
 
 /* A store's certificates, from the run's cache (certs.c); the caller clears *out. */
 int enf_engine_cert_list(engine *e, enf_cert_list *out, enf_store store);

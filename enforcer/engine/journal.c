@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JOURNAL_SCHEMA "enforcer-journal/1"
+#define JOURNAL_SCHEMA    "enforcer-journal/1"
 #define JOURNAL_MAX_BYTES (512u * 1024 * 1024)
 
 struct journal {
@@ -57,10 +57,10 @@ int enf_journal_create(journal **out, const char *dir, const enf_run *run, const
 	j->path = path;
 	path = NULL;
 	rc = write_line(j, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:f}", "journal",
-				     JOURNAL_SCHEMA, "run_id", run->run_id, "mode",
-				     run->mode == ENF_RUN_ROLLBACK ? "rollback" : "apply", "host",
-				     run->host, "user", run->user, "target", run->target,
-				     "policy", policy_name, "started", run->started));
+	                             JOURNAL_SCHEMA, "run_id", run->run_id, "mode",
+	                             run->mode == ENF_RUN_ROLLBACK ? "rollback" : "apply", "host",
+	                             run->host, "user", run->user, "target", run->target, "policy",
+	                             policy_name, "started", run->started));
 	if (rc)
 		goto fail;
 	free(folder);
@@ -81,7 +81,7 @@ int enf_journal_begin(journal *j, long seq, const char *resource_id, const chang
 	if (!rec)
 		return enf_error_oom();
 	return write_line(j, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "resource",
-				       resource_id ? resource_id : "", "change", rec));
+	                               resource_id ? resource_id : "", "change", rec));
 }
 
 int enf_journal_done(journal *j, long seq)
@@ -102,9 +102,9 @@ int enf_journal_event(journal *j, const char *resource_id, const char *text)
 int enf_journal_end(journal *j, const enf_run *run)
 {
 	return write_line(j, json_pack("{s:f, s:I, s:I, s:I}", "end", run->ended, "changed",
-				       (json_int_t)run->counts[ENF_OUTCOME_CHANGED], "failed",
-				       (json_int_t)run->counts[ENF_OUTCOME_FAILED], "exit",
-				       (json_int_t)enf_run_exit_code(run)));
+	                               (json_int_t)run->counts[ENF_OUTCOME_CHANGED], "failed",
+	                               (json_int_t)run->counts[ENF_OUTCOME_FAILED], "exit",
+	                               (json_int_t)enf_run_exit_code(run)));
 }
 
 void enf_journal_close(journal *j)
@@ -200,8 +200,8 @@ int enf_journal_load(journal_read *out, const char *path)
 		json_t *o = json_loadb(p, (size_t)(eol - p), JSON_REJECT_DUPLICATES, &err);
 		p = eol + 1;
 		if (!json_is_object(o)) {
-			enf_error_set(ENF_ERRCLASS_STATE, "journal '%s' line %u is damaged: %s", path,
-				      line, o ? "not an object" : err.text);
+			enf_error_set(ENF_ERRCLASS_STATE, "journal '%s' line %u is damaged: %s",
+			              path, line, o ? "not an object" : err.text);
 			json_decref(o);
 			rc = ENF_EINVALID;
 			break;
@@ -210,12 +210,15 @@ int enf_journal_load(journal_read *out, const char *path)
 		json_t *seq = json_object_get(o, "seq");
 		if (line == 1) {
 			if (!schema || strcmp(schema, JOURNAL_SCHEMA) != 0) {
-				enf_error_set(ENF_ERRCLASS_STATE, "'%s' is not an enforcer journal (%s)",
-					      path, JOURNAL_SCHEMA);
+				enf_error_set(ENF_ERRCLASS_STATE,
+				              "'%s' is not an enforcer journal (%s)", path,
+				              JOURNAL_SCHEMA);
 				rc = ENF_EINVALID;
 			} else {
-				jr.run_id = enf_strdup(json_string_value(json_object_get(o, "run_id")));
-				jr.target = enf_strdup(json_string_value(json_object_get(o, "target")));
+				jr.run_id =
+				    enf_strdup(json_string_value(json_object_get(o, "run_id")));
+				jr.target =
+				    enf_strdup(json_string_value(json_object_get(o, "target")));
 			}
 		} else if (json_object_get(o, "end")) {
 			jr.complete = 1;
@@ -223,25 +226,29 @@ int enf_journal_load(journal_read *out, const char *path)
 			/* A change record the rollback cannot read in full must not be skipped. */
 			const char *why = change_record_problem(o);
 			if (why) {
-				enf_error_set(ENF_ERRCLASS_STATE,
-					      "journal '%s' line %u: the change record is damaged (%s)",
-					      path, line, why);
+				enf_error_set(
+				    ENF_ERRCLASS_STATE,
+				    "journal '%s' line %u: the change record is damaged (%s)", path,
+				    line, why);
 				rc = ENF_EINVALID;
 			} else if (enf_grow((void **)&jr.entries, &alloc, jr.count + 1,
-					    sizeof(journal_entry))) {
+			                    sizeof(journal_entry))) {
 				rc = enf_error_oom();
 			} else {
 				journal_entry *e = &jr.entries[jr.count];
 				memset(e, 0, sizeof(*e));
 				e->seq = (long)json_integer_value(seq);
-				e->resource = enf_strdup(json_string_value(json_object_get(o, "resource")));
+				e->resource =
+				    enf_strdup(json_string_value(json_object_get(o, "resource")));
 				if (!e->resource) {
 					rc = enf_error_oom();
-				} else if (enf_change_from_json(&e->c, json_object_get(o, "change"))) {
+				} else if (enf_change_from_json(&e->c,
+				                                json_object_get(o, "change"))) {
 					free(e->resource);
-					enf_error_set(ENF_ERRCLASS_STATE,
-						      "journal '%s' line %u: the change record is damaged",
-						      path, line);
+					enf_error_set(
+					    ENF_ERRCLASS_STATE,
+					    "journal '%s' line %u: the change record is damaged",
+					    path, line);
 					rc = ENF_EINVALID;
 				} else {
 					jr.count++;

@@ -18,7 +18,9 @@
 static char *pending_path(const engine *e)
 {
 	char *dir = e->opts->state_dir ? enf_strdup(e->opts->state_dir) : enf_default_state_dir();
-	char *path = dir ? enf_asprintf("%s%cpending%c%s.json", dir, ENF_PATH_SEP, ENF_PATH_SEP, e->policy->name) : NULL;
+	char *path = dir ? enf_asprintf("%s%cpending%c%s.json", dir, ENF_PATH_SEP, ENF_PATH_SEP,
+	                                e->policy->name)
+	                 : NULL;
 	free(dir);
 	return path;
 }
@@ -58,9 +60,10 @@ int enf_pending_load(engine *e, json_t **out)
 		json_t *doc = json_loadb(data, len, 0, NULL);
 		if (!pending_valid(doc)) {
 			/* A damaged record must not hide a needed restart: say so. */
-			enf_error_set(ENF_ERRCLASS_STATE,
-				      "'%s' is damaged; delete it after restarting the services of policy %s by hand",
-				      path, e->policy->name);
+			enf_error_set(
+			    ENF_ERRCLASS_STATE,
+			    "'%s' is damaged; delete it after restarting the services of policy %s by hand",
+			    path, e->policy->name);
 			json_decref(doc);
 			rc = ENF_EINVALID;
 		} else {
@@ -108,7 +111,8 @@ int enf_pending_add(engine *e, json_t **doc, const enf_resource *res)
 	for (size_t i = 0; i < res->notify_count; i++) {
 		if (enf_pending_contains(*doc, res->notify[i]))
 			continue;
-		json_array_append_new(json_object_get(*doc, "handlers"), json_string(res->notify[i]));
+		json_array_append_new(json_object_get(*doc, "handlers"),
+		                      json_string(res->notify[i]));
 		added = 1;
 	}
 	return added ? pending_write(e, *doc) : 0;

@@ -44,10 +44,11 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 	int rc = enf_change_inverse(e, &je->c, &inv);
 	if (rc) {
 		const enf_error *err = enf_error_last();
-		enf_result_add_action(r, je->c.text, 0, err ? err->message : "cannot read the current state");
+		enf_result_add_action(r, je->c.text, 0,
+		                      err ? err->message : "cannot read the current state");
 		r->outcome = ENF_OUTCOME_FAILED;
-		enf_result_set_message(r, enf_asprintf("cannot undo '%s': %s", je->c.text,
-						   err ? err->message : "?"));
+		enf_result_set_message(
+		    r, enf_asprintf("cannot undo '%s': %s", je->c.text, err ? err->message : "?"));
 		enf_change_clear(&inv);
 		return;
 	}
@@ -69,20 +70,22 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 		enf_journal_failed(e->journal, n, err ? err->message : "failed");
 		enf_result_add_action(r, inv.text, 0, err ? err->message : "failed");
 		r->outcome = ENF_OUTCOME_FAILED;
-		enf_result_set_message(r, enf_asprintf("%s: %s", inv.text, err ? err->message : "failed"));
+		enf_result_set_message(
+		    r, enf_asprintf("%s: %s", inv.text, err ? err->message : "failed"));
 	}
 	enf_change_clear(&inv);
 }
 
 int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
-		     const enf_run_options *opts)
+                     const enf_run_options *opts)
 {
 	if (enf_engine_check_options(opts))
 		return ENF_EINVALID;
 	if (!valid_run_id(run_id)) {
-		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "'%s' is not a run id; run ids look like 20261122T030512Z-4f3a9c (see the report or the journal folder)",
-			      run_id);
+		enf_error_set(
+		    ENF_ERRCLASS_INVALID,
+		    "'%s' is not a run id; run ids look like 20261122T030512Z-4f3a9c (see the report or the journal folder)",
+		    run_id);
 		return ENF_EINVALID;
 	}
 	char *dir = opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
@@ -93,7 +96,8 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	journal_read jr = {0};
 	int rc = enf_journal_load(&jr, path);
 	if (rc == ENF_ENOTFOUND)
-		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id, path);
+		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id,
+		              path);
 	if (rc) {
 		free(path);
 		return rc;
@@ -103,8 +107,8 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	rc = enf_engine_start(&e, target, opts, ENF_RUN_ROLLBACK);
 	if (rc == 0 && jr.target && strcmp(jr.target, target->spec) != 0) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "run %s changed target '%s', not '%s'; roll it back with --target %s",
-			      run_id, jr.target, target->spec, jr.target);
+		              "run %s changed target '%s', not '%s'; roll it back with --target %s",
+		              run_id, jr.target, target->spec, jr.target);
 		rc = ENF_EINVALID;
 	}
 	if (rc == 0) {

@@ -25,8 +25,8 @@ static char *new_run_id(double now)
 	struct tm tm;
 	enf_gmtime(&tm, t);
 	return enf_asprintf("%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x", tm.tm_year + 1900,
-			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0],
-			    rnd[1], rnd[2]);
+	                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0],
+	                    rnd[1], rnd[2]);
 }
 
 static char *dirname_of(const char *path)
@@ -39,8 +39,7 @@ static char *dirname_of(const char *path)
 }
 
 /* Creates the run record and the engine state shared by plan, apply and rollback. */
-int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts,
-			enf_run_mode mode)
+int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode)
 {
 	enf_run *run = calloc(1, sizeof(*run));
 	if (!run)
@@ -120,7 +119,7 @@ static int plan_resource(engine *e, const enf_resource *res, res_plan *plan)
 		return 0;
 	if ((e->p->caps & t->caps) != t->caps) {
 		enf_plan_fail(plan, "the %s target cannot read or change %s resources", e->p->name,
-			  enf_resource_type_name(res->type));
+		              enf_resource_type_name(res->type));
 		return 0;
 	}
 	return t->plan(e, res, plan);
@@ -145,7 +144,7 @@ int enf_engine_after_change(engine *e)
 
 /* Makes every change of a plan, each journaled before it is made. */
 static int make_changes(engine *e, const enf_resource *res, res_plan *plan, enf_result *r,
-			int *made)
+                        int *made)
 {
 	for (size_t i = 0; i < plan->count; i++) {
 		const change *c = &plan->changes[i];
@@ -153,9 +152,11 @@ static int make_changes(engine *e, const enf_resource *res, res_plan *plan, enf_
 		if (enf_journal_begin(e->journal, n, res ? res->id : "", c)) {
 			/* Without a journal record no change may be made. */
 			const enf_error *err = enf_error_last();
-			enf_result_add_action(r, c->text, 0, err ? err->message : "journal write failed");
-			enf_result_set_message(r, enf_asprintf("not changed: the journal could not be written (%s)",
-						    err ? err->message : "?"));
+			enf_result_add_action(r, c->text, 0,
+			                      err ? err->message : "journal write failed");
+			enf_result_set_message(
+			    r, enf_asprintf("not changed: the journal could not be written (%s)",
+			                    err ? err->message : "?"));
 			return ENF_ERROR;
 		}
 		int rc = enf_change_apply(e, c, res);
@@ -209,23 +210,23 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	if (plan.message)
 		enf_result_set_message(r, enf_strdup(plan.message));
 	if (res->waiver.present && !waived)
-		enf_result_set_message(r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored%s%s",
-						   res->waiver.year, res->waiver.month, res->waiver.day,
-						   plan.message ? "; " : "", plan.message ? plan.message : ""));
+		enf_result_set_message(
+		    r, enf_asprintf("waiver expired on %04d-%02d-%02d; it is ignored%s%s",
+		                    res->waiver.year, res->waiver.month, res->waiver.day,
+		                    plan.message ? "; " : "", plan.message ? plan.message : ""));
 	if (res->mode == ENF_MODE_AUDIT || waived || e->run->mode == ENF_RUN_PLAN ||
 	    e->run->dry_run) {
 		r->outcome = res->mode == ENF_MODE_AUDIT ? ENF_OUTCOME_AUDIT_DRIFT
-			     : waived			   ? ENF_OUTCOME_WAIVED
-							   : ENF_OUTCOME_DRIFT;
+		             : waived                    ? ENF_OUTCOME_WAIVED
+		                                         : ENF_OUTCOME_DRIFT;
 		if (waived)
-			enf_result_set_message(r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s%s%s",
-							   res->waiver.year, res->waiver.month,
-							   res->waiver.day, res->waiver.reason,
-							   res->waiver.ticket ? " (" : "",
-							   res->waiver.ticket ? res->waiver.ticket : "",
-							   res->waiver.ticket ? ")" : "",
-							   plan.message ? "; " : "",
-							   plan.message ? plan.message : ""));
+			enf_result_set_message(
+			    r, enf_asprintf("waived until %04d-%02d-%02d: %s%s%s%s%s%s",
+			                    res->waiver.year, res->waiver.month, res->waiver.day,
+			                    res->waiver.reason, res->waiver.ticket ? " (" : "",
+			                    res->waiver.ticket ? res->waiver.ticket : "",
+			                    res->waiver.ticket ? ")" : "", plan.message ? "; " : "",
+			                    plan.message ? plan.message : ""));
 		for (size_t i = 0; i < plan.count; i++)
 			enf_result_add_action(r, plan.changes[i].text, 0, NULL);
 		if (r->outcome == ENF_OUTCOME_DRIFT)
@@ -236,8 +237,9 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 	if (res->notify_count && enf_pending_add(e, &e->pending, res)) {
 		const enf_error *err = enf_error_last();
 		r->outcome = ENF_OUTCOME_FAILED;
-		enf_result_set_message(r, enf_asprintf("not changed: the pending restart could not be recorded (%s)",
-						   err ? err->message : "?"));
+		enf_result_set_message(
+		    r, enf_asprintf("not changed: the pending restart could not be recorded (%s)",
+		                    err ? err->message : "?"));
 		goto done;
 	}
 	int made = 0;
@@ -256,8 +258,10 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 		r->after = enf_state_of(json_incref(check.before));
 		if (check.failed || check.count) {
 			r->outcome = ENF_OUTCOME_FAILED;
-			enf_result_set_message(r, enf_asprintf("changed, but verification found it still not compliant: %s",
-						    check.failed ? check.message : check.changes[0].text));
+			enf_result_set_message(
+			    r, enf_asprintf(
+			           "changed, but verification found it still not compliant: %s",
+			           check.failed ? check.message : check.changes[0].text));
 		} else {
 			r->outcome = ENF_OUTCOME_CHANGED;
 		}
@@ -270,7 +274,7 @@ done:
 
 /* The first dependency of `res` that failed or was skipped for a failure. */
 static const char *failed_dependency(const enf_run *run, const enf_resource *res,
-				     const unsigned char *blocked, const enf_policy *policy)
+                                     const unsigned char *blocked, const enf_policy *policy)
 {
 	for (size_t i = 0; i < res->after_count; i++) {
 		const enf_resource *dep = enf_policy_find(policy, res->after[i]);
@@ -322,14 +326,16 @@ static int run_all(engine *e, const enf_policy *policy)
 			continue; /* handlers run last */
 		if (!applies) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			enf_result_set_message(r, enf_asprintf("the policy does not apply here: %s", why));
+			enf_result_set_message(
+			    r, enf_asprintf("the policy does not apply here: %s", why));
 		} else if (!enf_when_holds(&res->when, &run->facts, &rwhy)) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
 			enf_result_set_message(r, enf_asprintf("condition not met: %s", rwhy));
 		} else if ((dep = failed_dependency(run, res, blocked, policy))) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
 			blocked[i] = 1;
-			enf_result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
+			enf_result_set_message(
+			    r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
 		} else {
 			int did = 0;
 			rc = run_resource(e, res, r, &did);
@@ -357,26 +363,29 @@ static int run_all(engine *e, const enf_policy *policy)
 				/* Name the first three; a long list says nothing more. */
 				if (++notifiers <= 3)
 					enf_buf_printf(&by, "%s%s", by.len ? ", " : "",
-						       policy->resources[o].id);
+					               policy->resources[o].id);
 			}
 		}
 		if (notifiers > 3)
 			enf_buf_printf(&by, " and %zu more", notifiers - 3);
 		if (by.len == 0 && enf_pending_contains(e->pending, res->id))
 			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
-				       json_string_value(json_object_get(e->pending, "run")));
+			               json_string_value(json_object_get(e->pending, "run")));
 		char *rwhy = NULL;
 		const char *dep;
 		if (!applies || !enf_when_holds(&res->when, &run->facts, &rwhy)) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			enf_result_set_message(r, applies ? enf_asprintf("condition not met: %s", rwhy)
-						       : enf_asprintf("the policy does not apply here: %s", why));
+			enf_result_set_message(
+			    r, applies ? enf_asprintf("condition not met: %s", rwhy)
+			               : enf_asprintf("the policy does not apply here: %s", why));
 		} else if ((dep = failed_dependency(run, res, blocked, policy))) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
-			enf_result_set_message(r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
+			enf_result_set_message(
+			    r, enf_asprintf("skipped: '%s', which it comes after, failed", dep));
 		} else if (by.len == 0) {
 			r->outcome = ENF_OUTCOME_COMPLIANT;
-			enf_result_set_message(r, enf_strdup("not needed: nothing that notifies it changed"));
+			enf_result_set_message(
+			    r, enf_strdup("not needed: nothing that notifies it changed"));
 		} else {
 			enf_engine_type_of(res->type)->handle(e, res, r, by.ptr);
 			if (r->outcome == ENF_OUTCOME_CHANGED && e->pending)
@@ -432,14 +441,15 @@ int enf_engine_check_options(const enf_run_options *opts)
 {
 	if (opts && opts->version == ENF_RUN_OPTIONS_VERSION)
 		return 0;
-	enf_error_set(ENF_ERRCLASS_INVALID,
-		      "run options of version %u; this library takes version %u (initialise them with ENF_RUN_OPTIONS_INIT)",
-		      opts ? opts->version : 0, ENF_RUN_OPTIONS_VERSION);
+	enf_error_set(
+	    ENF_ERRCLASS_INVALID,
+	    "run options of version %u; this library takes version %u (initialise them with ENF_RUN_OPTIONS_INIT)",
+	    opts ? opts->version : 0, ENF_RUN_OPTIONS_VERSION);
 	return ENF_EINVALID;
 }
 
 int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
-		   const enf_run_options *opts)
+                   const enf_run_options *opts)
 {
 	if (enf_engine_check_options(opts))
 		return ENF_EINVALID;
@@ -447,15 +457,17 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	enf_lock *lock = NULL;
 	e.policy = policy;
 	enf_source *own_source = NULL;
-	int rc = enf_engine_start(&e, target, opts, opts->mode == ENF_RUN_APPLY ? ENF_RUN_APPLY : ENF_RUN_PLAN);
+	int rc = enf_engine_start(&e, target, opts,
+	                          opts->mode == ENF_RUN_APPLY ? ENF_RUN_APPLY : ENF_RUN_PLAN);
 	if (rc == 0)
 		rc = enf_provenance_from_file(&e.run->source, policy);
 	e.run->policy_name = enf_strdup(policy->name);
 	/* Issue 6: referenced files come from the policy's source (a commit, or its folder). */
 	e.policy_dir = opts->source ? enf_strdup(enf_source_local_dir(opts->source))
-				    : dirname_of(policy->path);
+	                            : dirname_of(policy->path);
 	if (rc == 0 && !opts->source)
-		rc = e.policy_dir ? enf_source_open_dir(&own_source, e.policy_dir) : enf_error_oom();
+		rc =
+		    e.policy_dir ? enf_source_open_dir(&own_source, e.policy_dir) : enf_error_oom();
 	e.source = opts->source ? opts->source : own_source;
 	int acting = e.run->mode == ENF_RUN_APPLY && !opts->dry_run;
 	if (rc == 0 && acting)
@@ -496,7 +508,7 @@ int enf_run_exit_code(const enf_run *run)
 	int failures = run->counts[ENF_OUTCOME_FAILED] > 0;
 	/* A resource that changed something and then failed still changed the machine. */
 	int changes = run->counts[ENF_OUTCOME_DRIFT] > 0 || run->counts[ENF_OUTCOME_CHANGED] > 0 ||
-		      run->counts[ENF_OUTCOME_AUDIT_DRIFT] > 0 || run->changes_made > 0;
+	              run->counts[ENF_OUTCOME_AUDIT_DRIFT] > 0 || run->changes_made > 0;
 	return (changes ? 2 : 0) | (failures ? 4 : 0);
 }
 

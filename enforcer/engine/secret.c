@@ -32,23 +32,24 @@ int enf_secret_read(engine *e, const enf_resource *res, char **out)
 	if (s->password == ENF_PASSWORD_ENV) {
 		const char *v = getenv(s->password_ref);
 		if (!v || !*v) {
-			enf_error_set(ENF_ERRCLASS_INVALID,
-				      "the password for %s comes from the environment variable %s, which is not set",
-				      s->logon, s->password_ref);
+			enf_error_set(
+			    ENF_ERRCLASS_INVALID,
+			    "the password for %s comes from the environment variable %s, which is not set",
+			    s->logon, s->password_ref);
 			return ENF_EINVALID;
 		}
 		*out = enf_strdup(v);
 		return *out ? 0 : enf_error_oom();
 	}
 	char *path = enf_path_problem(s->password_ref) || !e->policy_dir
-			     ? enf_strdup(s->password_ref)
-			     : enf_asprintf("%s/%s", e->policy_dir, s->password_ref);
+	                 ? enf_strdup(s->password_ref)
+	                 : enf_asprintf("%s/%s", e->policy_dir, s->password_ref);
 	char *data = NULL;
 	size_t len = 0;
 	int rc = path ? enf_read_file(&data, &len, path, 4096) : enf_error_oom();
 	if (rc) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "cannot read the password file for %s ('%s')",
-			      s->logon, s->password_ref);
+		              s->logon, s->password_ref);
 		free(path);
 		return rc;
 	}
@@ -59,7 +60,7 @@ int enf_secret_read(engine *e, const enf_resource *res, char **out)
 	if (len == 0 || strlen(data) != len) {
 		enf_secret_free(data);
 		enf_error_set(ENF_ERRCLASS_INVALID, "the password file for %s is empty or not text",
-			      s->logon);
+		              s->logon);
 		return ENF_EINVALID;
 	}
 	*out = data;

@@ -16,7 +16,7 @@ static json_t *cert_json(const enf_res_certificate *c, const unsigned char *thum
 {
 	char *hex = enf_hex(thumb, 20, 1);
 	json_t *o = json_pack("{s:s, s:s, s:b}", "store", enf_store_name(c->store), "thumbprint",
-			      hex ? hex : "", "present", present);
+	                      hex ? hex : "", "present", present);
 	free(hex);
 	return o;
 }
@@ -35,8 +35,8 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		enf_sha1(thumb, der, der_len);
 		if (c->has_thumbprint && memcmp(thumb, c->thumbprint, 20) != 0) {
 			char *want = enf_hex(c->thumbprint, 20, 1), *got = enf_hex(thumb, 20, 1);
-			enf_plan_fail(plan, "'%s' has thumbprint %s, not %s as the policy says", c->file,
-				  got ? got : "?", want ? want : "?");
+			enf_plan_fail(plan, "'%s' has thumbprint %s, not %s as the policy says",
+			              c->file, got ? got : "?", want ? want : "?");
 			free(want);
 			free(got);
 			free(der);
@@ -62,10 +62,13 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 	int rc = 0;
 	if (c->ensure == ENF_ENSURE_PRESENT && !found) {
 		if (!der) {
-			enf_plan_fail(plan, "certificate %s is not in %s, and the policy gives no file to add it from",
-				  hex ? hex : "?", enf_store_name(c->store));
-		} else if ((ch = enf_plan_add(plan, &enf_change_cert_add, "add %s (%s) to %s", c->file,
-					  hex ? hex : "?", enf_store_name(c->store)))) {
+			enf_plan_fail(
+			    plan,
+			    "certificate %s is not in %s, and the policy gives no file to add it from",
+			    hex ? hex : "?", enf_store_name(c->store));
+		} else if ((ch =
+		                enf_plan_add(plan, &enf_change_cert_add, "add %s (%s) to %s",
+		                             c->file, hex ? hex : "?", enf_store_name(c->store)))) {
 			ch->der = der;
 			ch->der_len = der_len;
 			der = NULL;
@@ -74,8 +77,8 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 		}
 	} else if (c->ensure == ENF_ENSURE_ABSENT && found) {
 		/* The removed certificate's DER goes into the journal, for rollback. */
-		if ((ch = enf_plan_add(plan, &enf_change_cert_remove, "remove %s from %s", hex ? hex : "?",
-				   enf_store_name(c->store))) &&
+		if ((ch = enf_plan_add(plan, &enf_change_cert_remove, "remove %s from %s",
+		                       hex ? hex : "?", enf_store_name(c->store))) &&
 		    (ch->der = malloc(found->der_len))) {
 			memcpy(ch->der, found->der, found->der_len);
 			ch->der_len = found->der_len;
@@ -96,10 +99,10 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 }
 
 static const change_ops *const changes[] = {&enf_change_cert_add, &enf_change_cert_remove,
-					    &enf_change_key_grant, &enf_change_key_restore, NULL};
+                                            &enf_change_key_grant, &enf_change_key_restore, NULL};
 
 const engine_type enf_engine_type_certificate = {
-	.caps = ENF_CAP_CERTS,
-	.plan = plan_certificate,
-	.changes = changes,
+    .caps = ENF_CAP_CERTS,
+    .plan = plan_certificate,
+    .changes = changes,
 };

@@ -37,20 +37,22 @@ static int plan_registry(engine *e, const enf_resource *res, res_plan *plan)
 	char *want = NULL, *have = present ? enf_reg_value_describe(&cur) : NULL;
 	if (r->ensure == ENF_ENSURE_ABSENT) {
 		if (present)
-			c = enf_plan_add(plan, &enf_change_reg_delete, "delete %s %s (was %s)", r->key, shown,
-				     have ? have : "?");
+			c = enf_plan_add(plan, &enf_change_reg_delete, "delete %s %s (was %s)",
+			                 r->key, shown, have ? have : "?");
 	} else if (!present || !enf_reg_value_equal(&cur, &r->data)) {
 		want = enf_reg_value_describe(&r->data);
 		if (!present)
-			c = enf_plan_add(plan, &enf_change_reg_set, "create %s = %s under %s", shown,
-				     want ? want : "?", r->key);
-		else if (cur.type == r->data.type && (cur.type == ENF_REG_DWORD || cur.type == ENF_REG_QWORD))
+			c = enf_plan_add(plan, &enf_change_reg_set, "create %s = %s under %s",
+			                 shown, want ? want : "?", r->key);
+		else if (cur.type == r->data.type &&
+		         (cur.type == ENF_REG_DWORD || cur.type == ENF_REG_QWORD))
 			c = enf_plan_add(plan, &enf_change_reg_set, "set %s %s %llu -> %llu",
-				     cur.type == ENF_REG_DWORD ? "DWORD" : "QWORD", shown,
-				     (unsigned long long)cur.number, (unsigned long long)r->data.number);
+			                 cur.type == ENF_REG_DWORD ? "DWORD" : "QWORD", shown,
+			                 (unsigned long long)cur.number,
+			                 (unsigned long long)r->data.number);
 		else
-			c = enf_plan_add(plan, &enf_change_reg_set, "set %s %s -> %s", shown, have ? have : "?",
-				     want ? want : "?");
+			c = enf_plan_add(plan, &enf_change_reg_set, "set %s %s -> %s", shown,
+			                 have ? have : "?", want ? want : "?");
 		if (c && enf_reg_value_copy(&c->new_value, &r->data))
 			c = NULL;
 	} else {
@@ -95,7 +97,8 @@ static int invert_registry(engine *e, const change *c, change *out)
 		if (!present)
 			return 0;
 		out->ops = &enf_change_reg_delete;
-		out->text = enf_asprintf("delete %s\\%s (restoring: it did not exist)", c->key, shown);
+		out->text =
+		    enf_asprintf("delete %s\\%s (restoring: it did not exist)", c->key, shown);
 	} else {
 		if (present && enf_reg_value_equal(&cur, &c->old_value)) {
 			enf_reg_value_clear(&cur);
@@ -113,7 +116,8 @@ static int invert_registry(engine *e, const change *c, change *out)
 		out->old_value = cur;
 	else
 		enf_reg_value_clear(&cur);
-	if (enf_change_dup_str(&out->key, c->key) || enf_change_dup_str(&out->name, c->name) || !out->text)
+	if (enf_change_dup_str(&out->key, c->key) || enf_change_dup_str(&out->name, c->name) ||
+	    !out->text)
 		return ENF_ENOMEM;
 	return rc == ENF_ENOTFOUND ? 0 : rc;
 }
@@ -123,7 +127,8 @@ static int encode(json_t *o, const change *c)
 {
 	enf_json_set_str(o, "key", c->key);
 	enf_json_set_str(o, "name", c->name);
-	json_object_set_new(o, "old", c->had_old ? enf_reg_value_to_json(&c->old_value) : json_null());
+	json_object_set_new(o, "old",
+	                    c->had_old ? enf_reg_value_to_json(&c->old_value) : json_null());
 	if (c->ops == &enf_change_reg_set)
 		json_object_set_new(o, "new", enf_reg_value_to_json(&c->new_value));
 	return 0;
@@ -132,8 +137,8 @@ static int encode(json_t *o, const change *c)
 static int decode(change *c, const json_t *o)
 {
 	const json_t *old = json_object_get(o, "old");
-	if (enf_json_get_str(&c->key, o, "key") || enf_json_get_str(&c->name, o, "name") || !c->key ||
-	    !c->name)
+	if (enf_json_get_str(&c->key, o, "key") || enf_json_get_str(&c->name, o, "name") ||
+	    !c->key || !c->name)
 		return ENF_EINVALID;
 	c->had_old = old && !json_is_null(old);
 	if (c->had_old && enf_reg_value_from_json(&c->old_value, old))
@@ -151,27 +156,27 @@ static const char *problem(const json_t *o)
 }
 
 const change_ops enf_change_reg_set = {
-	.op = "registry-set",
-	.apply = apply_set,
-	.inverse = invert_registry,
-	.encode = encode,
-	.decode = decode,
-	.problem = problem,
+    .op = "registry-set",
+    .apply = apply_set,
+    .inverse = invert_registry,
+    .encode = encode,
+    .decode = decode,
+    .problem = problem,
 };
 
 const change_ops enf_change_reg_delete = {
-	.op = "registry-delete",
-	.apply = apply_delete,
-	.inverse = invert_registry,
-	.encode = encode,
-	.decode = decode,
-	.problem = problem,
+    .op = "registry-delete",
+    .apply = apply_delete,
+    .inverse = invert_registry,
+    .encode = encode,
+    .decode = decode,
+    .problem = problem,
 };
 
 static const change_ops *const changes[] = {&enf_change_reg_set, &enf_change_reg_delete, NULL};
 
 const engine_type enf_engine_type_registry = {
-	.caps = ENF_CAP_REGISTRY,
-	.plan = plan_registry,
-	.changes = changes,
+    .caps = ENF_CAP_REGISTRY,
+    .plan = plan_registry,
+    .changes = changes,
 };

@@ -20,8 +20,8 @@ static json_t *tristate_json(enf_tristate t)
 static json_t *info_json(const enf_service_info *info)
 {
 	return json_pack("{s:b, s:s, s:o, s:s, s:s}", "exists", 1, "logon", info->logon,
-			 "password_stored", tristate_json(info->password_stored), "startup",
-			 enf_startup_name(info->startup), "state", enf_svc_state_name(info->state));
+	                 "password_stored", tristate_json(info->password_stored), "startup",
+	                 enf_startup_name(info->startup), "state", enf_svc_state_name(info->state));
 }
 
 /* The state apply would leave: the actual one with the policy's settings over it. */
@@ -33,7 +33,7 @@ static json_t *desired_json(const enf_service_info *info, const enf_res_service 
 	if (s->logon) {
 		json_object_set_new(o, "logon", json_string(s->logon));
 		json_object_set_new(o, "password_stored",
-				    s->password == ENF_PASSWORD_NONE ? json_false() : json_true());
+		                    s->password == ENF_PASSWORD_NONE ? json_false() : json_true());
 	}
 	if (s->startup != ENF_STARTUP_UNSET)
 		json_object_set_new(o, "startup", json_string(enf_startup_name(s->startup)));
@@ -61,34 +61,38 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	int rc = e->p->svc_get(&info, e->self, s->name);
 	if (rc) {
 		plan->before = json_pack("{s:b}", "exists", 0);
-		enf_plan_fail_last(plan, rc == ENF_ENOTFOUND ? "the service is missing" : "cannot read the service");
+		enf_plan_fail_last(plan, rc == ENF_ENOTFOUND ? "the service is missing"
+		                                             : "cannot read the service");
 		return 0;
 	}
 	plan->before = info_json(&info);
 	plan->after = desired_json(&info, s);
 	int logon_differs = s->logon && !enf_accounts_same(e, info.logon, s->logon);
 	int clear_password = s->logon && !logon_differs && s->password == ENF_PASSWORD_NONE &&
-			     info.password_stored == ENF_YES;
+	                     info.password_stored == ENF_YES;
 	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
 	if (logon_differs || clear_password || startup_differs) {
 		enf_buf b = ENF_BUF_INIT;
 		if (logon_differs)
-			enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, info.logon, s->logon,
-				       password_words(s));
+			enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, info.logon,
+			               s->logon, password_words(s));
 		else if (clear_password)
 			enf_buf_printf(&b, "clear the password stored for %s (log-on %s)", s->name,
-				       info.logon);
+			               info.logon);
 		if (startup_differs)
-			enf_buf_printf(&b, "%sset %s start mode %s -> %s", b.len ? ", " : "", s->name,
-				       enf_startup_name(info.startup), enf_startup_name(s->startup));
+			enf_buf_printf(&b, "%sset %s start mode %s -> %s", b.len ? ", " : "",
+			               s->name, enf_startup_name(info.startup),
+			               enf_startup_name(s->startup));
 		char *text = enf_buf_detach(&b);
 		change *c = text ? enf_plan_add(plan, &enf_change_svc_config, "%s", text) : NULL;
 		free(text);
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
 		if (logon_differs || clear_password) {
-			/* Re-applying the account with the password fields cleared is the fix the seed found. */
-			if (!(c->new_logon = enf_strdup(s->logon)) || !(c->old_logon = enf_strdup(info.logon)))
+			/* Re-applying the account with the password fields cleared is the fix the
+			 * seed found. */
+			if (!(c->new_logon = enf_strdup(s->logon)) ||
+			    !(c->old_logon = enf_strdup(info.logon)))
 				goto oom;
 			c->set_password = 1;
 		}
@@ -98,12 +102,12 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	int running = info.state == ENF_SVC_RUNNING || info.state == ENF_SVC_START_PENDING;
 	if (s->state == ENF_SVC_RUNNING && !running) {
 		change *c = enf_plan_add(plan, &enf_change_svc_start, "start %s (%s)", s->name,
-				     enf_svc_state_name(info.state));
+		                         enf_svc_state_name(info.state));
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
 	} else if (s->state == ENF_SVC_STOPPED && info.state != ENF_SVC_STOPPED) {
 		change *c = enf_plan_add(plan, &enf_change_svc_stop, "stop %s (%s)", s->name,
-				     enf_svc_state_name(info.state));
+		                         enf_svc_state_name(info.state));
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
 	}
@@ -187,15 +191,18 @@ static int invert_service(engine *e, const change *c, change *out)
 		out->old_logon = enf_strdup(cur.logon);
 		/* Passwords are never journaled: a user account's must be entered again. */
 		out->set_password = enf_account_is_builtin(c->old_logon);
-		enf_buf_printf(&b, "restore %s log-on %s -> %s%s", c->service, cur.logon,
-			       c->old_logon,
-			       out->set_password ? "" : " (its password was not journaled: enter it again in services.msc)");
+		enf_buf_printf(
+		    &b, "restore %s log-on %s -> %s%s", c->service, cur.logon, c->old_logon,
+		    out->set_password
+		        ? ""
+		        : " (its password was not journaled: enter it again in services.msc)");
 	}
 	if (c->old_startup != ENF_STARTUP_UNSET && c->new_startup != ENF_STARTUP_UNSET &&
 	    cur.startup != c->old_startup) {
 		out->new_startup = c->old_startup;
-		enf_buf_printf(&b, "%srestore %s start mode %s -> %s", b.len ? ", " : "", c->service,
-			       enf_startup_name(cur.startup), enf_startup_name(c->old_startup));
+		enf_buf_printf(&b, "%srestore %s start mode %s -> %s", b.len ? ", " : "",
+		               c->service, enf_startup_name(cur.startup),
+		               enf_startup_name(c->old_startup));
 	}
 	enf_service_info_clear(&cur);
 	if (b.len)
@@ -212,8 +219,10 @@ static int encode(json_t *o, const change *c)
 	enf_json_set_str(o, "old_logon", c->old_logon);
 	enf_json_set_str(o, "new_logon", c->new_logon);
 	json_object_set_new(o, "set_password", json_boolean(c->set_password));
-	enf_json_set_str(o, "old_startup", c->old_startup ? enf_startup_name(c->old_startup) : NULL);
-	enf_json_set_str(o, "new_startup", c->new_startup ? enf_startup_name(c->new_startup) : NULL);
+	enf_json_set_str(o, "old_startup",
+	                 c->old_startup ? enf_startup_name(c->old_startup) : NULL);
+	enf_json_set_str(o, "new_startup",
+	                 c->new_startup ? enf_startup_name(c->new_startup) : NULL);
 	return 0;
 }
 
@@ -242,34 +251,34 @@ static int decode(change *c, const json_t *o)
 }
 
 const change_ops enf_change_svc_config = {
-	.op = "service-config",
-	.apply = apply_config,
-	.inverse = invert_service,
-	.encode = encode,
-	.decode = decode,
+    .op = "service-config",
+    .apply = apply_config,
+    .inverse = invert_service,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_svc_start = {
-	.op = "service-start",
-	.apply = apply_start,
-	.inverse = invert_service,
-	.encode = encode,
-	.decode = decode,
+    .op = "service-start",
+    .apply = apply_start,
+    .inverse = invert_service,
+    .encode = encode,
+    .decode = decode,
 };
 
 const change_ops enf_change_svc_stop = {
-	.op = "service-stop",
-	.apply = apply_stop,
-	.inverse = invert_service,
-	.encode = encode,
-	.decode = decode,
+    .op = "service-stop",
+    .apply = apply_stop,
+    .inverse = invert_service,
+    .encode = encode,
+    .decode = decode,
 };
 
 static const change_ops *const changes[] = {&enf_change_svc_config, &enf_change_svc_start,
-					    &enf_change_svc_stop, NULL};
+                                            &enf_change_svc_stop, NULL};
 
 const engine_type enf_engine_type_service = {
-	.caps = ENF_CAP_SERVICES,
-	.plan = plan_service,
-	.changes = changes,
+    .caps = ENF_CAP_SERVICES,
+    .plan = plan_service,
+    .changes = changes,
 };

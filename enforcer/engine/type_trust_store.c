@@ -28,8 +28,8 @@
 typedef struct ts_entry {
 	const enf_cert_entry *raw;
 	enf_cert *cert; /* NULL when OpenSSL cannot read it */
-	char *label;	/* "'NAME' (THUMBPRINT)" */
-	int acted;	/* moved or removed by this plan */
+	char *label;    /* "'NAME' (THUMBPRINT)" */
+	int acted;      /* moved or removed by this plan */
 } ts_entry;
 
 typedef struct ts_state {
@@ -39,7 +39,7 @@ typedef struct ts_state {
 	size_t count;
 	enf_buf violations, notes;
 	json_t *misplaced, *extras, *duplicates, *unreadable; /* before */
-	json_t *left_misplaced, *left_extras;		       /* after */
+	json_t *left_misplaced, *left_extras;                 /* after */
 } ts_state;
 
 static json_t *cert_ref_json(const ts_entry *en)
@@ -47,7 +47,7 @@ static json_t *cert_ref_json(const ts_entry *en)
 	char *hex = enf_hex(en->raw->thumbprint, 20, 1);
 	const enf_cert_info *i = en->cert ? enf_cert_info_get(en->cert) : NULL;
 	json_t *o = json_pack("{s:s, s:s}", "thumbprint", hex ? hex : "", "subject",
-			      i ? i->subject : "(unreadable)");
+	                      i ? i->subject : "(unreadable)");
 	free(hex);
 	return o;
 }
@@ -117,7 +117,7 @@ static int allowed_thumbprints(engine *e, const ts_state *s, unsigned char **out
 }
 
 static int is_allowed(const enf_res_trust_store *t, const unsigned char *set,
-		      const unsigned char thumbprint[20])
+                      const unsigned char thumbprint[20])
 {
 	for (size_t i = 0; i < t->allow_count; i++)
 		if (memcmp(set + 20 * i, thumbprint, 20) == 0)
@@ -138,7 +138,7 @@ static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20]
  * action, taken over); the DER goes into the journal for rollback.
  */
 static int take_out(res_plan *plan, ts_entry *en, const change_ops *ops, enf_store store,
-		    const enf_cert_list *dest_list, char *text)
+                    const enf_cert_list *dest_list, char *text)
 {
 	change *ch = text ? enf_plan_add(plan, ops, "%s", text) : NULL;
 	free(text);
@@ -164,18 +164,19 @@ static int plan_misplaced(ts_state *s, ts_entry *en, res_plan *plan, const enf_c
 	json_array_append_new(s->misplaced, cert_ref_json(en));
 	if (root && t->misplaced == ENF_MISPLACED_MOVE)
 		return take_out(plan, en, &enf_change_cert_move, t->store, ca,
-				enf_asprintf("move %s Root -> CA", en->label));
+		                enf_asprintf("move %s Root -> CA", en->label));
 	if (t->misplaced == ENF_MISPLACED_REMOVE)
 		return take_out(plan, en, &enf_change_cert_remove, t->store, NULL,
-				enf_asprintf("remove %s from %s: %s", en->label, s->store, what));
+		                enf_asprintf("remove %s from %s: %s", en->label, s->store, what));
 	json_array_append_new(s->left_misplaced, cert_ref_json(en));
 	if (t->misplaced == ENF_MISPLACED_REPORT)
 		enf_buf_printf(next_finding(&s->violations), "%s is in %s but %s", en->label,
-			       s->store, what);
+		               s->store, what);
 	else
-		enf_buf_printf(next_finding(&s->notes),
-			       "%s is in CA but %s; a root belongs in Root, and enforcer never moves one there itself",
-			       en->label, what);
+		enf_buf_printf(
+		    next_finding(&s->notes),
+		    "%s is in CA but %s; a root belongs in Root, and enforcer never moves one there itself",
+		    en->label, what);
 	return 0;
 }
 
@@ -183,12 +184,12 @@ static int plan_extra(ts_state *s, ts_entry *en, res_plan *plan)
 {
 	json_array_append_new(s->extras, cert_ref_json(en));
 	if (s->t->extras == ENF_EXTRAS_REMOVE)
-		return take_out(plan, en, &enf_change_cert_remove, s->t->store, NULL,
-				enf_asprintf("remove %s from %s: not in the allow list", en->label,
-					     s->store));
+		return take_out(
+		    plan, en, &enf_change_cert_remove, s->t->store, NULL,
+		    enf_asprintf("remove %s from %s: not in the allow list", en->label, s->store));
 	json_array_append_new(s->left_extras, cert_ref_json(en));
 	enf_buf_printf(next_finding(&s->violations), "%s is in %s but not in the allow list",
-		       en->label, s->store);
+	               en->label, s->store);
 	return 0;
 }
 
@@ -218,11 +219,11 @@ static void find_duplicates(ts_state *s)
 			seen[j] = 1;
 		}
 		if (copies > 1) {
-			enf_buf_printf(next_finding(&s->notes),
-				       "'%s' is in %s %zu times with the same subject and key: %s%s",
-				       enf_cert_info_get(a->cert)->name, s->store, copies,
-				       enf_cert_info_get(a->cert)->thumbprint,
-				       list.ptr ? list.ptr : "");
+			enf_buf_printf(
+			    next_finding(&s->notes),
+			    "'%s' is in %s %zu times with the same subject and key: %s%s",
+			    enf_cert_info_get(a->cert)->name, s->store, copies,
+			    enf_cert_info_get(a->cert)->thumbprint, list.ptr ? list.ptr : "");
 		}
 		enf_buf_clear(&list);
 	}
@@ -230,7 +231,7 @@ static void find_duplicates(ts_state *s)
 }
 
 static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
-		    const unsigned char *allowed)
+                    const unsigned char *allowed)
 {
 	const enf_res_trust_store *t = s->t;
 	int rc = 0;
@@ -239,13 +240,13 @@ static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
 		char *hex = enf_hex(en->raw->thumbprint, 20, 1);
 		const enf_cert_info *info = en->cert ? enf_cert_info_get(en->cert) : NULL;
 		en->label = info ? enf_asprintf("'%s' (%s)", info->name, info->thumbprint)
-				 : enf_asprintf("an unreadable certificate (%s)", hex ? hex : "?");
+		                 : enf_asprintf("an unreadable certificate (%s)", hex ? hex : "?");
 		free(hex);
 		if (!en->label)
 			return enf_error_oom();
 		int extra = t->has_allow && !is_allowed(t, allowed, en->raw->thumbprint);
-		int misplaced = info && (t->store == ENF_STORE_ROOT ? !info->self_signed
-								     : info->self_signed);
+		int misplaced =
+		    info && (t->store == ENF_STORE_ROOT ? !info->self_signed : info->self_signed);
 		if (!info)
 			json_array_append_new(s->unreadable, cert_ref_json(en));
 		if (misplaced)
@@ -254,7 +255,7 @@ static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
 			rc = plan_extra(s, en, plan);
 		else if (!info)
 			enf_buf_printf(next_finding(&s->notes),
-				       "%s cannot be read as an X.509 certificate", en->label);
+			               "%s cannot be read as an X.509 certificate", en->label);
 	}
 	return rc;
 }
@@ -266,16 +267,15 @@ static void finish(ts_state *s, res_plan *plan, size_t total)
 		left -= s->entries[i].acted;
 	if (s->t->max_certs >= 0 && left > (size_t)s->t->max_certs) {
 		enf_buf_printf(next_finding(&s->violations),
-			       "%s %s %zu certificates, more than max-certs %ld",
-			       s->store, left == total ? "holds" : "will still hold", left,
-			       s->t->max_certs);
+		               "%s %s %zu certificates, more than max-certs %ld", s->store,
+		               left == total ? "holds" : "will still hold", left, s->t->max_certs);
 	}
 	plan->before = json_pack("{s:s, s:I, s:O, s:O, s:O, s:O}", "store", s->store, "count",
-				 (json_int_t)total, "misplaced", s->misplaced, "extras", s->extras,
-				 "duplicates", s->duplicates, "unreadable", s->unreadable);
+	                         (json_int_t)total, "misplaced", s->misplaced, "extras", s->extras,
+	                         "duplicates", s->duplicates, "unreadable", s->unreadable);
 	plan->after = json_pack("{s:s, s:I, s:O, s:O, s:O}", "store", s->store, "count",
-				(json_int_t)left, "misplaced", s->left_misplaced, "extras",
-				s->left_extras, "duplicates", s->duplicates);
+	                        (json_int_t)left, "misplaced", s->left_misplaced, "extras",
+	                        s->left_extras, "duplicates", s->duplicates);
 }
 
 static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
@@ -294,7 +294,8 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	/* Whether a moved certificate was in CA already decides what its rollback takes out. */
 	if (t->store == ENF_STORE_ROOT && t->misplaced == ENF_MISPLACED_MOVE &&
 	    enf_engine_cert_list(e, &ca, ENF_STORE_CA)) {
-		enf_plan_fail_last(plan, "cannot read the CA store, where misplaced certificates go");
+		enf_plan_fail_last(plan,
+		                   "cannot read the CA store, where misplaced certificates go");
 		goto done;
 	}
 	s.entries = calloc(list.count ? list.count : 1, sizeof(ts_entry));
@@ -338,8 +339,7 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	if (s.violations.len && plan->count == 0) {
 		enf_plan_fail(plan, "%s", s.violations.ptr);
 		plan->finding = 1;
-	}
-	else if (s.violations.len || s.notes.len)
+	} else if (s.violations.len || s.notes.len)
 		plan->message = enf_strdup(s.violations.len ? s.violations.ptr : s.notes.ptr);
 done:
 	for (size_t i = 0; i < s.count; i++) {
@@ -363,7 +363,7 @@ done:
 static const change_ops *const changes[] = {&enf_change_cert_move, &enf_change_cert_remove, NULL};
 
 const engine_type enf_engine_type_trust_store = {
-	.caps = ENF_CAP_CERTS,
-	.plan = plan_trust_store,
-	.changes = changes,
+    .caps = ENF_CAP_CERTS,
+    .plan = plan_trust_store,
+    .changes = changes,
 };

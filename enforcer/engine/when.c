@@ -66,10 +66,10 @@ static int holds(const enf_condition *c, const char *value)
 		if (!is_number(value))
 			return 0;
 		int cmp = version_cmp(value, c->values[0]);
-		return c->op == ENF_CMP_GE ? cmp >= 0
+		return c->op == ENF_CMP_GE   ? cmp >= 0
 		       : c->op == ENF_CMP_GT ? cmp > 0
 		       : c->op == ENF_CMP_LE ? cmp <= 0
-					     : cmp < 0;
+		                             : cmp < 0;
 	}
 }
 
@@ -85,12 +85,14 @@ int enf_when_holds(const enf_when *when, const enf_facts *facts, char **why)
 			for (size_t k = 0; k < c->count; k++)
 				enf_buf_printf(&b, "%s%s", k ? ", " : "", c->values[k]);
 			if (!value)
-				*why = enf_asprintf("%s is not known on this target (the condition is %s %s)",
-						    c->fact, op_words[c->op], b.ptr ? b.ptr : "");
+				*why = enf_asprintf(
+				    "%s is not known on this target (the condition is %s %s)",
+				    c->fact, op_words[c->op], b.ptr ? b.ptr : "");
 			else
-				*why = enf_asprintf("%s is %s, and the condition is %s %s%s%s", c->fact,
-						    value, op_words[c->op], c->op == ENF_CMP_IN ? "[" : "",
-						    b.ptr ? b.ptr : "", c->op == ENF_CMP_IN ? "]" : "");
+				*why = enf_asprintf(
+				    "%s is %s, and the condition is %s %s%s%s", c->fact, value,
+				    op_words[c->op], c->op == ENF_CMP_IN ? "[" : "",
+				    b.ptr ? b.ptr : "", c->op == ENF_CMP_IN ? "]" : "");
 			enf_buf_clear(&b);
 		}
 		return 0;

@@ -15,19 +15,22 @@ int enf_ld_store(loader *ld, const ynode *v, enf_store *out)
 	static const struct {
 		const char *shown, *store;
 	} console[] = {{"Intermediate Certification Authorities", "CA"},
-		       {"Intermediate", "CA"},
-		       {"Trusted Root Certification Authorities", "Root"},
-		       {"TrustedRoot", "Root"},
-		       {"Personal", "My"},
-		       {"Untrusted Certificates", "Disallowed"}};
+	               {"Intermediate", "CA"},
+	               {"Trusted Root Certification Authorities", "Root"},
+	               {"TrustedRoot", "Root"},
+	               {"Personal", "My"},
+	               {"Untrusted Certificates", "Disallowed"}};
 	int rc = enf_store_parse(out, s);
 	const char *hint = NULL;
 	for (size_t i = 0; rc && i < ENF_ARRAY_SIZE(console); i++)
 		if (enf_strcaseeq(s, console[i].shown))
 			hint = console[i].store;
 	if (rc)
-		enf_ld_error(ld, v, "'store' must be one of Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed; got '%s'%s%s%s",
-			 s, hint ? " (that store is called '" : "", hint ? hint : "", hint ? "' here)" : "");
+		enf_ld_error(
+		    ld, v,
+		    "'store' must be one of Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed; got '%s'%s%s%s",
+		    s, hint ? " (that store is called '" : "", hint ? hint : "",
+		    hint ? "' here)" : "");
 	free(s);
 	return rc ? ENF_EINVALID : 0;
 }
@@ -53,9 +56,10 @@ int enf_ld_thumbprint(loader *ld, const ynode *v, unsigned char out[20])
 		return ENF_EINVALID;
 	int rc = enf_ld_parse_thumbprint(s, out);
 	if (rc)
-		enf_ld_error(ld, v, "'thumbprint' must be 40 hex digits (the SHA-1 thumbprint as Windows shows it); got '%s'",
-			 s);
+		enf_ld_error(
+		    ld, v,
+		    "'thumbprint' must be 40 hex digits (the SHA-1 thumbprint as Windows shows it); got '%s'",
+		    s);
 	free(s);
 	return rc ? ENF_EINVALID : 0;
 }
-

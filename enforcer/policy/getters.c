@@ -19,8 +19,7 @@ void enf_ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 		ld->oom = 1;
 		return;
 	}
-	enf_diag_add(ld->diags, ENF_SEV_ERROR, at ? at->line : 1, at ? at->col : 1,
-		     "%s", msg);
+	enf_diag_add(ld->diags, ENF_SEV_ERROR, at ? at->line : 1, at ? at->col : 1, "%s", msg);
 	free(msg);
 }
 
@@ -85,13 +84,12 @@ char *enf_ld_join(const char *const *names)
 	return enf_buf_detach(&b);
 }
 
-int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
-		  const char *what)
+int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys, const char *what)
 {
 	if (map->kind != YNODE_MAP) {
 		if (map->kind != YNODE_INVALID)
 			enf_ld_error(ld, map, "%s must be a mapping (key: value lines), not a %s",
-				 what, kind_word(map));
+			             what, kind_word(map));
 		return ENF_EINVALID;
 	}
 	const char *const *lists[] = {keys->required, keys->optional, keys->optional2};
@@ -103,20 +101,22 @@ int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
 		    in_list(keys->optional2, k->value))
 			continue;
 		if (strcmp(k->value, "<<") == 0) {
-			enf_ld_error(ld, k, "'<<' (a YAML merge key) is not allowed in a policy; write the keys out");
+			enf_ld_error(
+			    ld, k,
+			    "'<<' (a YAML merge key) is not allowed in a policy; write the keys out");
 			continue;
 		}
 		const char *hint = closest(k->value, lists, ENF_ARRAY_SIZE(lists));
 		if (hint) {
-			enf_ld_error(ld, k, "unknown key '%s' in %s; did you mean '%s'?",
-				 k->value, what, hint);
+			enf_ld_error(ld, k, "unknown key '%s' in %s; did you mean '%s'?", k->value,
+			             what, hint);
 		} else {
 			enf_buf b = ENF_BUF_INIT;
 			for (size_t l = 0; l < ENF_ARRAY_SIZE(lists); l++)
 				for (const char *const *p = lists[l]; p && *p; p++)
 					enf_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
 			enf_ld_error(ld, k, "unknown key '%s' in %s; the keys are: %s", k->value,
-				 what, b.ptr ? b.ptr : "");
+			             what, b.ptr ? b.ptr : "");
 			enf_buf_clear(&b);
 		}
 	}
@@ -209,13 +209,13 @@ static int looks_date(const char *s)
 /* What a YAML 1.1 or 1.2 reader would take the plain scalar for, or NULL. */
 static const char *non_string_kind(const char *s)
 {
-	static const char *const bools[] = {
-		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
-		"ON", "off", "Off", "OFF", NULL};
+	static const char *const bools[] = {"y",    "Y",     "yes",   "Yes",   "YES",  "n",
+	                                    "N",    "no",    "No",    "NO",    "true", "True",
+	                                    "TRUE", "false", "False", "FALSE", "on",   "On",
+	                                    "ON",   "off",   "Off",   "OFF",   NULL};
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
 	static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan",
-					       ".NaN", ".NAN", NULL};
+	                                       ".NaN", ".NAN", NULL};
 	if (in_list(bools, s))
 		return "boolean";
 	if (in_list(nulls, s))
@@ -269,9 +269,10 @@ int enf_ld_string(loader *ld, const ynode *n, const char *key, char **out)
 		return ENF_EINVALID;
 	}
 	if (kind) {
-		enf_ld_error(ld, n,
-			 "'%s': %s would be read as a %s by YAML; quote it if you mean the text: \"%s\"",
-			 key, n->value, kind, n->value);
+		enf_ld_error(
+		    ld, n,
+		    "'%s': %s would be read as a %s by YAML; quote it if you mean the text: \"%s\"",
+		    key, n->value, kind, n->value);
 		return ENF_EINVALID;
 	}
 	char *s = enf_strdup(n->value);
@@ -309,16 +310,17 @@ int enf_ld_bool(loader *ld, const ynode *n, const char *key, int *out)
 	if (n->kind != YNODE_SCALAR)
 		enf_ld_error(ld, n, "'%s' must be true or false, not a %s", key, kind_word(n));
 	else if (!n->plain)
-		enf_ld_error(ld, n, "'%s' must be true or false without quotes; got \"%s\"",
-			 key, n->value);
+		enf_ld_error(ld, n, "'%s' must be true or false without quotes; got \"%s\"", key,
+		             n->value);
 	else
-		enf_ld_error(ld, n, "'%s' must be true or false; got '%s' (words like yes, no, on and off are not booleans here)",
-			 key, n->value);
+		enf_ld_error(
+		    ld, n,
+		    "'%s' must be true or false; got '%s' (words like yes, no, on and off are not booleans here)",
+		    key, n->value);
 	return ENF_EINVALID;
 }
 
-int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
-	    uint64_t *out)
+int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max, uint64_t *out)
 {
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
@@ -327,32 +329,36 @@ int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 		return ENF_EINVALID;
 	}
 	if (!n->plain) {
-		enf_ld_error(ld, n, "'%s' must be a whole number without quotes; got \"%s\"",
-			 key, n->value);
+		enf_ld_error(ld, n, "'%s' must be a whole number without quotes; got \"%s\"", key,
+		             n->value);
 		return ENF_EINVALID;
 	}
 	const char *s = n->value;
 	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	const char *digits = hex ? s + 2 : s;
-	int ok = *digits != '\0' &&
-		 all_of(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") &&
-		 (hex || digits[0] != '0' || digits[1] == '\0');
+	int ok = *digits != '\0' && all_of(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") &&
+	         (hex || digits[0] != '0' || digits[1] == '\0');
 	if (!ok) {
 		if (s[0] == '-' && all_of(s + 1, "0123456789"))
 			enf_ld_error(ld, n, "'%s' must not be negative; got %s", key, s);
 		else if (s[0] == '0' && all_of(s, "0123456789"))
-			enf_ld_error(ld, n, "'%s': %s has a leading zero; write it in decimal without one, or in hex as 0x...",
-				 key, s);
+			enf_ld_error(
+			    ld, n,
+			    "'%s': %s has a leading zero; write it in decimal without one, or in hex as 0x...",
+			    key, s);
 		else
-			enf_ld_error(ld, n, "'%s' must be a whole number (decimal, or hex as 0x...); got '%s'",
-				 key, s);
+			enf_ld_error(
+			    ld, n,
+			    "'%s' must be a whole number (decimal, or hex as 0x...); got '%s'", key,
+			    s);
 		return ENF_EINVALID;
 	}
 	uint64_t v = 0;
 	unsigned base = hex ? 16 : 10;
 	for (const char *p = digits; *p; p++) {
-		unsigned d = isdigit((unsigned char)*p) ? (unsigned)(*p - '0')
-							: (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		unsigned d = isdigit((unsigned char)*p)
+		                 ? (unsigned)(*p - '0')
+		                 : (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
 		if (v > (UINT64_MAX - d) / base) {
 			v = UINT64_MAX;
 			ok = 0;
@@ -364,18 +370,17 @@ int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
 		/* The registry limits are known by their hex form; other limits are not. */
 		if (max == UINT32_MAX || max == UINT64_MAX)
 			enf_ld_error(ld, n, "'%s' must be at most %llu (0x%llX); got %s", key,
-				 (unsigned long long)max, (unsigned long long)max, s);
+			             (unsigned long long)max, (unsigned long long)max, s);
 		else
 			enf_ld_error(ld, n, "'%s' must be at most %llu; got %s", key,
-				 (unsigned long long)max, s);
+			             (unsigned long long)max, s);
 		return ENF_EINVALID;
 	}
 	*out = v;
 	return 0;
 }
 
-int enf_ld_enum(loader *ld, const ynode *n, const char *key,
-	    const char *const *names, int *out)
+int enf_ld_enum(loader *ld, const ynode *n, const char *key, const char *const *names, int *out)
 {
 	if (scalar_text(ld, n, key))
 		return ENF_EINVALID;
@@ -391,11 +396,11 @@ int enf_ld_enum(loader *ld, const ynode *n, const char *key,
 	const char *const *lists[] = {names};
 	const char *hint = closest(n->value, lists, 1);
 	if (hint)
-		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s' (did you mean '%s'?)",
-			 key, b.ptr ? b.ptr : "", n->value, hint);
+		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s' (did you mean '%s'?)", key,
+		             b.ptr ? b.ptr : "", n->value, hint);
 	else
-		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s'", key,
-			 b.ptr ? b.ptr : "", n->value);
+		enf_ld_error(ld, n, "'%s' must be one of %s; got '%s'", key, b.ptr ? b.ptr : "",
+		             n->value);
 	enf_buf_clear(&b);
 	return ENF_EINVALID;
 }
@@ -407,8 +412,8 @@ void enf_ld_free_strings(char **list, size_t count)
 	free(list);
 }
 
-int enf_ld_string_list(loader *ld, const ynode *n, const char *key, int single,
-		   char ***out, size_t *count)
+int enf_ld_string_list(loader *ld, const ynode *n, const char *key, int single, char ***out,
+                       size_t *count)
 {
 	if (n->kind == YNODE_INVALID)
 		return ENF_EINVALID;
@@ -485,9 +490,10 @@ int enf_ld_parse_thumbprint(const char *s, unsigned char out[20])
 
 const char *enf_path_problem(const char *path)
 {
-	static const char *const devices[] = {"CON", "PRN", "AUX", "NUL", "COM1", "COM2",
-		"COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
-		"LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", NULL};
+	static const char *const devices[] = {"CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2",
+	                                      "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+	                                      "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5",
+	                                      "LPT6", "LPT7", "LPT8", "LPT9", NULL};
 	if (!*path)
 		return "the path is empty";
 	if (path[0] == '/')

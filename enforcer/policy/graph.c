@@ -59,8 +59,7 @@ enum { WHITE = 0, GREY, BLACK };
  * 10 000 chained resources cannot overflow the stack. Called only when every
  * `after` entry names another resource, so deps[r][i] is after[i].
  */
-static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **deps,
-		     size_t *ndeps)
+static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **deps, size_t *ndeps)
 {
 	size_t n = p->count, placed = 0;
 	unsigned char *color = calloc(n ? n : 1, 1);
@@ -88,19 +87,24 @@ static int place_all(loader *ld, enf_policy *p, const ynode *resources, long **d
 					size_t from = depth;
 					while (from > 0 && stack[from - 1] != (size_t)d)
 						from--;
-					/* A long cycle is named by its ends: the message stays readable. */
+					/* A long cycle is named by its ends: the message stays
+					 * readable. */
 					size_t len = depth - (from - 1);
 					for (size_t k = from - 1; k < depth; k++) {
 						size_t at = k - (from - 1);
 						if (len > 10 && at == 6)
-							enf_buf_printf(&b, "... (%zu more) ... after ", len - 7);
+							enf_buf_printf(&b,
+							               "... (%zu more) ... after ",
+							               len - 7);
 						if (len <= 10 || at < 6 || at == len - 1)
-							enf_buf_printf(&b, "%s after ", p->resources[stack[k]].id);
+							enf_buf_printf(&b, "%s after ",
+							               p->resources[stack[k]].id);
 					}
 					enf_buf_puts(&b, p->resources[d].id);
-					enf_ld_error(ld, item_node(resources, cur, "after", next[cur] - 1),
-						 "'after' makes a cycle: %s; remove one of these 'after' entries",
-						 b.ptr ? b.ptr : "");
+					enf_ld_error(
+					    ld, item_node(resources, cur, "after", next[cur] - 1),
+					    "'after' makes a cycle: %s; remove one of these 'after' entries",
+					    b.ptr ? b.ptr : "");
 					enf_buf_clear(&b);
 					rc = ENF_EINVALID;
 					continue;
@@ -141,9 +145,11 @@ int enf_ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 	qsort(ids, nids, sizeof(id_entry), cmp_entry);
 	for (size_t i = 1; i < nids; i++) {
 		if (strcmp(ids[i].id, ids[i - 1].id) == 0) {
-			const ynode *first = enf_ytree_get(resources->vals[lookup(ids, nids, ids[i].id)], "id");
+			const ynode *first =
+			    enf_ytree_get(resources->vals[lookup(ids, nids, ids[i].id)], "id");
 			enf_ld_error(ld, enf_ytree_get(resources->vals[ids[i].index], "id"),
-				 "duplicate id '%s' (first used at line %u)", ids[i].id, first->line);
+			             "duplicate id '%s' (first used at line %u)", ids[i].id,
+			             first->line);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -161,8 +167,10 @@ int enf_ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 			long t = lookup(ids, nids, res->after[i]);
 			const ynode *at = item_node(resources, r, "after", i);
 			if (t < 0) {
-				enf_ld_error(ld, at, "'after' names '%s', which is not a resource of this policy",
-					 res->after[i]);
+				enf_ld_error(
+				    ld, at,
+				    "'after' names '%s', which is not a resource of this policy",
+				    res->after[i]);
 				rc = ENF_EINVALID;
 			} else if ((size_t)t == r) {
 				enf_ld_error(ld, at, "'%s' cannot come after itself", res->id);
@@ -175,14 +183,19 @@ int enf_ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 			long t = lookup(ids, nids, res->notify[i]);
 			const ynode *at = item_node(resources, r, "notify", i);
 			if (t < 0) {
-				enf_ld_error(ld, at, "'notify' names '%s', which is not a resource of this policy",
-					 res->notify[i]);
+				enf_ld_error(
+				    ld, at,
+				    "'notify' names '%s', which is not a resource of this policy",
+				    res->notify[i]);
 				rc = ENF_EINVALID;
 			} else if (p->resources[t].type == ENF_RES__COUNT) {
 				continue; /* its unknown type is reported already */
-			} else if (!(enf_restype_of(p->resources[t].type)->flags & ENF_RESTYPE_HANDLER)) {
-				enf_ld_error(ld, at, "'notify' names '%s', a %s resource; notify names restart resources",
-					 res->notify[i], enf_resource_type_name(p->resources[t].type));
+			} else if (!(enf_restype_of(p->resources[t].type)->flags &
+			             ENF_RESTYPE_HANDLER)) {
+				enf_ld_error(
+				    ld, at,
+				    "'notify' names '%s', a %s resource; notify names restart resources",
+				    res->notify[i], enf_resource_type_name(p->resources[t].type));
 				rc = ENF_EINVALID;
 			} else {
 				notified[t] = 1;
@@ -194,8 +207,8 @@ int enf_ld_check_graph(loader *ld, enf_policy *p, const ynode *resources)
 		const enf_restype *type = enf_restype_of(res->type);
 		if (type && (type->flags & ENF_RESTYPE_HANDLER) && res->id && !notified[r])
 			enf_diag_add(ld->diags, ENF_SEV_WARNING, res->loc.line, res->loc.col,
-				     "restart resource '%s' is never notified, so it never runs",
-				     res->id);
+			             "restart resource '%s' is never notified, so it never runs",
+			             res->id);
 	}
 	if (rc || ld->diags->errors)
 		goto done;

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const known_facts[] = {"os.build", "os.version", "os.major",
-					  "host.name", "role", "lync.version", NULL};
+static const char *const known_facts[] = {"os.build", "os.version",   "os.major", "host.name",
+                                          "role",     "lync.version", NULL};
 static const char *const roles[] = {"edge", "front-end", "none", NULL};
 
 /* Facts compared as numbers or dotted versions. */
@@ -59,7 +59,7 @@ static int check_fact(loader *ld, const ynode *key)
 	} else {
 		char *all = enf_ld_join(known_facts);
 		enf_ld_error(ld, key, "unknown fact '%s'; the facts are %s", key->value,
-			 all ? all : "");
+		             all ? all : "");
 		free(all);
 	}
 	return ENF_EINVALID;
@@ -71,8 +71,7 @@ static int starts_with_operator(const char *s)
 	return *s == '<' || *s == '>' || strncmp(s, "==", 2) == 0 || strncmp(s, "!=", 2) == 0;
 }
 
-static int load_condition(loader *ld, const ynode *key, const ynode *val,
-			  enf_condition *c)
+static int load_condition(loader *ld, const ynode *key, const ynode *val, enf_condition *c)
 {
 	if (check_fact(ld, key))
 		return ENF_EINVALID;
@@ -83,7 +82,8 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 	if (val->kind == YNODE_SEQ) {
 		c->op = ENF_CMP_IN;
 		if (val->count == 0) {
-			enf_ld_error(ld, val, "the list of allowed values for %s is empty", c->fact);
+			enf_ld_error(ld, val, "the list of allowed values for %s is empty",
+			             c->fact);
 			return ENF_EINVALID;
 		}
 		if (!(c->values = calloc(val->count, sizeof(char *))))
@@ -97,8 +97,10 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 			}
 			/* A list is matched literally: a test in it could never match. */
 			if (starts_with_operator(c->values[c->count])) {
-				enf_ld_error(ld, item, "'%s' is a test, but a list holds allowed values; write the test alone, without a list",
-					 c->values[c->count]);
+				enf_ld_error(
+				    ld, item,
+				    "'%s' is a test, but a list holds allowed values; write the test alone, without a list",
+				    c->values[c->count]);
 				rc = ENF_EINVALID;
 				c->count++;
 				continue;
@@ -120,7 +122,7 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 		const char *op;
 		enf_cmp cmp;
 	} ops[] = {{"==", ENF_CMP_EQ}, {"!=", ENF_CMP_NE}, {">=", ENF_CMP_GE},
-		   {"<=", ENF_CMP_LE}, {">", ENF_CMP_GT},  {"<", ENF_CMP_LT}};
+	           {"<=", ENF_CMP_LE}, {">", ENF_CMP_GT},  {"<", ENF_CMP_LT}};
 	const char *operand = text;
 	c->op = ENF_CMP_EQ;
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(ops); i++) {
@@ -137,15 +139,13 @@ static int load_condition(loader *ld, const ynode *key, const ynode *val,
 	if (!*operand) {
 		enf_ld_error(ld, val, "the test for %s has an operator but no value", c->fact);
 		rc = ENF_EINVALID;
-	} else if (c->op != ENF_CMP_EQ && c->op != ENF_CMP_NE &&
-		   !is_numeric_operand(operand)) {
+	} else if (c->op != ENF_CMP_EQ && c->op != ENF_CMP_NE && !is_numeric_operand(operand)) {
 		enf_ld_error(ld, val, "'%s' compares numbers or dotted versions; '%s' is neither",
-			 text, operand);
+		             text, operand);
 		rc = ENF_EINVALID;
 	} else if (check_role(ld, val, c->fact, operand)) {
 		rc = ENF_EINVALID;
-	} else if ((c->values = malloc(sizeof(char *))) &&
-		   (c->values[0] = enf_strdup(operand))) {
+	} else if ((c->values = malloc(sizeof(char *))) && (c->values[0] = enf_strdup(operand))) {
 		c->count = 1;
 	} else {
 		rc = enf_ld_oom(ld);
@@ -158,7 +158,9 @@ int enf_ld_when(loader *ld, const ynode *n, enf_when *out)
 {
 	if (n->kind != YNODE_MAP) {
 		if (n->kind != YNODE_INVALID)
-			enf_ld_error(ld, n, "'when' must be a mapping of fact to test, e.g. os.build: \">= 9600\"");
+			enf_ld_error(
+			    ld, n,
+			    "'when' must be a mapping of fact to test, e.g. os.build: \">= 9600\"");
 		return ENF_EINVALID;
 	}
 	if (n->count == 0)
@@ -208,14 +210,16 @@ static int load_date(loader *ld, const ynode *n, enf_waiver *w)
 		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
 			ok = 0;
 	if (ok) {
-		w->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		w->year =
+		    (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 		w->month = (s[5] - '0') * 10 + (s[6] - '0');
 		w->day = (s[8] - '0') * 10 + (s[9] - '0');
 		ok = w->year >= 2000 && w->month >= 1 && w->month <= 12 && w->day >= 1 &&
 		     w->day <= days_in_month(w->year, w->month);
 	}
 	if (!ok) {
-		enf_ld_error(ld, n, "'expires' must be a real date written YYYY-MM-DD; got '%s'", s);
+		enf_ld_error(ld, n, "'expires' must be a real date written YYYY-MM-DD; got '%s'",
+		             s);
 		return ENF_EINVALID;
 	}
 	return 0;
@@ -266,8 +270,9 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 {
 	if (n->kind != YNODE_MAP) {
 		if (n->kind != YNODE_INVALID)
-			enf_ld_error(ld, n, "each resource must be a mapping with 'type' and 'id', not a %s",
-				 n->kind == YNODE_SEQ ? "list" : "value");
+			enf_ld_error(
+			    ld, n, "each resource must be a mapping with 'type' and 'id', not a %s",
+			    n->kind == YNODE_SEQ ? "list" : "value");
 		return ENF_EINVALID;
 	}
 	res->loc.line = n->line;
@@ -275,14 +280,17 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 	int rc = 0;
 	const ynode *v;
 	int type = -1;
-	if ((v = enf_ytree_get(n, "type")) && enf_ld_enum(ld, v, "type", enf_restype_names(), &type))
+	if ((v = enf_ytree_get(n, "type")) &&
+	    enf_ld_enum(ld, v, "type", enf_restype_names(), &type))
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "id"))) {
 		if (enf_ld_nonempty_string(ld, v, "id", &res->id)) {
 			rc = ENF_EINVALID;
 		} else if (!valid_id(res->id, 1)) {
-			enf_ld_error(ld, v, "invalid id '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most %d)",
-				 res->id, ENF_POLICY_MAX_ID);
+			enf_ld_error(
+			    ld, v,
+			    "invalid id '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most %d)",
+			    res->id, ENF_POLICY_MAX_ID);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -291,8 +299,8 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 		res->type = (enf_resource_type)type;
 		const enf_restype *t = enf_restype_of(res->type);
 		const ld_keys keys = {t->required, t->optional, enf_ld_common_keys()};
-		snprintf(what, sizeof(what), "the %s resource%s%s%s", t->name,
-			 res->id ? " '" : "", res->id ? res->id : "", res->id ? "'" : "");
+		snprintf(what, sizeof(what), "the %s resource%s%s%s", t->name, res->id ? " '" : "",
+		         res->id ? res->id : "", res->id ? "'" : "");
 		if (enf_ld_check_keys(ld, n, &keys, what))
 			rc = ENF_EINVALID;
 	} else {
@@ -305,7 +313,8 @@ static int load_resource(loader *ld, const ynode *n, enf_resource *res)
 		static const char *const req[] = {"type", "id", NULL};
 		for (const char *const *k = req; *k; k++)
 			if (!enf_ytree_get(n, *k))
-				enf_ld_error(ld, n, "the resource is missing the required key '%s'", *k);
+				enf_ld_error(ld, n, "the resource is missing the required key '%s'",
+				             *k);
 		if (!enf_ytree_get(n, "type"))
 			rc = ENF_EINVALID;
 		return ENF_EINVALID;
@@ -368,8 +377,10 @@ static int load_version(loader *ld, const ynode *v)
 	if (enf_ld_uint(ld, v, "enforcer", UINT32_MAX, &version))
 		return ENF_EINVALID;
 	if (version != 1) {
-		enf_ld_error(ld, v, "policy format version %llu is not supported; this enforcer reads version 1",
-			 (unsigned long long)version);
+		enf_ld_error(
+		    ld, v,
+		    "policy format version %llu is not supported; this enforcer reads version 1",
+		    (unsigned long long)version);
 		return ENF_EINVALID;
 	}
 	return 0;
@@ -379,14 +390,16 @@ static int load_resources(loader *ld, const ynode *list, enf_policy *p)
 {
 	if (list->kind != YNODE_SEQ) {
 		if (list->kind != YNODE_INVALID)
-			enf_ld_error(ld, list, "'resources' must be a list of resources, each starting with '- ', not a %s",
-				 list->kind == YNODE_MAP ? "mapping" : "single value");
+			enf_ld_error(
+			    ld, list,
+			    "'resources' must be a list of resources, each starting with '- ', not a %s",
+			    list->kind == YNODE_MAP ? "mapping" : "single value");
 		return ENF_EINVALID;
 	}
 	if (list->count > ENF_POLICY_MAX_RESOURCES) {
 		enf_ld_error(ld, list->vals[ENF_POLICY_MAX_RESOURCES],
-			 "more than %d resources; split the policy into several files",
-			 ENF_POLICY_MAX_RESOURCES);
+		             "more than %d resources; split the policy into several files",
+		             ENF_POLICY_MAX_RESOURCES);
 		return ENF_EINVALID;
 	}
 	p->resources = calloc(list->count ? list->count : 1, sizeof(enf_resource));
@@ -408,10 +421,14 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	static const ld_keys keys = {req, opt, NULL};
 	if (root->kind != YNODE_MAP) {
 		if (root->kind == YNODE_SCALAR && root->plain && root->len == 0)
-			enf_ld_error(ld, root, "the document is empty; a policy is a mapping that starts with 'enforcer: 1'");
+			enf_ld_error(
+			    ld, root,
+			    "the document is empty; a policy is a mapping that starts with 'enforcer: 1'");
 		else if (root->kind != YNODE_INVALID)
-			enf_ld_error(ld, root, "a policy is a mapping that starts with 'enforcer: 1', not a %s",
-				 root->kind == YNODE_SEQ ? "list" : "single value");
+			enf_ld_error(
+			    ld, root,
+			    "a policy is a mapping that starts with 'enforcer: 1', not a %s",
+			    root->kind == YNODE_SEQ ? "list" : "single value");
 		return ENF_EINVALID;
 	}
 	const ynode *v = enf_ytree_get(root, "enforcer");
@@ -422,8 +439,10 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 		if (enf_ld_nonempty_string(ld, v, "name", &p->name)) {
 			rc = ENF_EINVALID;
 		} else if (!valid_id(p->name, 0)) {
-			enf_ld_error(ld, v, "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
-				 p->name);
+			enf_ld_error(
+			    ld, v,
+			    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+			    p->name);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -441,15 +460,15 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 	return rc;
 }
 
-int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
-			   const char *name, const char *data, size_t len)
+int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags, const char *name,
+                           const char *data, size_t len)
 {
 	loader ld = {diags, 0};
 	size_t errors_before = diags->errors;
 	if (len > ENF_POLICY_MAX_BYTES) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
-			     "the file is %zu bytes; a policy may be at most %d bytes (1 MiB)",
-			     len, ENF_POLICY_MAX_BYTES);
+		             "the file is %zu bytes; a policy may be at most %d bytes (1 MiB)", len,
+		             ENF_POLICY_MAX_BYTES);
 		return ENF_EINVALID;
 	}
 	ynode *root = NULL;
@@ -489,12 +508,13 @@ int enf_policy_load_file(enf_policy **out, enf_diag_list *diags, const char *pat
 	if (rc) {
 		const enf_error *e = enf_error_last();
 		if (rc == ENF_ELIMIT)
-			enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
-				     "the file is larger than %d bytes (1 MiB), the limit for a policy",
-				     ENF_POLICY_MAX_BYTES);
+			enf_diag_add(
+			    diags, ENF_SEV_ERROR, 1, 1,
+			    "the file is larger than %d bytes (1 MiB), the limit for a policy",
+			    ENF_POLICY_MAX_BYTES);
 		else
 			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",
-				     e ? e->message : "cannot read the file");
+			             e ? e->message : "cannot read the file");
 		return rc == ENF_ELIMIT ? ENF_EINVALID : rc;
 	}
 	rc = enf_policy_load_buffer(out, diags, path, data, len);

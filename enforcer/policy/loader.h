@@ -18,9 +18,9 @@ typedef struct loader {
 /* Reports an error at a node. */
 void enf_ld_error(loader *ld, const ynode *at, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 3, 4)))
 #endif
-	;
+    ;
 
 /* Records an allocation failure; returns ENF_ENOMEM for `return ld_oom(ld);`. */
 int enf_ld_oom(loader *ld);
@@ -37,8 +37,7 @@ typedef struct ld_keys {
  * required key that is missing. `what` names the mapping in messages
  * ("a registry resource"). Returns 0 if `map` is a mapping.
  */
-int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys,
-		  const char *what);
+int enf_ld_check_keys(loader *ld, const ynode *map, const ld_keys *keys, const char *what);
 
 /* True if a plain scalar would be read as a non-string by YAML 1.1 or 1.2. */
 int enf_ld_looks_non_string(const char *s);
@@ -47,11 +46,9 @@ int enf_ld_looks_non_string(const char *s);
 int enf_ld_string(loader *ld, const ynode *n, const char *key, char **out);
 int enf_ld_nonempty_string(loader *ld, const ynode *n, const char *key, char **out);
 int enf_ld_bool(loader *ld, const ynode *n, const char *key, int *out);
-int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max,
-	    uint64_t *out);
+int enf_ld_uint(loader *ld, const ynode *n, const char *key, uint64_t max, uint64_t *out);
 /* One of `names` (NULL-terminated); *out is the index. */
-int enf_ld_enum(loader *ld, const ynode *n, const char *key,
-	    const char *const *names, int *out);
+int enf_ld_enum(loader *ld, const ynode *n, const char *key, const char *const *names, int *out);
 /* The name in `names` (NULL-terminated) closest to `s`, within 2 edits; or NULL. */
 const char *enf_ld_closest(const char *s, const char *const *names);
 
@@ -59,8 +56,8 @@ const char *enf_ld_closest(const char *s, const char *const *names);
 char *enf_ld_join(const char *const *names);
 
 /* A list of strings; a single string counts as a list of one when `single`. */
-int enf_ld_string_list(loader *ld, const ynode *n, const char *key, int single,
-		   char ***out, size_t *count);
+int enf_ld_string_list(loader *ld, const ynode *n, const char *key, int single, char ***out,
+                       size_t *count);
 
 /* A SHA-1 thumbprint: 40 hex digits, spaces and U+200E marks ignored. */
 int enf_ld_parse_thumbprint(const char *s, unsigned char out[20]);

@@ -30,8 +30,7 @@ int enf_ld_service_name(loader *ld, const ynode *at, const char *name)
 {
 	if (strlen(name) <= 256 && !strpbrk(name, "/\\"))
 		return 0;
-	enf_ld_error(ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'",
-		 name);
+	enf_ld_error(
+	    ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'", name);
 	return ENF_EINVALID;
 }
-

@@ -20,10 +20,10 @@ struct ynode;
 #define ENF_RESTYPE_HANDLER 0x1u
 
 typedef struct enf_restype {
-	const char *name;              /* as a policy writes it: "trust-store" */
-	unsigned flags;                /* ENF_RESTYPE_* */
-	const char *const *required;   /* its keys, "type" and "id" included; NULL-terminated */
-	const char *const *optional;   /* its own optional keys (the common ones are the loader's) */
+	const char *name;            /* as a policy writes it: "trust-store" */
+	unsigned flags;              /* ENF_RESTYPE_* */
+	const char *const *required; /* its keys, "type" and "id" included; NULL-terminated */
+	const char *const *optional; /* its own optional keys (the common ones are the loader's) */
 	/* Reads the type's keys of a resource mapping into res->u; reports every error. */
 	int (*load)(struct loader *ld, const struct ynode *map, enf_resource *res);
 	/* Frees what load allocated in res->u. */

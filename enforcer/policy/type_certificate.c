@@ -14,18 +14,19 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", "store", NULL};
-static const char *const optional[] = {"file", "thumbprint", "ensure", "require",
-				       "private-key-access", NULL};
+static const char *const optional[] = {"file",    "thumbprint",         "ensure",
+                                       "require", "private-key-access", NULL};
 static const char *const ensures[] = {"present", "absent", NULL};
 
 static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 {
-	static const char *const opt[] = {"chain", "valid-for-days", "eku", "min-key-bits",
-					  "private-key", "key-exportable", NULL};
+	static const char *const opt[] = {"chain",       "valid-for-days", "eku", "min-key-bits",
+	                                  "private-key", "key-exportable", NULL};
 	static const ld_keys keys = {NULL, opt, NULL};
 	static const char *const chains[] = {"trusted", NULL};
-	static const char *const ekus[] = {"server-auth", "client-auth", "code-signing",
-					   "email-protection", "time-stamping", "ocsp-signing", NULL};
+	static const char *const ekus[] = {
+	    "server-auth",  "client-auth", "code-signing", "email-protection", "time-stamping",
+	    "ocsp-signing", NULL};
 	r->valid_for_days = -1;
 	r->min_key_bits = -1;
 	r->private_key = ENF_UNKNOWN;
@@ -67,7 +68,9 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 	}
 	if ((v = enf_ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ || v->count == 0) {
-			enf_ld_error(ld, v, "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
+			enf_ld_error(
+			    ld, v,
+			    "'eku' must be a non-empty list, e.g. [server-auth, client-auth]");
 			rc = ENF_EINVALID;
 		} else {
 			for (size_t i = 0; i < v->count; i++) {
@@ -88,7 +91,9 @@ static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 	static const char *const rights[] = {"read", "full", NULL};
 	if (n->kind != YNODE_SEQ) {
 		if (n->kind != YNODE_INVALID)
-			enf_ld_error(ld, n, "'private-key-access' must be a list of {account: NAME, rights: read or full}");
+			enf_ld_error(
+			    ld, n,
+			    "'private-key-access' must be a list of {account: NAME, rights: read or full}");
 		return ENF_EINVALID;
 	}
 	c->access = calloc(n->count ? n->count : 1, sizeof(enf_key_access));
@@ -110,7 +115,7 @@ static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 				rc = ENF_EINVALID;
 			} else if (enf_ld_account_problem(a->account)) {
 				enf_ld_error(ld, v, "account '%s' %s", a->account,
-					 enf_ld_account_problem(a->account));
+				             enf_ld_account_problem(a->account));
 				rc = ENF_EINVALID;
 			}
 		}
@@ -140,7 +145,9 @@ static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	c->ensure = (enf_ensure)idx;
 	if (!enf_ytree_get(n, "file") && !enf_ytree_get(n, "thumbprint")) {
-		enf_ld_error(ld, n, "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
+		enf_ld_error(
+		    ld, n,
+		    "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
 		rc = ENF_EINVALID;
 	}
 	if ((v = enf_ytree_get(n, "require"))) {
@@ -148,8 +155,9 @@ static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 		if (load_require(ld, v, &c->require))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			enf_ld_error(ld, enf_ytree_key(n, "require"),
-				 "'require' checks a certificate that is present; it cannot go with ensure: absent");
+			enf_ld_error(
+			    ld, enf_ytree_key(n, "require"),
+			    "'require' checks a certificate that is present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}
 	}
@@ -157,8 +165,9 @@ static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 		if (load_access(ld, v, c))
 			rc = ENF_EINVALID;
 		if (c->ensure == ENF_ENSURE_ABSENT) {
-			enf_ld_error(ld, enf_ytree_key(n, "private-key-access"),
-				 "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
+			enf_ld_error(
+			    ld, enf_ytree_key(n, "private-key-access"),
+			    "'private-key-access' needs the certificate present; it cannot go with ensure: absent");
 			rc = ENF_EINVALID;
 		}
 	}
@@ -225,11 +234,11 @@ static void certificate_json(json_t *o, const enf_resource *res)
 }
 
 const enf_restype enf_restype_certificate = {
-	.name = "certificate",
-	.required = required,
-	.optional = optional,
-	.load = load_certificate,
-	.clear = clear_certificate,
-	.file = certificate_file,
-	.to_json = certificate_json,
+    .name = "certificate",
+    .required = required,
+    .optional = optional,
+    .load = load_certificate,
+    .clear = clear_certificate,
+    .file = certificate_file,
+    .to_json = certificate_json,
 };

@@ -27,7 +27,8 @@ static char *normalise_key(const char *key, const char **problem)
 	else if (enf_starts_with_nocase(key, "HKEY_LOCAL_MACHINE\\"))
 		rest = key + 19;
 	if (!rest) {
-		*problem = "must start with HKLM\\ (HKEY_LOCAL_MACHINE): only machine settings are managed";
+		*problem =
+		    "must start with HKLM\\ (HKEY_LOCAL_MACHINE): only machine settings are managed";
 		return NULL;
 	}
 	if (!*rest) {
@@ -82,7 +83,8 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 	switch (d->type) {
 	case ENF_REG_DWORD:
 	case ENF_REG_QWORD:
-		if (enf_ld_uint(ld, v, "data", d->type == ENF_REG_DWORD ? UINT32_MAX : UINT64_MAX, &u))
+		if (enf_ld_uint(ld, v, "data", d->type == ENF_REG_DWORD ? UINT32_MAX : UINT64_MAX,
+		                &u))
 			return ENF_EINVALID;
 		d->number = u;
 		return 0;
@@ -97,7 +99,9 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 		for (size_t i = 0; i < v->count; i++) {
 			const ynode *e = v->vals[i];
 			if (e->kind == YNODE_SCALAR && e->len == 0 && !e->plain) {
-				enf_ld_error(ld, e, "a multi-sz entry cannot be empty: Windows reads an empty string as the end of the list");
+				enf_ld_error(
+				    ld, e,
+				    "a multi-sz entry cannot be empty: Windows reads an empty string as the end of the list");
 				return ENF_EINVALID;
 			}
 		}
@@ -112,8 +116,10 @@ static int load_reg_data(loader *ld, const ynode *v, enf_reg_value *d)
 		if (rc == ENF_ENOMEM)
 			enf_ld_oom(ld);
 		else if (rc)
-			enf_ld_error(ld, v, "'data' for kind binary must be pairs of hex digits, e.g. \"01 ff 00\"; got '%s'",
-				 hex);
+			enf_ld_error(
+			    ld, v,
+			    "'data' for kind binary must be pairs of hex digits, e.g. \"01 ff 00\"; got '%s'",
+			    hex);
 		free(hex);
 		return rc ? ENF_EINVALID : 0;
 	}
@@ -144,12 +150,15 @@ static int load_registry(loader *ld, const ynode *n, enf_resource *res)
 	if ((v = enf_ytree_get(n, "value"))) {
 		if (v->kind == YNODE_SCALAR && v->plain && v->len == 0) {
 			/* An empty plain value is null in YAML, not the empty name. */
-			enf_ld_error(ld, v, "'value' has no value; for the key's default value write value: \"\"");
+			enf_ld_error(
+			    ld, v,
+			    "'value' has no value; for the key's default value write value: \"\"");
 			rc = ENF_EINVALID;
 		} else if (enf_ld_string(ld, v, "value", &r->value)) {
 			rc = ENF_EINVALID;
 		} else if (strlen(r->value) > 16383) {
-			enf_ld_error(ld, v, "'value' is longer than 16383 characters, the Windows limit");
+			enf_ld_error(ld, v,
+			             "'value' is longer than 16383 characters, the Windows limit");
 			rc = ENF_EINVALID;
 		}
 	}
@@ -159,15 +168,19 @@ static int load_registry(loader *ld, const ynode *n, enf_resource *res)
 	const ynode *kind = enf_ytree_get(n, "kind"), *data = enf_ytree_get(n, "data");
 	if (r->ensure == ENF_ENSURE_ABSENT) {
 		if (kind)
-			enf_ld_error(ld, enf_ytree_key(n, "kind"),
-				 "'kind' does not go with ensure: absent (the value is deleted whatever its kind)");
+			enf_ld_error(
+			    ld, enf_ytree_key(n, "kind"),
+			    "'kind' does not go with ensure: absent (the value is deleted whatever its kind)");
 		if (data)
-			enf_ld_error(ld, enf_ytree_key(n, "data"), "'data' does not go with ensure: absent");
+			enf_ld_error(ld, enf_ytree_key(n, "data"),
+			             "'data' does not go with ensure: absent");
 		return kind || data ? ENF_EINVALID : rc;
 	}
 	if (!kind || !data) {
 		enf_ld_error(ld, n, "a registry value with ensure: present needs %s",
-			 !kind && !data ? "'kind' and 'data'" : !kind ? "'kind'" : "'data'");
+		             !kind && !data ? "'kind' and 'data'"
+		             : !kind        ? "'kind'"
+		                            : "'data'");
 		rc = ENF_EINVALID;
 	}
 	if (kind) {
@@ -177,8 +190,11 @@ static int load_registry(loader *ld, const ynode *n, enf_resource *res)
 		}
 		if (enf_reg_kind_parse(&r->data.type, name)) {
 			const char *hint = reg_kind_hint(name);
-			enf_ld_error(ld, kind, "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'%s%s%s",
-				 name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+			enf_ld_error(
+			    ld, kind,
+			    "'kind' must be one of dword, qword, sz, expand-sz, multi-sz, binary; got '%s'%s%s%s",
+			    name, hint ? " (did you mean '" : "", hint ? hint : "",
+			    hint ? "'?)" : "");
 			free(name);
 			return ENF_EINVALID;
 		}
@@ -212,10 +228,10 @@ static void registry_json(json_t *o, const enf_resource *res)
 }
 
 const enf_restype enf_restype_registry = {
-	.name = "registry",
-	.required = required,
-	.optional = optional,
-	.load = load_registry,
-	.clear = clear_registry,
-	.to_json = registry_json,
+    .name = "registry",
+    .required = required,
+    .optional = optional,
+    .load = load_registry,
+    .clear = clear_registry,
+    .to_json = registry_json,
 };

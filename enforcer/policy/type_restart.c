@@ -25,7 +25,8 @@ typedef struct name_at {
 static int cmp_name_at(const void *a, const void *b)
 {
 	const name_at *x = a, *y = b;
-	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	const unsigned char *p = (const unsigned char *)x->name,
+	                    *q = (const unsigned char *)y->name;
 	for (; *p && tolower(*p) == tolower(*q); p++, q++)
 		;
 	if (tolower(*p) != tolower(*q))
@@ -50,8 +51,10 @@ static int check_unique_services(loader *ld, const ynode *list, const enf_res_re
 	int rc = 0;
 	for (size_t i = 1; i < r->count; i++) {
 		if (enf_strcaseeq(names[i].name, names[i - 1].name)) {
-			enf_ld_error(ld, list->vals[names[i].index], "service '%s' is listed more than once (service names ignore case)",
-				 names[i].name);
+			enf_ld_error(
+			    ld, list->vals[names[i].index],
+			    "service '%s' is listed more than once (service names ignore case)",
+			    names[i].name);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -68,7 +71,9 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "services")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ) {
-			enf_ld_error(ld, v, "'services' must be a list of service names, in the order they start");
+			enf_ld_error(
+			    ld, v,
+			    "'services' must be a list of service names, in the order they start");
 			rc = ENF_EINVALID;
 		} else if (enf_ld_string_list(ld, v, "services", 0, &r->services, &r->count)) {
 			rc = ENF_EINVALID;
@@ -81,13 +86,15 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 		}
 	}
 	if (!rc && r->count == 0 && !r->reboot) {
-		enf_ld_error(ld, enf_ytree_get(n, "services") ? enf_ytree_get(n, "services") : n,
-			 "a restart resource needs 'services' (a non-empty list) or reboot: true");
+		enf_ld_error(
+		    ld, enf_ytree_get(n, "services") ? enf_ytree_get(n, "services") : n,
+		    "a restart resource needs 'services' (a non-empty list) or reboot: true");
 		rc = ENF_EINVALID;
 	}
 	if (enf_ytree_get(n, "notify")) {
-		enf_ld_error(ld, enf_ytree_key(n, "notify"),
-			 "a restart resource cannot notify: handlers run once, after everything that notified them");
+		enf_ld_error(
+		    ld, enf_ytree_key(n, "notify"),
+		    "a restart resource cannot notify: handlers run once, after everything that notified them");
 		rc = ENF_EINVALID;
 	}
 	return rc;
@@ -101,16 +108,16 @@ static void clear_restart(enf_resource *res)
 static void restart_json(json_t *o, const enf_resource *res)
 {
 	json_object_set_new(o, "services",
-			    enf_json_strings(res->u.restart.services, res->u.restart.count));
+	                    enf_json_strings(res->u.restart.services, res->u.restart.count));
 	json_object_set_new(o, "reboot", json_boolean(res->u.restart.reboot));
 }
 
 const enf_restype enf_restype_restart = {
-	.name = "restart",
-	.flags = ENF_RESTYPE_HANDLER,
-	.required = required,
-	.optional = optional,
-	.load = load_restart,
-	.clear = clear_restart,
-	.to_json = restart_json,
+    .name = "restart",
+    .flags = ENF_RESTYPE_HANDLER,
+    .required = required,
+    .optional = optional,
+    .load = load_restart,
+    .clear = clear_restart,
+    .to_json = restart_json,
 };

@@ -28,7 +28,7 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 	 * ("123456 would be read as a number...").
 	 */
 	static const char usage[] =
-		"'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy";
+	    "'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy";
 	if (v->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len) {
@@ -46,7 +46,9 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 		for (const char *p = name; ok && *p; p++)
 			ok = isalnum((unsigned char)*p) || *p == '_';
 		if (!ok) {
-			enf_ld_error(ld, v, "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
+			enf_ld_error(
+			    ld, v,
+			    "'password: env:NAME' needs a variable name of letters, digits and '_', not starting with a digit");
 			return ENF_EINVALID;
 		}
 		s->password = ENF_PASSWORD_ENV;
@@ -54,7 +56,9 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 		return s->password_ref ? 0 : enf_ld_oom(ld);
 	}
 	if (strncmp(text, "file:", 5) == 0 && !text[5]) {
-		enf_ld_error(ld, v, "'password: file:PATH' needs the path of the file that holds the password");
+		enf_ld_error(
+		    ld, v,
+		    "'password: file:PATH' needs the path of the file that holds the password");
 		return ENF_EINVALID;
 	}
 	if (strncmp(text, "file:", 5) == 0) {
@@ -68,25 +72,28 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 
 /* Checks that the password setting fits the kind of account. */
 static int check_logon_password(loader *ld, const ynode *logon, const ynode *password,
-				const enf_res_service *s)
+                                const enf_res_service *s)
 {
 	int passwordless = account_is_passwordless(s->logon);
 	if (passwordless && s->password != ENF_PASSWORD_NONE) {
-		enf_ld_error(ld, password,
-			 "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
-			 s->logon);
+		enf_ld_error(
+		    ld, password,
+		    "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
+		    s->logon);
 		return ENF_EINVALID;
 	}
 	if (!passwordless && !password) {
-		enf_ld_error(ld, logon,
-			 "'%s' is a user account: add password: env:VARNAME or password: file:PATH to say where its password comes from",
-			 s->logon);
+		enf_ld_error(
+		    ld, logon,
+		    "'%s' is a user account: add password: env:VARNAME or password: file:PATH to say where its password comes from",
+		    s->logon);
 		return ENF_EINVALID;
 	}
 	if (!passwordless && s->password == ENF_PASSWORD_NONE) {
-		enf_ld_error(ld, password,
-			 "'%s' is a user account: password: none would clear its password and the service could not log on; use env:VARNAME or file:PATH",
-			 s->logon);
+		enf_ld_error(
+		    ld, password,
+		    "'%s' is a user account: password: none would clear its password and the service could not log on; use env:VARNAME or file:PATH",
+		    s->logon);
 		return ENF_EINVALID;
 	}
 	return 0;
@@ -111,7 +118,8 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 		if (enf_ld_nonempty_string(ld, logon, "logon", &s->logon)) {
 			rc = ENF_EINVALID;
 		} else if (enf_ld_account_problem(s->logon)) {
-			enf_ld_error(ld, logon, "logon account '%s' %s", s->logon, enf_ld_account_problem(s->logon));
+			enf_ld_error(ld, logon, "logon account '%s' %s", s->logon,
+			             enf_ld_account_problem(s->logon));
 			rc = ENF_EINVALID;
 		} else {
 			logon_ok = 1;
@@ -122,7 +130,8 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	}
 	if (password && !logon) {
-		enf_ld_error(ld, enf_ytree_key(n, "password"), "'password' goes with 'logon': name the account too");
+		enf_ld_error(ld, enf_ytree_key(n, "password"),
+		             "'password' goes with 'logon': name the account too");
 		rc = ENF_EINVALID;
 	}
 	/* Independent of the checks above, so that every mistake is reported at once. */
@@ -130,7 +139,7 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "startup"))) {
 		static const char *const modes[] = {"automatic", "delayed-automatic", "manual",
-						    "disabled", NULL};
+		                                    "disabled", NULL};
 		if (enf_ld_enum(ld, v, "startup", modes, &idx))
 			rc = ENF_EINVALID;
 		else
@@ -143,7 +152,8 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 			s->state = idx == 0 ? ENF_SVC_RUNNING : ENF_SVC_STOPPED;
 	}
 	if (s->startup == ENF_STARTUP_DISABLED && s->state == ENF_SVC_RUNNING) {
-		enf_ld_error(ld, enf_ytree_get(n, "state"), "a service with startup: disabled cannot be running");
+		enf_ld_error(ld, enf_ytree_get(n, "state"),
+		             "a service with startup: disabled cannot be running");
 		rc = ENF_EINVALID;
 	}
 	return rc;
@@ -167,7 +177,7 @@ static void service_json(json_t *o, const enf_resource *res)
 	} else {
 		/* The reference only: the policy never holds the secret itself. */
 		char *ref = enf_asprintf("%s:%s", s->password == ENF_PASSWORD_ENV ? "env" : "file",
-					 s->password_ref);
+		                         s->password_ref);
 		enf_json_set_str(o, "password", ref ? ref : "");
 		free(ref);
 	}
@@ -178,10 +188,10 @@ static void service_json(json_t *o, const enf_resource *res)
 }
 
 const enf_restype enf_restype_service = {
-	.name = "service",
-	.required = required,
-	.optional = optional,
-	.load = load_service,
-	.clear = clear_service,
-	.to_json = service_json,
+    .name = "service",
+    .required = required,
+    .optional = optional,
+    .load = load_service,
+    .clear = clear_service,
+    .to_json = service_json,
 };

@@ -14,8 +14,8 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", "store", NULL};
-static const char *const optional[] = {"misplaced", "allow", "extras", "max-certs",
-				       "duplicates", NULL};
+static const char *const optional[] = {"misplaced", "allow",      "extras",
+                                       "max-certs", "duplicates", NULL};
 
 /* The number of hex digits if `s` is only hex digits and spaces, else -1. */
 static long hex_digits_only(const char *s)
@@ -34,7 +34,8 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 {
 	if (n->kind != YNODE_SEQ) {
 		if (n->kind != YNODE_INVALID)
-			enf_ld_error(ld, n, "'allow' must be a list of certificate files or thumbprints");
+			enf_ld_error(ld, n,
+			             "'allow' must be a list of certificate files or thumbprints");
 		return ENF_EINVALID;
 	}
 	t->has_allow = 1;
@@ -60,14 +61,18 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 		 */
 		long digits = text ? hex_digits_only(e->value) : -1;
 		if (digits >= 16) {
-			enf_ld_error(ld, e, "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
-				 digits);
+			enf_ld_error(
+			    ld, e,
+			    "this 'allow' entry looks like a thumbprint but has %ld hex digits; a SHA-1 thumbprint has 40",
+			    digits);
 			rc = ENF_EINVALID;
 			continue;
 		}
 		if (e->kind == YNODE_MAP || e->kind == YNODE_SEQ) {
-			enf_ld_error(ld, e, "each 'allow' entry is one certificate file or thumbprint, not a %s",
-				 e->kind == YNODE_MAP ? "mapping" : "list");
+			enf_ld_error(
+			    ld, e,
+			    "each 'allow' entry is one certificate file or thumbprint, not a %s",
+			    e->kind == YNODE_MAP ? "mapping" : "list");
 			rc = ENF_EINVALID;
 		} else if (enf_ld_path(ld, e, "allow", &a->file)) {
 			rc = ENF_EINVALID;
@@ -89,7 +94,7 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 	if ((v = enf_ytree_get(n, "store")) && enf_ld_store(ld, v, &t->store) == 0 &&
 	    t->store != ENF_STORE_ROOT && t->store != ENF_STORE_CA) {
 		enf_ld_error(ld, v, "a trust-store resource manages Root or CA; got '%s'",
-			 enf_store_name(t->store));
+		             enf_store_name(t->store));
 		rc = ENF_EINVALID;
 	}
 	if ((v = enf_ytree_get(n, "misplaced"))) {
@@ -103,7 +108,8 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 			rc = ENF_EINVALID;
 		t->extras = (enf_extras)idx;
 	}
-	if ((v = enf_ytree_get(n, "duplicates")) && enf_ld_enum(ld, v, "duplicates", duplicates, &idx))
+	if ((v = enf_ytree_get(n, "duplicates")) &&
+	    enf_ld_enum(ld, v, "duplicates", duplicates, &idx))
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "max-certs"))) {
 		if (enf_ld_uint(ld, v, "max-certs", 1000000, &u))
@@ -114,15 +120,17 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 	if ((v = enf_ytree_get(n, "allow")) && load_allow(ld, v, t))
 		rc = ENF_EINVALID;
 	if (t->extras == ENF_EXTRAS_REMOVE && !enf_ytree_get(n, "allow")) {
-		enf_ld_error(ld, enf_ytree_get(n, "extras"),
-			 "'extras: remove' needs an 'allow' list: without one no certificate is an extra");
+		enf_ld_error(
+		    ld, enf_ytree_get(n, "extras"),
+		    "'extras: remove' needs an 'allow' list: without one no certificate is an extra");
 		rc = ENF_EINVALID;
 	}
 	/* An empty list left by commented-out entries would empty the whole store. */
 	if (t->extras == ENF_EXTRAS_REMOVE && t->has_allow && t->allow_count == 0) {
-		enf_ld_error(ld, enf_ytree_get(n, "allow"),
-			 "'allow' is empty, so 'extras: remove' would remove every certificate in %s; list the certificates to keep",
-			 enf_store_name(t->store));
+		enf_ld_error(
+		    ld, enf_ytree_get(n, "allow"),
+		    "'allow' is empty, so 'extras: remove' would remove every certificate in %s; list the certificates to keep",
+		    enf_store_name(t->store));
 		rc = ENF_EINVALID;
 	}
 	return rc;
@@ -152,13 +160,15 @@ static void trust_store_json(json_t *o, const enf_resource *res)
 	const enf_res_trust_store *t = &res->u.trust;
 	static const char *const misplaced[] = {"move", "remove", "report"};
 	enf_json_set_str(o, "store", enf_store_name(t->store));
-	enf_json_set_str(o, "misplaced", (unsigned)t->misplaced < 3 ? misplaced[t->misplaced] : "?");
+	enf_json_set_str(o, "misplaced",
+	                 (unsigned)t->misplaced < 3 ? misplaced[t->misplaced] : "?");
 	if (t->has_allow) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < t->allow_count; i++)
-			json_array_append_new(list, t->allow[i].is_thumbprint
-			                                ? enf_json_thumbprint(t->allow[i].thumbprint)
-			                                : json_string(t->allow[i].file));
+			json_array_append_new(list,
+			                      t->allow[i].is_thumbprint
+			                          ? enf_json_thumbprint(t->allow[i].thumbprint)
+			                          : json_string(t->allow[i].file));
 		json_object_set_new(o, "allow", list);
 	}
 	enf_json_set_str(o, "extras", t->extras == ENF_EXTRAS_REMOVE ? "remove" : "report");
@@ -167,11 +177,11 @@ static void trust_store_json(json_t *o, const enf_resource *res)
 }
 
 const enf_restype enf_restype_trust_store = {
-	.name = "trust-store",
-	.required = required,
-	.optional = optional,
-	.load = load_trust_store,
-	.clear = clear_trust_store,
-	.file = trust_store_file,
-	.to_json = trust_store_json,
+    .name = "trust-store",
+    .required = required,
+    .optional = optional,
+    .load = load_trust_store,
+    .clear = clear_trust_store,
+    .file = trust_store_file,
+    .to_json = trust_store_json,
 };

@@ -63,8 +63,7 @@ static size_t break_at(const builder *b, size_t i)
 }
 
 /* Line and column (in characters) of a byte offset. */
-static void offset_position(const builder *b, size_t offset, unsigned *line,
-			    unsigned *col)
+static void offset_position(const builder *b, size_t offset, unsigned *line, unsigned *col)
 {
 	unsigned l = 1, c = 1;
 	if (offset > b->len)
@@ -107,7 +106,7 @@ static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
 	ynode *n = calloc(1, sizeof(*n));
 	if (!n) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "out of memory while reading the file");
+		             "out of memory while reading the file");
 		b->fatal = 1;
 		return NULL;
 	}
@@ -119,19 +118,17 @@ static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
 
 static int same_key(const ynode *a, const ynode *b)
 {
-	return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR &&
-	       a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+	return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR && a->len == b->len &&
+	       memcmp(a->value, b->value, a->len) == 0;
 }
 
 /* Appends one node to a sequence's values or a map's keys and values. */
 static int append(ynode *parent, ynode *key, ynode *val)
 {
 	size_t alloc = parent->alloc;
-	if (key && enf_grow((void **)&parent->keys, &alloc, parent->count + 1,
-			    sizeof(ynode *)))
+	if (key && enf_grow((void **)&parent->keys, &alloc, parent->count + 1, sizeof(ynode *)))
 		return ENF_ENOMEM;
-	if (enf_grow((void **)&parent->vals, &parent->alloc, parent->count + 1,
-		     sizeof(ynode *)))
+	if (enf_grow((void **)&parent->vals, &parent->alloc, parent->count + 1, sizeof(ynode *)))
 		return ENF_ENOMEM;
 	if (key)
 		parent->keys[parent->count] = key;
@@ -144,16 +141,16 @@ static void check_key(builder *b, const ynode *parent, ynode *key)
 {
 	if (key->kind == YNODE_MAP || key->kind == YNODE_SEQ) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, key->line, key->col,
-			     "a mapping key must be a plain string, not a %s",
-			     key->kind == YNODE_MAP ? "mapping" : "sequence");
+		             "a mapping key must be a plain string, not a %s",
+		             key->kind == YNODE_MAP ? "mapping" : "sequence");
 		key->kind = YNODE_INVALID;
 		return;
 	}
 	for (size_t i = 0; i < parent->count && key->kind == YNODE_SCALAR; i++) {
 		if (same_key(parent->keys[i], key)) {
 			enf_diag_add(b->diags, ENF_SEV_ERROR, key->line, key->col,
-				     "duplicate key '%s' (first at line %u)",
-				     key->value, parent->keys[i]->line);
+			             "duplicate key '%s' (first at line %u)", key->value,
+			             parent->keys[i]->line);
 			key->kind = YNODE_INVALID;
 		}
 	}
@@ -170,8 +167,7 @@ static void attach(builder *b, ynode *n)
 	if (parent->kind == YNODE_MAP && !parent->pending) {
 		if (parent->count >= YTREE_MAX_MAP_KEYS) {
 			enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
-				     "more than %d keys in one mapping",
-				     YTREE_MAX_MAP_KEYS);
+			             "more than %d keys in one mapping", YTREE_MAX_MAP_KEYS);
 			b->fatal = 1;
 			enf_ytree_free(n);
 			return;
@@ -184,7 +180,7 @@ static void attach(builder *b, ynode *n)
 	parent->pending = NULL;
 	if (append(parent, key, n)) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
-			     "out of memory while reading the file");
+		             "out of memory while reading the file");
 		b->fatal = 1;
 		enf_ytree_free(key);
 		enf_ytree_free(n);
@@ -192,37 +188,38 @@ static void attach(builder *b, ynode *n)
 }
 
 /* Reports anchors and tags, which the format forbids. */
-static void check_properties(builder *b, const yaml_mark_t *m,
-			     const yaml_char_t *anchor, const yaml_char_t *tag)
+static void check_properties(builder *b, const yaml_mark_t *m, const yaml_char_t *anchor,
+                             const yaml_char_t *tag)
 {
 	static const char yaml_prefix[] = "tag:yaml.org,2002:";
 	if (anchor)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "anchors (&%s) are not allowed in a policy; write the value out",
-			     (const char *)anchor);
+		             "anchors (&%s) are not allowed in a policy; write the value out",
+		             (const char *)anchor);
 	if (!tag)
 		return;
 	const char *t = (const char *)tag;
 	/* An unquoted "!= 6.3" is read as the tag "!=": say what happened. */
 	if (t[0] == '!' && t[1] == '=')
-		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "a value that starts with '!' must be quoted, e.g. \"!= 6.3\" (YAML reads '!' as a tag)");
+		enf_diag_add(
+		    b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
+		    "a value that starts with '!' must be quoted, e.g. \"!= 6.3\" (YAML reads '!' as a tag)");
 	/* libyaml resolves "!!str" to its long form; show it as it was written. */
 	else if (strncmp(t, yaml_prefix, sizeof(yaml_prefix) - 1) == 0)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "tags (!!%s) are not allowed in a policy; remove the tag",
-			     t + sizeof(yaml_prefix) - 1);
+		             "tags (!!%s) are not allowed in a policy; remove the tag",
+		             t + sizeof(yaml_prefix) - 1);
 	else
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "tags (%s) are not allowed in a policy; remove the tag", t);
+		             "tags (%s) are not allowed in a policy; remove the tag", t);
 }
 
 static void push(builder *b, ynode *n, const yaml_mark_t *m)
 {
 	if (b->depth >= ENF_POLICY_MAX_DEPTH) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "nesting deeper than %d levels; a policy never needs that",
-			     ENF_POLICY_MAX_DEPTH);
+		             "nesting deeper than %d levels; a policy never needs that",
+		             ENF_POLICY_MAX_DEPTH);
 		b->fatal = 1;
 		enf_ytree_free(n);
 		return;
@@ -247,8 +244,8 @@ static void on_scalar(builder *b, yaml_event_t *ev)
 	size_t len = ev->data.scalar.length;
 	if (len > ENF_POLICY_MAX_SCALAR) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
-			     "a value of %zu bytes; the limit is %d bytes (64 KiB)", len,
-			     ENF_POLICY_MAX_SCALAR);
+		             "a value of %zu bytes; the limit is %d bytes (64 KiB)", len,
+		             ENF_POLICY_MAX_SCALAR);
 		n->kind = YNODE_INVALID;
 	} else {
 		/*
@@ -286,11 +283,12 @@ static void on_reader_error(builder *b, const yaml_parser_t *p)
 		offset_position(b, at, &line, &col);
 		if (p->problem_value == 0)
 			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-				     "the file has a NUL byte; a policy is plain UTF-8 text");
+			             "the file has a NUL byte; a policy is plain UTF-8 text");
 		else
-			enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-				     "the file has the control character U+%04X; a policy is plain UTF-8 text",
-				     (unsigned)p->problem_value);
+			enf_diag_add(
+			    b->diags, ENF_SEV_ERROR, line, col,
+			    "the file has the control character U+%04X; a policy is plain UTF-8 text",
+			    (unsigned)p->problem_value);
 		return;
 	}
 	/*
@@ -307,23 +305,26 @@ static void on_reader_error(builder *b, const yaml_parser_t *p)
 			start--;
 	} else if (at < b->len) {
 		unsigned char lead = (unsigned char)b->data[at];
-		end = at + (lead >= 0xF0 && lead < 0xF8 ? 4 : lead >= 0xE0 && lead < 0xF0 ? 3
-			    : lead >= 0xC0 && lead < 0xE0 ? 2 : 1);
+		end = at + (lead >= 0xF0 && lead < 0xF8   ? 4
+		            : lead >= 0xE0 && lead < 0xF0 ? 3
+		            : lead >= 0xC0 && lead < 0xE0 ? 2
+		                                          : 1);
 	}
 	if (end > b->len)
 		end = b->len;
 	char bytes[24] = "";
 	for (size_t i = start, used = 0; i < end; i++) {
 		int n = snprintf(bytes + used, sizeof(bytes) - used, "%s0x%02x",
-				 i > start ? " " : "", (unsigned char)b->data[i]);
+		                 i > start ? " " : "", (unsigned char)b->data[i]);
 		if (n < 0 || (size_t)n >= sizeof(bytes) - used)
 			break;
 		used += (size_t)n;
 	}
 	offset_position(b, start, &line, &col);
-	enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-		     "the file is not valid UTF-8 (%s: %s); save it as UTF-8, not ANSI or Windows-1252",
-		     bytes, problem);
+	enf_diag_add(
+	    b->diags, ENF_SEV_ERROR, line, col,
+	    "the file is not valid UTF-8 (%s: %s); save it as UTF-8, not ANSI or Windows-1252",
+	    bytes, problem);
 }
 
 /* A hint for the syntax errors people make most often, or "". */
@@ -333,7 +334,7 @@ static const char *syntax_hint(const builder *b, const yaml_parser_t *p)
 	unsigned char c = byte_at(b, &p->problem_mark);
 	if (c == '\t')
 		return strstr(problem, "tab") ? "; YAML indents with spaces only"
-					      : "; this is a tab: YAML indents with spaces only";
+		                              : "; this is a tab: YAML indents with spaces only";
 	if (strstr(problem, "cannot start any token") && (c == '@' || c == '`'))
 		return "; a value that starts with '@' or '`' must be quoted";
 	if (p->context && strstr(p->context, "block scalar")) {
@@ -360,11 +361,11 @@ static void on_syntax_error(builder *b, const yaml_parser_t *p)
 	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
 	if (p->context && mark_line(b, &p->context_mark) != line)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-			     "YAML syntax error: %s %s at line %u%s", problem, p->context,
-			     mark_line(b, &p->context_mark), syntax_hint(b, p));
+		             "YAML syntax error: %s %s at line %u%s", problem, p->context,
+		             mark_line(b, &p->context_mark), syntax_hint(b, p));
 	else
-		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "YAML syntax error: %s%s",
-			     problem, syntax_hint(b, p));
+		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col, "YAML syntax error: %s%s", problem,
+		             syntax_hint(b, p));
 }
 
 /* Handles one event; returns 1 when the stream is over or reading must stop. */
@@ -376,23 +377,23 @@ static int on_event(builder *b, yaml_event_t *ev)
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1) {
 			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-				     "a second YAML document; a policy file holds exactly one");
+			             "a second YAML document; a policy file holds exactly one");
 			b->fatal = 1;
 			return 1;
 		}
 		if (ev->data.document_start.tag_directives.start !=
 		    ev->data.document_start.tag_directives.end)
 			enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-				     "%%TAG directives are not allowed in a policy");
+			             "%%TAG directives are not allowed in a policy");
 		return 0;
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
 		if (ev->type == YAML_MAPPING_START_EVENT)
 			check_properties(b, m, ev->data.mapping_start.anchor,
-					 ev->data.mapping_start.tag);
+			                 ev->data.mapping_start.tag);
 		else
 			check_properties(b, m, ev->data.sequence_start.anchor,
-					 ev->data.sequence_start.tag);
+			                 ev->data.sequence_start.tag);
 		n = node_new(b, ev->type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ, m);
 		if (n)
 			push(b, n, m);
@@ -406,8 +407,8 @@ static int on_event(builder *b, yaml_event_t *ev)
 		return b->fatal;
 	case YAML_ALIAS_EVENT:
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-			     "aliases (*%s) are not allowed in a policy; write the value out",
-			     (const char *)ev->data.alias.anchor);
+		             "aliases (*%s) are not allowed in a policy; write the value out",
+		             (const char *)ev->data.alias.anchor);
 		n = node_new(b, YNODE_INVALID, m);
 		if (n)
 			attach(b, n);
@@ -427,8 +428,7 @@ int enf_ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t 
 	if (len >= 4 && ((u[0] && !u[1] && u[2] && !u[3]) || (!u[0] && u[1] && !u[2] && u[3])))
 		utf16 = 1;
 	if (utf16) {
-		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
-			     "the file is UTF-16; save it as UTF-8");
+		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1, "the file is UTF-16; save it as UTF-8");
 		return ENF_EINVALID;
 	}
 	/*
@@ -472,7 +472,7 @@ int enf_ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t 
 		enf_ytree_free(b.stack[--b.depth]);
 	if (rc == 0 && !b.root) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
-			     "the file is empty; a policy starts with 'enforcer: 1'");
+		             "the file is empty; a policy starts with 'enforcer: 1'");
 		rc = ENF_EINVALID;
 	}
 	if (rc != 0) {
@@ -507,8 +507,7 @@ static long find_key(const ynode *map, const char *key)
 	size_t klen = strlen(key);
 	for (size_t i = 0; i < map->count; i++) {
 		const ynode *k = map->keys[i];
-		if (k->kind == YNODE_SCALAR && k->len == klen &&
-		    memcmp(k->value, key, klen) == 0)
+		if (k->kind == YNODE_SCALAR && k->len == klen && memcmp(k->value, key, klen) == 0)
 			return (long)i;
 	}
 	return -1;

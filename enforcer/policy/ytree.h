@@ -24,9 +24,9 @@ struct ynode {
 	ynode_kind kind;
 	unsigned line, col; /* 1-based */
 	/* Scalars */
-	char *value;   /* NUL-terminated; may hold NULs inside (see len) */
+	char *value; /* NUL-terminated; may hold NULs inside (see len) */
 	size_t len;
-	int plain;     /* written without quotes or block style */
+	int plain; /* written without quotes or block style */
 	/* Maps (keys[i] -> vals[i]) and sequences (vals[i]) */
 	ynode **keys;
 	ynode **vals;

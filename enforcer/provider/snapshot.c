@@ -24,7 +24,7 @@ static int load_doc(json_t **out, const char *path)
 	free(data);
 	if (!doc) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s':%d:%d: %s", path, err.line,
-			      err.column, err.text);
+		              err.column, err.text);
 		return ENF_EINVALID;
 	}
 	if ((rc = enf_snapshot_check(doc, path))) {
@@ -79,7 +79,8 @@ static int snap_reload(void *self)
 	snapshot *s = self;
 	json_t *doc = NULL;
 	if (s->dirty) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "snapshot '%s' has changes not yet written", s->path);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "snapshot '%s' has changes not yet written",
+		              s->path);
 		return ENF_ERROR;
 	}
 	int rc = load_doc(&doc, s->path);
@@ -147,7 +148,7 @@ static json_t *store_list(snapshot *s, enf_store store, int create)
 }
 
 static int cert_thumbprint(const json_t *c, unsigned char out[20], unsigned char **der,
-			   size_t *der_len)
+                           size_t *der_len)
 {
 	unsigned char *bytes = NULL;
 	size_t len = 0;
@@ -172,8 +173,9 @@ static int snap_cert_list(enf_cert_list *out, void *self, enf_store store)
 {
 	snapshot *s = self;
 	if (enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open the LocalMachine\\%s store: access denied",
-			      enf_store_name(store));
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot open the LocalMachine\\%s store: access denied",
+		              enf_store_name(store));
 		return ENF_EACCESS;
 	}
 	json_t *list = store_list(s, store, 0);
@@ -214,8 +216,9 @@ static int store_denied(snapshot *s, enf_store store)
 {
 	if (enf_snapshot_fault(s, "readonly_stores", enf_store_name(store), 0) ||
 	    enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the LocalMachine\\%s store: access denied",
-			      enf_store_name(store));
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot change the LocalMachine\\%s store: access denied",
+		              enf_store_name(store));
 		return ENF_EACCESS;
 	}
 	return 0;
@@ -229,8 +232,9 @@ static int snap_cert_add(void *self, enf_store store, const unsigned char *der, 
 	if (rc)
 		return rc;
 	if (!der || der_len == 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot add an empty certificate to LocalMachine\\%s",
-			      enf_store_name(store));
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot add an empty certificate to LocalMachine\\%s",
+		              enf_store_name(store));
 		return ENF_EINVALID;
 	}
 	enf_sha1(t, der, der_len);
@@ -254,7 +258,7 @@ static int snap_cert_remove(void *self, enf_store store, const unsigned char thu
 	long i = find_cert(s, store, thumbprint);
 	if (i < 0) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
-			      enf_store_name(store));
+		              enf_store_name(store));
 		return ENF_ENOTFOUND;
 	}
 	json_array_remove(store_list(s, store, 0), (size_t)i);
@@ -267,14 +271,14 @@ static json_t *cert_object(snapshot *s, enf_store store, const unsigned char thu
 	long i = find_cert(s, store, thumbprint);
 	if (i < 0) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
-			      enf_store_name(store));
+		              enf_store_name(store));
 		return NULL;
 	}
 	return json_array_get(store_list(s, store, 0), (size_t)i);
 }
 
 static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
-			    const unsigned char thumbprint[20])
+                            const unsigned char thumbprint[20])
 {
 	snapshot *s = self;
 	json_t *c = cert_object(s, store, thumbprint);
@@ -303,22 +307,23 @@ static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
 		ace->sid = enf_strdup(json_string_value(json_object_get(e, "sid")));
 		ace->allow = 1;
 		ace->mask = strcmp(json_string_value(json_object_get(e, "rights")), "full") == 0
-				    ? 0x10000000u  /* GENERIC_ALL */
-				    : 0x80000000u; /* GENERIC_READ */
+		                ? 0x10000000u  /* GENERIC_ALL */
+		                : 0x80000000u; /* GENERIC_READ */
 	}
 	*out = a;
 	return 0;
 }
 
 static int snap_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
-			      const char *account, enf_key_rights rights)
+                              const char *account, enf_key_rights rights)
 {
 	snapshot *s = self;
 	json_t *c = cert_object(s, store, thumbprint);
 	if (!c)
 		return ENF_ENOTFOUND;
 	if (enf_snapshot_fault(s, "deny_keys", enf_store_name(store), 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change the private key's permissions: access denied");
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot change the private key's permissions: access denied");
 		return ENF_EACCESS;
 	}
 	json_t *acl = json_object_get(c, "key_acl");
@@ -352,7 +357,7 @@ static int snap_key_acl_grant(void *self, enf_store store, const unsigned char t
 }
 
 static int snap_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
-				const char *sddl)
+                                const char *sddl)
 {
 	snapshot *s = self;
 	json_t *c = cert_object(s, store, thumbprint);
@@ -381,27 +386,27 @@ static int snap_key_acl_restore(void *self, enf_store store, const unsigned char
 }
 
 const enf_provider enf_provider_snapshot = {
-	.version = ENF_PROVIDER_VERSION,
-	.name = "snapshot",
-	.caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
-	.open = snap_open,
-	.commit = snap_commit,
-	.close = snap_close,
-	.facts = snap_facts,
-	.cert_list = snap_cert_list,
-	.cert_add = snap_cert_add,
-	.cert_remove = snap_cert_remove,
-	.key_acl_get = snap_key_acl_get,
-	.key_acl_grant = snap_key_acl_grant,
-	.key_acl_restore = snap_key_acl_restore,
-	.reg_get = enf_snap_reg_get,
-	.reg_set = enf_snap_reg_set,
-	.reg_delete = enf_snap_reg_delete,
-	.svc_get = enf_snap_svc_get,
-	.svc_configure = enf_snap_svc_configure,
-	.svc_start = enf_snap_svc_start,
-	.svc_stop = enf_snap_svc_stop,
-	.account_sid = enf_snap_account_sid,
-	.reg_values = enf_snap_reg_values,
-	.reload = snap_reload,
+    .version = ENF_PROVIDER_VERSION,
+    .name = "snapshot",
+    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+    .open = snap_open,
+    .commit = snap_commit,
+    .close = snap_close,
+    .facts = snap_facts,
+    .cert_list = snap_cert_list,
+    .cert_add = snap_cert_add,
+    .cert_remove = snap_cert_remove,
+    .key_acl_get = snap_key_acl_get,
+    .key_acl_grant = snap_key_acl_grant,
+    .key_acl_restore = snap_key_acl_restore,
+    .reg_get = enf_snap_reg_get,
+    .reg_set = enf_snap_reg_set,
+    .reg_delete = enf_snap_reg_delete,
+    .svc_get = enf_snap_svc_get,
+    .svc_configure = enf_snap_svc_configure,
+    .svc_start = enf_snap_svc_start,
+    .svc_stop = enf_snap_svc_stop,
+    .account_sid = enf_snap_account_sid,
+    .reg_values = enf_snap_reg_values,
+    .reload = snap_reload,
 };

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#define ENF_SNAPSHOT_SCHEMA "enforcer-snapshot/1"
+#define ENF_SNAPSHOT_SCHEMA    "enforcer-snapshot/1"
 #define ENF_SNAPSHOT_MAX_BYTES (256u * 1024 * 1024)
 
 typedef struct snapshot {

@@ -60,7 +60,8 @@ static int check_cert(const char *path, const char *store, size_t i, const json_
 		const char *rights = json_string_value(json_object_get(e, "rights"));
 		if (!json_string_value(json_object_get(e, "account")) || !rights ||
 		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0))
-			return bad(path, where, "has a key_acl entry without account and rights read/full");
+			return bad(path, where,
+			           "has a key_acl entry without account and rights read/full");
 	}
 	return 0;
 }
@@ -77,8 +78,9 @@ static int check_service(const char *path, const char *name, const json_t *s)
 	if (!json_string_value(json_object_get(s, "logon")))
 		return bad(path, where, "needs \"logon\"");
 	if (!st || (enf_startup_parse(&startup, st) && strcmp(st, "boot") != 0 &&
-		    strcmp(st, "system") != 0))
-		return bad(path, where, "needs \"startup\": automatic, delayed-automatic, manual or disabled");
+	            strcmp(st, "system") != 0))
+		return bad(path, where,
+		           "needs \"startup\": automatic, delayed-automatic, manual or disabled");
 	if (!state || (strcmp(state, "running") != 0 && strcmp(state, "stopped") != 0))
 		return bad(path, where, "needs \"state\": running or stopped");
 	return 0;
@@ -89,8 +91,8 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	const char *schema = json_string_value(json_object_get(doc, "schema"));
 	if (!json_is_object(doc) || !schema || strcmp(schema, ENF_SNAPSHOT_SCHEMA) != 0)
 		return bad(path, "the document", "needs \"schema\": \"" ENF_SNAPSHOT_SCHEMA "\"");
-	static const char *const members[] = {"schema", "facts", "stores", "registry",
-					      "services", "accounts", "faults", NULL};
+	static const char *const members[] = {"schema",   "facts",    "stores", "registry",
+	                                      "services", "accounts", "faults", NULL};
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)doc, key, v)
@@ -99,7 +101,9 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 		for (size_t i = 0; members[i]; i++)
 			known |= strcmp(members[i], key) == 0;
 		if (!known)
-			return bad(path, key, "is not a snapshot member (facts, stores, registry, services, accounts, faults)");
+			return bad(
+			    path, key,
+			    "is not a snapshot member (facts, stores, registry, services, accounts, faults)");
 		if (strcmp(key, "schema") != 0 && !json_is_object(v))
 			return bad(path, key, "must be an object");
 	}
@@ -112,7 +116,9 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	{
 		enf_store store;
 		if (enf_store_parse(&store, key))
-			return bad(path, key, "is not a store name (Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed)");
+			return bad(
+			    path, key,
+			    "is not a store name (Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed)");
 		if (!json_is_array(v))
 			return bad(path, key, "must be a list of certificates");
 		size_t i;
@@ -127,7 +133,8 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	json_object_foreach(json_object_get(doc, "registry"), key, v)
 	{
 		if (!enf_starts_with_nocase(key, "HKLM\\") || !json_is_object(v))
-			return bad(path, key, "must be a key under HKLM\\ holding an object of values");
+			return bad(path, key,
+			           "must be a key under HKLM\\ holding an object of values");
 		const char *name;
 		json_t *val;
 		json_object_foreach(v, name, val)
@@ -135,8 +142,10 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 			enf_reg_value r;
 			if (enf_reg_value_from_json(&r, val)) {
 				char where[600];
-				snprintf(where, sizeof(where), "registry value '%s\\%s'", key, name);
-				return bad(path, where, "needs kind and data as in a policy, or type and hex");
+				snprintf(where, sizeof(where), "registry value '%s\\%s'", key,
+				         name);
+				return bad(path, where,
+				           "needs kind and data as in a policy, or type and hex");
 			}
 			enf_reg_value_clear(&r);
 		}

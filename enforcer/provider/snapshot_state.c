@@ -12,7 +12,8 @@
 static int reg_denied(snapshot *s, const char *key)
 {
 	if (enf_snapshot_fault(s, "deny_registry", key, 1)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open registry key '%s': access denied", key);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot open registry key '%s': access denied",
+		              key);
 		return ENF_EACCESS;
 	}
 	return 0;
@@ -24,13 +25,14 @@ int enf_snap_reg_get(enf_reg_value *out, void *self, const char *key, const char
 	json_t *keys = json_object_get(s->doc, "registry");
 	json_t *k = enf_snapshot_get_nocase(keys, key, NULL);
 	if (enf_snapshot_fault(s, "unreadable_registry", key, 1)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot read registry key '%s': access denied", key);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot read registry key '%s': access denied",
+		              key);
 		return ENF_EACCESS;
 	}
 	json_t *v = enf_snapshot_get_nocase(k, name, NULL);
 	if (!v) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "%s '%s\\%s' does not exist", k ? "value" : "key",
-			      key, name);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "%s '%s\\%s' does not exist",
+		              k ? "value" : "key", key, name);
 		return ENF_ENOTFOUND;
 	}
 	/* Checked when the file was opened, so only memory can fail here. */
@@ -115,7 +117,7 @@ static json_t *service(snapshot *s, const char *name)
 	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
 	if (!svc)
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "service '%s' does not exist (OpenService: error 1060)", name);
+		              "service '%s' does not exist (OpenService: error 1060)", name);
 	return svc;
 }
 
@@ -129,7 +131,8 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 		return ENF_ENOTFOUND;
 	}
 	if (enf_snapshot_fault(s, "unreadable_services", name, 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot query service '%s': access denied", name);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot query service '%s': access denied",
+		              name);
 		return ENF_EACCESS;
 	}
 	enf_service_info info = {0};
@@ -143,10 +146,11 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 	if (enf_startup_parse(&info.startup, startup))
 		info.startup = strcmp(startup, "boot") == 0 ? ENF_STARTUP_BOOT : ENF_STARTUP_SYSTEM;
 	info.state = strcmp(json_string_value(json_object_get(svc, "state")), "running") == 0
-			     ? ENF_SVC_RUNNING
-			     : ENF_SVC_STOPPED;
+	                 ? ENF_SVC_RUNNING
+	                 : ENF_SVC_STOPPED;
 	json_t *pw = json_object_get(svc, "password_stored");
-	info.password_stored = json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
+	info.password_stored =
+	    json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
 	if (!info.name || !info.display_name || !info.logon || (desc && !info.description)) {
 		enf_service_info_clear(&info);
 		return enf_error_oom();
@@ -162,14 +166,16 @@ int enf_snap_svc_configure(void *self, const char *name, const enf_service_chang
 	if (!svc)
 		return ENF_ENOTFOUND;
 	if (enf_snapshot_fault(s, "deny_services", name, 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change service '%s': access denied", name);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot change service '%s': access denied",
+		              name);
 		return ENF_EACCESS;
 	}
 	if (change->logon) {
 		json_object_set_new(svc, "logon", json_string(change->logon));
 		/* The secret itself is never stored in a snapshot: only whether there is one. */
 		if (change->password)
-			json_object_set_new(svc, "password_stored", json_boolean(*change->password != '\0'));
+			json_object_set_new(svc, "password_stored",
+			                    json_boolean(*change->password != '\0'));
 	}
 	if (change->startup != ENF_STARTUP_UNSET)
 		json_object_set_new(svc, "startup", json_string(enf_startup_name(change->startup)));
@@ -194,13 +200,14 @@ int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 	if (strcmp(state, "running") == 0)
 		return 0;
 	if (strcmp(json_string_value(json_object_get(svc, "startup")), "disabled") == 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot start service '%s': it is disabled (error 1058)",
-			      name);
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot start service '%s': it is disabled (error 1058)", name);
 		return ENF_ERROR;
 	}
 	if (enf_snapshot_fault(s, "fail_start", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "service '%s' did not start: the service process exited (error 1067)", name);
+		              "service '%s' did not start: the service process exited (error 1067)",
+		              name);
 		return ENF_ERROR;
 	}
 	json_object_set_new(svc, "state", json_string("running"));
@@ -219,7 +226,7 @@ int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 		return 0;
 	if (enf_snapshot_fault(s, "fail_stop", name, 0)) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not stop within %u ms", name,
-			      timeout_ms);
+		              timeout_ms);
 		return ENF_ETIMEOUT;
 	}
 	json_object_set_new(svc, "state", json_string("stopped"));
@@ -237,14 +244,14 @@ int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 static const char *sid_on(const snapshot *s, const char *account)
 {
 	const char *host =
-		json_string_value(json_object_get(json_object_get(s->doc, "facts"), "host.name"));
+	    json_string_value(json_object_get(json_object_get(s->doc, "facts"), "host.name"));
 	const enf_account_builtin *b = enf_account_builtin_find(account, host);
 	if (b)
 		return b->sid;
 	if (enf_account_is_sid(account))
 		return account;
 	return json_string_value(
-		enf_snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
+	    enf_snapshot_get_nocase(json_object_get(s->doc, "accounts"), account, NULL));
 }
 
 int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b)

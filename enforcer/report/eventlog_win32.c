@@ -16,7 +16,7 @@
 int enf_event_write(const enf_event *ev)
 {
 	static const WORD types[] = {EVENTLOG_INFORMATION_TYPE, EVENTLOG_WARNING_TYPE,
-				     EVENTLOG_ERROR_TYPE};
+	                             EVENTLOG_ERROR_TYPE};
 	HANDLE h = RegisterEventSourceW(NULL, L"enforcer");
 	if (!h) {
 		enf_error_set_os((int)GetLastError(), "cannot open the Application event log");

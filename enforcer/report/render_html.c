@@ -24,25 +24,25 @@ static char *value_text(const json_t *v)
 }
 
 static const char css[] =
-	"body{font:14px/1.45 'Segoe UI',Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}"
-	"main{max-width:1100px;margin:0 auto;padding:24px}"
-	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d0d7de;padding-bottom:4px}"
-	".verdict{padding:16px 20px;border-radius:8px;color:#fff;margin-bottom:18px}"
-	".verdict .big{font-size:24px;font-weight:600}.verdict .sub{opacity:.9}"
-	".v-ok{background:#1a7f37}.v-drift{background:#9a6700}.v-changed{background:#0969da}.v-failed{background:#cf222e}"
-	"table{border-collapse:collapse;width:100%;background:#fff}"
-	"th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}"
-	"th{background:#eef1f4;font-weight:600;width:22%}"
-	".counts{display:flex;flex-wrap:wrap;gap:8px}.count{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;min-width:90px}"
-	".count b{display:block;font-size:20px}"
-	".res{background:#fff;border:1px solid #d0d7de;border-left:6px solid #9a6700;border-radius:6px;padding:12px 14px;margin:12px 0;page-break-inside:avoid}"
-	".res.failed{border-left-color:#cf222e}.res.changed{border-left-color:#0969da}.res.skipped,.res.waived{border-left-color:#8c959f}"
-	".res h3{margin:0 0 6px;font-size:15px}.tag{display:inline-block;font-size:12px;padding:1px 8px;border-radius:10px;background:#eef1f4;margin-right:6px}"
-	".diff td.changed{background:#fff8c5}.mono,code{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12.5px;word-break:break-all}"
-	"ul.actions{margin:6px 0 0;padding-left:20px}.done{color:#1a7f37}.failed-a{color:#cf222e}.msg{margin:6px 0 0;color:#57606a}"
-	"details{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}summary{cursor:pointer;font-weight:600}"
-	"footer{color:#57606a;font-size:12px;margin-top:28px}"
-	"@media print{body{background:#fff}main{padding:0}.verdict{color:#000;border:2px solid #000}.res{border-left-width:3px}}";
+    "body{font:14px/1.45 'Segoe UI',Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}"
+    "main{max-width:1100px;margin:0 auto;padding:24px}"
+    "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d0d7de;padding-bottom:4px}"
+    ".verdict{padding:16px 20px;border-radius:8px;color:#fff;margin-bottom:18px}"
+    ".verdict .big{font-size:24px;font-weight:600}.verdict .sub{opacity:.9}"
+    ".v-ok{background:#1a7f37}.v-drift{background:#9a6700}.v-changed{background:#0969da}.v-failed{background:#cf222e}"
+    "table{border-collapse:collapse;width:100%;background:#fff}"
+    "th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}"
+    "th{background:#eef1f4;font-weight:600;width:22%}"
+    ".counts{display:flex;flex-wrap:wrap;gap:8px}.count{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;min-width:90px}"
+    ".count b{display:block;font-size:20px}"
+    ".res{background:#fff;border:1px solid #d0d7de;border-left:6px solid #9a6700;border-radius:6px;padding:12px 14px;margin:12px 0;page-break-inside:avoid}"
+    ".res.failed{border-left-color:#cf222e}.res.changed{border-left-color:#0969da}.res.skipped,.res.waived{border-left-color:#8c959f}"
+    ".res h3{margin:0 0 6px;font-size:15px}.tag{display:inline-block;font-size:12px;padding:1px 8px;border-radius:10px;background:#eef1f4;margin-right:6px}"
+    ".diff td.changed{background:#fff8c5}.mono,code{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12.5px;word-break:break-all}"
+    "ul.actions{margin:6px 0 0;padding-left:20px}.done{color:#1a7f37}.failed-a{color:#cf222e}.msg{margin:6px 0 0;color:#57606a}"
+    "details{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}summary{cursor:pointer;font-weight:600}"
+    "footer{color:#57606a;font-size:12px;margin-top:28px}"
+    "@media print{body{background:#fff}main{padding:0}.verdict{color:#000;border:2px solid #000}.res{border-left-width:3px}}";
 
 static void verdict(enf_buf *b, const json_t *report)
 {
@@ -70,7 +70,8 @@ static void verdict(enf_buf *b, const json_t *report)
 	enf_buf_puts(b, "</b> on <b>");
 	enf_rj_escape(b, enf_rj_str(run, "host"));
 	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", enf_rj_num(run, "exit_code"),
-		       json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING" : "");
+	               json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING"
+	                                                                    : "");
 }
 
 static void row(enf_buf *b, const char *name, const char *value, int mono)
@@ -102,7 +103,11 @@ static void provenance(enf_buf *b, const json_t *report)
 	row(b, "Subject", enf_rj_str(src, "subject"), 0);
 	row(b, "Signature", enf_rj_str(src, "signature"), 0);
 	row(b, "Signer", enf_rj_str(src, "signer"), 0);
-	row(b, "Uncommitted changes", json_is_null(dirty) || !dirty ? "unknown" : json_is_true(dirty) ? "yes" : "no", 0);
+	row(b, "Uncommitted changes",
+	    json_is_null(dirty) || !dirty ? "unknown"
+	    : json_is_true(dirty)         ? "yes"
+	                                  : "no",
+	    0);
 	row(b, "Journal", enf_rj_str(run, "journal"), 1);
 	row(b, "enforcer", enf_rj_str(run, "enforcer_version"), 0);
 	enf_buf_puts(b, "</table>\n");
@@ -110,11 +115,12 @@ static void provenance(enf_buf *b, const json_t *report)
 
 static void counts(enf_buf *b, const json_t *report)
 {
-	static const char *const names[] = {"changed", "drift", "failed", "audit-drift", "waived", "skipped", "compliant"};
+	static const char *const names[] = {"changed", "drift",   "failed",   "audit-drift",
+	                                    "waived",  "skipped", "compliant"};
 	enf_buf_puts(b, "<h2>Counts</h2><div class=\"counts\">");
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(names); i++)
 		enf_buf_printf(b, "<div class=\"count\"><b>%lld</b>%s</div>",
-			       enf_rj_num(json_object_get(report, "counts"), names[i]), names[i]);
+		               enf_rj_num(json_object_get(report, "counts"), names[i]), names[i]);
 	enf_buf_puts(b, "</div>\n");
 }
 
@@ -126,8 +132,10 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 		const char *key;
 		json_t *v;
 		json_t *keys = json_object();
-		json_object_foreach((json_t *)before, key, v) json_object_set(keys, key, json_null());
-		json_object_foreach((json_t *)after, key, v) json_object_set(keys, key, json_null());
+		json_object_foreach((json_t *)before, key, v)
+		    json_object_set(keys, key, json_null());
+		json_object_foreach((json_t *)after, key, v)
+		    json_object_set(keys, key, json_null());
 		json_object_foreach(keys, key, v)
 		{
 			json_t *x = json_object_get(before, key), *y = json_object_get(after, key);
@@ -181,8 +189,13 @@ static void resource(enf_buf *b, const json_t *r)
 		{
 			const char *err = json_string_value(json_object_get(a, "error"));
 			int done = json_is_true(json_object_get(a, "done"));
-			enf_buf_printf(b, "<li class=\"%s\">%s ", err ? "failed-a" : done ? "done" : "",
-				       err ? "✗" : done ? "✓" : "→");
+			enf_buf_printf(b, "<li class=\"%s\">%s ",
+			               err    ? "failed-a"
+			               : done ? "done"
+			                      : "",
+			               err    ? "✗"
+			               : done ? "✓"
+			                      : "→");
 			enf_rj_escape(b, enf_rj_str(a, "text"));
 			if (err) {
 				enf_buf_puts(b, ": ");
@@ -207,8 +220,8 @@ char *enf_render_html(const enf_report *rep)
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *run = json_object_get(report, "run");
 	enf_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-			 "<title>enforcer ");
+	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	                 "<title>enforcer ");
 	enf_rj_escape(&b, enf_rj_str(run, "mode"));
 	enf_buf_puts(&b, ": ");
 	enf_rj_escape(&b, enf_rj_str(json_object_get(report, "policy"), "name"));
@@ -230,8 +243,10 @@ char *enf_render_html(const enf_report *rep)
 	}
 	if (compliant == json_array_size(resources))
 		enf_buf_puts(&b, "<p>None.</p>\n");
-	enf_buf_printf(&b, "<h2>Compliant resources</h2><details><summary>%zu compliant resource%s</summary><table>\n",
-		       compliant, compliant == 1 ? "" : "s");
+	enf_buf_printf(
+	    &b,
+	    "<h2>Compliant resources</h2><details><summary>%zu compliant resource%s</summary><table>\n",
+	    compliant, compliant == 1 ? "" : "s");
 	json_array_foreach(resources, i, r)
 	{
 		if (strcmp(enf_rj_str(r, "status"), "compliant") != 0)
@@ -249,6 +264,7 @@ char *enf_render_html(const enf_report *rep)
 	}
 	enf_buf_puts(&b, "</table></details>\n<footer>Generated by enforcer ");
 	enf_rj_escape(&b, enf_rj_str(run, "enforcer_version"));
-	enf_buf_puts(&b, " from report.json (schema enforcer-report/1).</footer>\n</main></body></html>\n");
+	enf_buf_puts(
+	    &b, " from report.json (schema enforcer-report/1).</footer>\n</main></body></html>\n");
 	return enf_buf_detach(&b);
 }

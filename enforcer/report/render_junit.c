@@ -18,7 +18,9 @@ static void details(enf_buf *b, const json_t *r)
 	json_array_foreach(json_object_get(r, "actions"), i, a)
 	{
 		const char *err = json_string_value(json_object_get(a, "error"));
-		enf_rj_escape(b, json_is_true(json_object_get(a, "done")) ? "done: " : err ? "failed: " : "planned: ");
+		enf_rj_escape(b, json_is_true(json_object_get(a, "done")) ? "done: "
+		                 : err                                    ? "failed: "
+		                                                          : "planned: ");
 		enf_rj_escape(b, enf_rj_str(a, "text"));
 		if (err) {
 			enf_rj_escape(b, " (");
@@ -42,17 +44,22 @@ char *enf_render_junit(const enf_report *rep)
 	const json_t *policy = json_object_get(report, "policy");
 	const json_t *src = json_object_get(policy, "source");
 	const json_t *resources = json_object_get(report, "resources");
-	long long failures = enf_rj_num(c, "drift") + enf_rj_num(c, "audit-drift") + enf_rj_num(c, "failed");
+	long long failures =
+	    enf_rj_num(c, "drift") + enf_rj_num(c, "audit-drift") + enf_rj_num(c, "failed");
 	long long skipped = enf_rj_num(c, "skipped") + enf_rj_num(c, "waived");
-	enf_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"enforcer\"");
-	enf_buf_printf(&b, " tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\">\n",
-		       json_array_size(resources), failures, skipped,
-		       json_number_value(json_object_get(run, "duration_seconds")));
+	enf_buf_puts(&b,
+	             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"enforcer\"");
+	enf_buf_printf(
+	    &b, " tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\">\n",
+	    json_array_size(resources), failures, skipped,
+	    json_number_value(json_object_get(run, "duration_seconds")));
 	enf_buf_puts(&b, "  <testsuite name=\"");
 	enf_rj_escape(&b, enf_rj_str(policy, "name"));
-	enf_buf_printf(&b, "\" tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\" timestamp=\"",
-		       json_array_size(resources), failures, skipped,
-		       json_number_value(json_object_get(run, "duration_seconds")));
+	enf_buf_printf(
+	    &b,
+	    "\" tests=\"%zu\" failures=\"%lld\" skipped=\"%lld\" errors=\"0\" time=\"%.3f\" timestamp=\"",
+	    json_array_size(resources), failures, skipped,
+	    json_number_value(json_object_get(run, "duration_seconds")));
 	/* JUnit timestamps carry no zone suffix. */
 	char ts[32] = "";
 	strncpy(ts, enf_rj_str(run, "started"), 19);
@@ -66,7 +73,8 @@ char *enf_render_junit(const enf_report *rep)
 		enf_rj_escape(&b, enf_rj_str(run, run_props[i]));
 		enf_buf_puts(&b, "\"/>\n");
 	}
-	static const char *const src_props[] = {"file", "sha256", "repo", "ref", "commit", "signature", "signer"};
+	static const char *const src_props[] = {"file",   "sha256",    "repo",  "ref",
+	                                        "commit", "signature", "signer"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(src_props); i++) {
 		if (!json_is_string(json_object_get(src, src_props[i])))
 			continue;
@@ -86,8 +94,10 @@ char *enf_render_junit(const enf_report *rep)
 		enf_rj_escape(&b, enf_rj_str(r, "type"));
 		enf_buf_puts(&b, "\" name=\"");
 		enf_rj_escape(&b, enf_rj_str(r, "id"));
-		enf_buf_printf(&b, "\" time=\"%.3f\"", json_number_value(json_object_get(r, "seconds")));
-		int fail = !strcmp(status, "drift") || !strcmp(status, "audit-drift") || !strcmp(status, "failed");
+		enf_buf_printf(&b, "\" time=\"%.3f\"",
+		               json_number_value(json_object_get(r, "seconds")));
+		int fail = !strcmp(status, "drift") || !strcmp(status, "audit-drift") ||
+		           !strcmp(status, "failed");
 		int skip = !strcmp(status, "skipped") || !strcmp(status, "waived");
 		if (!fail && !skip && !json_array_size(json_object_get(r, "actions"))) {
 			enf_buf_puts(&b, "/>\n");

@@ -9,7 +9,8 @@
 
 static size_t count(const json_t *report, const char *status)
 {
-	return (size_t)json_integer_value(json_object_get(json_object_get(report, "counts"), status));
+	return (size_t)json_integer_value(
+	    json_object_get(json_object_get(report, "counts"), status));
 }
 
 static const char *status_color(const char *status)
@@ -27,7 +28,8 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 {
 	const char *status = enf_rj_str(r, "status");
 	if (color)
-		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status, enf_rj_str(r, "id"));
+		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status,
+		               enf_rj_str(r, "id"));
 	else
 		enf_buf_printf(b, "%-11s %s", status, enf_rj_str(r, "id"));
 	const char *sep = ": ";
@@ -37,7 +39,7 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 	json_array_foreach(actions, i, a)
 	{
 		enf_buf_printf(b, "%s%s%s", sep, enf_rj_str(a, "text"),
-			       json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
+		               json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
 		sep = "; ";
 	}
 	/* The reason, the notifier, or findings found beside the changes. */
@@ -63,16 +65,17 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 	int dry = json_is_true(json_object_get(run, "dry_run"));
 	if (strcmp(mode, "plan") == 0 || dry)
 		enf_buf_printf(&b, "%s: %zu to change, %zu failed, %zu compliant",
-			       dry ? "Apply (dry run)" : "Plan", count(report, "drift"),
-			       count(report, "failed"), count(report, "compliant"));
+		               dry ? "Apply (dry run)" : "Plan", count(report, "drift"),
+		               count(report, "failed"), count(report, "compliant"));
 	else
 		enf_buf_printf(&b, "%s: %zu changed, %zu failed, %zu compliant",
-			       strcmp(mode, "rollback") == 0 ? "Rollback" : "Apply",
-			       count(report, "changed"), count(report, "failed"),
-			       count(report, "compliant"));
-	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
-		       count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
-		       enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
-		       json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
+		               strcmp(mode, "rollback") == 0 ? "Rollback" : "Apply",
+		               count(report, "changed"), count(report, "failed"),
+		               count(report, "compliant"));
+	enf_buf_printf(
+	    &b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
+	    count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
+	    enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
+	    json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
 	return enf_buf_detach(&b);
 }

@@ -106,7 +106,7 @@ int enf_report_files_write(const enf_report_files *files, const char *dir)
 	for (size_t i = 0; i < files->count && rc == 0; i++) {
 		char *path = enf_asprintf("%s/%s", dir, files->items[i].name);
 		rc = path ? enf_write_file_atomic(path, files->items[i].data, files->items[i].len)
-			  : enf_error_oom();
+		          : enf_error_oom();
 		free(path);
 	}
 	return rc;
@@ -133,7 +133,8 @@ int enf_report_write_dir(const enf_report *report, const char *dir)
 
 static long long count(const json_t *report, const char *status)
 {
-	return (long long)json_integer_value(json_object_get(json_object_get(report, "counts"), status));
+	return (long long)json_integer_value(
+	    json_object_get(json_object_get(report, "counts"), status));
 }
 
 int enf_event_for_report(enf_event *out, const enf_report *rep, const char *report_path)
@@ -157,12 +158,12 @@ int enf_event_for_report(enf_event *out, const enf_report *rep, const char *repo
 	for (const char *p = last; *p; p++)
 		if (*p == '\n' && p[1])
 			last = p + 1;
-	ev.text = enf_asprintf("enforcer %s of policy %s on %s\n%s%s%s%s",
-			       json_string_value(json_object_get(run, "mode")),
-			       json_string_value(json_object_get(json_object_get(report, "policy"), "name")),
-			       json_string_value(json_object_get(run, "host")), last,
-			       report_path ? "Report: " : "", report_path ? report_path : "",
-			       report_path ? "\n" : "");
+	ev.text = enf_asprintf(
+	    "enforcer %s of policy %s on %s\n%s%s%s%s",
+	    json_string_value(json_object_get(run, "mode")),
+	    json_string_value(json_object_get(json_object_get(report, "policy"), "name")),
+	    json_string_value(json_object_get(run, "host")), last, report_path ? "Report: " : "",
+	    report_path ? report_path : "", report_path ? "\n" : "");
 	free(summary);
 	if (!ev.text)
 		return enf_error_oom();

@@ -28,7 +28,7 @@ static json_t *iso_time(double t)
 	enf_gmtime(&tm, secs);
 	char buf[96];
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 	return json_string(buf);
 }
 
@@ -73,13 +73,13 @@ static json_t *result_json(const enf_result *r)
 	for (size_t i = 0; i < r->action_count; i++) {
 		const enf_action *a = &r->actions[i];
 		json_array_append_new(actions, json_pack("{s:s, s:b, s:o}", "text", a->text, "done",
-							 a->done, "error", str_or_null(a->error)));
+		                                         a->done, "error", str_or_null(a->error)));
 	}
 	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:f}", "id", r->id, "type", r->type,
-			 "status", enf_outcome_name(r->outcome),
-			 "before", r->before ? enf_state_value(r->before) : json_null(),
-			 "after", r->after ? enf_state_value(r->after) : json_null(), "actions", actions,
-			 "message", str_or_null(r->message), "seconds", r->seconds);
+	                 "status", enf_outcome_name(r->outcome), "before",
+	                 r->before ? enf_state_value(r->before) : json_null(), "after",
+	                 r->after ? enf_state_value(r->after) : json_null(), "actions", actions,
+	                 "message", str_or_null(r->message), "seconds", r->seconds);
 }
 
 static json_t *run_to_json(const enf_run *run)
@@ -87,28 +87,27 @@ static json_t *run_to_json(const enf_run *run)
 	json_t *facts = json_object();
 	for (size_t i = 0; i < run->facts.count; i++)
 		json_object_set_new(facts, run->facts.items[i].name,
-				    json_string(run->facts.items[i].value));
+		                    json_string(run->facts.items[i].value));
 	json_t *counts = json_object();
 	for (int o = 0; o < ENF_OUTCOME__COUNT; o++)
 		json_object_set_new(counts, enf_outcome_name((enf_outcome)o),
-				    json_integer((json_int_t)run->counts[o]));
+		                    json_integer((json_int_t)run->counts[o]));
 	json_t *resources = json_array();
 	for (size_t i = 0; i < run->count; i++)
 		json_array_append_new(resources, result_json(&run->results[i]));
-	json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:I, s:b, s:o, s:o}",
-			      "id", run->run_id, "mode", mode_name(run), "dry_run", run->dry_run,
-			      "host", run->host, "user", run->user, "target", run->target,
-			      "enforcer_version", ENF_VERSION, "started", iso_time(run->started),
-			      "ended", iso_time(run->ended), "duration_seconds",
-			      run->ended - run->started, "exit_code", enf_run_exit_code(run),
-			      "changes_made", (json_int_t)run->changes_made,
-			      "reboot_pending", run->reboot_pending, "journal",
-			      str_or_null(run->journal_path), "rolled_back",
-			      str_or_null(run->rolled_back));
+	json_t *r = json_pack(
+	    "{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:I, s:b, s:o, s:o}", "id",
+	    run->run_id, "mode", mode_name(run), "dry_run", run->dry_run, "host", run->host, "user",
+	    run->user, "target", run->target, "enforcer_version", ENF_VERSION, "started",
+	    iso_time(run->started), "ended", iso_time(run->ended), "duration_seconds",
+	    run->ended - run->started, "exit_code", enf_run_exit_code(run), "changes_made",
+	    (json_int_t)run->changes_made, "reboot_pending", run->reboot_pending, "journal",
+	    str_or_null(run->journal_path), "rolled_back", str_or_null(run->rolled_back));
 	json_t *policy = json_pack("{s:o, s:o}", "name", str_or_null(run->policy_name), "source",
-				   source_json(&run->source));
+	                           source_json(&run->source));
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", "enforcer-report/1", "run", r,
-			 "policy", policy, "facts", facts, "counts", counts, "resources", resources);
+	                 "policy", policy, "facts", facts, "counts", counts, "resources",
+	                 resources);
 }
 
 /* Takes `doc` (one reference) in every case. */
@@ -138,15 +137,15 @@ int enf_report_parse(enf_report **out, const char *data, size_t len, const char 
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	if (!doc) {
 		enf_error_set(ENF_ERRCLASS_REPORT, "'%s':%d:%d: not JSON: %s", name, err.line,
-			      err.column, err.text);
+		              err.column, err.text);
 		return ENF_EINVALID;
 	}
 	const char *schema = json_string_value(json_object_get(doc, "schema"));
 	if (!schema || strcmp(schema, "enforcer-report/1") != 0 ||
 	    !json_is_object(json_object_get(doc, "run")) ||
 	    !json_is_array(json_object_get(doc, "resources"))) {
-		enf_error_set(ENF_ERRCLASS_REPORT, "'%s' is not an enforcer report (schema enforcer-report/1)",
-			      name);
+		enf_error_set(ENF_ERRCLASS_REPORT,
+		              "'%s' is not an enforcer report (schema enforcer-report/1)", name);
 		json_decref(doc);
 		return ENF_EINVALID;
 	}

@@ -68,7 +68,8 @@ static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
 		} else {
 			git_tree *next = NULL;
 			if (git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
-				rc = enf_src_git_error(ENF_ERROR, "cannot read the folder '%s'", sofar);
+				rc = enf_src_git_error(ENF_ERROR, "cannot read the folder '%s'",
+				                       sofar);
 			git_tree_free(owned);
 			owned = next;
 			tree = next;
@@ -92,7 +93,7 @@ int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tre
 		return rc;
 	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(entry))) {
 		rc = enf_src_git_error(ENF_ERROR, "cannot read '%s' from commit %.*s", tree_path,
-		                   SHORT_ID, s->commit_hex);
+		                       SHORT_ID, s->commit_hex);
 		goto done;
 	}
 	git_object_size_t size = git_blob_rawsize(blob);
@@ -155,8 +156,8 @@ static int check_signature(enf_source *s, const char *trusted_signers)
 		s->sig.status = ENF_SIG_UNSIGNED;
 		s->sig.reason = enf_strdup("the commit is not signed");
 	} else if (grc) {
-		rc = enf_src_git_error(ENF_ERROR, "cannot read the signature of commit %.*s", SHORT_ID,
-		                   s->commit_hex);
+		rc = enf_src_git_error(ENF_ERROR, "cannot read the signature of commit %.*s",
+		                       SHORT_ID, s->commit_hex);
 	} else if (starts_with(sig.ptr, sig.size, "-----BEGIN PGP SIGNATURE-----")) {
 		s->sig.status = ENF_SIG_UNSUPPORTED;
 		s->sig.reason =
@@ -193,9 +194,10 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
                         const enf_source_git_options *opts)
 {
 	if (opts && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
-		enf_error_set(ENF_ERRCLASS_INVALID,
-		              "git source options of version %u; this library takes version %u (initialise them with ENF_SOURCE_GIT_OPTIONS_INIT)",
-		              opts->version, ENF_SOURCE_GIT_OPTIONS_VERSION);
+		enf_error_set(
+		    ENF_ERRCLASS_INVALID,
+		    "git source options of version %u; this library takes version %u (initialise them with ENF_SOURCE_GIT_OPTIONS_INIT)",
+		    opts->version, ENF_SOURCE_GIT_OPTIONS_VERSION);
 		return ENF_EINVALID;
 	}
 	enf_source *s = calloc(1, sizeof(*s));
@@ -227,12 +229,13 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	if (git_revparse_single(&obj, s->repo, ref)) {
-		rc = enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
+		rc =
+		    enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
 		goto done;
 	}
 	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT)) {
 		rc = enf_src_git_error(ENF_EINVALID, "'%s' in '%s' does not name a commit", ref,
-		                   repo_dir);
+		                       repo_dir);
 		goto done;
 	}
 	char hex[GIT_OID_HEXSZ + 1];
@@ -243,7 +246,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	if (git_commit_tree(&s->tree, s->commit)) {
-		rc = enf_src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID, hex);
+		rc = enf_src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID,
+		                       hex);
 		goto done;
 	}
 	if ((rc = tree_find(&entry, s, path)) == 0)

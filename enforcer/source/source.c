@@ -394,8 +394,8 @@ int enf_provenance_from_file(enf_provenance *prov, const enf_policy *policy)
 
 void enf_provenance_clear(enf_provenance *p)
 {
-	char **fields[] = {&p->file, &p->sha256, &p->repo, &p->ref, &p->commit, &p->author,
-			   &p->date, &p->subject, &p->tree, &p->signature, &p->signer};
+	char **fields[] = {&p->file, &p->sha256,  &p->repo, &p->ref,       &p->commit, &p->author,
+	                   &p->date, &p->subject, &p->tree, &p->signature, &p->signer};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(fields); i++) {
 		free(*fields[i]);
 		*fields[i] = NULL;

@@ -48,13 +48,13 @@ int enf_src_git_error(int code, const char *fmt, ...)
 /* Author, date, subject and tree of a commit into `prov`. */
 int enf_src_commit_provenance(enf_provenance *prov, git_commit *commit);
 
-
 /* git.c */
 int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);
 int enf_src_git_blob_id(char **out, enf_source *s, const char *tree_path);
 void enf_src_git_close(enf_source *s);
 
-/* source.c: the working tree a plain policy file is in, if any; starts libgit2 only when a .git is above it. */
+/* source.c: the working tree a plain policy file is in, if any; starts libgit2 only when a .git is
+ * above it. */
 void enf_src_find_worktree(enf_source *s);
 
 #endif

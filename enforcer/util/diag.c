@@ -12,8 +12,8 @@ int enf_diag_list_init(enf_diag_list *list, const char *file)
 	return list->file ? 0 : ENF_ENOMEM;
 }
 
-void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line,
-		  unsigned col, const char *fmt, ...)
+void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line, unsigned col,
+                  const char *fmt, ...)
 {
 	if (severity == ENF_SEV_ERROR)
 		list->errors++;
@@ -23,8 +23,7 @@ void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line,
 		list->truncated = 1;
 		return;
 	}
-	if (enf_grow((void **)&list->items, &list->alloc, list->count + 1,
-		     sizeof(enf_diag)))
+	if (enf_grow((void **)&list->items, &list->alloc, list->count + 1, sizeof(enf_diag)))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -46,9 +45,9 @@ void enf_diag_sort(enf_diag_list *list)
 	for (size_t i = 1; i < list->count; i++) {
 		enf_diag d = list->items[i];
 		size_t j = i;
-		while (j > 0 && (list->items[j - 1].line > d.line ||
-				 (list->items[j - 1].line == d.line &&
-				  list->items[j - 1].col > d.col))) {
+		while (j > 0 &&
+		       (list->items[j - 1].line > d.line ||
+		        (list->items[j - 1].line == d.line && list->items[j - 1].col > d.col))) {
 			list->items[j] = list->items[j - 1];
 			j--;
 		}
@@ -61,8 +60,7 @@ char *enf_diag_format(const enf_diag_list *list, const enf_diag *d)
 	const char *sev = d->severity == ENF_SEV_WARNING ? "warning: " : "";
 	if (d->line == 0)
 		return enf_asprintf("%s: %s%s", list->file, sev, d->message);
-	return enf_asprintf("%s:%u:%u: %s%s", list->file, d->line, d->col, sev,
-			    d->message);
+	return enf_asprintf("%s:%u:%u: %s%s", list->file, d->line, d->col, sev, d->message);
 }
 
 void enf_diag_list_clear(enf_diag_list *list)

@@ -48,9 +48,8 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 		goto done;
 	}
 	if ((uintmax_t)st.st_size > max) {
-		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "'%s' is %jd bytes; the limit is %zu bytes", path,
-			      (intmax_t)st.st_size, max);
+		enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is %jd bytes; the limit is %zu bytes",
+		              path, (intmax_t)st.st_size, max);
 		rc = ENF_ELIMIT;
 		goto done;
 	}
@@ -65,8 +64,8 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 		if (len == alloc) {
 			if (len > max) {
 				enf_error_set(ENF_ERRCLASS_INVALID,
-					      "'%s' is larger than the limit of %zu bytes",
-					      path, max);
+				              "'%s' is larger than the limit of %zu bytes", path,
+				              max);
 				rc = ENF_ELIMIT;
 				goto done;
 			}
@@ -90,8 +89,8 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 		len += (size_t)n;
 	}
 	if (len > max) {
-		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "'%s' is larger than the limit of %zu bytes", path, max);
+		enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is larger than the limit of %zu bytes",
+		              path, max);
 		rc = ENF_ELIMIT;
 		goto done;
 	}
@@ -266,9 +265,10 @@ int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
 			return ENF_ERROR;
 		}
 		if (enf_now() >= deadline) {
-			enf_error_set(ENF_ERRCLASS_STATE,
-				      "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
-				      path);
+			enf_error_set(
+			    ENF_ERRCLASS_STATE,
+			    "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
+			    path);
 			close(fd);
 			return ENF_ELOCKED;
 		}
@@ -374,7 +374,7 @@ int enf_temp_dir(char **out)
 	/* mkdtemp creates the folder with mode 0700. */
 	if (!mkdtemp(tmpl)) {
 		enf_error_set_os(errno, "cannot create a temporary folder in '%s'",
-				 base && *base ? base : "/tmp");
+		                 base && *base ? base : "/tmp");
 		free(tmpl);
 		return ENF_ERROR;
 	}

@@ -38,23 +38,25 @@ char *enf_os_error_text(int code)
 {
 	int hresult = (unsigned)code >= 0x80000000u;
 	wchar_t *text = NULL;
-	DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER |
-					 FORMAT_MESSAGE_FROM_SYSTEM |
-					 FORMAT_MESSAGE_IGNORE_INSERTS,
-				 NULL, (DWORD)code, 0, (LPWSTR)&text, 0, NULL);
+	DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+	                             FORMAT_MESSAGE_IGNORE_INSERTS,
+	                         NULL, (DWORD)code, 0, (LPWSTR)&text, 0, NULL);
 	char *s = NULL;
 	if (n && text) {
 		/* Drop the trailing ".\r\n" Windows adds. */
-		while (n && (text[n - 1] == L'\r' || text[n - 1] == L'\n' ||
-			     text[n - 1] == L'.' || text[n - 1] == L' '))
+		while (n && (text[n - 1] == L'\r' || text[n - 1] == L'\n' || text[n - 1] == L'.' ||
+		             text[n - 1] == L' '))
 			text[--n] = L'\0';
 		char *u = enf_wide_to_utf8(text);
-		s = u ? enf_asprintf(hresult ? "%s (error 0x%08lx)" : "%s (error %lu)", u, (unsigned long)code) : NULL;
+		s = u ? enf_asprintf(hresult ? "%s (error 0x%08lx)" : "%s (error %lu)", u,
+		                     (unsigned long)code)
+		      : NULL;
 		free(u);
 	}
 	if (text)
 		LocalFree(text);
-	/* HRESULT-style codes (CryptoAPI's NTE_*, CRYPT_E_*) read as hex, as Microsoft documents them. */
+	/* HRESULT-style codes (CryptoAPI's NTE_*, CRYPT_E_*) read as hex, as Microsoft documents
+	 * them. */
 	return s ? s : enf_asprintf(hresult ? "error 0x%08lx" : "error %lu", (unsigned long)code);
 }
 
@@ -65,15 +67,14 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 		enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is not a valid UTF-8 path", path);
 		return ENF_EINVALID;
 	}
-	HANDLE h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ, NULL,
-			       OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	HANDLE h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+	                       FILE_ATTRIBUTE_NORMAL, NULL);
 	free(wpath);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD err = GetLastError();
 		enf_error_set_os((int)err, "cannot open '%s'", path);
-		return (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND)
-			       ? ENF_ENOTFOUND
-			       : ENF_ERROR;
+		return (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) ? ENF_ENOTFOUND
+		                                                                    : ENF_ERROR;
 	}
 	int rc = ENF_ERROR;
 	char *data = NULL;
@@ -83,9 +84,8 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max)
 		goto done;
 	}
 	if ((unsigned long long)size.QuadPart > max) {
-		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "'%s' is %lld bytes; the limit is %zu bytes", path,
-			      (long long)size.QuadPart, max);
+		enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is %lld bytes; the limit is %zu bytes",
+		              path, (long long)size.QuadPart, max);
 		rc = ENF_ELIMIT;
 		goto done;
 	}
@@ -126,8 +126,8 @@ int enf_write_file_atomic(const char *path, const void *data, size_t len)
 		rc = enf_error_oom();
 		goto done;
 	}
-	HANDLE h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
-			       FILE_ATTRIBUTE_NORMAL, NULL);
+	HANDLE h =
+	    CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		enf_error_set_os((int)GetLastError(), "cannot create '%s'", tmp);
 		goto done;
@@ -180,7 +180,7 @@ int enf_appender_open(enf_appender **out, const char *path)
 		return enf_error_oom();
 	}
 	a->h = CreateFileW(wpath, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
-			   FILE_ATTRIBUTE_NORMAL, NULL);
+	                   FILE_ATTRIBUTE_NORMAL, NULL);
 	free(wpath);
 	if (a->h == INVALID_HANDLE_VALUE) {
 		enf_error_set_os((int)GetLastError(), "cannot open '%s'", path);
@@ -238,7 +238,8 @@ int enf_mkdir_p(const char *path)
 			break;
 		}
 		if (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
-			enf_error_set_os((int)GetLastError(), "cannot create the folder '%s'", copy);
+			enf_error_set_os((int)GetLastError(), "cannot create the folder '%s'",
+			                 copy);
 			free(w);
 			rc = ENF_ERROR;
 			break;
@@ -270,7 +271,7 @@ int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
 	if (!w)
 		return enf_error_oom();
 	HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
-			       NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	                       NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE) {
 		enf_error_set_os((int)GetLastError(), "cannot open the lock file '%s'", path);
@@ -279,7 +280,8 @@ int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
 	double deadline = enf_now() + wait_ms / 1000.0;
 	for (;;) {
 		OVERLAPPED ov = {0};
-		if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov))
+		if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
+		               &ov))
 			break;
 		DWORD err = GetLastError();
 		if (err != ERROR_LOCK_VIOLATION && err != ERROR_IO_PENDING) {
@@ -288,9 +290,10 @@ int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
 			return ENF_ERROR;
 		}
 		if (enf_now() >= deadline) {
-			enf_error_set(ENF_ERRCLASS_STATE,
-				      "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
-				      path);
+			enf_error_set(
+			    ENF_ERRCLASS_STATE,
+			    "another enforcer run holds the lock '%s'; wait for it to finish or use --wait SECONDS",
+			    path);
 			CloseHandle(h);
 			return ENF_ELOCKED;
 		}
@@ -338,7 +341,8 @@ char *enf_default_state_dir(void)
 {
 	wchar_t buf[MAX_PATH];
 	DWORD n = GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
-	char *base = (n > 0 && n < MAX_PATH) ? enf_wide_to_utf8(buf) : enf_strdup("C:\\ProgramData");
+	char *base =
+	    (n > 0 && n < MAX_PATH) ? enf_wide_to_utf8(buf) : enf_strdup("C:\\ProgramData");
 	char *dir = base ? enf_asprintf("%s\\enforcer", base) : NULL;
 	free(base);
 	return dir;
@@ -462,7 +466,7 @@ int enf_dir_entries(char ***out, size_t *count, const char *path)
 		DWORD err = GetLastError();
 		enf_error_set_os((int)err, "cannot read the folder '%s'", path);
 		return err == ERROR_PATH_NOT_FOUND || err == ERROR_FILE_NOT_FOUND ? ENF_ENOTFOUND
-										  : ENF_ERROR;
+		                                                                  : ENF_ERROR;
 	}
 	char **names = NULL;
 	size_t n = 0, alloc = 0;

@@ -109,7 +109,8 @@ json_t *enf_reg_value_to_json(const enf_reg_value *v)
 	const char *kind = enf_reg_kind_name(v->type);
 	if (!kind) {
 		char *hex = enf_hex(v->bytes, v->size, 0);
-		json_t *o = json_pack("{s:I, s:s}", "type", (json_int_t)v->type, "hex", hex ? hex : "");
+		json_t *o =
+		    json_pack("{s:I, s:s}", "type", (json_int_t)v->type, "hex", hex ? hex : "");
 		free(hex);
 		return o;
 	}
@@ -135,4 +136,3 @@ json_t *enf_reg_value_to_json(const enf_reg_value *v)
 	}
 	return json_pack("{s:s, s:o}", "kind", kind, "data", data);
 }
-

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const store_names[ENF_STORE__COUNT] = {
-	"Root", "CA", "My", "TrustedPeople", "TrustedPublisher", "Disallowed",
+    "Root", "CA", "My", "TrustedPeople", "TrustedPublisher", "Disallowed",
 };
 
 const char *enf_store_name(enf_store store)
@@ -32,9 +32,8 @@ static const struct {
 	uint32_t type;
 	const char *name;
 } reg_kinds[] = {
-	{ENF_REG_DWORD, "dword"},	  {ENF_REG_QWORD, "qword"},
-	{ENF_REG_SZ, "sz"},		  {ENF_REG_EXPAND_SZ, "expand-sz"},
-	{ENF_REG_MULTI_SZ, "multi-sz"}, {ENF_REG_BINARY, "binary"},
+    {ENF_REG_DWORD, "dword"},         {ENF_REG_QWORD, "qword"},       {ENF_REG_SZ, "sz"},
+    {ENF_REG_EXPAND_SZ, "expand-sz"}, {ENF_REG_MULTI_SZ, "multi-sz"}, {ENF_REG_BINARY, "binary"},
 };
 
 const char *enf_reg_kind_name(uint32_t type)
@@ -149,11 +148,11 @@ char *enf_reg_value_describe(const enf_reg_value *v)
 	switch (v->type) {
 	case ENF_REG_DWORD:
 		enf_buf_printf(&b, "DWORD %llu (0x%llx)", (unsigned long long)v->number,
-			       (unsigned long long)v->number);
+		               (unsigned long long)v->number);
 		break;
 	case ENF_REG_QWORD:
 		enf_buf_printf(&b, "QWORD %llu (0x%llx)", (unsigned long long)v->number,
-			       (unsigned long long)v->number);
+		               (unsigned long long)v->number);
 		break;
 	case ENF_REG_SZ:
 	case ENF_REG_EXPAND_SZ:
@@ -189,13 +188,13 @@ char *enf_reg_value_describe(const enf_reg_value *v)
 }
 
 static const char *const startup_names[] = {
-	[ENF_STARTUP_UNSET] = "unset",
-	[ENF_STARTUP_AUTOMATIC] = "automatic",
-	[ENF_STARTUP_DELAYED_AUTOMATIC] = "delayed-automatic",
-	[ENF_STARTUP_MANUAL] = "manual",
-	[ENF_STARTUP_DISABLED] = "disabled",
-	[ENF_STARTUP_BOOT] = "boot",
-	[ENF_STARTUP_SYSTEM] = "system",
+    [ENF_STARTUP_UNSET] = "unset",
+    [ENF_STARTUP_AUTOMATIC] = "automatic",
+    [ENF_STARTUP_DELAYED_AUTOMATIC] = "delayed-automatic",
+    [ENF_STARTUP_MANUAL] = "manual",
+    [ENF_STARTUP_DISABLED] = "disabled",
+    [ENF_STARTUP_BOOT] = "boot",
+    [ENF_STARTUP_SYSTEM] = "system",
 };
 
 const char *enf_startup_name(enf_startup startup)
@@ -216,13 +215,13 @@ int enf_startup_parse(enf_startup *out, const char *name)
 }
 
 static const char *const svc_state_names[] = {
-	[ENF_SVC_UNSET] = "unset",
-	[ENF_SVC_STOPPED] = "stopped",
-	[ENF_SVC_RUNNING] = "running",
-	[ENF_SVC_START_PENDING] = "start-pending",
-	[ENF_SVC_STOP_PENDING] = "stop-pending",
-	[ENF_SVC_PAUSED] = "paused",
-	[ENF_SVC_OTHER] = "other",
+    [ENF_SVC_UNSET] = "unset",
+    [ENF_SVC_STOPPED] = "stopped",
+    [ENF_SVC_RUNNING] = "running",
+    [ENF_SVC_START_PENDING] = "start-pending",
+    [ENF_SVC_STOP_PENDING] = "stop-pending",
+    [ENF_SVC_PAUSED] = "paused",
+    [ENF_SVC_OTHER] = "other",
 };
 
 const char *enf_svc_state_name(enf_svc_state state)
@@ -231,7 +230,7 @@ const char *enf_svc_state_name(enf_svc_state state)
 }
 
 static const char *const outcome_names[ENF_OUTCOME__COUNT] = {
-	"compliant", "drift", "changed", "failed", "skipped", "waived", "audit-drift",
+    "compliant", "drift", "changed", "failed", "skipped", "waived", "audit-drift",
 };
 
 const char *enf_outcome_name(enf_outcome outcome)

@@ -48,7 +48,10 @@ typedef struct enf_buf {
 	int failed; /* an allocation failed; ptr stays valid */
 } enf_buf;
 
-#define ENF_BUF_INIT {NULL, 0, 0, 0}
+#define ENF_BUF_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void enf_buf_put(enf_buf *b, const void *data, size_t len);
 void enf_buf_puts(enf_buf *b, const char *s);

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* Limits on what a user hands us. */
-#define ENF_CERT_MAX_FILE (16 * 1024 * 1024)
+#define ENF_CERT_MAX_FILE   (16 * 1024 * 1024)
 #define ENF_CERT_MAX_BUNDLE 10000
 
 /* One parsed certificate. Opaque; read it through enf_cert_info_get(). */
@@ -35,7 +35,8 @@ typedef struct enf_cert_info {
 	 * needs), e.g. "7841FC7ABF2025".
 	 */
 	char *serial;
-	/* The same bytes in reverse order, as CryptoAPI holds them and event logs show them: "2520BF7AFC4178". */
+	/* The same bytes in reverse order, as CryptoAPI holds them and event logs show them:
+	 * "2520BF7AFC4178". */
 	char *serial_reversed;
 	/* The hex text backwards, as some reports quote it: "5202FBA7CF1487". */
 	char *serial_char_reversed;
@@ -46,23 +47,23 @@ typedef struct enf_cert_info {
 	 */
 	char *subject;
 	char *issuer;
-	char *name;	   /* the subject's CN, else its first RDN's value, else "(no subject)" */
+	char *name;        /* the subject's CN, else its first RDN's value, else "(no subject)" */
 	char *issuer_name; /* the same for the issuer */
 	int self_issued;   /* issuer and subject are the same name */
 	int self_signed;   /* self-issued, and the signature verifies with its own key */
-	int is_ca;	   /* basicConstraints says cA: TRUE */
-	long path_len;	   /* the pathLenConstraint, or -1 when there is none */
-	int has_eku;	   /* an extendedKeyUsage extension is present */
-	unsigned eku;	   /* the ENF_EKU_* purposes it lists */
-	int eku_any;	   /* no EKU extension, or anyExtendedKeyUsage: good for every purpose */
-	char *eku_text;	   /* "server-auth, client-auth"; unknown purposes as dotted OIDs */
-	char *key_type;	   /* "RSA", "RSA-PSS", "EC", "DSA", "Ed25519", "Ed448", or the OID */
-	int key_bits;	   /* 0 when unknown */
-	char *key_text;	   /* "RSA 2048", "EC P-256 (256 bits)" */
-	int64_t not_before, not_after;		    /* seconds since 1970-01-01, UTC */
+	int is_ca;         /* basicConstraints says cA: TRUE */
+	long path_len;     /* the pathLenConstraint, or -1 when there is none */
+	int has_eku;       /* an extendedKeyUsage extension is present */
+	unsigned eku;      /* the ENF_EKU_* purposes it lists */
+	int eku_any;       /* no EKU extension, or anyExtendedKeyUsage: good for every purpose */
+	char *eku_text;    /* "server-auth, client-auth"; unknown purposes as dotted OIDs */
+	char *key_type;    /* "RSA", "RSA-PSS", "EC", "DSA", "Ed25519", "Ed448", or the OID */
+	int key_bits;      /* 0 when unknown */
+	char *key_text;    /* "RSA 2048", "EC P-256 (256 bits)" */
+	int64_t not_before, not_after;              /* seconds since 1970-01-01, UTC */
 	char not_before_iso[21], not_after_iso[21]; /* "2025-01-01T00:00:00Z" */
-	int version;				    /* 1, 2 or 3 */
-	char *signature_algorithm;		    /* "sha256WithRSAEncryption" */
+	int version;                                /* 1, 2 or 3 */
+	char *signature_algorithm;                  /* "sha256WithRSAEncryption" */
 } enf_cert_info;
 
 /*
@@ -121,7 +122,7 @@ int enf_cert_load_file(enf_cert_set *out, const char *path);
  * DER encoded again into *der (free() it). `file` names it in the error.
  */
 int enf_cert_file_der(unsigned char **der, size_t *len, const char *file, const char *data,
-		      size_t n);
+                      size_t n);
 
 /*
  * The SHA-1 of the bytes enf_cert_file_der would parse, found without
@@ -133,7 +134,7 @@ int enf_cert_file_sha1(unsigned char out[20], const char *data, size_t n);
 /* The forms in which a serial number may be written. */
 typedef enum enf_serial_form {
 	ENF_SERIAL_NO_MATCH = 0,
-	ENF_SERIAL_AS_STORED,	  /* as certlm.msc and openssl show it */
+	ENF_SERIAL_AS_STORED,     /* as certlm.msc and openssl show it */
 	ENF_SERIAL_BYTE_REVERSED, /* byte order reversed (CryptoAPI, event logs) */
 	ENF_SERIAL_CHAR_REVERSED  /* the hex text written backwards */
 } enf_serial_form;
@@ -157,9 +158,9 @@ enf_serial_form enf_cert_serial_match(const enf_cert *cert, const char *normaliz
 
 /* The verdict on one certificate's chain. */
 typedef struct enf_chain_verdict {
-	int trusted;	/* it builds to a self-signed anchor in Root and verifies */
-	char *reason;	/* why it is not trusted; NULL when it is */
-	char **names;	/* the chain as built, leaf first: display names */
+	int trusted;  /* it builds to a self-signed anchor in Root and verifies */
+	char *reason; /* why it is not trusted; NULL when it is */
+	char **names; /* the chain as built, leaf first: display names */
 	char **thumbprints;
 	size_t length;
 } enf_chain_verdict;
@@ -175,7 +176,7 @@ typedef struct enf_chain_verdict {
  * only when the check could not be made.
  */
 int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cert_set *root,
-		     const enf_cert_set *ca, int64_t at);
+                     const enf_cert_set *ca, int64_t at);
 
 void enf_chain_verdict_clear(enf_chain_verdict *verdict);
 

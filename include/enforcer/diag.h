@@ -7,10 +7,7 @@
 
 #include "common.h"
 
-typedef enum enf_severity {
-	ENF_SEV_ERROR = 0,
-	ENF_SEV_WARNING
-} enf_severity;
+typedef enum enf_severity { ENF_SEV_ERROR = 0, ENF_SEV_WARNING } enf_severity;
 
 typedef struct enf_diag {
 	enf_severity severity;
@@ -26,8 +23,8 @@ typedef struct enf_diag_list {
 	size_t alloc;
 	size_t errors;
 	size_t warnings;
-	char *file;     /* the file name every item refers to */
-	int truncated;  /* more were found than ENF_DIAG_MAX */
+	char *file;    /* the file name every item refers to */
+	int truncated; /* more were found than ENF_DIAG_MAX */
 } enf_diag_list;
 
 /* At most this many diagnostics are kept per file. */
@@ -37,12 +34,12 @@ typedef struct enf_diag_list {
 int enf_diag_list_init(enf_diag_list *list, const char *file);
 
 /* Adds one diagnostic; never fails loudly (an allocation failure drops it). */
-void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line,
-		  unsigned col, const char *fmt, ...)
+void enf_diag_add(enf_diag_list *list, enf_severity severity, unsigned line, unsigned col,
+                  const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 5, 6)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 5, 6)))
 #endif
-	;
+    ;
 
 /* Sorts by position, keeping the order of items at the same position. */
 void enf_diag_sort(enf_diag_list *list);

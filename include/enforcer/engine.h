@@ -14,11 +14,7 @@
 #include "provider.h"
 #include "source.h"
 
-typedef enum enf_run_mode {
-	ENF_RUN_PLAN = 0,
-	ENF_RUN_APPLY,
-	ENF_RUN_ROLLBACK
-} enf_run_mode;
+typedef enum enf_run_mode { ENF_RUN_PLAN = 0, ENF_RUN_APPLY, ENF_RUN_ROLLBACK } enf_run_mode;
 
 /* One change the engine made or would make. */
 typedef struct enf_action {
@@ -67,8 +63,8 @@ typedef struct enf_run {
 	size_t counts[ENF_OUTCOME__COUNT];
 	int reboot_pending;
 	size_t changes_made; /* changes made on the target, even by resources that failed */
-	char *journal_path; /* apply and rollback: the journal written */
-	char *rolled_back;  /* rollback: the run it undid */
+	char *journal_path;  /* apply and rollback: the journal written */
+	char *rolled_back;   /* rollback: the run it undid */
 } enf_run;
 
 /* Progress callback: called once per resource as soon as it is decided. */
@@ -77,10 +73,10 @@ typedef void (*enf_progress_cb)(void *ctx, const enf_run *run, const enf_result 
 typedef struct enf_run_options {
 	unsigned version;
 	enf_run_mode mode;
-	int dry_run;             /* apply --dry-run: plan, labelled as apply */
-	const char *state_dir;   /* lock and journals; NULL for the default */
-	unsigned wait_seconds;   /* for the run lock */
-	double now;              /* for waiver expiry; 0 for the clock */
+	int dry_run;           /* apply --dry-run: plan, labelled as apply */
+	const char *state_dir; /* lock and journals; NULL for the default */
+	unsigned wait_seconds; /* for the run lock */
+	double now;            /* for waiver expiry; 0 for the clock */
 	enf_progress_cb progress;
 	void *progress_ctx;
 	unsigned service_timeout_ms; /* per start or stop; 0 for 60 s */
@@ -93,7 +89,10 @@ typedef struct enf_run_options {
 } enf_run_options;
 
 #define ENF_RUN_OPTIONS_VERSION 1
-#define ENF_RUN_OPTIONS_INIT {ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL}
+#define ENF_RUN_OPTIONS_INIT                                                                       \
+	{                                                                                          \
+		ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL          \
+	}
 
 /*
  * Plans or applies `policy` on `target`. Returns 0 with *out set whatever
@@ -102,7 +101,7 @@ typedef struct enf_run_options {
  * writable), and then nothing was changed.
  */
 int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
-		   const enf_run_options *opts);
+                   const enf_run_options *opts);
 
 /*
  * Undoes run `run_id` from its journal in the state folder: restores every
@@ -110,7 +109,7 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
  * rollback is itself journaled as a run.
  */
 int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
-		     const enf_run_options *opts);
+                     const enf_run_options *opts);
 
 /*
  * True for accounts that have no password to set: LocalSystem, LocalService,

@@ -35,9 +35,9 @@ void enf_error_clear(void);
 /* Sets the last error from a printf-style format. */
 void enf_error_set(enf_error_class klass, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
-	;
+    ;
 
 /*
  * Sets the last error and appends the text of the given OS error code
@@ -45,9 +45,9 @@ void enf_error_set(enf_error_class klass, const char *fmt, ...)
  */
 void enf_error_set_os(int os_error, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
-	;
+    ;
 
 /* Sets "out of memory" and returns ENF_ENOMEM, for `return enf_error_oom();`. */
 int enf_error_oom(void);

@@ -14,11 +14,11 @@
 #include "types.h"
 
 /* Limits the loader enforces (see docs/POLICY.md). */
-#define ENF_POLICY_MAX_BYTES (1024 * 1024)
-#define ENF_POLICY_MAX_DEPTH 32
-#define ENF_POLICY_MAX_SCALAR (64 * 1024)
+#define ENF_POLICY_MAX_BYTES     (1024 * 1024)
+#define ENF_POLICY_MAX_DEPTH     32
+#define ENF_POLICY_MAX_SCALAR    (64 * 1024)
 #define ENF_POLICY_MAX_RESOURCES 10000
-#define ENF_POLICY_MAX_ID 128
+#define ENF_POLICY_MAX_ID        128
 
 /* Where something was written: 1-based line and column. */
 typedef struct enf_loc {
@@ -54,7 +54,7 @@ typedef struct enf_when {
 typedef struct enf_waiver {
 	int present;
 	char *reason;
-	char *ticket; /* may be NULL */
+	char *ticket;         /* may be NULL */
 	int year, month, day; /* expires at the end of this day, UTC */
 	enf_loc loc;
 } enf_waiver;
@@ -78,24 +78,21 @@ typedef enum enf_resource_type {
 #define ENF_X_ENUM(upper, lower) ENF_RES_##upper,
 	ENF_RESOURCE_TYPES(ENF_X_ENUM)
 #undef ENF_X_ENUM
-	ENF_RES__COUNT
+	    ENF_RES__COUNT
 } enf_resource_type;
 
 /* The type's name as a policy writes it ("trust-store"); "?" out of range. */
 const char *enf_resource_type_name(enf_resource_type type);
 
-typedef enum enf_ensure {
-	ENF_ENSURE_PRESENT = 0,
-	ENF_ENSURE_ABSENT
-} enf_ensure;
+typedef enum enf_ensure { ENF_ENSURE_PRESENT = 0, ENF_ENSURE_ABSENT } enf_ensure;
 
 /* Extended key usages a `require: eku:` list may name. */
-#define ENF_EKU_SERVER_AUTH 0x01u
-#define ENF_EKU_CLIENT_AUTH 0x02u
-#define ENF_EKU_CODE_SIGNING 0x04u
+#define ENF_EKU_SERVER_AUTH      0x01u
+#define ENF_EKU_CLIENT_AUTH      0x02u
+#define ENF_EKU_CODE_SIGNING     0x04u
 #define ENF_EKU_EMAIL_PROTECTION 0x08u
-#define ENF_EKU_TIME_STAMPING 0x10u
-#define ENF_EKU_OCSP_SIGNING 0x20u
+#define ENF_EKU_TIME_STAMPING    0x10u
+#define ENF_EKU_OCSP_SIGNING     0x20u
 
 typedef struct enf_cert_require {
 	int chain_trusted;        /* `chain: trusted` */
@@ -106,10 +103,7 @@ typedef struct enf_cert_require {
 	enf_tristate exportable;  /* ENF_UNKNOWN when not set */
 } enf_cert_require;
 
-typedef enum enf_key_rights {
-	ENF_RIGHTS_READ = 0,
-	ENF_RIGHTS_FULL
-} enf_key_rights;
+typedef enum enf_key_rights { ENF_RIGHTS_READ = 0, ENF_RIGHTS_FULL } enf_key_rights;
 
 typedef struct enf_key_access {
 	char *account;
@@ -119,7 +113,7 @@ typedef struct enf_key_access {
 
 typedef struct enf_res_certificate {
 	enf_store store;
-	char *file;                  /* as written, relative to the policy; or NULL */
+	char *file; /* as written, relative to the policy; or NULL */
 	int has_thumbprint;
 	unsigned char thumbprint[20];
 	enf_ensure ensure;
@@ -135,10 +129,7 @@ typedef enum enf_misplaced {
 	ENF_MISPLACED_REPORT
 } enf_misplaced;
 
-typedef enum enf_extras {
-	ENF_EXTRAS_REPORT = 0,
-	ENF_EXTRAS_REMOVE
-} enf_extras;
+typedef enum enf_extras { ENF_EXTRAS_REPORT = 0, ENF_EXTRAS_REMOVE } enf_extras;
 
 /* One entry of an `allow:` list: a thumbprint or a certificate file. */
 typedef struct enf_allow {
@@ -175,9 +166,9 @@ typedef struct enf_res_service {
 	char *name;
 	char *logon; /* as written; NULL when not managed */
 	enf_password_kind password;
-	char *password_ref; /* the variable name or the path; never the secret */
-	enf_startup startup;   /* ENF_STARTUP_UNSET when not managed */
-	enf_svc_state state;   /* ENF_SVC_UNSET when not managed */
+	char *password_ref;  /* the variable name or the path; never the secret */
+	enf_startup startup; /* ENF_STARTUP_UNSET when not managed */
+	enf_svc_state state; /* ENF_SVC_UNSET when not managed */
 } enf_res_service;
 
 typedef struct enf_res_restart {
@@ -186,19 +177,16 @@ typedef struct enf_res_restart {
 	int reboot;
 } enf_res_restart;
 
-typedef enum enf_mode {
-	ENF_MODE_ENFORCE = 0,
-	ENF_MODE_AUDIT
-} enf_mode;
+typedef enum enf_mode { ENF_MODE_ENFORCE = 0, ENF_MODE_AUDIT } enf_mode;
 
 typedef struct enf_resource {
 	enf_resource_type type;
 	char *id;
 	enf_loc loc; /* where the resource's mapping starts */
 	enf_when when;
-	char **after;   /* ids */
+	char **after; /* ids */
 	size_t after_count;
-	char **notify;  /* ids of restart resources */
+	char **notify; /* ids of restart resources */
 	size_t notify_count;
 	enf_mode mode;
 	enf_waiver waiver;
@@ -212,13 +200,13 @@ typedef struct enf_resource {
 } enf_resource;
 
 typedef struct enf_policy {
-	char *path;        /* the file it was loaded from, as given */
+	char *path; /* the file it was loaded from, as given */
 	char *name;
 	char *description; /* may be NULL */
 	enf_when when;
 	enf_resource *resources;
 	size_t count;
-	size_t *order;     /* indexes into resources: list order respecting `after` */
+	size_t *order;            /* indexes into resources: list order respecting `after` */
 	unsigned char sha256[32]; /* of the file's bytes */
 } enf_policy;
 
@@ -228,12 +216,11 @@ typedef struct enf_policy {
  * hold warnings. On failure returns ENF_EINVALID, *out is untouched, and
  * `diags` holds every error found. `diags` must be initialised by the caller.
  */
-int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags,
-			   const char *name, const char *data, size_t len);
+int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags, const char *name,
+                           const char *data, size_t len);
 
 /* Reads the file (at most ENF_POLICY_MAX_BYTES) and loads it. */
-int enf_policy_load_file(enf_policy **out, enf_diag_list *diags,
-			 const char *path);
+int enf_policy_load_file(enf_policy **out, enf_diag_list *diags, const char *path);
 
 /* Finds a resource by id; NULL when there is none. Borrowed pointer. */
 const enf_resource *enf_policy_find(const enf_policy *policy, const char *id);

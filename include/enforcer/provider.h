@@ -91,11 +91,11 @@ int enf_facts_set(enf_facts *facts, const char *name, const char *value);
 void enf_facts_clear(enf_facts *facts);
 
 /* Capability bits. */
-#define ENF_CAP_CERTS 0x01u
+#define ENF_CAP_CERTS    0x01u
 #define ENF_CAP_REGISTRY 0x02u
 #define ENF_CAP_SERVICES 0x04u
-#define ENF_CAP_KEYS 0x08u
-#define ENF_CAP_FACTS 0x10u
+#define ENF_CAP_KEYS     0x08u
+#define ENF_CAP_FACTS    0x10u
 
 #define ENF_PROVIDER_VERSION 1
 
@@ -113,29 +113,22 @@ typedef struct enf_provider {
 	int (*facts)(enf_facts *out, void *self);
 
 	int (*cert_list)(enf_cert_list *out, void *self, enf_store store);
-	int (*cert_add)(void *self, enf_store store, const unsigned char *der,
-			size_t der_len);
-	int (*cert_remove)(void *self, enf_store store,
-			   const unsigned char thumbprint[20]);
+	int (*cert_add)(void *self, enf_store store, const unsigned char *der, size_t der_len);
+	int (*cert_remove)(void *self, enf_store store, const unsigned char thumbprint[20]);
 
 	int (*key_acl_get)(enf_key_acl *out, void *self, enf_store store,
-			   const unsigned char thumbprint[20]);
-	int (*key_acl_grant)(void *self, enf_store store,
-			     const unsigned char thumbprint[20],
-			     const char *account, enf_key_rights rights);
-	int (*key_acl_restore)(void *self, enf_store store,
-			       const unsigned char thumbprint[20],
-			       const char *sddl);
+	                   const unsigned char thumbprint[20]);
+	int (*key_acl_grant)(void *self, enf_store store, const unsigned char thumbprint[20],
+	                     const char *account, enf_key_rights rights);
+	int (*key_acl_restore)(void *self, enf_store store, const unsigned char thumbprint[20],
+	                       const char *sddl);
 
-	int (*reg_get)(enf_reg_value *out, void *self, const char *key,
-		       const char *name);
-	int (*reg_set)(void *self, const char *key, const char *name,
-		       const enf_reg_value *value);
+	int (*reg_get)(enf_reg_value *out, void *self, const char *key, const char *name);
+	int (*reg_set)(void *self, const char *key, const char *name, const enf_reg_value *value);
 	int (*reg_delete)(void *self, const char *key, const char *name);
 
 	int (*svc_get)(enf_service_info *out, void *self, const char *name);
-	int (*svc_configure)(void *self, const char *name,
-			     const enf_service_change *change);
+	int (*svc_configure)(void *self, const char *name, const enf_service_change *change);
 	int (*svc_start)(void *self, const char *name, unsigned timeout_ms);
 	int (*svc_stop)(void *self, const char *name, unsigned timeout_ms);
 

@@ -64,9 +64,9 @@ typedef enum enf_event_type {
 } enf_event_type;
 
 #define ENF_EVENT_ID_COMPLIANT 1000
-#define ENF_EVENT_ID_DRIFT 1001
-#define ENF_EVENT_ID_CHANGED 1002
-#define ENF_EVENT_ID_FAILED 1003
+#define ENF_EVENT_ID_DRIFT     1001
+#define ENF_EVENT_ID_CHANGED   1002
+#define ENF_EVENT_ID_FAILED    1003
 
 typedef struct enf_event {
 	enf_event_type type;

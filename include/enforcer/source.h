@@ -25,12 +25,12 @@ typedef struct enf_source enf_source;
 
 /* Where the policy came from, for reports. */
 typedef struct enf_provenance {
-	char *file;             /* the policy path as given */
-	char *sha256;           /* of the policy file's bytes, hex */
+	char *file;   /* the policy path as given */
+	char *sha256; /* of the policy file's bytes, hex */
 	char *repo, *ref, *commit, *author, *date, *subject, *tree;
-	char *signature;        /* valid, invalid, unsigned, untrusted, unsupported */
+	char *signature; /* valid, invalid, unsigned, untrusted, unsupported */
 	char *signer;
-	int dirty;              /* -1 unknown, 0 clean, 1 modified or untracked */
+	int dirty; /* -1 unknown, 0 clean, 1 modified or untracked */
 } enf_provenance;
 
 /* Fills `prov` for a policy read from a plain file: its path and SHA-256, nothing more. */

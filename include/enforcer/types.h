@@ -103,10 +103,6 @@ typedef enum enf_svc_state {
 const char *enf_svc_state_name(enf_svc_state state);
 
 /* What is known about a service's stored password. */
-typedef enum enf_tristate {
-	ENF_UNKNOWN = -1,
-	ENF_NO = 0,
-	ENF_YES = 1
-} enf_tristate;
+typedef enum enf_tristate { ENF_UNKNOWN = -1, ENF_NO = 0, ENF_YES = 1 } enf_tristate;
 
 #endif

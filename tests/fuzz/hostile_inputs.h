@@ -70,7 +70,7 @@ static void hi_deep_block_map(enf_buf *b)
 static void hi_alias_bomb(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: lol\nresources:\n"
-			"  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+	                "  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
 	for (char c = 'b'; c <= 'i'; c++) {
 		enf_buf_printf(b, "  - &%c [", c);
 		for (int i = 0; i < 9; i++)
@@ -90,14 +90,15 @@ static void hi_alias_wide(enf_buf *b)
 static void hi_alias_cycle(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: cycle\ndescription: &loop [*loop, [*loop]]\n"
-			"resources: &r [*r]\n");
+	                "resources: &r [*r]\n");
 }
 
 static void hi_two_mib(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: big\nresources: []\n");
 	while (b->len < 2 * 1024 * 1024 && !b->failed)
-		enf_buf_puts(b, "# padding padding padding padding padding padding padding padding\n");
+		enf_buf_puts(b,
+		             "# padding padding padding padding padding padding padding padding\n");
 	b->len = 2 * 1024 * 1024;
 }
 
@@ -147,9 +148,10 @@ static void hi_resources(enf_buf *b, int count)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: many\nresources:\n");
 	for (int i = 0; i < count; i++)
-		enf_buf_printf(b, "  - {type: registry, id: r%d, key: 'HKLM\\Software\\Contoso', "
-				  "value: V%d, kind: dword, data: %d}\n",
-			       i, i, i);
+		enf_buf_printf(b,
+		               "  - {type: registry, id: r%d, key: 'HKLM\\Software\\Contoso', "
+		               "value: V%d, kind: dword, data: %d}\n",
+		               i, i, i);
 }
 
 static void hi_resources_10001(enf_buf *b)
@@ -184,7 +186,7 @@ static void hi_long_key(enf_buf *b)
 static void hi_long_services_line(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: long\nresources:\n  - {type: restart, id: r, "
-			"reboot: true, services: [");
+	                "reboot: true, services: [");
 	for (int i = 0; i < 120000; i++)
 		enf_buf_printf(b, "S%d, ", i);
 	enf_buf_puts(b, "S0]}\n");
@@ -202,20 +204,22 @@ static void hi_unknown_keys(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: unknown\nresources:\n");
 	for (int i = 0; i < 8000; i++)
-		enf_buf_printf(b, "  - {type: restart, id: r%d, reboot: true, "
-				  "%060d: 1}\n",
-			       i, i);
+		enf_buf_printf(b,
+		               "  - {type: restart, id: r%d, reboot: true, "
+		               "%060d: 1}\n",
+		               i, i);
 }
 
 /* 10 000 resources, each after the one before it: the longest 'after' chain. */
 static void hi_after_chain(enf_buf *b)
 {
 	enf_buf_puts(b, "enforcer: 1\nname: chain\nresources:\n"
-			"  - {type: service, id: s0, name: S0, state: running}\n");
+	                "  - {type: service, id: s0, name: S0, state: running}\n");
 	for (int i = 1; i < ENF_POLICY_MAX_RESOURCES; i++)
-		enf_buf_printf(b, "  - {type: service, id: s%d, name: S%d, state: running, "
-				  "after: s%d}\n",
-			       i, i, i - 1);
+		enf_buf_printf(b,
+		               "  - {type: service, id: s%d, name: S%d, state: running, "
+		               "after: s%d}\n",
+		               i, i, i - 1);
 }
 
 /* The same chain closed into one cycle of 10 000 resources. */
@@ -224,7 +228,7 @@ static void hi_after_cycle(enf_buf *b)
 	enf_buf_puts(b, "enforcer: 1\nname: cycle\nresources:\n");
 	for (int i = 0; i < ENF_POLICY_MAX_RESOURCES; i++)
 		enf_buf_printf(b, "  - {type: service, id: s%d, name: S%d, after: s%d}\n", i, i,
-			       (i + 1) % ENF_POLICY_MAX_RESOURCES);
+		               (i + 1) % ENF_POLICY_MAX_RESOURCES);
 }
 
 /* A valid policy of about 1 MB: the benchmark's reference input. */
@@ -234,50 +238,50 @@ static void hi_large_valid(enf_buf *b)
 }
 
 static const hostile_input hostile_inputs[] = {
-	{"deep-flow-seq", hi_deep_flow,
-	 "3:45: nesting deeper than 32 levels; a policy never needs that"},
-	{"deep-flow-map", hi_deep_flow_map,
-	 "3:138: nesting deeper than 32 levels; a policy never needs that"},
-	{"deep-block-seq", hi_deep_block,
-	 "4:63: nesting deeper than 32 levels; a policy never needs that"},
-	{"deep-block-map", hi_deep_block_map,
-	 "35:33: nesting deeper than 32 levels; a policy never needs that"},
-	{"alias-bomb", hi_alias_bomb,
-	 "4:5: anchors (&a) are not allowed in a policy; write the value out"},
-	{"alias-wide", hi_alias_wide,
-	 "3:4: anchors (&x) are not allowed in a policy; write the value out"},
-	{"alias-cycle", hi_alias_cycle,
-	 "3:14: anchors (&loop) are not allowed in a policy; write the value out"},
-	{"file-2mib", hi_two_mib,
-	 "1:1: the file is 2097152 bytes; a policy may be at most 1048576 bytes (1 MiB)"},
-	{"scalar-100kib", hi_scalar_100k,
-	 "3:14: a value of 102407 bytes; the limit is 65536 bytes (64 KiB)"},
-	{"nul-bytes", hi_nul_bytes, "3:15: the file has a NUL byte; a policy is plain UTF-8 text"},
-	{"all-nul", hi_all_nul, "1:1: the file has a NUL byte; a policy is plain UTF-8 text"},
-	{"invalid-utf8", hi_invalid_utf8,
-	 "1:1: the file is not valid UTF-8 (0xa3: invalid leading UTF-8 octet); "
-	 "save it as UTF-8, not ANSI or Windows-1252"},
-	{"utf8-cut", hi_utf8_mixed,
-	 "3:30014: the file is not valid UTF-8 (0xf0 0x9f 0x94 0x0a: invalid trailing UTF-8 "
-	 "octet); save it as UTF-8, not ANSI or Windows-1252"},
-	{"resources-10001", hi_resources_10001,
-	 "10004:5: more than 10000 resources; split the policy into several files"},
-	{"map-10000-keys", hi_map_10000_keys, "257:1: more than 256 keys in one mapping"},
-	{"flow-map-10000-keys", hi_flow_map_10000_keys, "4:2602: more than 256 keys in one mapping"},
-	{"long-key", hi_long_key, "3:5001: YAML syntax error: could not find expected ':'"},
-	{"long-services-line", hi_long_services_line,
-	 "4:968943: service 'S0' is listed more than once (service names ignore case)"},
-	{"long-comment-line", hi_long_comment_line,
-	 "2:11: policy format version 2 is not supported; this enforcer reads version 1"},
-	{"unknown-keys-8000", hi_unknown_keys,
-	 "4:43: unknown key '000000000000000000000000000000000000000000000000000000000000' in "
-	 "the restart resource 'r0'; the keys are: type, id, services, reboot, when, after, "
-	 "notify, mode, waiver"},
-	{"after-cycle-10000", hi_after_cycle,
-	 "10003:52: 'after' makes a cycle: s0 after s1 after s2 after s3 after s4 after s5 after "
-	 "... (9993 more) ... after s9999 after s0; remove one of these 'after' entries"},
-	{"after-chain-10000", hi_after_chain, NULL},
-	{"large-valid-10000", hi_large_valid, NULL},
+    {"deep-flow-seq", hi_deep_flow,
+     "3:45: nesting deeper than 32 levels; a policy never needs that"},
+    {"deep-flow-map", hi_deep_flow_map,
+     "3:138: nesting deeper than 32 levels; a policy never needs that"},
+    {"deep-block-seq", hi_deep_block,
+     "4:63: nesting deeper than 32 levels; a policy never needs that"},
+    {"deep-block-map", hi_deep_block_map,
+     "35:33: nesting deeper than 32 levels; a policy never needs that"},
+    {"alias-bomb", hi_alias_bomb,
+     "4:5: anchors (&a) are not allowed in a policy; write the value out"},
+    {"alias-wide", hi_alias_wide,
+     "3:4: anchors (&x) are not allowed in a policy; write the value out"},
+    {"alias-cycle", hi_alias_cycle,
+     "3:14: anchors (&loop) are not allowed in a policy; write the value out"},
+    {"file-2mib", hi_two_mib,
+     "1:1: the file is 2097152 bytes; a policy may be at most 1048576 bytes (1 MiB)"},
+    {"scalar-100kib", hi_scalar_100k,
+     "3:14: a value of 102407 bytes; the limit is 65536 bytes (64 KiB)"},
+    {"nul-bytes", hi_nul_bytes, "3:15: the file has a NUL byte; a policy is plain UTF-8 text"},
+    {"all-nul", hi_all_nul, "1:1: the file has a NUL byte; a policy is plain UTF-8 text"},
+    {"invalid-utf8", hi_invalid_utf8,
+     "1:1: the file is not valid UTF-8 (0xa3: invalid leading UTF-8 octet); "
+     "save it as UTF-8, not ANSI or Windows-1252"},
+    {"utf8-cut", hi_utf8_mixed,
+     "3:30014: the file is not valid UTF-8 (0xf0 0x9f 0x94 0x0a: invalid trailing UTF-8 "
+     "octet); save it as UTF-8, not ANSI or Windows-1252"},
+    {"resources-10001", hi_resources_10001,
+     "10004:5: more than 10000 resources; split the policy into several files"},
+    {"map-10000-keys", hi_map_10000_keys, "257:1: more than 256 keys in one mapping"},
+    {"flow-map-10000-keys", hi_flow_map_10000_keys, "4:2602: more than 256 keys in one mapping"},
+    {"long-key", hi_long_key, "3:5001: YAML syntax error: could not find expected ':'"},
+    {"long-services-line", hi_long_services_line,
+     "4:968943: service 'S0' is listed more than once (service names ignore case)"},
+    {"long-comment-line", hi_long_comment_line,
+     "2:11: policy format version 2 is not supported; this enforcer reads version 1"},
+    {"unknown-keys-8000", hi_unknown_keys,
+     "4:43: unknown key '000000000000000000000000000000000000000000000000000000000000' in "
+     "the restart resource 'r0'; the keys are: type, id, services, reboot, when, after, "
+     "notify, mode, waiver"},
+    {"after-cycle-10000", hi_after_cycle,
+     "10003:52: 'after' makes a cycle: s0 after s1 after s2 after s3 after s4 after s5 after "
+     "... (9993 more) ... after s9999 after s0; remove one of these 'after' entries"},
+    {"after-chain-10000", hi_after_chain, NULL},
+    {"large-valid-10000", hi_large_valid, NULL},
 };
 
 #endif

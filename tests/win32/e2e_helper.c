@@ -41,7 +41,7 @@
 static int fail(const char *what, const char *arg)
 {
 	fprintf(stderr, "e2ehelper: %s %s: error %lu (0x%08lx)\n", what, arg ? arg : "",
-		(unsigned long)GetLastError(), (unsigned long)GetLastError());
+	        (unsigned long)GetLastError(), (unsigned long)GetLastError());
 	return 1;
 }
 
@@ -77,16 +77,17 @@ static unsigned char *read_file(const char *path, DWORD *len)
 static HCERTSTORE open_store(const char *name)
 {
 	wchar_t *w = wide(name);
-	HCERTSTORE h = w ? CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-					 CERT_SYSTEM_STORE_LOCAL_MACHINE, w)
-			 : NULL;
+	HCERTSTORE h =
+	    w ? CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, w)
+	      : NULL;
 	free(w);
 	return h;
 }
 
-/* Adds the certificate; with a key container, linked to it (the property must come with the add). */
+/* Adds the certificate; with a key container, linked to it (the property must come with the add).
+ */
 static int cert_add(const char *store, const char *file, const char *blob_file,
-		    const char *container)
+                    const char *container)
 {
 	DWORD len = 0, blob_len = 0;
 	unsigned char *der = read_file(file, &len), *blob = NULL;
@@ -107,9 +108,9 @@ static int cert_add(const char *store, const char *file, const char *blob_file,
 			goto done;
 		/* A container left by an earlier seed is replaced. */
 		CryptAcquireContextW(&prov, wcont, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-				     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
+		                     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
 		if (!CryptAcquireContextW(&prov, wcont, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-					  CRYPT_MACHINE_KEYSET | CRYPT_NEWKEYSET)) {
+		                          CRYPT_MACHINE_KEYSET | CRYPT_NEWKEYSET)) {
 			fail("cannot create key container", container);
 			goto done;
 		}
@@ -117,8 +118,13 @@ static int cert_add(const char *store, const char *file, const char *blob_file,
 			fail("cannot import the private key of", file);
 			goto done;
 		}
-		CRYPT_KEY_PROV_INFO info = {wcont, (wchar_t *)MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-					    CRYPT_MACHINE_KEYSET, 0, NULL, AT_KEYEXCHANGE};
+		CRYPT_KEY_PROV_INFO info = {wcont,
+		                            (wchar_t *)MS_ENHANCED_PROV_W,
+		                            PROV_RSA_FULL,
+		                            CRYPT_MACHINE_KEYSET,
+		                            0,
+		                            NULL,
+		                            AT_KEYEXCHANGE};
 		if (!CertSetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, 0, &info)) {
 			fail("cannot link the key to", file);
 			goto done;
@@ -159,12 +165,12 @@ static int cert_list(const char *store)
 		BYTE sha1[20];
 		DWORD n = sizeof(sha1), kn = 0;
 		if (!CryptHashCertificate(0, CALG_SHA1, 0, ctx->pbCertEncoded, ctx->cbCertEncoded,
-					  sha1, &n))
+		                          sha1, &n))
 			return fail("cannot hash a certificate of", store);
 		for (int i = 0; i < 20; i++)
 			printf("%02X", sha1[i]);
-		int key = CertGetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, NULL,
-							    &kn);
+		int key =
+		    CertGetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, NULL, &kn);
 		printf(" %s\n", key ? "key" : "nokey");
 	}
 	CertCloseStore(h, 0);
@@ -174,22 +180,23 @@ static int cert_list(const char *store)
 static int svc_create(char **f)
 {
 	/* f: NAME EXE LOG START ACCOUNT PASSWORD DISPLAY DESCRIPTION */
-	DWORD start = !strcmp(f[3], "auto")	? SERVICE_AUTO_START
-		      : !strcmp(f[3], "disabled") ? SERVICE_DISABLED
-						  : SERVICE_DEMAND_START;
+	DWORD start = !strcmp(f[3], "auto")       ? SERVICE_AUTO_START
+	              : !strcmp(f[3], "disabled") ? SERVICE_DISABLED
+	                                          : SERVICE_DEMAND_START;
 	char cmd[2 * MAX_PATH + 8];
 	snprintf(cmd, sizeof(cmd), "\"%s\" \"%s\"", f[1], f[2]);
 	wchar_t *name = wide(f[0]), *wcmd = wide(cmd), *account = wide(f[4]),
-		*password = strcmp(f[5], "-") ? wide(f[5]) : NULL, *display = wide(f[6]),
-		*desc = wide(f[7]);
+	        *password = strcmp(f[5], "-") ? wide(f[5]) : NULL, *display = wide(f[6]),
+	        *desc = wide(f[7]);
 	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), svc = NULL;
 	int rc = 1;
 	if (!scm) {
 		fail("cannot open the SCM", NULL);
 		goto done;
 	}
-	svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-			     start, SERVICE_ERROR_NORMAL, wcmd, NULL, NULL, NULL, account, password);
+	svc =
+	    CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, start,
+	                   SERVICE_ERROR_NORMAL, wcmd, NULL, NULL, NULL, account, password);
 	if (!svc) {
 		fail("cannot create service", f[0]);
 		goto done;
@@ -287,7 +294,7 @@ static int run_file(const char *path)
 		for (char *p = line; p;) {
 			if (n == MAX_FIELDS) {
 				fprintf(stderr, "e2ehelper: more than %d fields in a line of %s\n",
-					MAX_FIELDS, path);
+				        MAX_FIELDS, path);
 				fclose(f);
 				return 2;
 			}

@@ -111,11 +111,11 @@ static int raw_value(const wchar_t *sub, const wchar_t *name, DWORD *type, BYTE 
 }
 
 static void raw_set(const wchar_t *sub, const wchar_t *name, DWORD type, const void *data,
-		    DWORD size)
+                    DWORD size)
 {
 	HKEY k;
 	CHECK(RegCreateKeyExW(HKEY_LOCAL_MACHINE, sub, 0, NULL, 0, KEY_SET_VALUE | KEY_WOW64_64KEY,
-			      NULL, &k, NULL) == 0,
+	                      NULL, &k, NULL) == 0,
 	      "cannot create the test key");
 	CHECK(RegSetValueExW(k, name, 0, type, data, size) == 0, "cannot write the raw value");
 	RegCloseKey(k);
@@ -123,7 +123,7 @@ static void raw_set(const wchar_t *sub, const wchar_t *name, DWORD type, const v
 
 /* Sets a value through the provider, then compares the raw bytes Windows stored. */
 static void set_and_check(const char *name, const wchar_t *wname, const enf_reg_value *v,
-			  DWORD want_type, const void *want, DWORD want_size)
+                          DWORD want_type, const void *want, DWORD want_size)
 {
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\Kinds", name, v), 0);
 	BYTE data[512];
@@ -158,14 +158,14 @@ static void registry_kinds(void)
 
 	/* SZ: UTF-8 in, UTF-16 with one trailing NUL stored. */
 	v = (enf_reg_value){.type = REG_SZ,
-			    .text = "Gr\xc3\xbc\xc3\x9f"
-				    "e \xf0\x9f\x98\x80"};
+	                    .text = "Gr\xc3\xbc\xc3\x9f"
+	                            "e \xf0\x9f\x98\x80"};
 	static const wchar_t sz[] = L"Gr\x00fc\x00df"
-				    L"e \xd83d\xde00";
+	                            L"e \xd83d\xde00";
 	set_and_check("Sz", L"Sz", &v, REG_SZ, sz, sizeof(sz));
 	v = (enf_reg_value){.type = REG_EXPAND_SZ, .text = "%SystemRoot%\\x"};
 	set_and_check("Expand", L"Expand", &v, REG_EXPAND_SZ, L"%SystemRoot%\\x",
-		      sizeof(L"%SystemRoot%\\x"));
+	              sizeof(L"%SystemRoot%\\x"));
 	v = (enf_reg_value){.type = REG_SZ, .text = ""};
 	set_and_check("", L"", &v, REG_SZ, L"", sizeof(L"")); /* the default value */
 
@@ -224,7 +224,7 @@ static void registry_changes(void)
 	BYTE data[16];
 	DWORD type = 0, size = sizeof(data);
 	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) == 0 &&
-		  type == REG_DWORD && size == 4 && data[0] == 2,
+	          type == REG_DWORD && size == 4 && data[0] == 2,
 	      "the SZ was not replaced by DWORD 2 (type %lu, %lu bytes)", (unsigned long)type,
 	      (unsigned long)size);
 
@@ -236,9 +236,9 @@ static void registry_changes(void)
 	/* HKEY_LOCAL_MACHINE\ is the same as HKLM\; other hives are refused. */
 	enf_reg_value back = {0};
 	CHECK_RC(tw_p->reg_get(&back, tw_self,
-			       "HKEY_LOCAL_MACHINE\\Software\\EnforcerTest\\New\\Deeper\\Still",
-			       "x"),
-		 0);
+	                       "HKEY_LOCAL_MACHINE\\Software\\EnforcerTest\\New\\Deeper\\Still",
+	                       "x"),
+	         0);
 	enf_reg_value_clear(&back);
 	CHECK_RC(tw_p->reg_get(&back, tw_self, "HKCU\\Software", "x"), ENF_EINVALID);
 
@@ -255,16 +255,16 @@ static void registry_changes(void)
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"), 0);
 	size = sizeof(data);
 	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) ==
-		  ERROR_FILE_NOT_FOUND,
+	          ERROR_FILE_NOT_FOUND,
 	      "the value is still there");
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"),
-		 ENF_ENOTFOUND);
+	         ENF_ENOTFOUND);
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\NoSuchKey", "X"), ENF_ENOTFOUND);
 
 	/* The 64-bit view: nothing lands in the 32-bit (Wow6432Node) view. */
 	HKEY k;
 	LONG rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, TEST_WKEY L"\\New", 0,
-				KEY_QUERY_VALUE | KEY_WOW64_32KEY, &k);
+	                        KEY_QUERY_VALUE | KEY_WOW64_32KEY, &k);
 	CHECK(rc == ERROR_FILE_NOT_FOUND, "the key is visible in the 32-bit view (%ld)", (long)rc);
 	if (rc == 0)
 		RegCloseKey(k);
@@ -314,8 +314,8 @@ static int set_key_sddl(const wchar_t *sub, const char *sddl)
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub, 0, WRITE_DAC | KEY_WOW64_64KEY, &k))
 		return -1;
 	int ok = ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd,
-								      NULL) &&
-		 RegSetKeySecurity(k, DACL_SECURITY_INFORMATION, sd) == ERROR_SUCCESS;
+	                                                              NULL) &&
+	         RegSetKeySecurity(k, DACL_SECURITY_INFORMATION, sd) == ERROR_SUCCESS;
 	if (sd)
 		LocalFree(sd);
 	RegCloseKey(k);
@@ -412,10 +412,10 @@ void tw_accounts(void)
 	const struct {
 		const char *name, *sid;
 	} builtin[] = {
-	    {"LocalSystem", "S-1-5-18"},      {"SYSTEM", "S-1-5-18"},
-	    {"Local System", "S-1-5-18"},     {"s-1-5-18", "S-1-5-18"},
-	    {host_system, "S-1-5-18"},        {"Local Service", "S-1-5-19"},
-	    {"Network Service", "S-1-5-20"},  {"S-1-5-20", "S-1-5-20"},
+	    {"LocalSystem", "S-1-5-18"},     {"SYSTEM", "S-1-5-18"},
+	    {"Local System", "S-1-5-18"},    {"s-1-5-18", "S-1-5-18"},
+	    {host_system, "S-1-5-18"},       {"Local Service", "S-1-5-19"},
+	    {"Network Service", "S-1-5-20"}, {"S-1-5-20", "S-1-5-20"},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(builtin); i++) {
 		sid = NULL;
@@ -441,7 +441,7 @@ static void add_product(const wchar_t *code, const wchar_t *name, const wchar_t 
 	_snwprintf(sub, 256, L"%ls%ls", UNINSTALL, code);
 	raw_set(sub, L"DisplayName", REG_SZ, name, (DWORD)((wcslen(name) + 1) * sizeof(wchar_t)));
 	raw_set(sub, L"DisplayVersion", REG_SZ, version,
-		(DWORD)((wcslen(version) + 1) * sizeof(wchar_t)));
+	        (DWORD)((wcslen(version) + 1) * sizeof(wchar_t)));
 }
 
 static void drop_product(const wchar_t *code)
@@ -485,8 +485,8 @@ static void rtcsrv(const wchar_t *display, const wchar_t *description)
 		wchar_t path[MAX_PATH + 16];
 		_snwprintf(path, MAX_PATH + 16, L"\"%lstestsvc.exe\"", tw_exe_dir());
 		s = CreateServiceW(scm, L"RtcSrv", display, SERVICE_ALL_ACCESS,
-				   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
-				   SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL, NULL, NULL);
+		                   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
+		                   SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL, NULL, NULL);
 		CHECK(s != NULL, "cannot create RtcSrv (error %lu)", GetLastError());
 		SERVICE_DESCRIPTIONW d = {(wchar_t *)description};
 		if (s && description)
@@ -503,14 +503,14 @@ void tw_facts(void)
 	BYTE data[128];
 	DWORD type, size = sizeof(data);
 	if (raw_value(L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"CurrentBuildNumber",
-		      &type, data, &size) == 0) {
+	              &type, data, &size) == 0) {
 		char *want = enf_asprintf("%ls", (wchar_t *)data);
 		CHECK(fact_is("os.build", want), "os.build");
 		free(want);
 	}
 	char *version = fact("os.version"), *major = fact("os.major");
 	CHECK(version && major && strncmp(version, major, strlen(major)) == 0 &&
-		  version[strlen(major)] == '.',
+	          version[strlen(major)] == '.',
 	      "os.major %s does not go with os.version %s", major ? major : "?",
 	      version ? version : "?");
 	free(version);
@@ -536,12 +536,12 @@ void tw_facts(void)
 	drop_product(L"{ENFTEST-3}");
 	CHECK(fact_is("lync.version", NULL), "no Lync installed");
 	add_product(L"{ENFTEST-1}", L"Microsoft Lync Server 2013, Core Components",
-		    L"5.0.8308.577");
+	            L"5.0.8308.577");
 	CHECK(fact_is("lync.version", "5.0.8308.577"), "Lync 2013");
 	add_product(L"{ENFTEST-2}", L"Skype for Business Server 2015, Core Components",
-		    L"6.0.9319.0");
+	            L"6.0.9319.0");
 	add_product(L"{ENFTEST-3}", L"Skype for Business Server 2015, Front End Server",
-		    L"9.9.9999.9");
+	            L"9.9.9999.9");
 	CHECK(fact_is("lync.version", "6.0.9319.0"), "the highest Core Components, and only those");
 	drop_product(L"{ENFTEST-1}");
 	drop_product(L"{ENFTEST-2}");

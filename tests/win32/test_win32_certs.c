@@ -47,7 +47,7 @@ static void keep_der(test_cert *c, X509 *x)
 
 /* A certificate for `pub`, issued by (issuer, signer) or self-signed. */
 static X509 *make_cert(const char *cn, EVP_PKEY *pub, EVP_PKEY *signer, X509 *issuer, int ca,
-		       long serial)
+                       long serial)
 {
 	X509 *x = X509_new();
 	X509_set_version(x, 2);
@@ -57,14 +57,14 @@ static X509 *make_cert(const char *cn, EVP_PKEY *pub, EVP_PKEY *signer, X509 *is
 	X509_set_pubkey(x, pub);
 	X509_NAME *name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-				   (const unsigned char *)"Enforcer Tests", -1, -1, 0);
+	                           (const unsigned char *)"Enforcer Tests", -1, -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
 	X509V3_CTX ctx;
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
 	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-						  ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	                                          ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
 	X509_add_ext(x, ext, -1);
 	X509_EXTENSION_free(ext);
 	CHECK(X509_sign(x, signer, EVP_sha256()) > 0, "X509_sign failed for %s", cn);
@@ -77,12 +77,12 @@ static EVP_PKEY *capi_key(const wchar_t *container, int exportable)
 	HCRYPTPROV prov = 0;
 	HCRYPTKEY key = 0;
 	CryptAcquireContextW(&prov, container, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-			     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
+	                     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
 	CHECK(CryptAcquireContextW(&prov, container, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-				   CRYPT_MACHINE_KEYSET | CRYPT_NEWKEYSET),
+	                           CRYPT_MACHINE_KEYSET | CRYPT_NEWKEYSET),
 	      "CryptAcquireContext(NEWKEYSET) failed: 0x%08lx", GetLastError());
 	CHECK(CryptGenKey(prov, AT_KEYEXCHANGE, (2048u << 16) | (exportable ? CRYPT_EXPORTABLE : 0),
-			  &key),
+	                  &key),
 	      "CryptGenKey failed: 0x%08lx", GetLastError());
 	DWORD n = 0;
 	CryptExportPublicKeyInfo(prov, AT_KEYEXCHANGE, X509_ASN_ENCODING, NULL, &n);
@@ -92,7 +92,7 @@ static EVP_PKEY *capi_key(const wchar_t *container, int exportable)
 	EVP_PKEY *pub = NULL;
 	if (info && CryptExportPublicKeyInfo(prov, AT_KEYEXCHANGE, X509_ASN_ENCODING, info, &n) &&
 	    CryptEncodeObjectEx(X509_ASN_ENCODING, X509_PUBLIC_KEY_INFO, info,
-				CRYPT_ENCODE_ALLOC_FLAG, NULL, &spki, &spki_len)) {
+	                        CRYPT_ENCODE_ALLOC_FLAG, NULL, &spki, &spki_len)) {
 		const unsigned char *p = spki;
 		pub = d2i_PUBKEY(NULL, &p, (long)spki_len);
 		LocalFree(spki);
@@ -111,7 +111,7 @@ static void make_pki(void)
 	X509 *r = make_cert("Enforcer Test Root", root_key, root_key, NULL, 1, 1);
 	X509 *i = make_cert("Enforcer Test Intermediate", inter_key, root_key, r, 1, 2);
 	EVP_PKEY *k1 = capi_key(KEY_EXPORTABLE, 1), *k2 = capi_key(KEY_FIXED, 0),
-		 *k3 = EVP_EC_gen("P-256");
+	         *k3 = EVP_EC_gen("P-256");
 	keep_der(&leaf, make_cert("edge.enforcer.test", k1, inter_key, i, 0, 3));
 	keep_der(&leaf2, make_cert("edge2.enforcer.test", k2, inter_key, i, 0, 4));
 	keep_der(&cng_leaf, make_cert("cng.enforcer.test", k3, inter_key, i, 0, 5));
@@ -134,8 +134,8 @@ static int in_store(const wchar_t *name, const unsigned char sha1[20])
 	HCERTSTORE h = open_store(name);
 	CRYPT_HASH_BLOB blob = {20, (BYTE *)sha1};
 	PCCERT_CONTEXT c = h ? CertFindCertificateInStore(h, X509_ASN_ENCODING, 0,
-							  CERT_FIND_SHA1_HASH, &blob, NULL)
-			     : NULL;
+	                                                  CERT_FIND_SHA1_HASH, &blob, NULL)
+	                     : NULL;
 	if (c)
 		CertFreeCertificateContext(c);
 	if (h)
@@ -144,7 +144,7 @@ static int in_store(const wchar_t *name, const unsigned char sha1[20])
 }
 
 static const enf_cert_entry *find_entry(const enf_cert_list *l, const unsigned char sha1[20],
-					int *copies)
+                                        int *copies)
 {
 	const enf_cert_entry *found = NULL;
 	*copies = 0;
@@ -165,21 +165,21 @@ static const enf_cert_entry *find_entry(const enf_cert_list *l, const unsigned c
  * REPLACE_EXISTING, is not saved), so the copy there is removed first.
  */
 static void link_key(const test_cert *c, const wchar_t *container, const wchar_t *provider,
-		     DWORD type, DWORD spec)
+                     DWORD type, DWORD spec)
 {
 	HCERTSTORE h = open_store(L"My");
 	CRYPT_HASH_BLOB blob = {20, (BYTE *)c->sha1};
 	PCCERT_CONTEXT old;
 	while (h && (old = CertFindCertificateInStore(h, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH,
-						      &blob, NULL)))
+	                                              &blob, NULL)))
 		CertDeleteCertificateFromStore(old);
 	PCCERT_CONTEXT ctx = CertCreateCertificateContext(X509_ASN_ENCODING, c->der, (DWORD)c->len);
 	CRYPT_KEY_PROV_INFO info = {
 	    (wchar_t *)container, (wchar_t *)provider, type, CRYPT_MACHINE_KEYSET, 0, NULL, spec};
 	CHECK(h && ctx &&
-		  CertSetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, 0, &info) &&
-		  CertAddCertificateContextToStore(h, ctx, CERT_STORE_ADD_NEW, NULL) &&
-		  CertControlStore(h, 0, CERT_STORE_CTRL_COMMIT, NULL),
+	          CertSetCertificateContextProperty(ctx, CERT_KEY_PROV_INFO_PROP_ID, 0, &info) &&
+	          CertAddCertificateContextToStore(h, ctx, CERT_STORE_ADD_NEW, NULL) &&
+	          CertControlStore(h, 0, CERT_STORE_CTRL_COMMIT, NULL),
 	      "cannot link the key: 0x%08lx", GetLastError());
 	if (ctx)
 		CertFreeCertificateContext(ctx);
@@ -238,7 +238,7 @@ static void stores(void)
 	CHECK_RC(tw_p->cert_add(tw_self, ENF_STORE_MY, leaf2.der, leaf2.len), 0);
 	CHECK_RC(tw_p->cert_add(tw_self, ENF_STORE_MY, cng_leaf.der, cng_leaf.len), 0);
 	CHECK(in_store(L"Root", root.sha1) && in_store(L"CA", inter.sha1) &&
-		  in_store(L"My", leaf.sha1),
+	          in_store(L"My", leaf.sha1),
 	      "an added certificate is not in its store");
 	/* USE_EXISTING: adding again keeps one copy. */
 	CHECK_RC(tw_p->cert_add(tw_self, ENF_STORE_ROOT, root.der, root.len), 0);
@@ -267,8 +267,8 @@ static void stores(void)
 		enf_store store;
 		const wchar_t *name;
 	} others[] = {{ENF_STORE_TRUSTED_PEOPLE, L"TrustedPeople"},
-		      {ENF_STORE_TRUSTED_PUBLISHER, L"TrustedPublisher"},
-		      {ENF_STORE_DISALLOWED, L"Disallowed"}};
+	              {ENF_STORE_TRUSTED_PUBLISHER, L"TrustedPublisher"},
+	              {ENF_STORE_DISALLOWED, L"Disallowed"}};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(others); i++) {
 		CHECK_RC(tw_p->cert_add(tw_self, others[i].store, spare.der, spare.len), 0);
 		CHECK(in_store(others[i].name, spare.sha1), "%ls: not added", others[i].name);
@@ -301,8 +301,8 @@ static void private_keys(void)
 	int copies;
 	CHECK_RC(tw_p->cert_list(&l, tw_self, ENF_STORE_MY), 0);
 	const enf_cert_entry *e1 = find_entry(&l, leaf.sha1, &copies),
-			     *e2 = find_entry(&l, leaf2.sha1, &copies),
-			     *e3 = find_entry(&l, cng_leaf.sha1, &copies);
+	                     *e2 = find_entry(&l, leaf2.sha1, &copies),
+	                     *e3 = find_entry(&l, cng_leaf.sha1, &copies);
 	CHECK(e1 && e1->has_private_key == ENF_YES && e1->exportable == ENF_YES,
 	      "exportable CAPI key: %d/%d", e1 ? e1->has_private_key : -9,
 	      e1 ? e1->exportable : -9);
@@ -329,11 +329,11 @@ static char *container_sddl(const wchar_t *container)
 	DWORD len = sizeof(sd);
 	char *sddl = NULL, *copy = NULL;
 	if (CryptAcquireContextW(&prov, container, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-				 CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
+	                         CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
 		if (CryptGetProvParam(prov, PP_KEYSET_SEC_DESCR, sd, &len,
-				      DACL_SECURITY_INFORMATION) &&
+		                      DACL_SECURITY_INFORMATION) &&
 		    ConvertSecurityDescriptorToStringSecurityDescriptorA(
-			sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &sddl, NULL)) {
+		        sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &sddl, NULL)) {
 			copy = enf_strdup(sddl);
 			LocalFree(sddl);
 		}
@@ -352,11 +352,11 @@ static int container_allows(const wchar_t *container, const char *sid_text, DWOR
 	int found = 0;
 	ConvertStringSidToSidA(sid_text, &want);
 	if (want && CryptAcquireContextW(&prov, container, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-					 CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
+	                                 CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
 		BOOL present = FALSE, defaulted = FALSE;
 		PACL dacl = NULL;
 		if (CryptGetProvParam(prov, PP_KEYSET_SEC_DESCR, sd, &len,
-				      DACL_SECURITY_INFORMATION) &&
+		                      DACL_SECURITY_INFORMATION) &&
 		    GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) && dacl) {
 			for (DWORD i = 0; i < dacl->AceCount; i++) {
 				ACCESS_ALLOWED_ACE *ace = NULL;
@@ -384,7 +384,7 @@ static void acl_reads(const char *original)
 	CHECK(acl.count > 0, "no entries");
 	for (size_t i = 0; i < acl.count; i++)
 		CHECK(acl.items[i].sid && strncmp(acl.items[i].sid, "S-1-", 4) == 0 &&
-			  acl.items[i].account && *acl.items[i].account,
+		          acl.items[i].account && *acl.items[i].account,
 		      "entry %zu has no SID or account", i);
 	enf_key_acl_clear(&acl);
 
@@ -397,16 +397,16 @@ static void acl_reads(const char *original)
 	CHECK(tw_error_has("CNG key") && tw_error_has("Microsoft Software Key Storage Provider"),
 	      "message");
 	CHECK_RC(tw_p->key_acl_grant(tw_self, ENF_STORE_MY, cng_leaf.sha1, "NetworkService",
-				     ENF_RIGHTS_READ),
-		 ENF_EUNSUPPORTED);
+	                             ENF_RIGHTS_READ),
+	         ENF_EUNSUPPORTED);
 }
 
 static void acl_changes(const char *original)
 {
 	/* Grant read to NETWORK SERVICE, in the short spelling. */
 	CHECK_RC(tw_p->key_acl_grant(tw_self, ENF_STORE_MY, leaf.sha1, "NetworkService",
-				     ENF_RIGHTS_READ),
-		 0);
+	                             ENF_RIGHTS_READ),
+	         0);
 	CHECK(container_allows(KEY_EXPORTABLE, "S-1-5-20", GENERIC_READ),
 	      "NETWORK SERVICE cannot read the key");
 	enf_key_acl acl = {0};
@@ -414,15 +414,15 @@ static void acl_changes(const char *original)
 	int seen = 0;
 	for (size_t i = 0; i < acl.count; i++)
 		seen |= strcmp(acl.items[i].sid, "S-1-5-20") == 0 && acl.items[i].allow &&
-			enf_key_mask_covers(acl.items[i].mask, ENF_RIGHTS_READ);
+		        enf_key_mask_covers(acl.items[i].mask, ENF_RIGHTS_READ);
 	CHECK(seen, "key_acl_get does not show the grant");
 	enf_key_acl_clear(&acl);
 
 	/* Granting what is there already changes nothing. */
 	char *before = container_sddl(KEY_EXPORTABLE);
 	CHECK_RC(tw_p->key_acl_grant(tw_self, ENF_STORE_MY, leaf.sha1,
-				     "NT AUTHORITY\\NETWORK SERVICE", ENF_RIGHTS_READ),
-		 0);
+	                             "NT AUTHORITY\\NETWORK SERVICE", ENF_RIGHTS_READ),
+	         0);
 	char *after = container_sddl(KEY_EXPORTABLE);
 	CHECK(before && after && strcmp(before, after) == 0, "a second grant changed %s into %s",
 	      before, after);
@@ -430,15 +430,15 @@ static void acl_changes(const char *original)
 
 	/* Full control, to another spelling; an unknown account is refused and changes nothing. */
 	CHECK_RC(tw_p->key_acl_grant(tw_self, ENF_STORE_MY, leaf.sha1, "BUILTIN\\Users",
-				     ENF_RIGHTS_FULL),
-		 0);
+	                             ENF_RIGHTS_FULL),
+	         0);
 	CHECK(container_allows(KEY_EXPORTABLE, "S-1-5-32-545", GENERIC_ALL),
 	      "Users have no full control");
 	free(before);
 	before = container_sddl(KEY_EXPORTABLE);
 	CHECK_RC(tw_p->key_acl_grant(tw_self, ENF_STORE_MY, leaf.sha1, "ENFTEST\\nosuchuser",
-				     ENF_RIGHTS_READ),
-		 ENF_ENOTFOUND);
+	                             ENF_RIGHTS_READ),
+	         ENF_ENOTFOUND);
 	after = container_sddl(KEY_EXPORTABLE);
 	CHECK(before && after && strcmp(before, after) == 0, "a failed grant changed the key");
 	free(before);
@@ -470,10 +470,10 @@ void tw_keys(void)
 		enf_store store;
 		test_cert *c;
 	} added[] = {{ENF_STORE_ROOT, &root},
-		     {ENF_STORE_CA, &inter},
-		     {ENF_STORE_MY, &leaf},
-		     {ENF_STORE_MY, &leaf2},
-		     {ENF_STORE_MY, &cng_leaf}};
+	             {ENF_STORE_CA, &inter},
+	             {ENF_STORE_MY, &leaf},
+	             {ENF_STORE_MY, &leaf2},
+	             {ENF_STORE_MY, &cng_leaf}};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(added); i++)
 		CHECK_RC(tw_p->cert_remove(tw_self, added[i].store, added[i].c->sha1), 0);
 	wchar_t r[41], in[41], l1[41], args[512];
@@ -484,10 +484,10 @@ void tw_keys(void)
 	expect_in_child(args);
 	HCRYPTPROV prov;
 	CHECK(CryptAcquireContextW(&prov, KEY_EXPORTABLE, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-				   CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET),
+	                           CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET),
 	      "cannot delete the test container");
 	CryptAcquireContextW(&prov, KEY_FIXED, MS_ENHANCED_PROV_W, PROV_RSA_FULL,
-			     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
+	                     CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET);
 	test_cert *all[] = {&root, &inter, &leaf, &leaf2, &cng_leaf, &spare};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(all); i++)
 		free(all[i]->der);

@@ -38,12 +38,12 @@ static SC_HANDLE create_service(const wchar_t *name, const wchar_t *deps)
 {
 	wchar_t path[2 * MAX_PATH + 16];
 	_snwprintf(path, ENF_ARRAY_SIZE(path), L"\"%lstestsvc.exe\" \"%ls\"", tw_exe_dir(),
-		   log_path);
+	           log_path);
 	/* Display names are unique too: the first service gets the plain one. */
 	SC_HANDLE s =
 	    CreateServiceW(scm, name, deps ? name : L"Enforcer test service", SERVICE_ALL_ACCESS,
-			   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL,
-			   path, NULL, NULL, deps, NULL, NULL);
+	                   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL,
+	                   path, NULL, NULL, deps, NULL, NULL);
 	CHECK(s != NULL, "CreateServiceW failed: error %lu", GetLastError());
 	return s;
 }
@@ -82,7 +82,7 @@ static int scm_delayed(const wchar_t *name)
 	DWORD need = 0;
 	SC_HANDLE s = OpenServiceW(scm, name, SERVICE_QUERY_CONFIG);
 	BOOL ok = s && QueryServiceConfig2W(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
-					    (BYTE *)&info, sizeof(info), &need);
+	                                    (BYTE *)&info, sizeof(info), &need);
 	DWORD err = GetLastError();
 	if (s)
 		CloseServiceHandle(s);
@@ -121,7 +121,7 @@ static int log_lines(const char *prefix)
 static void logons(void)
 {
 	static const char *const spellings[] = {"NetworkService", "NT AUTHORITY\\NETWORK SERVICE",
-						"NT AUTHORITY\\NetworkService"};
+	                                        "NT AUTHORITY\\NetworkService"};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(spellings); i++) {
 		enf_service_change c = {spellings[i], "", ENF_STARTUP_UNSET};
 		CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
@@ -162,8 +162,8 @@ static void logons(void)
 		c = (enf_service_change){more[i].spelling, "", ENF_STARTUP_UNSET};
 		CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
 		cfg = scm_config(L"" SVC);
-		CHECK(cfg && wcscmp(cfg->lpServiceStartName, more[i].stored) == 0, "%s stored as %ls",
-		      more[i].spelling, cfg ? cfg->lpServiceStartName : L"?");
+		CHECK(cfg && wcscmp(cfg->lpServiceStartName, more[i].stored) == 0,
+		      "%s stored as %ls", more[i].spelling, cfg ? cfg->lpServiceStartName : L"?");
 	}
 
 	/* A user account with a password; then the password left alone (NULL). */
@@ -175,13 +175,13 @@ static void logons(void)
 	enf_service_info info = {0};
 	CHECK_RC(tw_p->svc_get(&info, tw_self, SVC), 0);
 	tw_info("password_stored after setting a password: %s (the SCM's LSA secret _SC_" SVC
-		" %s)",
-		info.password_stored == ENF_YES  ? "yes"
-		: info.password_stored == ENF_NO ? "no"
-						 : "unknown",
-		info.password_stored == ENF_NO
-		    ? "does not exist: Wine's SCM does not store service passwords"
-		    : "was read");
+	        " %s)",
+	        info.password_stored == ENF_YES  ? "yes"
+	        : info.password_stored == ENF_NO ? "no"
+	                                         : "unknown",
+	        info.password_stored == ENF_NO
+	            ? "does not exist: Wine's SCM does not store service passwords"
+	            : "was read");
 	enf_service_info_clear(&info);
 	c = (enf_service_change){".\\enftest-other", NULL, ENF_STARTUP_UNSET};
 	CHECK_RC(tw_p->svc_configure(tw_self, SVC, &c), 0);
@@ -295,8 +295,8 @@ static void dependents(void)
 		CHECK(scm_state(L"" SVC) == SERVICE_RUNNING, SVC " was stopped anyway");
 	} else {
 		tw_info("the SCM stopped " SVC " although running " DEP
-			" depends on it (no error 1051); "
-			"the 1051 message is not exercised here");
+		        " depends on it (no error 1051); "
+		        "the 1051 message is not exercised here");
 	}
 	CHECK_RC(tw_p->svc_stop(tw_self, DEP, TIMEOUT), 0);
 	CHECK_RC(tw_p->svc_stop(tw_self, SVC, TIMEOUT), 0);
@@ -323,7 +323,7 @@ void tw_services(void)
 		CHECK(info.display_name && strcmp(info.display_name, "Enforcer test service") == 0,
 		      "display %s", info.display_name);
 		CHECK(info.description &&
-			  strcmp(info.description, "Enforcer test service: safe to delete") == 0,
+		          strcmp(info.description, "Enforcer test service: safe to delete") == 0,
 		      "description %s", info.description ? info.description : "(none)");
 		CHECK(info.logon && strcmp(info.logon, "LocalSystem") == 0, "logon %s", info.logon);
 		CHECK(info.startup == ENF_STARTUP_MANUAL && info.state == ENF_SVC_STOPPED, "%s, %s",

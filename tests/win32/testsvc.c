@@ -37,127 +37,127 @@ static wchar_t g_log_path[MAX_PATH + 1];
  * killed. */
 static void log_line(const char *line)
 {
-    HANDLE h = CreateFileW(g_log_path, FILE_APPEND_DATA,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    if (h == INVALID_HANDLE_VALUE)
-        return;
-    DWORD written;
-    WriteFile(h, line, (DWORD)strlen(line), &written, NULL);
-    CloseHandle(h);
+	HANDLE h = CreateFileW(g_log_path, FILE_APPEND_DATA,
+	                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+	                       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return;
+	DWORD written;
+	WriteFile(h, line, (DWORD)strlen(line), &written, NULL);
+	CloseHandle(h);
 }
 
 static void report(DWORD state, DWORD exit_code, DWORD wait_hint)
 {
-    static DWORD checkpoint = 1;
+	static DWORD checkpoint = 1;
 
-    g_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
-    g_status.dwCurrentState = state;
-    g_status.dwWin32ExitCode = exit_code;
-    g_status.dwWaitHint = wait_hint;
-    /* Accept STOP only once running, as the SCM documentation asks. */
-    g_status.dwControlsAccepted =
-        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
-    g_status.dwCheckPoint =
-        (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkpoint++;
-    SetServiceStatus(g_status_handle, &g_status);
+	g_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+	g_status.dwCurrentState = state;
+	g_status.dwWin32ExitCode = exit_code;
+	g_status.dwWaitHint = wait_hint;
+	/* Accept STOP only once running, as the SCM documentation asks. */
+	g_status.dwControlsAccepted =
+	    state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+	g_status.dwCheckPoint =
+	    (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkpoint++;
+	SetServiceStatus(g_status_handle, &g_status);
 }
 
 static DWORD WINAPI control_handler(DWORD control, DWORD event_type, LPVOID event_data,
                                     LPVOID context)
 {
-    (void)event_type;
-    (void)event_data;
-    (void)context;
-    switch (control) {
-    case SERVICE_CONTROL_STOP:
-    case SERVICE_CONTROL_SHUTDOWN:
-        report(SERVICE_STOP_PENDING, NO_ERROR, 3000);
-        SetEvent(g_stop_event);
-        return NO_ERROR;
-    case SERVICE_CONTROL_INTERROGATE:
-        return NO_ERROR;
-    default:
-        return ERROR_CALL_NOT_IMPLEMENTED;
-    }
+	(void)event_type;
+	(void)event_data;
+	(void)context;
+	switch (control) {
+	case SERVICE_CONTROL_STOP:
+	case SERVICE_CONTROL_SHUTDOWN:
+		report(SERVICE_STOP_PENDING, NO_ERROR, 3000);
+		SetEvent(g_stop_event);
+		return NO_ERROR;
+	case SERVICE_CONTROL_INTERROGATE:
+		return NO_ERROR;
+	default:
+		return ERROR_CALL_NOT_IMPLEMENTED;
+	}
 }
 
 /* Pick the log path (see the header comment). */
 static void choose_log_path(DWORD argc, LPWSTR *argv)
 {
-    if (argc > 1 && argv[1][0] != L'\0') { /* argv[0] is the service name */
-        wcsncpy(g_log_path, argv[1], MAX_PATH);
-        return;
-    }
+	if (argc > 1 && argv[1][0] != L'\0') { /* argv[0] is the service name */
+		wcsncpy(g_log_path, argv[1], MAX_PATH);
+		return;
+	}
 
-    int pargc = 0;
-    LPWSTR *pargv = CommandLineToArgvW(GetCommandLineW(), &pargc);
-    if (pargv != NULL) {
-        int found = pargc > 1 && pargv[1][0] != L'\0';
-        if (found)
-            wcsncpy(g_log_path, pargv[1], MAX_PATH);
-        LocalFree(pargv);
-        if (found)
-            return;
-    }
+	int pargc = 0;
+	LPWSTR *pargv = CommandLineToArgvW(GetCommandLineW(), &pargc);
+	if (pargv != NULL) {
+		int found = pargc > 1 && pargv[1][0] != L'\0';
+		if (found)
+			wcsncpy(g_log_path, pargv[1], MAX_PATH);
+		LocalFree(pargv);
+		if (found)
+			return;
+	}
 
-    DWORD n = GetModuleFileNameW(NULL, g_log_path, MAX_PATH);
-    if (n == 0 || n >= MAX_PATH - 4) {
-        wcscpy(g_log_path, L"C:\\testsvc.log");
-        return;
-    }
-    wchar_t *dot = wcsrchr(g_log_path, L'.');
-    wchar_t *sep = wcsrchr(g_log_path, L'\\');
-    if (dot != NULL && (sep == NULL || dot > sep))
-        *dot = L'\0';
-    wcscat(g_log_path, L".log");
+	DWORD n = GetModuleFileNameW(NULL, g_log_path, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH - 4) {
+		wcscpy(g_log_path, L"C:\\testsvc.log");
+		return;
+	}
+	wchar_t *dot = wcsrchr(g_log_path, L'.');
+	wchar_t *sep = wcsrchr(g_log_path, L'\\');
+	if (dot != NULL && (sep == NULL || dot > sep))
+		*dot = L'\0';
+	wcscat(g_log_path, L".log");
 }
 
 static void WINAPI service_main(DWORD argc, LPWSTR *argv)
 {
-    g_status_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME, control_handler, NULL);
-    if (g_status_handle == NULL)
-        return;
-    report(SERVICE_START_PENDING, NO_ERROR, 3000);
+	g_status_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME, control_handler, NULL);
+	if (g_status_handle == NULL)
+		return;
+	report(SERVICE_START_PENDING, NO_ERROR, 3000);
 
-    choose_log_path(argc, argv);
-    g_stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (g_stop_event == NULL) {
-        report(SERVICE_STOPPED, GetLastError(), 0);
-        return;
-    }
+	choose_log_path(argc, argv);
+	g_stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (g_stop_event == NULL) {
+		report(SERVICE_STOPPED, GetLastError(), 0);
+		return;
+	}
 
-    char line[64];
-    snprintf(line, sizeof line, "start %lu\r\n", (unsigned long)GetCurrentProcessId());
-    log_line(line);
-    report(SERVICE_RUNNING, NO_ERROR, 0);
+	char line[64];
+	snprintf(line, sizeof line, "start %lu\r\n", (unsigned long)GetCurrentProcessId());
+	log_line(line);
+	report(SERVICE_RUNNING, NO_ERROR, 0);
 
-    WaitForSingleObject(g_stop_event, INFINITE);
+	WaitForSingleObject(g_stop_event, INFINITE);
 
-    /* Log before reporting STOPPED: once a test sees STOPPED, the line is
-     * already in the file. */
-    log_line("stop\r\n");
-    CloseHandle(g_stop_event);
-    report(SERVICE_STOPPED, NO_ERROR, 0);
+	/* Log before reporting STOPPED: once a test sees STOPPED, the line is
+	 * already in the file. */
+	log_line("stop\r\n");
+	CloseHandle(g_stop_event);
+	report(SERVICE_STOPPED, NO_ERROR, 0);
 }
 
 int main(void)
 {
-    /* With SERVICE_WIN32_OWN_PROCESS the name in the table is ignored, so the
-     * same exe works whatever name it was registered under. */
-    static SERVICE_TABLE_ENTRYW table[] = {
-        {SERVICE_NAME, service_main},
-        {NULL, NULL},
-    };
-    if (!StartServiceCtrlDispatcherW(table)) {
-        DWORD err = GetLastError();
-        if (err == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)
-            fprintf(stderr, "testsvc: this is a service; register it with "
-                            "'sc create NAME binPath= PATH' and use 'sc start NAME'\n");
-        else
-            fprintf(stderr, "testsvc: StartServiceCtrlDispatcherW failed: %lu\n",
-                    (unsigned long)err);
-        return 2;
-    }
-    return 0;
+	/* With SERVICE_WIN32_OWN_PROCESS the name in the table is ignored, so the
+	 * same exe works whatever name it was registered under. */
+	static SERVICE_TABLE_ENTRYW table[] = {
+	    {SERVICE_NAME, service_main},
+	    {NULL, NULL},
+	};
+	if (!StartServiceCtrlDispatcherW(table)) {
+		DWORD err = GetLastError();
+		if (err == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)
+			fprintf(stderr, "testsvc: this is a service; register it with "
+			                "'sc create NAME binPath= PATH' and use 'sc start NAME'\n");
+		else
+			fprintf(stderr, "testsvc: StartServiceCtrlDispatcherW failed: %lu\n",
+			        (unsigned long)err);
+		return 2;
+	}
+	return 0;
 }

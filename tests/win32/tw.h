@@ -29,7 +29,7 @@ void tw_check(int ok, const char *file, int line, const char *expr, const char *
 	do {                                                                                       \
 		int tw_rc_ = (call);                                                               \
 		tw_check(tw_rc_ == (want), __FILE__, __LINE__, #call, "returned %d, want %d",      \
-			 tw_rc_, (int)(want));                                                     \
+		         tw_rc_, (int)(want));                                                     \
 	} while (0)
 
 /* Prints an informational line (what Wine did differently, and so on). */

@@ -45,7 +45,7 @@ int w32_store_open(HCERTSTORE *out, enf_store store, int writable)
 	if (!writable && (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND))
 		return 0;
 	enf_error_set_os((int)err, "cannot open the LocalMachine\\%s store%s",
-			 enf_store_name(store), writable ? " for writing" : "");
+	                 enf_store_name(store), writable ? " for writing" : "");
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
@@ -129,7 +129,7 @@ static PCCERT_CONTEXT find_cert(HCERTSTORE h, const unsigned char thumbprint[20]
 {
 	CRYPT_HASH_BLOB blob = {20, (BYTE *)thumbprint};
 	return CertFindCertificateInStore(h, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0,
-					  CERT_FIND_SHA1_HASH, &blob, NULL);
+	                                  CERT_FIND_SHA1_HASH, &blob, NULL);
 }
 
 int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
@@ -145,16 +145,16 @@ int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t d
 	/* USE_EXISTING: a certificate already there is kept as is, with its key link and
 	 * properties. */
 	if (!CertAddEncodedCertificateToStore(h, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, der,
-					      (DWORD)der_len, CERT_STORE_ADD_USE_EXISTING, NULL)) {
+	                                      (DWORD)der_len, CERT_STORE_ADD_USE_EXISTING, NULL)) {
 		DWORD err = GetLastError();
 		if ((err & 0xFFFFFF00u) == 0x80093100u) { /* CRYPT_E_ASN1_*: not a certificate */
 			enf_error_set(ENF_ERRCLASS_CERT,
-				      "certificate %s is not valid DER (error 0x%08lx)", hex,
-				      (unsigned long)err);
+			              "certificate %s is not valid DER (error 0x%08lx)", hex,
+			              (unsigned long)err);
 			rc = ENF_EINVALID;
 		} else {
 			enf_error_set_os((int)err, "cannot add certificate %s to LocalMachine\\%s",
-					 hex, enf_store_name(store));
+			                 hex, enf_store_name(store));
 			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 		}
 		goto done;
@@ -182,8 +182,8 @@ int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[
 		if (!CertDeleteCertificateFromStore(ctx)) {
 			DWORD err = GetLastError();
 			enf_error_set_os((int)err,
-					 "cannot remove certificate %s from LocalMachine\\%s", hex,
-					 enf_store_name(store));
+			                 "cannot remove certificate %s from LocalMachine\\%s", hex,
+			                 enf_store_name(store));
 			rc = err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 			break;
 		}
@@ -191,7 +191,7 @@ int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[
 	}
 	if (rc == 0 && removed == 0) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s",
-			      hex, enf_store_name(store));
+		              hex, enf_store_name(store));
 		rc = ENF_ENOTFOUND;
 	}
 	/* Commit what was removed even after a failure, so the store matches what we report. */
@@ -208,7 +208,7 @@ done:
 
 /* The certificate's key provider info (keys.c); ENF_ENOTFOUND without certificate or key. */
 int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
-		      const unsigned char thumbprint[20])
+                      const unsigned char thumbprint[20])
 {
 	HCERTSTORE h = NULL;
 	PCCERT_CONTEXT ctx = NULL;
@@ -218,14 +218,14 @@ int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
 		goto done;
 	if (!h || !(ctx = find_cert(h, thumbprint))) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "certificate %s is not in LocalMachine\\%s",
-			      hex, enf_store_name(store));
+		              hex, enf_store_name(store));
 		rc = ENF_ENOTFOUND;
 		goto done;
 	}
 	if (!(*out = prov_info(ctx))) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "certificate %s in LocalMachine\\%s has no private key", hex,
-			      enf_store_name(store));
+		              "certificate %s in LocalMachine\\%s has no private key", hex,
+		              enf_store_name(store));
 		rc = ENF_ENOTFOUND;
 	}
 done:

@@ -26,7 +26,7 @@ static char *current_version_text(const wchar_t *name)
 	enf_reg_value v = {0};
 	char *s = NULL;
 	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name, CURRENT_VERSION_SHOWN) ==
-		0 &&
+	        0 &&
 	    (v.type == REG_SZ || v.type == REG_EXPAND_SZ) && v.text && *v.text) {
 		s = v.text;
 		v.text = NULL;
@@ -44,7 +44,7 @@ static int os_facts(enf_facts *f)
 	enf_reg_value v = {0};
 	/* From Windows 10 / Server 2016 on, where CurrentVersion stays "6.3". */
 	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber",
-			 CURRENT_VERSION_SHOWN) == 0 &&
+	                 CURRENT_VERSION_SHOWN) == 0 &&
 	    v.type == REG_DWORD)
 		major = enf_asprintf("%llu", (unsigned long long)v.number);
 	enf_reg_value_clear(&v);
@@ -57,14 +57,14 @@ static int os_facts(enf_facts *f)
 		HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
 		rtl_get_version_fn get =
 		    ntdll
-			? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion")
-			: NULL;
+		        ? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion")
+		        : NULL;
 		if (get && get(&vi) == 0) {
 			if (!build)
 				build = enf_asprintf("%lu", (unsigned long)vi.dwBuildNumber);
 			if (!version)
 				version = enf_asprintf("%lu.%lu", (unsigned long)vi.dwMajorVersion,
-						       (unsigned long)vi.dwMinorVersion);
+				                       (unsigned long)vi.dwMinorVersion);
 		}
 	}
 	if (!major && version) {
@@ -112,7 +112,7 @@ static int role_fact(enf_facts *f)
 			if (contains_nocase(texts[i], "Access Edge"))
 				role = "edge";
 			else if (contains_nocase(texts[i], "Front-End") ||
-				 contains_nocase(texts[i], "Front End"))
+			         contains_nocase(texts[i], "Front End"))
 				role = "front-end";
 		}
 	}
@@ -152,7 +152,7 @@ static int lync_version_fact(enf_facts *f)
 	HKEY list;
 	char *best = NULL;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0,
-			  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
+	                  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
 		return 0;
 	wchar_t sub[256];
 	for (DWORD i = 0;; i++) {

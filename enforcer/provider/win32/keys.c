@@ -30,8 +30,8 @@ enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
 	if (info->dwProvType == 0)
 		return ENF_UNKNOWN; /* CNG: not read here */
 	if (!CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName,
-				  info->dwProvType,
-				  (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT))
+	                          info->dwProvType,
+	                          (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT))
 		return ENF_UNKNOWN;
 	if (CryptGetUserKey(prov, info->dwKeySpec, &key) &&
 	    CryptGetKeyParam(key, KP_PERMISSIONS, (BYTE *)&perms, &len, 0))
@@ -44,7 +44,7 @@ enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
 
 /* Opens the certificate's key container; `hex` and `store` name it in messages. */
 static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char *hex,
-		   enf_store store)
+                   enf_store store)
 {
 	if (info->dwProvType == 0) {
 		char *prov = NULL;
@@ -57,7 +57,7 @@ static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char 
 		return ENF_EUNSUPPORTED;
 	}
 	if (CryptAcquireContextW(out, info->pwszContainerName, info->pwszProvName, info->dwProvType,
-				 (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT))
+	                         (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT))
 		return 0;
 	DWORD err = GetLastError();
 	char *container = NULL;
@@ -71,7 +71,7 @@ static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char 
 		return ENF_ENOTFOUND;
 	}
 	enf_error_set_os((int)err, "cannot open the key container '%s' of certificate %s",
-			 container ? container : "?", hex);
+	                 container ? container : "?", hex);
 	free(container);
 	return err == ERROR_ACCESS_DENIED || err == (DWORD)NTE_PERM ? ENF_EACCESS : ENF_ERROR;
 }
@@ -90,7 +90,7 @@ static int get_sd(BYTE **out, HCRYPTPROV prov, const char *hex)
 	DWORD err = sd || len == 0 ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
 	free(sd);
 	enf_error_set_os((int)err,
-			 "cannot read the permissions of the private key of certificate %s", hex);
+	                 "cannot read the permissions of the private key of certificate %s", hex);
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
@@ -115,7 +115,7 @@ static int enable_security_privilege(HANDLE *token, TOKEN_PRIVILEGES *previous)
 static int set_sd(HCRYPTPROV prov, PSECURITY_DESCRIPTOR sd, const char *hex)
 {
 	if (CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd,
-			      DACL_SECURITY_INFORMATION))
+	                      DACL_SECURITY_INFORMATION))
 		return 0;
 	DWORD err = GetLastError();
 	/*
@@ -129,14 +129,14 @@ static int set_sd(HCRYPTPROV prov, PSECURITY_DESCRIPTOR sd, const char *hex)
 	TOKEN_PRIVILEGES previous;
 	if (enable_security_privilege(&token, &previous)) {
 		BOOL ok = CryptSetProvParam(prov, PP_KEYSET_SEC_DESCR, (const BYTE *)sd,
-					    DACL_SECURITY_INFORMATION);
+		                            DACL_SECURITY_INFORMATION);
 		AdjustTokenPrivileges(token, FALSE, &previous, 0, NULL, NULL);
 		CloseHandle(token);
 		if (ok)
 			return 0;
 	}
 	enf_error_set_os((int)err,
-			 "cannot change the permissions of the private key of certificate %s", hex);
+	                 "cannot change the permissions of the private key of certificate %s", hex);
 	return err == ERROR_ACCESS_DENIED ? ENF_EACCESS : ENF_ERROR;
 }
 
@@ -203,7 +203,7 @@ static PACL dacl_of(PSECURITY_DESCRIPTOR sd)
 
 /* Opens the key of a certificate: its provider info and an acquired context. */
 static int open_key(HCRYPTPROV *prov, char **hex, enf_store store,
-		    const unsigned char thumbprint[20])
+                    const unsigned char thumbprint[20])
 {
 	CRYPT_KEY_PROV_INFO *info = NULL;
 	*hex = enf_hex(thumbprint, 20, 1);
@@ -217,7 +217,7 @@ static int open_key(HCRYPTPROV *prov, char **hex, enf_store store,
 }
 
 int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
-		    const unsigned char thumbprint[20])
+                    const unsigned char thumbprint[20])
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -231,9 +231,9 @@ int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
 	if (rc)
 		goto done;
 	if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(
-		sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &wsddl, NULL)) {
+	        sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &wsddl, NULL)) {
 		enf_error_set_os((int)GetLastError(),
-				 "cannot write the private key's permissions as SDDL");
+		                 "cannot write the private key's permissions as SDDL");
 		rc = ENF_ERROR;
 		goto done;
 	}
@@ -268,7 +268,7 @@ static int already_granted(PACL dacl, PSID sid, enf_key_rights rights)
 }
 
 int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
-		      const char *account, enf_key_rights rights)
+                      const char *account, enf_key_rights rights)
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -321,7 +321,7 @@ int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprin
 		rc = relative ? ENF_ERROR : enf_error_oom();
 		if (relative)
 			enf_error_set_os((int)GetLastError(),
-					 "cannot build the new permissions of the private key");
+			                 "cannot build the new permissions of the private key");
 		goto done;
 	}
 	rc = set_sd(prov, relative, hex);
@@ -338,7 +338,7 @@ done:
 }
 
 int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
-			const char *sddl)
+                        const char *sddl)
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -350,8 +350,8 @@ int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbpr
 		return rc;
 	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(w, SDDL_REVISION_1, &sd, NULL)) {
 		enf_error_set_os((int)GetLastError(),
-				 "the saved key permissions are not a valid SDDL string ('%s')",
-				 sddl);
+		                 "the saved key permissions are not a valid SDDL string ('%s')",
+		                 sddl);
 		rc = ENF_EINVALID;
 		goto done;
 	}
@@ -454,7 +454,7 @@ int w32_account_psid(PSID *out, const char *account)
 		sid = NULL;
 	} else if (err == ERROR_NONE_MAPPED) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "account '%s' is not known (LookupAccountName: error 1332)", account);
+		              "account '%s' is not known (LookupAccountName: error 1332)", account);
 		rc = ENF_ENOTFOUND;
 	} else {
 		enf_error_set_os((int)err, "cannot look up account '%s'", account);

@@ -26,8 +26,8 @@ static int parse_key(wchar_t **out, const char *key)
 		rest = key + 19;
 	if (!rest || !*rest) {
 		enf_error_set(ENF_ERRCLASS_INVALID,
-			      "registry key '%s' is not a key under HKLM (HKEY_LOCAL_MACHINE)",
-			      key);
+		              "registry key '%s' is not a key under HKLM (HKEY_LOCAL_MACHINE)",
+		              key);
 		return ENF_EINVALID;
 	}
 	return w32_wide(out, rest, "the registry key name");
@@ -48,7 +48,7 @@ static int open_key(HKEY *out, HKEY parent, const wchar_t *subkey, REGSAM access
 		return ENF_ENOTFOUND;
 	}
 	enf_error_set_os((int)rc, "cannot open registry key '%s'%s", shown,
-			 access & KEY_SET_VALUE ? " for writing" : "");
+	                 access & KEY_SET_VALUE ? " for writing" : "");
 	return w32_code((DWORD)rc);
 }
 
@@ -138,7 +138,7 @@ static int decode(enf_reg_value *out, DWORD type, const BYTE *data, DWORD size)
 }
 
 static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *shown_key,
-		 const char *name)
+                 const char *name)
 {
 	/*
 	 * One call for the usual small value (each is a round trip to the
@@ -151,7 +151,7 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 	for (int tries = 0; rc == ERROR_MORE_DATA; tries++) {
 		if (size > REG_MAX_BYTES || tries > 8) {
 			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' is too large to read",
-				      shown_key, shown_name(name));
+			              shown_key, shown_name(name));
 			free(data);
 			return ENF_ELIMIT;
 		}
@@ -180,11 +180,11 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 			    shown_key, shown_name(name));
 	} else if (rc == ERROR_FILE_NOT_FOUND) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", shown_key,
-			      shown_name(name));
+		              shown_name(name));
 		ret = ENF_ENOTFOUND;
 	} else {
 		enf_error_set_os((int)rc, "cannot read value '%s\\%s'", shown_key,
-				 shown_name(name));
+		                 shown_name(name));
 		ret = w32_code((DWORD)rc);
 	}
 	free(data);
@@ -192,7 +192,7 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 }
 
 int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
-		 const char *shown)
+                 const char *shown)
 {
 	HKEY k;
 	int rc = open_key(&k, parent, subkey, KEY_QUERY_VALUE, shown);
@@ -335,13 +335,13 @@ int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_val
 		goto done;
 	if (data.len > 0xFFFFFFFFu) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "the data for '%s\\%s' is too large", key,
-			      shown_name(name));
+		              shown_name(name));
 		rc = ENF_ELIMIT;
 		goto done;
 	}
 	/* Missing keys on the way are created, as POLICY.md promises. */
 	LONG err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, sub, 0, NULL, REG_OPTION_NON_VOLATILE,
-				   KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k, NULL);
+	                           KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &k, NULL);
 	if (err != ERROR_SUCCESS) {
 		k = NULL;
 		enf_error_set_os((int)err, "cannot open registry key '%s' for writing", key);
@@ -350,7 +350,7 @@ int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_val
 	}
 	/* Setting a value of another type replaces it, kind and all. */
 	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)(data.ptr ? data.ptr : ""),
-			     (DWORD)data.len);
+	                     (DWORD)data.len);
 	if (err != ERROR_SUCCESS) {
 		enf_error_set_os((int)err, "cannot write value '%s\\%s'", key, shown_name(name));
 		rc = w32_code((DWORD)err);
@@ -378,11 +378,11 @@ int w32_reg_delete(void *self, const char *key, const char *name)
 		LONG err = RegDeleteValueW(k, wname);
 		if (err == ERROR_FILE_NOT_FOUND) {
 			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' does not exist", key,
-				      shown_name(name));
+			              shown_name(name));
 			rc = ENF_ENOTFOUND;
 		} else if (err != ERROR_SUCCESS) {
 			enf_error_set_os((int)err, "cannot delete value '%s\\%s'", key,
-					 shown_name(name));
+			                 shown_name(name));
 			rc = w32_code((DWORD)err);
 		}
 	}
@@ -421,12 +421,12 @@ int w32_reg_values(char ***out, size_t *count, void *self, const char *key)
 			break;
 		if (err == ERROR_MORE_DATA && size < 32768) {
 			size = 32768; /* a value added meanwhile with a longer name: the Windows
-					 maximum */
+			                 maximum */
 			continue;
 		}
 		if (err != ERROR_SUCCESS) {
 			enf_error_set_os((int)err, "cannot list the values of registry key '%s'",
-					 key);
+			                 key);
 			rc = w32_code((DWORD)err);
 			break;
 		}

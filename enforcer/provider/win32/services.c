@@ -79,8 +79,8 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 		DWORD err = GetLastError();
 		if (err == ERROR_SERVICE_DOES_NOT_EXIST)
 			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "service '%s' does not exist (OpenService: error 1060)",
-				      name);
+			              "service '%s' does not exist (OpenService: error 1060)",
+			              name);
 		else
 			enf_error_set_os((int)err, "cannot open service '%s'", name);
 		svc_close(h);
@@ -102,8 +102,8 @@ static DWORD query_config(BYTE **out, SC_HANDLE svc, DWORD level, int level2)
 		if (!buf)
 			return ERROR_NOT_ENOUGH_MEMORY;
 		BOOL ok = level2
-			      ? QueryServiceConfig2W(svc, level, buf, size, &need)
-			      : QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf, size, &need);
+		              ? QueryServiceConfig2W(svc, level, buf, size, &need)
+		              : QueryServiceConfigW(svc, (QUERY_SERVICE_CONFIGW *)buf, size, &need);
 		if (ok) {
 			*out = buf;
 			return 0;
@@ -200,7 +200,7 @@ static enf_tristate password_stored(const wchar_t *wname)
 		memcpy(key, L"_SC_", 4 * sizeof(wchar_t));
 		memcpy(key + 4, wname, (len - 4 + 1) * sizeof(wchar_t));
 		LSA_UNICODE_STRING k = {(USHORT)(len * sizeof(wchar_t)),
-					(USHORT)(len * sizeof(wchar_t)), key};
+		                        (USHORT)(len * sizeof(wchar_t)), key};
 		PLSA_UNICODE_STRING data = NULL;
 		NTSTATUS st = LsaRetrievePrivateData(policy, &k, &data);
 		if (st == 0) {
@@ -272,8 +272,8 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 		goto done;
 	/* Drivers have no account: the SCM shows none, and they run as the system. */
 	const wchar_t *logon = cfg->lpServiceStartName && *cfg->lpServiceStartName
-				   ? cfg->lpServiceStartName
-				   : L"LocalSystem";
+	                           ? cfg->lpServiceStartName
+	                           : L"LocalSystem";
 	if ((rc = w32_utf8(&info.logon, logon)) ||
 	    (rc = w32_utf8(&info.display_name, cfg->lpDisplayName)))
 		goto done;
@@ -343,7 +343,7 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 		break;
 	default:
 		enf_error_set(ENF_ERRCLASS_INVALID, "start mode %s is for drivers and is never set",
-			      enf_startup_name(change->startup));
+		              enf_startup_name(change->startup));
 		return ENF_EINVALID;
 	}
 	int rc = svc_open(&h, name, SERVICE_CHANGE_CONFIG | SERVICE_QUERY_CONFIG);
@@ -356,9 +356,9 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	 */
 	if (change->logon &&
 	    (rc = w32_wide(&wlogon,
-			   enf_account_scm_name(change->logon) ? enf_account_scm_name(change->logon)
-							       : change->logon,
-			   "the account name")))
+	                   enf_account_scm_name(change->logon) ? enf_account_scm_name(change->logon)
+	                                                       : change->logon,
+	                   "the account name")))
 		goto done;
 	/* NULL leaves the stored password alone; "" clears it (the seed's Log On tab fix). */
 	if (change->logon && change->password &&
@@ -366,7 +366,7 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 		goto done;
 	if ((wlogon || start != SERVICE_NO_CHANGE) &&
 	    !ChangeServiceConfigW(h.svc, SERVICE_NO_CHANGE, start, SERVICE_NO_CHANGE, NULL, NULL,
-				  NULL, NULL, wlogon, wpassword, NULL)) {
+	                          NULL, NULL, wlogon, wpassword, NULL)) {
 		DWORD err = GetLastError();
 		if (err == ERROR_INVALID_SERVICE_ACCOUNT)
 			enf_error_set(
@@ -392,7 +392,7 @@ static char *exit_text(const SERVICE_STATUS_PROCESS *st)
 {
 	if (st->dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
 		return enf_asprintf("service-specific exit code %lu",
-				    (unsigned long)st->dwServiceSpecificExitCode);
+		                    (unsigned long)st->dwServiceSpecificExitCode);
 	if (st->dwWin32ExitCode == 0)
 		return enf_strdup("exit code 0");
 	return enf_os_error_text((int)st->dwWin32ExitCode);
@@ -407,7 +407,7 @@ static char *exit_text(const SERVICE_STATUS_PROCESS *st)
  * restart of ten services otherwise waited a whole tenth of each hint.
  */
 static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pending,
-		      unsigned timeout_ms, const char *verb)
+                      unsigned timeout_ms, const char *verb)
 {
 	double deadline = enf_now() + timeout_ms / 1000.0;
 	SERVICE_STATUS_PROCESS st;
@@ -429,9 +429,9 @@ static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pendi
 		double left = deadline - enf_now();
 		if (left <= 0) {
 			enf_error_set(ENF_ERRCLASS_PROVIDER,
-				      "service '%s' did not %s within %u ms (it is still %s)", name,
-				      verb, timeout_ms,
-				      enf_svc_state_name(state_of(st.dwCurrentState)));
+			              "service '%s' did not %s within %u ms (it is still %s)", name,
+			              verb, timeout_ms,
+			              enf_svc_state_name(state_of(st.dwCurrentState)));
 			return ENF_ETIMEOUT;
 		}
 		unsigned ms = st.dwWaitHint / 10;
@@ -461,7 +461,7 @@ int w32_svc_start(void *self, const char *name, unsigned timeout_ms)
 	/* A service still stopping cannot be started yet: let it finish first. */
 	if (st.dwCurrentState == SERVICE_STOP_PENDING &&
 	    (rc = wait_state(h.svc, name, SERVICE_STOPPED, SERVICE_STOP_PENDING, timeout_ms,
-			     "stop")))
+	                     "stop")))
 		goto done;
 	if (st.dwCurrentState != SERVICE_START_PENDING && !StartServiceW(h.svc, 0, NULL)) {
 		DWORD err = GetLastError();
@@ -518,7 +518,7 @@ int w32_svc_stop(void *self, const char *name, unsigned timeout_ms)
 	/* A stop cannot be sent while the service is starting (error 1061): let it finish. */
 	if (st.dwCurrentState == SERVICE_START_PENDING &&
 	    (rc = wait_state(h.svc, name, SERVICE_RUNNING, SERVICE_START_PENDING, timeout_ms,
-			     "start")))
+	                     "start")))
 		goto done;
 	SERVICE_STATUS ss;
 	if (st.dwCurrentState != SERVICE_STOP_PENDING &&

@@ -30,7 +30,7 @@ static int w32_open(void **out, const char *arg)
 {
 	if (arg && *arg) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "the local target takes no argument ('%s')",
-			      arg);
+		              arg);
 		return ENF_EINVALID;
 	}
 	*out = &w32_instance;
@@ -78,7 +78,7 @@ int w32_utf8(char **out, const wchar_t *w)
 	int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
 	if (n <= 0) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-			      "the text is not valid UTF-16 (it holds a lone surrogate)");
+		              "the text is not valid UTF-16 (it holds a lone surrogate)");
 		return ENF_EINVALID;
 	}
 	char *s = malloc((size_t)n);

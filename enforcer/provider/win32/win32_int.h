@@ -29,15 +29,15 @@ int w32_store_open(HCERTSTORE *out, enf_store store, int writable);
  * the store or has no private key, ENF_EUNSUPPORTED for a CNG key.
  */
 int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
-		    const unsigned char thumbprint[20]);
+                    const unsigned char thumbprint[20]);
 int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
-		      const char *account, enf_key_rights rights);
+                      const char *account, enf_key_rights rights);
 int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
-			const char *sddl);
+                        const char *sddl);
 
 /* The key provider info of a certificate, malloc'd; ENF_ENOTFOUND without certificate or key. */
 int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
-		      const unsigned char thumbprint[20]);
+                      const unsigned char thumbprint[20]);
 
 /* Whether the certificate's CAPI key may be exported; ENF_UNKNOWN when it cannot be read. */
 enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info);
@@ -56,7 +56,7 @@ void w32_reg_release(void);
  * Same results as w32_reg_get; `shown` names the key in messages.
  */
 int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
-		 const char *shown);
+                 const char *shown);
 
 /* Services (services.c). */
 int w32_svc_get(enf_service_info *out, void *self, const char *name);
