@@ -54,6 +54,19 @@ void th_cli_free(th_cli_result *r);
  */
 void th_expect_no_leaks(void);
 
+/*
+ * The fault-injection hook (ENFORCER_FAULT_KILL_AFTER) is compiled only into
+ * builds configured with -Dtest_hooks=true, as every build scripts/test runs
+ * is. A test that needs it starts with th_needs_test_hooks(): in a build
+ * without it the test is skipped (and says why), not failed.
+ */
+#ifdef ENF_TEST_HOOKS
+#define th_needs_test_hooks() ((void)0)
+#else
+#define th_needs_test_hooks() \
+	cr_skip_test("needs the fault-injection hook: configure with -Dtest_hooks=true")
+#endif
+
 /* Reads a JSON file; aborts the test on failure. json_decref() it. */
 struct json_t *th_json_file(const char *path);
 

@@ -65,6 +65,7 @@ static void expect_original_seed_state(const fixture *f)
 
 Test(faults, every_kill_point_converges_on_rerun_and_rolls_back)
 {
+	th_needs_test_hooks();
 	/* The seed apply makes 3 changes, then restarts through the handler. */
 	for (int n = 1; n <= 3; n++) {
 		fixture f;

@@ -465,22 +465,27 @@ static void kill_tests(const char *name)
 	scenario_fini(&sc);
 }
 
+/* These use the fault hook (part a), so they need a build with it. */
 Test(reliability, killed_seed_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("seed");
 }
 
 Test(reliability, killed_registry_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("registry");
 }
 
 Test(reliability, killed_certificate_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("certificates");
 }
 
 Test(reliability, killed_service_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("services");
 }
