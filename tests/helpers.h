@@ -27,8 +27,22 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out);
 char *th_read(const char *path, size_t *len);
 
 
-/* A fresh temporary folder for one test; free() the path. */
+/*
+ * A fresh temporary folder for one test; free() the path. The folder, and
+ * everything in it, is removed by th_cleanup() when the test ends.
+ */
 char *th_tmpdir(void);
+
+/*
+ * Removes every folder th_tmpdir() made in this test's process. It is the
+ * .fini of every suite (TestSuite(NAME, .fini = th_cleanup), or called by
+ * the suite's own .fini), so that a test, passed or failed, leaves nothing
+ * behind in the temporary folder.
+ */
+void th_cleanup(void);
+
+/* Removes DIR and everything in it; a DIR that does not exist is no error. */
+void th_remove_tree(const char *dir);
 
 /* Writes `text` to DIR/NAME and returns the path; free() it. */
 char *th_write(const char *dir, const char *name, const char *text);

@@ -16,9 +16,26 @@
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* Each test's folder, where the commands run, with the seeds' Edge server in server.json. */
+static char *dir;
+
+static void cli_init(void)
+{
+	dir = th_tmpdir();
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+}
+
+static void cli_fini(void)
+{
+	free(dir);
+	dir = NULL;
+	th_cleanup();
+}
+
+TestSuite(cli, .init = cli_init, .fini = cli_fini);
+
 Test(cli, version_help_and_unknown_commands)
 {
-	char *dir = th_tmpdir();
 	th_cli_result r = th_run_cli(dir, ARGS("--version"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect(strncmp(r.out, "enforcer 0.1.0\n", 15) == 0, "%s", r.out);
@@ -36,12 +53,10 @@ Test(cli, version_help_and_unknown_commands)
 	cr_expect_str_eq(r.err, "enforcer apply: --wait takes whole seconds from 0 to 86400, not 'soon'\n"
 				"See 'enforcer apply --help'.\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, validate_exit_codes_and_positions)
 {
-	char *dir = th_tmpdir();
 	free(th_write(dir, "good.yaml", fx_seed_policy));
 	free(th_write(dir, "bad.yaml", "enforcer: 1\nname: bad\nresources:\n  - type: registry\n    id: x\n    key: HKLM\\A\n    value: V\n    kind: dword\n    data: 0x100000000\n"));
 	th_cli_result r = th_run_cli(dir, ARGS("validate", "good.yaml"), NULL);
@@ -54,13 +69,10 @@ Test(cli, validate_exit_codes_and_positions)
 				"missing.yaml: cannot open 'missing.yaml': No such file or directory\n");
 	cr_expect_str_eq(r.out, "good.yaml: valid (policy 'lync-edge', 3 resources)\n1 of 3 policies valid\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	free(th_write(dir, "broken.yaml", "enforcer: 1\nname: broken\nresources: {}\n"));
 	th_cli_result r = th_run_cli(dir, ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "broken.yaml"), NULL);
@@ -92,13 +104,10 @@ Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "enforcer: the local target is the Windows machine itself and needs the Windows build (enforcer.exe); here use --target snapshot:FILE\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, a_password_never_reaches_output_reports_or_journals)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(dir, "policy.yaml",
 		      "enforcer: 1\nname: secret\nresources:\n"
 		      "  - {type: service, id: edge, name: RTCSRV, logon: 'CONTOSO\\svc-edge', password: 'env:EDGE_PW'}\n"));
@@ -151,5 +160,4 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 	cr_expect(strstr(r.out, "the password for CONTOSO\\svc-edge comes from the environment variable EDGE_PW, which is not set"),
 		  "%s", r.out);
 	th_cli_free(&r);
-	free(dir);
 }

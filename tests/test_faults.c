@@ -51,6 +51,9 @@ static char *apply_killed_after(fixture *f, int n)
 	return id;
 }
 
+/* Every folder a test made goes when it ends. */
+TestSuite(faults, .fini = th_cleanup);
+
 static void expect_original_seed_state(const fixture *f)
 {
 	json_t *s = fx_state(f);
