@@ -6,6 +6,7 @@ repository runs green on a real git repository.
 
 Usage (meson test runs it): check_examples.py ENFORCER_EXE SOURCE_DIR
 """
+import atexit
 import glob
 import os
 import subprocess
@@ -49,6 +50,7 @@ check("apply" in task.find("t:Actions/t:Exec/t:Arguments", ns).text, "the task r
 
 # The example repository's CI script, on a real repository with one change.
 work = tempfile.mkdtemp(prefix="enforcer-examples-")
+atexit.register(shutil.rmtree, work, True)  # also when a command fails
 repo = os.path.join(work, "repo")
 shutil.copytree(os.path.join(SRC, "examples", "policy-repo"), repo)
 git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", repo]
@@ -64,7 +66,6 @@ env = dict(os.environ, ENFORCER=EXE)
 r = subprocess.run(["bash", "ci/check.sh", "main"], cwd=repo, capture_output=True, text=True, env=env)
 check(r.returncode == 0, "ci/check.sh passes on a valid change", r.stdout + r.stderr)
 check("policies/front-end.yaml" in r.stdout, "ci/check.sh names the changed policy", r.stdout)
-shutil.rmtree(work)
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

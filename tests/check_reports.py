@@ -8,6 +8,7 @@ rendered DOM and in the screenshot's pixels).
 Usage (meson test runs it): check_reports.py ENFORCER_EXE SOURCE_DIR
 Prints "N passed, N failed" last; exits 1 on any failure.
 """
+import atexit
 import json
 import os
 import shutil
@@ -124,6 +125,8 @@ def main():
     schema = json.load(open(os.path.join(SRC, "docs", "report.schema.json")))
     validator = jsonschema.Draft202012Validator(schema)
     work = tempfile.mkdtemp(prefix="enforcer-reports-")
+    # Removed at exit, unless a check failed: then kept for a look (the reports, the screenshot).
+    atexit.register(lambda: print("kept for a look:", work) if failed else shutil.rmtree(work, True))
     json.dump(SNAPSHOT, open(os.path.join(work, "server.json"), "w"))
     open(os.path.join(work, "policy.yaml"), "w").write(POLICY)
     common = ["--target", "snapshot:server.json", "--state-dir", "state"]

@@ -54,6 +54,8 @@ void fx_fini(fixture *f)
 	free(f->snapshot);
 	free(f->policy);
 	free(f->state);
+	/* Once more is nothing: a suite's .fini may follow a test's own fx_fini. */
+	memset(f, 0, sizeof(*f));
 }
 
 int fx_try(fixture *f, enf_run_mode mode, enf_run **out)

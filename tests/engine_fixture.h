@@ -21,7 +21,9 @@ extern const char fx_seed_snapshot[];
  * RTCSRV as NetworkService with no stored password, running. */
 extern const char fx_seed_policy[];
 
+/* The fixture's folder (th_tmpdir) is removed by th_cleanup, not by fx_fini. */
 void fx_init(fixture *f, const char *snapshot_json, const char *policy_yaml);
+/* Frees the fixture and zeroes it: a second fx_fini does nothing. */
 void fx_fini(fixture *f);
 
 /* Runs the policy in `mode` (dry-run for apply when dry is set); asserts it ran. */

@@ -84,12 +84,49 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out)
 	return text;
 }
 
+/*
+ * The folders th_tmpdir() made, for th_cleanup(); each with the process that
+ * made it, so that a forked child never removes its parent's folders.
+ */
+static struct {
+	char *path;
+	pid_t pid;
+} * tmp_made;
+static size_t tmp_count;
+
 char *th_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
 	char *tmpl = enf_asprintf("%s/enforcer-test-XXXXXX", base && *base ? base : "/tmp");
 	cr_assert(tmpl && mkdtemp(tmpl), "cannot create a temporary folder");
+	void *grown = realloc(tmp_made, (tmp_count + 1) * sizeof(*tmp_made));
+	cr_assert(grown);
+	tmp_made = grown;
+	tmp_made[tmp_count].path = enf_strdup(tmpl);
+	tmp_made[tmp_count].pid = getpid();
+	cr_assert(tmp_made[tmp_count++].path);
 	return tmpl;
+}
+
+void th_remove_tree(const char *dir)
+{
+	if (!dir || access(dir, F_OK) != 0)
+		return;
+	char *cmd = enf_asprintf("rm -rf '%s'", dir);
+	cr_assert(cmd && system(cmd) == 0, "cannot remove %s", dir);
+	free(cmd);
+}
+
+void th_cleanup(void)
+{
+	for (size_t i = 0; i < tmp_count; i++) {
+		if (tmp_made[i].pid == getpid())
+			th_remove_tree(tmp_made[i].path);
+		free(tmp_made[i].path);
+	}
+	free(tmp_made);
+	tmp_made = NULL;
+	tmp_count = 0;
 }
 
 char *th_write(const char *dir, const char *name, const char *text)

@@ -26,8 +26,22 @@ char *th_load_resource(const char *relative, int *rc, enf_policy **out);
 /* Reads a whole file; aborts the test on failure. free() it. */
 char *th_read(const char *path, size_t *len);
 
-/* A fresh temporary folder for one test; free() the path. */
+/*
+ * A fresh temporary folder for one test; free() the path. The folder, and
+ * everything in it, is removed by th_cleanup() when the test ends.
+ */
 char *th_tmpdir(void);
+
+/*
+ * Removes every folder th_tmpdir() made in this test's process. It is the
+ * .fini of every suite (TestSuite(NAME, .fini = th_cleanup), or called by
+ * the suite's own .fini), so that a test, passed or failed, leaves nothing
+ * behind in the temporary folder.
+ */
+void th_cleanup(void);
+
+/* Removes DIR and everything in it; a DIR that does not exist is no error. */
+void th_remove_tree(const char *dir);
 
 /* Writes `text` to DIR/NAME and returns the path; free() it. */
 char *th_write(const char *dir, const char *name, const char *text);
@@ -52,6 +66,19 @@ void th_cli_free(th_cli_result *r);
  * as an expectation of the calling test. Does nothing in other builds.
  */
 void th_expect_no_leaks(void);
+
+/*
+ * The fault-injection hook (ENFORCER_FAULT_KILL_AFTER) is compiled only into
+ * builds configured with -Dtest_hooks=true, as every build scripts/test runs
+ * is. A test that needs it starts with th_needs_test_hooks(): in a build
+ * without it the test is skipped (and says why), not failed.
+ */
+#ifdef ENF_TEST_HOOKS
+#define th_needs_test_hooks() ((void)0)
+#else
+#define th_needs_test_hooks()                                                                      \
+	cr_skip_test("needs the fault-injection hook: configure with -Dtest_hooks=true")
+#endif
 
 /* Reads a JSON file; aborts the test on failure. json_decref() it. */
 struct json_t *th_json_file(const char *path);

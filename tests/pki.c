@@ -18,16 +18,23 @@
 /*
  * An RSA key takes up to a second to make, and every test process would
  * make the same few. So the n-th RSA key of a size a process asks for is
- * made once, kept in the temporary folder and reused by later processes;
- * the certificates themselves are made fresh by every test.
+ * made once, kept in the build folder (ENFORCER_TEST_KEYS, which meson test
+ * sets; not the temporary folder, where the tests leave nothing) and reused
+ * by later processes; the certificates themselves are made fresh by every
+ * test. Without ENFORCER_TEST_KEYS every key is made afresh.
  */
 static EVP_PKEY *rsa_key(int bits)
 {
 	static int made[2];
 	int slot = made[bits > 1024]++;
-	const char *base = getenv("TMPDIR");
-	char *path = enf_asprintf("%s/enforcer-test-rsa%d-%d-%u.pem", base && *base ? base : "/tmp",
-	                          bits, slot, (unsigned)getuid());
+	const char *cache = getenv("ENFORCER_TEST_KEYS");
+	if (!cache || !*cache) {
+		EVP_PKEY *fresh = EVP_RSA_gen((unsigned)bits);
+		cr_assert(fresh != NULL, "cannot make a test key");
+		return fresh;
+	}
+	cr_assert_eq(enf_mkdir_p(cache), 0, "cannot create %s", cache);
+	char *path = enf_asprintf("%s/rsa%d-%d.pem", cache, bits, slot);
 	cr_assert(path);
 	EVP_PKEY *k = NULL;
 	FILE *f = fopen(path, "r");

@@ -65,12 +65,28 @@ static void extract(git_repository *repo, git_commit *c, const char *path, const
 	git_tree_free(root);
 }
 
-Test(audit, three_runs_make_three_commits_with_their_reports_on_the_host_branch)
+/* Each test's folder, with the seeds' Edge server (server.json) and baseline (policy.yaml). */
+static char *dir;
+
+static void audit_init(void)
 {
-	char *dir = th_tmpdir();
-	gr_pki(dir);
+	dir = th_tmpdir();
 	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(dir, "policy.yaml", fx_seed_policy));
+}
+
+static void audit_fini(void)
+{
+	free(dir);
+	dir = NULL;
+	th_cleanup();
+}
+
+TestSuite(audit, .init = audit_init, .fini = audit_fini);
+
+Test(audit, three_runs_make_three_commits_with_their_reports_on_the_host_branch)
+{
+	gr_pki(dir);
 	gr_run r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo",
 	                               "audit", "policy.yaml"));
 	cr_expect_eq(r.code, 2, "%s", r.err);
@@ -174,14 +190,10 @@ Test(audit, three_runs_make_three_commits_with_their_reports_on_the_host_branch)
 	free(ref);
 	free(audit);
 	free(written);
-	free(dir);
 }
 
 Test(audit, an_existing_checkout_keeps_its_head_index_and_working_tree)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
-	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	char *repo = gr_init(dir, "ledger");
 	gr_write(repo, "README", "the audit log of the Edge servers\n");
 	char *head = gr_commit(repo, dir, NULL, "start the ledger");
@@ -202,14 +214,10 @@ Test(audit, an_existing_checkout_keeps_its_head_index_and_working_tree)
 	free(now);
 	free(head);
 	free(repo);
-	free(dir);
 }
 
 Test(audit, a_folder_that_is_neither_a_repository_nor_empty_is_refused_before_the_run)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
-	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	free(gr_sh(dir, "mkdir notes && echo x > notes/todo.txt"));
 	gr_run r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir",
 	                               "state", "--audit-repo", "notes", "policy.yaml"));
@@ -224,7 +232,6 @@ Test(audit, a_folder_that_is_neither_a_repository_nor_empty_is_refused_before_th
 	free(data);
 	free(server);
 	gr_run_free(&r);
-	free(dir);
 }
 
 Test(audit, branch_names_are_one_valid_spelling_per_host)

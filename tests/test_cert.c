@@ -53,9 +53,28 @@ static enf_chain_verdict verdict(pki_cert *leaf, pki_cert *const *root, size_t n
 	return v;
 }
 
+/* Each test's standard PKI (pki.h), made before it and freed after it. */
+static pki_set *std_pki;
+
+static void pki_init(void)
+{
+	std_pki = pki_standard();
+}
+
+static void pki_fini(void)
+{
+	pki_set_free(std_pki);
+	std_pki = NULL;
+	th_cleanup();
+}
+
+TestSuite(cert, .init = pki_init, .fini = pki_fini);
+TestSuite(chain, .init = pki_init, .fini = pki_fini);
+TestSuite(cli_cert, .init = pki_init, .fini = pki_fini);
+
 Test(cert, thumbprints_are_openssl_sha1_and_sha256_in_upper_case)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	pki_cert *all[] = {s->root, s->inter, s->leaf, s->cross, s->weak, s->selfsigned};
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 		enf_cert *c = parse(all[k]);
@@ -69,23 +88,21 @@ Test(cert, thumbprints_are_openssl_sha1_and_sha256_in_upper_case)
 		free(sha256);
 		enf_cert_free(c);
 	}
-	pki_set_free(s);
 }
 
 Test(cert, serial_forms_of_the_field_report)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *c = parse(s->leaf);
 	cr_expect_str_eq(info_of(c)->serial, "7841FC7ABF2025");
 	cr_expect_str_eq(info_of(c)->serial_reversed, "2520BF7AFC4178");
 	cr_expect_str_eq(info_of(c)->serial_char_reversed, "5202FBA7CF1487");
 	enf_cert_free(c);
-	pki_set_free(s);
 }
 
 Test(cert, serial_matches_every_form_an_admin_pastes)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *c = parse(s->leaf);
 	char *n = NULL;
 	cr_assert_eq(enf_serial_normalize(&n, "25 20 bf:7a fc 41 78"), 0);
@@ -107,7 +124,6 @@ Test(cert, serial_matches_every_form_an_admin_pastes)
 	cr_expect_str_eq(enf_serial_form_name(ENF_SERIAL_CHAR_REVERSED), "character-reversed");
 	cr_expect_str_eq(enf_serial_form_name(ENF_SERIAL_AS_STORED), "as written");
 	enf_cert_free(c);
-	pki_set_free(s);
 }
 
 Test(cert, serial_with_a_high_first_byte_keeps_its_zero_as_windows_shows_it)
@@ -165,7 +181,7 @@ Test(cert, display_name_without_cn_is_the_first_rdn_and_control_characters_are_e
 
 Test(cert, self_signed_needs_the_signature_to_verify_with_its_own_key)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	/* Issuer name equal to the subject, signed by another key: an intermediate in disguise. */
 	pki_cert *fake = pki_issue(
 	    &(pki_opts){.cn = "Contoso Fake Root", .ca = 1, .path_len = -1, .fake_self_issued = 1},
@@ -182,12 +198,11 @@ Test(cert, self_signed_needs_the_signature_to_verify_with_its_own_key)
 		enf_cert_free(c);
 	}
 	pki_free(fake);
-	pki_set_free(s);
 }
 
 Test(cert, ca_flag_and_path_length)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *root = parse(s->root), *inter = parse(s->inter), *leaf = parse(s->leaf),
 	         *ss = parse(s->selfsigned);
 	cr_expect(info_of(root)->is_ca);
@@ -200,12 +215,11 @@ Test(cert, ca_flag_and_path_length)
 	enf_cert_free(inter);
 	enf_cert_free(leaf);
 	enf_cert_free(ss);
-	pki_set_free(s);
 }
 
 Test(cert, ekus_as_bits_and_words)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	pki_cert *odd = pki_issue(
 	    &(pki_opts){.cn = "odd", .eku = "serverAuth,1.3.6.1.4.1.311.20.2.2"}, NULL, NULL);
 	enf_cert *leaf = parse(s->leaf), *client = parse(s->client_only), *root = parse(s->root),
@@ -224,12 +238,11 @@ Test(cert, ekus_as_bits_and_words)
 	enf_cert_free(root);
 	enf_cert_free(o);
 	pki_free(odd);
-	pki_set_free(s);
 }
 
 Test(cert, key_type_and_size)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *root = parse(s->root), *weak = parse(s->weak), *inter = parse(s->inter);
 	cr_expect_str_eq(info_of(root)->key_type, "RSA");
 	cr_expect_eq(info_of(root)->key_bits, 2048);
@@ -241,12 +254,11 @@ Test(cert, key_type_and_size)
 	enf_cert_free(root);
 	enf_cert_free(weak);
 	enf_cert_free(inter);
-	pki_set_free(s);
 }
 
 Test(cert, validity_as_time_iso_and_days_left)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *c = parse(s->expired);
 	cr_expect_eq(info_of(c)->not_before, 1704067200);
 	cr_expect_eq(info_of(c)->not_after, 1735689600);
@@ -256,12 +268,11 @@ Test(cert, validity_as_time_iso_and_days_left)
 	cr_expect_eq(enf_cert_days_left(c, 1735689600 - 3600), 0);
 	cr_expect_eq(enf_cert_days_left(c, 1735689600 + 3600), -1);
 	enf_cert_free(c);
-	pki_set_free(s);
 }
 
 Test(cert, parses_pem_bundles_der_and_pkcs7)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	char *dir = th_tmpdir();
 	/* A bundle as admins keep them: a key block between the certificates is skipped. */
 	char *a = pki_pem((pki_cert *[]){s->leaf}, 1);
@@ -309,12 +320,11 @@ Test(cert, parses_pem_bundles_der_and_pkcs7)
 	free(pem);
 	free(der);
 	free(dir);
-	pki_set_free(s);
 }
 
 Test(cert, der_with_trailing_bytes_is_rejected)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	unsigned char *buf = malloc(s->root->der_len + 1);
 	memcpy(buf, s->root->der, s->root->der_len);
 	buf[s->root->der_len] = 0;
@@ -322,24 +332,22 @@ Test(cert, der_with_trailing_bytes_is_rejected)
 	cr_expect_eq(enf_cert_from_der(&c, buf, s->root->der_len + 1), ENF_EINVALID);
 	cr_expect_eq(enf_cert_from_der(&c, buf, 10), ENF_EINVALID);
 	free(buf);
-	pki_set_free(s);
 }
 
 Test(cert, same_subject_and_key)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_cert *inter = parse(s->inter), *cross = parse(s->cross), *root = parse(s->root);
 	cr_expect(enf_cert_same_subject_and_key(inter, cross));
 	cr_expect(!enf_cert_same_subject_and_key(inter, root));
 	enf_cert_free(inter);
 	enf_cert_free(cross);
 	enf_cert_free(root);
-	pki_set_free(s);
 }
 
 Test(chain, trusted_through_ca_to_root)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v =
 	    verdict(s->leaf, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->inter}, 1, 0);
 	cr_expect(v.trusted, "%s", v.reason);
@@ -350,12 +358,11 @@ Test(chain, trusted_through_ca_to_root)
 	cr_expect_str_eq(v.names[2], "Contoso Root CA");
 	cr_expect_str_eq(v.thumbprints[2], s->root->thumbprint);
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, missing_intermediate_is_named_from_the_issuer)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v = verdict(s->leaf, (pki_cert *[]){s->root}, 1, NULL, 0, 0);
 	cr_expect(!v.trusted);
 	cr_expect_str_eq(
@@ -363,32 +370,29 @@ Test(chain, missing_intermediate_is_named_from_the_issuer)
 	    "intermediate 'Contoso Issuing CA 01' not found in CA; the chain stops at the leaf");
 	cr_expect_eq(v.length, 1);
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, missing_root)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v = verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter}, 1, 0);
 	cr_expect_str_eq(
 	    v.reason,
 	    "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, root_in_ca_instead_of_root)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v = verdict(s->leaf, NULL, 0, (pki_cert *[]){s->inter, s->root}, 2, 0);
 	cr_expect_str_eq(v.reason, "the chain ends at 'Contoso Root CA' which is not in Root");
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, self_signed_leaf_is_trusted_only_in_root)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v = verdict(s->selfsigned, (pki_cert *[]){s->root}, 1, NULL, 0, 0);
 	cr_expect_str_eq(v.reason,
 	                 "the chain ends at 'selfsigned.contoso.com' which is not in Root");
@@ -396,12 +400,11 @@ Test(chain, self_signed_leaf_is_trusted_only_in_root)
 	v = verdict(s->selfsigned, (pki_cert *[]){s->root, s->selfsigned}, 2, NULL, 0, 0);
 	cr_expect(v.trusted, "%s", v.reason);
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, intermediate_in_root_is_no_anchor)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	/* With its root also there the chain is trusted; alone it is not an anchor. */
 	enf_chain_verdict v = verdict(s->leaf, (pki_cert *[]){s->inter, s->root}, 2, NULL, 0, 0);
 	cr_expect(v.trusted, "%s", v.reason);
@@ -411,12 +414,11 @@ Test(chain, intermediate_in_root_is_no_anchor)
 	    v.reason,
 	    "'Contoso Issuing CA 01' is in Root but is not self-signed (an intermediate); its issuer 'Contoso Root CA' is not in Root");
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, expired_and_not_yet_valid)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v =
 	    verdict(s->expired, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->inter}, 1, 0);
 	cr_expect_str_eq(v.reason, "'expired.contoso.com' expired on 2025-01-01");
@@ -427,12 +429,11 @@ Test(chain, expired_and_not_yet_valid)
 	cr_expect(!v.trusted);
 	cr_expect(strstr(v.reason, "is not valid until ") != NULL, "%s", v.reason);
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, cross_signed_intermediate_finds_the_path_whichever_comes_first)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	enf_chain_verdict v =
 	    verdict(s->leaf, (pki_cert *[]){s->root}, 1, (pki_cert *[]){s->cross, s->inter}, 2, 0);
 	cr_expect(v.trusted, "%s", v.reason);
@@ -453,12 +454,11 @@ Test(chain, cross_signed_intermediate_finds_the_path_whichever_comes_first)
 	    v.reason,
 	    "'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in neither CA nor Root; the chain stops there");
 	enf_chain_verdict_clear(&v);
-	pki_set_free(s);
 }
 
 Test(chain, leaf_signed_by_a_non_ca)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	pki_cert *bad = pki_issue(&(pki_opts){.cn = "under-leaf.contoso.com"}, NULL, s->selfsigned);
 	enf_chain_verdict v = verdict(bad, (pki_cert *[]){s->selfsigned}, 1, NULL, 0, 0);
 	cr_expect(!v.trusted);
@@ -467,14 +467,13 @@ Test(chain, leaf_signed_by_a_non_ca)
 	    "'selfsigned.contoso.com' issues certificates in the chain but is not a CA certificate");
 	enf_chain_verdict_clear(&v);
 	pki_free(bad);
-	pki_set_free(s);
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 Test(cli_cert, inspect_a_file_and_a_store)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	char *dir = th_tmpdir();
 	free(pki_write_pem(dir, "leaf.pem", (pki_cert *[]){s->leaf}, 1));
 	json_t *snap = pki_snapshot();
@@ -526,12 +525,11 @@ Test(cli_cert, inspect_a_file_and_a_store)
 	free(want);
 	json_decref(snap);
 	free(dir);
-	pki_set_free(s);
 }
 
 Test(cli_cert, find_serial_says_which_form_matched)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = std_pki;
 	char *dir = th_tmpdir();
 	json_t *snap = pki_snapshot();
 	pki_snapshot_add(snap, "Root", s->root);
@@ -572,5 +570,4 @@ Test(cli_cert, find_serial_says_which_form_matched)
 	th_cli_free(&r);
 	json_decref(snap);
 	free(dir);
-	pki_set_free(s);
 }

@@ -16,9 +16,26 @@
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* Each test's folder, where the commands run, with the seeds' Edge server in server.json. */
+static char *dir;
+
+static void cli_init(void)
+{
+	dir = th_tmpdir();
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+}
+
+static void cli_fini(void)
+{
+	free(dir);
+	dir = NULL;
+	th_cleanup();
+}
+
+TestSuite(cli, .init = cli_init, .fini = cli_fini);
+
 Test(cli, version_help_and_unknown_commands)
 {
-	char *dir = th_tmpdir();
 	th_cli_result r = th_run_cli(dir, ARGS("--version"), NULL);
 	cr_expect_eq(r.code, 0);
 	cr_expect(strncmp(r.out, "enforcer 0.1.0\n", 15) == 0, "%s", r.out);
@@ -37,12 +54,10 @@ Test(cli, version_help_and_unknown_commands)
 	                 "enforcer apply: --wait takes whole seconds from 0 to 86400, not 'soon'\n"
 	                 "See 'enforcer apply --help'.\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, validate_exit_codes_and_positions)
 {
-	char *dir = th_tmpdir();
 	free(th_write(dir, "good.yaml", fx_seed_policy));
 	free(th_write(
 	    dir, "bad.yaml",
@@ -60,12 +75,10 @@ Test(cli, validate_exit_codes_and_positions)
 	cr_expect_str_eq(
 	    r.out, "good.yaml: valid (policy 'lync-edge', 3 resources)\n1 of 3 policies valid\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, validate_accepts_every_spelling_of_the_builtin_accounts)
 {
-	char *dir = th_tmpdir();
 	free(th_write(dir, "accounts.yaml",
 	              "enforcer: 1\nname: accounts\nresources:\n"
 	              "  - {type: service, id: a, name: A, logon: SYSTEM}\n"
@@ -88,13 +101,10 @@ Test(cli, validate_accepts_every_spelling_of_the_builtin_accounts)
 	                 "password: env:VARNAME or password: file:PATH to say where its password "
 	                 "comes from\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	free(th_write(dir, "broken.yaml", "enforcer: 1\nname: broken\nresources: {}\n"));
 	th_cli_result r = th_run_cli(dir,
@@ -143,13 +153,10 @@ Test(cli, plan_apply_exit_codes_reports_and_an_invalid_policy_changes_nothing)
 	    r.err,
 	    "enforcer: the local target is the Windows machine itself and needs the Windows build (enforcer.exe); here use --target snapshot:FILE\n");
 	th_cli_free(&r);
-	free(dir);
 }
 
 Test(cli, a_password_never_reaches_output_reports_or_journals)
 {
-	char *dir = th_tmpdir();
-	free(th_write(dir, "server.json", fx_seed_snapshot));
 	free(th_write(
 	    dir, "policy.yaml",
 	    "enforcer: 1\nname: secret\nresources:\n"
@@ -212,5 +219,4 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 	        "the password for CONTOSO\\svc-edge comes from the environment variable EDGE_PW, which is not set"),
 	    "%s", r.out);
 	th_cli_free(&r);
-	free(dir);
 }

@@ -37,10 +37,25 @@ static void expect_actions(const fixture *f, const char *id, const char *want)
 	free(got);
 }
 
-Test(engine, seed_server_plan_lists_exactly_the_fixes)
+/* The running test's fixture: made by the test itself, or by seed_init. */
+static fixture f;
+
+/* The seeds' Edge server and its baseline, which most tests start from. */
+static void seed_init(void)
 {
-	fixture f;
 	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
+}
+
+static void engine_fini(void)
+{
+	fx_fini(&f);
+	th_cleanup();
+}
+
+TestSuite(engine, .fini = engine_fini);
+
+Test(engine, seed_server_plan_lists_exactly_the_fixes, .init = seed_init)
+{
 	enf_run *run = fx_run(&f, ENF_RUN_PLAN, 0);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	cr_expect_eq(fx_result(&f, "schannel.session-ticket")->outcome, ENF_OUTCOME_DRIFT);
@@ -53,13 +68,10 @@ Test(engine, seed_server_plan_lists_exactly_the_fixes)
 	expect_actions(&f, "restart-lync",
 	               "stop RTCMEDIARELAY; stop RTCSRV; start RTCSRV; start RTCMEDIARELAY");
 	cr_expect_eq(run->counts[ENF_OUTCOME_DRIFT], 3);
-	fx_fini(&f);
 }
 
-Test(engine, plan_and_dry_run_change_nothing_anywhere)
+Test(engine, plan_and_dry_run_change_nothing_anywhere, .init = seed_init)
 {
-	fixture f;
-	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
 	fx_run(&f, ENF_RUN_PLAN, 0);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 1);
 	cr_expect_eq(enf_run_exit_code(run), 2);
@@ -69,13 +81,10 @@ Test(engine, plan_and_dry_run_change_nothing_anywhere)
 	struct stat st;
 	cr_expect_neq(stat(f.state, &st), 0, "a plan created the state folder");
 	free(now);
-	fx_fini(&f);
 }
 
-Test(engine, apply_converges_verifies_and_second_apply_changes_nothing)
+Test(engine, apply_converges_verifies_and_second_apply_changes_nothing, .init = seed_init)
 {
-	fixture f;
-	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
 	enf_run *plan = fx_run(&f, ENF_RUN_PLAN, 0);
 	char *planned = fx_actions(fx_result(&f, "access-edge"));
 	(void)plan;
@@ -100,13 +109,10 @@ Test(engine, apply_converges_verifies_and_second_apply_changes_nothing)
 	cr_expect_eq(run->counts[ENF_OUTCOME_COMPLIANT], 3);
 	free(planned);
 	free(applied);
-	fx_fini(&f);
 }
 
-Test(engine, restart_handler_runs_once_stopping_in_reverse_and_starting_in_order)
+Test(engine, restart_handler_runs_once_stopping_in_reverse_and_starting_in_order, .init = seed_init)
 {
-	fixture f;
-	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
 	fx_run(&f, ENF_RUN_APPLY, 0);
 	expect_actions(&f, "restart-lync",
 	               "stop RTCMEDIARELAY; stop RTCSRV; start RTCSRV; start RTCMEDIARELAY");
@@ -125,13 +131,10 @@ Test(engine, restart_handler_runs_once_stopping_in_reverse_and_starting_in_order
 	cr_expect_eq(svc_int(s, "RTCMEDIARELAY", "starts"), 1,
 	             "a compliant run restarted services");
 	json_decref(s);
-	fx_fini(&f);
 }
 
-Test(engine, rollback_restores_the_old_state_exactly_and_twice_is_a_no_op)
+Test(engine, rollback_restores_the_old_state_exactly_and_twice_is_a_no_op, .init = seed_init)
 {
-	fixture f;
-	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
 	char *id = enf_strdup(run->run_id);
 	run = fx_rollback(&f, id);
@@ -149,7 +152,6 @@ Test(engine, rollback_restores_the_old_state_exactly_and_twice_is_a_no_op)
 	run = fx_rollback(&f, id);
 	cr_expect_eq(enf_run_exit_code(run), 0, "a second rollback changed something");
 	free(id);
-	fx_fini(&f);
 }
 
 static const char registry_snapshot[] =
@@ -161,7 +163,6 @@ static const char registry_snapshot[] =
 
 Test(engine, registry_kinds_values_and_absence)
 {
-	fixture f;
 	fx_init(
 	    &f, registry_snapshot,
 	    "enforcer: 1\nname: reg\nresources:\n"
@@ -209,7 +210,6 @@ Test(engine, registry_kinds_values_and_absence)
 	cr_expect_null(json_object_get(k, "List"));
 	json_decref(s);
 	free(id);
-	fx_fini(&f);
 }
 
 static const char services_snapshot[] =
@@ -220,7 +220,6 @@ static const char services_snapshot[] =
 
 Test(engine, service_accounts_compare_by_identity_and_stored_passwords_are_cleared)
 {
-	fixture f;
 	fx_init(
 	    &f, services_snapshot,
 	    "enforcer: 1\nname: svc\nresources:\n"
@@ -247,7 +246,6 @@ Test(engine, service_accounts_compare_by_identity_and_stored_passwords_are_clear
 	cr_expect(json_is_false(json_object_get(service_of(s, "B"), "password_stored")));
 	cr_expect_str_eq(svc_str(s, "B", "state"), "stopped");
 	json_decref(s);
-	fx_fini(&f);
 }
 
 /*
@@ -269,7 +267,6 @@ Test(engine, builtin_account_spellings_are_compliant_without_a_change)
 	    "\"startup\": \"manual\", \"state\": \"stopped\"},\n"
 	    "  \"F\": {\"logon\": \"NT AUTHORITY\\\\LocalService\", \"startup\": \"manual\", \"state\": \"stopped\"}\n"
 	    " }}\n";
-	fixture f;
 	fx_init(&f, snapshot,
 	        "enforcer: 1\nname: spellings\nresources:\n"
 	        "  - {type: service, id: a, name: A, logon: SYSTEM, state: running}\n"
@@ -299,7 +296,6 @@ Test(engine, builtin_account_spellings_are_compliant_without_a_change)
 
 Test(engine, audit_waiver_when_and_dependencies_decide_outcomes)
 {
-	fixture f;
 	fx_init(
 	    &f, fx_seed_snapshot,
 	    "enforcer: 1\nname: outcomes\nresources:\n"
@@ -332,12 +328,10 @@ Test(engine, audit_waiver_when_and_dependencies_decide_outcomes)
 	cr_expect_eq(json_object_size(k), 1, "only the expired waiver's value may be written");
 	cr_expect_not_null(json_object_get(k, "Z"));
 	json_decref(s);
-	fx_fini(&f);
 }
 
 Test(engine, exit_codes_follow_cli_md)
 {
-	fixture f;
 	fx_init(&f, fx_seed_snapshot,
 	        "enforcer: 1\nname: codes\nresources:\n"
 	        "  - {type: service, id: relay, name: RTCMEDIARELAY, state: running}\n");
@@ -351,12 +345,10 @@ Test(engine, exit_codes_follow_cli_md)
 	    "  - {type: service, id: skipped, name: RTCSRV, state: running, when: {role: front-end}}\n");
 	cr_expect_eq(enf_run_exit_code(fx_run(&f, ENF_RUN_PLAN, 0)), 4);
 	cr_expect_eq(enf_run_exit_code(fx_run(&f, ENF_RUN_APPLY, 0)), 4);
-	fx_fini(&f);
 }
 
 Test(engine, denied_registry_fails_that_resource_only)
 {
-	fixture f;
 	fx_init(
 	    &f,
 	    "{\"schema\": \"enforcer-snapshot/1\", \"faults\": {\"deny_registry\": [\"HKLM\\\\Software\\\\Locked\"]}}\n",
@@ -370,12 +362,10 @@ Test(engine, denied_registry_fails_that_resource_only)
 	    "create X = DWORD 1 (0x1) under HKLM\\Software\\Locked\\Sub: cannot open registry key 'HKLM\\Software\\Locked\\Sub': access denied");
 	cr_expect_eq(fx_result(&f, "open")->outcome, ENF_OUTCOME_CHANGED);
 	cr_expect_eq(enf_run_exit_code(run), 6);
-	fx_fini(&f);
 }
 
 Test(engine, reboot_handler_reports_reboot_pending_and_restarts_nothing)
 {
-	fixture f;
 	fx_init(
 	    &f, fx_seed_snapshot,
 	    "enforcer: 1\nname: tls\nresources:\n"
@@ -388,12 +378,10 @@ Test(engine, reboot_handler_reports_reboot_pending_and_restarts_nothing)
 	json_t *s = fx_state(&f);
 	cr_expect_eq(svc_int(s, "RTCMEDIARELAY", "stops"), 0);
 	json_decref(s);
-	fx_fini(&f);
 }
 
 Test(engine, a_resource_that_changed_then_failed_counts_as_a_change)
 {
-	fixture f;
 	fx_init(
 	    &f,
 	    "{\"schema\": \"enforcer-snapshot/1\", \"faults\": {\"fail_start\": [\"A\"]}, \"services\": {\n"
@@ -407,5 +395,4 @@ Test(engine, a_resource_that_changed_then_failed_counts_as_a_change)
 	json_t *s = fx_state(&f);
 	cr_expect_str_eq(svc_str(s, "A", "startup"), "automatic");
 	json_decref(s);
-	fx_fini(&f);
 }

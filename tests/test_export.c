@@ -119,9 +119,26 @@ static const enf_resource *find_value(const enf_policy *p, const char *name)
 	return NULL;
 }
 
+/* Each test's server (server_new), for the export and facts suites. */
+static server sv;
+
+static void server_init(void)
+{
+	sv = server_new();
+}
+
+static void server_fini(void)
+{
+	server_free(&sv);
+	memset(&sv, 0, sizeof(sv));
+	th_cleanup();
+}
+
+TestSuite(export, .init = server_init, .fini = server_fini);
+TestSuite(facts, .init = server_init, .fini = server_fini);
+
 Test(export, round_trip_validates_and_plans_compliant)
 {
-	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir,
@@ -187,12 +204,10 @@ Test(export, round_trip_validates_and_plans_compliant)
 	th_cli_free(&v);
 	th_cli_free(&p);
 	free(policy);
-	server_free(&sv);
 }
 
 Test(export, services_keep_their_settings_and_never_a_password)
 {
-	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r = th_run_cli(dir,
 	                             ARGS("export", "--target", target, "--service", "RTCSRV",
@@ -226,12 +241,10 @@ Test(export, services_keep_their_settings_and_never_a_password)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
-	server_free(&sv);
 }
 
 Test(export, errors_write_nothing_and_say_why)
 {
-	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "NOSUCH"), NULL);
@@ -263,12 +276,10 @@ Test(export, errors_write_nothing_and_say_why)
 		cr_assert(strstr(r.err, "enforcer export: ") != NULL, "case %zu: %s", i, r.err);
 		th_cli_free(&r);
 	}
-	server_free(&sv);
 }
 
 Test(export, an_empty_store_is_an_empty_valid_policy)
 {
-	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r =
 	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "CA"), NULL);
@@ -281,12 +292,10 @@ Test(export, an_empty_store_is_an_empty_valid_policy)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
-	server_free(&sv);
 }
 
 Test(facts, text_and_json_show_the_targets_facts)
 {
-	server sv = server_new();
 	const char *dir = sv.dir, *target = sv.target;
 	th_cli_result r = th_run_cli(dir, ARGS("facts", "--target", target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -311,5 +320,4 @@ Test(facts, text_and_json_show_the_targets_facts)
 	cr_assert_eq(r.code, 1);
 	cr_assert(strstr(r.err, "needs the Windows build") != NULL, "%s", r.err);
 	th_cli_free(&r);
-	server_free(&sv);
 }

@@ -51,6 +51,9 @@ static char *apply_killed_after(fixture *f, int n)
 	return id;
 }
 
+/* Every folder a test made goes when it ends. */
+TestSuite(faults, .fini = th_cleanup);
+
 static void expect_original_seed_state(const fixture *f)
 {
 	json_t *s = fx_state(f);
@@ -66,6 +69,7 @@ static void expect_original_seed_state(const fixture *f)
 
 Test(faults, every_kill_point_converges_on_rerun_and_rolls_back)
 {
+	th_needs_test_hooks();
 	/* The seed apply makes 3 changes, then restarts through the handler. */
 	for (int n = 1; n <= 3; n++) {
 		fixture f;

@@ -91,10 +91,75 @@ static char *thumbprint(const char *dir, const char *pem)
 	             pem);
 }
 
-Test(gitsource, a_signed_commit_is_valid_and_the_report_names_it)
+/* validate --repo's error output for the policy at `ref`. */
+static void expect_invalid(const gfx *g, const char *ref, const char *err)
 {
-	gfx g;
+	gr_run r = gr_cli(g->dir, GR_ARGS("validate", "--repo", "policy-repo", "--ref", ref,
+	                                  "policies/edge.yaml"));
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err, err);
+	cr_expect_str_eq(r.out, "0 of 1 policy valid\n");
+	gr_run_free(&r);
+}
+
+/* policy.source of `plan --format json` for a plain path. */
+static json_t *plain_source(const gfx *g)
+{
+	gr_run r = gr_cli(g->dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--format",
+	                                  "json", "policy-repo/policies/edge.yaml"));
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	json_error_t err;
+	json_t *doc = json_loads(r.out, 0, &err);
+	cr_assert(doc, "%s", err.text);
+	json_t *src = json_incref(json_object_get(json_object_get(doc, "policy"), "source"));
+	json_decref(doc);
+	gr_run_free(&r);
+	return src;
+}
+
+static int dirty_of(const gfx *g)
+{
+	json_t *src = plain_source(g);
+	cr_expect_str_eq(json_string_value(json_object_get(src, "commit")), g->commit);
+	cr_expect_str_eq(json_string_value(json_object_get(src, "ref")), "main");
+	cr_expect_str_eq(json_string_value(json_object_get(src, "subject")), "Edge baseline");
+	int dirty = json_is_true(json_object_get(src, "dirty"));
+	json_decref(src);
+	return dirty;
+}
+
+/*
+ * Each test's policy repository (setup): its main commit unsigned, signed by
+ * the trusted CA's signer, or by a signer from an untrusted CA.
+ */
+static gfx g;
+
+static void unsigned_repo(void)
+{
+	setup(&g, NULL);
+}
+
+static void signed_repo(void)
+{
 	setup(&g, "signer");
+}
+
+static void rogue_repo(void)
+{
+	setup(&g, "rogue");
+}
+
+static void gitsource_fini(void)
+{
+	teardown(&g);
+	memset(&g, 0, sizeof(g));
+	th_cleanup();
+}
+
+TestSuite(gitsource, .fini = gitsource_fini);
+
+Test(gitsource, a_signed_commit_is_valid_and_the_report_names_it, .init = signed_repo)
+{
 	enf_source *src = open_at(&g, "main", g.ca);
 	const enf_sig_check *sig = enf_source_signature(src);
 	cr_expect_eq(sig->status, ENF_SIG_VALID, "%s", sig->reason);
@@ -138,13 +203,11 @@ Test(gitsource, a_signed_commit_is_valid_and_the_report_names_it)
 	enf_policy_free(policy);
 	enf_diag_list_clear(&diags);
 	enf_source_free(src);
-	teardown(&g);
 }
 
-Test(gitsource, the_policy_and_its_files_come_from_the_commit_not_the_working_tree)
+Test(gitsource, the_policy_and_its_files_come_from_the_commit_not_the_working_tree,
+     .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	/* The working tree says something else; the commit is what runs. */
 	free(gr_sh(g.dir, "cp other-ca.pem policy-repo/policies/certs/root.cer && "
 	                  "sed -i 's/data: 1/data: 7/' policy-repo/policies/edge.yaml"));
@@ -165,13 +228,11 @@ Test(gitsource, the_policy_and_its_files_come_from_the_commit_not_the_working_tr
 	cr_expect_str_eq(r.out,
 	                 "HEAD:policies/edge.yaml: valid (policy 'lync-edge', 2 resources)\n");
 	gr_run_free(&r);
-	teardown(&g);
 }
 
-Test(gitsource, require_signed_refuses_an_unsigned_commit_before_reading_anything)
+Test(gitsource, require_signed_refuses_an_unsigned_commit_before_reading_anything,
+     .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	enf_source *src = open_at(&g, "main", g.ca);
 	cr_expect_eq(enf_source_signature(src)->status, ENF_SIG_UNSIGNED);
 	cr_expect_str_eq(enf_source_signature(src)->reason, "the commit is not signed");
@@ -207,13 +268,10 @@ Test(gitsource, require_signed_refuses_an_unsigned_commit_before_reading_anythin
 	                        "CA or signer certificates a policy commit must be signed by\n"
 	                        "See 'enforcer plan --help'.\n");
 	gr_run_free(&r);
-	teardown(&g);
 }
 
-Test(gitsource, a_commit_altered_after_signing_is_invalid)
+Test(gitsource, a_commit_altered_after_signing_is_invalid, .init = signed_repo)
 {
-	gfx g;
-	setup(&g, "signer");
 	char *id = forge(&g, "tampered", "'s/^Edge baseline$/Edge baseline, data relaxed/'");
 	enf_source *src = open_at(&g, "tampered", g.ca);
 	const enf_sig_check *sig = enf_source_signature(src);
@@ -237,13 +295,10 @@ Test(gitsource, a_commit_altered_after_signing_is_invalid)
 	free(want);
 	free(id);
 	gr_run_free(&r);
-	teardown(&g);
 }
 
-Test(gitsource, a_signer_from_an_untrusted_ca_is_untrusted)
+Test(gitsource, a_signer_from_an_untrusted_ca_is_untrusted, .init = rogue_repo)
 {
-	gfx g;
-	setup(&g, "rogue");
 	enf_source *src = open_at(&g, "main", g.ca);
 	const enf_sig_check *sig = enf_source_signature(src);
 	char *why = enf_asprintf("the signer's certificate does not chain to a trusted signer in "
@@ -269,13 +324,10 @@ Test(gitsource, a_signer_from_an_untrusted_ca_is_untrusted)
 	cr_expect_eq(enf_source_signature(src)->status, ENF_SIG_VALID);
 	enf_source_free(src);
 	free(rogue);
-	teardown(&g);
 }
 
-Test(gitsource, gpg_and_ssh_signatures_are_unsupported)
+Test(gitsource, gpg_and_ssh_signatures_are_unsupported, .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	free(forge(&g, "gpg",
 	           "'/^committer /a gpgsig -----BEGIN PGP SIGNATURE-----\\n \\n "
 	           "iQEzBAABCAAdFiEE\\n -----END PGP SIGNATURE-----'"));
@@ -294,24 +346,10 @@ Test(gitsource, gpg_and_ssh_signatures_are_unsupported)
 	                 "the commit has an SSH signature; only x509 (CMS) signatures are checked "
 	                 "(git config gpg.format x509)");
 	enf_source_free(src);
-	teardown(&g);
 }
 
-/* validate --repo's error output for the policy at `ref`. */
-static void expect_invalid(const gfx *g, const char *ref, const char *err)
+Test(gitsource, symbolic_links_in_a_commit_are_refused_with_their_path, .init = unsigned_repo)
 {
-	gr_run r = gr_cli(g->dir, GR_ARGS("validate", "--repo", "policy-repo", "--ref", ref,
-	                                  "policies/edge.yaml"));
-	cr_expect_eq(r.code, 1);
-	cr_expect_str_eq(r.err, err);
-	cr_expect_str_eq(r.out, "0 of 1 policy valid\n");
-	gr_run_free(&r);
-}
-
-Test(gitsource, symbolic_links_in_a_commit_are_refused_with_their_path)
-{
-	gfx g;
-	setup(&g, NULL);
 	free(gr_sh(g.repo, "git checkout -q -b file-link && cd policies/certs && rm root.cer && "
 	                   "ln -s ../../../ca.pem root.cer"));
 	char *file_link = gr_commit(g.repo, g.dir, NULL, "link the file");
@@ -347,13 +385,10 @@ Test(gitsource, symbolic_links_in_a_commit_are_refused_with_their_path)
 	free(file_link);
 	free(folder_link);
 	free(policy_link);
-	teardown(&g);
 }
 
-Test(gitsource, files_in_a_submodule_are_refused)
+Test(gitsource, files_in_a_submodule_are_refused, .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	free(gr_sh(g.repo,
 	           "git checkout -q -b submodule && git rm -q -r policies/certs && "
 	           "git update-index --add --cacheinfo 160000,%s,policies/certs && "
@@ -367,13 +402,10 @@ Test(gitsource, files_in_a_submodule_are_refused)
 	expect_invalid(&g, "submodule", want);
 	free(want);
 	free(id);
-	teardown(&g);
 }
 
-Test(gitsource, paths_out_of_the_repository_or_unsafe_on_windows_are_refused)
+Test(gitsource, paths_out_of_the_repository_or_unsafe_on_windows_are_refused, .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	static const struct {
 		const char *path, *error;
 	} cases[] = {
@@ -427,39 +459,11 @@ Test(gitsource, paths_out_of_the_repository_or_unsafe_on_windows_are_refused)
 	cr_expect(strstr(r.err, "dotdot:policies/edge.yaml:13:11: ") == r.err, "%s", r.err);
 	cr_expect(strstr(r.err, "'..'") != NULL, "%s", r.err);
 	gr_run_free(&r);
-	teardown(&g);
 }
 
-/* policy.source of `plan --format json` for a plain path. */
-static json_t *plain_source(const gfx *g)
+Test(gitsource, a_plain_path_in_a_working_tree_records_its_commit_and_dirtiness,
+     .init = unsigned_repo)
 {
-	gr_run r = gr_cli(g->dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--format",
-	                                  "json", "policy-repo/policies/edge.yaml"));
-	cr_assert_eq(r.code, 2, "%s", r.err);
-	json_error_t err;
-	json_t *doc = json_loads(r.out, 0, &err);
-	cr_assert(doc, "%s", err.text);
-	json_t *src = json_incref(json_object_get(json_object_get(doc, "policy"), "source"));
-	json_decref(doc);
-	gr_run_free(&r);
-	return src;
-}
-
-static int dirty_of(const gfx *g)
-{
-	json_t *src = plain_source(g);
-	cr_expect_str_eq(json_string_value(json_object_get(src, "commit")), g->commit);
-	cr_expect_str_eq(json_string_value(json_object_get(src, "ref")), "main");
-	cr_expect_str_eq(json_string_value(json_object_get(src, "subject")), "Edge baseline");
-	int dirty = json_is_true(json_object_get(src, "dirty"));
-	json_decref(src);
-	return dirty;
-}
-
-Test(gitsource, a_plain_path_in_a_working_tree_records_its_commit_and_dirtiness)
-{
-	gfx g;
-	setup(&g, NULL);
 	cr_expect_eq(dirty_of(&g), 0, "clean");
 	free(gr_sh(g.repo, "echo '# edited' >> policies/edge.yaml"));
 	cr_expect_eq(dirty_of(&g), 1, "modified policy");
@@ -483,17 +487,14 @@ Test(gitsource, a_plain_path_in_a_working_tree_records_its_commit_and_dirtiness)
 	cr_expect_str_eq(json_string_value(json_object_get(src, "file")), "edge.yaml");
 	json_decref(doc);
 	gr_run_free(&r);
-	teardown(&g);
 }
 
 /*
  * libgit2 is only started when a `.git` lies in the policy's folder or above
  * it; a linked work tree has a `.git` file, not a folder, and is found too.
  */
-Test(gitsource, a_policy_in_a_linked_work_tree_records_its_commit)
+Test(gitsource, a_policy_in_a_linked_work_tree_records_its_commit, .init = unsigned_repo)
 {
-	gfx g;
-	setup(&g, NULL);
 	free(gr_sh(g.repo, "git worktree add -q ../linked-wt 2>&1"));
 	gr_run r = gr_cli(g.dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--format",
 	                                 "json", "linked-wt/policies/edge.yaml"));
@@ -504,5 +505,4 @@ Test(gitsource, a_policy_in_a_linked_work_tree_records_its_commit)
 	cr_expect(json_is_false(json_object_get(src, "dirty")));
 	json_decref(doc);
 	gr_run_free(&r);
-	teardown(&g);
 }

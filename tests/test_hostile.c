@@ -8,9 +8,11 @@
 #include "helpers.h"
 
 #include "fuzz/hostile_inputs.h"
+#include "util/util.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,9 @@ static char *padded_policy(size_t size)
 	return data;
 }
 
+/* A test's temporary folders go when it ends. */
+TestSuite(hostile, .fini = th_cleanup);
+
 Test(hostile, file_size_limit_is_exact)
 {
 	int rc = 0;
@@ -102,8 +107,9 @@ Test(hostile, file_size_limit_is_exact)
 	free(got);
 
 	/* From disk, the file is not even read past the limit. */
-	char path[] = "/tmp/enforcer-hostile-XXXXXX";
-	int fd = mkstemp(path);
+	char *dir = th_tmpdir();
+	char *path = enf_asprintf("%s/large.yaml", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, data, ENF_POLICY_MAX_BYTES + 1), ENF_POLICY_MAX_BYTES + 1);
 	close(fd);
@@ -117,6 +123,8 @@ Test(hostile, file_size_limit_is_exact)
 	                 "the file is larger than 1048576 bytes (1 MiB), the limit for a policy");
 	enf_diag_list_clear(&diags);
 	unlink(path);
+	free(path);
+	free(dir);
 	free(data);
 	th_expect_no_leaks();
 }

@@ -8,6 +8,7 @@
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,63 +64,148 @@ static int is_yaml(const char *name)
 	return n > 5 && strcmp(name + n - 5, ".yaml") == 0;
 }
 
-Test(policy, invalid_corpus_gives_exact_errors)
+static int by_name(const void *a, const void *b)
 {
-	char *dir = th_resource_path("invalid");
-	DIR *d = opendir(dir);
-	cr_assert(d != NULL, "cannot open %s", dir);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The .yaml files of tests/resources/FOLDER, sorted by name: their count,
+ * and in *out their names (free_names() them). Without the resources folder
+ * (ENFORCER_TEST_RESOURCES) none: this also runs outside a test, where
+ * Criterion's assertions cannot.
+ */
+static size_t corpus_names(const char *folder, char ***out)
+{
+	*out = NULL;
+	const char *resources = getenv("ENFORCER_TEST_RESOURCES");
+	char *dir = resources ? enf_asprintf("%s/%s", resources, folder) : NULL;
+	DIR *d = dir ? opendir(dir) : NULL;
+	free(dir);
+	if (!d)
+		return 0;
+	size_t n = 0;
 	struct dirent *e;
-	int files = 0;
 	while ((e = readdir(d))) {
 		if (!is_yaml(e->d_name))
 			continue;
-		char *rel = enf_asprintf("invalid/%s", e->d_name);
-		char *path = th_resource_path(rel);
-		size_t len = 0;
-		char *data = th_read(path, &len);
-		char *want = expected_of(data, len);
-		int rc = 0;
-		char *got = th_load_resource(rel, &rc, NULL);
-		cr_expect(want && *want, "%s has no '# expect:' line", e->d_name);
-		cr_expect_eq(rc, ENF_EINVALID, "%s: loader returned %d", e->d_name, rc);
-		cr_expect_str_eq(got, want, "%s:\n got:\n%s\n want:\n%s", e->d_name, got, want);
-		free(got);
-		free(want);
-		free(data);
-		free(path);
-		free(rel);
-		files++;
+		char **grown = realloc(*out, (n + 1) * sizeof(char *));
+		char *name = enf_strdup(e->d_name);
+		if (!grown || !name) {
+			free(name);
+			*out = grown ? grown : *out;
+			break;
+		}
+		*out = grown;
+		(*out)[n++] = name;
 	}
 	closedir(d);
-	free(dir);
+	if (n)
+		qsort(*out, n, sizeof(char *), by_name);
+	return n;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * One test per corpus file: the parameters are the files' names, in memory
+ * that Criterion shares with the process that runs each test (cr_malloc).
+ */
+typedef struct corpus_file {
+	char *name; /* the file's name in its folder */
+} corpus_file;
+
+static void corpus_free(struct criterion_test_params *params)
+{
+	corpus_file *files = params->params;
+	for (size_t i = 0; i < params->length; i++)
+		cr_free(files[i].name);
+	cr_free(files);
+}
+
+static struct criterion_test_params corpus_params(const char *folder)
+{
+	char **names = NULL;
+	size_t n = corpus_names(folder, &names);
+	corpus_file *files = n ? cr_malloc(n * sizeof(*files)) : NULL;
+	size_t made = 0;
+	for (; files && made < n; made++) {
+		size_t len = strlen(names[made]) + 1;
+		files[made].name = cr_malloc(len);
+		if (!files[made].name)
+			break;
+		memcpy(files[made].name, names[made], len);
+	}
+	free_names(names, n);
+	return cr_make_param_array(corpus_file, files, made, corpus_free);
+}
+
+ParameterizedTestParameters(policy, invalid_corpus_gives_exact_errors)
+{
+	return corpus_params("invalid");
+}
+
+ParameterizedTest(corpus_file *file, policy, invalid_corpus_gives_exact_errors)
+{
+	const char *name = file->name;
+	char *rel = enf_asprintf("invalid/%s", name);
+	char *path = th_resource_path(rel);
+	size_t len = 0;
+	char *data = th_read(path, &len);
+	char *want = expected_of(data, len);
+	int rc = 0;
+	char *got = th_load_resource(rel, &rc, NULL);
+	cr_expect(want && *want, "%s has no '# expect:' line", name);
+	cr_expect_eq(rc, ENF_EINVALID, "%s: loader returned %d", name, rc);
+	cr_expect_str_eq(got, want, "%s:\n got:\n%s\n want:\n%s", name, got, want);
+	free(got);
+	free(want);
+	free(data);
+	free(path);
+	free(rel);
+	th_expect_no_leaks();
+}
+
+Test(policy, invalid_corpus_has_enough_files)
+{
+	char **names = NULL;
+	int files = (int)corpus_names("invalid", &names);
+	free_names(names, (size_t)files);
 	cr_expect_geq(files, 45, "the invalid corpus has %d files; keep at least 45", files);
 	th_expect_no_leaks();
 }
 
-Test(policy, valid_corpus_loads_without_errors)
+ParameterizedTestParameters(policy, valid_corpus_loads_without_errors)
 {
-	char *dir = th_resource_path("valid");
-	DIR *d = opendir(dir);
-	cr_assert(d != NULL, "cannot open %s", dir);
-	struct dirent *e;
-	int files = 0;
-	while ((e = readdir(d))) {
-		if (!is_yaml(e->d_name))
-			continue;
-		char *rel = enf_asprintf("valid/%s", e->d_name);
-		int rc = 0;
-		enf_policy *p = NULL;
-		char *got = th_load_resource(rel, &rc, &p);
-		cr_expect_eq(rc, 0, "%s did not load:\n%s", e->d_name, got);
-		cr_expect_str_empty(got, "%s has diagnostics:\n%s", e->d_name, got);
-		cr_expect(p != NULL && p->count > 0, "%s has no resources", e->d_name);
-		enf_policy_free(p);
-		free(got);
-		free(rel);
-		files++;
-	}
-	closedir(d);
-	free(dir);
+	return corpus_params("valid");
+}
+
+ParameterizedTest(corpus_file *file, policy, valid_corpus_loads_without_errors)
+{
+	const char *name = file->name;
+	char *rel = enf_asprintf("valid/%s", name);
+	int rc = 0;
+	enf_policy *p = NULL;
+	char *got = th_load_resource(rel, &rc, &p);
+	cr_expect_eq(rc, 0, "%s did not load:\n%s", name, got);
+	cr_expect_str_empty(got, "%s has diagnostics:\n%s", name, got);
+	cr_expect(p != NULL && p->count > 0, "%s has no resources", name);
+	enf_policy_free(p);
+	free(got);
+	free(rel);
+	th_expect_no_leaks();
+}
+
+Test(policy, valid_corpus_has_enough_files)
+{
+	char **names = NULL;
+	int files = (int)corpus_names("valid", &names);
+	free_names(names, (size_t)files);
 	cr_expect_geq(files, 12, "the valid corpus has %d files; keep at least 12", files);
 	th_expect_no_leaks();
 }

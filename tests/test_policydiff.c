@@ -97,10 +97,24 @@ static void teardown(dfx *f)
 	free(f->c2);
 }
 
+/* Each test's repository: v1, v2 and v3 of the Edge policy, tagged (setup). */
+static dfx f;
+
+static void diff_init(void)
+{
+	setup(&f);
+}
+
+static void diff_fini(void)
+{
+	teardown(&f);
+	th_cleanup();
+}
+
+TestSuite(policydiff, .init = diff_init, .fini = diff_fini);
+
 Test(policydiff, added_removed_and_changed_resources_key_by_key)
 {
-	dfx f;
-	setup(&f);
 	char *blob1 = gr_sh(f.repo, "git rev-parse v1:edge/certs/root.cer | cut -c1-12");
 	char *blob2 = gr_sh(f.repo, "git rev-parse v2:edge/certs/root.cer | cut -c1-12");
 	gr_run r = gr_cli(
@@ -147,13 +161,10 @@ Test(policydiff, added_removed_and_changed_resources_key_by_key)
 	gr_run_free(&r);
 	free(blob1);
 	free(blob2);
-	teardown(&f);
 }
 
 Test(policydiff, the_same_meaning_written_differently_is_no_difference)
 {
-	dfx f;
-	setup(&f);
 	gr_run r = gr_cli(
 	    f.dir, GR_ARGS("policy", "diff", "v2", "v3", "--repo", "policies", "edge/edge.yaml"));
 	cr_expect_eq(r.code, 0, "%s", r.err);
@@ -175,5 +186,4 @@ Test(policydiff, the_same_meaning_written_differently_is_no_difference)
 	cr_expect(strstr(r.err, "enforcer: 'v9' is not a commit of 'policies': ") == r.err, "%s",
 	          r.err);
 	gr_run_free(&r);
-	teardown(&f);
 }

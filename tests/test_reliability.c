@@ -180,6 +180,12 @@ static void scenario_write(const scenario *sc, const char *dir)
 
 /* ---- Idempotency, through the library ---- */
 
+/*
+ * The reliability suite (this file and test_reliability_input.c): a test's
+ * temporary folders go when it ends, however it ends.
+ */
+TestSuite(reliability, .fini = th_cleanup);
+
 static void expect_idempotent(const char *name)
 {
 	scenario sc;
@@ -291,13 +297,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void remove_tree(const char *dir)
-{
-	char *cmd = enf_asprintf("rm -rf '%s'", dir);
-	cr_assert(cmd && system(cmd) == 0);
-	free(cmd);
-}
-
 /* One interrupted apply in DIR, how it was interrupted already done: check it all. */
 static void check_interrupted(const scenario *sc, const char *dir, const char *label)
 {
@@ -316,8 +315,8 @@ static void check_interrupted(const scenario *sc, const char *dir, const char *l
 		free(now);
 		free(path);
 	}
-	char *copy = enf_asprintf("%s-rollback", dir);
-	char *cmd = enf_asprintf("cp -a '%s' '%s'", dir, copy);
+	char *copy = th_tmpdir();
+	char *cmd = enf_asprintf("cp -a '%s/.' '%s'", dir, copy);
 	cr_assert(cmd && system(cmd) == 0);
 	free(cmd);
 
@@ -352,8 +351,8 @@ static void check_interrupted(const scenario *sc, const char *dir, const char *l
 			json_decref(rl_journal_records(copy, after[i]));
 		rl_free_ids(after, m);
 	}
-	remove_tree(copy);
-	remove_tree(dir);
+	th_remove_tree(copy);
+	th_remove_tree(dir);
 	free(copy);
 	json_decref(records);
 	rl_free_ids(ids, n);
@@ -385,7 +384,7 @@ static void kill_tests(const char *name)
 	double span = now_ms() - t0;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	cr_assert_eq(code, 2, "%s: the reference apply exited %d", name, code);
-	remove_tree(dir);
+	th_remove_tree(dir);
 	free(dir);
 
 	/* (a) Killed by the fault hook right after each change, before it is journaled as done. */
@@ -465,22 +464,27 @@ static void kill_tests(const char *name)
 	scenario_fini(&sc);
 }
 
+/* These use the fault hook (part a), so they need a build with it. */
 Test(reliability, killed_seed_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("seed");
 }
 
 Test(reliability, killed_registry_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("registry");
 }
 
 Test(reliability, killed_certificate_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("certificates");
 }
 
 Test(reliability, killed_service_apply_converges_and_rolls_back)
 {
+	th_needs_test_hooks();
 	kill_tests("services");
 }

@@ -55,6 +55,9 @@ static void expect_golden(const char *name, char *got)
 	free(rel);
 }
 
+/* A test's temporary folders go when it ends. */
+TestSuite(report, .fini = th_cleanup);
+
 Test(report, text_matches_golden)
 {
 	enf_report *r = fixture_report();

@@ -49,10 +49,31 @@ static enf_sig_check verify(const char *dir, const char *report, const char *sig
 	return check;
 }
 
+/*
+ * Each test's folder: the test PKI (gitrepo.h: signer.key, signer.pem, ca.pem...),
+ * the seeds' Edge server (server.json) and baseline (policy.yaml).
+ */
+static char *dir;
+
+static void signing_init(void)
+{
+	dir = th_tmpdir();
+	gr_pki(dir);
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+	free(th_write(dir, "policy.yaml", fx_seed_policy));
+}
+
+static void signing_fini(void)
+{
+	free(dir);
+	dir = NULL;
+	th_cleanup();
+}
+
+TestSuite(signing, .init = signing_init, .fini = signing_fini);
+
 Test(signing, a_signed_report_verifies_and_a_one_byte_change_fails_here_and_in_openssl)
 {
-	char *dir = th_tmpdir();
-	gr_pki(dir);
 	const char report[] =
 	    "{\n  \"schema\": \"enforcer-report/1\",\n  \"counts\": {\"changed\": 3}\n}\n";
 	free(th_write(dir, "report.json", report));
@@ -114,15 +135,10 @@ Test(signing, a_signed_report_verifies_and_a_one_byte_change_fails_here_and_in_o
 	enf_report_signer_free(signer);
 	free(key);
 	free(cert);
-	free(dir);
 }
 
 Test(signing, apply_signs_its_report_and_report_verify_checks_it)
 {
-	char *dir = th_tmpdir();
-	gr_pki(dir);
-	free(th_write(dir, "server.json", fx_seed_snapshot));
-	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	gr_run r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir",
 	                               "state", "--report-dir", "reports", "--sign-key",
 	                               "signer.key", "--sign-cert", "signer.pem", "policy.yaml"));
@@ -177,15 +193,10 @@ Test(signing, apply_signs_its_report_and_report_verify_checks_it)
 	                        "'reports/report.json.p7s': No such file or directory\n");
 	gr_run_free(&r);
 	free(p7s);
-	free(dir);
 }
 
 Test(signing, a_key_with_a_passphrase_is_refused_before_the_run)
 {
-	char *dir = th_tmpdir();
-	gr_pki(dir);
-	free(th_write(dir, "server.json", fx_seed_snapshot));
-	free(th_write(dir, "policy.yaml", fx_seed_policy));
 	free(gr_sh(dir,
 	           "openssl pkey -in signer.key -aes256 -passout pass:secret -out pkcs8.key && "
 	           "openssl ec -in signer.key -aes256 -passout pass:secret -out legacy.key "
@@ -231,5 +242,4 @@ Test(signing, a_key_with_a_passphrase_is_refused_before_the_run)
 	free(now);
 	free(server);
 	free(reports);
-	free(dir);
 }

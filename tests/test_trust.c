@@ -24,31 +24,33 @@ static const char root_policy[] = "enforcer: 1\n"
                                   "    id: root\n"
                                   "    store: Root\n";
 
+/* Every test starts from the standard PKI and an empty snapshot (trust.h). */
+TestSuite(trust, .init = tt_suite_init, .fini = tt_suite_fini);
+
 Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	pki_snapshot_add(snap, "My", s->leaf);
-	fixture f;
-	tt_init(&f, snap, root_policy);
+	tt_init(&tt.f, snap, root_policy);
 
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_DRIFT);
 	char *want =
 	    enf_asprintf("move 'Contoso Issuing CA 01' (%s) Root -> CA", s->inter->thumbprint);
-	tt_expect_actions(&f, "root", want);
-	json_t *st = fx_state(&f);
+	tt_expect_actions(&tt.f, "root", want);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(json_equal(st, snap), "a plan changed the snapshot");
 	json_decref(st);
 
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
-	tt_expect_actions(&f, "root", want);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_CHANGED);
+	tt_expect_actions(&tt.f, "root", want);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	char *id = enf_strdup(run->run_id);
-	st = fx_state(&f);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
 	cr_expect(!pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "Root", s->root));
@@ -56,18 +58,18 @@ Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 	json_decref(st);
 
 	/* Converged: a plan finds nothing, a second apply changes nothing. */
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
-	cr_expect_eq(fx_result(&f, "root")->action_count, 0);
-	run = tt_run(&f, ENF_RUN_APPLY);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
+	cr_expect_eq(fx_result(&tt.f, "root")->action_count, 0);
+	run = tt_run(&tt.f, ENF_RUN_APPLY);
 	cr_expect_eq(enf_run_exit_code(run), 0);
 
-	fx_rollback(&f, id);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
+	fx_rollback(&tt.f, id);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_CHANGED);
 	char *back =
 	    enf_asprintf("move 'Contoso Issuing CA 01' (%s) back CA -> Root", s->inter->thumbprint);
-	tt_expect_actions(&f, "root", back);
-	st = fx_state(&f);
+	tt_expect_actions(&tt.f, "root", back);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "Root", s->root));
 	cr_expect_eq(pki_snapshot_count(st, "Root"), 2);
@@ -77,19 +79,15 @@ Test(trust, intermediate_in_root_moves_to_ca_and_rolls_back_exactly)
 	free(back);
 	free(id);
 	free(want);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, move_is_journaled_with_the_der_and_the_destination)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->inter);
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
+	tt_init(&tt.f, snap, root_policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	size_t len = 0;
 	char *journal = th_read(run->journal_path, &len);
 	char *b64 = pki_base64(s->inter);
@@ -102,274 +100,235 @@ Test(trust, move_is_journaled_with_the_der_and_the_destination)
 	cr_expect(strstr(journal, prefix) != NULL, "the DER is not in the journal");
 	free(b64);
 	free(journal);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, rollback_of_a_move_keeps_a_copy_that_was_already_in_ca)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	pki_snapshot_add(snap, "CA", s->inter);
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
+	tt_init(&tt.f, snap, root_policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(!pki_snapshot_has(st, "Root", s->inter));
 	cr_expect_eq(pki_snapshot_count(st, "CA"), 1);
 	json_decref(st);
-	fx_rollback(&f, id);
-	st = fx_state(&f);
+	fx_rollback(&tt.f, id);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
 	json_decref(st);
 	free(id);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, misplaced_remove_and_rollback_restore_the_der)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: remove\n");
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *want = enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from Root: it is not "
 	                          "self-signed (an intermediate)",
 	                          s->inter->thumbprint);
-	tt_expect_actions(&f, "root", want);
+	tt_expect_actions(&tt.f, "root", want);
 	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(!pki_snapshot_has(st, "Root", s->inter));
 	cr_expect_eq(pki_snapshot_count(st, "CA"), 0);
 	json_decref(st);
-	fx_rollback(&f, id);
-	st = fx_state(&f);
+	fx_rollback(&tt.f, id);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect_eq(pki_snapshot_count(st, "Root"), 2);
 	json_decref(st);
 	free(id);
 	free(want);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, misplaced_report_fails_and_changes_nothing)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n    misplaced: report\n");
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
 	char *want = enf_asprintf(
 	    "'Contoso Issuing CA 01' (%s) is in Root but it is not self-signed (an intermediate)",
 	    s->inter->thumbprint);
-	tt_expect_message(&f, "root", want);
+	tt_expect_message(&tt.f, "root", want);
 	cr_expect_eq(enf_run_exit_code(run), 4);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(json_equal(st, snap));
 	json_decref(st);
 	free(want);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, extras_remove_by_allow_file_and_rollback)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n"
 	        "    allow: [certs/contoso-root.pem]\n    extras: remove\n");
-	char *certs = enf_asprintf("%s/certs", f.dir);
+	char *certs = enf_asprintf("%s/certs", tt.f.dir);
 	cr_assert_eq(enf_mkdir_p(certs), 0);
 	free(pki_write_pem(certs, "contoso-root.pem", (pki_cert *[]){s->root}, 1));
-	tt_run(&f, ENF_RUN_PLAN);
+	tt_run(&tt.f, ENF_RUN_PLAN);
 	char *want =
 	    enf_asprintf("remove 'Contoso Old Root CA' (%s) from Root: not in the allow list",
 	                 s->old_root->thumbprint);
-	tt_expect_actions(&f, "root", want);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_CHANGED);
+	tt_expect_actions(&tt.f, "root", want);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_CHANGED);
 	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(!pki_snapshot_has(st, "Root", s->old_root));
 	cr_expect_eq(pki_snapshot_count(st, "Root"), 1);
 	json_decref(st);
-	tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
-	fx_rollback(&f, id);
-	st = fx_state(&f);
+	tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
+	fx_rollback(&tt.f, id);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->old_root), "the removed DER was not restored");
 	json_decref(st);
 	free(id);
 	free(want);
 	free(certs);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, extras_report_by_thumbprint_fails_naming_them)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
-	fixture f;
 	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
 	                            "  - type: trust-store\n    id: root\n    store: Root\n"
 	                            "    allow: [\"%s\"]\n",
 	                            s->root->thumbprint);
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_init(&tt.f, snap, policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
 	char *want = enf_asprintf("'Contoso Old Root CA' (%s) is in Root but not in the allow list",
 	                          s->old_root->thumbprint);
-	tt_expect_message(&f, "root", want);
+	tt_expect_message(&tt.f, "root", want);
 	free(want);
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, max_certs_is_a_violation)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "root", "Root holds 2 certificates, more than max-certs 1");
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "root", "Root holds 2 certificates, more than max-certs 1");
 }
 
 Test(trust, a_violation_does_not_block_the_moves)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	pki_snapshot_add(snap, "Root", s->old_root);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
-	tt_expect_message(&f, "root", "Root will still hold 2 certificates, more than max-certs 1");
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "root",
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_DRIFT);
+	tt_expect_message(&tt.f, "root",
+	                  "Root will still hold 2 certificates, more than max-certs 1");
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "root",
 	                  "changed, but verification found it still not compliant: Root holds 2 "
 	                  "certificates, more than max-certs 1");
-	cr_expect_eq(fx_result(&f, "root")->actions[0].done, 1);
-	json_t *st = fx_state(&f);
+	cr_expect_eq(fx_result(&tt.f, "root")->actions[0].done, 1);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
 	json_decref(st);
 	(void)run;
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, duplicates_are_reported_as_a_note)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = tt.s;
 	/* The same root re-issued: same subject and key, another serial. */
 	pki_cert *twin = pki_issue(&(pki_opts){.cn = "Contoso Root CA", .ca = 1, .path_len = -1},
 	                           s->root->key, NULL);
-	json_t *snap = pki_snapshot();
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", twin);
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_COMPLIANT);
+	tt_init(&tt.f, snap, root_policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
 	char *want = enf_asprintf(
 	    "'Contoso Root CA' is in Root 2 times with the same subject and key: %s, %s",
 	    s->root->thumbprint, twin->thumbprint);
-	tt_expect_message(&f, "root", want);
+	tt_expect_message(&tt.f, "root", want);
 	json_t *dups =
-	    json_object_get(enf_state_value(fx_result(&f, "root")->before), "duplicates");
+	    json_object_get(enf_state_value(fx_result(&tt.f, "root")->before), "duplicates");
 	cr_expect_eq(json_array_size(dups), 2);
 	free(want);
-	fx_fini(&f);
-	json_decref(snap);
 	pki_free(twin);
-	pki_set_free(s);
 }
 
 Test(trust, self_signed_in_ca_is_reported_never_moved_to_root)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "CA", s->inter);
 	pki_snapshot_add(snap, "CA", s->old_root);
-	fixture f;
-	tt_init(&f, snap,
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: ca\n    store: CA\n"
 	        "  - type: trust-store\n    id: ca-strict\n    store: CA\n    misplaced: report\n");
-	tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "ca", ENF_OUTCOME_COMPLIANT);
+	tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "ca", ENF_OUTCOME_COMPLIANT);
 	char *note = enf_asprintf("'Contoso Old Root CA' (%s) is in CA but it is self-signed; a "
 	                          "root belongs in Root, and enforcer never moves one there itself",
 	                          s->old_root->thumbprint);
-	tt_expect_message(&f, "ca", note);
-	tt_expect_outcome(&f, "ca-strict", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "ca", note);
+	tt_expect_outcome(&tt.f, "ca-strict", ENF_OUTCOME_FAILED);
 	char *violation = enf_asprintf("'Contoso Old Root CA' (%s) is in CA but it is self-signed",
 	                               s->old_root->thumbprint);
-	tt_expect_message(&f, "ca-strict", violation);
-	json_t *st = fx_state(&f);
+	tt_expect_message(&tt.f, "ca-strict", violation);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(json_equal(st, snap));
 	json_decref(st);
 	free(note);
 	free(violation);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, before_and_after_list_what_was_found)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	const enf_result *r = fx_result(&f, "root");
+	tt_init(&tt.f, snap, root_policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	const enf_result *r = fx_result(&tt.f, "root");
 	json_t *want_before =
 	    json_pack("{s:s, s:i, s:[{s:s, s:s}], s:[], s:[], s:[]}", "store", "Root", "count", 2,
 	              "misplaced", "thumbprint", s->inter->thumbprint, "subject",
@@ -384,27 +343,20 @@ Test(trust, before_and_after_list_what_was_found)
 	free(got);
 	json_decref(want_before);
 	json_decref(want_after);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(trust, unreadable_store_fails_the_resource)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	json_object_set_new(snap, "faults", json_pack("{s:[s]}", "unreadable_stores", "Root"));
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_init(&tt.f, snap, root_policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
 	tt_expect_message(
-	    &f, "root",
+	    &tt.f, "root",
 	    "cannot read the store: cannot open the LocalMachine\\Root store: access denied");
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 /*
@@ -414,32 +366,28 @@ Test(trust, unreadable_store_fails_the_resource)
  */
 Test(trust, a_move_that_cannot_remove_from_root_loses_nothing)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->inter);
 	json_object_set_new(snap, "faults", json_pack("{s:[s]}", "readonly_stores", "Root"));
-	fixture f;
-	tt_init(&f, snap, root_policy);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+	tt_init(&tt.f, snap, root_policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
 	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect(pki_snapshot_has(st, "CA", s->inter));
 	json_decref(st);
-	fx_rollback(&f, id);
+	fx_rollback(&tt.f, id);
 	char *want =
 	    enf_asprintf("remove 'Contoso Issuing CA 01' (%s) from CA (the move put it there)",
 	                 s->inter->thumbprint);
-	tt_expect_actions(&f, "root", want);
-	st = fx_state(&f);
+	tt_expect_actions(&tt.f, "root", want);
+	st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "Root", s->inter));
 	cr_expect_eq(pki_snapshot_count(st, "CA"), 0);
 	json_decref(st);
 	free(want);
 	free(id);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }

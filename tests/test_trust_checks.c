@@ -26,114 +26,102 @@ static char *cert_policy(const char *thumbprint, const char *extra)
 	                    thumbprint, extra);
 }
 
+/* Every test starts from the standard PKI and an empty snapshot (trust.h). */
+TestSuite(certcheck, .init = tt_suite_init, .fini = tt_suite_fini);
+
 Test(certcheck, every_failing_check_is_listed_with_its_reason)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "My", s->weak);
-	fixture f;
 	char *policy = cert_policy(
 	    s->weak->thumbprint, "    require:\n      chain: trusted\n      valid-for-days: 30\n"
 	                         "      eku: [server-auth, client-auth]\n      min-key-bits: 2048\n"
 	                         "      private-key: true\n");
-	tt_init(&f, snap, policy);
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "edge",
+	tt_init(&tt.f, snap, policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "edge",
 	                  "chain: intermediate 'Contoso Issuing CA 01' not found in CA; the chain "
 	                  "stops at the leaf; "
 	                  "eku: lacks client-auth (it has: server-auth); "
 	                  "min-key-bits: the key is RSA 1024, fewer than 2048 bits; "
 	                  "private-key: it has no private key in My");
 	cr_expect_eq(enf_run_exit_code(run), 4);
-	json_t *checks = json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks");
+	json_t *checks =
+	    json_object_get(enf_state_value(fx_result(&tt.f, "edge")->before), "checks");
 	cr_expect_eq(json_array_size(checks), 5);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(json_equal(st, snap), "a check changed the snapshot");
 	json_decref(st);
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(certcheck, expired_certificate)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "CA", s->inter);
 	pki_snapshot_add(snap, "My", s->expired);
-	fixture f;
 	char *policy = cert_policy(s->expired->thumbprint,
 	                           "    require: {chain: trusted, valid-for-days: 30}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_message(&f, "edge",
+	tt_init(&tt.f, snap, policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_message(&tt.f, "edge",
 	                  "chain: 'expired.contoso.com' expired on 2025-01-01; valid-for-days: "
 	                  "expired on 2025-01-01");
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(certcheck, passing_checks_are_compliant)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "CA", s->inter);
 	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
 	json_object_set_new(leaf, "private_key", json_true());
 	json_object_set_new(leaf, "exportable", json_false());
-	fixture f;
 	char *policy = cert_policy(
 	    s->leaf->thumbprint, "    require:\n      chain: trusted\n      valid-for-days: 30\n"
 	                         "      eku: [server-auth, client-auth]\n      min-key-bits: 2048\n"
 	                         "      private-key: true\n      key-exportable: false\n");
-	tt_init(&f, snap, policy);
-	enf_run *run = tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
+	tt_init(&tt.f, snap, policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 	cr_expect_eq(enf_run_exit_code(run), 0);
 	json_t *chain = json_array_get(
-	    json_object_get(enf_state_value(fx_result(&f, "edge")->before), "checks"), 0);
+	    json_object_get(enf_state_value(fx_result(&tt.f, "edge")->before), "checks"), 0);
 	cr_expect_str_eq(
 	    json_string_value(json_object_get(chain, "detail")),
 	    "trusted: 'edge.contoso.com' -> 'Contoso Issuing CA 01' -> 'Contoso Root CA'");
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(certcheck, key_exportable_and_private_key_false)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
 	json_object_set_new(leaf, "private_key", json_true());
 	json_object_set_new(leaf, "exportable", json_true());
-	fixture f;
 	char *policy = cert_policy(s->leaf->thumbprint,
 	                           "    require: {private-key: false, key-exportable: false}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
+	tt_init(&tt.f, snap, policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
 	tt_expect_message(
-	    &f, "edge",
+	    &tt.f, "edge",
 	    "private-key: it has a private key in My, and the policy says it must not; "
 	    "key-exportable: the private key is exportable, and the policy says it must not be");
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 Test(certcheck, private_key_access_is_granted_and_rolled_back_exactly)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	json_t *leaf = pki_snapshot_add(snap, "My", s->leaf);
 	json_object_set_new(leaf, "private_key", json_true());
 	json_object_set_new(leaf, "key_acl",
@@ -141,27 +129,26 @@ Test(certcheck, private_key_access_is_granted_and_rolled_back_exactly)
 	                              "rights", "full", "account", "BUILTIN\\Administrators",
 	                              "rights", "read"));
 	json_t *acl_before = json_deep_copy(json_object_get(leaf, "key_acl"));
-	fixture f;
 	/* SYSTEM is there by another spelling, with full control, which covers read. */
 	char *policy = cert_policy(s->leaf->thumbprint,
 	                           "    private-key-access:\n"
 	                           "      - {account: LocalSystem, rights: read}\n"
 	                           "      - {account: NetworkService, rights: read}\n"
 	                           "      - {account: BUILTIN\\Administrators, rights: full}\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_DRIFT);
+	tt_init(&tt.f, snap, policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_DRIFT);
 	char *want = enf_asprintf(
 	    "grant read on the private key of 'edge.contoso.com' (%s) in My to NetworkService; "
 	    "grant full on the private key of 'edge.contoso.com' (%s) in My to "
 	    "BUILTIN\\Administrators",
 	    s->leaf->thumbprint, s->leaf->thumbprint);
-	tt_expect_actions(&f, "edge", want);
+	tt_expect_actions(&tt.f, "edge", want);
 
-	enf_run *run = tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_CHANGED);
 	char *id = enf_strdup(run->run_id);
-	json_t *st = fx_state(&f);
+	json_t *st = fx_state(&tt.f);
 	json_t *acl = json_object_get(
 	    json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0), "key_acl");
 	json_t *want_acl =
@@ -172,26 +159,23 @@ Test(certcheck, private_key_access_is_granted_and_rolled_back_exactly)
 	json_decref(want_acl);
 	json_decref(st);
 
-	tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
+	tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 
-	fx_rollback(&f, id);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_CHANGED);
-	st = fx_state(&f);
+	fx_rollback(&tt.f, id);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_CHANGED);
+	st = fx_state(&tt.f);
 	acl = json_object_get(
 	    json_array_get(json_object_get(json_object_get(st, "stores"), "My"), 0), "key_acl");
 	cr_expect(json_equal(acl, acl_before), "the ACL was not restored exactly");
 	json_decref(st);
 	/* A second rollback finds everything as it was and changes nothing. */
-	enf_run *again = fx_rollback(&f, id);
+	enf_run *again = fx_rollback(&tt.f, id);
 	cr_expect_eq(enf_run_exit_code(again), 0);
 	free(id);
 	free(want);
 	free(policy);
 	json_decref(acl_before);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 /*
@@ -233,21 +217,17 @@ Test(certcheck, private_key_access_grant_merges_with_the_same_account_by_another
 
 Test(certcheck, private_key_access_needs_a_private_key)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "My", s->leaf);
-	fixture f;
 	char *policy =
 	    cert_policy(s->leaf->thumbprint,
 	                "    private-key-access: [{account: NetworkService, rights: read}]\n");
-	tt_init(&f, snap, policy);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "edge", "private-key-access: it has no private key in My");
+	tt_init(&tt.f, snap, policy);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "edge", "private-key-access: it has no private key in My");
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 /*
@@ -279,38 +259,35 @@ Test(certcheck, seed_missing_intermediate_is_named_and_fixed)
 	                                       .serial = "7841FC7ABF2025",
 	                                       .rsa_bits = 2048},
 	                           NULL, inter);
-	json_t *snap = pki_snapshot();
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", root);
 	json_object_set_new(pki_snapshot_add(snap, "My", leaf), "private_key", json_true());
-	fixture f;
 	char *check = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
 	                           "  - type: certificate\n    id: edge\n    store: My\n"
 	                           "    thumbprint: %s\n    require: {chain: trusted}\n",
 	                           leaf->thumbprint);
-	tt_init(&f, snap, check);
-	tt_run(&f, ENF_RUN_PLAN);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "edge",
+	tt_init(&tt.f, snap, check);
+	tt_run(&tt.f, ENF_RUN_PLAN);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "edge",
 	                  "chain: intermediate 'Go Daddy Secure Certificate Authority - G2' not "
 	                  "found in CA; the chain stops at the leaf");
 
-	free(pki_write_pem(f.dir, "gdig2.crt.pem", (pki_cert *[]){inter}, 1));
+	free(pki_write_pem(tt.f.dir, "gdig2.crt.pem", (pki_cert *[]){inter}, 1));
 	char *fixed = enf_asprintf("%s    after: [gd-intermediate]\n"
 	                           "  - type: certificate\n    id: gd-intermediate\n    store: CA\n"
 	                           "    file: gdig2.crt.pem\n    require: {chain: trusted}\n",
 	                           check);
-	free(f.policy);
-	f.policy = th_write(f.dir, "policy.yaml", fixed);
-	tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "gd-intermediate", ENF_OUTCOME_CHANGED);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_COMPLIANT);
-	json_t *st = fx_state(&f);
+	free(tt.f.policy);
+	tt.f.policy = th_write(tt.f.dir, "policy.yaml", fixed);
+	tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "gd-intermediate", ENF_OUTCOME_CHANGED);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
+	json_t *st = fx_state(&tt.f);
 	cr_expect(pki_snapshot_has(st, "CA", inter));
 	json_decref(st);
 	free(check);
 	free(fixed);
-	fx_fini(&f);
-	json_decref(snap);
 	pki_free(leaf);
 	pki_free(inter);
 	pki_free(root);
@@ -318,30 +295,26 @@ Test(certcheck, seed_missing_intermediate_is_named_and_fixed)
 
 Test(certcheck, a_certificate_about_to_be_added_is_checked_as_the_file_has_it)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
-	fixture f;
-	tt_init(&f, snap,
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
+	tt_init(&tt.f, snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: certificate\n    id: root\n    store: Root\n    file: root.cer\n"
 	        "    require: {chain: trusted, min-key-bits: 2048}\n"
 	        "  - type: certificate\n    id: edge\n    store: My\n    file: edge.pem\n"
 	        "    private-key-access: [{account: NetworkService, rights: read}]\n");
-	free(pki_write_der(f.dir, "root.cer", s->root));
-	free(pki_write_pem(f.dir, "edge.pem", (pki_cert *[]){s->leaf}, 1));
-	tt_run(&f, ENF_RUN_PLAN);
+	free(pki_write_der(tt.f.dir, "root.cer", s->root));
+	free(pki_write_pem(tt.f.dir, "edge.pem", (pki_cert *[]){s->leaf}, 1));
+	tt_run(&tt.f, ENF_RUN_PLAN);
 	/* The root will be in Root once added: its own chain is trusted. */
-	tt_expect_outcome(&f, "root", ENF_OUTCOME_DRIFT);
+	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_DRIFT);
 	char *want = enf_asprintf("add root.cer (%s) to Root", s->root->thumbprint);
-	tt_expect_actions(&f, "root", want);
-	tt_expect_outcome(&f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "edge",
+	tt_expect_actions(&tt.f, "root", want);
+	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "edge",
 	                  "private-key-access: the certificate is not in My yet, and one added "
 	                  "from a file has no private key whose permissions could be set");
 	free(want);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 }
 
 /* Writes bytes to DIR/NAME (th_write is for text); returns the path. */
@@ -399,49 +372,41 @@ static void expect_untouched(fixture *f, json_t *snap, enf_outcome want, const c
  */
 Test(trust, allow_files_in_pem_and_der_match_the_store_certificates)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
 	pki_snapshot_add(snap, "Root", s->selfsigned);
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.cer, certs/self.cer");
+	allow_init(&tt.f, snap, "certs/root.pem, certs/old.cer, certs/self.cer");
 	char *pem = pki_pem((pki_cert *[]){s->root}, 1);
 	char *text = enf_asprintf(
 	    "Bag Attributes\n    friendlyName: root\nsubject=CN = Contoso Root CA\n%s", pem);
 	size_t len = 0;
 	unsigned char *trailing = der_and(s->selfsigned, "\r\ntrailing", &len);
-	free(th_write(f.dir, "certs/root.pem", text));
-	free(pki_write_der(f.dir, "certs/old.cer", s->old_root));
-	free(write_bytes(f.dir, "certs/self.cer", trailing, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	free(th_write(tt.f.dir, "certs/root.pem", text));
+	free(pki_write_der(tt.f.dir, "certs/old.cer", s->old_root));
+	free(write_bytes(tt.f.dir, "certs/self.cer", trailing, len));
+	expect_untouched(&tt.f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
 	free(trailing);
 	free(text);
 	free(pem);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 	th_expect_no_leaks();
 }
 
 /* Certificates not in the store are parsed in full and allowed without a word, as always. */
 Test(trust, allow_files_not_in_the_store_are_accepted_silently)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.pem, certs/inter.cer");
+	allow_init(&tt.f, snap, "certs/root.pem, certs/old.pem, certs/inter.cer");
 	size_t len = 0;
 	unsigned char *trailing = der_and(s->inter, "trailing", &len);
-	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
-	free(pki_write_pem(f.dir, "certs/old.pem", (pki_cert *[]){s->old_root}, 1));
-	free(write_bytes(f.dir, "certs/inter.cer", trailing, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	free(pki_write_pem(tt.f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+	free(pki_write_pem(tt.f.dir, "certs/old.pem", (pki_cert *[]){s->old_root}, 1));
+	free(write_bytes(tt.f.dir, "certs/inter.cer", trailing, len));
+	expect_untouched(&tt.f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
 	free(trailing);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 	th_expect_no_leaks();
 }
 
@@ -455,8 +420,8 @@ Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
 	static const unsigned char not_x509[] = {0x30, 0x03, 0x02, 0x01, 0x05};
 	static const char bad_pem[] = "-----BEGIN CERTIFICATE-----\nMIIB!!notbase64\n"
 	                              "-----END CERTIFICATE-----\n";
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "Root", s->old_root);
 	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
@@ -477,8 +442,6 @@ Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
 		                 "certificate in PEM or DER form");
 		fx_fini(&f);
 	}
-	json_decref(snap);
-	pki_set_free(s);
 	th_expect_no_leaks();
 }
 
@@ -488,12 +451,11 @@ Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
  */
 Test(certcheck, chain_checks_see_the_changes_made_between_them)
 {
-	pki_set *s = pki_standard();
-	json_t *snap = pki_snapshot();
+	pki_set *s = tt.s;
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	pki_snapshot_add(snap, "My", s->leaf);
 	pki_snapshot_add(snap, "My", s->client_only);
-	fixture f;
 	char *policy = enf_asprintf(
 	    "enforcer: 1\nname: t\nresources:\n"
 	    "  - {type: certificate, id: first, store: My, thumbprint: %s, require: {chain: "
@@ -506,24 +468,21 @@ Test(certcheck, chain_checks_see_the_changes_made_between_them)
 	    "trusted}}\n",
 	    s->leaf->thumbprint, s->client_only->thumbprint, s->root->thumbprint,
 	    s->leaf->thumbprint);
-	tt_init(&f, snap, policy);
-	free(pki_write_pem(f.dir, "inter.pem", (pki_cert *[]){s->inter}, 1));
-	tt_run(&f, ENF_RUN_APPLY);
-	tt_expect_outcome(&f, "first", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "first",
+	tt_init(&tt.f, snap, policy);
+	free(pki_write_pem(tt.f.dir, "inter.pem", (pki_cert *[]){s->inter}, 1));
+	tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_outcome(&tt.f, "first", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "first",
 	                  "chain: intermediate 'Contoso Issuing CA 01' not found in CA; the chain "
 	                  "stops at the leaf");
-	tt_expect_outcome(&f, "add-inter", ENF_OUTCOME_CHANGED);
-	tt_expect_outcome(&f, "second", ENF_OUTCOME_COMPLIANT);
-	tt_expect_outcome(&f, "drop-root", ENF_OUTCOME_CHANGED);
-	tt_expect_outcome(&f, "third", ENF_OUTCOME_FAILED);
-	tt_expect_message(&f, "third",
+	tt_expect_outcome(&tt.f, "add-inter", ENF_OUTCOME_CHANGED);
+	tt_expect_outcome(&tt.f, "second", ENF_OUTCOME_COMPLIANT);
+	tt_expect_outcome(&tt.f, "drop-root", ENF_OUTCOME_CHANGED);
+	tt_expect_outcome(&tt.f, "third", ENF_OUTCOME_FAILED);
+	tt_expect_message(&tt.f, "third",
 	                  "chain: 'Contoso Root CA', the issuer of 'Contoso Issuing CA 01', is in "
 	                  "neither CA nor Root; the chain stops there");
 	free(policy);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 	th_expect_no_leaks();
 }
 
@@ -535,7 +494,7 @@ Test(certcheck, chain_checks_see_the_changes_made_between_them)
  */
 Test(trust, an_allow_file_matches_a_store_certificate_by_its_bytes)
 {
-	pki_set *s = pki_standard();
+	pki_set *s = tt.s;
 	cr_assert(s->old_root->der_len > 256 && s->old_root->der[1] == 0x82);
 	size_t len = s->old_root->der_len + 1;
 	unsigned char *ber = malloc(len);
@@ -545,19 +504,15 @@ Test(trust, an_allow_file_matches_a_store_certificate_by_its_bytes)
 	ber[2] = 0;
 	memcpy(ber + 3, s->old_root->der + 2, s->old_root->der_len - 2);
 	char *b64 = enf_base64_encode(ber, len);
-	json_t *snap = pki_snapshot();
+	json_t *snap = tt.snap;
 	pki_snapshot_add(snap, "Root", s->root);
 	json_array_append_new(json_object_get(json_object_get(snap, "stores"), "Root"),
 	                      json_pack("{s:s}", "der", b64));
-	fixture f;
-	allow_init(&f, snap, "certs/root.pem, certs/old.cer");
-	free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
-	free(write_bytes(f.dir, "certs/old.cer", ber, len));
-	expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+	allow_init(&tt.f, snap, "certs/root.pem, certs/old.cer");
+	free(pki_write_pem(tt.f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+	free(write_bytes(tt.f.dir, "certs/old.cer", ber, len));
+	expect_untouched(&tt.f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
 	free(b64);
 	free(ber);
-	fx_fini(&f);
-	json_decref(snap);
-	pki_set_free(s);
 	th_expect_no_leaks();
 }

@@ -11,6 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+tt_state tt;
+
+void tt_suite_init(void)
+{
+	tt.s = pki_standard();
+	tt.snap = pki_snapshot();
+}
+
+void tt_suite_fini(void)
+{
+	fx_fini(&tt.f);
+	json_decref(tt.snap);
+	pki_set_free(tt.s);
+	memset(&tt, 0, sizeof(tt));
+	th_cleanup();
+}
+
 void tt_init(fixture *f, json_t *snap, const char *policy)
 {
 	memset(f, 0, sizeof(*f));

@@ -7,8 +7,25 @@
 #define ENFORCER_TEST_TRUST_H
 
 #include "engine_fixture.h"
+#include "pki.h"
 
 #include <jansson.h>
+
+/*
+ * What every test of the trust and certcheck suites starts from: the
+ * standard PKI (s), an empty snapshot (snap) that the test adds
+ * certificates to, and the fixture (f) that it gives to tt_init.
+ */
+typedef struct tt_state {
+	pki_set *s;
+	json_t *snap;
+	fixture f;
+} tt_state;
+extern tt_state tt;
+
+/* The suites' .init and .fini: make tt; free it and remove the test's folders. */
+void tt_suite_init(void);
+void tt_suite_fini(void);
 
 /* A fixture whose snapshot comes from `snap`; the policy is loaded from a buffer. */
 void tt_init(fixture *f, json_t *snap, const char *policy);

@@ -50,9 +50,11 @@ int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts,
 	e->self = target->self;
 	e->opts = opts;
 	e->kill_after = -1;
+#ifdef ENF_TEST_HOOKS
 	const char *kill = getenv("ENFORCER_FAULT_KILL_AFTER");
 	if (kill && *kill)
 		e->kill_after = strtol(kill, NULL, 10);
+#endif
 	run->mode = mode;
 	run->dry_run = opts->dry_run;
 	run->started = enf_now();
@@ -137,8 +139,10 @@ int enf_engine_after_change(engine *e)
 {
 	int rc = e->p->commit ? e->p->commit(e->self) : 0;
 	e->changes_made++;
+#ifdef ENF_TEST_HOOKS
 	if (e->kill_after >= 0 && e->changes_made >= e->kill_after)
 		enf_die_now();
+#endif
 	return rc;
 }
 

@@ -5,9 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The harness's input file, removed when libFuzzer exits. */
+static char *path;
+
+static void remove_input_file(void)
+{
+	if (path)
+		unlink(path);
+}
+
 const char *fuzz_input_file(const char *name, const uint8_t *data, size_t size)
 {
-	static char *path;
 	if (!path) {
 		const char *tmp = getenv("TMPDIR");
 		char tmpl[4096];
@@ -18,6 +26,7 @@ const char *fuzz_input_file(const char *name, const uint8_t *data, size_t size)
 		close(fd);
 		if (!(path = strdup(tmpl)))
 			return NULL;
+		atexit(remove_input_file);
 	}
 	FILE *f = fopen(path, "wb");
 	if (!f)

@@ -251,7 +251,7 @@ Windows Registry Editor Version 5.00
 "ClientAuthTrustMode"="2"
 "SendTrustedIssuerList"=dword:00000001
 EOF
-    "$WINE" reg import "$(winpath "$work/fe.reg")" </dev/null >/dev/null 2>&1 ||
+    reg_import "$work/fe.reg" ||
         { check "seeding the Front End registry" false; return; }
     {
         for s in "${fe_services[@]}"; do
@@ -350,7 +350,7 @@ Windows Registry Editor Version 5.00
 [HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp]
 "DefaultSecureProtocols"=-
 EOF
-    "$WINE" reg import "$(winpath "$work/tls.reg")" </dev/null >/dev/null 2>&1 ||
+    reg_import "$work/tls.reg" ||
         { check "seeding the TLS registry" false; return; }
     case_seeded
     state_now() {

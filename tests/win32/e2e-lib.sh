@@ -13,6 +13,7 @@
 #
 # and, on the current prefix:
 #   winpath PATH              the Windows path (Z:\...) of a Linux path
+#   reg_import FILE           `reg import` of a .reg file; what reg said only when it fails
 #   enforcer ARGS...          enforcer.exe under Wine
 #   run NAME ARGS...          enforcer with --report-dir $work/NAME; sets $code, keeps
 #                             $work/NAME.out and .err, and shows stdout indented
@@ -97,6 +98,12 @@ e2e_finish() {
 }
 
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
+# Imports a .reg file into the current prefix; on failure prints what reg said.
+reg_import() {
+    local out
+    out=$("$WINE" reg import "$(winpath "$1")" </dev/null 2>&1) ||
+        { printf 'reg import %s failed:\n%s\n' "$1" "$out" >&2; return 1; }
+}
 enforcer() { "$WINE" "$exe" "$@" </dev/null; }
 reg_query() { "$WINE" reg query "$@" </dev/null 2>/dev/null | tr -d '\r'; }
 svc_key() { printf 'HKLM\\System\\CurrentControlSet\\Services\\%s' "$1"; }

@@ -40,7 +40,8 @@ validates() { enforcer validate "$(winpath "$1")" >/dev/null; }
 
 t0=$EPOCHREALTIME
 e2e_prefix "$prefix" || exit 1
-"$root/scripts/wine-seed-demo" "$prefix" "$testsvc" 2>/dev/null || { echo "FAIL  seeding the demo server"; echo "0 passed, 1 failed"; exit 1; }
+"$root/scripts/wine-seed-demo" "$prefix" "$testsvc" 2>"$work/seed.err" ||
+    { cat "$work/seed.err"; echo "FAIL  seeding the demo server"; echo "0 passed, 1 failed"; exit 1; }
 echo "(prefix and seed in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
 schannel_before=$(reg_query "$SCHANNEL")
 rtcsrv_before=$(reg_query "$RTCSRV_KEY")
