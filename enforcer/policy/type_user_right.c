@@ -26,6 +26,8 @@ static int load_right(loader *ld, const ynode *v, enf_res_user_right *r)
 	if (enf_right_find(r->right))
 		return 0;
 	const enf_right_info *other = enf_right_find_nocase(r->right);
+	if (!other)
+		other = enf_right_find_display(r->right);
 	const char *hint = other ? other->name : enf_ld_closest(r->right, enf_right_names());
 	if (hint)
 		enf_ld_error(ld, v, "'%s' is not a user right or privilege; did you mean '%s'?",

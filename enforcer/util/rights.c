@@ -90,3 +90,11 @@ const char *const *enf_right_names(void)
 			names[i] = rights[i].name;
 	return names;
 }
+
+const enf_right_info *enf_right_find_display(const char *display)
+{
+	for (size_t i = 0; display && i < ENF_ARRAY_SIZE(rights); i++)
+		if (rights[i].display && enf_strcaseeq(rights[i].display, display))
+			return &rights[i];
+	return NULL;
+}

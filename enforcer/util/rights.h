@@ -18,6 +18,9 @@ const enf_right_info *enf_right_find(const char *name);
 /* The right whose constant `name` spells in another case, or NULL. */
 const enf_right_info *enf_right_find_nocase(const char *name);
 
+/* The right whose Group Policy name is `display` ("Log on as a service"), any case; or NULL. */
+const enf_right_info *enf_right_find_display(const char *display);
+
 /* Every constant, NULL-terminated (for "did you mean"). */
 const char *const *enf_right_names(void);
 
