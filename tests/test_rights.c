@@ -445,3 +445,21 @@ Test(rights, apply_refused_by_group_policy_exits_4_and_leaves_the_snapshot_byte_
 	free(snap);
 	free(dir);
 }
+
+Test(rights, exclusive_revokes_nobody_while_a_member_cannot_be_resolved)
+{
+	fixture f;
+	fx_init(&f, fe_snapshot,
+	        "enforcer: 1\nname: fe\nresources:\n"
+	        "  - {type: user-right, id: batch, right: SeBatchLogonRight, exclusive: true,\n"
+	        "     members: ['CONTOSO\\svc-lync', 'CONTOSO\\not-in-the-directory']}\n");
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(enf_run_exit_code(run), 4);
+	cr_expect_str_eq(
+	    fx_result(&f, "batch")->message,
+	    "member 'CONTOSO\\not-in-the-directory' cannot be resolved to a SID (account 'CONTOSO\\not-in-the-directory' is not known), so with exclusive: true nobody is revoked: it could be one of the holders");
+	char *now = th_read(f.snapshot, NULL);
+	cr_expect_str_eq(now, fe_snapshot);
+	free(now);
+	fx_fini(&f);
+}

@@ -96,6 +96,34 @@ static change *add_right_change(res_plan *plan, const change_ops *ops, const cha
 	return c;
 }
 
+/*
+ * With exclusive: true, a member whose SID cannot be found (an unreachable
+ * domain controller, a misspelt name) cannot be told apart from the holders,
+ * which are listed by SID: revoking "everyone else" then could revoke the
+ * member itself. Such a plan fails instead. Returns 1 when it failed.
+ */
+static int members_unresolved(engine *e, const enf_res_user_right *r, res_plan *plan)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const char *m = r->members[i];
+		char *sid = NULL;
+		if (enf_account_builtin_sid(m) || enf_account_is_sid(m))
+			continue;
+		if (e->p->account_sid && e->p->account_sid(&sid, e->self, m) == 0) {
+			free(sid);
+			continue;
+		}
+		const enf_error *err = enf_error_last();
+		enf_plan_fail(
+		    plan,
+		    "member '%s' cannot be resolved to a SID (%s), so with exclusive: true "
+		    "nobody is revoked: it could be one of the holders",
+		    m, err ? err->message : "unknown reason");
+		return 1;
+	}
+	return 0;
+}
+
 static int plan_user_right(engine *e, const enf_resource *res, res_plan *plan)
 {
 	const enf_res_user_right *r = &res->u.right;
@@ -113,6 +141,8 @@ static int plan_user_right(engine *e, const enf_resource *res, res_plan *plan)
 	}
 	plan->before =
 	    json_pack("{s:s, s:o}", "right", r->right, "holders", holders_json(&holders));
+	if (r->exclusive && members_unresolved(e, r, plan))
+		goto done;
 	keep = calloc(holders.count ? holders.count : 1, 1);
 	json_t *want = json_array();
 	if (!keep || !want) {
