@@ -124,6 +124,7 @@ Test(rights, a_service_moved_to_a_domain_account_is_granted_log_on_as_a_service_
 	free(before);
 	free(after);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, managed_accounts_are_granted_virtual_and_builtin_accounts_are_not)
@@ -146,6 +147,7 @@ Test(rights, managed_accounts_are_granted_virtual_and_builtin_accounts_are_not)
 	    &f, "builtin",
 	    "change RTCREPLICA log-on LocalSystem -> NT AUTHORITY\\NETWORK SERVICE, clear password");
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, an_account_that_holds_the_right_under_its_sid_is_not_granted_again)
@@ -166,6 +168,7 @@ Test(rights, an_account_that_holds_the_right_under_its_sid_is_not_granted_again)
 	                 "\"CONTOSO\\\\svc-lync\"]}");
 	free(before);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, a_user_right_alone_grants_the_missing_members_and_keeps_the_others)
@@ -194,6 +197,7 @@ Test(rights, a_user_right_alone_grants_the_missing_members_and_keeps_the_others)
 	run = fx_run(&f, ENF_RUN_APPLY, 0);
 	cr_expect_eq(enf_run_exit_code(run), 0, "the second apply changed something");
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, exclusive_removes_everyone_else_and_rollback_grants_them_again)
@@ -229,6 +233,7 @@ Test(rights, exclusive_removes_everyone_else_and_rollback_grants_them_again)
 	             "a second rollback changed something");
 	free(id);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, rollback_revokes_only_what_the_run_granted)
@@ -265,6 +270,7 @@ Test(rights, rollback_revokes_only_what_the_run_granted)
 	free(id);
 	free(snap);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 /* The snapshot with "gpo_rights": ["SeServiceLogonRight"] added. */
@@ -328,6 +334,7 @@ Test(rights, a_right_group_policy_defines_is_never_changed_locally)
 	enf_run_free(run);
 	free(snap);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, a_denied_grant_fails_the_service_before_its_log_on_changes)
@@ -350,6 +357,7 @@ Test(rights, a_denied_grant_fails_the_service_before_its_log_on_changes)
 	free(now);
 	free(snap);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, without_the_password_nothing_is_granted)
@@ -364,6 +372,7 @@ Test(rights, without_the_password_nothing_is_granted)
 	cr_expect_str_eq(now, fe_snapshot);
 	free(now);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
 
 Test(rights, the_snapshot_checks_rights_when_it_is_opened)
@@ -391,6 +400,7 @@ Test(rights, the_snapshot_checks_rights_when_it_is_opened)
 		cr_expect_str_eq(enf_error_last()->message, cases[i].error, "case %zu", i);
 		json_decref(doc);
 	}
+	th_expect_no_leaks();
 }
 
 Test(rights, both_change_kinds_round_trip_through_the_journal)
@@ -419,6 +429,7 @@ Test(rights, both_change_kinds_round_trip_through_the_journal)
 	change c = {0};
 	cr_expect_eq(enf_change_from_json(&c, o), ENF_EINVALID);
 	json_decref(o);
+	th_expect_no_leaks();
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -444,6 +455,7 @@ Test(rights, apply_refused_by_group_policy_exits_4_and_leaves_the_snapshot_byte_
 	free(path);
 	free(snap);
 	free(dir);
+	th_expect_no_leaks();
 }
 
 Test(rights, exclusive_revokes_nobody_while_a_member_cannot_be_resolved)
@@ -462,4 +474,5 @@ Test(rights, exclusive_revokes_nobody_while_a_member_cannot_be_resolved)
 	cr_expect_str_eq(now, fe_snapshot);
 	free(now);
 	fx_fini(&f);
+	th_expect_no_leaks();
 }
