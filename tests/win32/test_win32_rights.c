@@ -7,7 +7,9 @@
  */
 #include "tw.h"
 
+#include "enforcer/engine.h"
 #include "enforcer/errors.h"
+#include "enforcer/policy.h"
 #include "util/util.h"
 
 #include <ntsecapi.h>
@@ -131,6 +133,52 @@ static int holds(const char *right, const char *sid)
 	return found;
 }
 
+/*
+ * The engine on this machine, planning only: a grant is needed, and whether
+ * Group Policy defines the right decides between drift and a refusal.
+ */
+static void plan_a_grant(int wine)
+{
+	static const char yaml[] =
+	    "enforcer: 1\nname: wine-rights\nresources:\n"
+	    "  - {type: user-right, id: batch, right: " TEST_RIGHT ", members: ['" TEST_SID "']}\n";
+	enf_diag_list diags;
+	enf_policy *policy = NULL;
+	enf_target *target = NULL;
+	enf_run *run = NULL;
+	enf_diag_list_init(&diags, "wine-rights.yaml");
+	CHECK_RC(enf_policy_load_buffer(&policy, &diags, "wine-rights.yaml", yaml, strlen(yaml)),
+	         0);
+	CHECK_RC(enf_target_open(&target, "local"), 0);
+	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
+	opts.mode = ENF_RUN_PLAN;
+	if (policy && target)
+		CHECK_RC(enf_run_policy(&run, policy, target, &opts), 0);
+	if (run && run->count == 1) {
+		const enf_result *r = &run->results[0];
+		if (wine)
+			/* Wine lists no holder and cannot tell about Group Policy: refused,
+			 * unchanged. */
+			CHECK(r->outcome == ENF_OUTCOME_FAILED && r->message &&
+			          strncmp(
+			              r->message,
+			              "cannot tell whether Group Policy defines " TEST_RIGHT
+			              " on this machine (",
+			              strlen("cannot tell whether Group Policy defines " TEST_RIGHT
+			                     " on this machine (")) == 0,
+			      "Wine: the grant is refused: %s", r->message ? r->message : "?");
+		else
+			CHECK(r->outcome == ENF_OUTCOME_DRIFT || r->outcome == ENF_OUTCOME_FAILED,
+			      "Windows: drift, or refused by Group Policy: %s",
+			      r->message ? r->message : "(no message)");
+		tw_info("engine plan: %s", r->message ? r->message : "(drift)");
+	}
+	enf_run_free(run);
+	enf_target_close(target);
+	enf_policy_free(policy);
+	enf_diag_list_clear(&diags);
+}
+
 void tw_rights(void)
 {
 	int wine = under_wine();
@@ -154,6 +202,7 @@ void tw_rights(void)
 	/* An account that cannot be resolved is refused before the LSA is asked. */
 	CHECK_RC(tw_p->right_grant(tw_self, TEST_RIGHT, "NOSUCHDOMAIN\\nosuchuser-enftest"),
 	         ENF_ENOTFOUND);
+	plan_a_grant(wine);
 	enf_tristate gpo = ENF_YES;
 	CHECK_RC(tw_p->right_gpo(&gpo, tw_self, "SeServiceLogonRight"), 0);
 	if (wine) {
