@@ -223,7 +223,7 @@ static const struct {
      "enforcer: snapshot 'server.json': the document needs \"schema\": \"enforcer-snapshot/1\"\n"},
     {"unknown member", "{\"schema\": \"enforcer-snapshot/1\", \"sevrices\": {}}\n",
      "enforcer: snapshot 'server.json': sevrices is not a snapshot member (facts, stores, "
-     "registry, services, accounts, faults)\n"},
+     "registry, services, accounts, faults, rights, gpo_rights)\n"},
     {"unknown value kind",
      "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {\"HKLM\\\\X\": {\"V\": {\"kind\": "
      "\"dword-le\", \"data\": 1}}}}\n",

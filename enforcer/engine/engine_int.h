@@ -63,6 +63,8 @@ struct change {
 	char *account;
 	enf_key_rights rights;
 	char *old_sddl, *new_sddl;
+	/* right kinds: `name` is the right, `account` whom it is granted or revoked, `key` how
+	 * plans show that account */
 	/* certificate-move: where it goes, and whether it was there already (undo keeps it then) */
 	enf_store dest;
 	int dest_had;
@@ -141,7 +143,17 @@ extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_regis
 extern const change_ops enf_change_svc_config, enf_change_svc_start,
     enf_change_svc_stop; /* type_service.c */
 extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_cert_move,
-    enf_change_key_grant, enf_change_key_restore; /* cert_changes.c */
+    enf_change_key_grant, enf_change_key_restore;                        /* cert_changes.c */
+extern const change_ops enf_change_right_grant, enf_change_right_revoke; /* type_user_right.c */
+
+/*
+ * For a service resource that assigns `account`: when the account needs
+ * "Log on as a service" (a user, managed or SID account; not a built-in or
+ * virtual one) and lacks it, adds a right-grant to the plan, or fails the
+ * plan when Group Policy defines the right or the rights cannot be read.
+ * Returns nonzero only without memory (type_user_right.c).
+ */
+int enf_plan_logon_right(engine *e, const char *account, res_plan *plan);
 
 /* Shared by run.c and rollback.c. */
 /* ENF_EINVALID, with the last error set, unless `opts` has this library's version. */

@@ -68,6 +68,13 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	plan->before = info_json(&info);
 	plan->after = desired_json(&info, s);
 	int logon_differs = s->logon && !enf_accounts_same(e, info.logon, s->logon);
+	/* Assigning an account grants it "Log on as a service" first, as services.msc does. */
+	if (logon_differs && enf_plan_logon_right(e, s->logon, plan))
+		goto oom;
+	if (plan->failed) {
+		enf_service_info_clear(&info);
+		return 0;
+	}
 	int clear_password = s->logon && !logon_differs && s->password == ENF_PASSWORD_NONE &&
 	                     info.password_stored == ENF_YES;
 	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
@@ -275,7 +282,7 @@ const change_ops enf_change_svc_stop = {
 };
 
 static const change_ops *const changes[] = {&enf_change_svc_config, &enf_change_svc_start,
-                                            &enf_change_svc_stop, NULL};
+                                            &enf_change_svc_stop, &enf_change_right_grant, NULL};
 
 const engine_type enf_engine_type_service = {
     .caps = ENF_CAP_SERVICES,

@@ -98,3 +98,15 @@ void enf_facts_clear(enf_facts *facts)
 	free(facts->items);
 	memset(facts, 0, sizeof(*facts));
 }
+
+void enf_right_holders_clear(enf_right_holders *holders)
+{
+	if (!holders)
+		return;
+	for (size_t i = 0; i < holders->count; i++) {
+		free(holders->items[i].sid);
+		free(holders->items[i].name);
+	}
+	free(holders->items);
+	memset(holders, 0, sizeof(*holders));
+}

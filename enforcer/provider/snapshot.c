@@ -388,7 +388,8 @@ static int snap_key_acl_restore(void *self, enf_store store, const unsigned char
 const enf_provider enf_provider_snapshot = {
     .version = ENF_PROVIDER_VERSION,
     .name = "snapshot",
-    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS |
+            ENF_CAP_RIGHTS,
     .open = snap_open,
     .commit = snap_commit,
     .close = snap_close,
@@ -409,4 +410,8 @@ const enf_provider enf_provider_snapshot = {
     .account_sid = enf_snap_account_sid,
     .reg_values = enf_snap_reg_values,
     .reload = snap_reload,
+    .right_holders = enf_snap_right_holders,
+    .right_grant = enf_snap_right_grant,
+    .right_revoke = enf_snap_right_revoke,
+    .right_gpo = enf_snap_right_gpo,
 };

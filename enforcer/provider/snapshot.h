@@ -46,4 +46,11 @@ int enf_snap_account_sid(char **out, void *self, const char *account);
 /* True when two names are one account on the snapshot's machine: same spelling or same SID. */
 int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b);
 
+/* User rights (snapshot_rights.c): "rights" and "gpo_rights". */
+int enf_snapshot_check_rights(const json_t *doc, const char *path);
+int enf_snap_right_holders(enf_right_holders *out, void *self, const char *right);
+int enf_snap_right_grant(void *self, const char *right, const char *account);
+int enf_snap_right_revoke(void *self, const char *right, const char *account);
+int enf_snap_right_gpo(enf_tristate *out, void *self, const char *right);
+
 #endif

@@ -91,8 +91,9 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	const char *schema = json_string_value(json_object_get(doc, "schema"));
 	if (!json_is_object(doc) || !schema || strcmp(schema, ENF_SNAPSHOT_SCHEMA) != 0)
 		return bad(path, "the document", "needs \"schema\": \"" ENF_SNAPSHOT_SCHEMA "\"");
-	static const char *const members[] = {"schema",   "facts",    "stores", "registry",
-	                                      "services", "accounts", "faults", NULL};
+	static const char *const members[] = {"schema",     "facts",    "stores", "registry",
+	                                      "services",   "accounts", "faults", "rights",
+	                                      "gpo_rights", NULL};
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)doc, key, v)
@@ -103,8 +104,10 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 		if (!known)
 			return bad(
 			    path, key,
-			    "is not a snapshot member (facts, stores, registry, services, accounts, faults)");
-		if (strcmp(key, "schema") != 0 && !json_is_object(v))
+			    "is not a snapshot member (facts, stores, registry, services, accounts, faults, rights, gpo_rights)");
+		/* gpo_rights is a list; enf_snapshot_check_rights says so if it is not. */
+		if (strcmp(key, "schema") != 0 && strcmp(key, "gpo_rights") != 0 &&
+		    !json_is_object(v))
 			return bad(path, key, "must be an object");
 	}
 	json_object_foreach(json_object_get(doc, "facts"), key, v)
@@ -156,7 +159,7 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return enf_snapshot_check_rights(doc, path);
 }
 
 int enf_snapshot_fault(const snapshot *s, const char *list, const char *name, int prefix)

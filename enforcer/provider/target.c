@@ -23,6 +23,7 @@ static int provider_check(const enf_provider *p)
 	    {ENF_CAP_REGISTRY, p->reg_get && p->reg_set && p->reg_delete},
 	    {ENF_CAP_SERVICES, p->svc_get && p->svc_configure && p->svc_start && p->svc_stop},
 	    {ENF_CAP_FACTS, p->facts != NULL},
+	    {ENF_CAP_RIGHTS, p->right_holders && p->right_grant && p->right_revoke && p->right_gpo},
 	};
 	if (p->version != ENF_PROVIDER_VERSION) {
 		enf_error_set(ENF_ERRCLASS_INVALID,

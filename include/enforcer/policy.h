@@ -72,7 +72,8 @@ typedef struct enf_waiver {
 	X(TRUST_STORE, trust_store)                                                                \
 	X(REGISTRY, registry)                                                                      \
 	X(SERVICE, service)                                                                        \
-	X(RESTART, restart)
+	X(RESTART, restart)                                                                        \
+	X(USER_RIGHT, user_right)
 
 typedef enum enf_resource_type {
 #define ENF_X_ENUM(upper, lower) ENF_RES_##upper,
@@ -177,6 +178,14 @@ typedef struct enf_res_restart {
 	int reboot;
 } enf_res_restart;
 
+/* Who holds one user right (SeServiceLogonRight...) on the machine. */
+typedef struct enf_res_user_right {
+	char *right;    /* the constant, as Microsoft spells it */
+	char **members; /* names or SIDs, as written; compared by SID */
+	size_t count;
+	int exclusive; /* everyone else is removed */
+} enf_res_user_right;
+
 typedef enum enf_mode { ENF_MODE_ENFORCE = 0, ENF_MODE_AUDIT } enf_mode;
 
 typedef struct enf_resource {
@@ -196,6 +205,7 @@ typedef struct enf_resource {
 		enf_res_registry reg;
 		enf_res_service svc;
 		enf_res_restart restart;
+		enf_res_user_right right;
 	} u;
 } enf_resource;
 

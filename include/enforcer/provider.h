@@ -74,6 +74,19 @@ typedef struct enf_service_change {
 	enf_startup startup;  /* ENF_STARTUP_UNSET: unchanged */
 } enf_service_change;
 
+/* One account that holds a user right, as the target lists it. */
+typedef struct enf_right_holder {
+	char *sid;  /* "S-1-5-21-...", or NULL when the target knows only a name */
+	char *name; /* "CONTOSO\svc-lync", or NULL when the SID has no known name */
+} enf_right_holder;
+
+typedef struct enf_right_holders {
+	enf_right_holder *items;
+	size_t count;
+} enf_right_holders;
+
+void enf_right_holders_clear(enf_right_holders *holders);
+
 /* One fact: name and value, both strings ("9600", "6.3", "edge"). */
 typedef struct enf_fact {
 	char *name;
@@ -96,6 +109,7 @@ void enf_facts_clear(enf_facts *facts);
 #define ENF_CAP_SERVICES 0x04u
 #define ENF_CAP_KEYS     0x08u
 #define ENF_CAP_FACTS    0x10u
+#define ENF_CAP_RIGHTS   0x20u
 
 #define ENF_PROVIDER_VERSION 1
 
@@ -149,6 +163,21 @@ typedef struct enf_provider {
 	 * re-reads its file). NULL for a target that is always read live.
 	 */
 	int (*reload)(void *self);
+
+	/*
+	 * User rights (ENF_CAP_RIGHTS). `right` is a constant such as
+	 * "SeServiceLogonRight". right_holders lists the accounts the machine
+	 * assigns the right to directly (not through a group); grant and revoke
+	 * take an account name or SID and change only that account's
+	 * assignment. right_gpo says whether Group Policy defines the right on
+	 * this machine: ENF_YES, ENF_NO, or ENF_UNKNOWN with the last error
+	 * saying why it cannot be told (a right Group Policy defines is
+	 * overwritten at its next refresh, so it is never changed locally).
+	 */
+	int (*right_holders)(enf_right_holders *out, void *self, const char *right);
+	int (*right_grant)(void *self, const char *right, const char *account);
+	int (*right_revoke)(void *self, const char *right, const char *account);
+	int (*right_gpo)(enf_tristate *out, void *self, const char *right);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

@@ -51,6 +51,7 @@ static void w32_close(void *self)
 	if (w32_opens > 0 && --w32_opens == 0) {
 		w32_svc_release();
 		w32_reg_release();
+		w32_gpo_release();
 	}
 }
 
@@ -118,7 +119,8 @@ int w32_code(DWORD err)
 static const enf_provider w32_provider = {
     .version = ENF_PROVIDER_VERSION,
     .name = "win32",
-    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS,
+    .caps = ENF_CAP_CERTS | ENF_CAP_REGISTRY | ENF_CAP_SERVICES | ENF_CAP_KEYS | ENF_CAP_FACTS |
+            ENF_CAP_RIGHTS,
     .open = w32_open,
     .commit = w32_commit,
     .close = w32_close,
@@ -138,6 +140,10 @@ static const enf_provider w32_provider = {
     .svc_stop = w32_svc_stop,
     .account_sid = w32_account_sid,
     .reg_values = w32_reg_values,
+    .right_holders = w32_right_holders,
+    .right_grant = w32_right_grant,
+    .right_revoke = w32_right_revoke,
+    .right_gpo = w32_right_gpo,
 };
 
 const enf_provider *enf_provider_local(void)

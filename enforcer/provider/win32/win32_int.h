@@ -71,6 +71,15 @@ int w32_account_sid(char **out, void *self, const char *account);
 /* The same, as a SID the caller frees with free(). */
 int w32_account_psid(PSID *out, const char *account);
 
+/* User rights through the LSA (rights.c). */
+int w32_right_holders(enf_right_holders *out, void *self, const char *right);
+int w32_right_grant(void *self, const char *right, const char *account);
+int w32_right_revoke(void *self, const char *right, const char *account);
+/* Whether Group Policy defines a right, from the RSoP data in WMI (gpo.c). */
+int w32_right_gpo(enf_tristate *out, void *self, const char *right);
+/* Forgets what w32_right_gpo read (the last close of the target). */
+void w32_gpo_release(void);
+
 /* Facts (facts.c). */
 int w32_facts(enf_facts *out, void *self);
 
