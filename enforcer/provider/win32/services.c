@@ -6,6 +6,7 @@
 #include "win32_int.h"
 
 #include "enforcer/errors.h"
+#include "provider/svc_wait.h"
 #include "util/accounts.h"
 #include "util/util.h"
 
@@ -246,6 +247,136 @@ static int query_status(SERVICE_STATUS_PROCESS *out, SC_HANDLE svc, const char *
 	return w32_code(err);
 }
 
+/*
+ * Wine runs every service as the prefix's one user, whatever account the
+ * service is configured with (docs/windows-semantics.md): there the
+ * account of a service's process says nothing about its log-on. Wine's
+ * ntdll exports wine_get_version; Windows' does not.
+ */
+static int under_wine(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+		known = ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+	}
+	return known;
+}
+
+/* Why the account could not be read: the step that failed and the OS's words. */
+static int account_unknown(enf_service_info *info, const char *step, DWORD pid, DWORD err)
+{
+	char *os = enf_os_error_text((int)err);
+	info->running_as_unknown =
+	    enf_asprintf("%s failed for its process %lu: %s (error %lu)%s", step,
+	                 (unsigned long)pid, os ? os : "?", (unsigned long)err,
+	                 err == ERROR_ACCESS_DENIED ? "; run as SYSTEM to read it" : "");
+	free(os);
+	return info->running_as_unknown ? 0 : enf_error_oom();
+}
+
+/*
+ * OpenProcessToken's remarks: opening the token of a process that another
+ * account started needs SE_DEBUG_NAME enabled in the caller. SYSTEM and
+ * elevated administrators hold it, not necessarily enabled. It is enabled
+ * once, the first time a service's process or token is refused, and never
+ * for anything else; AdjustTokenPrivileges cannot add a privilege the
+ * token lacks (ERROR_NOT_ALL_ASSIGNED). Nonzero when it was enabled now.
+ */
+static int enable_debug_privilege(void)
+{
+	static int tried;
+	if (tried)
+		return 0;
+	tried = 1;
+	HANDLE self = NULL;
+	TOKEN_PRIVILEGES tp;
+	memset(&tp, 0, sizeof(tp));
+	tp.PrivilegeCount = 1;
+	tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+	int ok = OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES, &self) &&
+	         LookupPrivilegeValueW(NULL, L"SeDebugPrivilege", &tp.Privileges[0].Luid) &&
+	         AdjustTokenPrivileges(self, FALSE, &tp, 0, NULL, NULL) &&
+	         GetLastError() == ERROR_SUCCESS;
+	if (self)
+		CloseHandle(self);
+	return ok;
+}
+
+/*
+ * The account a running service's process runs as: the user SID of its
+ * process token (QueryServiceStatusEx's dwProcessId, OpenProcess with
+ * PROCESS_QUERY_LIMITED_INFORMATION, OpenProcessToken with TOKEN_QUERY,
+ * GetTokenInformation(TokenUser)). Services that share a process (svchost)
+ * all show that process's account. The process id is valid only while the
+ * service is running, so a pending service has none.
+ */
+static int running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS *st)
+{
+	DWORD pid = st->dwProcessId;
+	if (st->dwCurrentState != SERVICE_RUNNING)
+		return 0;
+	if (pid == 0) {
+		info->running_as_unknown =
+		    enf_strdup("the Service Control Manager gives no process id for it");
+		return info->running_as_unknown ? 0 : enf_error_oom();
+	}
+	HANDLE proc = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+	DWORD err = proc ? 0 : GetLastError();
+	if (!proc && err == ERROR_ACCESS_DENIED && enable_debug_privilege())
+		err = (proc = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid))
+		          ? 0
+		          : GetLastError();
+	if (!proc)
+		return account_unknown(info, "OpenProcess", pid, err);
+	HANDLE token = NULL;
+	TOKEN_USER *user = NULL;
+	DWORD need = 0;
+	int rc = 0;
+	if (!OpenProcessToken(proc, TOKEN_QUERY, &token)) {
+		err = GetLastError();
+		if (err == ERROR_ACCESS_DENIED && enable_debug_privilege())
+			err = OpenProcessToken(proc, TOKEN_QUERY, &token) ? 0 : GetLastError();
+		if (err) {
+			rc = account_unknown(info, "OpenProcessToken", pid, err);
+			goto done;
+		}
+	}
+	if (!GetTokenInformation(token, TokenUser, NULL, 0, &need) &&
+	    GetLastError() != ERROR_INSUFFICIENT_BUFFER) {
+		rc = account_unknown(info, "GetTokenInformation", pid, GetLastError());
+		goto done;
+	}
+	if (!(user = malloc(need ? need : 1))) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	if (!GetTokenInformation(token, TokenUser, user, need, &need)) {
+		rc = account_unknown(info, "GetTokenInformation", pid, GetLastError());
+		goto done;
+	}
+	char *sid = w32_sid_string(user->User.Sid);
+	if (!sid) {
+		rc = enf_error_oom();
+		goto done;
+	}
+	if (under_wine()) {
+		info->running_as_unknown = enf_asprintf(
+		    "under Wine every service runs as the prefix's user (its process runs as %s), so the account of the process says nothing about the service's log-on",
+		    sid);
+		free(sid);
+		rc = info->running_as_unknown ? 0 : enf_error_oom();
+	} else {
+		info->running_as = sid;
+	}
+done:
+	free(user);
+	if (token)
+		CloseHandle(token);
+	CloseHandle(proc);
+	return rc;
+}
+
 int w32_svc_get(enf_service_info *out, void *self, const char *name)
 {
 	(void)self;
@@ -303,6 +434,8 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 		break;
 	}
 	info.state = state_of(st.dwCurrentState);
+	if ((rc = running_account(&info, &st)))
+		goto done;
 	info.password_stored = password_stored(h.wname);
 	*out = info;
 	memset(&info, 0, sizeof(info));
@@ -398,52 +531,49 @@ static char *exit_text(const SERVICE_STATUS_PROCESS *st)
 	return enf_os_error_text((int)st->dwWin32ExitCode);
 }
 
+/* The status read for enf_svc_wait, kept whole for the exit code. */
+typedef struct status_query {
+	SC_HANDLE svc;
+	const char *name;
+	SERVICE_STATUS_PROCESS st;
+	int failed; /* QueryServiceStatusEx failed: its message is set */
+} status_query;
+
+static int query_fn(enf_svc_status *out, void *ctx)
+{
+	status_query *q = ctx;
+	int rc = query_status(&q->st, q->svc, q->name);
+	if (rc) {
+		q->failed = 1;
+		return rc;
+	}
+	out->state = state_of(q->st.dwCurrentState);
+	out->checkpoint = q->st.dwCheckPoint;
+	out->wait_hint_ms = q->st.dwWaitHint;
+	return 0;
+}
+
 /*
- * Polls until the service reaches `target`, while it is in `pending`, for
- * at most timeout_ms. The poll interval follows the service's own wait
- * hint (a tenth of it, as the SCM documentation suggests), kept between
- * 50 ms and 1 s; the first polls come sooner (10 ms, doubling up to that
- * interval), since most services stop or start well within their hint: a
- * restart of ten services otherwise waited a whole tenth of each hint.
+ * Waits while the service is in `pending` until it reaches `target`, as
+ * provider/svc_wait.h describes: while its checkpoint advances within its
+ * wait hint, for at most timeout_ms, on the monotonic clock.
  */
 static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pending,
                       unsigned timeout_ms, const char *verb)
 {
-	double deadline = enf_now() + timeout_ms / 1000.0;
-	SERVICE_STATUS_PROCESS st;
-	unsigned early = 10;
-	for (;;) {
-		int rc = query_status(&st, svc, name);
-		if (rc)
-			return rc;
-		if (st.dwCurrentState == target)
-			return 0;
-		if (st.dwCurrentState != pending) {
-			char *why = exit_text(&st);
-			enf_error_set(
-			    ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name,
-			    verb, enf_svc_state_name(state_of(st.dwCurrentState)), why ? why : "?");
-			free(why);
-			return ENF_ERROR;
-		}
-		double left = deadline - enf_now();
-		if (left <= 0) {
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-			              "service '%s' did not %s within %u ms (it is still %s)", name,
-			              verb, timeout_ms,
-			              enf_svc_state_name(state_of(st.dwCurrentState)));
-			return ENF_ETIMEOUT;
-		}
-		unsigned ms = st.dwWaitHint / 10;
-		ms = ms < 50 ? 50 : ms > 1000 ? 1000 : ms;
-		if (early < ms) {
-			ms = early;
-			early *= 2;
-		}
-		if (ms > left * 1000.0)
-			ms = (unsigned)(left * 1000.0) + 1;
-		enf_sleep_ms(ms);
+	status_query q = {svc, name, {0}, 0};
+	enf_svc_status last;
+	int rc = enf_svc_wait(&last, query_fn, &q, &enf_svc_real_clock, name, state_of(target),
+	                      state_of(pending), timeout_ms);
+	if (rc == ENF_ERROR && !q.failed) {
+		/* It left the pending state for another than the one waited for: say why. */
+		char *why = exit_text(&q.st);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name,
+		              verb, enf_svc_state_name(state_of(q.st.dwCurrentState)),
+		              why ? why : "?");
+		free(why);
 	}
+	return rc;
 }
 
 int w32_svc_start(void *self, const char *name, unsigned timeout_ms)
