@@ -92,9 +92,10 @@ struct engine {
 	struct enf_source
 	    *source; /* where referenced files are read (source.h); NULL in a rollback */
 	long changes_made;
-	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
-	long seq;        /* journal sequence numbers */
-	json_t *pending; /* pending restarts of this policy, or NULL */
+	long kill_after;    /* ENFORCER_FAULT_KILL_AFTER, or -1 */
+	long seq;           /* journal sequence numbers */
+	json_t *pending;    /* pending restarts of this policy, or NULL */
+	int restart_finish; /* the handler running finishes a failed run's restart (run.c) */
 	/*
 	 * The stores as read during this run: many resources read the same store
 	 * (every certificate resource, every chain check reads Root and CA), and
@@ -248,6 +249,13 @@ int enf_pending_contains(const json_t *doc, const char *id);
 int enf_pending_add(engine *e, json_t **doc, const enf_resource *res);
 /* The handler has run: forget it (and the file when none is left). */
 int enf_pending_done(engine *e, json_t *doc, const char *id);
+/*
+ * The handler failed after it began: the next run only finishes it (starts
+ * what is not running). Records it as begun by this run.
+ */
+int enf_pending_finish(engine *e, json_t *doc, const char *id);
+/* The run whose restart `id` did not finish, or NULL. Borrowed from doc. */
+const char *enf_pending_finishing(const json_t *doc, const char *id);
 
 /* The journal (journal.c). */
 typedef struct journal journal;

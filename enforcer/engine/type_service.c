@@ -126,6 +126,14 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	           enf_plan_logon_restart(e, s, &info, logon_differs, plan)) {
 		goto oom; /* a log-on change takes effect at start: service_logon.c */
 	}
+	/* A start still pending is not running yet: wait for it, unless a restart does. */
+	if (s->state == ENF_SVC_RUNNING && info.state == ENF_SVC_START_PENDING &&
+	    (!plan->count || plan->changes[plan->count - 1].ops != &enf_change_svc_restart)) {
+		change *c =
+		    enf_plan_add(plan, &enf_change_svc_start, "start %s (start-pending)", s->name);
+		if (!c || !(c->service = enf_strdup(s->name)))
+			goto oom;
+	}
 	enf_service_info_clear(&info);
 	return 0;
 oom:
