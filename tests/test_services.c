@@ -1,16 +1,16 @@
 /*
  * Services as Windows really treats them, on the snapshot target: a log-on
  * change on a running service takes effect only at its next start, so it is
- * restarted and the account of its process verified (running_as); waits
- * follow the checkpoint and the wait hint up to a ceiling (timeout:,
- * --service-timeout), on the snapshot's simulated clock, so that a start of
- * fifteen minutes takes no real time; a restart handler starts every
- * service again whatever failed, reports each one's final state, and a
- * failed one is finished by the next run. Each test asserts the exact
- * actions, messages, exit codes and the snapshot file afterwards.
+ * restarted and the account of its process verified (running_as); a
+ * restart handler starts every service again whatever failed, reports each
+ * one's final state, and a failed one is finished by the next run. Waits,
+ * timeout: and --service-timeout are in test_services_waits.c. Each test
+ * asserts the exact actions, messages, exit codes and the snapshot file
+ * afterwards.
  */
+#include "test_services.h"
+
 #include "engine/engine_int.h"
-#include "engine_fixture.h"
 #include "helpers.h"
 
 #include "enforcer/errors.h"
@@ -21,22 +21,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static json_t *service_of(json_t *state, const char *name)
+json_t *ts_service_of(json_t *state, const char *name)
 {
 	return json_object_get(json_object_get(state, "services"), name);
 }
 
-static const char *svc_str(json_t *state, const char *name, const char *key)
+const char *ts_svc_str(json_t *state, const char *name, const char *key)
 {
-	return json_string_value(json_object_get(service_of(state, name), key));
+	return json_string_value(json_object_get(ts_service_of(state, name), key));
 }
 
-static json_int_t svc_int(json_t *state, const char *name, const char *key)
+json_int_t ts_svc_int(json_t *state, const char *name, const char *key)
 {
-	return json_integer_value(json_object_get(service_of(state, name), key));
+	return json_integer_value(json_object_get(ts_service_of(state, name), key));
 }
 
-static void expect_actions(const fixture *f, const char *id, const char *want)
+void ts_expect_actions(const fixture *f, const char *id, const char *want)
 {
 	char *got = fx_actions(fx_result(f, id));
 	cr_expect_str_eq(got, want, "%s: got '%s'", id, got);
@@ -55,7 +55,7 @@ static char *state_member(const enf_state *state, const char *key)
 	return out;
 }
 
-static void expect_member(const enf_state *state, const char *key, const char *want)
+void ts_expect_member(const enf_state *state, const char *key, const char *want)
 {
 	char *got = state_member(state, key);
 	cr_expect_str_eq(got, want, "%s: got %s", key, got);
@@ -63,7 +63,7 @@ static void expect_member(const enf_state *state, const char *key, const char *w
 }
 
 /* Runs the fixture's policy with --service-timeout (0: none); asserts it ran. */
-static enf_run *run_with(fixture *f, enf_run_mode mode, unsigned service_timeout_ms)
+enf_run *ts_run_with(fixture *f, enf_run_mode mode, unsigned service_timeout_ms)
 {
 	enf_diag_list diags;
 	enf_policy *policy = NULL;
@@ -89,20 +89,20 @@ static enf_run *run_with(fixture *f, enf_run_mode mode, unsigned service_timeout
 }
 
 /* Rewrites one member of a service in the snapshot file (NULL value: removes it). */
-static void set_service_member(const fixture *f, const char *name, const char *key, json_t *value)
+void ts_set_service_member(const fixture *f, const char *name, const char *key, json_t *value)
 {
 	json_t *s = fx_state(f);
 	if (value)
-		json_object_set_new(service_of(s, name), key, value);
+		json_object_set_new(ts_service_of(s, name), key, value);
 	else
-		json_object_del(service_of(s, name), key);
+		json_object_del(ts_service_of(s, name), key);
 	char *text = json_dumps(s, JSON_INDENT(2));
 	free(th_write(f->dir, "server.json", text));
 	free(text);
 	json_decref(s);
 }
 
-static double monotonic_seconds(void)
+double ts_monotonic_seconds(void)
 {
 	return (double)enf_monotonic_ms() / 1000.0;
 }
@@ -127,24 +127,24 @@ Test(services, a_logon_change_on_a_running_service_restarts_it_and_verifies_its_
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	const char *want = "change RTCSRV log-on .\\svc-lync -> NetworkService, clear password; "
 	                   "restart RTCSRV: a log-on change takes effect at start";
-	expect_actions(&f, "access-edge", want);
-	expect_member(fx_result(&f, "access-edge")->before, "running_as", "\".\\\\svc-lync\"");
-	expect_member(fx_result(&f, "access-edge")->after, "running_as", "\"NetworkService\"");
+	ts_expect_actions(&f, "access-edge", want);
+	ts_expect_member(fx_result(&f, "access-edge")->before, "running_as", "\".\\\\svc-lync\"");
+	ts_expect_member(fx_result(&f, "access-edge")->after, "running_as", "\"NetworkService\"");
 
 	run = fx_run(&f, ENF_RUN_APPLY, 0);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	cr_expect_eq(run->changes_made, 2);
 	cr_expect_eq(fx_result(&f, "access-edge")->outcome, ENF_OUTCOME_CHANGED, "%s",
 	             fx_result(&f, "access-edge")->message);
-	expect_actions(&f, "access-edge", want);
+	ts_expect_actions(&f, "access-edge", want);
 	/* Verified: read back, its process runs as the policy's account. */
-	expect_member(fx_result(&f, "access-edge")->after, "running_as", "\"NetworkService\"");
+	ts_expect_member(fx_result(&f, "access-edge")->after, "running_as", "\"NetworkService\"");
 	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "logon"), "NetworkService");
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "running_as"), "NetworkService");
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "running");
-	cr_expect_eq(svc_int(s, "RTCSRV", "stops"), 1);
-	cr_expect_eq(svc_int(s, "RTCSRV", "starts"), 1);
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "logon"), "NetworkService");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "running_as"), "NetworkService");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "state"), "running");
+	cr_expect_eq(ts_svc_int(s, "RTCSRV", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "RTCSRV", "starts"), 1);
 	json_decref(s);
 	char *jtext = th_read(run->journal_path, NULL);
 	cr_expect(strstr(jtext, "\"op\":\"service-restart\"") != NULL, "%s", jtext);
@@ -158,15 +158,16 @@ Test(services, a_logon_change_on_a_running_service_restarts_it_and_verifies_its_
 	/* Rollback: the old log-on back, then a restart so that it takes effect. */
 	run = fx_rollback(&f, id);
 	cr_expect_eq(enf_run_exit_code(run), 2);
-	expect_actions(&f, "access-edge",
-	               "restore RTCSRV log-on NetworkService -> .\\svc-lync (its password was not "
-	               "journaled: enter it again in services.msc); "
-	               "restart RTCSRV: the restored log-on takes effect at start");
+	ts_expect_actions(
+	    &f, "access-edge",
+	    "restore RTCSRV log-on NetworkService -> .\\svc-lync (its password was not "
+	    "journaled: enter it again in services.msc); "
+	    "restart RTCSRV: the restored log-on takes effect at start");
 	s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "logon"), ".\\svc-lync");
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "running_as"), ".\\svc-lync");
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "running");
-	cr_expect_eq(svc_int(s, "RTCSRV", "starts"), 2);
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "logon"), ".\\svc-lync");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "running_as"), ".\\svc-lync");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "state"), "running");
+	cr_expect_eq(ts_svc_int(s, "RTCSRV", "starts"), 2);
 	json_decref(s);
 	free(id);
 	fx_fini(&f);
@@ -184,11 +185,12 @@ Test(services, a_logon_configured_but_not_in_effect_is_restarted)
 	    logon_policy);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
 	cr_expect_eq(enf_run_exit_code(run), 2);
-	expect_actions(&f, "access-edge",
-	               "restart RTCSRV: it runs as CONTOSO\\svc-lync, not NetworkService; a log-on "
-	               "change takes effect at start");
+	ts_expect_actions(
+	    &f, "access-edge",
+	    "restart RTCSRV: it runs as CONTOSO\\svc-lync, not NetworkService; a log-on "
+	    "change takes effect at start");
 	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "running_as"), "NT AUTHORITY\\NetworkService");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "running_as"), "NT AUTHORITY\\NetworkService");
 	json_decref(s);
 	/* Any spelling of the same account is the same account: compliant now. */
 	cr_expect_eq(enf_run_exit_code(fx_run(&f, ENF_RUN_PLAN, 0)), 0);
@@ -211,11 +213,11 @@ Test(services, an_unknown_process_account_is_said_and_restarts_nothing)
 	char *before = th_read(f.snapshot, NULL);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
 	cr_expect_eq(enf_run_exit_code(run), 0);
-	expect_actions(&f, "access-edge", "");
+	ts_expect_actions(&f, "access-edge", "");
 	cr_expect_str_eq(fx_result(&f, "access-edge")->message,
 	                 "the account its process runs as is unknown: the snapshot does not say "
 	                 "which account its process runs as (no \"running_as\")");
-	expect_member(fx_result(&f, "access-edge")->before, "running_as", "null");
+	ts_expect_member(fx_result(&f, "access-edge")->before, "running_as", "null");
 	char *after = th_read(f.snapshot, NULL);
 	cr_expect_str_eq(after, before, "the snapshot changed");
 	free(after);
@@ -250,163 +252,9 @@ Test(services, running_as_is_set_at_start_kept_by_a_configure_and_gone_at_stop)
 	cr_assert_eq(t->provider->commit(t->self), 0);
 	enf_target_close(t);
 	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "running_as"), "NetworkService");
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "running_as"), "NetworkService");
 	json_decref(s);
 	free(spec);
-	fx_fini(&f);
-}
-
-/* ---- Waits: checkpoints, wait hints, the ceiling ---- */
-
-/* RTCSRV stopped, taking `start_ms` to start, its checkpoint advancing every 5 s. */
-static char *slow_snapshot(long start_ms, long checkpoint_ms)
-{
-	return enf_asprintf(
-	    "{\"schema\": \"enforcer-snapshot/1\", \"services\": {\"RTCSRV\": {\"logon\": "
-	    "\"NetworkService\", \"startup\": \"automatic\", \"state\": \"stopped\", \"start_ms\": "
-	    "%ld, \"wait_hint_ms\": 10000, \"checkpoint_ms\": %ld}}}\n",
-	    start_ms, checkpoint_ms);
-}
-
-static const char start_policy[] = "enforcer: 1\nname: fe\nresources:\n"
-                                   "  - {type: service, id: fe, name: RTCSRV, state: running}\n";
-
-Test(services, a_slow_start_with_advancing_checkpoints_is_waited_for_in_no_real_time)
-{
-	char *snap = slow_snapshot(8 * 60 * 1000, 5000);
-	fixture f;
-	fx_init(&f, snap, start_policy);
-	double t0 = monotonic_seconds();
-	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
-	cr_expect_lt(monotonic_seconds() - t0, 5.0, "an 8-minute start took real time");
-	cr_expect_eq(enf_run_exit_code(run), 2);
-	cr_expect_eq(fx_result(&f, "fe")->outcome, ENF_OUTCOME_CHANGED, "%s",
-	             fx_result(&f, "fe")->message);
-	expect_actions(&f, "fe", "start RTCSRV (stopped)");
-	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "running");
-	cr_expect_null(json_object_get(service_of(s, "RTCSRV"), "pending_ms"));
-	json_decref(s);
-	free(snap);
-	fx_fini(&f);
-}
-
-Test(services, a_start_still_advancing_at_the_ceiling_fails_and_is_finished_later)
-{
-	char *snap = slow_snapshot(15 * 60 * 1000, 5000);
-	fixture f;
-	fx_init(&f, snap, start_policy);
-	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	cr_expect_eq(fx_result(&f, "fe")->outcome, ENF_OUTCOME_FAILED);
-	cr_expect_str_eq(
-	    fx_result(&f, "fe")->message,
-	    "start RTCSRV (stopped): service 'RTCSRV' did not start within 10 min: it is still "
-	    "start-pending, its checkpoint still advancing (at 121); give it longer with timeout: "
-	    "on the resource or --service-timeout");
-	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "start-pending");
-	cr_expect_eq(svc_int(s, "RTCSRV", "pending_ms"), 5 * 60 * 1000);
-	json_decref(s);
-	/* Start-pending is not running: the next run waits for it, within a longer ceiling. */
-	run = run_with(&f, ENF_RUN_PLAN, 0);
-	expect_actions(&f, "fe", "start RTCSRV (start-pending)");
-	run = run_with(&f, ENF_RUN_APPLY, 20 * 60 * 1000);
-	cr_expect_eq(enf_run_exit_code(run), 2);
-	s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "running");
-	cr_expect_eq(svc_int(s, "RTCSRV", "starts"), 1, "the start was sent once");
-	json_decref(s);
-	free(snap);
-	fx_fini(&f);
-}
-
-Test(services, a_checkpoint_that_stops_advancing_fails_after_the_wait_hint)
-{
-	char *snap = slow_snapshot(60 * 1000, 0);
-	fixture f;
-	fx_init(&f, snap, start_policy);
-	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	cr_expect_str_eq(
-	    fx_result(&f, "fe")->message,
-	    "start RTCSRV (stopped): service 'RTCSRV' stopped making progress while "
-	    "starting: its checkpoint stayed at 1 for longer than its wait hint of 10 s "
-	    "(it is still start-pending)");
-	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "start-pending");
-	/* Given up after the hint (10 s and one poll), not at the 10-minute ceiling. */
-	cr_expect_gt(svc_int(s, "RTCSRV", "pending_ms"), 49000);
-	json_decref(s);
-	free(snap);
-	fx_fini(&f);
-}
-
-Test(services, timeout_on_the_resource_wins_over_service_timeout)
-{
-	char *snap = slow_snapshot(15 * 60 * 1000, 5000);
-	fixture f;
-	fx_init(&f, snap,
-	        "enforcer: 1\nname: fe\nresources:\n"
-	        "  - {type: service, id: fe, name: RTCSRV, state: running, timeout: 20m}\n");
-	enf_run *run = run_with(&f, ENF_RUN_APPLY, 5 * 60 * 1000);
-	cr_expect_eq(enf_run_exit_code(run), 2, "%s", fx_result(&f, "fe")->message);
-	cr_expect_eq(fx_result(&f, "fe")->resource->u.svc.timeout_ms, 20u * 60 * 1000);
-	free(snap);
-	fx_fini(&f);
-}
-
-Test(services, service_timeout_is_the_ceiling_of_resources_without_their_own)
-{
-	char *snap = slow_snapshot(15 * 60 * 1000, 5000);
-	fixture f;
-	fx_init(&f, snap, start_policy);
-	enf_run *run = run_with(&f, ENF_RUN_APPLY, 5 * 60 * 1000);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	cr_expect(strstr(fx_result(&f, "fe")->message, "did not start within 5 min:") != NULL, "%s",
-	          fx_result(&f, "fe")->message);
-	fx_fini(&f);
-	fx_init(&f, snap, start_policy);
-	run = run_with(&f, ENF_RUN_APPLY, 20 * 60 * 1000);
-	cr_expect_eq(enf_run_exit_code(run), 2, "%s", fx_result(&f, "fe")->message);
-	free(snap);
-	fx_fini(&f);
-}
-
-/* The command line: --service-timeout, and its usage error. */
-Test(services, the_service_timeout_option)
-{
-	char *snap = slow_snapshot(15 * 60 * 1000, 5000);
-	fixture f;
-	fx_init(&f, snap, start_policy);
-	char *target = enf_asprintf("snapshot:%s", f.snapshot);
-	const char *bad[] = {"apply",       "--target", target,
-	                     "--state-dir", f.state,    "--service-timeout",
-	                     "10 min",      f.policy,   NULL};
-	th_cli_result r = th_run_cli(f.dir, bad, NULL);
-	cr_expect_eq(r.code, 1);
-	cr_expect(strstr(r.err, "enforcer apply: --service-timeout takes a duration from 1 second "
-	                        "to 24 hours (600, 90s, 10m, 1h), not '10 min'") != NULL,
-	          "%s", r.err);
-	th_cli_free(&r);
-	const char *shorter[] = {"apply",       "--target", target,
-	                         "--state-dir", f.state,    "--service-timeout",
-	                         "300",         f.policy,   NULL};
-	r = th_run_cli(f.dir, shorter, NULL);
-	cr_expect_eq(r.code, 4, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "did not start within 5 min") != NULL, "%s", r.out);
-	th_cli_free(&r);
-	const char *longer[] = {"apply",       "--target", target,
-	                        "--state-dir", f.state,    "--service-timeout",
-	                        "1h",          f.policy,   NULL};
-	r = th_run_cli(f.dir, longer, NULL);
-	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
-	th_cli_free(&r);
-	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "RTCSRV", "state"), "running");
-	json_decref(s);
-	free(target);
-	free(snap);
 	fx_fini(&f);
 }
 
@@ -458,15 +306,15 @@ Test(services, a_handler_whose_second_service_fails_to_stop_starts_every_service
 	cr_expect_str_eq(r->message, message);
 	free(message);
 	/* Each service's final state, read back. */
-	expect_member(r->after, "services",
-	              "[{\"name\":\"A\",\"state\":\"running\"},{\"name\":\"B\",\"state\":"
-	              "\"stop-pending\"},{\"name\":\"C\",\"state\":\"running\"}]");
+	ts_expect_member(r->after, "services",
+	                 "[{\"name\":\"A\",\"state\":\"running\"},{\"name\":\"B\",\"state\":"
+	                 "\"stop-pending\"},{\"name\":\"C\",\"state\":\"running\"}]");
 	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "B", "state"), "stop-pending");
-	cr_expect_eq(svc_int(s, "A", "stops"), 0, "A was stopped although B did not stop");
-	cr_expect_eq(svc_int(s, "B", "stops"), 1);
-	cr_expect_eq(svc_int(s, "C", "stops"), 1);
-	cr_expect_eq(svc_int(s, "C", "starts"), 1);
+	cr_expect_str_eq(ts_svc_str(s, "B", "state"), "stop-pending");
+	cr_expect_eq(ts_svc_int(s, "A", "stops"), 0, "A was stopped although B did not stop");
+	cr_expect_eq(ts_svc_int(s, "B", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "C", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "C", "starts"), 1);
 	json_decref(s);
 	/* The pending record: this restart is to be finished, not begun again. */
 	char *path = enf_asprintf("%s/pending/lync.json", f.state);
@@ -486,7 +334,7 @@ Test(services, a_handler_whose_second_service_fails_to_stop_starts_every_service
 	free(text);
 	json_decref(snap);
 	run = fx_run(&f, ENF_RUN_PLAN, 0);
-	expect_actions(&f, "restart-lync", "start B (stop-pending)");
+	ts_expect_actions(&f, "restart-lync", "start B (stop-pending)");
 	char *did_not = enf_asprintf("run %s did not finish its restart", id);
 	cr_expect_str_eq(fx_result(&f, "restart-lync")->message, did_not);
 	free(did_not);
@@ -494,16 +342,16 @@ Test(services, a_handler_whose_second_service_fails_to_stop_starts_every_service
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	r = fx_result(&f, "restart-lync");
 	cr_expect_eq(r->outcome, ENF_OUTCOME_CHANGED, "%s", r->message);
-	expect_actions(&f, "restart-lync", "start B (stop-pending)");
+	ts_expect_actions(&f, "restart-lync", "start B (stop-pending)");
 	char *finished =
 	    enf_asprintf("finished the restart run %s began: A running, B running, C running", id);
 	cr_expect_str_eq(r->message, finished);
 	free(finished);
 	s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "B", "state"), "running");
-	cr_expect_eq(svc_int(s, "B", "starts"), 1);
-	cr_expect_eq(svc_int(s, "A", "stops"), 0, "the finishing run stopped A");
-	cr_expect_eq(svc_int(s, "C", "stops"), 1, "the finishing run stopped C again");
+	cr_expect_str_eq(ts_svc_str(s, "B", "state"), "running");
+	cr_expect_eq(ts_svc_int(s, "B", "starts"), 1);
+	cr_expect_eq(ts_svc_int(s, "A", "stops"), 0, "the finishing run stopped A");
+	cr_expect_eq(ts_svc_int(s, "C", "stops"), 1, "the finishing run stopped C again");
 	json_decref(s);
 	struct stat st;
 	cr_expect_neq(stat(path, &st), 0, "the pending record is still there");
@@ -519,7 +367,7 @@ Test(services, a_successful_handler_reports_every_service_running)
 {
 	fixture f;
 	fx_init(&f, three_services, three_policy);
-	set_service_member(&f, "B", "start_ms", json_integer(90000));
+	ts_set_service_member(&f, "B", "start_ms", json_integer(90000));
 	json_t *snap = fx_state(&f);
 	json_object_del(snap, "faults");
 	char *text = json_dumps(snap, JSON_INDENT(2));
@@ -531,9 +379,9 @@ Test(services, a_successful_handler_reports_every_service_running)
 	const enf_result *r = fx_result(&f, "restart-lync");
 	cr_expect_eq(r->outcome, ENF_OUTCOME_CHANGED);
 	cr_expect_str_eq(r->message, "notified by tls");
-	expect_member(r->after, "services",
-	              "[{\"name\":\"A\",\"state\":\"running\"},{\"name\":\"B\",\"state\":"
-	              "\"running\"},{\"name\":\"C\",\"state\":\"running\"}]");
+	ts_expect_member(r->after, "services",
+	                 "[{\"name\":\"A\",\"state\":\"running\"},{\"name\":\"B\",\"state\":"
+	                 "\"running\"},{\"name\":\"C\",\"state\":\"running\"}]");
 	char *path = enf_asprintf("%s/pending/lync.json", f.state);
 	struct stat st;
 	cr_expect_neq(stat(path, &st), 0, "the pending record was kept");
@@ -555,100 +403,14 @@ Test(services, a_handler_whose_service_fails_to_start_still_starts_the_rest)
 	json_decref(snap);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
 	cr_expect_eq(enf_run_exit_code(run), 6);
-	expect_actions(&f, "restart-lync", "stop C; stop B; stop A; start A; start B; start C");
+	ts_expect_actions(&f, "restart-lync", "stop C; stop B; stop A; start A; start B; start C");
 	const enf_result *r = fx_result(&f, "restart-lync");
 	cr_expect_str_eq(r->message,
 	                 "restart failed: service 'A' did not start: the service process exited "
 	                 "(error 1067); afterwards: A stopped, B running, C running");
 	json_t *s = fx_state(&f);
-	cr_expect_str_eq(svc_str(s, "B", "state"), "running");
-	cr_expect_str_eq(svc_str(s, "C", "state"), "running");
+	cr_expect_str_eq(ts_svc_str(s, "B", "state"), "running");
+	cr_expect_str_eq(ts_svc_str(s, "C", "state"), "running");
 	json_decref(s);
 	fx_fini(&f);
-}
-
-/* ---- Parts ---- */
-
-Test(services, durations_parse_and_read)
-{
-	static const struct {
-		const char *text;
-		unsigned ms;
-	} ok[] = {{"600", 600000}, {"90s", 90000},    {"10m", 600000},
-	          {"1h", 3600000}, {"24h", 86400000}, {"1", 1000}};
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(ok); i++) {
-		unsigned ms = 0;
-		cr_expect_eq(enf_duration_parse(&ms, ok[i].text), 0, "%s", ok[i].text);
-		cr_expect_eq(ms, ok[i].ms, "%s", ok[i].text);
-	}
-	static const char *const bad[] = {"",    "0",     "0s",   "-5", "10 min",         "1.5m",
-	                                  "25h", "86401", "10ms", "m",  "99999999999999", "10mm"};
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(bad); i++) {
-		unsigned ms = 7;
-		cr_expect_eq(enf_duration_parse(&ms, bad[i]), ENF_EINVALID, "%s", bad[i]);
-		cr_expect_eq(ms, 7u, "%s changed the output", bad[i]);
-	}
-	static const struct {
-		unsigned ms;
-		const char *text;
-	} shown[] = {{600000, "10 min"},      {90000, "1 min 30 s"}, {3600000, "1 h"},
-	             {5400000, "1 h 30 min"}, {1500, "1.5 s"},       {10000, "10 s"},
-	             {1234, "1234 ms"}};
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(shown); i++) {
-		char *t = enf_duration_text(shown[i].ms);
-		cr_expect_str_eq(t, shown[i].text);
-		free(t);
-	}
-}
-
-Test(services, snapshot_checks_the_process_members)
-{
-	static const struct {
-		const char *member;
-		const char *message;
-	} cases[] = {
-	    {"\"start_ms\": -1", "has a \"start_ms\" that is not milliseconds (0 to 86400000)"},
-	    {"\"checkpoint_ms\": \"5s\"",
-	     "has a \"checkpoint_ms\" that is not milliseconds (0 to 86400000)"},
-	    {"\"running_as\": \"LocalSystem\"",
-	     "has a \"running_as\" but is stopped: only a running service has a process"},
-	    {"\"running_as\": 5", "has a \"running_as\" that is not an account name or SID"},
-	};
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(cases); i++) {
-		fixture f;
-		char *snap = enf_asprintf(
-		    "{\"schema\": \"enforcer-snapshot/1\", \"services\": {\"S\": {\"logon\": "
-		    "\"LocalSystem\", \"startup\": \"manual\", \"state\": \"stopped\", %s}}}\n",
-		    cases[i].member);
-		fx_init(&f, snap, start_policy);
-		enf_target *t = NULL;
-		char *spec = enf_asprintf("snapshot:%s", f.snapshot);
-		cr_expect_eq(enf_target_open(&t, spec), ENF_EINVALID, "%s", cases[i].member);
-		char *want =
-		    enf_asprintf("snapshot '%s': services.S %s", f.snapshot, cases[i].message);
-		cr_expect_str_eq(enf_error_last()->message, want);
-		free(want);
-		free(spec);
-		free(snap);
-		fx_fini(&f);
-	}
-}
-
-Test(services, the_restart_change_round_trips_through_the_journal)
-{
-	change c = {0};
-	c.ops = &enf_change_svc_restart;
-	c.text = enf_strdup("restart RTCSRV: a log-on change takes effect at start");
-	c.service = enf_strdup("RTCSRV");
-	c.old_startup = ENF_STARTUP_AUTOMATIC;
-	json_t *j = enf_change_to_json(&c);
-	change back = {0};
-	cr_assert_eq(enf_change_from_json(&back, j), 0);
-	cr_expect_eq(back.ops, &enf_change_svc_restart);
-	cr_expect_str_eq(back.text, c.text);
-	cr_expect_str_eq(back.service, "RTCSRV");
-	cr_expect_eq(back.old_startup, ENF_STARTUP_AUTOMATIC);
-	json_decref(j);
-	enf_change_clear(&c);
-	enf_change_clear(&back);
 }
