@@ -225,6 +225,31 @@ Test(services, an_unknown_process_account_is_said_and_restarts_nothing)
 	fx_fini(&f);
 }
 
+/* A service being disabled is not started again: no restart, the log-on waits for its next start.
+ */
+Test(services, a_logon_change_on_a_service_being_disabled_restarts_nothing)
+{
+	fixture f;
+	fx_init(&f, running_edge,
+	        "enforcer: 1\nname: edge\nresources:\n"
+	        "  - {type: service, id: access-edge, name: RTCSRV, logon: NetworkService, "
+	        "startup: disabled}\n");
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	ts_expect_actions(&f, "access-edge",
+	                  "change RTCSRV log-on .\\svc-lync -> NetworkService, clear password, set "
+	                  "RTCSRV start mode automatic -> disabled");
+	cr_expect_str_eq(
+	    fx_result(&f, "access-edge")->message,
+	    "its process runs as .\\svc-lync until it stops: a service being disabled is "
+	    "not restarted");
+	json_t *s = fx_state(&f);
+	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "running_as"), ".\\svc-lync");
+	cr_expect_eq(ts_svc_int(s, "RTCSRV", "stops"), 0);
+	json_decref(s);
+	fx_fini(&f);
+}
+
 /* The snapshot's process model: set at start, kept by a configure, gone at stop. */
 Test(services, running_as_is_set_at_start_kept_by_a_configure_and_gone_at_stop)
 {

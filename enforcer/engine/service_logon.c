@@ -35,6 +35,16 @@ int enf_plan_logon_restart(engine *e, const enf_res_service *s, const enf_servic
                            int logon_changes, res_plan *plan)
 {
 	change *c = NULL;
+	/* A service being disabled is not started again: its log-on takes effect when it is. */
+	if (s->startup == ENF_STARTUP_DISABLED) {
+		if (!info->running_as || enf_accounts_same(e, info->running_as, s->logon))
+			return 0;
+		free(plan->message);
+		plan->message = enf_asprintf(
+		    "its process runs as %s until it stops: a service being disabled is not restarted",
+		    info->running_as);
+		return plan->message ? 0 : enf_error_oom();
+	}
 	if (logon_changes) {
 		c = enf_plan_add(plan, &enf_change_svc_restart,
 		                 "restart %s: a log-on change takes effect at start", s->name);
