@@ -111,9 +111,20 @@ Test(services, timeout_on_the_resource_wins_over_service_timeout)
 	        "  - {type: service, id: fe, name: RTCSRV, state: running, timeout: 20m}\n");
 	enf_run *run = ts_run_with(&f, ENF_RUN_APPLY, 5 * 60 * 1000);
 	cr_expect_eq(enf_run_exit_code(run), 2, "%s", fx_result(&f, "fe")->message);
-	cr_expect_eq(fx_result(&f, "fe")->resource->u.svc.timeout_ms, 20u * 60 * 1000);
 	free(snap);
 	fx_fini(&f);
+	/* The loader keeps it in milliseconds, for restarts too. */
+	static const char text[] = "enforcer: 1\nname: fe\nresources:\n"
+	                           "  - {type: service, id: fe, name: A, timeout: 20m, notify: r}\n"
+	                           "  - {type: restart, id: r, services: [A], timeout: 90}\n";
+	int rc = 0;
+	enf_policy *p = NULL;
+	char *diags = th_load_buffer(text, strlen(text), &rc, &p);
+	cr_assert_eq(rc, 0, "%s", diags);
+	cr_expect_eq(p->resources[0].u.svc.timeout_ms, 20u * 60 * 1000);
+	cr_expect_eq(p->resources[1].u.restart.timeout_ms, 90u * 1000);
+	enf_policy_free(p);
+	free(diags);
 }
 
 Test(services, service_timeout_is_the_ceiling_of_resources_without_their_own)
