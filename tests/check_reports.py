@@ -152,6 +152,19 @@ def main():
         text = open(os.path.join(work, mode, "report.txt")).read()
         check(text.splitlines()[-1].startswith({"plan": "Plan:", "apply": "Apply:", "rollback": "Rollback:"}[mode]),
               "%s report.txt ends with the summary" % mode)
+    # The service record carries the account of the running process, and the
+    # restart handler every service's state read back.
+    applied = {r["id"]: r for r in json.load(open(os.path.join(work, "apply", "report.json")))["resources"]}
+    check(applied["access-edge"]["after"].get("running_as") == "NetworkService",
+          "apply's access-edge record has running_as NetworkService: %s" % applied["access-edge"]["after"])
+    check(applied["restart-lync"]["after"].get("services") ==
+          [{"name": "RTCSRV", "state": "running"}, {"name": "RTCMEDIARELAY", "state": "running"}],
+          "apply's restart-lync record lists each service running: %s" % applied["restart-lync"]["after"])
+    one = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/resource"})
+    bad = json.loads(json.dumps(applied["restart-lync"]))
+    bad["after"]["services"][0]["state"] = "restarted"
+    check(one.is_valid(applied["restart-lync"]) and not one.is_valid(bad),
+          "the schema refuses a restart record whose service state is not a state")
     chromium_checks(os.path.join(work, "apply", "report.html"), work)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

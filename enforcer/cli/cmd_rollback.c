@@ -19,6 +19,8 @@ const char cmd_rollback_usage[] =
     "  --target local|snapshot:FILE  the target the run changed (default local)\n"
     "  --state-dir DIR               where the run's journal is\n"
     "  --wait SECONDS                wait that long for another run's lock\n"
+    "  --service-timeout DURATION    the longest wait for a service to start or stop\n"
+    "                                (default 10m; 600, 90s, 10m, 1h)\n"
     "  --report-dir DIR, --format text|json, -q, -v, --color auto|always|never\n"
     "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
     "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n\n"
@@ -47,6 +49,7 @@ int cmd_rollback(int argc, char **argv)
 	opts.mode = ENF_RUN_ROLLBACK;
 	opts.state_dir = o.state_dir;
 	opts.wait_seconds = o.wait_seconds;
+	opts.service_timeout_ms = o.service_timeout_ms;
 	if (enf_run_rollback(&run, o.args[0], target, &opts)) {
 		cli_print_last_error(NULL);
 		goto done;

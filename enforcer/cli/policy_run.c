@@ -18,6 +18,7 @@ const char cmd_plan_usage[] =
     "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
     "  --report-dir DIR              write report.json and report.txt there\n"
     "  --format text|json            what goes to standard output\n"
+    "  --service-timeout DURATION    accepted as apply takes it; a plan waits for nothing\n"
     "  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
     "                                git repository DIR, read from the commit, never\n"
     "                                from the working tree\n"
@@ -42,6 +43,10 @@ const char cmd_apply_usage[] =
     "  --state-dir DIR               lock and journals (default %ProgramData%\\enforcer\n"
     "                                or /var/lib/enforcer)\n"
     "  --wait SECONDS                wait that long for another run's lock (default 0)\n"
+    "  --service-timeout DURATION    the longest wait for a service to start or stop,\n"
+    "                                for resources without timeout: (default 10m; 600,\n"
+    "                                90s, 10m, 1h); one that stops making progress fails\n"
+    "                                sooner\n"
     "  --report-dir DIR              write report.json and report.txt there\n"
     "  --format text|json            what goes to standard output\n"
     "  --repo DIR [--ref REF]        POLICY is a path in commit REF (default HEAD) of the\n"
@@ -86,6 +91,7 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	opts.dry_run = o.dry_run;
 	opts.state_dir = o.state_dir;
 	opts.wait_seconds = o.wait_seconds;
+	opts.service_timeout_ms = o.service_timeout_ms;
 	opts.progress = cli_progress;
 	opts.progress_ctx = &o;
 	opts.source = source;

@@ -50,7 +50,8 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 			o->verbose = 1;
 		} else if (!next && (strcmp(a, "--target") == 0 || strcmp(a, "--state-dir") == 0 ||
 		                     strcmp(a, "--report-dir") == 0 || strcmp(a, "--format") == 0 ||
-		                     strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0)) {
+		                     strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0 ||
+		                     strcmp(a, "--service-timeout") == 0)) {
 			cli_usage_error(cmd, "%s needs a value", a);
 			return 1;
 		} else if (strcmp(a, "--target") == 0) {
@@ -70,6 +71,15 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 			if (parse_seconds(argv[++i], &o->wait_seconds)) {
 				cli_usage_error(
 				    cmd, "--wait takes whole seconds from 0 to 86400, not '%s'",
+				    argv[i]);
+				return 1;
+			}
+		} else if (strcmp(a, "--service-timeout") == 0) {
+			/* The ceiling of every service wait without a timeout: of its own. */
+			if (enf_duration_parse(&o->service_timeout_ms, argv[++i])) {
+				cli_usage_error(
+				    cmd,
+				    "--service-timeout takes a duration from 1 second to 24 hours (600, 90s, 10m, 1h), not '%s'",
 				    argv[i]);
 				return 1;
 			}

@@ -16,7 +16,8 @@ typedef struct cli_run_opts {
 	int color; /* resolved from --color and the terminal */
 	int dry_run;
 	unsigned wait_seconds;
-	char **args; /* the positional arguments */
+	unsigned service_timeout_ms; /* --service-timeout; 0 when not given */
+	char **args;                 /* the positional arguments */
 	int nargs;
 	/* Issue 6: a policy from git, signed reports, the audit log (run_source.c, run_report.c).
 	 */

@@ -94,9 +94,10 @@ struct engine {
 	struct enf_source
 	    *source; /* where referenced files are read (source.h); NULL in a rollback */
 	long changes_made;
-	long kill_after; /* ENFORCER_FAULT_KILL_AFTER, or -1 */
-	long seq;        /* journal sequence numbers */
-	json_t *pending; /* pending restarts of this policy, or NULL */
+	long kill_after;    /* ENFORCER_FAULT_KILL_AFTER, or -1 */
+	long seq;           /* journal sequence numbers */
+	json_t *pending;    /* pending restarts of this policy, or NULL */
+	int restart_finish; /* the handler running finishes a failed run's restart (run.c) */
 	/*
 	 * The stores as read during this run: many resources read the same store
 	 * (every certificate resource, every chain check reads Root and CA), and
@@ -140,8 +141,8 @@ const change_ops *enf_change_ops_find(const char *op);
 
 /* The change kinds, by the file that defines them. */
 extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_registry.c */
-extern const change_ops enf_change_svc_config, enf_change_svc_start,
-    enf_change_svc_stop; /* type_service.c */
+extern const change_ops enf_change_svc_config, enf_change_svc_start, enf_change_svc_stop,
+    enf_change_svc_restart; /* type_service.c */
 extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_cert_move,
     enf_change_key_grant, enf_change_key_restore;                        /* cert_changes.c */
 extern const change_ops enf_change_right_grant, enf_change_right_revoke; /* type_user_right.c */
@@ -219,6 +220,25 @@ int enf_change_inverse(engine *e, const change *c, change *out);
 json_t *enf_change_to_json(const change *c);
 int enf_change_from_json(change *out, const json_t *j);
 
+/*
+ * Service waits and log-on changes taking effect (service_logon.c). The
+ * ceiling of a start or stop wait: the resource's timeout:, else
+ * --service-timeout, else ENF_SERVICE_TIMEOUT_DEFAULT_MS; `res` may be NULL
+ * (a rollback).
+ */
+unsigned enf_service_timeout(const engine *e, const enf_resource *res);
+/*
+ * For a running service whose log-on the policy manages: plans a restart
+ * when the log-on changes or its process runs as another account, or notes
+ * in plan->message that the account of its process is unknown. 0 or
+ * ENF_ENOMEM.
+ */
+int enf_plan_logon_restart(engine *e, const enf_res_service *s, const enf_service_info *info,
+                           int logon_changes, res_plan *plan);
+/* The service-restart kind: stop then start; undone after the log-on is restored. */
+int enf_service_restart_apply(engine *e, const change *c, const enf_resource *res);
+int enf_service_restart_inverse(engine *e, const change *c, change *out);
+
 /* Account identity: same account whatever the spelling. */
 int enf_accounts_same(engine *e, const char *a, const char *b);
 
@@ -241,6 +261,13 @@ int enf_pending_contains(const json_t *doc, const char *id);
 int enf_pending_add(engine *e, json_t **doc, const enf_resource *res);
 /* The handler has run: forget it (and the file when none is left). */
 int enf_pending_done(engine *e, json_t *doc, const char *id);
+/*
+ * The handler failed after it began: the next run only finishes it (starts
+ * what is not running). Records it as begun by this run.
+ */
+int enf_pending_finish(engine *e, json_t *doc, const char *id);
+/* The run whose restart `id` did not finish, or NULL. Borrowed from doc. */
+const char *enf_pending_finishing(const json_t *doc, const char *id);
 
 /* The journal (journal.c). */
 typedef struct journal journal;

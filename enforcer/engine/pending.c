@@ -4,7 +4,9 @@
  * cleared only when the handler has run. So a run killed between a change
  * (say, EnableSessionTicket) and its restart does not leave the services
  * running with the old setting: the next apply runs the pending handler even
- * though nothing else changes.
+ * though nothing else changes. A handler that ran and failed stays recorded
+ * as one to finish: the next apply starts what is not running, and does not
+ * stop everything again (docs/journal.md).
  */
 #include "engine_int.h"
 
@@ -25,16 +27,27 @@ static char *pending_path(const engine *e)
 	return path;
 }
 
-/* {"run": "RUN-ID", "handlers": ["id", ...]}, as pending_add writes it. */
+/*
+ * {"run": "RUN-ID", "handlers": ["id", ...], "finish": {"id": "RUN-ID", ...}},
+ * as pending_add and pending_finish write it; "finish" (restarts a run began
+ * and did not finish) is absent in records of older versions.
+ */
 static int pending_valid(const json_t *doc)
 {
 	const json_t *list = json_object_get(doc, "handlers");
+	const json_t *finish = json_object_get(doc, "finish");
 	size_t i;
+	const char *key;
 	json_t *v;
 	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "run")) ||
-	    !json_is_array(list))
+	    !json_is_array(list) || (finish && !json_is_object(finish)))
 		return 0;
 	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v))
+			return 0;
+	}
+	json_object_foreach((json_t *)finish, key, v)
 	{
 		if (!json_is_string(v))
 			return 0;
@@ -118,7 +131,7 @@ int enf_pending_add(engine *e, json_t **doc, const enf_resource *res)
 	return added ? pending_write(e, *doc) : 0;
 }
 
-int enf_pending_done(engine *e, json_t *doc, const char *id)
+static void remove_handler(json_t *doc, const char *id)
 {
 	json_t *list = json_object_get(doc, "handlers");
 	for (size_t i = 0; i < json_array_size(list); i++) {
@@ -127,7 +140,33 @@ int enf_pending_done(engine *e, json_t *doc, const char *id)
 			break;
 		}
 	}
-	if (json_array_size(list) > 0)
+}
+
+const char *enf_pending_finishing(const json_t *doc, const char *id)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "finish"), id));
+}
+
+int enf_pending_finish(engine *e, json_t *doc, const char *id)
+{
+	json_t *finish = json_object_get(doc, "finish");
+	if (!finish) {
+		finish = json_object();
+		json_object_set_new(doc, "finish", finish);
+	}
+	remove_handler(doc, id);
+	if (!finish || json_object_set_new(finish, id, json_string(e->run->run_id)))
+		return enf_error_oom();
+	return pending_write(e, doc);
+}
+
+int enf_pending_done(engine *e, json_t *doc, const char *id)
+{
+	json_t *list = json_object_get(doc, "handlers");
+	json_t *finish = json_object_get(doc, "finish");
+	remove_handler(doc, id);
+	json_object_del(finish, id);
+	if (json_array_size(list) > 0 || json_object_size(finish) > 0)
 		return pending_write(e, doc);
 	char *path = pending_path(e);
 	int rc = path ? 0 : enf_error_oom();

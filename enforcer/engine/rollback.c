@@ -135,14 +135,17 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 			rc = enf_error_oom();
 	}
 	/*
-	 * Newest first, except that services the run stopped are started again
-	 * last: a service it disabled and then stopped cannot start before its
-	 * start mode (and log-on account) are restored.
+	 * Newest first, except that services the run stopped (or restarted) are
+	 * started again last: a service it disabled and then stopped cannot
+	 * start before its start mode (and log-on account) are restored, and a
+	 * restart makes the restored log-on take effect only once it is back.
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = jr.count; rc == 0 && i > 0; i--) {
 			const journal_entry *je = &jr.entries[i - 1];
-			if ((je->c.ops == &enf_change_svc_stop) != pass)
+			int last = je->c.ops == &enf_change_svc_stop ||
+			           je->c.ops == &enf_change_svc_restart;
+			if (last != pass)
 				continue;
 			enf_result *r = result_named(e.run, je->resource, jr.count);
 			if (r)

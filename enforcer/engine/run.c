@@ -168,10 +168,18 @@ static int make_changes(engine *e, const enf_resource *res, res_plan *plan, enf_
 			rc = enf_engine_after_change(e);
 		if (rc) {
 			const enf_error *err = enf_error_last();
-			const char *msg = err ? err->message : "failed";
-			enf_journal_failed(e->journal, n, msg);
-			enf_result_add_action(r, c->text, 0, msg);
-			enf_result_set_message(r, enf_asprintf("%s: %s", c->text, msg));
+			char *msg = enf_strdup(err && err->message ? err->message : "failed");
+			/*
+			 * A change that failed may still have changed the target (a start
+			 * sent, given up at the ceiling while still pending): keep that.
+			 */
+			if (e->p->commit)
+				e->p->commit(e->self);
+			enf_journal_failed(e->journal, n, msg ? msg : "failed");
+			enf_result_add_action(r, c->text, 0, msg ? msg : "failed");
+			enf_result_set_message(
+			    r, enf_asprintf("%s: %s", c->text, msg ? msg : "failed"));
+			free(msg);
 			return rc;
 		}
 		enf_journal_done(e->journal, n);
@@ -372,9 +380,16 @@ static int run_all(engine *e, const enf_policy *policy)
 		}
 		if (notifiers > 3)
 			enf_buf_printf(&by, " and %zu more", notifiers - 3);
-		if (by.len == 0 && enf_pending_contains(e->pending, res->id))
+		int finishing = 0;
+		if (by.len == 0 && enf_pending_contains(e->pending, res->id)) {
 			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
 			               json_string_value(json_object_get(e->pending, "run")));
+		} else if (by.len == 0 && enf_pending_finishing(e->pending, res->id)) {
+			/* Its restart failed: finish it (start what is not running), stop nothing.
+			 */
+			enf_buf_printf(&by, "run %s", enf_pending_finishing(e->pending, res->id));
+			finishing = 1;
+		}
 		char *rwhy = NULL;
 		const char *dep;
 		if (!applies || !enf_when_holds(&res->when, &run->facts, &rwhy)) {
@@ -391,9 +406,17 @@ static int run_all(engine *e, const enf_policy *policy)
 			enf_result_set_message(
 			    r, enf_strdup("not needed: nothing that notifies it changed"));
 		} else {
+			e->restart_finish = finishing;
 			enf_engine_type_of(res->type)->handle(e, res, r, by.ptr);
-			if (r->outcome == ENF_OUTCOME_CHANGED && e->pending)
+			e->restart_finish = 0;
+			int acted = run->mode == ENF_RUN_APPLY && !run->dry_run &&
+			            res->mode != ENF_MODE_AUDIT;
+			if (acted && e->pending &&
+			    (r->outcome == ENF_OUTCOME_CHANGED ||
+			     (finishing && r->outcome == ENF_OUTCOME_COMPLIANT)))
 				enf_pending_done(e, e->pending, res->id);
+			else if (acted && e->pending && r->outcome == ENF_OUTCOME_FAILED)
+				enf_pending_finish(e, e->pending, res->id);
 		}
 		free(rwhy);
 		enf_buf_clear(&by);

@@ -19,9 +19,15 @@ static json_t *tristate_json(enf_tristate t)
 
 static json_t *info_json(const enf_service_info *info)
 {
-	return json_pack("{s:b, s:s, s:o, s:s, s:s}", "exists", 1, "logon", info->logon,
-	                 "password_stored", tristate_json(info->password_stored), "startup",
-	                 enf_startup_name(info->startup), "state", enf_svc_state_name(info->state));
+	json_t *o =
+	    json_pack("{s:b, s:s, s:o, s:s, s:s}", "exists", 1, "logon", info->logon,
+	              "password_stored", tristate_json(info->password_stored), "startup",
+	              enf_startup_name(info->startup), "state", enf_svc_state_name(info->state));
+	/* The account of the running process; null when stopped or unknown (service_logon.c). */
+	if (o)
+		json_object_set_new(o, "running_as",
+		                    info->running_as ? json_string(info->running_as) : json_null());
+	return o;
 }
 
 /* The state apply would leave: the actual one with the policy's settings over it. */
@@ -39,6 +45,12 @@ static json_t *desired_json(const enf_service_info *info, const enf_res_service 
 		json_object_set_new(o, "startup", json_string(enf_startup_name(s->startup)));
 	if (s->state != ENF_SVC_UNSET)
 		json_object_set_new(o, "state", json_string(enf_svc_state_name(s->state)));
+	/* Running afterwards, it runs as the policy's account (it is restarted if need be). */
+	int runs = s->state == ENF_SVC_RUNNING ||
+	           (s->state == ENF_SVC_UNSET &&
+	            (info->state == ENF_SVC_RUNNING || info->state == ENF_SVC_START_PENDING));
+	if (s->logon)
+		json_object_set_new(o, "running_as", runs ? json_string(s->logon) : json_null());
 	return o;
 }
 
@@ -117,6 +129,17 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 		                         enf_svc_state_name(info.state));
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
+	} else if (running && s->logon &&
+	           enf_plan_logon_restart(e, s, &info, logon_differs, plan)) {
+		goto oom; /* a log-on change takes effect at start: service_logon.c */
+	}
+	/* A start still pending is not running yet: wait for it, unless a restart does. */
+	if (s->state == ENF_SVC_RUNNING && info.state == ENF_SVC_START_PENDING &&
+	    (!plan->count || plan->changes[plan->count - 1].ops != &enf_change_svc_restart)) {
+		change *c =
+		    enf_plan_add(plan, &enf_change_svc_start, "start %s (start-pending)", s->name);
+		if (!c || !(c->service = enf_strdup(s->name)))
+			goto oom;
 	}
 	enf_service_info_clear(&info);
 	return 0;
@@ -145,21 +168,14 @@ static int apply_config(engine *e, const change *c, const enf_resource *res)
 	return rc;
 }
 
-static unsigned service_timeout(const engine *e)
-{
-	return e->opts->service_timeout_ms ? e->opts->service_timeout_ms : 60000;
-}
-
 static int apply_start(engine *e, const change *c, const enf_resource *res)
 {
-	(void)res;
-	return e->p->svc_start(e->self, c->service, service_timeout(e));
+	return e->p->svc_start(e->self, c->service, enf_service_timeout(e, res));
 }
 
 static int apply_stop(engine *e, const change *c, const enf_resource *res)
 {
-	(void)res;
-	return e->p->svc_stop(e->self, c->service, service_timeout(e));
+	return e->p->svc_stop(e->self, c->service, enf_service_timeout(e, res));
 }
 
 static int invert_service(engine *e, const change *c, change *out)
@@ -281,8 +297,18 @@ const change_ops enf_change_svc_stop = {
     .decode = decode,
 };
 
-static const change_ops *const changes[] = {&enf_change_svc_config, &enf_change_svc_start,
-                                            &enf_change_svc_stop, &enf_change_right_grant, NULL};
+/* A log-on change on a running service: stop and start (service_logon.c). */
+const change_ops enf_change_svc_restart = {
+    .op = "service-restart",
+    .apply = enf_service_restart_apply,
+    .inverse = enf_service_restart_inverse,
+    .encode = encode,
+    .decode = decode,
+};
+
+static const change_ops *const changes[] = {&enf_change_svc_config,  &enf_change_svc_start,
+                                            &enf_change_svc_stop,    &enf_change_right_grant,
+                                            &enf_change_svc_restart, NULL};
 
 const engine_type enf_engine_type_service = {
     .caps = ENF_CAP_SERVICES,

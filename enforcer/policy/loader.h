@@ -89,6 +89,8 @@ int enf_ld_thumbprint(loader *ld, const ynode *v, unsigned char out[20]);
 
 /* The Service Control Manager's rule for a service name (resources.c). */
 int enf_ld_service_name(loader *ld, const ynode *at, const char *name);
+/* A duration (timeout:), as enf_duration_parse reads it, in milliseconds (resources.c). */
+int enf_ld_duration(loader *ld, const ynode *v, const char *key, unsigned *out_ms);
 
 /* Cross-resource checks and ordering (graph.c). */
 int enf_ld_check_graph(loader *ld, enf_policy *policy, const ynode *resources);

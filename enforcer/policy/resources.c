@@ -1,6 +1,7 @@
 /*
  * Checks several resource types share: account names (certificate key
- * permissions, service log-ons) and service names (services, restarts).
+ * permissions, service log-ons), service names and wait ceilings (services,
+ * restarts).
  */
 #include "loader.h"
 
@@ -33,4 +34,21 @@ int enf_ld_service_name(loader *ld, const ynode *at, const char *name)
 	enf_ld_error(
 	    ld, at, "service name '%s' is not valid: at most 256 characters, no '/' or '\\'", name);
 	return ENF_EINVALID;
+}
+
+/* A service wait's ceiling: seconds, or a number with s, m or h (util.h). */
+int enf_ld_duration(loader *ld, const ynode *v, const char *key, unsigned *out_ms)
+{
+	if (v->kind == YNODE_INVALID)
+		return ENF_EINVALID;
+	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len ||
+	    enf_duration_parse(out_ms, v->value)) {
+		enf_error_clear();
+		enf_ld_error(
+		    ld, v,
+		    "'%s' must be a duration from 1 second to 24 hours: whole seconds (600) or a number with s, m or h (90s, 10m, 1h)",
+		    key);
+		return ENF_EINVALID;
+	}
+	return 0;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", "name", NULL};
-static const char *const optional[] = {"logon", "password", "startup", "state", NULL};
+static const char *const optional[] = {"logon", "password", "startup", "state", "timeout", NULL};
 
 /* Accounts that have no password the enforcer could set. */
 static int account_is_passwordless(const char *a)
@@ -151,6 +151,8 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 		else
 			s->state = idx == 0 ? ENF_SVC_RUNNING : ENF_SVC_STOPPED;
 	}
+	if ((v = enf_ytree_get(n, "timeout")) && enf_ld_duration(ld, v, "timeout", &s->timeout_ms))
+		rc = ENF_EINVALID;
 	if (s->startup == ENF_STARTUP_DISABLED && s->state == ENF_SVC_RUNNING) {
 		enf_ld_error(ld, enf_ytree_get(n, "state"),
 		             "a service with startup: disabled cannot be running");
@@ -185,6 +187,8 @@ static void service_json(json_t *o, const enf_resource *res)
 		enf_json_set_str(o, "startup", enf_startup_name(s->startup));
 	if (s->state != ENF_SVC_UNSET)
 		enf_json_set_str(o, "state", enf_svc_state_name(s->state));
+	if (s->timeout_ms)
+		json_object_set_new(o, "timeout", json_integer(s->timeout_ms / 1000));
 }
 
 const enf_restype enf_restype_service = {

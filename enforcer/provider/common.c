@@ -48,6 +48,8 @@ void enf_service_info_clear(enf_service_info *info)
 	free(info->display_name);
 	free(info->description);
 	free(info->logon);
+	free(info->running_as);
+	free(info->running_as_unknown);
 	memset(info, 0, sizeof(*info));
 }
 

@@ -18,6 +18,7 @@ typedef struct snapshot {
 	char *path;
 	json_t *doc;
 	int dirty;
+	uint64_t clock_ms; /* simulated time for service waits (snapshot_services.c) */
 } snapshot;
 
 /* Checks a parsed document; sets the last error naming the bad member. */
@@ -40,8 +41,6 @@ int enf_snap_reg_delete(void *self, const char *key, const char *name);
 int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key);
 int enf_snap_svc_get(enf_service_info *out, void *self, const char *name);
 int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change);
-int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms);
-int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
 int enf_snap_account_sid(char **out, void *self, const char *account);
 /* True when two names are one account on the snapshot's machine: same spelling or same SID. */
 int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b);
@@ -52,5 +51,15 @@ int enf_snap_right_holders(enf_right_holders *out, void *self, const char *right
 int enf_snap_right_grant(void *self, const char *right, const char *account);
 int enf_snap_right_revoke(void *self, const char *right, const char *account);
 int enf_snap_right_gpo(enf_tristate *out, void *self, const char *right);
+/*
+ * Starting and stopping services on the snapshot's simulated clock, and
+ * the account of a running service's process (snapshot_services.c).
+ */
+int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms);
+int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms);
+/* The state a service's "state" member gives (running, stopped, start-pending, stop-pending). */
+enf_svc_state enf_snapshot_svc_state(const json_t *svc);
+/* Sets info->state, and info->running_as or info->running_as_unknown for a running service. */
+int enf_snapshot_svc_running_as(enf_service_info *info, const json_t *svc);
 
 #endif

@@ -66,6 +66,36 @@ static int check_cert(const char *path, const char *store, size_t i, const json_
 	return 0;
 }
 
+/*
+ * The members that model a service's process (docs/snapshot.md): how long
+ * it takes to start and stop, with what checkpoints and wait hint, and the
+ * account it runs as, which only a service that is not stopped has.
+ */
+static int check_service_runtime(const char *path, const char *where, const json_t *s,
+                                 const char *state)
+{
+	static const char *const times[] = {"start_ms",      "stop_ms",    "wait_hint_ms",
+	                                    "checkpoint_ms", "pending_ms", NULL};
+	for (size_t i = 0; times[i]; i++) {
+		const json_t *v = json_object_get(s, times[i]);
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		          json_integer_value(v) > 86400000)) {
+			char what[96];
+			snprintf(what, sizeof(what),
+			         "has a \"%s\" that is not milliseconds (0 to 86400000)", times[i]);
+			return bad(path, where, what);
+		}
+	}
+	const json_t *as = json_object_get(s, "running_as");
+	if (as && !json_is_string(as))
+		return bad(path, where, "has a \"running_as\" that is not an account name or SID");
+	if (as && strcmp(state, "stopped") == 0)
+		return bad(
+		    path, where,
+		    "has a \"running_as\" but is stopped: only a running service has a process");
+	return 0;
+}
+
 static int check_service(const char *path, const char *name, const json_t *s)
 {
 	char where[300];
@@ -81,9 +111,10 @@ static int check_service(const char *path, const char *name, const json_t *s)
 	            strcmp(st, "system") != 0))
 		return bad(path, where,
 		           "needs \"startup\": automatic, delayed-automatic, manual or disabled");
-	if (!state || (strcmp(state, "running") != 0 && strcmp(state, "stopped") != 0))
+	if (!state || (strcmp(state, "running") != 0 && strcmp(state, "stopped") != 0 &&
+	               strcmp(state, "start-pending") != 0 && strcmp(state, "stop-pending") != 0))
 		return bad(path, where, "needs \"state\": running or stopped");
-	return 0;
+	return check_service_runtime(path, where, s, state);
 }
 
 int enf_snapshot_check(const json_t *doc, const char *path)

@@ -145,13 +145,12 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 	const char *startup = json_string_value(json_object_get(svc, "startup"));
 	if (enf_startup_parse(&info.startup, startup))
 		info.startup = strcmp(startup, "boot") == 0 ? ENF_STARTUP_BOOT : ENF_STARTUP_SYSTEM;
-	info.state = strcmp(json_string_value(json_object_get(svc, "state")), "running") == 0
-	                 ? ENF_SVC_RUNNING
-	                 : ENF_SVC_STOPPED;
+	/* State and the account of the running process: snapshot_services.c. */
+	int rc = enf_snapshot_svc_running_as(&info, svc);
 	json_t *pw = json_object_get(svc, "password_stored");
 	info.password_stored =
 	    json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
-	if (!info.name || !info.display_name || !info.logon || (desc && !info.description)) {
+	if (rc || !info.name || !info.display_name || !info.logon || (desc && !info.description)) {
 		enf_service_info_clear(&info);
 		return enf_error_oom();
 	}
@@ -179,58 +178,6 @@ int enf_snap_svc_configure(void *self, const char *name, const enf_service_chang
 	}
 	if (change->startup != ENF_STARTUP_UNSET)
 		json_object_set_new(svc, "startup", json_string(enf_startup_name(change->startup)));
-	s->dirty = 1;
-	return 0;
-}
-
-static void count(json_t *svc, const char *counter)
-{
-	json_int_t n = json_integer_value(json_object_get(svc, counter));
-	json_object_set_new(svc, counter, json_integer(n + 1));
-}
-
-int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms)
-{
-	snapshot *s = self;
-	(void)timeout_ms;
-	json_t *svc = service(s, name);
-	if (!svc)
-		return ENF_ENOTFOUND;
-	const char *state = json_string_value(json_object_get(svc, "state"));
-	if (strcmp(state, "running") == 0)
-		return 0;
-	if (strcmp(json_string_value(json_object_get(svc, "startup")), "disabled") == 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "cannot start service '%s': it is disabled (error 1058)", name);
-		return ENF_ERROR;
-	}
-	if (enf_snapshot_fault(s, "fail_start", name, 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "service '%s' did not start: the service process exited (error 1067)",
-		              name);
-		return ENF_ERROR;
-	}
-	json_object_set_new(svc, "state", json_string("running"));
-	count(svc, "starts");
-	s->dirty = 1;
-	return 0;
-}
-
-int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
-{
-	snapshot *s = self;
-	json_t *svc = service(s, name);
-	if (!svc)
-		return ENF_ENOTFOUND;
-	if (strcmp(json_string_value(json_object_get(svc, "state")), "stopped") == 0)
-		return 0;
-	if (enf_snapshot_fault(s, "fail_stop", name, 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not stop within %u ms", name,
-		              timeout_ms);
-		return ENF_ETIMEOUT;
-	}
-	json_object_set_new(svc, "state", json_string("stopped"));
-	count(svc, "stops");
 	s->dirty = 1;
 	return 0;
 }

@@ -339,6 +339,13 @@ double enf_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+uint64_t enf_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 void enf_sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};

@@ -380,6 +380,12 @@ double enf_now(void)
 	return (double)(t - 116444736000000000ULL) / 1e7;
 }
 
+/* GetTickCount64 counts from boot and is not moved by changes of the system time. */
+uint64_t enf_monotonic_ms(void)
+{
+	return GetTickCount64();
+}
+
 void enf_sleep_ms(unsigned ms)
 {
 	Sleep(ms);

@@ -130,6 +130,25 @@ int enf_isatty_stderr(void);
 /* Sleeps for ms milliseconds. */
 void enf_sleep_ms(unsigned ms);
 
+/*
+ * Milliseconds on a monotonic clock (CLOCK_MONOTONIC, GetTickCount64):
+ * only differences mean anything. Waits are measured with it, so that a
+ * change of the wall clock (NTP, an administrator) neither cuts a wait
+ * short nor makes it endless.
+ */
+uint64_t enf_monotonic_ms(void);
+
+/*
+ * Durations as policies and the command line write them (duration.c):
+ * whole seconds ("600"), or a number with the unit s, m or h ("90s",
+ * "10m", "1h"); from 1 second to 24 hours. ENF_EINVALID with the last
+ * error saying what is accepted.
+ */
+#define ENF_DURATION_MAX_MS (24u * 3600u * 1000u)
+int enf_duration_parse(unsigned *out_ms, const char *text);
+/* A duration for a message: "10 min", "90 s", "1 h 30 min", "2.5 s"; malloc'd. */
+char *enf_duration_text(unsigned ms);
+
 /* Ends the process at once, as a crash would (for fault-injection tests). */
 void enf_die_now(void);
 

@@ -79,7 +79,13 @@ typedef struct enf_run_options {
 	double now;            /* for waiver expiry; 0 for the clock */
 	enf_progress_cb progress;
 	void *progress_ctx;
-	unsigned service_timeout_ms; /* per start or stop; 0 for 60 s */
+	/*
+	 * The ceiling of each service start or stop wait (--service-timeout),
+	 * for resources without a timeout: of their own; 0 for
+	 * ENF_SERVICE_TIMEOUT_DEFAULT_MS. A service whose checkpoint stops
+	 * advancing fails sooner, after its wait hint.
+	 */
+	unsigned service_timeout_ms;
 	/*
 	 * Where the files the policy refers to are read from, and what fills the
 	 * report's provenance (source.h): e.g. a git commit. NULL: the policy
@@ -87,6 +93,9 @@ typedef struct enf_run_options {
 	 */
 	enf_source *source;
 } enf_run_options;
+
+/* The ceiling of a service wait when neither the resource nor the options set one: 10 min. */
+#define ENF_SERVICE_TIMEOUT_DEFAULT_MS (10u * 60u * 1000u)
 
 #define ENF_RUN_OPTIONS_VERSION 1
 #define ENF_RUN_OPTIONS_INIT                                                                       \

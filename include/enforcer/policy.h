@@ -170,12 +170,14 @@ typedef struct enf_res_service {
 	char *password_ref;  /* the variable name or the path; never the secret */
 	enf_startup startup; /* ENF_STARTUP_UNSET when not managed */
 	enf_svc_state state; /* ENF_SVC_UNSET when not managed */
+	unsigned timeout_ms; /* timeout: the ceiling of its start and stop waits; 0 when not set */
 } enf_res_service;
 
 typedef struct enf_res_restart {
 	char **services;
 	size_t count;
 	int reboot;
+	unsigned timeout_ms; /* timeout: the ceiling of each stop and start wait; 0 when not set */
 } enf_res_restart;
 
 /* Who holds one user right (SeServiceLogonRight...) on the machine. */

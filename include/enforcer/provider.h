@@ -63,6 +63,15 @@ typedef struct enf_service_info {
 	enf_startup startup;
 	enf_svc_state state;
 	enf_tristate password_stored;
+	/*
+	 * Running: the account its process runs as (a SID, or a name as the
+	 * target gives it), which is the log-on account configured when the
+	 * service last started, not the one configured now. NULL when it is not
+	 * running, or when that cannot be told: running_as_unknown then says why
+	 * (NULL for a service that is not running).
+	 */
+	char *running_as;
+	char *running_as_unknown;
 } enf_service_info;
 
 void enf_service_info_clear(enf_service_info *info);
@@ -143,6 +152,12 @@ typedef struct enf_provider {
 
 	int (*svc_get)(enf_service_info *out, void *self, const char *name);
 	int (*svc_configure)(void *self, const char *name, const enf_service_change *change);
+	/*
+	 * Start or stop a service and wait for it (provider/svc_wait.h): while
+	 * its checkpoint advances within its wait hint, for at most timeout_ms,
+	 * the ceiling. ENF_ETIMEOUT when it stopped making progress or was still
+	 * pending at the ceiling.
+	 */
 	int (*svc_start)(void *self, const char *name, unsigned timeout_ms);
 	int (*svc_stop)(void *self, const char *name, unsigned timeout_ms);
 

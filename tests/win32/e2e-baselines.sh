@@ -178,9 +178,13 @@ edge_case() {
 access-edge: change RTCSRV log-on .\\svc-lync -> NT AUTHORITY\\NetworkService, clear password, set RTCSRV start mode manual -> automatic
 access-edge: start RTCSRV (stopped)
 replica: change REPLICA log-on LocalSystem -> NT AUTHORITY\\NetworkService, clear password
+replica: restart REPLICA: a log-on change takes effect at start
 web-conferencing-edge: change RTCDATAPROXY log-on .\\svc-lync -> NT AUTHORITY\\NetworkService, clear password
+web-conferencing-edge: restart RTCDATAPROXY: a log-on change takes effect at start
 av-authentication: change RTCMRAUTH log-on NT AUTHORITY\\LocalService -> NT AUTHORITY\\NetworkService, clear password
+av-authentication: restart RTCMRAUTH: a log-on change takes effect at start
 av-edge: change RTCMEDIARELAY log-on CONTOSO\\svc-edge -> NT AUTHORITY\\NetworkService, clear password
+av-edge: restart RTCMEDIARELAY: a log-on change takes effect at start
 root-hygiene: move 'E2E Issuing CA' ($inter_t) Root -> CA
 EOF
     if host_roots; then
@@ -198,11 +202,13 @@ EOF
     check "the five Edge services log on as NT AUTHORITY\\NetworkService" test $ok = 1
     check "RTCSRV starts automatically" test "$(value "$(svc_key RTCSRV)" Start)" = "REG_DWORD 0x2"
     check "RTCSRV is running, started once" test "$(svc_state RTCSRV)/$(log_count "$(svc_log RTCSRV)" start)" = RUNNING/1
+    # They were running: each log-on change takes effect at start, so each
+    # is restarted once, by its own resource (ChangeServiceConfig's remarks).
     ok=1
     for s in REPLICA RTCDATAPROXY RTCMRAUTH RTCMEDIARELAY; do
-        [[ $(svc_state $s)/$(log_count "$(svc_log $s)" start)/$(log_count "$(svc_log $s)" stop) == RUNNING/1/0 ]] || ok=0
+        [[ $(svc_state $s)/$(log_count "$(svc_log $s)" start)/$(log_count "$(svc_log $s)" stop) == RUNNING/2/1 ]] || ok=0
     done
-    check "the other Edge services kept running (no restart)" test $ok = 1
+    check "the other Edge services were restarted once each, so that the log-on takes effect (2 starts, 1 stop)" test $ok = 1
     check "the intermediate left Root" cert_not_in Root "$inter_t"
     check "the intermediate is in CA" cert_in CA "$inter_t" nokey
     check "the private root stayed in Root" cert_in Root "$root_t" nokey

@@ -6,8 +6,8 @@
  * the test's own certificates; everything is removed again.
  *
  * This file: the assertion helper, main, the registry, accounts and facts.
- * Services are in test_win32_services.c, certificates and keys in
- * test_win32_certs.c.
+ * Services are in test_win32_services.c (their waits and process accounts
+ * in test_win32_waits.c), certificates and keys in test_win32_certs.c.
  *
  * Prints one line per failure and a last line "N passed, N failed"; the exit
  * code is 1 when anything failed.
@@ -569,6 +569,7 @@ int main(int argc, char **argv)
 	    {"registry", tw_registry},  {"accounts", tw_accounts}, {"services", tw_services},
 	    {"certificates", tw_certs}, {"keys", tw_keys},         {"facts", tw_facts},
 	    {"rights", tw_rights},
+	    {"waits", tw_waits},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {
 		int before = failed;

@@ -48,6 +48,7 @@ const wchar_t *tw_exe_dir(void);
 /* The test areas. */
 void tw_registry(void);
 void tw_services(void);
+void tw_waits(void); /* test_win32_waits.c: slow services, the process account */
 void tw_certs(void);
 void tw_keys(void);
 void tw_facts(void);

@@ -6,6 +6,7 @@
 #include "win32_int.h"
 
 #include "enforcer/errors.h"
+#include "provider/svc_wait.h"
 #include "util/accounts.h"
 #include "util/util.h"
 
@@ -303,6 +304,8 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 		break;
 	}
 	info.state = state_of(st.dwCurrentState);
+	if ((rc = w32_running_account(&info, &st)))
+		goto done;
 	info.password_stored = password_stored(h.wname);
 	*out = info;
 	memset(&info, 0, sizeof(info));
@@ -398,52 +401,49 @@ static char *exit_text(const SERVICE_STATUS_PROCESS *st)
 	return enf_os_error_text((int)st->dwWin32ExitCode);
 }
 
+/* The status read for enf_svc_wait, kept whole for the exit code. */
+typedef struct status_query {
+	SC_HANDLE svc;
+	const char *name;
+	SERVICE_STATUS_PROCESS st;
+	int failed; /* QueryServiceStatusEx failed: its message is set */
+} status_query;
+
+static int query_fn(enf_svc_status *out, void *ctx)
+{
+	status_query *q = ctx;
+	int rc = query_status(&q->st, q->svc, q->name);
+	if (rc) {
+		q->failed = 1;
+		return rc;
+	}
+	out->state = state_of(q->st.dwCurrentState);
+	out->checkpoint = q->st.dwCheckPoint;
+	out->wait_hint_ms = q->st.dwWaitHint;
+	return 0;
+}
+
 /*
- * Polls until the service reaches `target`, while it is in `pending`, for
- * at most timeout_ms. The poll interval follows the service's own wait
- * hint (a tenth of it, as the SCM documentation suggests), kept between
- * 50 ms and 1 s; the first polls come sooner (10 ms, doubling up to that
- * interval), since most services stop or start well within their hint: a
- * restart of ten services otherwise waited a whole tenth of each hint.
+ * Waits while the service is in `pending` until it reaches `target`, as
+ * provider/svc_wait.h describes: while its checkpoint advances within its
+ * wait hint, for at most timeout_ms, on the monotonic clock.
  */
 static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pending,
                       unsigned timeout_ms, const char *verb)
 {
-	double deadline = enf_now() + timeout_ms / 1000.0;
-	SERVICE_STATUS_PROCESS st;
-	unsigned early = 10;
-	for (;;) {
-		int rc = query_status(&st, svc, name);
-		if (rc)
-			return rc;
-		if (st.dwCurrentState == target)
-			return 0;
-		if (st.dwCurrentState != pending) {
-			char *why = exit_text(&st);
-			enf_error_set(
-			    ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name,
-			    verb, enf_svc_state_name(state_of(st.dwCurrentState)), why ? why : "?");
-			free(why);
-			return ENF_ERROR;
-		}
-		double left = deadline - enf_now();
-		if (left <= 0) {
-			enf_error_set(ENF_ERRCLASS_PROVIDER,
-			              "service '%s' did not %s within %u ms (it is still %s)", name,
-			              verb, timeout_ms,
-			              enf_svc_state_name(state_of(st.dwCurrentState)));
-			return ENF_ETIMEOUT;
-		}
-		unsigned ms = st.dwWaitHint / 10;
-		ms = ms < 50 ? 50 : ms > 1000 ? 1000 : ms;
-		if (early < ms) {
-			ms = early;
-			early *= 2;
-		}
-		if (ms > left * 1000.0)
-			ms = (unsigned)(left * 1000.0) + 1;
-		enf_sleep_ms(ms);
+	status_query q = {svc, name, {0}, 0};
+	enf_svc_status last;
+	int rc = enf_svc_wait(&last, query_fn, &q, &enf_svc_real_clock, name, state_of(target),
+	                      state_of(pending), timeout_ms);
+	if (rc == ENF_ERROR && !q.failed) {
+		/* It left the pending state for another than the one waited for: say why. */
+		char *why = exit_text(&q.st);
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "service '%s' did not %s: it is %s (%s)", name,
+		              verb, enf_svc_state_name(state_of(q.st.dwCurrentState)),
+		              why ? why : "?");
+		free(why);
 	}
+	return rc;
 }
 
 int w32_svc_start(void *self, const char *name, unsigned timeout_ms)

@@ -65,6 +65,12 @@ int w32_svc_start(void *self, const char *name, unsigned timeout_ms);
 int w32_svc_stop(void *self, const char *name, unsigned timeout_ms);
 /* Closes the run's connection to the SCM (made again on the next service call). */
 void w32_svc_release(void);
+/*
+ * Sets info->running_as (the user SID of the process token) or
+ * info->running_as_unknown (why not) for a running service, from the status
+ * QueryServiceStatusEx gave (process.c). 0, or ENF_ENOMEM.
+ */
+int w32_running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS *st);
 
 /* Accounts (keys.c): a name as policies write it to a SID. */
 int w32_account_sid(char **out, void *self, const char *account);
