@@ -22,13 +22,17 @@ static char *secret_path(engine *e, const char *ref)
 	                                               : enf_asprintf("%s/%s", e->policy_dir, ref);
 }
 
-/* Prefixes the last error: "the password file for ACCOUNT ('REF') ...". */
-static int file_error(int rc, const enf_res_service *s, const char *what)
+/*
+ * Prefixes the last error with the secret's source: "the password file for
+ * ACCOUNT ('REF')" and then, after `sep`, what util/secret.c said (": 'PATH'
+ * is open to others..." or " holds no password...").
+ */
+static int file_error(int rc, const enf_res_service *s, const char *what, const char *sep)
 {
 	const enf_error *err = enf_error_last();
 	char *why = enf_strdup(err && err->message ? err->message : "cannot be read");
-	enf_error_set(ENF_ERRCLASS_INVALID, "the %s for %s ('%s') %s", what, s->logon,
-	              s->password_ref, why ? why : "cannot be read");
+	enf_error_set(ENF_ERRCLASS_INVALID, "the %s for %s ('%s')%s%s", what, s->logon,
+	              s->password_ref, sep, why ? why : "cannot be read");
 	free(why);
 	return rc == ENF_ENOMEM ? rc : ENF_EINVALID;
 }
@@ -54,26 +58,25 @@ static int read_file(engine *e, const enf_res_service *s, char **out)
 {
 	int dpapi = s->password == ENF_PASSWORD_DPAPI;
 	const char *what = dpapi ? "DPAPI password file" : "password file";
+	/* Refused before the file is opened: the Linux build cannot decrypt it anyway. */
+	if (dpapi && !enf_secret_dpapi_available()) {
+		enf_secret_dpapi_unprotect(out, NULL, 0);
+		return file_error(ENF_EUNSUPPORTED, s, what, " cannot be used: ");
+	}
 	char *path = secret_path(e, s->password_ref);
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int rc;
-	/* Refused before the file is opened: the Linux build cannot decrypt it anyway. */
-	if (dpapi && !enf_secret_dpapi_available()) {
-		free(path);
-		enf_secret_dpapi_unprotect(out, NULL, 0);
-		return file_error(ENF_EUNSUPPORTED, s, what);
-	}
 	if (!path)
 		return enf_error_oom();
-	rc = enf_secret_file_read(&data, &len, path);
-	if (rc == 0)
-		rc = dpapi ? enf_secret_dpapi_unprotect(out, data, len)
-		           : enf_secret_decode(out, data, len);
+	int rc = enf_secret_file_read(&data, &len, path);
+	free(path);
+	if (rc)
+		return file_error(rc, s, what, ": ");
+	/* A DPAPI file's message says what failed; a password file's says what it holds. */
+	rc = dpapi ? enf_secret_dpapi_unprotect(out, data, len) : enf_secret_decode(out, data, len);
 	enf_secret_wipe(data, len);
 	free(data);
-	free(path);
-	return rc ? file_error(rc, s, what) : 0;
+	return rc ? file_error(rc, s, what, dpapi ? ": " : " ") : 0;
 }
 
 int enf_secret_read(engine *e, const enf_resource *res, char **out)

@@ -151,6 +151,9 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 	json_t *pw = json_object_get(svc, "password_stored");
 	info.password_stored =
 	    json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
+	/* A run that is not SYSTEM on Windows: the LSA secret exists or not, but cannot be read. */
+	if (enf_snapshot_fault(s, "unreadable_passwords", name, 0))
+		info.password_stored = ENF_UNKNOWN;
 	if (!info.name || !info.display_name || !info.logon || (desc && !info.description)) {
 		enf_service_info_clear(&info);
 		return enf_error_oom();

@@ -340,7 +340,7 @@ int enf_secret_dpapi_unprotect(char **out, const unsigned char *blob, size_t len
 	if (!CryptUnprotectData(&in, NULL, NULL, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &plain)) {
 		enf_error_set_os(
 		    (int)GetLastError(),
-		    "cannot decrypt it (CryptUnprotectData): it was not written by 'enforcer secret protect' on this machine, or was changed since");
+		    "cannot be decrypted (CryptUnprotectData): it was not written by 'enforcer secret protect' on this machine, or was changed since");
 		return ENF_EINVALID;
 	}
 	/* What was protected is the password's UTF-8; check it as a UTF-8 password file. */
