@@ -184,11 +184,12 @@ static int apply_config(engine *e, const change *c, const enf_resource *res)
 	rc = e->p->svc_configure(e->self, c->service, &sc);
 	enf_secret_free(secret);
 	/* What was given is what is stored now, even where it cannot be read back. */
-	if (rc == 0 && sc.password) {
+	if (rc == 0 && given != ENF_PASSWORD_GIVEN_NULL) {
 		if (!e->passwords_given && !(e->passwords_given = json_object()))
 			return enf_error_oom();
-		json_object_set_new(e->passwords_given, c->service,
-		                    json_string(*sc.password ? "secret" : "empty"));
+		json_object_set_new(
+		    e->passwords_given, c->service,
+		    json_string(given == ENF_PASSWORD_GIVEN_SECRET ? "secret" : "empty"));
 	}
 	return rc;
 }
