@@ -145,9 +145,20 @@ static int check_access(HANDLE h, const char *path)
 	} else {
 		for (DWORD i = 0; i < dacl->AceCount; i++) {
 			ACE_HEADER *ace = NULL;
-			if (!GetAce(dacl, i, (void **)&ace) ||
-			    ace->AceType != ACCESS_ALLOWED_ACE_TYPE ||
-			    (ace->AceFlags & INHERIT_ONLY_ACE))
+			if (!GetAce(dacl, i, (void **)&ace) || (ace->AceFlags & INHERIT_ONLY_ACE))
+				continue;
+			/* Object entries (directory objects, not files) are not read: refused,
+			 * unread. */
+			if (ace->AceType == ACCESS_ALLOWED_OBJECT_ACE_TYPE ||
+			    ace->AceType == ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE) {
+				enf_buf_printf(&who, "%san object-specific allow entry",
+				               who.len ? ", " : "");
+				continue;
+			}
+			/* A conditional (callback) entry has the plain entry's layout: counted as
+			 * one. */
+			if (ace->AceType != ACCESS_ALLOWED_ACE_TYPE &&
+			    ace->AceType != ACCESS_ALLOWED_CALLBACK_ACE_TYPE)
 				continue;
 			ACCESS_ALLOWED_ACE *a = (ACCESS_ALLOWED_ACE *)ace;
 			const char *words = rights_words(a->Mask);
