@@ -216,7 +216,7 @@ static const char services_snapshot[] =
     "{\"schema\": \"enforcer-snapshot/1\", \"services\": {\n"
     " \"A\": {\"logon\": \"NT AUTHORITY\\\\NETWORK SERVICE\", \"password_stored\": false, \"startup\": \"manual\", \"state\": \"running\"},\n"
     " \"B\": {\"logon\": \"NT AUTHORITY\\\\NetworkService\", \"password_stored\": true, \"startup\": \"automatic\", \"state\": \"running\"},\n"
-    " \"C\": {\"logon\": \"LocalSystem\", \"startup\": \"disabled\", \"state\": \"stopped\"}}}\n";
+    " \"C\": {\"logon\": \"LocalSystem\", \"password_stored\": false, \"startup\": \"disabled\", \"state\": \"stopped\"}}}\n";
 
 Test(engine, service_accounts_compare_by_identity_and_stored_passwords_are_cleared)
 {
@@ -258,14 +258,14 @@ Test(engine, builtin_account_spellings_are_compliant_without_a_change)
 	static const char snapshot[] =
 	    "{\"schema\": \"enforcer-snapshot/1\", \"facts\": {\"host.name\": \"EDGE01\"},\n"
 	    " \"services\": {\n"
-	    "  \"A\": {\"logon\": \"LocalSystem\", \"startup\": \"automatic\", \"state\": \"running\"},\n"
-	    "  \"B\": {\"logon\": \"LocalSystem\", \"startup\": \"automatic\", \"state\": \"running\"},\n"
+	    "  \"A\": {\"logon\": \"LocalSystem\", \"password_stored\": false, \"startup\": \"automatic\", \"state\": \"running\"},\n"
+	    "  \"B\": {\"logon\": \"LocalSystem\", \"password_stored\": false, \"startup\": \"automatic\", \"state\": \"running\"},\n"
 	    "  \"C\": {\"logon\": \"LocalSystem\", \"password_stored\": false, \"startup\": \"manual\", "
 	    "\"state\": \"stopped\"},\n"
-	    "  \"D\": {\"logon\": \"EDGE01\\\\LocalSystem\", \"startup\": \"manual\", \"state\": \"stopped\"},\n"
+	    "  \"D\": {\"logon\": \"EDGE01\\\\LocalSystem\", \"password_stored\": false, \"startup\": \"manual\", \"state\": \"stopped\"},\n"
 	    "  \"E\": {\"logon\": \"NT AUTHORITY\\\\NetworkService\", \"password_stored\": false, "
 	    "\"startup\": \"manual\", \"state\": \"stopped\"},\n"
-	    "  \"F\": {\"logon\": \"NT AUTHORITY\\\\LocalService\", \"startup\": \"manual\", \"state\": \"stopped\"}\n"
+	    "  \"F\": {\"logon\": \"NT AUTHORITY\\\\LocalService\", \"password_stored\": false, \"startup\": \"manual\", \"state\": \"stopped\"}\n"
 	    " }}\n";
 	fx_init(&f, snapshot,
 	        "enforcer: 1\nname: spellings\nresources:\n"

@@ -67,7 +67,7 @@ static char *write_snapshot(const char *dir)
 	/* clang-format off */
 	json_t *doc = json_pack(
 		"{s:s, s:{s:s, s:s, s:s, s:s}, s:{s:[{s:s}], s:[]}, s:{s:o},"
-		" s:{s:{s:s, s:b, s:s, s:s, s:s}, s:{s:s, s:b, s:s, s:s}, s:{s:s, s:s, s:s}}}",
+		" s:{s:{s:s, s:b, s:s, s:s, s:s}, s:{s:s, s:b, s:s, s:s}, s:{s:s, s:b, s:s, s:s}}}",
 		"schema", "enforcer-snapshot/1",
 		"facts", "os.build", "9600", "os.version", "6.3", "host.name", "EDGE01", "role", "edge",
 		"stores", "Root", "der", test_cert_b64, "CA",
@@ -77,7 +77,8 @@ static char *write_snapshot(const char *dir)
 		"state", "stopped", "display_name", "Skype for Business Server Access Edge",
 		"RTCMEDIARELAY", "logon", "NT AUTHORITY\\NETWORK SERVICE", "password_stored", 0,
 		"startup", "delayed-automatic", "state", "running",
-		"Odd", "logon", "LocalSystem", "startup", "disabled", "state", "running");
+		"Odd", "logon", "LocalSystem", "password_stored", 0, "startup", "disabled",
+		"state", "running");
 	/* clang-format on */
 	cr_assert(doc != NULL, "the test snapshot could not be built");
 	char *text = json_dumps(doc, JSON_INDENT(1));

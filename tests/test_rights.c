@@ -139,10 +139,10 @@ Test(rights, managed_accounts_are_granted_virtual_and_builtin_accounts_are_not)
 	fx_run(&f, ENF_RUN_PLAN, 0);
 	expect_actions(
 	    &f, "gmsa",
-	    "grant CONTOSO\\gmsa-lync$ Log on as a service (SeServiceLogonRight); change RTCSRV log-on NetworkService -> CONTOSO\\gmsa-lync$, clear password");
+	    "grant CONTOSO\\gmsa-lync$ Log on as a service (SeServiceLogonRight); change RTCSRV log-on NetworkService -> CONTOSO\\gmsa-lync$, no password (Windows manages it)");
 	expect_actions(
 	    &f, "virtual",
-	    "change RTCCLSAGT log-on LocalSystem -> NT SERVICE\\RTCCLSAGT, clear password");
+	    "change RTCCLSAGT log-on LocalSystem -> NT SERVICE\\RTCCLSAGT, no password (Windows manages it)");
 	expect_actions(
 	    &f, "builtin",
 	    "change RTCREPLICA log-on LocalSystem -> NT AUTHORITY\\NETWORK SERVICE, clear password");
@@ -257,7 +257,7 @@ Test(rights, rollback_revokes_only_what_the_run_granted)
 	    "change RTCSRV log-on NetworkService -> CONTOSO\\svc-lync, set its password from the environment");
 	expect_actions(
 	    &f, "replica",
-	    "grant CONTOSO\\gmsa-lync$ Log on as a service (SeServiceLogonRight); change RTCREPLICA log-on LocalSystem -> CONTOSO\\gmsa-lync$, clear password");
+	    "grant CONTOSO\\gmsa-lync$ Log on as a service (SeServiceLogonRight); change RTCREPLICA log-on LocalSystem -> CONTOSO\\gmsa-lync$, no password (Windows manages it)");
 	expect_holders(&f, "SeServiceLogonRight",
 	               "S-1-5-80-0, CONTOSO\\svc-lync, CONTOSO\\gmsa-lync$");
 	char *id = enf_strdup(run->run_id);
@@ -469,7 +469,7 @@ Test(rights, exclusive_revokes_nobody_while_a_member_cannot_be_resolved)
 	cr_expect_eq(enf_run_exit_code(run), 4);
 	cr_expect_str_eq(
 	    fx_result(&f, "batch")->message,
-	    "member 'CONTOSO\\not-in-the-directory' cannot be resolved to a SID (account 'CONTOSO\\not-in-the-directory' is not known), so with exclusive: true nobody is revoked: it could be one of the holders");
+	    "member 'CONTOSO\\not-in-the-directory' cannot be resolved to a SID (account 'CONTOSO\\not-in-the-directory' does not exist (LookupAccountName: error 1332)), so with exclusive: true nobody is revoked: it could be one of the holders");
 	char *now = th_read(f.snapshot, NULL);
 	cr_expect_str_eq(now, fe_snapshot);
 	free(now);

@@ -208,7 +208,8 @@ Test(services, an_unknown_process_account_is_said_and_restarts_nothing)
 	fixture f;
 	fx_init(&f,
 	        "{\"schema\": \"enforcer-snapshot/1\", \"services\": {\"RTCSRV\": {\"logon\": "
-	        "\"NetworkService\", \"startup\": \"automatic\", \"state\": \"running\"}}}\n",
+	        "\"NetworkService\", \"password_stored\": false, \"startup\": \"automatic\", "
+	        "\"state\": \"running\"}}}\n",
 	        logon_policy);
 	char *before = th_read(f.snapshot, NULL);
 	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);

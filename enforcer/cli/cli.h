@@ -53,6 +53,8 @@ int cmd_report_show(int argc, char **argv);
 /* `policy diff` (cmd_policy.c); `report show` and `report verify` (cmd_report.c). */
 int cmd_policy(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* `secret protect` (cmd_secret.c). */
+int cmd_secret(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_plan_usage[];
@@ -64,5 +66,6 @@ extern const char cmd_export_usage[];
 extern const char cmd_report_show_usage[];
 extern const char cmd_policy_usage[];
 extern const char cmd_report_usage[];
+extern const char cmd_secret_usage[];
 
 #endif

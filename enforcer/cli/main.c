@@ -3,6 +3,7 @@
 
 #include "enforcer/common.h"
 #include "enforcer/errors.h"
+#include "util/console.h"
 #include "util/util.h"
 
 #include <git2.h>
@@ -28,6 +29,8 @@ const cli_cmd cli_cmds[] = {
      cmd_policy_usage},
     {"report", cmd_report, "report show: render a saved report; report verify: check a signature",
      cmd_report_usage},
+    {"secret", cmd_secret, "secret protect: encrypt a service password for this machine (DPAPI)",
+     cmd_secret_usage},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -96,9 +99,25 @@ static void init_libraries(void)
 	enf_error_clear();
 }
 
+/*
+ * Windows: the arguments as UTF-16 (a policy path with "é", a Greek or
+ * Cyrillic folder name), converted to UTF-8 like everything else here,
+ * and console output shown as what it is (util/console.h).
+ */
+static void init_console(int *argc, char ***argv)
+{
+	if (enf_main_args(argc, argv)) {
+		fprintf(stderr, "enforcer: out of memory\n");
+		exit(CLI_EXIT_ERROR);
+	}
+	if (enf_console_begin() == 0)
+		atexit(enf_console_end);
+}
+
 int main(int argc, char **argv)
 {
 	init_libraries();
+	init_console(&argc, &argv);
 	if (argc < 2) {
 		print_help(stderr);
 		return CLI_EXIT_ERROR;

@@ -5,6 +5,7 @@
  */
 #include "engine_int.h"
 
+#include "enforcer/errors.h"
 #include "util/accounts.h"
 #include "util/util.h"
 
@@ -32,16 +33,44 @@ int enf_account_is_builtin(const char *account)
 	return !enf_account_takes_password(account);
 }
 
-/* The SID of an account, or NULL when neither we nor the target know it. */
-static char *sid_of(engine *e, const char *account)
+int enf_account_lookup(engine *e, const char *account, const char **sid)
 {
-	const char *sid = well_known_sid(e, account);
-	if (sid)
-		return enf_strdup(sid);
-	char *out = NULL;
-	if (e->p->account_sid && e->p->account_sid(&out, e->self, account) == 0)
-		return out;
-	return NULL;
+	*sid = well_known_sid(e, account);
+	if (*sid)
+		return 0;
+	if (!e->p->account_sid) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "the %s target cannot look up accounts",
+		              e->p->name);
+		return ENF_EUNSUPPORTED;
+	}
+	if (!e->accounts && !(e->accounts = json_object()))
+		return enf_error_oom();
+	/* Names as written: "CONTOSO\a" and "contoso\A" may cost two lookups, never more. */
+	json_t *known = json_object_get(e->accounts, account);
+	if (!known) {
+		char *out = NULL;
+		int rc = e->p->account_sid(&out, e->self, account);
+		const enf_error *err = enf_error_last();
+		known = rc == 0 ? json_pack("{s:s}", "sid", out)
+		                : json_pack("{s:i, s:s}", "rc", rc, "error",
+		                            err && err->message ? err->message : "?");
+		free(out);
+		if (!known || json_object_set_new(e->accounts, account, known))
+			return enf_error_oom();
+	}
+	*sid = json_string_value(json_object_get(known, "sid"));
+	if (*sid)
+		return 0;
+	/* The same answer again, with the same message. */
+	enf_error_set(ENF_ERRCLASS_PROVIDER, "%s",
+	              json_string_value(json_object_get(known, "error")));
+	return (int)json_integer_value(json_object_get(known, "rc"));
+}
+
+void enf_account_cache_clear(engine *e)
+{
+	json_decref(e->accounts);
+	e->accounts = NULL;
 }
 
 /* ".\name" and "HOST\name" are the same local account. */
@@ -56,19 +85,35 @@ static const char *local_part(engine *e, const char *account)
 	return NULL;
 }
 
-int enf_accounts_same(engine *e, const char *a, const char *b)
+int enf_accounts_compare(int *same, engine *e, const char *a, const char *b)
 {
+	*same = 1;
 	if (enf_strcaseeq(a, b))
-		return 1;
-	char *sa = sid_of(e, a), *sb = sid_of(e, b);
-	int same;
+		return 0;
+	const char *sa = NULL, *sb = NULL;
+	int ra = enf_account_lookup(e, a, &sa);
+	/* The message of the first failure is the one kept. */
+	if (ra && ra != ENF_ENOTFOUND && ra != ENF_EUNSUPPORTED)
+		return ra;
+	int rb = enf_account_lookup(e, b, &sb);
+	if (rb && rb != ENF_ENOTFOUND && rb != ENF_EUNSUPPORTED)
+		return rb;
+	enf_error_clear();
 	if (sa && sb) {
-		same = enf_strcaseeq(sa, sb);
+		*same = enf_strcaseeq(sa, sb);
 	} else {
 		const char *la = local_part(e, a), *lb = local_part(e, b);
-		same = la && lb && enf_strcaseeq(la, lb);
+		*same = la && lb && enf_strcaseeq(la, lb);
 	}
-	free(sa);
-	free(sb);
+	return 0;
+}
+
+int enf_accounts_same(engine *e, const char *a, const char *b)
+{
+	int same = 0;
+	if (enf_accounts_compare(&same, e, a, b)) {
+		enf_error_clear();
+		return 0;
+	}
 	return same;
 }

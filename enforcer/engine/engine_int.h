@@ -108,6 +108,15 @@ struct engine {
 	unsigned char cert_cached[ENF_STORE__COUNT];
 	/* The same stores parsed, entry for entry (NULL: unreadable); emptied with them. */
 	struct enf_cert **cert_parsed[ENF_STORE__COUNT];
+	/* Account lookups of this run, by name as written (accounts.c): {"sid"} or {"rc", "error"}.
+	 */
+	json_t *accounts;
+	/*
+	 * Services whose password this run gave the target, by name: "empty" or
+	 * "secret". What could not be read back (only SYSTEM may read a stored
+	 * password) is then known from what was written, for the verification.
+	 */
+	json_t *passwords_given;
 };
 
 /*
@@ -239,15 +248,53 @@ int enf_plan_logon_restart(engine *e, const enf_res_service *s, const enf_servic
 int enf_service_restart_apply(engine *e, const change *c, const enf_resource *res);
 int enf_service_restart_inverse(engine *e, const change *c, change *out);
 
-/* Account identity: same account whatever the spelling. */
+/* Account identity: same account whatever the spelling; 0 when it cannot be told. */
 int enf_accounts_same(engine *e, const char *a, const char *b);
+
+/*
+ * The same, saying why when it cannot be told: 0 with *same set, or the
+ * lookup's error (ENF_ERROR, the last error naming the account and why, e.g.
+ * an unreachable domain controller). An account that does not exist is no
+ * error: it is not the other one.
+ */
+int enf_accounts_compare(int *same, engine *e, const char *a, const char *b);
+
+/*
+ * The SID of an account name, as the target resolves it, looked up at most
+ * once per run (engine/accounts.c keeps every answer, failures included, so
+ * that an unreachable domain controller costs one timeout, not one per
+ * resource). 0 with *sid borrowed until the run ends; ENF_ENOTFOUND when the
+ * account does not exist; another code when it could not be looked up. The
+ * last error says which either way.
+ */
+int enf_account_lookup(engine *e, const char *account, const char **sid);
+/* Forgets the run's lookups (at the end of a run). */
+void enf_account_cache_clear(engine *e);
 
 /* The value of a fact test (when.c). */
 int enf_when_holds(const enf_when *when, const enf_facts *facts, char **why);
 
-/* Reads the secret for a service resource; the caller wipes and frees it. */
+/*
+ * Reads the secret for a service resource (env:, file: or dpapi:; "" for
+ * none); the caller frees it with enf_secret_free() (util/secret.h), which
+ * wipes it first.
+ */
 int enf_secret_read(engine *e, const enf_resource *res, char **out);
-void enf_secret_free(char *secret);
+
+/* What ChangeServiceConfigW's lpPassword is given with a log-on account. */
+typedef enum enf_password_given {
+	ENF_PASSWORD_GIVEN_NULL = 0, /* NULL: managed and virtual accounts (and "unchanged") */
+	ENF_PASSWORD_GIVEN_EMPTY,    /* "": LocalSystem, LocalService, NetworkService */
+	ENF_PASSWORD_GIVEN_SECRET    /* a user account's password, from the policy's source */
+} enf_password_given;
+
+/*
+ * The password the SCM must be given with `logon`, as its documentation
+ * says for each kind of account (docs/windows-semantics.md). `s` is the
+ * policy's resource, or NULL in a rollback, which has no secret: a user
+ * account then gets NULL, its stored password left as it is.
+ */
+enf_password_given enf_password_for(engine *e, const char *logon, const enf_res_service *s);
 
 /* Loads a certificate file a policy refers to, as DER. */
 int enf_policy_cert_der(engine *e, const char *file, unsigned char **der, size_t *len);

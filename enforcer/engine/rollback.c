@@ -161,6 +161,8 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	}
 	enf_lock_release(lock);
 	enf_engine_cert_cache_clear(&e);
+	enf_account_cache_clear(&e);
+	json_decref(e.passwords_given);
 	enf_journal_read_clear(&jr);
 	free(path);
 	if (rc) {

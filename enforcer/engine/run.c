@@ -516,6 +516,8 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	enf_source_free(own_source);
 	json_decref(e.pending);
 	enf_engine_cert_cache_clear(&e);
+	enf_account_cache_clear(&e);
+	json_decref(e.passwords_given);
 	if (rc) {
 		enf_run_free(e.run);
 		return rc;

@@ -7,6 +7,7 @@
 
 #include "enforcer/errors.h"
 #include "util/json_util.h"
+#include "util/secret.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -31,15 +32,18 @@ static json_t *info_json(const enf_service_info *info)
 }
 
 /* The state apply would leave: the actual one with the policy's settings over it. */
-static json_t *desired_json(const enf_service_info *info, const enf_res_service *s)
+static json_t *desired_json(engine *e, const enf_service_info *info, const enf_res_service *s)
 {
 	json_t *o = info_json(info);
 	if (!o)
 		return NULL;
 	if (s->logon) {
 		json_object_set_new(o, "logon", json_string(s->logon));
-		json_object_set_new(o, "password_stored",
-		                    s->password == ENF_PASSWORD_NONE ? json_false() : json_true());
+		/* A managed or virtual account is given no password: what is stored stays. */
+		enf_password_given given = enf_password_for(e, s->logon, s);
+		if (given != ENF_PASSWORD_GIVEN_NULL)
+			json_object_set_new(o, "password_stored",
+			                    json_boolean(given == ENF_PASSWORD_GIVEN_SECRET));
 	}
 	if (s->startup != ENF_STARTUP_UNSET)
 		json_object_set_new(o, "startup", json_string(enf_startup_name(s->startup)));
@@ -54,16 +58,34 @@ static json_t *desired_json(const enf_service_info *info, const enf_res_service 
 	return o;
 }
 
-static const char *password_words(const enf_res_service *s)
+static const char *password_words(engine *e, const enf_res_service *s)
 {
+	if (enf_password_for(e, s->logon, s) == ENF_PASSWORD_GIVEN_NULL)
+		return ", no password (Windows manages it)";
 	switch (s->password) {
 	case ENF_PASSWORD_ENV:
 		return ", set its password from the environment";
 	case ENF_PASSWORD_FILE:
 		return ", set its password from a file";
+	case ENF_PASSWORD_DPAPI:
+		return ", set its password from a DPAPI file";
 	default:
 		return ", clear password";
 	}
+}
+
+/*
+ * Whether a password is stored, as read, or, when it cannot be read (only
+ * SYSTEM may read the LSA secret that holds it), as this run gave it.
+ */
+static enf_tristate password_known(engine *e, const enf_service_info *info, const char *name)
+{
+	if (info->password_stored != ENF_UNKNOWN)
+		return info->password_stored;
+	const char *given = json_string_value(json_object_get(e->passwords_given, name));
+	if (!given)
+		return ENF_UNKNOWN;
+	return strcmp(given, "secret") == 0 ? ENF_YES : ENF_NO;
 }
 
 static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
@@ -78,8 +100,15 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 		return 0;
 	}
 	plan->before = info_json(&info);
-	plan->after = desired_json(&info, s);
-	int logon_differs = s->logon && !enf_accounts_same(e, info.logon, s->logon);
+	plan->after = desired_json(e, &info, s);
+	int same = 1;
+	if (s->logon && enf_accounts_compare(&same, e, info.logon, s->logon)) {
+		/* Neither "same" nor "different" is known: say why, change nothing. */
+		enf_plan_fail_last(plan, "cannot tell whether the log-on account is the policy's");
+		enf_service_info_clear(&info);
+		return 0;
+	}
+	int logon_differs = !same;
 	/* Assigning an account grants it "Log on as a service" first, as services.msc does. */
 	if (logon_differs && enf_plan_logon_right(e, s->logon, plan))
 		goto oom;
@@ -87,14 +116,21 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 		enf_service_info_clear(&info);
 		return 0;
 	}
-	int clear_password = s->logon && !logon_differs && s->password == ENF_PASSWORD_NONE &&
-	                     info.password_stored == ENF_YES;
+	/*
+	 * Only a built-in account's stored password is compared: it must be
+	 * empty (the seed's fault). A managed or virtual account is given none,
+	 * and a user account's cannot be compared with its secret.
+	 */
+	int builtin = s->logon && enf_password_for(e, s->logon, s) == ENF_PASSWORD_GIVEN_EMPTY;
+	enf_tristate stored = password_known(e, &info, s->name);
+	int clear_password = builtin && !logon_differs && stored == ENF_YES;
+	int unknown_password = builtin && !logon_differs && stored == ENF_UNKNOWN;
 	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
 	if (logon_differs || clear_password || startup_differs) {
 		enf_buf b = ENF_BUF_INIT;
 		if (logon_differs)
 			enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, info.logon,
-			               s->logon, password_words(s));
+			               s->logon, password_words(e, s));
 		else if (clear_password)
 			enf_buf_printf(&b, "clear the password stored for %s (log-on %s)", s->name,
 			               info.logon);
@@ -141,6 +177,16 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 		if (!c || !(c->service = enf_strdup(s->name)))
 			goto oom;
 	}
+	/*
+	 * Never compliant by guess: the resource fails, its other changes are
+	 * listed and not made (docs/windows-semantics.md says why apply does not
+	 * clear the password blindly).
+	 */
+	if (unknown_password)
+		enf_plan_fail(
+		    plan,
+		    "the password stored for %s is unknown: run as SYSTEM to check the stored password",
+		    s->name);
 	enf_service_info_clear(&info);
 	return 0;
 oom:
@@ -151,20 +197,30 @@ oom:
 static int apply_config(engine *e, const change *c, const enf_resource *res)
 {
 	enf_service_change sc = {NULL, NULL, c->new_startup};
+	enf_password_given given = ENF_PASSWORD_GIVEN_NULL;
 	char *secret = NULL;
 	int rc = 0;
 	if (c->new_logon) {
 		sc.logon = c->new_logon;
-		if (c->set_password && res) {
-			if ((rc = enf_secret_read(e, res, &secret)))
-				return rc;
-			sc.password = secret;
-		} else if (c->set_password) {
-			sc.password = ""; /* a rollback to a passwordless account */
-		}
+		/* NULL for managed and virtual accounts, "" for built-in ones, else the secret. */
+		if (c->set_password)
+			given = enf_password_for(e, c->new_logon, res ? &res->u.svc : NULL);
+		if (given == ENF_PASSWORD_GIVEN_SECRET && (rc = enf_secret_read(e, res, &secret)))
+			return rc;
+		sc.password = given == ENF_PASSWORD_GIVEN_SECRET  ? secret
+		              : given == ENF_PASSWORD_GIVEN_EMPTY ? ""
+		                                                  : NULL;
 	}
 	rc = e->p->svc_configure(e->self, c->service, &sc);
 	enf_secret_free(secret);
+	/* What was given is what is stored now, even where it cannot be read back. */
+	if (rc == 0 && given != ENF_PASSWORD_GIVEN_NULL) {
+		if (!e->passwords_given && !(e->passwords_given = json_object()))
+			return enf_error_oom();
+		json_object_set_new(
+		    e->passwords_given, c->service,
+		    json_string(given == ENF_PASSWORD_GIVEN_SECRET ? "secret" : "empty"));
+	}
 	return rc;
 }
 

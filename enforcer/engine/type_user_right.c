@@ -9,6 +9,7 @@
  * the resource fails and says where the change belongs.
  */
 #include "engine_int.h"
+#include "util/secret.h"
 
 #include "enforcer/errors.h"
 #include "util/accounts.h"

@@ -14,10 +14,23 @@
 static const char *const required[] = {"type", "id", "name", NULL};
 static const char *const optional[] = {"logon", "password", "startup", "state", "timeout", NULL};
 
-/* Accounts that have no password the enforcer could set. */
-static int account_is_passwordless(const char *a)
+/*
+ * Why an account has no password a policy could give, or NULL when it has
+ * one: the SCM is given "" for a built-in account and NULL for a managed or
+ * virtual one (ChangeServiceConfigW's lpPassword).
+ */
+static const char *passwordless_kind(const char *a)
 {
-	return !enf_account_takes_password(a);
+	switch (enf_account_classify(a)) {
+	case ENF_ACCOUNT_BUILTIN:
+		return "is a built-in account, which has no password";
+	case ENF_ACCOUNT_MANAGED:
+		return "is a managed service account: Windows manages its password, and the service is given none";
+	case ENF_ACCOUNT_VIRTUAL:
+		return "is a virtual account: Windows manages its password, and the service is given none";
+	default:
+		return NULL;
+	}
 }
 
 static int load_password(loader *ld, const ynode *v, enf_res_service *s)
@@ -28,7 +41,7 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 	 * ("123456 would be read as a number...").
 	 */
 	static const char usage[] =
-	    "'password' must be none, env:VARNAME or file:PATH; a password is never written in a policy";
+	    "'password' must be none, env:VARNAME, file:PATH or dpapi:PATH; a password is never written in a policy";
 	if (v->kind == YNODE_INVALID)
 		return ENF_EINVALID;
 	if (v->kind != YNODE_SCALAR || strlen(v->value) != v->len) {
@@ -66,6 +79,22 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 		s->password_ref = enf_strdup(text + 5);
 		return s->password_ref ? 0 : enf_ld_oom(ld);
 	}
+	/*
+	 * Accepted by every build, so that a policy repository's CI on Linux
+	 * validates it; only enforcer.exe on the machine that wrote the file can
+	 * decrypt it, which a run says when it needs the password.
+	 */
+	if (strncmp(text, "dpapi:", 6) == 0 && !text[6]) {
+		enf_ld_error(
+		    ld, v,
+		    "'password: dpapi:PATH' needs the path of the file 'enforcer secret protect' wrote");
+		return ENF_EINVALID;
+	}
+	if (strncmp(text, "dpapi:", 6) == 0) {
+		s->password = ENF_PASSWORD_DPAPI;
+		s->password_ref = enf_strdup(text + 6);
+		return s->password_ref ? 0 : enf_ld_oom(ld);
+	}
 	enf_ld_error(ld, v, "%s", usage);
 	return ENF_EINVALID;
 }
@@ -74,12 +103,11 @@ static int load_password(loader *ld, const ynode *v, enf_res_service *s)
 static int check_logon_password(loader *ld, const ynode *logon, const ynode *password,
                                 const enf_res_service *s)
 {
-	int passwordless = account_is_passwordless(s->logon);
+	const char *kind = passwordless_kind(s->logon);
+	int passwordless = !enf_account_takes_password(s->logon);
 	if (passwordless && s->password != ENF_PASSWORD_NONE) {
-		enf_ld_error(
-		    ld, password,
-		    "'%s' has no password the enforcer could set (a built-in or managed service account); write password: none or leave it out",
-		    s->logon);
+		enf_ld_error(ld, password, "'%s' %s; write password: none or leave it out",
+		             s->logon, kind ? kind : "has no password the enforcer could set");
 		return ENF_EINVALID;
 	}
 	if (!passwordless && !password) {
@@ -178,7 +206,10 @@ static void service_json(json_t *o, const enf_resource *res)
 			enf_json_set_str(o, "password", "none");
 	} else {
 		/* The reference only: the policy never holds the secret itself. */
-		char *ref = enf_asprintf("%s:%s", s->password == ENF_PASSWORD_ENV ? "env" : "file",
+		char *ref = enf_asprintf("%s:%s",
+		                         s->password == ENF_PASSWORD_ENV    ? "env"
+		                         : s->password == ENF_PASSWORD_FILE ? "file"
+		                                                            : "dpapi",
 		                         s->password_ref);
 		enf_json_set_str(o, "password", ref ? ref : "");
 		free(ref);

@@ -150,6 +150,9 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 	json_t *pw = json_object_get(svc, "password_stored");
 	info.password_stored =
 	    json_is_boolean(pw) ? (json_is_true(pw) ? ENF_YES : ENF_NO) : ENF_UNKNOWN;
+	/* A run that is not SYSTEM on Windows: the LSA secret exists or not, but cannot be read. */
+	if (enf_snapshot_fault(s, "unreadable_passwords", name, 0))
+		info.password_stored = ENF_UNKNOWN;
 	if (rc || !info.name || !info.display_name || !info.logon || (desc && !info.description)) {
 		enf_service_info_clear(&info);
 		return enf_error_oom();
@@ -175,6 +178,15 @@ int enf_snap_svc_configure(void *self, const char *name, const enf_service_chang
 		if (change->password)
 			json_object_set_new(svc, "password_stored",
 			                    json_boolean(*change->password != '\0'));
+		/*
+		 * What lpPassword was given, which password_stored alone cannot
+		 * show: NULL (a managed or virtual account; the stored password
+		 * is left as it is), "" or a secret.
+		 */
+		json_object_set_new(svc, "password_passed",
+		                    json_string(!change->password   ? "null"
+		                                : *change->password ? "secret"
+		                                                    : "empty"));
 	}
 	if (change->startup != ENF_STARTUP_UNSET)
 		json_object_set_new(svc, "startup", json_string(enf_startup_name(change->startup)));
@@ -211,12 +223,35 @@ int enf_snapshot_same_account(const snapshot *s, const char *a, const char *b)
 	return sa && sb && enf_strcaseeq(sa, sb);
 }
 
+/* True when `account` is "DOMAIN\name" and faults.unreachable_dc names DOMAIN. */
+static int dc_unreachable(const snapshot *s, const char *account)
+{
+	const char *slash = strchr(account, '\\');
+	char *domain = slash ? enf_strndup(account, (size_t)(slash - account)) : NULL;
+	int down = domain && enf_snapshot_fault(s, "unreachable_dc", domain, 0);
+	free(domain);
+	return down;
+}
+
 int enf_snap_account_sid(char **out, void *self, const char *account)
 {
 	snapshot *s = self;
+	const char *host =
+	    json_string_value(json_object_get(json_object_get(s->doc, "facts"), "host.name"));
+	/* As LookupAccountName: built-in accounts and SIDs need no domain controller. */
+	if (!enf_account_builtin_find(account, host) && !enf_account_is_sid(account) &&
+	    dc_unreachable(s, account)) {
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "cannot look up account '%s': the domain controller cannot be reached, so whether the account exists is unknown (LookupAccountName: error 1722)",
+		    account);
+		return ENF_ERROR;
+	}
 	const char *sid = sid_on(s, account);
 	if (!sid) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "account '%s' is not known", account);
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "account '%s' does not exist (LookupAccountName: error 1332)",
+		              account);
 		return ENF_ENOTFOUND;
 	}
 	*out = enf_strdup(sid);

@@ -1,6 +1,7 @@
 /* Windows implementations of the OS helpers in util.h. */
 #define _CRT_RAND_S /* rand_s() in <stdlib.h> */
 #include "util.h"
+#include "console.h"
 #include "win32_util.h"
 
 #include "enforcer/common.h"
@@ -525,15 +526,31 @@ void enf_gmtime(struct tm *out, time_t t)
 	gmtime_s(out, &t);
 }
 
-int enf_isatty_stdout(void)
-{
-	/* A console handle, not a file or a pipe a scheduler reads. */
-	DWORD mode;
-	return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
-}
+/* enf_isatty_stdout and enf_isatty_stderr are in console_win32.c, which knows the console. */
 
-int enf_isatty_stderr(void)
+/* The C runtime's own parser of the UTF-16 command line (msvcrt; no public header declares it). */
+extern int __cdecl __wgetmainargs(int *argc, wchar_t ***argv, wchar_t ***env, int glob,
+                                  void *startinfo);
+
+int enf_main_args(int *argc, char ***argv)
 {
-	DWORD mode;
-	return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;
+	int n = 0;
+	wchar_t **wargv = NULL, **wenv = NULL;
+	int startinfo = 0; /* _startupinfo: its one member, the new-handler mode */
+	if (__wgetmainargs(&n, &wargv, &wenv, 0, &startinfo) < 0 || !wargv || n < 1)
+		return 0; /* keep the narrow arguments: better than none */
+	char **out = calloc((size_t)n + 1, sizeof(char *));
+	if (!out)
+		return enf_error_oom();
+	for (int i = 0; i < n; i++) {
+		if (!(out[i] = enf_wide_to_utf8(wargv[i]))) {
+			while (i > 0)
+				free(out[--i]);
+			free(out);
+			return enf_error_oom();
+		}
+	}
+	*argc = n;
+	*argv = out;
+	return 0;
 }

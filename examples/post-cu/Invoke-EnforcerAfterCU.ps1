@@ -17,8 +17,11 @@
       6  some changes applied, some failures     (stop the runbook: read the report)
       1  usage error, invalid policy, lock held  (nothing changed)
 
+    Run it as SYSTEM, as the nightly task runs: only SYSTEM can read whether a
+    service has a stored password.
+
 .EXAMPLE
-    .\Invoke-EnforcerAfterCU.ps1 -Policy policies\edge.yaml -Ticket CHG-4711
+    PsExec -s powershell -File .\Invoke-EnforcerAfterCU.ps1 -Policy policies\edge.yaml -Ticket CHG-4711
 #>
 [CmdletBinding()]
 param(
@@ -30,6 +33,12 @@ param(
     [string] $ReportRoot = "C:\ProgramData\enforcer\reports"
 )
 $ErrorActionPreference = "Stop"
+
+# Only SYSTEM can read whether a service has a stored password: as an administrator,
+# services with built-in accounts would read "unknown" and the plan would exit 4.
+if (-not [Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) {
+    Write-Warning "not running as SYSTEM: stored service passwords cannot be checked (run it with PsExec -s)"
+}
 
 $stamp = Get-Date -Format "yyyyMMdd-HHmmss"
 $dir = Join-Path $ReportRoot "post-cu-$stamp$(if ($Ticket) { "-$Ticket" })"

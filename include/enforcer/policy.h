@@ -158,9 +158,11 @@ typedef struct enf_res_registry {
 } enf_res_registry;
 
 typedef enum enf_password_kind {
-	ENF_PASSWORD_NONE = 0, /* clear the stored password */
+	ENF_PASSWORD_NONE = 0, /* none: "" for a built-in account (clearing what is stored),
+	                          nothing for a managed or virtual one */
 	ENF_PASSWORD_ENV,      /* env:VARNAME */
-	ENF_PASSWORD_FILE      /* file:PATH */
+	ENF_PASSWORD_FILE,     /* file:PATH */
+	ENF_PASSWORD_DPAPI     /* dpapi:PATH, written by `enforcer secret protect` */
 } enf_password_kind;
 
 typedef struct enf_res_service {

@@ -78,9 +78,15 @@ void enf_service_info_clear(enf_service_info *info);
 
 /* A change to a service's configuration; unset fields are left alone. */
 typedef struct enf_service_change {
-	const char *logon;    /* NULL: unchanged */
-	const char *password; /* with logon: the password, "" to clear; never logged */
-	enf_startup startup;  /* ENF_STARTUP_UNSET: unchanged */
+	const char *logon; /* NULL: unchanged */
+	/*
+	 * With logon, ChangeServiceConfigW's lpPassword: NULL gives no password
+	 * (what managed and virtual accounts must get; what is stored stays), ""
+	 * the empty one (built-in accounts: clears what is stored), else the
+	 * secret. Never logged; the snapshot records which as password_passed.
+	 */
+	const char *password;
+	enf_startup startup; /* ENF_STARTUP_UNSET: unchanged */
 } enf_service_change;
 
 /* One account that holds a user right, as the target lists it. */

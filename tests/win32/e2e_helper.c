@@ -21,6 +21,13 @@
  *                                      a service running EXE with LOG as its argument; START is
  *                                      auto, demand or disabled; PASSWORD "-" for none
  *   svc-start NAME...                  start services and wait until each is running
+ *   console-run OUT EXE ARG...         run EXE with ARGs (UTF-8, as UTF-16 on its command
+ *                                      line) with this process's console as its standard
+ *                                      output and error, then write what it left on the
+ *                                      console's screen to OUT (UTF-8, one line per row,
+ *                                      trailing blanks dropped), then "exit N", EXE's code
+ *                                      Needs a console: under Wine, run from a terminal
+ *                                      (script(1) gives one)
  *
  * Exits 0 when every command succeeded, 1 otherwise (with a message on stderr).
  * Build: tests/meson.build (plain mingw; no enforcer library, no OpenSSL).
@@ -35,8 +42,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#define MAX_FIELDS 32
-#define ENC        (X509_ASN_ENCODING | PKCS_7_ASN_ENCODING)
+#define MAX_FIELDS   32
+#define ENF_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define ENC          (X509_ASN_ENCODING | PKCS_7_ASN_ENCODING)
 
 static int fail(const char *what, const char *arg)
 {
@@ -256,6 +264,68 @@ done:
 	return rc;
 }
 
+/* Appends `s` to the command line in w, quoted (no argument here holds a quote). */
+static void append_arg(wchar_t *cmd, size_t size, const char *s)
+{
+	wchar_t *w = wide(s);
+	size_t n = wcslen(cmd);
+	if (w)
+		_snwprintf(cmd + n, size - n - 1, L"%s\"%s\"", n ? L" " : L"", w);
+	free(w);
+}
+
+static int console_run(int argc, char **argv)
+{
+	SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+	HANDLE con = CreateFileW(L"CONOUT$", GENERIC_READ | GENERIC_WRITE,
+	                         FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+	CONSOLE_SCREEN_BUFFER_INFO before, after;
+	if (con == INVALID_HANDLE_VALUE || !GetConsoleScreenBufferInfo(con, &before))
+		return fail("no console to run on (under Wine, run from a terminal)", NULL);
+	static wchar_t cmd[8192];
+	cmd[0] = L'\0';
+	for (int i = 2; i < argc; i++)
+		append_arg(cmd, ENF_COUNT(cmd), argv[i]);
+	STARTUPINFOW si;
+	PROCESS_INFORMATION pi;
+	memset(&si, 0, sizeof(si));
+	si.cb = sizeof(si);
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+	si.hStdOutput = con;
+	si.hStdError = con;
+	if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+		return fail("cannot run", argv[2]);
+	DWORD code = 1;
+	WaitForSingleObject(pi.hProcess, 60000);
+	GetExitCodeProcess(pi.hProcess, &code);
+	CloseHandle(pi.hProcess);
+	CloseHandle(pi.hThread);
+	GetConsoleScreenBufferInfo(con, &after);
+	FILE *out = fopen(argv[1], "wb");
+	if (!out)
+		return fail("cannot write", argv[1]);
+	for (SHORT y = before.dwCursorPosition.Y; y <= after.dwCursorPosition.Y; y++) {
+		wchar_t row[512];
+		DWORD n = 0, width = (DWORD)after.dwSize.X < 512 ? (DWORD)after.dwSize.X : 512;
+		COORD at = {0, y};
+		if (!ReadConsoleOutputCharacterW(con, row, width, at, &n))
+			break;
+		while (n > 0 && row[n - 1] == L' ')
+			n--;
+		char line[2048];
+		int len =
+		    n ? WideCharToMultiByte(CP_UTF8, 0, row, (int)n, line, sizeof(line), NULL, NULL)
+		      : 0;
+		fwrite(line, 1, len > 0 ? (size_t)len : 0, out);
+		fputc('\n', out);
+	}
+	fprintf(out, "exit %lu\n", (unsigned long)code);
+	fclose(out);
+	CloseHandle(con);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *c = argc > 0 ? argv[0] : "";
@@ -267,6 +337,8 @@ static int run(int argc, char **argv)
 		return cert_list(argv[1]);
 	if (!strcmp(c, "svc-create") && argc == 9)
 		return svc_create(argv + 1);
+	if (!strcmp(c, "console-run") && argc >= 3)
+		return console_run(argc, argv);
 	if (!strcmp(c, "svc-start") && argc >= 2) {
 		int rc = 0;
 		for (int i = 1; i < argc; i++)

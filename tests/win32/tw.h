@@ -54,6 +54,7 @@ void tw_keys(void);
 void tw_facts(void);
 void tw_accounts(void);
 void tw_rights(void);
+void tw_secrets(void);
 
 /* The child process of the persistence check: "--expect STORE=+HEX STORE=-HEX ...". */
 int tw_expect_main(int argc, char **argv);

@@ -390,6 +390,47 @@ static char *computer_name(void)
 	return NULL;
 }
 
+/*
+ * Why LookupAccountName could not answer, when the answer is not "no such
+ * account" (1332): these codes say the domain, not the account, is out of
+ * reach, so whether the account exists is unknown. The codes are those
+ * Microsoft's system error list gives for domain controllers and trusts
+ * (docs/windows-semantics.md).
+ */
+static void lookup_failed(const char *account, DWORD err)
+{
+	static const struct {
+		DWORD code;
+		const char *why;
+	} unreachable[] = {
+	    {ERROR_NO_LOGON_SERVERS, "no domain controller is available"},
+	    {ERROR_CANT_ACCESS_DOMAIN_INFO, "the domain controller cannot be read"},
+	    {ERROR_NO_SUCH_DOMAIN, "the domain does not exist or cannot be contacted"},
+	    {RPC_S_SERVER_UNAVAILABLE, "the domain controller cannot be reached"},
+	    {RPC_S_CALL_FAILED, "the call to the domain controller failed"},
+	    {RPC_S_CALL_FAILED_DNE, "the call to the domain controller failed"},
+	    {ERROR_NO_TRUST_LSA_SECRET, "the trust relationship with the domain failed"},
+	    {ERROR_NO_TRUST_SAM_ACCOUNT, "the trust relationship with the domain failed"},
+	    {ERROR_TRUSTED_DOMAIN_FAILURE, "the trust relationship with the domain failed"},
+	    {ERROR_TRUSTED_RELATIONSHIP_FAILURE, "the trust relationship with the domain failed"},
+	    {ERROR_DOMAIN_CONTROLLER_NOT_FOUND, "no domain controller was found"},
+	};
+	char *text = enf_os_error_text((int)err);
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(unreachable); i++) {
+		if (unreachable[i].code != err)
+			continue;
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "cannot look up account '%s': %s, so whether the account exists is unknown (LookupAccountName: %s)",
+		    account, unreachable[i].why, text ? text : "?");
+		free(text);
+		return;
+	}
+	enf_error_set(ENF_ERRCLASS_PROVIDER, "cannot look up account '%s' (LookupAccountName: %s)",
+	              account, text ? text : "?");
+	free(text);
+}
+
 int w32_account_psid(PSID *out, const char *account)
 {
 	/*
@@ -454,10 +495,11 @@ int w32_account_psid(PSID *out, const char *account)
 		sid = NULL;
 	} else if (err == ERROR_NONE_MAPPED) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "account '%s' is not known (LookupAccountName: error 1332)", account);
+		              "account '%s' does not exist (LookupAccountName: error 1332)",
+		              account);
 		rc = ENF_ENOTFOUND;
 	} else {
-		enf_error_set_os((int)err, "cannot look up account '%s'", account);
+		lookup_failed(account, err);
 		rc = ENF_ERROR;
 	}
 done:

@@ -325,6 +325,34 @@ static void wipe_wide(wchar_t *w)
 	}
 }
 
+typedef NTSTATUS(WINAPI *is_service_account_fn)(LPWSTR, LPWSTR, BOOL *);
+
+/*
+ * For a managed account the SCM refused: whether this server knows it as
+ * one (NetIsServiceAccount, which Microsoft documents only through
+ * LoadLibrary on logoncli.dll). "" when that cannot be asked (Wine has no
+ * logoncli.dll) or says nothing more.
+ */
+static const char *managed_hint(const char *account)
+{
+	if (enf_account_classify(account) != ENF_ACCOUNT_MANAGED)
+		return "";
+	HMODULE dll = LoadLibraryW(L"logoncli.dll");
+	is_service_account_fn fn =
+	    dll ? (is_service_account_fn)(void (*)(void))GetProcAddress(dll, "NetIsServiceAccount")
+	        : NULL;
+	wchar_t *w = NULL;
+	BOOL is = TRUE;
+	if (fn && w32_wide(&w, account, "the account name") == 0 && fn(NULL, w, &is) != 0)
+		is = TRUE; /* the question failed: no claim either way */
+	free(w);
+	if (dll)
+		FreeLibrary(dll);
+	enf_error_clear();
+	return is ? ""
+	          : "; NetIsServiceAccount: this server does not know it as a managed service account (install it with Install-ADServiceAccount)";
+}
+
 int w32_svc_configure(void *self, const char *name, const enf_service_change *change)
 {
 	(void)self;
@@ -363,7 +391,11 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	                                                       : change->logon,
 	                   "the account name")))
 		goto done;
-	/* NULL leaves the stored password alone; "" clears it (the seed's Log On tab fix). */
+	/*
+	 * NULL leaves the stored password alone, and is what managed and
+	 * virtual accounts must be given; "" clears it (built-in accounts, the
+	 * seed's Log On tab fix). The engine decides which (engine/secret.c).
+	 */
 	if (change->logon && change->password &&
 	    (rc = w32_wide(&wpassword, change->password, "the password")))
 		goto done;
@@ -374,8 +406,8 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 		if (err == ERROR_INVALID_SERVICE_ACCOUNT)
 			enf_error_set(
 			    ENF_ERRCLASS_PROVIDER,
-			    "cannot change service '%s': the account '%s' does not exist (error 1057)",
-			    name, change->logon);
+			    "cannot change service '%s': the account '%s' does not exist (error 1057)%s",
+			    name, change->logon, managed_hint(change->logon));
 		else
 			enf_error_set_os((int)err, "cannot change service '%s'", name);
 		rc = w32_code(err);

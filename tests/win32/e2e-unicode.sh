@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The Wine end-to-end test of text that is not ASCII (issue 14, part 5):
+#
+#   tests/win32/e2e-unicode.sh ENFORCER_EXE TESTSVC_EXE E2EHELPER_EXE
+#
+# In a Wine prefix of its own:
+#   a policy path with "é" and "Ω" (Ω is outside every Western ANSI code page)
+#     reaches enforcer.exe intact: the arguments are read as UTF-16;
+#   on a console, what enforcer prints shows as written (WriteConsoleW): the
+#     path, and a service display name with "è" and a German "Netzwerkdienst",
+#     read back from the console's screen buffer by e2ehelper console-run;
+#   redirected to a file, the same text is UTF-8 bytes;
+#   a password from an environment variable with characters outside the ANSI
+#     code page is set (GetEnvironmentVariableW);
+#   `secret protect` reads a piped password and writes the DPAPI file; Wine
+#     keeps no file security descriptor, so the read-back refuses the file
+#     (see docs/windows-semantics.md), which the test expects and says.
+# Prints one line per check and "N passed, N failed" last; exits 1 on a failure.
+set -uo pipefail
+
+if [[ $# -ne 3 ]]; then
+    sed -n '2,/^$/ s/^# \{0,1\}//p' "$0" >&2
+    exit 2
+fi
+exe=$(readlink -f "$1")
+testsvc=$(readlink -f "$2")
+helper=$(readlink -f "$3")
+
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init
+# Wine turns Unix arguments and environment into UTF-16 by the Unix locale's charset.
+export LC_ALL=C.UTF-8
+prefix=$work/prefix
+e2e_prefix "$prefix" || { echo "FAIL  making the prefix"; e2e_finish; exit 1; }
+
+uni=$work/uni
+mkdir -p "$uni" "$prefix/drive_c/e2e"
+cp "$testsvc" "$prefix/drive_c/e2e/testsvc.exe"
+policy_name='politique-é-Ω.yaml'
+display="Serveur d'accès Edge (Netzwerkdienst)"
+cat >"$uni/$policy_name" <<'EOF'
+enforcer: 1
+name: unicode
+resources:
+  - {type: service, id: uni, name: ENFUNI, startup: manual}
+EOF
+{
+    e2e_svc ENFUNI demand 'NT AUTHORITY\NetworkService' - "$display" "Zugriff über Netzwerkdienst"
+} >"$work/seed.tsv"
+"$WINE" "$helper" -f "$(winpath "$work/seed.tsv")" </dev/null >/dev/null 2>&1 ||
+    { echo "FAIL  seeding ENFUNI"; e2e_finish; exit 1; }
+
+echo "== arguments (UTF-16)"
+out=$(cd "$uni" && "$WINE" "$exe" validate "$policy_name" </dev/null | tr -d '\r')
+check "validate finds '$policy_name' and prints its name as UTF-8" \
+    test "$out" = "$policy_name: valid (policy 'unicode', 1 resource)"
+
+echo "== console (WriteConsoleW)"
+# console-run needs a console: script(1) gives Wine a terminal, and Wine a console.
+screen() { # NAME ARGS...: what enforcer ARGS left on the console, in $work/NAME.screen
+    local name=$1
+    shift
+    {
+        printf 'console-run\t%s\t%s' "$(winpath "$work/$name.screen")" "$(winpath "$exe")"
+        printf '\t%s' "$@"
+        printf '\n'
+    } >"$work/$name.tsv"
+    (cd "$uni" && script -qec "'$WINE' '$helper' -f '$(winpath "$work/$name.tsv")'" /dev/null \
+        </dev/null >/dev/null 2>&1)
+}
+if command -v script >/dev/null; then
+    screen validate validate "$policy_name"
+    check "on a console, the path shows as written" \
+        grep -qxF "$policy_name: valid (policy 'unicode', 1 resource)" "$work/validate.screen"
+    check "... and enforcer exited 0" grep -qx 'exit 0' "$work/validate.screen"
+    screen export export --service ENFUNI
+    check "on a console, the display name shows as written" \
+        grep -qxF "  # $display" "$work/export.screen"
+else
+    check "script(1) is installed (util-linux), for a console under Wine" false
+fi
+(cd "$uni" && "$WINE" "$exe" export --service ENFUNI </dev/null >"$work/export.txt")
+check "redirected, the display name is UTF-8 bytes" grep -qF "  # $display" "$work/export.txt"
+
+echo "== env: password (GetEnvironmentVariableW)"
+cat >"$uni/env.yaml" <<'EOF'
+enforcer: 1
+name: env
+resources:
+  - {type: service, id: uni, name: ENFUNI, logon: '.\enftest-uni', password: 'env:ENFTEST_PW'}
+EOF
+(cd "$uni" && ENFTEST_PW='Pässwört-Ω' "$WINE" "$exe" apply --state-dir "$(winpath "$work/state")" env.yaml \
+    </dev/null >"$work/env.out" 2>&1)
+code=$?
+check "apply with the password from the environment exits 2" test "$code" = 2
+object_name() { reg_query "$(svc_key ENFUNI)" /v ObjectName | awk '/ObjectName/ { print $3 }'; }
+check "the account is set" test "$(object_name)" = '.\enftest-uni'
+
+
+not_grep() { ! grep -qF -e "$1" "$2"; }
+
+echo "== secret protect (DPAPI)"
+(cd "$uni" && printf 'Pässwört-Ω\n' | "$WINE" "$exe" secret protect 'svc.dpapi' >"$work/protect.out" 2>"$work/protect.err")
+code=$?
+sed 's/^/    /' "$work/protect.err"
+check "the DPAPI file is written" test -s "$uni/svc.dpapi"
+check "it holds no password in clear" not_grep 'Pässwört' "$uni/svc.dpapi"
+# Windows keeps the file's protected DACL and exits 0; Wine shows the Unix owner instead.
+refused="enforcer secret protect: 'svc.dpapi' was written, but a run would refuse it: 'svc.dpapi' can be read or changed by others than SYSTEM and Administrators: "
+check "under Wine the read-back refuses it (exit 1)" test "$code" = 1
+check "... saying who can open it: the file's Unix owner" \
+    grep -qF -e "$refused" "$work/protect.err"
+check "... and naming the owner" grep -qF '(owner)' "$work/protect.err"
+
+e2e_finish
