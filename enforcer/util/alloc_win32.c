@@ -1,0 +1,216 @@
+/*
+ * Small blocks for the Windows build: malloc, calloc, realloc and free of
+ * everything linked into an executable with the library (enforcer's own
+ * code, libyaml, jansson, OpenSSL, libgit2) come here, through the linker's
+ * --wrap (meson.build). The C runtime's heap costs about 100 ns per malloc
+ * and free under Wine (a general-purpose heap behind a lock; Wine 8 has no
+ * low-fragmentation heap), and a plan makes 100 to 400 allocations per
+ * resource: the policy's YAML and model, OpenSSL's certificates, the plan
+ * and the report. Here a malloc and its free cost about 10 ns.
+ *
+ * A block of at most SMALL_MAX bytes comes from one of 32 size classes (16,
+ * 32, ... 512 bytes), each a free list over 64 KiB pages of one address
+ * range reserved at first use and committed 1 MiB at a time. A block's class
+ * is that of its page, so blocks carry no header, and whether a pointer is
+ * ours is one comparison against the range. Everything else goes to the C
+ * runtime as before: larger blocks, and every block the C runtime allocated
+ * itself (strdup, _wcsdup, _wgetcwd), which free() and realloc() recognise
+ * as outside the range. Pages are never given back: enforcer is a command
+ * that runs for seconds, and a freed block serves the next allocation of
+ * its class.
+ *
+ * The pool belongs to the first thread that allocates (the main thread), so
+ * that it needs no lock. Other threads allocate from the C runtime; a pool
+ * block they free is pushed onto a list that the owner takes back, the only
+ * place where the threads meet (one atomic operation each).
+ */
+#include <stddef.h>
+#include <string.h>
+#include <windows.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+
+/* Only the linker refers to these, for every call to malloc and the others. */
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+
+#define SMALL_MAX    512
+#define GRAIN        16 /* what the C runtime's malloc aligns to on x64 */
+#define CLASSES      (SMALL_MAX / GRAIN)
+#define PAGE_BYTES   ((size_t)64 << 10)
+#define COMMIT_BYTES ((size_t)1 << 20)
+#define RANGE_BYTES  ((size_t)1 << 30) /* address space only: committed as it is used */
+#define PAGES        (RANGE_BYTES / PAGE_BYTES)
+
+typedef struct free_block {
+	struct free_block *next;
+} free_block;
+
+static struct {
+	volatile LONG owner; /* the thread id of the pool's thread; 0 before the first allocation */
+	int tried;           /* the range was reserved, or that failed */
+	char *base;          /* the range; NULL when its reservation failed */
+	size_t pages;        /* pages handed out so far */
+	size_t committed;    /* bytes committed from base */
+	free_block *free[CLASSES];
+	char *bump[CLASSES], *end[CLASSES]; /* the unused rest of each class's newest page */
+	free_block *volatile returned;      /* pool blocks other threads freed */
+	unsigned char page_class[PAGES];
+} pool;
+
+static int is_ours(const void *p)
+{
+	return pool.base && (size_t)((const char *)p - pool.base) < RANGE_BYTES;
+}
+
+static size_t class_of(const void *p)
+{
+	return pool.page_class[(size_t)((const char *)p - pool.base) / PAGE_BYTES];
+}
+
+static size_t class_bytes(size_t c)
+{
+	return (c + 1) * GRAIN;
+}
+
+/* True on the pool's thread, which the first caller becomes. */
+static int on_pool_thread(void)
+{
+	LONG me = (LONG)GetCurrentThreadId();
+	if (pool.owner == me)
+		return 1;
+	return pool.owner == 0 && InterlockedCompareExchange(&pool.owner, me, 0) == 0;
+}
+
+/* A fresh page for class `c`; 0 when the range is used up or cannot be committed. */
+static int new_page(size_t c)
+{
+	if (!pool.tried) {
+		pool.tried = 1;
+		pool.base = VirtualAlloc(NULL, RANGE_BYTES, MEM_RESERVE, PAGE_NOACCESS);
+	}
+	if (!pool.base || pool.pages >= PAGES)
+		return 0;
+	size_t start = pool.pages * PAGE_BYTES;
+	if (start + PAGE_BYTES > pool.committed) {
+		if (!VirtualAlloc(pool.base + pool.committed, COMMIT_BYTES, MEM_COMMIT,
+		                  PAGE_READWRITE))
+			return 0;
+		pool.committed += COMMIT_BYTES;
+	}
+	pool.page_class[pool.pages++] = (unsigned char)c;
+	pool.bump[c] = pool.base + start;
+	pool.end[c] = pool.base + start + PAGE_BYTES;
+	return 1;
+}
+
+/* Puts what other threads freed back on the free lists (the pool's thread only). */
+static void take_back_returned(void)
+{
+	free_block *b = InterlockedExchangePointer((void *volatile *)&pool.returned, NULL);
+	while (b) {
+		free_block *next = b->next;
+		size_t c = class_of(b);
+		b->next = pool.free[c];
+		pool.free[c] = b;
+		b = next;
+	}
+}
+
+/* A block of class `c`, or NULL when this thread may not or the pool cannot give one. */
+static void *pool_take(size_t c)
+{
+	if (!on_pool_thread())
+		return NULL;
+	if (!pool.free[c] && pool.returned)
+		take_back_returned();
+	free_block *b = pool.free[c];
+	if (b) {
+		pool.free[c] = b->next;
+		return b;
+	}
+	size_t size = class_bytes(c);
+	if ((size_t)(pool.end[c] - pool.bump[c]) < size && !new_page(c))
+		return NULL;
+	void *p = pool.bump[c];
+	pool.bump[c] += size;
+	return p;
+}
+
+static void pool_give(void *p)
+{
+	free_block *b = p;
+	if (on_pool_thread()) {
+		size_t c = class_of(p);
+		b->next = pool.free[c];
+		pool.free[c] = b;
+		return;
+	}
+	free_block *head;
+	do {
+		head = pool.returned;
+		b->next = head;
+	} while (InterlockedCompareExchangePointer((void *volatile *)&pool.returned, b, head) !=
+	         head);
+}
+
+void *__wrap_malloc(size_t n)
+{
+	/* malloc(0) stays the C runtime's: it returns a unique pointer, as before. */
+	if (n - 1 < SMALL_MAX) {
+		void *p = pool_take((n - 1) / GRAIN);
+		if (p)
+			return p;
+	}
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+	if (count && n && count <= SMALL_MAX / n) {
+		size_t bytes = count * n;
+		void *p = pool_take((bytes - 1) / GRAIN);
+		if (p) {
+			memset(p, 0, bytes);
+			return p;
+		}
+	}
+	return __real_calloc(count, n);
+}
+
+void __wrap_free(void *p)
+{
+	if (!p)
+		return;
+	if (is_ours(p))
+		pool_give(p);
+	else
+		__real_free(p);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (!p)
+		return __wrap_malloc(n);
+	if (!is_ours(p))
+		return __real_realloc(p, n);
+	if (n == 0) {
+		/* As the C runtime does: the block is freed and there is none to return. */
+		pool_give(p);
+		return NULL;
+	}
+	size_t have = class_bytes(class_of(p));
+	if (n <= have)
+		return p;
+	void *q = __wrap_malloc(n);
+	if (!q)
+		return NULL; /* p is left as it was */
+	memcpy(q, p, have);
+	pool_give(p);
+	return q;
+}
