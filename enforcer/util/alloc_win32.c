@@ -78,10 +78,27 @@ static size_t class_bytes(size_t c)
 	return (c + 1) * GRAIN;
 }
 
+/*
+ * The calling thread's id, as GetCurrentThreadId() reads it from the TEB,
+ * without the call into kernel32 (which every malloc and free would make).
+ */
+static LONG thread_id(void)
+{
+#if defined(_MSC_VER) && defined(_M_X64)
+	return (LONG)__readgsdword(0x48); /* TEB.ClientId.UniqueThread */
+#elif defined(__GNUC__) && defined(__x86_64__)
+	LONG id;
+	__asm__("movl %%gs:0x48, %0" : "=r"(id)); /* TEB.ClientId.UniqueThread */
+	return id;
+#else
+	return (LONG)GetCurrentThreadId();
+#endif
+}
+
 /* True on the pool's thread, which the first caller becomes. */
 static int on_pool_thread(void)
 {
-	LONG me = (LONG)GetCurrentThreadId();
+	LONG me = thread_id();
 	if (pool.owner == me)
 		return 1;
 	return pool.owner == 0 && InterlockedCompareExchange(&pool.owner, me, 0) == 0;
