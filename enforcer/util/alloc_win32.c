@@ -9,15 +9,17 @@
  * and the report. Here a malloc and its free cost about 10 ns.
  *
  * A block of at most SMALL_MAX bytes comes from one of 32 size classes (16,
- * 32, ... 512 bytes), each a free list over 64 KiB pages of one address
- * range reserved at first use and committed 1 MiB at a time. A block's class
+ * 32, ... 512 bytes). A class allocates from one page (64 KiB of an address
+ * range reserved at first use, committed 1 MiB at a time): from the blocks
+ * freed on it, else from its unused rest. A page whose blocks are all free
+ * again goes back to the pool for any class, so that memory the policy's
+ * YAML tree used serves the plan and the report afterwards. A block's class
  * is that of its page, so blocks carry no header, and whether a pointer is
  * ours is one comparison against the range. Everything else goes to the C
  * runtime as before: larger blocks, and every block the C runtime allocated
  * itself (strdup, _wcsdup, _wgetcwd), which free() and realloc() recognise
- * as outside the range. Pages are never given back: enforcer is a command
- * that runs for seconds, and a freed block serves the next allocation of
- * its class.
+ * as outside the range. Pages are never given back to the system: enforcer
+ * is a command that runs for seconds.
  *
  * The pool belongs to the first thread that allocates (the main thread), so
  * that it needs no lock. Other threads allocate from the C runtime; a pool
@@ -51,16 +53,31 @@ typedef struct free_block {
 	struct free_block *next;
 } free_block;
 
+/*
+ * A page in use holds blocks of one class. It is its class's current page,
+ * or on its class's list of pages with free blocks (`partial`), or full
+ * (on no list), or, with no block in use, on the list of empty pages.
+ */
+typedef struct page {
+	free_block *free; /* blocks freed on this page */
+	char *bump;       /* the start of its never used rest */
+	struct page *prev, *next;
+	unsigned live; /* blocks in use */
+	unsigned char cls;
+	unsigned char listed; /* on `partial` or `empty` */
+} page;
+
 static struct {
 	volatile LONG owner; /* the thread id of the pool's thread; 0 before the first allocation */
 	int tried;           /* the range was reserved, or that failed */
 	char *base;          /* the range; NULL when its reservation failed */
-	size_t pages;        /* pages handed out so far */
+	size_t pages;        /* pages taken from the range so far */
 	size_t committed;    /* bytes committed from base */
-	free_block *free[CLASSES];
-	char *bump[CLASSES], *end[CLASSES]; /* the unused rest of each class's newest page */
-	free_block *volatile returned;      /* pool blocks other threads freed */
-	unsigned char page_class[PAGES];
+	page *current[CLASSES];
+	page *partial[CLASSES];
+	page *empty;
+	free_block *volatile returned; /* pool blocks other threads freed */
+	page page[PAGES];
 } pool;
 
 static int is_ours(const void *p)
@@ -68,9 +85,14 @@ static int is_ours(const void *p)
 	return pool.base && (size_t)((const char *)p - pool.base) < RANGE_BYTES;
 }
 
-static size_t class_of(const void *p)
+static page *page_of(const void *p)
 {
-	return pool.page_class[(size_t)((const char *)p - pool.base) / PAGE_BYTES];
+	return &pool.page[(size_t)((const char *)p - pool.base) / PAGE_BYTES];
+}
+
+static char *page_start(const page *pg)
+{
+	return pool.base + (size_t)(pg - pool.page) * PAGE_BYTES;
 }
 
 static size_t class_bytes(size_t c)
@@ -104,37 +126,97 @@ static int on_pool_thread(void)
 	return pool.owner == 0 && InterlockedCompareExchange(&pool.owner, me, 0) == 0;
 }
 
-/* A fresh page for class `c`; 0 when the range is used up or cannot be committed. */
-static int new_page(size_t c)
+static void list_push(page **list, page *pg)
 {
+	pg->prev = NULL;
+	pg->next = *list;
+	if (*list)
+		(*list)->prev = pg;
+	*list = pg;
+	pg->listed = 1;
+}
+
+static void list_remove(page **list, page *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		*list = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->prev = pg->next = NULL;
+	pg->listed = 0;
+}
+
+/* An unused page: an empty one, else a fresh one of the range; NULL when there is none. */
+static page *take_page(void)
+{
+	if (pool.empty) {
+		page *pg = pool.empty;
+		list_remove(&pool.empty, pg);
+		return pg;
+	}
 	if (!pool.tried) {
 		pool.tried = 1;
 		pool.base = VirtualAlloc(NULL, RANGE_BYTES, MEM_RESERVE, PAGE_NOACCESS);
 	}
 	if (!pool.base || pool.pages >= PAGES)
-		return 0;
+		return NULL;
 	size_t start = pool.pages * PAGE_BYTES;
 	if (start + PAGE_BYTES > pool.committed) {
 		if (!VirtualAlloc(pool.base + pool.committed, COMMIT_BYTES, MEM_COMMIT,
 		                  PAGE_READWRITE))
-			return 0;
+			return NULL;
 		pool.committed += COMMIT_BYTES;
 	}
-	pool.page_class[pool.pages++] = (unsigned char)c;
-	pool.bump[c] = pool.base + start;
-	pool.end[c] = pool.base + start + PAGE_BYTES;
+	return &pool.page[pool.pages++];
+}
+
+/* Gives class `c` a page to allocate from; 0 when there is none. */
+static int next_page(size_t c)
+{
+	page *pg = pool.partial[c];
+	if (pg) {
+		list_remove(&pool.partial[c], pg);
+	} else {
+		if (!(pg = take_page()))
+			return 0;
+		pg->free = NULL;
+		pg->bump = page_start(pg);
+		pg->live = 0;
+		pg->cls = (unsigned char)c;
+	}
+	/* The page it leaves is full, or it would not be left: it is on no list. */
+	pool.current[c] = pg;
 	return 1;
 }
 
-/* Puts what other threads freed back on the free lists (the pool's thread only). */
+/* Puts a block back on its page (the pool's thread only). */
+static void give_back(free_block *b)
+{
+	page *pg = page_of(b);
+	b->next = pg->free;
+	pg->free = b;
+	pg->live--;
+	if (pg == pool.current[pg->cls])
+		return;
+	if (pg->live == 0) {
+		/* Nothing in use: any class may have it. */
+		if (pg->listed)
+			list_remove(&pool.partial[pg->cls], pg);
+		list_push(&pool.empty, pg);
+	} else if (!pg->listed) {
+		list_push(&pool.partial[pg->cls], pg);
+	}
+}
+
+/* Puts back what other threads freed (the pool's thread only). */
 static void take_back_returned(void)
 {
 	free_block *b = InterlockedExchangePointer((void *volatile *)&pool.returned, NULL);
 	while (b) {
 		free_block *next = b->next;
-		size_t c = class_of(b);
-		b->next = pool.free[c];
-		pool.free[c] = b;
+		give_back(b);
 		b = next;
 	}
 }
@@ -144,31 +226,35 @@ static void *pool_take(size_t c)
 {
 	if (!on_pool_thread())
 		return NULL;
-	if (!pool.free[c] && pool.returned)
+	if (pool.returned)
 		take_back_returned();
-	free_block *b = pool.free[c];
-	if (b) {
-		pool.free[c] = b->next;
-		return b;
-	}
 	size_t size = class_bytes(c);
-	if ((size_t)(pool.end[c] - pool.bump[c]) < size && !new_page(c))
-		return NULL;
-	void *p = pool.bump[c];
-	pool.bump[c] += size;
-	return p;
+	for (;;) {
+		page *pg = pool.current[c];
+		if (pg && pg->free) {
+			free_block *b = pg->free;
+			pg->free = b->next;
+			pg->live++;
+			return b;
+		}
+		if (pg && (size_t)(page_start(pg) + PAGE_BYTES - pg->bump) >= size) {
+			void *p = pg->bump;
+			pg->bump += size;
+			pg->live++;
+			return p;
+		}
+		if (!next_page(c))
+			return NULL;
+	}
 }
 
 static void pool_give(void *p)
 {
-	free_block *b = p;
 	if (on_pool_thread()) {
-		size_t c = class_of(p);
-		b->next = pool.free[c];
-		pool.free[c] = b;
+		give_back(p);
 		return;
 	}
-	free_block *head;
+	free_block *b = p, *head;
 	do {
 		head = pool.returned;
 		b->next = head;
@@ -221,7 +307,8 @@ void *__wrap_realloc(void *p, size_t n)
 		pool_give(p);
 		return NULL;
 	}
-	size_t have = class_bytes(class_of(p));
+	/* Read before the block may be given back: its page may then change class. */
+	size_t have = class_bytes(page_of(p)->cls);
 	if (n <= have)
 		return p;
 	void *q = __wrap_malloc(n);
