@@ -200,6 +200,51 @@ Test(cert, self_signed_needs_the_signature_to_verify_with_its_own_key)
 	pki_free(fake);
 }
 
+/*
+ * A store is parsed as a list (enf_cert_from_der_list), whose many
+ * self-signatures are verified on two threads: every certificate reads as
+ * it does alone, and what is not a certificate is NULL.
+ */
+Test(cert, a_list_parses_as_each_certificate_alone)
+{
+	pki_set *s = pki_standard();
+	pki_cert *fake = pki_issue(
+	    &(pki_opts){.cn = "Contoso Fake Root", .ca = 1, .path_len = -1, .fake_self_issued = 1},
+	    NULL, s->root);
+	static const unsigned char garbage[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	pki_cert *kinds[] = {s->root, s->inter, s->selfsigned, fake, s->leaf, NULL};
+	enum { N = 90 }; /* 45 self-issued of them: enough for the second thread */
+	const unsigned char *der[N];
+	size_t len[N];
+	enf_cert *list[N];
+	for (size_t i = 0; i < N; i++) {
+		pki_cert *p = kinds[i % 6];
+		der[i] = p ? p->der : garbage;
+		len[i] = p ? p->der_len : sizeof(garbage);
+	}
+	cr_assert_eq(enf_cert_from_der_list(list, N, der, len), 0);
+	cr_expect_null(enf_error_last());
+	for (size_t i = 0; i < N; i++) {
+		pki_cert *p = kinds[i % 6];
+		if (!p) {
+			cr_expect_null(list[i]);
+			continue;
+		}
+		enf_cert *alone = parse(p);
+		cr_assert(list[i]);
+		cr_expect_str_eq(info_of(list[i])->thumbprint, info_of(alone)->thumbprint);
+		cr_expect_eq(info_of(list[i])->self_issued, info_of(alone)->self_issued, "%s",
+		             p->name);
+		cr_expect_eq(info_of(list[i])->self_signed, info_of(alone)->self_signed, "%s",
+		             p->name);
+		cr_expect_eq(info_of(list[i])->is_ca, info_of(alone)->is_ca, "%s", p->name);
+		enf_cert_free(alone);
+		enf_cert_free(list[i]);
+	}
+	pki_free(fake);
+	pki_set_free(s);
+}
+
 Test(cert, ca_flag_and_path_length)
 {
 	pki_set *s = std_pki;

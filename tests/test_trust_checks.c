@@ -446,6 +446,68 @@ Test(trust, a_damaged_allow_file_fails_and_removes_nothing)
 }
 
 /*
+ * From eight files on, the allow list is read on a second thread while the
+ * store is parsed (res_trust_store.c). The verdicts are those of a short
+ * list read one file after the other, and a file that cannot be read fails
+ * the resource with the same message.
+ */
+Test(trust, long_allow_lists_give_the_verdicts_of_short_ones)
+{
+	pki_set *s = pki_standard();
+	json_t *snap = pki_snapshot();
+	pki_snapshot_add(snap, "Root", s->root);
+	pki_snapshot_add(snap, "Root", s->old_root);
+	char *short_message = NULL;
+	for (int missing = 0; missing < 2; missing++) {
+		for (int copies = 0; copies <= 8; copies += 8) {
+			enf_buf list = ENF_BUF_INIT;
+			enf_buf_puts(&list, "certs/root.pem");
+			if (missing)
+				enf_buf_puts(&list, ", certs/missing.pem");
+			for (int i = 0; i < copies; i++)
+				enf_buf_printf(&list, ", certs/copy%d.pem", i);
+			enf_buf_puts(&list, ", certs/old.cer");
+			cr_assert(!list.failed);
+			fixture f;
+			allow_init(&f, snap, list.ptr);
+			free(pki_write_pem(f.dir, "certs/root.pem", (pki_cert *[]){s->root}, 1));
+			free(pki_write_der(f.dir, "certs/old.cer", s->old_root));
+			for (int i = 0; i < copies; i++) {
+				char *name = enf_asprintf("certs/copy%d.pem", i);
+				free(pki_write_pem(f.dir, name, (pki_cert *[]){s->root}, 1));
+				free(name);
+			}
+			if (!missing) {
+				expect_untouched(&f, snap, ENF_OUTCOME_COMPLIANT, "(none)");
+			} else {
+				tt_run(&f, ENF_RUN_APPLY);
+				tt_expect_outcome(&f, "root", ENF_OUTCOME_FAILED);
+				tt_expect_actions(&f, "root", "");
+				/* The same words; only the fixture's folder differs. */
+				const char *got = fx_result(&f, "root")->message;
+				char *head = enf_asprintf("allow: cannot load 'certs/missing.pem': "
+				                          "cannot open '%s/certs/missing.pem'",
+				                          f.dir);
+				cr_assert(got && head);
+				cr_assert(strncmp(got, head, strlen(head)) == 0, "%s", got);
+				const char *tail = got + strlen(head);
+				if (!short_message)
+					short_message = enf_strdup(tail);
+				else
+					cr_expect_str_eq(tail, short_message);
+				free(head);
+			}
+			enf_buf_clear(&list);
+			fx_fini(&f);
+		}
+	}
+	free(short_message);
+	json_decref(snap);
+	pki_set_free(s);
+	th_expect_no_leaks();
+}
+
+/*
  * The engine parses Root and CA once for all chain checks of a run: a
  * certificate added or removed between two checks must still count.
  */

@@ -68,21 +68,28 @@ int enf_engine_cert_parsed(engine *e, enf_cert *const **out, size_t *count, enf_
 	enf_cert **certs = NULL;
 	if (rc || e->cert_parsed[store])
 		goto done;
-	if (!(certs = calloc(src->count ? src->count : 1, sizeof(enf_cert *)))) {
+	size_t n = src->count ? src->count : 1;
+	const unsigned char **der = calloc(n, sizeof(*der));
+	size_t *len = calloc(n, sizeof(*len));
+	if (!(certs = calloc(n, sizeof(enf_cert *))) || !der || !len) {
+		free(certs);
+		free(der);
+		free(len);
 		rc = enf_error_oom();
 		goto done;
 	}
-	for (size_t i = 0; i < src->count && rc == 0; i++) {
-		/* One OpenSSL cannot read stays NULL: it is reported, or is no issuer. */
-		if (enf_cert_from_der(&certs[i], src->items[i].der, src->items[i].der_len) ==
-		    ENF_ENOMEM)
-			rc = ENF_ENOMEM;
+	for (size_t i = 0; i < src->count; i++) {
+		der[i] = src->items[i].der;
+		len[i] = src->items[i].der_len;
 	}
+	/* One OpenSSL cannot read stays NULL: it is reported, or is no issuer. */
+	rc = enf_cert_from_der_list(certs, src->count, der, len);
+	free(der);
+	free(len);
 	if (rc) {
 		free_parsed(certs, src->count);
 		goto done;
 	}
-	enf_error_clear();
 	e->cert_parsed[store] = certs;
 done:
 	if (rc == 0) {

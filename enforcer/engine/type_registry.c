@@ -34,12 +34,15 @@ static int plan_registry(engine *e, const enf_resource *res, res_plan *plan)
 	plan->before = state_json(present ? &cur : NULL);
 	plan->after = state_json(r->ensure == ENF_ENSURE_PRESENT ? &r->data : NULL);
 	change *c = NULL;
-	char *want = NULL, *have = present ? enf_reg_value_describe(&cur) : NULL;
+	/* Described only for a change's text: a compliant value needs neither. */
+	char *want = NULL, *have = NULL;
 	if (r->ensure == ENF_ENSURE_ABSENT) {
+		have = present ? enf_reg_value_describe(&cur) : NULL;
 		if (present)
 			c = enf_plan_add(plan, &enf_change_reg_delete, "delete %s %s (was %s)",
 			                 r->key, shown, have ? have : "?");
 	} else if (!present || !enf_reg_value_equal(&cur, &r->data)) {
+		have = present ? enf_reg_value_describe(&cur) : NULL;
 		want = enf_reg_value_describe(&r->data);
 		if (!present)
 			c = enf_plan_add(plan, &enf_change_reg_set, "create %s = %s under %s",
@@ -57,7 +60,6 @@ static int plan_registry(engine *e, const enf_resource *res, res_plan *plan)
 			c = NULL;
 	} else {
 		enf_reg_value_clear(&cur);
-		free(have);
 		return 0;
 	}
 	free(want);

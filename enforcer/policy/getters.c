@@ -216,9 +216,14 @@ static const char *non_string_kind(const char *s)
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
 	static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan",
 	                                       ".NaN", ".NAN", NULL};
-	if (in_list(bools, s))
+	/*
+	 * Every boolean and null word above starts with one of these (or is
+	 * empty): other text, most of a policy, skips the two lists.
+	 */
+	int word = *s == '\0' || strchr("yYnNtTfFoO~", *s) != NULL;
+	if (word && in_list(bools, s))
 		return "boolean";
-	if (in_list(nulls, s))
+	if (word && in_list(nulls, s))
 		return "null";
 	if (looks_date(s))
 		return "date";

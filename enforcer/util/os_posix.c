@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -351,6 +352,41 @@ void enf_sleep_ms(unsigned ms)
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+struct enf_thread {
+	pthread_t id;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	enf_thread *t = p;
+	t->fn(t->arg);
+	return NULL;
+}
+
+enf_thread *enf_thread_run(void (*fn)(void *arg), void *arg)
+{
+	enf_thread *t = malloc(sizeof(*t));
+	if (t) {
+		t->fn = fn;
+		t->arg = arg;
+		if (pthread_create(&t->id, NULL, thread_main, t) == 0)
+			return t;
+		free(t);
+	}
+	fn(arg);
+	return NULL;
+}
+
+void enf_thread_join(enf_thread *thread)
+{
+	if (!thread)
+		return;
+	pthread_join(thread->id, NULL);
+	free(thread);
 }
 
 void enf_die_now(void)

@@ -7,6 +7,7 @@
 #include "enforcer/common.h"
 #include "enforcer/errors.h"
 
+#include <process.h>
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
@@ -390,6 +391,44 @@ uint64_t enf_monotonic_ms(void)
 void enf_sleep_ms(unsigned ms)
 {
 	Sleep(ms);
+}
+
+struct enf_thread {
+	HANDLE handle;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static unsigned __stdcall thread_main(void *p)
+{
+	enf_thread *t = p;
+	t->fn(t->arg);
+	return 0;
+}
+
+enf_thread *enf_thread_run(void (*fn)(void *arg), void *arg)
+{
+	enf_thread *t = malloc(sizeof(*t));
+	if (t) {
+		t->fn = fn;
+		t->arg = arg;
+		/* _beginthreadex, not CreateThread: the thread uses the C runtime. */
+		t->handle = (HANDLE)_beginthreadex(NULL, 0, thread_main, t, 0, NULL);
+		if (t->handle)
+			return t;
+		free(t);
+	}
+	fn(arg);
+	return NULL;
+}
+
+void enf_thread_join(enf_thread *thread)
+{
+	if (!thread)
+		return;
+	WaitForSingleObject(thread->handle, INFINITE);
+	CloseHandle(thread->handle);
+	free(thread);
 }
 
 void enf_die_now(void)

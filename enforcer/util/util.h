@@ -149,6 +149,17 @@ int enf_duration_parse(unsigned *out_ms, const char *text);
 /* A duration for a message: "10 min", "90 s", "1 h 30 min", "2.5 s"; malloc'd. */
 char *enf_duration_text(unsigned ms);
 
+/*
+ * A second thread for work that waits on the OS while this one computes.
+ * enf_thread_run starts fn(arg) on a new thread, or, when none can be
+ * started, runs it before returning and returns NULL; enf_thread_join waits
+ * for it to finish (NULL: nothing to wait for) and frees it. fn sets no
+ * last error for the caller: the last error is per thread.
+ */
+typedef struct enf_thread enf_thread;
+enf_thread *enf_thread_run(void (*fn)(void *arg), void *arg);
+void enf_thread_join(enf_thread *thread);
+
 /* Ends the process at once, as a crash would (for fault-injection tests). */
 void enf_die_now(void);
 

@@ -72,6 +72,16 @@ typedef struct enf_cert_info {
  */
 int enf_cert_from_der(enf_cert **out, const unsigned char *der, size_t len);
 
+/*
+ * Parses n certificates from DER (der[i], len[i] bytes) into out[i], the
+ * same as enf_cert_from_der one by one, for a whole store: out[i] is NULL
+ * for one that is not a certificate (no last error is left for it). Many
+ * self-signatures are verified on two threads. ENF_ENOMEM when memory ran
+ * out; out[] then holds what was parsed, for the caller to free.
+ */
+int enf_cert_from_der_list(enf_cert **out, size_t n, const unsigned char *const *der,
+                           const size_t *len);
+
 /* The certificate's facts. Borrowed; lives as long as the certificate. */
 const enf_cert_info *enf_cert_info_get(const enf_cert *cert);
 

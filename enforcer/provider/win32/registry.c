@@ -141,35 +141,32 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
                  const char *name)
 {
 	/*
-	 * One call for the usual small value (each is a round trip to the
-	 * wineserver under Wine); a larger one, or one that grows meanwhile, is
-	 * asked again with the size it needs.
+	 * One call into a buffer on the stack for the usual small value (each
+	 * call is a round trip to the wineserver under Wine); a larger one, or
+	 * one that grows meanwhile, is asked again with the size it needs.
 	 */
-	DWORD type = 0, size = 256;
-	BYTE *data = NULL;
-	LONG rc = ERROR_MORE_DATA;
+	BYTE small[256], *data = small, *heap = NULL;
+	DWORD type = 0, size = sizeof(small), got = size;
+	LONG rc = RegQueryValueExW(k, wname, NULL, &type, data, &got);
 	for (int tries = 0; rc == ERROR_MORE_DATA; tries++) {
-		if (size > REG_MAX_BYTES || tries > 8) {
+		size = got > size ? got : size * 2;
+		if (size > REG_MAX_BYTES || tries >= 8) {
 			enf_error_set(ENF_ERRCLASS_PROVIDER, "value '%s\\%s' is too large to read",
 			              shown_key, shown_name(name));
-			free(data);
+			free(heap);
 			return ENF_ELIMIT;
 		}
-		BYTE *bigger = realloc(data, size ? size : 1);
+		BYTE *bigger = realloc(heap, size);
 		if (!bigger) {
-			free(data);
+			free(heap);
 			return enf_error_oom();
 		}
-		data = bigger;
-		DWORD got = size;
+		data = heap = bigger;
+		got = size;
 		rc = RegQueryValueExW(k, wname, NULL, &type, data, &got);
-		if (rc == ERROR_SUCCESS) {
-			size = got;
-			break;
-		}
-		if (rc == ERROR_MORE_DATA)
-			size = got > size ? got : size * 2;
 	}
+	if (rc == ERROR_SUCCESS)
+		size = got;
 	int ret;
 	if (rc == ERROR_SUCCESS) {
 		ret = decode(out, type, data, size);
@@ -187,7 +184,7 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 		                 shown_name(name));
 		ret = w32_code((DWORD)rc);
 	}
-	free(data);
+	free(heap);
 	return ret;
 }
 
@@ -213,9 +210,12 @@ int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const w
  * key are two more round trips to the wineserver for every value under Wine.
  * A read-only handle locks nothing: values written or deleted through other
  * handles read as they are now, and a key deleted meanwhile is opened again.
+ * `given` is the key as the caller wrote it: the next read of the same text
+ * needs neither its conversion to UTF-16 nor a comparison of paths.
  * w32_reg_release(), from the provider's close, lets it go.
  */
 static struct {
+	char *given;
 	wchar_t *path;
 	HKEY key;
 } g_last;
@@ -224,12 +224,13 @@ void w32_reg_release(void)
 {
 	if (g_last.key)
 		RegCloseKey(g_last.key);
+	free(g_last.given);
 	free(g_last.path);
 	memset(&g_last, 0, sizeof(g_last));
 }
 
-/* The open key for `sub`, from g_last or opened now (and kept there). */
-static int read_key(HKEY *out, const wchar_t *sub, const char *shown, int fresh)
+/* The open key for `sub` (written `key`), from g_last or opened now (and kept there). */
+static int read_key(HKEY *out, const wchar_t *sub, const char *key, int fresh)
 {
 	if (!fresh && g_last.key && _wcsicmp(g_last.path, sub) == 0) {
 		*out = g_last.key;
@@ -237,26 +238,50 @@ static int read_key(HKEY *out, const wchar_t *sub, const char *shown, int fresh)
 	}
 	w32_reg_release();
 	HKEY k;
-	int rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, shown);
+	int rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
 	if (rc)
 		return rc;
-	if ((g_last.path = _wcsdup(sub)))
+	if ((g_last.path = _wcsdup(sub))) {
 		g_last.key = k;
-	else
+		g_last.given = enf_strdup(key); /* NULL only costs the shortcut */
+	} else {
 		RegCloseKey(k);
+	}
 	*out = k;
 	return g_last.path ? 0 : enf_error_oom();
+}
+
+/*
+ * A value name in UTF-16: in `buf` (`n` characters) when it fits, the usual
+ * case, else allocated into *heap. Errors as w32_wide's.
+ */
+static int wide_name(const wchar_t **out, wchar_t **heap, wchar_t *buf, int n, const char *name)
+{
+	*heap = NULL;
+	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, buf, n) > 0) {
+		*out = buf;
+		return 0;
+	}
+	/* Too long, or not UTF-8: w32_wide allocates, or says what is wrong. */
+	int rc = w32_wide(heap, name, "the value name");
+	*out = *heap;
+	return rc;
 }
 
 int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
 {
 	(void)self;
-	wchar_t *sub = NULL, *wname = NULL;
+	wchar_t *sub = NULL, *heap_name = NULL, buf[128];
+	const wchar_t *wname = NULL;
 	HKEY k = NULL;
-	int rc = parse_key(&sub, key);
+	/* The same text as the last read's key is that key, already open. */
+	int same = g_last.key && g_last.given && strcmp(g_last.given, key) == 0;
+	int rc = same ? 0 : parse_key(&sub, key);
 	if (rc == 0)
-		rc = w32_wide(&wname, name, "the value name");
-	if (rc == 0)
+		rc = wide_name(&wname, &heap_name, buf, (int)ENF_ARRAY_SIZE(buf), name);
+	if (rc == 0 && same)
+		k = g_last.key;
+	else if (rc == 0)
 		rc = read_key(&k, sub, key, 0);
 	if (rc == 0) {
 		rc = query(out, k, wname, key, name);
@@ -264,11 +289,12 @@ int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *nam
 		 * The kept key was deleted (and maybe made again) by someone else
 		 * (ERROR_KEY_DELETED, which w32_code makes ENF_ERROR): open it anew.
 		 */
-		if (rc == ENF_ERROR && (rc = read_key(&k, sub, key, 1)) == 0)
+		if (rc == ENF_ERROR && (sub || (rc = parse_key(&sub, key)) == 0) &&
+		    (rc = read_key(&k, sub, key, 1)) == 0)
 			rc = query(out, k, wname, key, name);
 	}
 	free(sub);
-	free(wname);
+	free(heap_name);
 	return rc;
 }
 
