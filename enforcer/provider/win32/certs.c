@@ -25,7 +25,7 @@ static const wchar_t *store_wname(enf_store store)
 	return (unsigned)store < ENF_STORE__COUNT ? names[store] : L"";
 }
 
-int w32_store_open(HCERTSTORE *out, enf_store store, int writable)
+int enf_w32_store_open(HCERTSTORE *out, enf_store store, int writable)
 {
 	DWORD flags = CERT_SYSTEM_STORE_LOCAL_MACHINE;
 	if (!writable)
@@ -80,13 +80,13 @@ static CRYPT_KEY_PROV_INFO *prov_info(PCCERT_CONTEXT ctx)
 	return info;
 }
 
-int w32_cert_list(enf_cert_list *out, void *self, enf_store store)
+int enf_w32_cert_list(enf_cert_list *out, void *self, enf_store store)
 {
 	(void)self;
 	HCERTSTORE h = NULL;
 	enf_cert_list l = {0};
 	size_t alloc = 0;
-	int rc = w32_store_open(&h, store, 0);
+	int rc = enf_w32_store_open(&h, store, 0);
 	if (rc)
 		return rc;
 	PCCERT_CONTEXT ctx = NULL;
@@ -107,7 +107,7 @@ int w32_cert_list(enf_cert_list *out, void *self, enf_store store)
 		enf_sha1(e->thumbprint, e->der, e->der_len);
 		CRYPT_KEY_PROV_INFO *info = prov_info(ctx);
 		e->has_private_key = info ? ENF_YES : ENF_NO;
-		e->exportable = info ? w32_key_exportable(info) : ENF_NO;
+		e->exportable = info ? enf_w32_key_exportable(info) : ENF_NO;
 		free(info);
 		l.count++;
 	}
@@ -132,14 +132,14 @@ static PCCERT_CONTEXT find_cert(HCERTSTORE h, const unsigned char thumbprint[20]
 	                                  CERT_FIND_SHA1_HASH, &blob, NULL);
 }
 
-int w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
+int enf_w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
 {
 	(void)self;
 	HCERTSTORE h = NULL;
 	unsigned char thumb[20];
 	enf_sha1(thumb, der, der_len);
 	char *hex = enf_hex(thumb, 20, 1);
-	int rc = hex ? w32_store_open(&h, store, 1) : enf_error_oom();
+	int rc = hex ? enf_w32_store_open(&h, store, 1) : enf_error_oom();
 	if (rc)
 		goto done;
 	/* USE_EXISTING: a certificate already there is kept as is, with its key link and
@@ -167,12 +167,12 @@ done:
 	return rc;
 }
 
-int w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20])
+int enf_w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20])
 {
 	(void)self;
 	HCERTSTORE h = NULL;
 	char *hex = enf_hex(thumbprint, 20, 1);
-	int rc = hex ? w32_store_open(&h, store, 1) : enf_error_oom();
+	int rc = hex ? enf_w32_store_open(&h, store, 1) : enf_error_oom();
 	int removed = 0;
 	if (rc)
 		goto done;
@@ -207,13 +207,13 @@ done:
 }
 
 /* The certificate's key provider info (keys.c); ENF_ENOTFOUND without certificate or key. */
-int w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
-                      const unsigned char thumbprint[20])
+int enf_w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
+                          const unsigned char thumbprint[20])
 {
 	HCERTSTORE h = NULL;
 	PCCERT_CONTEXT ctx = NULL;
 	char *hex = enf_hex(thumbprint, 20, 1);
-	int rc = hex ? w32_store_open(&h, store, 0) : enf_error_oom();
+	int rc = hex ? enf_w32_store_open(&h, store, 0) : enf_error_oom();
 	if (rc)
 		goto done;
 	if (!h || !(ctx = find_cert(h, thumbprint))) {

@@ -25,8 +25,8 @@ static char *current_version_text(const wchar_t *name)
 {
 	enf_reg_value v = {0};
 	char *s = NULL;
-	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name, CURRENT_VERSION_SHOWN) ==
-	        0 &&
+	if (enf_w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, name,
+	                     CURRENT_VERSION_SHOWN) == 0 &&
 	    (v.type == REG_SZ || v.type == REG_EXPAND_SZ) && v.text && *v.text) {
 		s = v.text;
 		v.text = NULL;
@@ -43,8 +43,8 @@ static int os_facts(enf_facts *f)
 	char *major = NULL;
 	enf_reg_value v = {0};
 	/* From Windows 10 / Server 2016 on, where CurrentVersion stays "6.3". */
-	if (w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber",
-	                 CURRENT_VERSION_SHOWN) == 0 &&
+	if (enf_w32_reg_read(&v, HKEY_LOCAL_MACHINE, CURRENT_VERSION, L"CurrentMajorVersionNumber",
+	                     CURRENT_VERSION_SHOWN) == 0 &&
 	    v.type == REG_DWORD)
 		major = enf_asprintf("%llu", (unsigned long long)v.number);
 	enf_reg_value_clear(&v);
@@ -102,7 +102,7 @@ static int contains_nocase(const char *hay, const char *needle)
 static int role_fact(enf_facts *f)
 {
 	enf_service_info info = {0};
-	int rc = w32_svc_get(&info, NULL, "RtcSrv");
+	int rc = enf_w32_svc_get(&info, NULL, "RtcSrv");
 	const char *role = NULL;
 	if (rc == ENF_ENOTFOUND) {
 		role = "none";
@@ -163,11 +163,12 @@ static int lync_version_fact(enf_facts *f)
 		if (err != ERROR_SUCCESS)
 			break;
 		enf_reg_value name = {0}, version = {0};
-		if (w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 && name.text &&
+		if (enf_w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 &&
+		    name.text &&
 		    (contains_nocase(name.text, "Lync Server") ||
 		     contains_nocase(name.text, "Skype for Business Server")) &&
 		    contains_nocase(name.text, "Core Components") &&
-		    w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 &&
+		    enf_w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 &&
 		    version.text && *version.text &&
 		    (!best || version_cmp(version.text, best) > 0)) {
 			free(best);
@@ -184,7 +185,7 @@ static int lync_version_fact(enf_facts *f)
 	return rc;
 }
 
-int w32_facts(enf_facts *out, void *self)
+int enf_w32_facts(enf_facts *out, void *self)
 {
 	(void)self;
 	enf_facts f = {0};

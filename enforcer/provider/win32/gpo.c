@@ -31,7 +31,7 @@ static char **g_rights; /* the rights it defines */
 static size_t g_count;
 static char *g_why; /* why it could not be read */
 
-void w32_gpo_release(void)
+void enf_w32_gpo_release(void)
 {
 	for (size_t i = 0; i < g_count; i++)
 		free(g_rights[i]);
@@ -76,7 +76,7 @@ static HRESULT next(IEnumWbemClassObject *en, IWbemClassObject **obj)
 static int add_right(const wchar_t *w)
 {
 	char *name = NULL;
-	if (w32_utf8(&name, w))
+	if (enf_w32_utf8(&name, w))
 		return ENF_EINVALID;
 	char **grown = realloc(g_rights, (g_count + 1) * sizeof(char *));
 	if (!grown) {
@@ -171,7 +171,7 @@ done:
 		CoUninitialize();
 }
 
-int w32_right_gpo(enf_tristate *out, void *self, const char *right)
+int enf_w32_right_gpo(enf_tristate *out, void *self, const char *right)
 {
 	(void)self;
 	if (!g_loaded)

@@ -21,7 +21,7 @@
 
 #define NTE_BAD_KEYSET_ ((DWORD)0x80090016L)
 
-enf_tristate w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
+enf_tristate enf_w32_key_exportable(const CRYPT_KEY_PROV_INFO *info)
 {
 	HCRYPTPROV prov = 0;
 	HCRYPTKEY key = 0;
@@ -48,7 +48,7 @@ static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char 
 {
 	if (info->dwProvType == 0) {
 		char *prov = NULL;
-		w32_utf8(&prov, info->pwszProvName);
+		enf_w32_utf8(&prov, info->pwszProvName);
 		enf_error_set(
 		    ENF_ERRCLASS_PROVIDER,
 		    "the private key of certificate %s in LocalMachine\\%s is a CNG key (%s): enforcer reads and sets the permissions of CAPI keys only; manage this one in certlm.msc (All Tasks, Manage Private Keys)",
@@ -61,7 +61,7 @@ static int acquire(HCRYPTPROV *out, const CRYPT_KEY_PROV_INFO *info, const char 
 		return 0;
 	DWORD err = GetLastError();
 	char *container = NULL;
-	w32_utf8(&container, info->pwszContainerName);
+	enf_w32_utf8(&container, info->pwszContainerName);
 	if (err == NTE_BAD_KEYSET_) {
 		enf_error_set(
 		    ENF_ERRCLASS_PROVIDER,
@@ -148,8 +148,8 @@ static char *account_name(PSID sid)
 	SID_NAME_USE use;
 	char *n = NULL, *d = NULL, *s = NULL;
 	if (!LookupAccountSidW(NULL, sid, name, &nn, domain, &dn, &use))
-		return w32_sid_string(sid);
-	if (w32_utf8(&n, name) == 0 && w32_utf8(&d, domain) == 0)
+		return enf_w32_sid_string(sid);
+	if (enf_w32_utf8(&n, name) == 0 && enf_w32_utf8(&d, domain) == 0)
 		s = *d ? enf_asprintf("%s\\%s", d, n) : enf_strdup(n);
 	free(n);
 	free(d);
@@ -182,7 +182,7 @@ static int acl_entries(enf_key_acl *a, PACL dacl)
 		ACCESS_ALLOWED_ACE *ace = (ACCESS_ALLOWED_ACE *)h;
 		PSID sid = (PSID)&ace->SidStart;
 		enf_key_ace *e = &a->items[a->count++];
-		e->sid = w32_sid_string(sid);
+		e->sid = enf_w32_sid_string(sid);
 		e->account = account_name(sid);
 		e->mask = ace->Mask;
 		e->allow = h->AceType == ACCESS_ALLOWED_ACE_TYPE;
@@ -209,15 +209,15 @@ static int open_key(HCRYPTPROV *prov, char **hex, enf_store store,
 	*hex = enf_hex(thumbprint, 20, 1);
 	if (!*hex)
 		return enf_error_oom();
-	int rc = w32_cert_key_info(&info, store, thumbprint);
+	int rc = enf_w32_cert_key_info(&info, store, thumbprint);
 	if (rc == 0)
 		rc = acquire(prov, info, *hex, store);
 	free(info);
 	return rc;
 }
 
-int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
-                    const unsigned char thumbprint[20])
+int enf_w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
+                        const unsigned char thumbprint[20])
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -237,7 +237,7 @@ int w32_key_acl_get(enf_key_acl *out, void *self, enf_store store,
 		rc = ENF_ERROR;
 		goto done;
 	}
-	if ((rc = w32_utf8(&a.sddl, wsddl)) || (rc = acl_entries(&a, dacl_of(sd))))
+	if ((rc = enf_w32_utf8(&a.sddl, wsddl)) || (rc = acl_entries(&a, dacl_of(sd))))
 		goto done;
 	*out = a;
 	memset(&a, 0, sizeof(a));
@@ -267,8 +267,8 @@ static int already_granted(PACL dacl, PSID sid, enf_key_rights rights)
 	return 0;
 }
 
-int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
-                      const char *account, enf_key_rights rights)
+int enf_w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprint[20],
+                          const char *account, enf_key_rights rights)
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
@@ -276,7 +276,7 @@ int w32_key_acl_grant(void *self, enf_store store, const unsigned char thumbprin
 	char *hex = NULL;
 	PSID sid = NULL;
 	PACL grown = NULL;
-	int rc = w32_account_psid(&sid, account);
+	int rc = enf_w32_account_psid(&sid, account);
 	if (rc == 0)
 		rc = open_key(&prov, &hex, store, thumbprint);
 	if (rc == 0)
@@ -337,15 +337,15 @@ done:
 	return rc;
 }
 
-int w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
-                        const char *sddl)
+int enf_w32_key_acl_restore(void *self, enf_store store, const unsigned char thumbprint[20],
+                            const char *sddl)
 {
 	(void)self;
 	HCRYPTPROV prov = 0;
 	PSECURITY_DESCRIPTOR sd = NULL;
 	wchar_t *w = NULL;
 	char *hex = NULL;
-	int rc = w32_wide(&w, sddl, "the saved key permissions");
+	int rc = enf_w32_wide(&w, sddl, "the saved key permissions");
 	if (rc)
 		return rc;
 	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(w, SDDL_REVISION_1, &sd, NULL)) {
@@ -385,7 +385,7 @@ static char *computer_name(void)
 	wchar_t host[MAX_COMPUTERNAME_LENGTH + 1];
 	DWORD n = ENF_ARRAY_SIZE(host);
 	char *h = NULL;
-	if (GetComputerNameW(host, &n) && w32_utf8(&h, host) == 0)
+	if (GetComputerNameW(host, &n) && enf_w32_utf8(&h, host) == 0)
 		return h;
 	return NULL;
 }
@@ -431,7 +431,7 @@ static void lookup_failed(const char *account, DWORD err)
 	free(text);
 }
 
-int w32_account_psid(PSID *out, const char *account)
+int enf_w32_account_psid(PSID *out, const char *account)
 {
 	/*
 	 * LookupAccountName does not know LocalSystem or NetworkService by
@@ -445,7 +445,7 @@ int w32_account_psid(PSID *out, const char *account)
 		free(computer);
 		wchar_t *w = NULL;
 		PSID sid = NULL;
-		int rc = w32_wide(&w, sid_text ? sid_text : account, "the SID");
+		int rc = enf_w32_wide(&w, sid_text ? sid_text : account, "the SID");
 		if (rc == 0 && !ConvertStringSidToSidW(w, &sid)) {
 			enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is not a valid SID", account);
 			rc = ENF_EINVALID;
@@ -471,7 +471,7 @@ int w32_account_psid(PSID *out, const char *account)
 	BYTE *sid = NULL;
 	DWORD sid_len = 0, dom_len = 0;
 	SID_NAME_USE use;
-	int rc = name ? w32_wide(&w, name, "the account name") : enf_error_oom();
+	int rc = name ? enf_w32_wide(&w, name, "the account name") : enf_error_oom();
 	if (rc)
 		goto done;
 	DWORD err = 0;
@@ -511,14 +511,14 @@ done:
 	return rc;
 }
 
-int w32_account_sid(char **out, void *self, const char *account)
+int enf_w32_account_sid(char **out, void *self, const char *account)
 {
 	(void)self;
 	PSID sid = NULL;
-	int rc = w32_account_psid(&sid, account);
+	int rc = enf_w32_account_psid(&sid, account);
 	if (rc)
 		return rc;
-	*out = w32_sid_string(sid);
+	*out = enf_w32_sid_string(sid);
 	free(sid);
 	return *out ? 0 : enf_error_oom();
 }

@@ -75,7 +75,7 @@ static int enable_debug_privilege(void)
  * all show that process's account. The process id is valid only while the
  * service is running, so a pending service has none.
  */
-int w32_running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS *st)
+int enf_w32_running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS *st)
 {
 	DWORD pid = st->dwProcessId;
 	if (st->dwCurrentState != SERVICE_RUNNING)
@@ -119,7 +119,7 @@ int w32_running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS *st
 		rc = account_unknown(info, "GetTokenInformation", pid, GetLastError());
 		goto done;
 	}
-	char *sid = w32_sid_string(user->User.Sid);
+	char *sid = enf_w32_sid_string(user->User.Sid);
 	if (!sid) {
 		rc = enf_error_oom();
 		goto done;

@@ -30,7 +30,7 @@ static int parse_key(wchar_t **out, const char *key)
 		              key);
 		return ENF_EINVALID;
 	}
-	return w32_wide(out, rest, "the registry key name");
+	return enf_w32_wide(out, rest, "the registry key name");
 }
 
 static const char *shown_name(const char *name)
@@ -49,7 +49,7 @@ static int open_key(HKEY *out, HKEY parent, const wchar_t *subkey, REGSAM access
 	}
 	enf_error_set_os((int)rc, "cannot open registry key '%s'%s", shown,
 	                 access & KEY_SET_VALUE ? " for writing" : "");
-	return w32_code((DWORD)rc);
+	return enf_w32_code((DWORD)rc);
 }
 
 /* Splits REG_MULTI_SZ data into strings; stops at the empty string that ends the list. */
@@ -70,7 +70,7 @@ static int decode_multi(enf_reg_value *v, const wchar_t *w, size_t n)
 		}
 		memcpy(one, w + i, len * sizeof(wchar_t));
 		one[len] = L'\0';
-		rc = w32_utf8(&s, one);
+		rc = enf_w32_utf8(&s, one);
 		free(one);
 		if (rc == 0 && enf_grow((void **)&list, &alloc, count + 1, sizeof(char *)))
 			rc = enf_error_oom();
@@ -116,7 +116,7 @@ static int decode(enf_reg_value *out, DWORD type, const BYTE *data, DWORD size)
 		if (type == REG_MULTI_SZ)
 			rc = decode_multi(&v, w, n);
 		else
-			rc = w32_utf8(&v.text, w);
+			rc = enf_w32_utf8(&v.text, w);
 		free(w);
 		break;
 	}
@@ -182,21 +182,21 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 	} else {
 		enf_error_set_os((int)rc, "cannot read value '%s\\%s'", shown_key,
 		                 shown_name(name));
-		ret = w32_code((DWORD)rc);
+		ret = enf_w32_code((DWORD)rc);
 	}
 	free(heap);
 	return ret;
 }
 
-int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
-                 const char *shown)
+int enf_w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const wchar_t *name,
+                     const char *shown)
 {
 	HKEY k;
 	int rc = open_key(&k, parent, subkey, KEY_QUERY_VALUE, shown);
 	if (rc)
 		return rc;
 	char *n = NULL;
-	rc = w32_utf8(&n, name);
+	rc = enf_w32_utf8(&n, name);
 	if (rc == 0)
 		rc = query(out, k, name, shown, n);
 	free(n);
@@ -212,7 +212,7 @@ int w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, const w
  * handles read as they are now, and a key deleted meanwhile is opened again.
  * `given` is the key as the caller wrote it: the next read of the same text
  * needs neither its conversion to UTF-16 nor a comparison of paths.
- * w32_reg_release(), from the provider's close, lets it go.
+ * enf_w32_reg_release(), from the provider's close, lets it go.
  */
 static struct {
 	char *given;
@@ -220,7 +220,7 @@ static struct {
 	HKEY key;
 } g_last;
 
-void w32_reg_release(void)
+void enf_w32_reg_release(void)
 {
 	if (g_last.key)
 		RegCloseKey(g_last.key);
@@ -236,7 +236,7 @@ static int read_key(HKEY *out, const wchar_t *sub, const char *key, int fresh)
 		*out = g_last.key;
 		return 0;
 	}
-	w32_reg_release();
+	enf_w32_reg_release();
 	HKEY k;
 	int rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
 	if (rc)
@@ -263,12 +263,12 @@ static int wide_name(const wchar_t **out, wchar_t **heap, wchar_t *buf, int n, c
 		return 0;
 	}
 	/* Too long, or not UTF-8: w32_wide allocates, or says what is wrong. */
-	int rc = w32_wide(heap, name, "the value name");
+	int rc = enf_w32_wide(heap, name, "the value name");
 	*out = *heap;
 	return rc;
 }
 
-int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
+int enf_w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *name)
 {
 	(void)self;
 	wchar_t *sub = NULL, *heap_name = NULL, buf[128];
@@ -302,7 +302,7 @@ int w32_reg_get(enf_reg_value *out, void *self, const char *key, const char *nam
 static int put_wide(enf_buf *b, const char *s)
 {
 	wchar_t *w = NULL;
-	int rc = w32_wide(&w, s, "the registry data");
+	int rc = enf_w32_wide(&w, s, "the registry data");
 	if (rc)
 		return rc;
 	enf_buf_put(b, w, (wcslen(w) + 1) * sizeof(wchar_t));
@@ -346,7 +346,7 @@ static int encode(enf_buf *b, const enf_reg_value *v)
 	return rc;
 }
 
-int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
+int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
 {
 	(void)self;
 	wchar_t *sub = NULL, *wname = NULL;
@@ -354,7 +354,7 @@ int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_val
 	HKEY k = NULL;
 	int rc = parse_key(&sub, key);
 	if (rc == 0)
-		rc = w32_wide(&wname, name, "the value name");
+		rc = enf_w32_wide(&wname, name, "the value name");
 	if (rc == 0)
 		rc = encode(&data, value);
 	if (rc)
@@ -371,7 +371,7 @@ int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_val
 	if (err != ERROR_SUCCESS) {
 		k = NULL;
 		enf_error_set_os((int)err, "cannot open registry key '%s' for writing", key);
-		rc = w32_code((DWORD)err);
+		rc = enf_w32_code((DWORD)err);
 		goto done;
 	}
 	/* Setting a value of another type replaces it, kind and all. */
@@ -379,7 +379,7 @@ int w32_reg_set(void *self, const char *key, const char *name, const enf_reg_val
 	                     (DWORD)data.len);
 	if (err != ERROR_SUCCESS) {
 		enf_error_set_os((int)err, "cannot write value '%s\\%s'", key, shown_name(name));
-		rc = w32_code((DWORD)err);
+		rc = enf_w32_code((DWORD)err);
 	}
 done:
 	if (k)
@@ -390,14 +390,14 @@ done:
 	return rc;
 }
 
-int w32_reg_delete(void *self, const char *key, const char *name)
+int enf_w32_reg_delete(void *self, const char *key, const char *name)
 {
 	(void)self;
 	wchar_t *sub = NULL, *wname = NULL;
 	HKEY k = NULL;
 	int rc = parse_key(&sub, key);
 	if (rc == 0)
-		rc = w32_wide(&wname, name, "the value name");
+		rc = enf_w32_wide(&wname, name, "the value name");
 	if (rc == 0)
 		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_SET_VALUE, key);
 	if (rc == 0) {
@@ -409,7 +409,7 @@ int w32_reg_delete(void *self, const char *key, const char *name)
 		} else if (err != ERROR_SUCCESS) {
 			enf_error_set_os((int)err, "cannot delete value '%s\\%s'", key,
 			                 shown_name(name));
-			rc = w32_code((DWORD)err);
+			rc = enf_w32_code((DWORD)err);
 		}
 	}
 	if (k)
@@ -419,7 +419,7 @@ int w32_reg_delete(void *self, const char *key, const char *name)
 	return rc;
 }
 
-int w32_reg_values(char ***out, size_t *count, void *self, const char *key)
+int enf_w32_reg_values(char ***out, size_t *count, void *self, const char *key)
 {
 	(void)self;
 	wchar_t *sub = NULL, *buf = NULL;
@@ -453,12 +453,12 @@ int w32_reg_values(char ***out, size_t *count, void *self, const char *key)
 		if (err != ERROR_SUCCESS) {
 			enf_error_set_os((int)err, "cannot list the values of registry key '%s'",
 			                 key);
-			rc = w32_code((DWORD)err);
+			rc = enf_w32_code((DWORD)err);
 			break;
 		}
 		buf[len] = L'\0';
 		char *name = NULL;
-		if ((rc = w32_utf8(&name, buf)))
+		if ((rc = enf_w32_utf8(&name, buf)))
 			break;
 		if (enf_grow((void **)&names, &alloc, n + 1, sizeof(char *))) {
 			free(name);

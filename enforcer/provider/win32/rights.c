@@ -22,7 +22,7 @@ static int lsa_fail(NTSTATUS st, const char *what)
 {
 	ULONG err = LsaNtStatusToWinError(st);
 	enf_error_set_os((int)err, "%s (NTSTATUS 0x%08lx)", what, (unsigned long)(ULONG)st);
-	return w32_code(err);
+	return enf_w32_code(err);
 }
 
 /* The local Policy object; LsaOpenPolicy needs an administrator (or SYSTEM). */
@@ -45,7 +45,7 @@ static int lsa_open(LSA_HANDLE *out, ACCESS_MASK access, const char *right)
 /* The right as an LSA_UNICODE_STRING: lengths in bytes, without the terminating NUL. */
 static int lsa_string(LSA_UNICODE_STRING *out, wchar_t **buf, const char *right)
 {
-	int rc = w32_wide(buf, right, "the right's name");
+	int rc = enf_w32_wide(buf, right, "the right's name");
 	if (rc)
 		return rc;
 	size_t n = wcslen(*buf);
@@ -79,14 +79,14 @@ static char *sid_name(PSID sid)
 	}
 	memcpy(both + at, name, (nl + 1) * sizeof(wchar_t));
 	char *out = NULL;
-	if (w32_utf8(&out, both)) {
+	if (enf_w32_utf8(&out, both)) {
 		enf_error_clear();
 		return NULL;
 	}
 	return out;
 }
 
-int w32_right_holders(enf_right_holders *out, void *self, const char *right)
+int enf_w32_right_holders(enf_right_holders *out, void *self, const char *right)
 {
 	(void)self;
 	LSA_HANDLE policy = NULL;
@@ -117,7 +117,7 @@ int w32_right_holders(enf_right_holders *out, void *self, const char *right)
 	const LSA_ENUMERATION_INFORMATION *info = buf;
 	for (ULONG i = 0; i < count; i++) {
 		enf_right_holder *e = &h.items[h.count++];
-		if (!(e->sid = w32_sid_string(info[i].Sid))) {
+		if (!(e->sid = enf_w32_sid_string(info[i].Sid))) {
 			rc = enf_error_oom();
 			goto done;
 		}
@@ -144,7 +144,7 @@ static int change_right(const char *right, const char *account, int add)
 	PSID sid = NULL;
 	int rc = lsa_string(&us, &w, right);
 	if (rc == 0)
-		rc = w32_account_psid(&sid, account);
+		rc = enf_w32_account_psid(&sid, account);
 	/* Adding may create the account's LSA entry: POLICY_CREATE_ACCOUNT too. */
 	if (rc == 0)
 		rc = lsa_open(
@@ -168,13 +168,13 @@ done:
 	return rc;
 }
 
-int w32_right_grant(void *self, const char *right, const char *account)
+int enf_w32_right_grant(void *self, const char *right, const char *account)
 {
 	(void)self;
 	return change_right(right, account, 1);
 }
 
-int w32_right_revoke(void *self, const char *right, const char *account)
+int enf_w32_right_revoke(void *self, const char *right, const char *account)
 {
 	(void)self;
 	return change_right(right, account, 0);

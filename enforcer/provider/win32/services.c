@@ -29,7 +29,7 @@ typedef struct svc_handles {
  * that round trip for every service it read (bench/run, docs/benchmarks.md).
  * The connection holds nothing another tool could trip over: it locks no
  * service and delays no deletion. Service handles are still opened and
- * closed per call. w32_svc_release(), from the provider's close, ends it.
+ * closed per call. enf_w32_svc_release(), from the provider's close, ends it.
  */
 static SC_HANDLE g_scm;
 
@@ -44,7 +44,7 @@ static SC_HANDLE scm_connect(int fresh)
 	return g_scm;
 }
 
-void w32_svc_release(void)
+void enf_w32_svc_release(void)
 {
 	if (g_scm)
 		CloseServiceHandle(g_scm);
@@ -62,7 +62,7 @@ static void svc_close(svc_handles *h)
 static int svc_open(svc_handles *h, const char *name, DWORD access)
 {
 	memset(h, 0, sizeof(*h));
-	int rc = w32_wide(&h->wname, name, "the service name");
+	int rc = enf_w32_wide(&h->wname, name, "the service name");
 	if (rc)
 		return rc;
 	h->scm = scm_connect(0);
@@ -70,7 +70,7 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 		DWORD err = GetLastError();
 		enf_error_set_os((int)err, "cannot connect to the Service Control Manager");
 		svc_close(h);
-		return w32_code(err);
+		return enf_w32_code(err);
 	}
 	h->svc = OpenServiceW(h->scm, h->wname, access);
 	/* A connection the SCM no longer knows (it was restarted): connect again, once. */
@@ -85,7 +85,7 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
 		else
 			enf_error_set_os((int)err, "cannot open service '%s'", name);
 		svc_close(h);
-		return w32_code(err);
+		return enf_w32_code(err);
 	}
 	return 0;
 }
@@ -147,11 +147,11 @@ static int delayed_start(int *out, const svc_handles *h, const char *name)
 	}
 	if (err != ERROR_INVALID_LEVEL) {
 		enf_error_set_os((int)err, "cannot read the start mode of service '%s'", name);
-		return w32_code(err);
+		return enf_w32_code(err);
 	}
 	char *key = service_key(name);
 	enf_reg_value v = {0};
-	int rc = key ? w32_reg_get(&v, NULL, key, "DelayedAutostart") : enf_error_oom();
+	int rc = key ? enf_w32_reg_get(&v, NULL, key, "DelayedAutostart") : enf_error_oom();
 	if (rc == 0) {
 		*out = v.type == REG_DWORD && v.number != 0;
 	} else if (rc == ENF_ENOTFOUND) {
@@ -171,12 +171,12 @@ static int set_delayed_start(const svc_handles *h, const char *name, int delayed
 	DWORD err = GetLastError();
 	if (err != ERROR_INVALID_LEVEL) {
 		enf_error_set_os((int)err, "cannot set the delayed start of service '%s'", name);
-		return w32_code(err);
+		return enf_w32_code(err);
 	}
 	/* The same fallback as delayed_start(), for an SCM without the level. */
 	char *key = service_key(name);
 	enf_reg_value v = {.type = REG_DWORD, .number = delayed ? 1 : 0};
-	int rc = key ? w32_reg_set(NULL, key, "DelayedAutostart", &v) : enf_error_oom();
+	int rc = key ? enf_w32_reg_set(NULL, key, "DelayedAutostart", &v) : enf_error_oom();
 	free(key);
 	return rc;
 }
@@ -244,10 +244,10 @@ static int query_status(SERVICE_STATUS_PROCESS *out, SC_HANDLE svc, const char *
 		return 0;
 	DWORD err = GetLastError();
 	enf_error_set_os((int)err, "cannot query the state of service '%s'", name);
-	return w32_code(err);
+	return enf_w32_code(err);
 }
 
-int w32_svc_get(enf_service_info *out, void *self, const char *name)
+int enf_w32_svc_get(enf_service_info *out, void *self, const char *name)
 {
 	(void)self;
 	svc_handles h;
@@ -261,7 +261,7 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 	DWORD err = query_config((BYTE **)&cfg, h.svc, 0, 0);
 	if (err) {
 		enf_error_set_os((int)err, "cannot read the configuration of service '%s'", name);
-		rc = w32_code(err);
+		rc = enf_w32_code(err);
 		goto done;
 	}
 	if ((rc = query_status(&st, h.svc, name)))
@@ -269,14 +269,14 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 	/* A description is optional: a service without one (or an SCM that cannot say) has none. */
 	if (query_config2(&desc, h.svc, SERVICE_CONFIG_DESCRIPTION) == 0 &&
 	    ((SERVICE_DESCRIPTIONW *)desc)->lpDescription &&
-	    (rc = w32_utf8(&info.description, ((SERVICE_DESCRIPTIONW *)desc)->lpDescription)))
+	    (rc = enf_w32_utf8(&info.description, ((SERVICE_DESCRIPTIONW *)desc)->lpDescription)))
 		goto done;
 	/* Drivers have no account: the SCM shows none, and they run as the system. */
 	const wchar_t *logon = cfg->lpServiceStartName && *cfg->lpServiceStartName
 	                           ? cfg->lpServiceStartName
 	                           : L"LocalSystem";
-	if ((rc = w32_utf8(&info.logon, logon)) ||
-	    (rc = w32_utf8(&info.display_name, cfg->lpDisplayName)))
+	if ((rc = enf_w32_utf8(&info.logon, logon)) ||
+	    (rc = enf_w32_utf8(&info.display_name, cfg->lpDisplayName)))
 		goto done;
 	if (!(info.name = enf_strdup(name))) {
 		rc = enf_error_oom();
@@ -304,7 +304,7 @@ int w32_svc_get(enf_service_info *out, void *self, const char *name)
 		break;
 	}
 	info.state = state_of(st.dwCurrentState);
-	if ((rc = w32_running_account(&info, &st)))
+	if ((rc = enf_w32_running_account(&info, &st)))
 		goto done;
 	info.password_stored = password_stored(h.wname);
 	*out = info;
@@ -343,7 +343,7 @@ static const char *managed_hint(const char *account)
 	        : NULL;
 	wchar_t *w = NULL;
 	BOOL is = TRUE;
-	if (fn && w32_wide(&w, account, "the account name") == 0 && fn(NULL, w, &is) != 0)
+	if (fn && enf_w32_wide(&w, account, "the account name") == 0 && fn(NULL, w, &is) != 0)
 		is = TRUE; /* the question failed: no claim either way */
 	free(w);
 	if (dll)
@@ -353,7 +353,7 @@ static const char *managed_hint(const char *account)
 	          : "; NetIsServiceAccount: this server does not know it as a managed service account (install it with Install-ADServiceAccount)";
 }
 
-int w32_svc_configure(void *self, const char *name, const enf_service_change *change)
+int enf_w32_svc_configure(void *self, const char *name, const enf_service_change *change)
 {
 	(void)self;
 	svc_handles h;
@@ -385,11 +385,11 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	 * ("NT AUTHORITY\NetworkService", not "Network Service" or "S-1-5-20"),
 	 * whatever spelling the policy used.
 	 */
-	if (change->logon &&
-	    (rc = w32_wide(&wlogon,
-	                   enf_account_scm_name(change->logon) ? enf_account_scm_name(change->logon)
-	                                                       : change->logon,
-	                   "the account name")))
+	if (change->logon && (rc = enf_w32_wide(&wlogon,
+	                                        enf_account_scm_name(change->logon)
+	                                            ? enf_account_scm_name(change->logon)
+	                                            : change->logon,
+	                                        "the account name")))
 		goto done;
 	/*
 	 * NULL leaves the stored password alone, and is what managed and
@@ -397,7 +397,7 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 	 * seed's Log On tab fix). The engine decides which (engine/secret.c).
 	 */
 	if (change->logon && change->password &&
-	    (rc = w32_wide(&wpassword, change->password, "the password")))
+	    (rc = enf_w32_wide(&wpassword, change->password, "the password")))
 		goto done;
 	if ((wlogon || start != SERVICE_NO_CHANGE) &&
 	    !ChangeServiceConfigW(h.svc, SERVICE_NO_CHANGE, start, SERVICE_NO_CHANGE, NULL, NULL,
@@ -410,7 +410,7 @@ int w32_svc_configure(void *self, const char *name, const enf_service_change *ch
 			    name, change->logon, managed_hint(change->logon));
 		else
 			enf_error_set_os((int)err, "cannot change service '%s'", name);
-		rc = w32_code(err);
+		rc = enf_w32_code(err);
 		goto done;
 	}
 	if (start == SERVICE_AUTO_START)
@@ -478,7 +478,7 @@ static int wait_state(SC_HANDLE svc, const char *name, DWORD target, DWORD pendi
 	return rc;
 }
 
-int w32_svc_start(void *self, const char *name, unsigned timeout_ms)
+int enf_w32_svc_start(void *self, const char *name, unsigned timeout_ms)
 {
 	(void)self;
 	svc_handles h;
@@ -507,7 +507,7 @@ int w32_svc_start(void *self, const char *name, unsigned timeout_ms)
 		}
 		if (err != ERROR_SERVICE_ALREADY_RUNNING) {
 			enf_error_set_os((int)err, "cannot start service '%s'", name);
-			rc = w32_code(err);
+			rc = enf_w32_code(err);
 			goto done;
 		}
 	}
@@ -527,7 +527,7 @@ static char *active_dependents(SC_HANDLE svc)
 	if (deps && EnumDependentServicesW(svc, SERVICE_ACTIVE, deps, need, &need, &count)) {
 		for (DWORD i = 0; i < count; i++) {
 			char *n = NULL;
-			if (w32_utf8(&n, deps[i].lpServiceName) == 0)
+			if (enf_w32_utf8(&n, deps[i].lpServiceName) == 0)
 				enf_buf_printf(&b, "%s%s", b.len ? ", " : "", n);
 			free(n);
 		}
@@ -536,7 +536,7 @@ static char *active_dependents(SC_HANDLE svc)
 	return enf_buf_detach(&b);
 }
 
-int w32_svc_stop(void *self, const char *name, unsigned timeout_ms)
+int enf_w32_svc_stop(void *self, const char *name, unsigned timeout_ms)
 {
 	(void)self;
 	svc_handles h;
@@ -570,7 +570,7 @@ int w32_svc_stop(void *self, const char *name, unsigned timeout_ms)
 			goto done;
 		}
 		enf_error_set_os((int)err, "cannot stop service '%s'", name);
-		rc = w32_code(err);
+		rc = enf_w32_code(err);
 		goto done;
 	}
 	rc = wait_state(h.svc, name, SERVICE_STOPPED, SERVICE_STOP_PENDING, timeout_ms, "stop");

@@ -49,13 +49,13 @@ static void w32_close(void *self)
 {
 	(void)self;
 	if (w32_opens > 0 && --w32_opens == 0) {
-		w32_svc_release();
-		w32_reg_release();
-		w32_gpo_release();
+		enf_w32_svc_release();
+		enf_w32_reg_release();
+		enf_w32_gpo_release();
 	}
 }
 
-int w32_wide(wchar_t **out, const char *s, const char *what)
+int enf_w32_wide(wchar_t **out, const char *s, const char *what)
 {
 	wchar_t *w = enf_utf8_to_wide(s);
 	if (!w) {
@@ -69,7 +69,7 @@ int w32_wide(wchar_t **out, const char *s, const char *what)
 	return 0;
 }
 
-int w32_utf8(char **out, const wchar_t *w)
+int enf_w32_utf8(char **out, const wchar_t *w)
 {
 	if (!w || !*w) {
 		*out = enf_strdup("");
@@ -90,7 +90,7 @@ int w32_utf8(char **out, const wchar_t *w)
 	return 0;
 }
 
-char *w32_sid_string(PSID sid)
+char *enf_w32_sid_string(PSID sid)
 {
 	wchar_t *w = NULL;
 	char *s = NULL;
@@ -101,7 +101,7 @@ char *w32_sid_string(PSID sid)
 	return s;
 }
 
-int w32_code(DWORD err)
+int enf_w32_code(DWORD err)
 {
 	switch (err) {
 	case ERROR_ACCESS_DENIED:
@@ -124,26 +124,26 @@ static const enf_provider w32_provider = {
     .open = w32_open,
     .commit = w32_commit,
     .close = w32_close,
-    .facts = w32_facts,
-    .cert_list = w32_cert_list,
-    .cert_add = w32_cert_add,
-    .cert_remove = w32_cert_remove,
-    .key_acl_get = w32_key_acl_get,
-    .key_acl_grant = w32_key_acl_grant,
-    .key_acl_restore = w32_key_acl_restore,
-    .reg_get = w32_reg_get,
-    .reg_set = w32_reg_set,
-    .reg_delete = w32_reg_delete,
-    .svc_get = w32_svc_get,
-    .svc_configure = w32_svc_configure,
-    .svc_start = w32_svc_start,
-    .svc_stop = w32_svc_stop,
-    .account_sid = w32_account_sid,
-    .reg_values = w32_reg_values,
-    .right_holders = w32_right_holders,
-    .right_grant = w32_right_grant,
-    .right_revoke = w32_right_revoke,
-    .right_gpo = w32_right_gpo,
+    .facts = enf_w32_facts,
+    .cert_list = enf_w32_cert_list,
+    .cert_add = enf_w32_cert_add,
+    .cert_remove = enf_w32_cert_remove,
+    .key_acl_get = enf_w32_key_acl_get,
+    .key_acl_grant = enf_w32_key_acl_grant,
+    .key_acl_restore = enf_w32_key_acl_restore,
+    .reg_get = enf_w32_reg_get,
+    .reg_set = enf_w32_reg_set,
+    .reg_delete = enf_w32_reg_delete,
+    .svc_get = enf_w32_svc_get,
+    .svc_configure = enf_w32_svc_configure,
+    .svc_start = enf_w32_svc_start,
+    .svc_stop = enf_w32_svc_stop,
+    .account_sid = enf_w32_account_sid,
+    .reg_values = enf_w32_reg_values,
+    .right_holders = enf_w32_right_holders,
+    .right_grant = enf_w32_right_grant,
+    .right_revoke = enf_w32_right_revoke,
+    .right_gpo = enf_w32_right_gpo,
 };
 
 const enf_provider *enf_provider_local(void)
