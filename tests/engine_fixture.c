@@ -80,7 +80,7 @@ int fx_try(fixture *f, enf_run_mode mode, enf_run **out)
 	return rc;
 }
 
-enf_run *fx_run(fixture *f, enf_run_mode mode, int dry)
+enf_run *fx_run_with(fixture *f, enf_run_options *opts)
 {
 	enf_diag_list diags;
 	enf_policy *policy = NULL;
@@ -91,19 +91,24 @@ enf_run *fx_run(fixture *f, enf_run_mode mode, int dry)
 	enf_diag_list_clear(&diags);
 	char *spec = enf_asprintf("snapshot:%s", f->snapshot);
 	cr_assert_eq(enf_target_open(&target, spec), 0, "%s", enf_error_last()->message);
-	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
-	opts.mode = mode;
-	opts.dry_run = dry;
-	opts.state_dir = f->state;
+	opts->state_dir = f->state;
 	enf_run_free(f->run);
 	f->run = NULL;
-	int rc = enf_run_policy(&f->run, policy, target, &opts);
+	int rc = enf_run_policy(&f->run, policy, target, opts);
 	cr_assert_eq(rc, 0, "the run failed: %s",
 	             enf_error_last() ? enf_error_last()->message : "?");
 	enf_target_close(target);
 	enf_policy_free(policy);
 	free(spec);
 	return f->run;
+}
+
+enf_run *fx_run(fixture *f, enf_run_mode mode, int dry)
+{
+	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
+	opts.mode = mode;
+	opts.dry_run = dry;
+	return fx_run_with(f, &opts);
 }
 
 enf_run *fx_rollback(fixture *f, const char *id)

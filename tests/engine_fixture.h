@@ -28,6 +28,8 @@ void fx_fini(fixture *f);
 
 /* Runs the policy in `mode` (dry-run for apply when dry is set); asserts it ran. */
 enf_run *fx_run(fixture *f, enf_run_mode mode, int dry);
+/* Runs the policy with `opts` (its state_dir is the fixture's); asserts it ran. */
+enf_run *fx_run_with(fixture *f, enf_run_options *opts);
 /* Rolls back run `id`; asserts it ran. */
 enf_run *fx_rollback(fixture *f, const char *id);
 /* Runs and returns the return code instead of asserting success. */

@@ -65,27 +65,10 @@ void ts_expect_member(const enf_state *state, const char *key, const char *want)
 /* Runs the fixture's policy with --service-timeout (0: none); asserts it ran. */
 enf_run *ts_run_with(fixture *f, enf_run_mode mode, unsigned service_timeout_ms)
 {
-	enf_diag_list diags;
-	enf_policy *policy = NULL;
-	enf_target *target = NULL;
-	cr_assert_eq(enf_diag_list_init(&diags, f->policy), 0);
-	cr_assert_eq(enf_policy_load_file(&policy, &diags, f->policy), 0,
-	             "the test policy is invalid: %s", diags.count ? diags.items[0].message : "?");
-	enf_diag_list_clear(&diags);
-	char *spec = enf_asprintf("snapshot:%s", f->snapshot);
-	cr_assert_eq(enf_target_open(&target, spec), 0, "%s", enf_error_last()->message);
 	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
 	opts.mode = mode;
-	opts.state_dir = f->state;
 	opts.service_timeout_ms = service_timeout_ms;
-	enf_run_free(f->run);
-	f->run = NULL;
-	cr_assert_eq(enf_run_policy(&f->run, policy, target, &opts), 0, "the run failed: %s",
-	             enf_error_last() ? enf_error_last()->message : "?");
-	enf_target_close(target);
-	enf_policy_free(policy);
-	free(spec);
-	return f->run;
+	return fx_run_with(f, &opts);
 }
 
 /* Rewrites one member of a service in the snapshot file (NULL value: removes it). */
