@@ -16,6 +16,8 @@
  *                          once and kept open
  *   svc NAME               a service's configuration, state, delayed-start flag (when
  *                          automatic) and whether a password is stored; one SCM handle
+ *   file PATH              a file the policy names (an allow list's certificate): open,
+ *                          read whole, close, as a plan must to know its thumbprint
  *   yaml PATH              not a read of the machine: parse the policy file PATH with
  *                          libyaml's event API, as enforcer's loader does, and drop the
  *                          events (no tree, no checks). bench/run times a second list
@@ -214,6 +216,25 @@ static void read_service(const char *name, int description)
 	free(w);
 }
 
+static int read_file(const char *path)
+{
+	wchar_t *w = wide(path);
+	HANDLE h = w ? CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+	                           FILE_ATTRIBUTE_NORMAL, NULL)
+	             : INVALID_HANDLE_VALUE;
+	free(w);
+	if (h == INVALID_HANDLE_VALUE) {
+		fprintf(stderr, "limit_reads: cannot read %s\n", path);
+		return 1;
+	}
+	unsigned char buf[16384];
+	DWORD got = 0;
+	while (ReadFile(h, buf, sizeof(buf), &got, NULL) && got > 0)
+		mix(buf, got);
+	CloseHandle(h);
+	return 0;
+}
+
 static void read_facts(void)
 {
 	static const char cv[] = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
@@ -278,7 +299,10 @@ int main(int argc, char **argv)
 			read_reg(a, b);
 		else if (!strcmp(line, "svc") && a && !b)
 			read_service(a, 0);
-		else if (!strcmp(line, "yaml") && a && !b) {
+		else if (!strcmp(line, "file") && a && !b) {
+			if ((rc = read_file(a)) != 0)
+				break;
+		} else if (!strcmp(line, "yaml") && a && !b) {
 			if ((rc = parse_yaml(a)) != 0)
 				break;
 		} else if (line[0]) {
