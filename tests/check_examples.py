@@ -43,6 +43,45 @@ play = yaml.safe_load(open(os.path.join(SRC, "examples", "ansible", "enforcer.ym
 check(isinstance(play, list) and play[0].get("hosts") and play[0].get("tasks"),
       "the Ansible playbook is a play with hosts and tasks")
 
+# The pool playbook (issue 17): ansible-playbook resolves every module and
+# variable reference in --syntax-check (an unknown module fails it), and the
+# play's order is the one docs/CLI.md describes, one server at a time.
+ansible_dir = os.path.join(SRC, "examples", "ansible")
+inventory = os.path.join(ansible_dir, "inventory-example.ini")
+for book in ("enforcer.yml", "pool-restart.yml"):
+    r = subprocess.run(["ansible-playbook", "-i", inventory, "--syntax-check",
+                        os.path.join(ansible_dir, book)], capture_output=True, text=True)
+    check(r.returncode == 0, "ansible-playbook --syntax-check " + book, r.stdout + r.stderr)
+pool = yaml.safe_load(open(os.path.join(ansible_dir, "pool-restart.yml")))[0]
+check(pool.get("serial") == 1 and pool.get("any_errors_fatal") is True,
+      "the pool playbook takes one server at a time and stops at the first failure")
+steps = []
+for t in pool["tasks"]:
+    cmd = " ".join(str(v) for k, v in t.items() if k.endswith(("win_command", "win_shell")))
+    for word in ("apply --defer-restarts", "restart --pending --dry-run", "Invoke-CsComputerFailOver",
+                 "restart --pending --wait", "Invoke-CsComputerFailBack"):
+        if word in cmd:
+            steps.append(word)
+check(steps == ["apply --defer-restarts", "restart --pending --dry-run", "Invoke-CsComputerFailOver",
+                "restart --pending --wait", "Invoke-CsComputerFailBack"],
+      "the pool playbook applies, checks, fails over, restarts, fails back, in that order", str(steps))
+r = subprocess.run(["ansible-playbook", "-i", inventory, "--list-hosts", "-e", "enforcer_pool=fe_pool",
+                    os.path.join(ansible_dir, "pool-restart.yml")], capture_output=True, text=True)
+check(r.returncode == 0 and "hosts (4)" in r.stdout, "the example inventory's Front End pool has 4 hosts",
+      r.stdout + r.stderr)
+
+# The Configuration Manager baseline: the scripts the import script names exist,
+# discovery runs plan and maps its exit codes, remediation runs apply.
+cm = os.path.join(SRC, "examples", "configmgr")
+imp = open(os.path.join(cm, "Import-EnforcerBaseline.ps1")).read()
+for script in ("Discover-Enforcer.ps1", "Remediate-Enforcer.ps1"):
+    check(script in imp and os.path.exists(os.path.join(cm, script)), "configmgr: " + script)
+disc = open(os.path.join(cm, "Discover-Enforcer.ps1")).read()
+check("plan" in disc and "0 { 'Compliant' }" in disc and "2 { 'NonCompliant' }" in disc,
+      "configmgr: discovery maps plan's 0 and 2 to Compliant and NonCompliant")
+check("'apply'" in open(os.path.join(cm, "Remediate-Enforcer.ps1")).read(),
+      "configmgr: remediation runs apply")
+
 ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
 check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")

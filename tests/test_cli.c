@@ -220,3 +220,51 @@ Test(cli, a_password_never_reaches_output_reports_or_journals)
 	    "%s", r.out);
 	th_cli_free(&r);
 }
+
+/* Issue 17: apply --defer-restarts, then restart --pending, as a pool's playbook runs them. */
+Test(cli, deferred_restarts_from_apply_to_restart_pending)
+{
+	free(th_write(dir, "policy.yaml", fx_seed_policy));
+	th_cli_result r = th_run_cli(dir, ARGS("restart", "policy.yaml"), NULL);
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err, "enforcer restart: say --pending: enforcer restart performs the "
+	                        "restarts that earlier applies deferred, and only those\n"
+	                        "See 'enforcer restart --help'.\n");
+	th_cli_free(&r);
+	r = th_run_cli(dir,
+	               ARGS("apply", "--defer-restarts", "--target", "snapshot:server.json",
+	                    "--state-dir", "state", "--report-dir", "deferred", "policy.yaml"),
+	               NULL);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.out, "1 restart(s) deferred: run 'enforcer restart --pending' when the "
+	                        "pool can spare this server\n"),
+	          "%s", r.out);
+	th_cli_free(&r);
+	char *path = enf_asprintf("%s/deferred/report.json", dir);
+	json_t *report = th_json_file(path);
+	free(path);
+	json_t *run = json_object_get(report, "run");
+	cr_expect_str_eq(json_string_value(json_object_get(run, "mode")), "apply");
+	cr_expect_eq(json_integer_value(json_object_get(run, "restarts_deferred")), 1);
+	json_decref(report);
+	r = th_run_cli(dir,
+	               ARGS("restart", "--pending", "--target", "snapshot:server.json",
+	                    "--state-dir", "state", "--report-dir", "restarted", "policy.yaml"),
+	               NULL);
+	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Restart: 1 changed, 0 failed, 0 compliant"), "%s", r.out);
+	th_cli_free(&r);
+	path = enf_asprintf("%s/restarted/report.json", dir);
+	report = th_json_file(path);
+	free(path);
+	run = json_object_get(report, "run");
+	cr_expect_str_eq(json_string_value(json_object_get(run, "mode")), "restart");
+	cr_expect_eq(json_array_size(json_object_get(report, "resources")), 1);
+	json_decref(report);
+	r = th_run_cli(dir,
+	               ARGS("restart", "--pending", "--target", "snapshot:server.json",
+	                    "--state-dir", "state", "policy.yaml"),
+	               NULL);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	th_cli_free(&r);
+}

@@ -191,9 +191,10 @@ Test(hostile, key_limit_is_exact)
 		cr_expect_eq(rc, ENF_EINVALID);
 		if (keys == 256)
 			cr_expect_str_eq(
-			    err, "7:5: unknown key 'k3' in the restart resource 'r'; the "
-			         "keys are: type, id, services, reboot, timeout, when, after, "
-			         "notify, mode, waiver");
+			    err,
+			    "7:5: unknown key 'k3' in the restart resource 'r'; the "
+			    "keys are: type, id, services, reboot, timeout, defer, when, after, "
+			    "notify, mode, waiver");
 		else
 			cr_expect_str_eq(err, "260:5: more than 256 keys in one mapping");
 		free(err);

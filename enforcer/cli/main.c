@@ -19,6 +19,8 @@ const cli_cmd cli_cmds[] = {
      cmd_validate_usage},
     {"plan", cmd_plan, "show the drift and exactly what apply would change", cmd_plan_usage},
     {"apply", cmd_apply, "converge, verify, journal; --dry-run is plan", cmd_apply_usage},
+    {"restart", cmd_restart, "restart --pending: perform the restarts applies deferred",
+     cmd_restart_usage},
     {"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
     {"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
      cmd_export_usage},

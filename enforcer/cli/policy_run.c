@@ -39,6 +39,9 @@ const char cmd_apply_usage[] =
     "nothing. Undo a run with 'enforcer rollback RUN-ID'.\n\n"
     "Options:\n"
     "  --dry-run                     plan only (same as enforcer plan)\n"
+    "  --defer-restarts              make the changes, leave the restarts they need\n"
+    "                                pending (exit 2); 'enforcer restart --pending'\n"
+    "                                performs them when the pool can spare the server\n"
     "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
     "  --state-dir DIR               lock and journals (default %ProgramData%\\enforcer\n"
     "                                or /var/lib/enforcer)\n"
@@ -61,17 +64,38 @@ const char cmd_apply_usage[] =
     "compliant, 4 failures and nothing changed, 6 some changes and some failures,\n"
     "1 usage error, invalid policy or lock held (nothing changed).\n";
 
+const char cmd_restart_usage[] =
+    "usage: enforcer restart --pending [OPTIONS] POLICY\n"
+    "       enforcer restart --pending [OPTIONS] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
+    "Performs the restarts that earlier applies of POLICY left pending (apply\n"
+    "--defer-restarts, or defer: true on a restart handler), and nothing else:\n"
+    "journaled, with the same waits and read-back as apply. Nothing pending:\n"
+    "nothing done, exit 0.\n\n"
+    "Options: those of apply (--dry-run lists the restarts without making them).\n\n"
+    "Exit status: 0 nothing pending, 2 restarts performed, 4 a restart failed,\n"
+    "1 usage error, invalid policy or lock held (nothing done).\n";
+
 static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 {
-	static const char *const extra_apply[] = {"--dry-run", NULL};
+	static const char *const extra_apply[] = {"--dry-run", "--defer-restarts", NULL};
+	static const char *const extra_restart[] = {"--dry-run", "--pending", NULL};
+	int restart = strcmp(cmd, "restart") == 0;
 	cli_run_opts o;
 	int exit_code = CLI_EXIT_ERROR;
 	enf_policy *policy = NULL;
 	enf_target *target = NULL;
 	enf_run *run = NULL;
 	enf_source *source = NULL;
-	if (cli_parse_run_opts(&o, cmd, argc, argv, mode == ENF_RUN_APPLY ? extra_apply : NULL))
+	if (cli_parse_run_opts(&o, cmd, argc, argv,
+	                       restart                 ? extra_restart
+	                       : mode == ENF_RUN_APPLY ? extra_apply
+	                                               : NULL))
 		goto done;
+	if (restart && !o.pending) {
+		cli_usage_error(cmd, "say --pending: enforcer restart performs the restarts that "
+		                     "earlier applies deferred, and only those");
+		goto done;
+	}
 	if (o.nargs != 1) {
 		cli_usage_error(cmd,
 		                o.nargs ? "name one policy file, not %d" : "name a policy file%.0d",
@@ -89,6 +113,8 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
 	opts.mode = mode;
 	opts.dry_run = o.dry_run;
+	opts.defer_restarts = o.defer_restarts;
+	opts.pending_restarts = o.pending;
 	opts.state_dir = o.state_dir;
 	opts.wait_seconds = o.wait_seconds;
 	opts.service_timeout_ms = o.service_timeout_ms;
@@ -118,4 +144,9 @@ int cmd_plan(int argc, char **argv)
 int cmd_apply(int argc, char **argv)
 {
 	return run_policy("apply", argc, argv, ENF_RUN_APPLY);
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	return run_policy("restart", argc, argv, ENF_RUN_APPLY);
 }

@@ -38,6 +38,10 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 			is_extra |= strcmp(a, *x) == 0;
 		if (is_extra && strcmp(a, "--dry-run") == 0) {
 			o->dry_run = 1;
+		} else if (is_extra && strcmp(a, "--defer-restarts") == 0) {
+			o->defer_restarts = 1;
+		} else if (is_extra && strcmp(a, "--pending") == 0) {
+			o->pending = 1;
 		} else if (strcmp(a, "--") == 0) {
 			for (i++; i < argc; i++)
 				o->args[o->nargs++] = argv[i];

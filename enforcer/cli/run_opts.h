@@ -15,6 +15,8 @@ typedef struct cli_run_opts {
 	int verbose;
 	int color; /* resolved from --color and the terminal */
 	int dry_run;
+	int defer_restarts; /* apply --defer-restarts */
+	int pending;        /* restart --pending */
 	unsigned wait_seconds;
 	unsigned service_timeout_ms; /* --service-timeout; 0 when not given */
 	char **args;                 /* the positional arguments */

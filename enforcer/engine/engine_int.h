@@ -94,10 +94,11 @@ struct engine {
 	struct enf_source
 	    *source; /* where referenced files are read (source.h); NULL in a rollback */
 	long changes_made;
-	long kill_after;    /* ENFORCER_FAULT_KILL_AFTER, or -1 */
-	long seq;           /* journal sequence numbers */
-	json_t *pending;    /* pending restarts of this policy, or NULL */
-	int restart_finish; /* the handler running finishes a failed run's restart (run.c) */
+	long kill_after;      /* ENFORCER_FAULT_KILL_AFTER, or -1 */
+	long seq;             /* journal sequence numbers */
+	json_t *pending;      /* pending restarts of this policy, or NULL */
+	int restart_finish;   /* the handler running finishes a failed run's restart (run.c) */
+	int restart_deferred; /* set by the handler: it left its restart pending (run.c) */
 	/*
 	 * The stores as read during this run: many resources read the same store
 	 * (every certificate resource, every chain check reads Root and CA), and
@@ -315,6 +316,13 @@ int enf_pending_done(engine *e, json_t *doc, const char *id);
 int enf_pending_finish(engine *e, json_t *doc, const char *id);
 /* The run whose restart `id` did not finish, or NULL. Borrowed from doc. */
 const char *enf_pending_finishing(const json_t *doc, const char *id);
+/*
+ * The handler was deferred (apply --defer-restarts, defer: true): it stays
+ * pending, marked with the run that first deferred it.
+ */
+int enf_pending_defer(engine *e, json_t *doc, const char *id);
+/* The run that deferred `id`, or NULL. Borrowed from doc. */
+const char *enf_pending_deferred(const json_t *doc, const char *id);
 
 /* The journal (journal.c). */
 typedef struct journal journal;

@@ -6,7 +6,10 @@
  * running with the old setting: the next apply runs the pending handler even
  * though nothing else changes. A handler that ran and failed stays recorded
  * as one to finish: the next apply starts what is not running, and does not
- * stop everything again (docs/journal.md).
+ * stop everything again (docs/journal.md). A handler deferred (apply
+ * --defer-restarts, or defer: true) stays in the list and is marked as
+ * deferred, with the run that deferred it, until `enforcer restart --pending`
+ * (or an apply that does not defer) performs it.
  */
 #include "engine_int.h"
 
@@ -27,27 +30,37 @@ static char *pending_path(const engine *e)
 	return path;
 }
 
-/*
- * {"run": "RUN-ID", "handlers": ["id", ...], "finish": {"id": "RUN-ID", ...}},
- * as pending_add and pending_finish write it; "finish" (restarts a run began
- * and did not finish) is absent in records of older versions.
- */
-static int pending_valid(const json_t *doc)
+/* An absent member, or an object of handler id to RUN-ID. */
+static int run_map_valid(const json_t *map)
 {
-	const json_t *list = json_object_get(doc, "handlers");
-	const json_t *finish = json_object_get(doc, "finish");
-	size_t i;
 	const char *key;
 	json_t *v;
-	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "run")) ||
-	    !json_is_array(list) || (finish && !json_is_object(finish)))
+	if (map && !json_is_object(map))
 		return 0;
-	json_array_foreach(list, i, v)
+	json_object_foreach((json_t *)map, key, v)
 	{
 		if (!json_is_string(v))
 			return 0;
 	}
-	json_object_foreach((json_t *)finish, key, v)
+	return 1;
+}
+
+/*
+ * {"run": "RUN-ID", "handlers": ["id", ...], "finish": {"id": "RUN-ID", ...},
+ * "deferred": {"id": "RUN-ID", ...}}, as pending_add, pending_finish and
+ * pending_defer write it; "finish" (restarts a run began and did not finish)
+ * and "deferred" are absent in records of older versions.
+ */
+static int pending_valid(const json_t *doc)
+{
+	const json_t *list = json_object_get(doc, "handlers");
+	size_t i;
+	json_t *v;
+	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "run")) ||
+	    !json_is_array(list) || !run_map_valid(json_object_get(doc, "finish")) ||
+	    !run_map_valid(json_object_get(doc, "deferred")))
+		return 0;
+	json_array_foreach(list, i, v)
 	{
 		if (!json_is_string(v))
 			return 0;
@@ -155,7 +168,34 @@ int enf_pending_finish(engine *e, json_t *doc, const char *id)
 		json_object_set_new(doc, "finish", finish);
 	}
 	remove_handler(doc, id);
+	/* Begun, so no longer deferred: what is left is to start what is down. */
+	json_object_del(json_object_get(doc, "deferred"), id);
 	if (!finish || json_object_set_new(finish, id, json_string(e->run->run_id)))
+		return enf_error_oom();
+	return pending_write(e, doc);
+}
+
+const char *enf_pending_deferred(const json_t *doc, const char *id)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "deferred"), id));
+}
+
+int enf_pending_defer(engine *e, json_t *doc, const char *id)
+{
+	json_t *deferred = json_object_get(doc, "deferred");
+	if (!deferred) {
+		deferred = json_object();
+		json_object_set_new(doc, "deferred", deferred);
+	}
+	if (!deferred)
+		return enf_error_oom();
+	/* The first run that deferred it is the one an admin looks for. */
+	if (enf_pending_deferred(doc, id))
+		return 0;
+	if (!enf_pending_contains(doc, id) &&
+	    json_array_append_new(json_object_get(doc, "handlers"), json_string(id)))
+		return enf_error_oom();
+	if (json_object_set_new(deferred, id, json_string(e->run->run_id)))
 		return enf_error_oom();
 	return pending_write(e, doc);
 }
@@ -164,9 +204,12 @@ int enf_pending_done(engine *e, json_t *doc, const char *id)
 {
 	json_t *list = json_object_get(doc, "handlers");
 	json_t *finish = json_object_get(doc, "finish");
+	json_t *deferred = json_object_get(doc, "deferred");
 	remove_handler(doc, id);
 	json_object_del(finish, id);
-	if (json_array_size(list) > 0 || json_object_size(finish) > 0)
+	json_object_del(deferred, id);
+	if (json_array_size(list) > 0 || json_object_size(finish) > 0 ||
+	    json_object_size(deferred) > 0)
 		return pending_write(e, doc);
 	char *path = pending_path(e);
 	int rc = path ? 0 : enf_error_oom();

@@ -57,6 +57,7 @@ int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts,
 #endif
 	run->mode = mode;
 	run->dry_run = opts->dry_run;
+	run->pending_restarts = opts->pending_restarts;
 	run->started = enf_now();
 	run->run_id = new_run_id(run->started);
 	run->host = enf_host_name();
@@ -318,9 +319,16 @@ static int run_all(engine *e, const enf_policy *policy)
 		rc = enf_error_oom();
 		goto done;
 	}
-	/* Results are reported in list order; they are decided in dependency order. */
+	/*
+	 * Results are reported in list order; they are decided in dependency
+	 * order. A run of pending restarts reports its handlers only.
+	 */
+	int only_restarts = e->opts->pending_restarts;
 	for (size_t i = 0; i < n; i++) {
-		slot[i] = (long)i;
+		slot[i] = -1;
+		if (only_restarts && !is_handler(&policy->resources[i]))
+			continue;
+		slot[i] = (long)run->count;
 		enf_result_for(run, &policy->resources[i]);
 	}
 	if ((rc = enf_pending_load(e, &e->pending)))
@@ -334,7 +342,7 @@ static int run_all(engine *e, const enf_policy *policy)
 		double t0 = enf_now();
 		char *rwhy = NULL;
 		const char *dep;
-		if (is_handler(res))
+		if (is_handler(res) || only_restarts)
 			continue; /* handlers run last */
 		if (!applies) {
 			r->outcome = ENF_OUTCOME_SKIPPED;
@@ -381,7 +389,10 @@ static int run_all(engine *e, const enf_policy *policy)
 		if (notifiers > 3)
 			enf_buf_printf(&by, " and %zu more", notifiers - 3);
 		int finishing = 0;
-		if (by.len == 0 && enf_pending_contains(e->pending, res->id)) {
+		if (by.len == 0 && enf_pending_deferred(e->pending, res->id)) {
+			enf_buf_printf(&by, "run %s, which deferred it",
+			               enf_pending_deferred(e->pending, res->id));
+		} else if (by.len == 0 && enf_pending_contains(e->pending, res->id)) {
 			enf_buf_printf(&by, "run %s, which was interrupted before this restart",
 			               json_string_value(json_object_get(e->pending, "run")));
 		} else if (by.len == 0 && enf_pending_finishing(e->pending, res->id)) {
@@ -404,16 +415,30 @@ static int run_all(engine *e, const enf_policy *policy)
 		} else if (by.len == 0) {
 			r->outcome = ENF_OUTCOME_COMPLIANT;
 			enf_result_set_message(
-			    r, enf_strdup("not needed: nothing that notifies it changed"));
+			    r, enf_strdup(only_restarts
+			                      ? "no restart pending"
+			                      : "not needed: nothing that notifies it changed"));
 		} else {
 			e->restart_finish = finishing;
+			e->restart_deferred = 0;
 			enf_engine_type_of(res->type)->handle(e, res, r, by.ptr);
 			e->restart_finish = 0;
 			int acted = run->mode == ENF_RUN_APPLY && !run->dry_run &&
 			            res->mode != ENF_MODE_AUDIT;
-			if (acted && e->pending &&
-			    (r->outcome == ENF_OUTCOME_CHANGED ||
-			     (finishing && r->outcome == ENF_OUTCOME_COMPLIANT)))
+			if (acted && e->restart_deferred) {
+				run->restarts_deferred++;
+				if (e->pending && enf_pending_defer(e, e->pending, res->id)) {
+					const enf_error *err = enf_error_last();
+					enf_result_set_message(
+					    r, enf_asprintf(
+					           "%s; the pending record could not be marked "
+					           "as deferred (%s), the restart is still pending",
+					           r->message ? r->message : "deferred",
+					           err && err->message ? err->message : "error"));
+				}
+			} else if (acted && e->pending &&
+			           (r->outcome == ENF_OUTCOME_CHANGED ||
+			            (finishing && r->outcome == ENF_OUTCOME_COMPLIANT)))
 				enf_pending_done(e, e->pending, res->id);
 			else if (acted && e->pending && r->outcome == ENF_OUTCOME_FAILED)
 				enf_pending_finish(e, e->pending, res->id);
@@ -466,6 +491,14 @@ int enf_engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_n
 
 int enf_engine_check_options(const enf_run_options *opts)
 {
+	if (opts && opts->version == ENF_RUN_OPTIONS_VERSION &&
+	    (opts->pending_restarts || opts->defer_restarts) &&
+	    (opts->mode != ENF_RUN_APPLY || (opts->pending_restarts && opts->defer_restarts))) {
+		enf_error_set(ENF_ERRCLASS_INVALID,
+		              "restarts are deferred, or pending ones performed, only by an apply, "
+		              "and not both at once");
+		return ENF_EINVALID;
+	}
 	if (opts && opts->version == ENF_RUN_OPTIONS_VERSION)
 		return 0;
 	enf_error_set(

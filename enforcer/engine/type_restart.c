@@ -10,6 +10,11 @@
  * of the list, each failure reported on its own. The report reads every
  * service's state back. A restart that failed is recorded as one to finish
  * (pending.c): the next apply starts what is not running, and stops nothing.
+ *
+ * A deferred restart (apply --defer-restarts, or defer: true) lists the
+ * actions it will take and takes none: it stays pending, for `enforcer
+ * restart --pending` to perform when the pool can spare the server. Finishing
+ * a failed restart is never deferred: it only starts what is down.
  */
 #include "engine_int.h"
 #include "state.h"
@@ -160,8 +165,23 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 	r->before = enf_state_of(json_pack("{s:s}", "notified_by", notifiers));
 	int acting =
 	    e->run->mode == ENF_RUN_APPLY && !e->run->dry_run && res->mode != ENF_MODE_AUDIT;
+	int defer = !finish && !rs->reboot && !e->opts->pending_restarts &&
+	            (e->opts->defer_restarts || rs->defer);
 	json_t *after = json_pack("{s:s}", "action", what ? what : "");
-	if (!acting) {
+	if (defer && res->mode != ENF_MODE_AUDIT) {
+		/* What `restart --pending` will do, listed and not done. */
+		run_restart(e, res, r, 0);
+		r->outcome = ENF_OUTCOME_DRIFT;
+		json_object_set_new(after, "deferred", json_true());
+		enf_result_set_message(
+		    r, enf_asprintf("restart pending (notified by %s): deferred; 'enforcer restart "
+		                    "--pending' performs it",
+		                    notifiers));
+		if (acting) {
+			e->restart_deferred = 1;
+			enf_journal_event(e->journal, res->id, "restart deferred");
+		}
+	} else if (!acting) {
 		if (rs->reboot)
 			enf_result_add_action(r, "reboot pending", 0, NULL);
 		else if (finish)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", NULL};
-static const char *const optional[] = {"services", "reboot", "timeout", NULL};
+static const char *const optional[] = {"services", "reboot", "timeout", "defer", NULL};
 
 typedef struct name_at {
 	const char *name;
@@ -85,6 +85,14 @@ static int load_restart(loader *ld, const ynode *n, enf_resource *res)
 				rc = ENF_EINVALID;
 		}
 	}
+	if ((v = enf_ytree_get(n, "defer")) && enf_ld_bool(ld, v, "defer", &r->defer))
+		rc = ENF_EINVALID;
+	if (!rc && r->defer && r->reboot) {
+		enf_ld_error(ld, enf_ytree_get(n, "defer"),
+		             "'defer' has no meaning with reboot: true: enforcer never reboots, it "
+		             "only reports that a reboot is pending");
+		rc = ENF_EINVALID;
+	}
 	if ((v = enf_ytree_get(n, "timeout")) && enf_ld_duration(ld, v, "timeout", &r->timeout_ms))
 		rc = ENF_EINVALID;
 	if (!rc && r->count == 0 && !r->reboot) {
@@ -112,6 +120,8 @@ static void restart_json(json_t *o, const enf_resource *res)
 	json_object_set_new(o, "services",
 	                    enf_json_strings(res->u.restart.services, res->u.restart.count));
 	json_object_set_new(o, "reboot", json_boolean(res->u.restart.reboot));
+	if (res->u.restart.defer)
+		json_object_set_new(o, "defer", json_true());
 	if (res->u.restart.timeout_ms)
 		json_object_set_new(o, "timeout", json_integer(res->u.restart.timeout_ms / 1000));
 }

@@ -132,6 +132,8 @@ static char *ident(const char *s, const char *fallback)
 
 static const char *mode_name(const enf_run *run)
 {
+	if (run->mode == ENF_RUN_APPLY && run->pending_restarts)
+		return run->dry_run ? "restart --pending --dry-run" : "restart --pending";
 	return run->mode == ENF_RUN_APPLY      ? (run->dry_run ? "apply --dry-run" : "apply")
 	       : run->mode == ENF_RUN_ROLLBACK ? "rollback"
 	                                       : "plan";

@@ -69,9 +69,16 @@ static void verdict(enf_buf *b, const json_t *report)
 	enf_rj_escape(b, enf_rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(b, "</b> on <b>");
 	enf_rj_escape(b, enf_rj_str(run, "host"));
-	enf_buf_printf(b, "</b> — exit code %lld%s</div></div>\n", enf_rj_num(run, "exit_code"),
+	enf_buf_printf(b, "</b> — exit code %lld%s", enf_rj_num(run, "exit_code"),
 	               json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING"
 	                                                                    : "");
+	if (json_integer_value(json_object_get(run, "restarts_deferred")) > 0)
+		enf_buf_printf(
+		    b,
+		    " — %lld restart(s) deferred: run <code>enforcer restart "
+		    "--pending</code> when the pool can spare this server",
+		    (long long)json_integer_value(json_object_get(run, "restarts_deferred")));
+	enf_buf_puts(b, "</div></div>\n");
 }
 
 static void row(enf_buf *b, const char *name, const char *value, int mono)

@@ -69,7 +69,9 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 		               count(report, "failed"), count(report, "compliant"));
 	else
 		enf_buf_printf(&b, "%s: %zu changed, %zu failed, %zu compliant",
-		               strcmp(mode, "rollback") == 0 ? "Rollback" : "Apply",
+		               strcmp(mode, "rollback") == 0  ? "Rollback"
+		               : strcmp(mode, "restart") == 0 ? "Restart"
+		                                              : "Apply",
 		               count(report, "changed"), count(report, "failed"),
 		               count(report, "compliant"));
 	enf_buf_printf(
@@ -77,5 +79,11 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 	    count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
 	    enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
 	    json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
+	if (json_integer_value(json_object_get(run, "restarts_deferred")) > 0)
+		enf_buf_printf(
+		    &b,
+		    "%lld restart(s) deferred: run 'enforcer restart --pending' when "
+		    "the pool can spare this server\n",
+		    (long long)json_integer_value(json_object_get(run, "restarts_deferred")));
 	return enf_buf_detach(&b);
 }

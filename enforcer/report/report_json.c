@@ -41,7 +41,7 @@ static const char *mode_name(const enf_run *run)
 {
 	switch (run->mode) {
 	case ENF_RUN_APPLY:
-		return "apply";
+		return run->pending_restarts ? "restart" : "apply";
 	case ENF_RUN_ROLLBACK:
 		return "rollback";
 	default:
@@ -103,6 +103,9 @@ static json_t *run_to_json(const enf_run *run)
 	    run->ended - run->started, "exit_code", enf_run_exit_code(run), "changes_made",
 	    (json_int_t)run->changes_made, "reboot_pending", run->reboot_pending, "journal",
 	    str_or_null(run->journal_path), "rolled_back", str_or_null(run->rolled_back));
+	if (r && run->restarts_deferred)
+		json_object_set_new(r, "restarts_deferred",
+		                    json_integer((json_int_t)run->restarts_deferred));
 	json_t *policy = json_pack("{s:o, s:o}", "name", str_or_null(run->policy_name), "source",
 	                           source_json(&run->source));
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", "enforcer-report/1", "run", r,

@@ -62,9 +62,11 @@ typedef struct enf_run {
 	size_t count;
 	size_t counts[ENF_OUTCOME__COUNT];
 	int reboot_pending;
-	size_t changes_made; /* changes made on the target, even by resources that failed */
-	char *journal_path;  /* apply and rollback: the journal written */
-	char *rolled_back;   /* rollback: the run it undid */
+	size_t restarts_deferred; /* handlers left pending by --defer-restarts or defer: true */
+	int pending_restarts;     /* enforcer restart --pending: only pending handlers ran */
+	size_t changes_made;      /* changes made on the target, even by resources that failed */
+	char *journal_path;       /* apply and rollback: the journal written */
+	char *rolled_back;        /* rollback: the run it undid */
 } enf_run;
 
 /* Progress callback: called once per resource as soon as it is decided. */
@@ -92,15 +94,26 @@ typedef struct enf_run_options {
 	 * file's folder, and the file and its SHA-256 as provenance.
 	 */
 	enf_source *source;
+	/*
+	 * apply --defer-restarts: the restart handlers a run would perform are
+	 * recorded as pending instead (journaled; the run exits 2), for
+	 * `enforcer restart --pending` to perform later, when the pool allows.
+	 */
+	int defer_restarts;
+	/*
+	 * enforcer restart --pending: an apply that performs only the restart
+	 * handlers recorded as pending for this policy, and checks nothing else.
+	 */
+	int pending_restarts;
 } enf_run_options;
 
 /* The ceiling of a service wait when neither the resource nor the options set one: 10 min. */
 #define ENF_SERVICE_TIMEOUT_DEFAULT_MS (10u * 60u * 1000u)
 
-#define ENF_RUN_OPTIONS_VERSION 1
+#define ENF_RUN_OPTIONS_VERSION 2
 #define ENF_RUN_OPTIONS_INIT                                                                       \
 	{                                                                                          \
-		ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL          \
+		ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0    \
 	}
 
 /*

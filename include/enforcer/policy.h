@@ -180,6 +180,7 @@ typedef struct enf_res_restart {
 	size_t count;
 	int reboot;
 	unsigned timeout_ms; /* timeout: the ceiling of each stop and start wait; 0 when not set */
+	int defer;           /* defer: true: left pending for `enforcer restart --pending` */
 } enf_res_restart;
 
 /* Who holds one user right (SeServiceLogonRight...) on the machine. */

@@ -275,7 +275,7 @@ static const hostile_input hostile_inputs[] = {
      "2:11: policy format version 2 is not supported; this enforcer reads version 1"},
     {"unknown-keys-8000", hi_unknown_keys,
      "4:43: unknown key '000000000000000000000000000000000000000000000000000000000000' in "
-     "the restart resource 'r0'; the keys are: type, id, services, reboot, timeout, when, after, "
+     "the restart resource 'r0'; the keys are: type, id, services, reboot, timeout, defer, when, after, "
      "notify, mode, waiver"},
     {"after-cycle-10000", hi_after_cycle,
      "10003:52: 'after' makes a cycle: s0 after s1 after s2 after s3 after s4 after s5 after "
