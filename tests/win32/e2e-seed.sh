@@ -13,7 +13,8 @@
 #     stops and starts each service once;
 #   plan exits 0; a second apply exits 0 and changes nothing;
 #   rollback RUN-ID restores the old state exactly, and a second rollback is a no-op;
-#   facts and export work there, and the exported policy validates and plans compliant.
+#   facts and export work there, and the exported policy validates and plans compliant;
+#   apply --defer-restarts restarts nothing, restart --pending restarts once, then nothing.
 # Prints one line per check and "N passed, N failed" last; exits 1 on a failure.
 set -uo pipefail
 
@@ -137,5 +138,27 @@ check "rollback left RTCSRV stopped, as it was" test "$(svc_state RTCSRV)" = STO
 check "rollback left RTCMEDIARELAY running, as it was" test "$(svc_state RTCMEDIARELAY)" = RUNNING
 run rollback2 rollback "$run_id"
 check "a second rollback exits 0 and changes nothing" test "$code/$(report_field "$work/rollback2/report.json" '["run"]["changes_made"]')" = 0/0
+
+echo "== deferred restarts (issue 17: apply now, restart when the pool can spare the server)"
+pending_file="$prefix/drive_c/ProgramData/enforcer/pending/lync-edge-demo.json"
+relay_before="$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)"
+run defer1 apply --defer-restarts "$pol"
+check "apply --defer-restarts exits 2" test "$code" = 2
+check "it says the restart is deferred" grep -q "1 restart(s) deferred: run 'enforcer restart --pending'" "$work/defer1.out"
+check "EnableSessionTicket is DWORD 2 again" grep -q 'EnableSessionTicket *REG_DWORD *0x2$' <<<"$(reg_query "$SCHANNEL" /v EnableSessionTicket)"
+check "RTCMEDIARELAY was not restarted" test "$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)" = "$relay_before"
+check "the pending record marks restart-lync deferred" grep -q '"deferred"' "$pending_file"
+run defer2 restart --pending "$pol"
+check "restart --pending exits 2 (restarted)" test "$code" = 2
+check "its report is of mode restart, with the handler only" \
+    test "$(report_field "$work/defer2/report.json" '["run"]["mode"]')/$(report_field "$work/defer2/report.json" '["resources"][0]["id"]')" = restart/restart-lync
+relay_now="$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)"
+check "it restarted RTCMEDIARELAY once (was $relay_before, now $relay_now)" \
+    test "$relay_now" = "$(( ${relay_before%/*} + 1 ))/$(( ${relay_before#*/} + 1 ))"
+check "RTCSRV and RTCMEDIARELAY are running" test "$(svc_state RTCSRV)/$(svc_state RTCMEDIARELAY)" = RUNNING/RUNNING
+check "the pending record is gone" test ! -e "$pending_file"
+run defer3 restart --pending "$pol"
+check "a second restart --pending exits 0 and restarts nothing" \
+    test "$code/$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)" = "0/$relay_now"
 
 e2e_finish
