@@ -24,6 +24,8 @@ const cli_cmd cli_cmds[] = {
     {"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
     {"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
      cmd_export_usage},
+    {"import-reg", cmd_import_reg, "turn a .reg file into a policy of registry values",
+     cmd_import_reg_usage},
     {"facts", cmd_facts, "show the facts that 'when:' conditions test", cmd_facts_usage},
     {"cert", cmd_cert, "inspect certificates; find one by the serial an event log shows",
      cmd_cert_usage},

@@ -242,4 +242,30 @@ const enf_resource *enf_policy_find(const enf_policy *policy, const char *id);
 
 void enf_policy_free(enf_policy *policy);
 
+/* One value a .reg file sets or deletes under HKEY_LOCAL_MACHINE (enforcer import-reg). */
+typedef struct enf_regfile_entry {
+	char *key;           /* "HKLM\..." */
+	char *name;          /* "" for the key's default value (@) */
+	int remove;          /* "NAME"=- : the value is deleted */
+	enf_reg_value value; /* when !remove: one of the policy's kinds */
+	unsigned line;       /* where it is written (the last time, when set twice) */
+} enf_regfile_entry;
+
+typedef struct enf_regfile {
+	int version; /* 5 ("Windows Registry Editor Version 5.00") or 4 ("REGEDIT4") */
+	enf_regfile_entry *entries;
+	size_t count, alloc;
+} enf_regfile;
+
+/*
+ * Reads a .reg file's bytes as regedit writes them: UTF-16 LE with a
+ * byte-order mark, UTF-8 with or without one, or the ANSI code page
+ * (Windows-1252). A value set twice is kept once, with the last data, as
+ * regedit would leave it. ENF_EINVALID with "PATH:LINE: message" as the last
+ * error for a key outside HKLM, a deleted key, a malformed line or a type no
+ * policy kind holds.
+ */
+int enf_regfile_parse(enf_regfile **out, const unsigned char *data, size_t len, const char *path);
+void enf_regfile_free(enf_regfile *rf);
+
 #endif
