@@ -14,7 +14,8 @@
 #   plan exits 0; a second apply exits 0 and changes nothing;
 #   rollback RUN-ID restores the old state exactly, and a second rollback is a no-op;
 #   facts and export work there, and the exported policy validates and plans compliant;
-#   apply --defer-restarts restarts nothing, restart --pending restarts once, then nothing.
+#   apply --defer-restarts restarts nothing, restart --pending restarts once, then nothing;
+#   a key exported by regedit and turned into a policy by import-reg plans compliant.
 # Prints one line per check and "N passed, N failed" last; exits 1 on a failure.
 set -uo pipefail
 
@@ -160,5 +161,39 @@ check "the pending record is gone" test ! -e "$pending_file"
 run defer3 restart --pending "$pol"
 check "a second restart --pending exits 0 and restarts nothing" \
     test "$code/$(demo_log rtcmediarelay start)/$(demo_log rtcmediarelay stop)" = "0/$relay_now"
+
+echo "== import-reg of a file regedit exported (issue 18)"
+cat >"$work/seed-import.reg" <<'EOF'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\Software\EnforcerImport\TLS 1.2\Server]
+"Enabled"=dword:00000001
+"Note"="say \"hi\" C:\\x"
+"Path"=hex(2):25,00,53,00,79,00,73,00,74,00,65,00,6d,00,52,00,6f,00,6f,00,74,00,25,00,00,00
+"Pools"=hex(7):66,00,65,00,30,00,31,00,00,00,65,00,64,00,67,00,65,00,00,00,00,00
+"Big"=hex(b):01,00,00,00,00,00,00,80
+"Blob"=hex:de,ad,be,ef
+EOF
+# Seeded from UTF-16, as regedit saves: Wine's reg import reads hex(2) and hex(7)
+# bytes of a v5 file saved as ANSI or UTF-8 as ANSI text (widening each byte),
+# where Windows takes them as the UTF-16 they are (as import-reg does); see
+# docs/windows-semantics.md, ".reg files".
+{ printf '\xff\xfe'; iconv -f utf-8 -t utf-16le "$work/seed-import.reg"; } >"$work/seed-import16.reg"
+reg_import "$work/seed-import16.reg"
+"$WINE" regedit /E "$(winpath "$work/exported.reg")" 'HKEY_LOCAL_MACHINE\Software\EnforcerImport' </dev/null >/dev/null 2>&1
+check "Wine's regedit exported the key as UTF-16 with a byte-order mark" \
+    test "$(head -c 2 "$work/exported.reg" | od -An -tx1 | tr -d ' ')" = fffe
+enforcer import-reg --name imported "$(winpath "$work/exported.reg")" >"$work/imported.yaml" 2>"$work/import.err"
+code=$?
+check "import-reg exits 0$(head -c 300 "$work/import.err" | tr '\n' ' ')" test "$code" = 0
+check "it wrote a resource for each of the six values" test "$(grep -c '^  - type: registry' "$work/imported.yaml")" = 6
+check "enforcer validate accepts the imported policy" validates "$work/imported.yaml"
+run plan-import plan "$(winpath "$work/imported.yaml")"
+check "the imported policy plans compliant on the server it came from" test "$code" = 0
+"$WINE" reg add 'HKLM\Software\EnforcerImport\TLS 1.2\Server' /v Enabled /t REG_DWORD /d 0 /f </dev/null >/dev/null 2>&1
+run plan-import2 plan "$(winpath "$work/imported.yaml")"
+check "after a change by hand it plans exactly that value back" \
+    test "$code/$(actions "$work/plan-import2/report.json" | tr '\n' '|')" = \
+    '2/reg.tls-1-2-server-enabled: set DWORD Enabled 0 -> 1|'
 
 e2e_finish
