@@ -75,8 +75,8 @@ char *enf_task_arguments(const enf_task_spec *spec)
 	enf_cmdline_append(&b, "apply");
 	enf_cmdline_append(&b, "--wait");
 	enf_cmdline_append(&b, "600");
-	char *reports =
-	    enf_asprintf("%s%creports%clast", spec->state_dir, ENF_PATH_SEP, ENF_PATH_SEP);
+	/* A Windows path, on every build: the task is Windows's. */
+	char *reports = enf_asprintf("%s\\reports\\last", spec->state_dir);
 	if (!reports) {
 		enf_buf_clear(&b);
 		return NULL;
