@@ -286,6 +286,32 @@ done:
 	return rc;
 }
 
+/*
+ * 1 when the folder holds no task (hidden ones included) and no folder: the
+ * documentation does not say what DeleteFolder does with a folder that
+ * still holds tasks, and an administrator's own tasks there must stay.
+ */
+static int folder_is_empty(ITaskFolder *root, BSTR name)
+{
+	ITaskFolder *folder = NULL;
+	IRegisteredTaskCollection *tasks = NULL;
+	ITaskFolderCollection *folders = NULL;
+	LONG ntasks = -1, nfolders = -1;
+	if (SUCCEEDED(ITaskFolder_GetFolder(root, name, &folder))) {
+		if (SUCCEEDED(ITaskFolder_GetTasks(folder, TASK_ENUM_HIDDEN, &tasks)))
+			IRegisteredTaskCollection_get_Count(tasks, &ntasks);
+		if (SUCCEEDED(ITaskFolder_GetFolders(folder, 0, &folders)))
+			ITaskFolderCollection_get_Count(folders, &nfolders);
+	}
+	if (folders)
+		ITaskFolderCollection_Release(folders);
+	if (tasks)
+		IRegisteredTaskCollection_Release(tasks);
+	if (folder)
+		ITaskFolder_Release(folder);
+	return ntasks == 0 && nfolders == 0;
+}
+
 int enf_task_uninstall(enf_install_step *out)
 {
 	task_session s = {0};
@@ -304,7 +330,7 @@ int enf_task_uninstall(enf_install_step *out)
 		*out = ENF_STEP_REMOVED;
 	}
 	/* The folder goes too when nothing else is in it; otherwise it stays, as it is. */
-	if (rc == 0 && folder)
+	if (rc == 0 && folder && folder_is_empty(s.root, folder))
 		ITaskFolder_DeleteFolder(s.root, folder, 0);
 	SysFreeString(path);
 	SysFreeString(folder);
