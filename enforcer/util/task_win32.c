@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
-#include <initguid.h>
 #include <sddl.h>
 #include <taskschd.h>
 

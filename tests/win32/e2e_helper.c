@@ -48,7 +48,6 @@
 #define COBJMACROS
 #include <windows.h>
 #include <wincrypt.h>
-#include <initguid.h>
 #include <taskschd.h>
 #include <stdio.h>
 #include <stdlib.h>
