@@ -67,6 +67,10 @@ check "... saying what is accepted" grep -qxF \
     "$work/bad.errtxt"
 check "... and no state folder was created" test ! -e "$state"
 check "... nor an event source" no_source_key
+inst nofile install missing.yaml
+check "a policy file that does not exist: exit 1" test "$code" = 1
+check "... saying so" grep -qxF "enforcer install: the policy 'missing.yaml' does not exist; nothing was changed" "$work/nofile.errtxt"
+check "... and no state folder was created" test ! -e "$state"
 inst badref install --ref main edge.yaml
 check "--ref without --repo: exit 1" test "$code" = 1
 check "... saying so" grep -qxF "enforcer install: --ref needs --repo DIR" "$work/badref.errtxt"
