@@ -57,6 +57,9 @@ int cmd_policy(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* `secret protect` (cmd_secret.c). */
 int cmd_secret(int argc, char **argv);
+/* `install` and `uninstall` (cmd_install.c). */
+int cmd_install(int argc, char **argv);
+int cmd_uninstall(int argc, char **argv);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_plan_usage[];
@@ -71,5 +74,7 @@ extern const char cmd_report_show_usage[];
 extern const char cmd_policy_usage[];
 extern const char cmd_report_usage[];
 extern const char cmd_secret_usage[];
+extern const char cmd_install_usage[];
+extern const char cmd_uninstall_usage[];
 
 #endif

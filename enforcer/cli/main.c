@@ -35,6 +35,10 @@ const cli_cmd cli_cmds[] = {
      cmd_report_usage},
     {"secret", cmd_secret, "secret protect: encrypt a service password for this machine (DPAPI)",
      cmd_secret_usage},
+    {"install", cmd_install, "set this server up: state folder, event source, nightly task",
+     cmd_install_usage},
+    {"uninstall", cmd_uninstall, "remove the event source and task (--purge: the state folder)",
+     cmd_uninstall_usage},
     {NULL, NULL, NULL, NULL},
 };
 

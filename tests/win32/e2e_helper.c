@@ -28,6 +28,16 @@
  *                                      trailing blanks dropped), then "exit N", EXE's code
  *                                      Needs a console: under Wine, run from a terminal
  *                                      (script(1) gives one)
+ *   msg-text EXE ID TEXT               the description of message ID (decimal) in EXE's
+ *                                      message table, with TEXT as %1 (FormatMessageW on
+ *                                      EXE loaded as a data file, as Event Viewer does), in
+ *                                      UTF-8; fails when EXE has no message ID
+ *   task-show PATH                     "absent", or "registered" and one line per part of
+ *                                      the task's definition ("description: ...", "path:",
+ *                                      "arguments:", "directory:", "start:", "user:",
+ *                                      "logon:", "runlevel:"; "xml-description:" from
+ *                                      its XML), each "NAME: unavailable (HRESULT)" when
+ *                                      Task Scheduler cannot say (or says nothing)
  *
  * Exits 0 when every command succeeded, 1 otherwise (with a message on stderr).
  * Build: tests/meson.build (plain mingw; no enforcer library, no OpenSSL).
@@ -35,8 +45,10 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+#define COBJMACROS
 #include <windows.h>
 #include <wincrypt.h>
+#include <taskschd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +338,163 @@ static int console_run(int argc, char **argv)
 	return 0;
 }
 
+static void print_utf8(const wchar_t *w)
+{
+	char buf[8192];
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)sizeof(buf), NULL, NULL);
+	fputs(n > 0 ? buf : "?", stdout);
+}
+
+static int msg_text(const char *exe, const char *id, const char *text)
+{
+	wchar_t *wexe = wide(exe), *wtext = wide(text), *msg = NULL;
+	HMODULE mod =
+	    LoadLibraryExW(wexe, NULL, LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE);
+	DWORD_PTR args[1] = {(DWORD_PTR)wtext};
+	int rc = 0;
+	if (!mod)
+		rc = fail("cannot load", exe);
+	else if (!FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ALLOCATE_BUFFER |
+	                             FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                         mod, (DWORD)strtoul(id, NULL, 10), 0, (LPWSTR)&msg, 0,
+	                         (va_list *)args))
+		rc = fail("no message", id);
+	else
+		print_utf8(msg);
+	LocalFree(msg);
+	if (mod)
+		FreeLibrary(mod);
+	free(wexe);
+	free(wtext);
+	return rc;
+}
+
+/* One "NAME: VALUE" line of task-show, or "NAME: unavailable (HRESULT)". */
+static void show_text(const char *name, HRESULT hr, BSTR value)
+{
+	printf("%s: ", name);
+	if (SUCCEEDED(hr) && value && *value)
+		print_utf8(value);
+	else
+		printf("unavailable (0x%08lx)", (unsigned long)hr);
+	putchar('\n');
+	SysFreeString(value);
+}
+
+static void show_number(const char *name, HRESULT hr, long value)
+{
+	if (SUCCEEDED(hr))
+		printf("%s: %ld\n", name, value);
+	else
+		printf("%s: unavailable (0x%08lx)\n", name, (unsigned long)hr);
+}
+
+static void show_definition(ITaskDefinition *def)
+{
+	IRegistrationInfo *info = NULL;
+	IActionCollection *actions = NULL;
+	IAction *action = NULL;
+	IExecAction *exec = NULL;
+	ITriggerCollection *triggers = NULL;
+	ITrigger *trigger = NULL;
+	IPrincipal *principal = NULL;
+	BSTR s = NULL;
+	HRESULT hr = ITaskDefinition_get_RegistrationInfo(def, &info);
+	show_text("description", SUCCEEDED(hr) ? IRegistrationInfo_get_Description(info, &s) : hr,
+	          s);
+	hr = ITaskDefinition_get_Actions(def, &actions);
+	if (SUCCEEDED(hr))
+		hr = IActionCollection_get_Item(actions, 1, &action);
+	if (SUCCEEDED(hr))
+		hr = IAction_QueryInterface(action, &IID_IExecAction, (void **)&exec);
+	s = NULL;
+	show_text("path", SUCCEEDED(hr) ? IExecAction_get_Path(exec, &s) : hr, s);
+	s = NULL;
+	show_text("arguments", SUCCEEDED(hr) ? IExecAction_get_Arguments(exec, &s) : hr, s);
+	s = NULL;
+	show_text("directory", SUCCEEDED(hr) ? IExecAction_get_WorkingDirectory(exec, &s) : hr, s);
+	hr = ITaskDefinition_get_Triggers(def, &triggers);
+	if (SUCCEEDED(hr))
+		hr = ITriggerCollection_get_Item(triggers, 1, &trigger);
+	s = NULL;
+	show_text("start", SUCCEEDED(hr) ? ITrigger_get_StartBoundary(trigger, &s) : hr, s);
+	hr = ITaskDefinition_get_Principal(def, &principal);
+	s = NULL;
+	show_text("user", SUCCEEDED(hr) ? IPrincipal_get_UserId(principal, &s) : hr, s);
+	TASK_LOGON_TYPE logon = TASK_LOGON_NONE;
+	TASK_RUNLEVEL_TYPE level = TASK_RUNLEVEL_LUA;
+	show_number("logon", SUCCEEDED(hr) ? IPrincipal_get_LogonType(principal, &logon) : hr,
+	            logon);
+	show_number("runlevel", SUCCEEDED(hr) ? IPrincipal_get_RunLevel(principal, &level) : hr,
+	            level);
+	if (principal)
+		IPrincipal_Release(principal);
+	if (trigger)
+		ITrigger_Release(trigger);
+	if (triggers)
+		ITriggerCollection_Release(triggers);
+	if (exec)
+		IExecAction_Release(exec);
+	if (action)
+		IAction_Release(action);
+	if (actions)
+		IActionCollection_Release(actions);
+	if (info)
+		IRegistrationInfo_Release(info);
+}
+
+static int task_show(const char *path)
+{
+	ITaskService *svc = NULL;
+	ITaskFolder *root = NULL;
+	IRegisteredTask *task = NULL;
+	ITaskDefinition *def = NULL;
+	VARIANT none;
+	VariantInit(&none);
+	wchar_t *wpath = wide(path);
+	BSTR bpath = SysAllocString(wpath), broot = SysAllocString(L"\\");
+	HRESULT hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+	if (SUCCEEDED(hr))
+		hr = CoCreateInstance(&CLSID_TaskScheduler, NULL, CLSCTX_INPROC_SERVER,
+		                      &IID_ITaskService, (void **)&svc);
+	if (SUCCEEDED(hr))
+		hr = ITaskService_Connect(svc, none, none, none, none);
+	if (SUCCEEDED(hr))
+		hr = ITaskService_GetFolder(svc, broot, &root);
+	int rc = 0;
+	if (FAILED(hr)) {
+		fprintf(stderr, "e2ehelper: Task Scheduler: HRESULT 0x%08lx\n", (unsigned long)hr);
+		rc = 1;
+	} else if (FAILED(ITaskFolder_GetTask(root, bpath, &task))) {
+		printf("absent\n");
+	} else {
+		printf("registered\n");
+		BSTR xml = NULL;
+		HRESULT x = IRegisteredTask_get_Xml(task, &xml);
+		wchar_t *from = SUCCEEDED(x) && xml ? wcsstr(xml, L"<Description>") : NULL;
+		wchar_t *to = from ? wcsstr(from, L"</Description>") : NULL;
+		if (to) {
+			*to = L'\0';
+			from += wcslen(L"<Description>");
+		}
+		show_text("xml-description", to ? x : E_FAIL, to ? SysAllocString(from) : NULL);
+		SysFreeString(xml);
+		if (SUCCEEDED(IRegisteredTask_get_Definition(task, &def))) {
+			show_definition(def);
+			ITaskDefinition_Release(def);
+		}
+		IRegisteredTask_Release(task);
+	}
+	if (root)
+		ITaskFolder_Release(root);
+	if (svc)
+		ITaskService_Release(svc);
+	SysFreeString(bpath);
+	SysFreeString(broot);
+	free(wpath);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *c = argc > 0 ? argv[0] : "";
@@ -337,6 +506,10 @@ static int run(int argc, char **argv)
 		return cert_list(argv[1]);
 	if (!strcmp(c, "svc-create") && argc == 9)
 		return svc_create(argv + 1);
+	if (!strcmp(c, "msg-text") && argc == 4)
+		return msg_text(argv[1], argv[2], argv[3]);
+	if (!strcmp(c, "task-show") && argc == 2)
+		return task_show(argv[1]);
 	if (!strcmp(c, "console-run") && argc >= 3)
 		return console_run(argc, argv);
 	if (!strcmp(c, "svc-start") && argc >= 2) {
