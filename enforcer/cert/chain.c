@@ -44,7 +44,7 @@ typedef struct verify_ctx {
  * - an anchor without basicConstraints may issue certificates: RFC 5280
  *   does not process the anchor's extensions, and CryptoAPI only objects to
  *   a basicConstraints extension that forbids it. OpenSSL accepts such an
- *   anchor only when it has a keyUsage.
+ *   anchor only when it has a keyUsage or is a version 1 certificate.
  */
 static int verify_cb(int ok, X509_STORE_CTX *ctx)
 {

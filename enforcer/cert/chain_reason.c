@@ -44,29 +44,40 @@ static char *date_of(const ASN1_TIME *t)
 	return enf_asprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+/* The rules an issuer can break, in the order they are checked. */
+enum fault { FAULT_NONE, FAULT_KEY, FAULT_SIGNATURE, FAULT_CA_FALSE, FAULT_NO_CA, FAULT_USAGE };
+
+/* The words for each fault but FAULT_SIGNATURE, which names the subject. */
+static const char *const fault_words[] = {
+    [FAULT_KEY] = "its public key cannot be decoded",
+    [FAULT_CA_FALSE] = "it is not a CA (basicConstraints cA=false)",
+    [FAULT_NO_CA] = "it is not a CA (it has no basicConstraints extension)",
+    [FAULT_USAGE] = "its keyUsage does not include keyCertSign",
+};
+
 /*
- * The rule `issuer` breaks as the issuer of `subject`, or NULL when it may
- * have issued it. An anchor (a self-signed certificate in Root) without
- * basicConstraints is taken as a CA, as RFC 5280 section 6.1 does not
- * process the anchor's extensions; with cA=false it is not one.
+ * The rule `issuer` breaks as the issuer of `subject`. An anchor (a
+ * self-signed certificate in Root) without basicConstraints is taken as a
+ * CA, as RFC 5280 section 6.1 does not process the anchor's extensions;
+ * with cA=false it is not one.
  */
-static const char *fault_of(X509 *issuer, X509 *subject, int anchor)
+static enum fault fault_of(X509 *issuer, X509 *subject, int anchor)
 {
 	EVP_PKEY *key = X509_get0_pubkey(issuer);
 	uint32_t flags = X509_get_extension_flags(issuer);
-	const char *why = NULL;
+	enum fault f = FAULT_NONE;
 	if (!key)
-		why = "its public key cannot be decoded";
+		f = FAULT_KEY;
 	else if (X509_verify(subject, key) != 1)
-		why = "its signature on it does not verify";
+		f = FAULT_SIGNATURE;
 	else if ((flags & EXFLAG_BCONS) && !(flags & EXFLAG_CA))
-		why = "it is not a CA (basicConstraints cA=false)";
+		f = FAULT_CA_FALSE;
 	else if (!(flags & EXFLAG_BCONS) && !anchor)
-		why = "it is not a CA (it has no basicConstraints extension)";
+		f = FAULT_NO_CA;
 	else if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(issuer) & KU_KEY_CERT_SIGN))
-		why = "its keyUsage does not include keyCertSign";
+		f = FAULT_USAGE;
 	ERR_clear_error();
-	return why;
+	return f;
 }
 
 /*
@@ -76,21 +87,21 @@ static const char *fault_of(X509 *issuer, X509 *subject, int anchor)
 static char *cannot_issue(X509 *issuer, X509 *subject, const enf_cert_set *root, int *oom)
 {
 	int in_root = enf_cert_set_has_x509(root, issuer);
-	const char *why = fault_of(issuer, subject, in_root && enf_chain_is_anchor(issuer, root));
-	if (!why)
+	enum fault f = fault_of(issuer, subject, in_root && enf_chain_is_anchor(issuer, root));
+	if (f == FAULT_NONE)
 		return NULL;
-	char *x = name_of(issuer), *y = name_of(subject), *text = NULL;
-	if (x && y && strcmp(why, "its signature on it does not verify") == 0)
-		text =
-		    enf_asprintf("%s'%s' is in %s but cannot issue '%s': its signature on '%s' "
-		                 "does not verify",
-		                 in_root ? "" : "intermediate ", x, in_root ? "Root" : "CA", y, y);
-	else if (x && y)
+	char *x = name_of(issuer), *y = name_of(subject), *why = NULL, *text = NULL;
+	if (y)
+		why = f == FAULT_SIGNATURE
+		          ? enf_asprintf("its signature on '%s' does not verify", y)
+		          : enf_strdup(fault_words[f]);
+	if (x && why)
 		text = enf_asprintf("%s'%s' is in %s but cannot issue '%s': %s",
 		                    in_root ? "" : "intermediate ", x, in_root ? "Root" : "CA", y,
 		                    why);
 	free(x);
 	free(y);
+	free(why);
 	*oom |= text == NULL;
 	return text;
 }
