@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <openssl/bn.h>
+#include <openssl/conf.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -78,13 +79,25 @@ static void add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 }
 
 /* An extension written "name=value", as in an OpenSSL configuration file. */
-static void add_named_ext(X509 *x, X509V3_CTX *ctx, const char *spec)
+/* A configuration from text, for extensions that name a section (dirName:SECTION). */
+static CONF *load_conf(const char *text)
+{
+	CONF *conf = NCONF_new(NULL);
+	BIO *bio = BIO_new_mem_buf(text, -1);
+	long line = 0;
+	cr_assert(conf && bio && NCONF_load_bio(conf, bio, &line) == 1,
+	          "bad test configuration at line %ld", line);
+	BIO_free(bio);
+	return conf;
+}
+
+static void add_named_ext(X509 *x, X509V3_CTX *ctx, CONF *conf, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
 	cr_assert(eq != NULL, "extension without '=': %s", spec);
 	char name[64];
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
-	X509_EXTENSION *ext = X509V3_EXT_nconf(NULL, ctx, name, eq + 1);
+	X509_EXTENSION *ext = X509V3_EXT_nconf(conf, ctx, name, eq + 1);
 	cr_assert(ext != NULL, "bad test extension %s", spec);
 	cr_assert(X509_add_ext(x, ext, -1) == 1);
 	X509_EXTENSION_free(ext);
@@ -203,8 +216,12 @@ pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
 		add_ext(x, &ctx, NID_key_usage, usage);
 	if (o->eku)
 		add_ext(x, &ctx, NID_ext_key_usage, o->eku);
+	CONF *conf = o->ext_conf ? load_conf(o->ext_conf) : NULL;
+	if (conf)
+		X509V3_set_nconf(&ctx, conf);
 	for (const char *const *e = o->extensions; e && *e; e++)
-		add_named_ext(x, &ctx, *e);
+		add_named_ext(x, &ctx, conf, *e);
+	NCONF_free(conf);
 	cr_assert(X509_sign(x, issuer ? issuer->key : c->key, EVP_sha256()) > 0);
 	if (o->bad_signature)
 		spoil_signature(x);

@@ -35,6 +35,7 @@ typedef struct pki_opts {
 	const char *basic_constraints; /* replaces the default value; "" for none */
 	const char *key_usage;         /* replaces the default value; "" for none */
 	const char *const *extensions; /* "name=value" in OpenSSL's syntax, NULL-terminated */
+	const char *ext_conf;          /* configuration text whose sections they may name */
 	int bad_signature;             /* the signature's last byte is changed after signing */
 	int bad_key; /* the subject key is bytes OpenSSL cannot decode (signed with the real one) */
 } pki_opts;

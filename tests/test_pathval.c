@@ -377,7 +377,42 @@ Test(pathval, pkits_4_7_3_valid_key_usage_not_critical)
 	            "Valid keyUsage Not Critical EE", NULL);
 }
 
-/* PKITS 4.13 Name constraints (DNS and RFC 822 names; see docs/certificates.md) */
+/* PKITS 4.13 Name constraints */
+
+/* A CA permitted the directory subtree O=Pathval Test, OU=permittedSubtree1. */
+static void dn_case(const char *ee_ou, const char *ee_cn, const char *want)
+{
+	pki_cert *ca =
+	    mk((pki_opts){.cn = "nameConstraints DN1 CA",
+	                  .ca = 1,
+	                  .path_len = -1,
+	                  .extensions =
+	                      (const char *const[]){
+	                          "nameConstraints=critical,permitted;dirName:subtree", NULL},
+	                  .ext_conf = "[subtree]\nO = Pathval Test\n"
+	                              "OU = permittedSubtree1\n"},
+	       ta);
+	char ou[96], cn[96];
+	snprintf(ou, sizeof(ou), "OU=%s", ee_ou);
+	snprintf(cn, sizeof(cn), "CN=%s", ee_cn);
+	pki_cert *ee =
+	    ee_under((pki_opts){.rdns = (const char *const[]){"O=Pathval Test", ou, cn, NULL}}, ca);
+	expect(want, 3, ee, CAS(ca));
+	pki_free(ee);
+	pki_free(ca);
+}
+
+Test(pathval, pkits_4_13_1_valid_dn_name_constraints)
+{
+	dn_case("permittedSubtree1", "Valid DN nameConstraints EE", NULL);
+}
+
+Test(pathval, pkits_4_13_2_invalid_dn_name_constraints)
+{
+	dn_case("otherSubtree", "Invalid DN nameConstraints EE",
+	        "the name constraints of 'nameConstraints DN1 CA' do not permit the names of "
+	        "'Invalid DN nameConstraints EE'");
+}
 
 static void constrained_case(const char *constraint, const char *ee_cn, const char *ee_san,
                              const char *want)
@@ -418,6 +453,15 @@ Test(pathval, pkits_4_13_33_invalid_dns_name_constraints_excluded)
 	    "nameConstraints EE'");
 }
 
+Test(pathval, dns_name_constraints_hold_a_host_name_cn_without_dns_names)
+{
+	/* OpenSSL's rule, not RFC 5280's: the CN is taken for a DNS name when there is none. */
+	constrained_case("nameConstraints=critical,permitted;DNS:pathval.test",
+	                 "host.elsewhere.test", "subjectAltName=email:alice@pathval.test",
+	                 "the name constraints of 'nameConstraints CA' do not permit the names of "
+	                 "'host.elsewhere.test'");
+}
+
 Test(pathval, pkits_4_13_22_invalid_rfc822_name_constraints)
 {
 	constrained_case("nameConstraints=critical,permitted;email:pathval.test",
@@ -435,6 +479,21 @@ Test(pathval, issuer_whose_key_cannot_be_decoded)
 	            "Under Undecodable Key CA EE",
 	            "intermediate 'Undecodable Key CA' is in CA but cannot issue 'Under "
 	            "Undecodable Key CA EE': its public key cannot be decoded");
+}
+
+Test(pathval, every_certificate_with_the_issuers_name_says_why_it_cannot_issue)
+{
+	pki_cert *renewed = mk_ca("Pathval Good CA", ta);
+	pki_cert *damaged =
+	    mk((pki_opts){.cn = "Pathval Good CA", .ca = 1, .path_len = -1, .bad_key = 1}, ta);
+	pki_cert *ee = ee_under((pki_opts){.cn = "Valid EE"}, good);
+	expect("intermediate 'Pathval Good CA' is in CA but cannot issue 'Valid EE': its signature "
+	       "on 'Valid EE' does not verify; intermediate 'Pathval Good CA' is in CA but cannot "
+	       "issue 'Valid EE': its public key cannot be decoded",
+	       0, ee, CAS(renewed, damaged));
+	pki_free(ee);
+	pki_free(damaged);
+	pki_free(renewed);
 }
 
 Test(pathval, issuer_renewed_with_another_key)
