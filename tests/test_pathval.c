@@ -9,26 +9,20 @@
  * validity period, an issuer whose key cannot be decoded or was renewed,
  * and what an anchor may be.
  */
-#include "engine_fixture.h"
+#include "pathval.h"
+
 #include "helpers.h"
-#include "pki.h"
 
 #include "enforcer/cert.h"
 #include "enforcer/errors.h"
-#include "util/util.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Every verdict is made at this second: a Friday afternoon in 2030. */
-#define AT ((time_t)(pki_date(2030, 3, 15) + 13 * 3600 + 14 * 60 + 15))
+pki_cert *pv_ta, *pv_good;
 
-/* The trust anchor and a CA under it that every case may use. */
-static pki_cert *ta, *good;
-
-/* Issues with EC keys (fast) and a validity of 2020 to 2049 unless given. */
-static pki_cert *mk(pki_opts o, const pki_cert *issuer)
+pki_cert *pv_issue(pki_opts o, const pki_cert *issuer)
 {
 	if (!o.not_before)
 		o.not_before = pki_date(2020, 1, 1);
@@ -39,24 +33,24 @@ static pki_cert *mk(pki_opts o, const pki_cert *issuer)
 
 static pki_cert *mk_ca(const char *cn, const pki_cert *issuer)
 {
-	return mk((pki_opts){.cn = cn, .ca = 1, .path_len = -1}, issuer);
+	return pv_issue((pki_opts){.cn = cn, .ca = 1, .path_len = -1}, issuer);
 }
 
-static void pathval_init(void)
+void pv_init(void)
 {
-	ta = mk_ca("Pathval Trust Anchor", NULL);
-	good = mk_ca("Pathval Good CA", ta);
+	pv_ta = mk_ca("Pathval Trust Anchor", NULL);
+	pv_good = mk_ca("Pathval Good CA", pv_ta);
 }
 
-static void pathval_fini(void)
+void pv_fini(void)
 {
-	pki_free(good);
-	pki_free(ta);
-	good = ta = NULL;
+	pki_free(pv_good);
+	pki_free(pv_ta);
+	pv_good = pv_ta = NULL;
 	th_cleanup();
 }
 
-TestSuite(pathval, .init = pathval_init, .fini = pathval_fini);
+TestSuite(pathval, .init = pv_init, .fini = pv_fini);
 
 static enf_cert *parse(const pki_cert *p)
 {
@@ -105,29 +99,23 @@ static void expect_at(time_t at, const char *want, size_t length, pki_cert *ee,
 
 static void expect(const char *want, size_t length, pki_cert *ee, pki_cert *const *ca)
 {
-	expect_at(AT, want, length, ee, ROOTS(ta), ca);
-}
-
-/* An end entity under `issuer` with these options (cn set). */
-static pki_cert *ee_under(pki_opts o, const pki_cert *issuer)
-{
-	return mk(o, issuer);
+	expect_at(PV_AT, want, length, ee, ROOTS(pv_ta), ca);
 }
 
 /* PKITS 4.1 Signature verification */
 
 Test(pathval, pkits_4_1_1_valid_signatures)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid EE"}, good);
-	expect(NULL, 3, ee, CAS(good));
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid EE"}, pv_good);
+	expect(NULL, 3, ee, CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, pkits_4_1_2_invalid_ca_signature)
 {
-	pki_cert *ca =
-	    mk((pki_opts){.cn = "Bad Signed CA", .ca = 1, .path_len = -1, .bad_signature = 1}, ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Invalid CA Signature EE"}, ca);
+	pki_cert *ca = pv_issue(
+	    (pki_opts){.cn = "Bad Signed CA", .ca = 1, .path_len = -1, .bad_signature = 1}, pv_ta);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Invalid CA Signature EE"}, ca);
 	expect("'Pathval Trust Anchor' is in Root but cannot issue 'Bad Signed CA': its signature "
 	       "on 'Bad Signed CA' does not verify",
 	       0, ee, CAS(ca));
@@ -138,79 +126,79 @@ Test(pathval, pkits_4_1_2_invalid_ca_signature)
 Test(pathval, pkits_4_1_3_invalid_ee_signature)
 {
 	pki_cert *ee =
-	    ee_under((pki_opts){.cn = "Invalid EE Signature EE", .bad_signature = 1}, good);
+	    pv_issue((pki_opts){.cn = "Invalid EE Signature EE", .bad_signature = 1}, pv_good);
 	expect(
 	    "intermediate 'Pathval Good CA' is in CA but cannot issue 'Invalid EE Signature EE': "
 	    "its signature on 'Invalid EE Signature EE' does not verify",
-	    0, ee, CAS(good));
+	    0, ee, CAS(pv_good));
 	pki_free(ee);
+}
+
+/* A CA with these options under the anchor, and an end entity under it. */
+static void issuer_case(const char *ca_cn, pki_opts ca_opts, const char *ee_cn, const char *want)
+{
+	ca_opts.cn = ca_cn;
+	pki_cert *ca = pv_issue(ca_opts, pv_ta);
+	pki_cert *ee = pv_issue((pki_opts){.cn = ee_cn}, ca);
+	expect(want, 3, ee, CAS(ca));
+	pki_free(ee);
+	pki_free(ca);
 }
 
 /* PKITS 4.2 Validity periods */
 
 Test(pathval, pkits_4_2_1_invalid_ca_notbefore)
 {
-	pki_cert *ca = mk((pki_opts){.cn = "Bad notBefore Date CA",
-	                             .ca = 1,
-	                             .path_len = -1,
-	                             .not_before = pki_date(2047, 1, 1)},
-	                  ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Invalid CA notBefore Date EE"}, ca);
-	expect("'Bad notBefore Date CA' is not valid until 2047-01-01", 0, ee, CAS(ca));
-	pki_free(ee);
-	pki_free(ca);
+	issuer_case("Bad notBefore Date CA",
+	            (pki_opts){.ca = 1, .path_len = -1, .not_before = pki_date(2047, 1, 1)},
+	            "Invalid CA notBefore Date EE",
+	            "'Bad notBefore Date CA' is not valid until 2047-01-01");
 }
 
 Test(pathval, pkits_4_2_2_invalid_ee_notbefore)
 {
-	pki_cert *ee = ee_under(
+	pki_cert *ee = pv_issue(
 	    (pki_opts){.cn = "Invalid EE notBefore Date EE", .not_before = pki_date(2047, 1, 1)},
-	    good);
-	expect("'Invalid EE notBefore Date EE' is not valid until 2047-01-01", 0, ee, CAS(good));
+	    pv_good);
+	expect("'Invalid EE notBefore Date EE' is not valid until 2047-01-01", 0, ee, CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, pkits_4_2_3_valid_pre2000_utc_notbefore)
 {
 	/* 1950 is the earliest year a UTCTime can hold ("50" is 1950, not 2050). */
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid pre2000 UTC notBefore Date EE",
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid pre2000 UTC notBefore Date EE",
 	                                   .not_before = pki_date(1950, 1, 1)},
-	                        good);
+	                        pv_good);
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notBefore(ee->x)), V_ASN1_UTCTIME);
-	expect(NULL, 3, ee, CAS(good));
+	expect(NULL, 3, ee, CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, pkits_4_2_5_invalid_ca_notafter)
 {
-	pki_cert *ca = mk((pki_opts){.cn = "Bad notAfter Date CA",
-	                             .ca = 1,
-	                             .path_len = -1,
-	                             .not_after = pki_date(2021, 1, 1)},
-	                  ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Invalid CA notAfter Date EE"}, ca);
-	expect("'Bad notAfter Date CA' expired on 2021-01-01", 0, ee, CAS(ca));
-	pki_free(ee);
-	pki_free(ca);
+	issuer_case("Bad notAfter Date CA",
+	            (pki_opts){.ca = 1, .path_len = -1, .not_after = pki_date(2021, 1, 1)},
+	            "Invalid CA notAfter Date EE", "'Bad notAfter Date CA' expired on 2021-01-01");
 }
 
 Test(pathval, pkits_4_2_6_invalid_ee_notafter)
 {
-	pki_cert *ee = ee_under(
+	pki_cert *ee = pv_issue(
 	    (pki_opts){.cn = "Invalid EE notAfter Date EE", .not_after = pki_date(2021, 1, 1)},
-	    good);
-	expect("'Invalid EE notAfter Date EE' expired on 2021-01-01", 0, ee, CAS(good));
+	    pv_good);
+	expect("'Invalid EE notAfter Date EE' expired on 2021-01-01", 0, ee, CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, pkits_4_2_8_valid_generalizedtime_notafter)
 {
 	/* From 2050 on a date is a GeneralizedTime. */
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid GeneralizedTime notAfter Date EE",
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid GeneralizedTime notAfter Date EE",
 	                                   .not_after = pki_date(2050, 1, 1)},
-	                        good);
+	                        pv_good);
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notAfter(ee->x)), V_ASN1_GENERALIZEDTIME);
-	expect(NULL, 3, ee, CAS(good));
+	expect(NULL, 3, ee, CAS(pv_good));
 	pki_free(ee);
 }
 
@@ -218,66 +206,59 @@ Test(pathval, pkits_4_2_8_valid_generalizedtime_notafter)
 
 Test(pathval, ee_is_valid_at_its_notafter_second)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "Last Second EE", .not_after = AT}, good);
-	expect_at(AT, NULL, 3, ee, ROOTS(ta), CAS(good));
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Last Second EE", .not_after = PV_AT}, pv_good);
+	expect_at(PV_AT, NULL, 3, ee, ROOTS(pv_ta), CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, ee_has_expired_one_second_after_its_notafter)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "Last Second EE", .not_after = AT}, good);
-	expect_at(AT + 1, "'Last Second EE' expired on 2030-03-15", 0, ee, ROOTS(ta), CAS(good));
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Last Second EE", .not_after = PV_AT}, pv_good);
+	expect_at(PV_AT + 1, "'Last Second EE' expired on 2030-03-15", 0, ee, ROOTS(pv_ta),
+	          CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, ee_is_valid_at_its_notbefore_second)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "First Second EE", .not_before = AT}, good);
-	expect_at(AT, NULL, 3, ee, ROOTS(ta), CAS(good));
+	pki_cert *ee = pv_issue((pki_opts){.cn = "First Second EE", .not_before = PV_AT}, pv_good);
+	expect_at(PV_AT, NULL, 3, ee, ROOTS(pv_ta), CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, ee_is_not_valid_one_second_before_its_notbefore)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "First Second EE", .not_before = AT}, good);
-	expect_at(AT - 1, "'First Second EE' is not valid until 2030-03-15", 0, ee, ROOTS(ta),
-	          CAS(good));
+	pki_cert *ee = pv_issue((pki_opts){.cn = "First Second EE", .not_before = PV_AT}, pv_good);
+	expect_at(PV_AT - 1, "'First Second EE' is not valid until 2030-03-15", 0, ee, ROOTS(pv_ta),
+	          CAS(pv_good));
 	pki_free(ee);
 }
 
 Test(pathval, intermediate_is_valid_at_its_notafter_second_and_expired_after)
 {
-	pki_cert *ca =
-	    mk((pki_opts){.cn = "Last Second CA", .ca = 1, .path_len = -1, .not_after = AT}, ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Under Last Second CA EE"}, ca);
-	expect_at(AT, NULL, 3, ee, ROOTS(ta), CAS(ca));
-	expect_at(AT + 1, "'Last Second CA' expired on 2030-03-15", 0, ee, ROOTS(ta), CAS(ca));
+	pki_cert *ca = pv_issue(
+	    (pki_opts){.cn = "Last Second CA", .ca = 1, .path_len = -1, .not_after = PV_AT}, pv_ta);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Under Last Second CA EE"}, ca);
+	expect_at(PV_AT, NULL, 3, ee, ROOTS(pv_ta), CAS(ca));
+	expect_at(PV_AT + 1, "'Last Second CA' expired on 2030-03-15", 0, ee, ROOTS(pv_ta),
+	          CAS(ca));
 	pki_free(ee);
 	pki_free(ca);
 }
 
 Test(pathval, anchor_is_valid_at_its_notafter_second_and_expired_after)
 {
-	pki_cert *root = mk(
-	    (pki_opts){.cn = "Last Second Root", .ca = 1, .path_len = -1, .not_after = AT}, NULL);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Under Last Second Root EE"}, root);
-	expect_at(AT, NULL, 2, ee, ROOTS(root), NULL);
-	expect_at(AT + 1, "'Last Second Root' expired on 2030-03-15", 0, ee, ROOTS(root), NULL);
+	pki_cert *root = pv_issue(
+	    (pki_opts){.cn = "Last Second Root", .ca = 1, .path_len = -1, .not_after = PV_AT},
+	    NULL);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Under Last Second Root EE"}, root);
+	expect_at(PV_AT, NULL, 2, ee, ROOTS(root), NULL);
+	expect_at(PV_AT + 1, "'Last Second Root' expired on 2030-03-15", 0, ee, ROOTS(root), NULL);
 	pki_free(ee);
 	pki_free(root);
 }
 
 /* PKITS 4.6 Basic constraints */
-
-static void issuer_case(const char *ca_cn, pki_opts ca_opts, const char *ee_cn, const char *want)
-{
-	ca_opts.cn = ca_cn;
-	pki_cert *ca = mk(ca_opts, ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = ee_cn}, ca);
-	expect(want, 3, ee, CAS(ca));
-	pki_free(ee);
-	pki_free(ca);
-}
 
 Test(pathval, pkits_4_6_1_invalid_missing_basic_constraints)
 {
@@ -315,10 +296,11 @@ Test(pathval, pkits_4_6_4_valid_basic_constraints_not_critical)
 
 Test(pathval, pkits_4_6_5_invalid_path_length)
 {
-	pki_cert *ca = mk((pki_opts){.cn = "pathLenConstraint0 CA", .ca = 1, .path_len = 0}, ta);
+	pki_cert *ca =
+	    pv_issue((pki_opts){.cn = "pathLenConstraint0 CA", .ca = 1, .path_len = 0}, pv_ta);
 	pki_cert *sub =
-	    mk((pki_opts){.cn = "pathLenConstraint0 subCA", .ca = 1, .path_len = -1}, ca);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Invalid pathLenConstraint EE"}, sub);
+	    pv_issue((pki_opts){.cn = "pathLenConstraint0 subCA", .ca = 1, .path_len = -1}, ca);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Invalid pathLenConstraint EE"}, sub);
 	expect("'pathLenConstraint0 CA' allows 0 CA certificates below it (pathLenConstraint 0); "
 	       "the chain has 1",
 	       0, ee, CAS(ca, sub));
@@ -335,12 +317,13 @@ Test(pathval, pkits_4_6_7_valid_path_length)
 
 Test(pathval, pkits_4_6_13_valid_path_length_of_one_below_six)
 {
-	pki_cert *ca = mk((pki_opts){.cn = "pathLenConstraint6 CA", .ca = 1, .path_len = 6}, ta);
+	pki_cert *ca =
+	    pv_issue((pki_opts){.cn = "pathLenConstraint6 CA", .ca = 1, .path_len = 6}, pv_ta);
 	pki_cert *sub =
-	    mk((pki_opts){.cn = "pathLenConstraint6 subCA1", .ca = 1, .path_len = 1}, ca);
-	pki_cert *sub2 =
-	    mk((pki_opts){.cn = "pathLenConstraint6 subsubCA11", .ca = 1, .path_len = 0}, sub);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid pathLenConstraint EE"}, sub2);
+	    pv_issue((pki_opts){.cn = "pathLenConstraint6 subCA1", .ca = 1, .path_len = 1}, ca);
+	pki_cert *sub2 = pv_issue(
+	    (pki_opts){.cn = "pathLenConstraint6 subsubCA11", .ca = 1, .path_len = 0}, sub);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid pathLenConstraint EE"}, sub2);
 	expect(NULL, 5, ee, CAS(ca, sub, sub2));
 	pki_free(ee);
 	pki_free(sub2);
@@ -383,20 +366,20 @@ Test(pathval, pkits_4_7_3_valid_key_usage_not_critical)
 static void dn_case(const char *ee_ou, const char *ee_cn, const char *want)
 {
 	pki_cert *ca =
-	    mk((pki_opts){.cn = "nameConstraints DN1 CA",
-	                  .ca = 1,
-	                  .path_len = -1,
-	                  .extensions =
-	                      (const char *const[]){
-	                          "nameConstraints=critical,permitted;dirName:subtree", NULL},
-	                  .ext_conf = "[subtree]\nO = Pathval Test\n"
-	                              "OU = permittedSubtree1\n"},
-	       ta);
+	    pv_issue((pki_opts){.cn = "nameConstraints DN1 CA",
+	                        .ca = 1,
+	                        .path_len = -1,
+	                        .extensions =
+	                            (const char *const[]){
+	                                "nameConstraints=critical,permitted;dirName:subtree", NULL},
+	                        .ext_conf = "[subtree]\nO = Pathval Test\n"
+	                                    "OU = permittedSubtree1\n"},
+	             pv_ta);
 	char ou[96], cn[96];
 	snprintf(ou, sizeof(ou), "OU=%s", ee_ou);
 	snprintf(cn, sizeof(cn), "CN=%s", ee_cn);
 	pki_cert *ee =
-	    ee_under((pki_opts){.rdns = (const char *const[]){"O=Pathval Test", ou, cn, NULL}}, ca);
+	    pv_issue((pki_opts){.rdns = (const char *const[]){"O=Pathval Test", ou, cn, NULL}}, ca);
 	expect(want, 3, ee, CAS(ca));
 	pki_free(ee);
 	pki_free(ca);
@@ -417,12 +400,12 @@ Test(pathval, pkits_4_13_2_invalid_dn_name_constraints)
 static void constrained_case(const char *constraint, const char *ee_cn, const char *ee_san,
                              const char *want)
 {
-	pki_cert *ca = mk((pki_opts){.cn = "nameConstraints CA",
-	                             .ca = 1,
-	                             .path_len = -1,
-	                             .extensions = (const char *const[]){constraint, NULL}},
-	                  ta);
-	pki_cert *ee = ee_under(
+	pki_cert *ca = pv_issue((pki_opts){.cn = "nameConstraints CA",
+	                                   .ca = 1,
+	                                   .path_len = -1,
+	                                   .extensions = (const char *const[]){constraint, NULL}},
+	                        pv_ta);
+	pki_cert *ee = pv_issue(
 	    (pki_opts){.cn = ee_cn, .extensions = (const char *const[]){ee_san, NULL}}, ca);
 	expect(want, 3, ee, CAS(ca));
 	pki_free(ee);
@@ -483,10 +466,10 @@ Test(pathval, issuer_whose_key_cannot_be_decoded)
 
 Test(pathval, every_certificate_with_the_issuers_name_says_why_it_cannot_issue)
 {
-	pki_cert *renewed = mk_ca("Pathval Good CA", ta);
-	pki_cert *damaged =
-	    mk((pki_opts){.cn = "Pathval Good CA", .ca = 1, .path_len = -1, .bad_key = 1}, ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid EE"}, good);
+	pki_cert *renewed = mk_ca("Pathval Good CA", pv_ta);
+	pki_cert *damaged = pv_issue(
+	    (pki_opts){.cn = "Pathval Good CA", .ca = 1, .path_len = -1, .bad_key = 1}, pv_ta);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid EE"}, pv_good);
 	expect("intermediate 'Pathval Good CA' is in CA but cannot issue 'Valid EE': its signature "
 	       "on 'Valid EE' does not verify; intermediate 'Pathval Good CA' is in CA but cannot "
 	       "issue 'Valid EE': its public key cannot be decoded",
@@ -498,14 +481,14 @@ Test(pathval, every_certificate_with_the_issuers_name_says_why_it_cannot_issue)
 
 Test(pathval, issuer_renewed_with_another_key)
 {
-	pki_cert *renewed = mk_ca("Pathval Good CA", ta);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Issued Before Renewal EE"}, good);
+	pki_cert *renewed = mk_ca("Pathval Good CA", pv_ta);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Issued Before Renewal EE"}, pv_good);
 	expect(
 	    "intermediate 'Pathval Good CA' is in CA but cannot issue 'Issued Before Renewal EE': "
 	    "its signature on 'Issued Before Renewal EE' does not verify",
 	    0, ee, CAS(renewed));
 	/* With the old certificate back in CA the chain is whole again. */
-	expect(NULL, 3, ee, CAS(renewed, good));
+	expect(NULL, 3, ee, CAS(renewed, pv_good));
 	pki_free(ee);
 	pki_free(renewed);
 }
@@ -514,10 +497,10 @@ Test(pathval, issuer_renewed_with_another_key)
 
 Test(pathval, anchor_without_basic_constraints_may_issue)
 {
-	pki_cert *root =
-	    mk((pki_opts){.cn = "Old Style Root", .basic_constraints = "", .key_usage = ""}, NULL);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Under Old Style Root EE"}, root);
-	expect_at(AT, NULL, 2, ee, ROOTS(root), NULL);
+	pki_cert *root = pv_issue(
+	    (pki_opts){.cn = "Old Style Root", .basic_constraints = "", .key_usage = ""}, NULL);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Under Old Style Root EE"}, root);
+	expect_at(PV_AT, NULL, 2, ee, ROOTS(root), NULL);
 	pki_free(ee);
 	pki_free(root);
 }
@@ -525,69 +508,24 @@ Test(pathval, anchor_without_basic_constraints_may_issue)
 Test(pathval, anchor_with_ca_false_cannot_issue)
 {
 	pki_cert *root =
-	    mk((pki_opts){.cn = "cA False Root", .basic_constraints = "CA:FALSE"}, NULL);
-	pki_cert *ee = ee_under((pki_opts){.cn = "Under cA False Root EE"}, root);
-	expect_at(AT,
+	    pv_issue((pki_opts){.cn = "cA False Root", .basic_constraints = "CA:FALSE"}, NULL);
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Under cA False Root EE"}, root);
+	expect_at(PV_AT,
 	          "'cA False Root' is in Root but cannot issue 'Under cA False Root EE': it is not "
 	          "a CA (basicConstraints cA=false)",
 	          0, ee, ROOTS(root), NULL);
 	/* It is an anchor all the same: trusted for itself. */
-	expect_at(AT, NULL, 1, root, ROOTS(root), NULL);
+	expect_at(PV_AT, NULL, 1, root, ROOTS(root), NULL);
 	pki_free(ee);
 	pki_free(root);
 }
 
 Test(pathval, intermediate_in_root_is_no_anchor_even_when_valid)
 {
-	pki_cert *ee = ee_under((pki_opts){.cn = "Valid EE"}, good);
-	expect_at(AT,
+	pki_cert *ee = pv_issue((pki_opts){.cn = "Valid EE"}, pv_good);
+	expect_at(PV_AT,
 	          "'Pathval Good CA' is in Root but is not self-signed (an intermediate); its "
 	          "issuer 'Pathval Trust Anchor' is not in Root",
-	          0, ee, ROOTS(good), NULL);
-	pki_free(ee);
-}
-
-/* The same second through the engine, whose clock is the run's `now`. */
-
-/* Plans `require: {chain: trusted, valid-for-days: 0}` for `ee` in My at `now`. */
-static void plan_at(fixture *f, const pki_cert *ee, time_t now)
-{
-	json_t *snap = pki_snapshot();
-	pki_snapshot_add(snap, "Root", ta);
-	pki_snapshot_add(snap, "CA", good);
-	pki_snapshot_add(snap, "My", ee);
-	char *json = json_dumps(snap, 0);
-	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-	                            "  - type: certificate\n    id: edge\n    store: My\n"
-	                            "    thumbprint: %s\n"
-	                            "    require: {chain: trusted, valid-for-days: 0}\n",
-	                            ee->thumbprint);
-	cr_assert(json && policy);
-	fx_init(f, json, policy);
-	enf_run_options opts = ENF_RUN_OPTIONS_INIT;
-	opts.mode = ENF_RUN_PLAN;
-	opts.now = (double)now;
-	fx_run_with(f, &opts);
-	free(policy);
-	free(json);
-	json_decref(snap);
-}
-
-Test(pathval, engine_counts_the_notafter_second_as_valid)
-{
-	pki_cert *ee = ee_under((pki_opts){.cn = "Last Second EE", .not_after = AT}, good);
-	fixture f = {0};
-	plan_at(&f, ee, AT);
-	const enf_result *r = fx_result(&f, "edge");
-	cr_expect_eq(r->outcome, ENF_OUTCOME_COMPLIANT, "%s", r->message);
-	fx_fini(&f);
-	plan_at(&f, ee, AT + 1);
-	r = fx_result(&f, "edge");
-	cr_expect_eq(r->outcome, ENF_OUTCOME_FAILED);
-	cr_expect_str_eq(
-	    r->message ? r->message : "(none)",
-	    "chain: 'Last Second EE' expired on 2030-03-15; valid-for-days: expired on "
-	    "2030-03-15");
-	fx_fini(&f);
+	          0, ee, ROOTS(pv_good), NULL);
 	pki_free(ee);
 }
