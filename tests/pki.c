@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <openssl/bn.h>
+#include <openssl/conf.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -75,6 +76,51 @@ static void add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	cr_assert(ext != NULL, "bad test extension %d=%s", nid, value);
 	cr_assert(X509_add_ext(x, ext, -1) == 1);
 	X509_EXTENSION_free(ext);
+}
+
+/* An extension written "name=value", as in an OpenSSL configuration file. */
+/* A configuration from text, for extensions that name a section (dirName:SECTION). */
+static CONF *load_conf(const char *text)
+{
+	CONF *conf = NCONF_new(NULL);
+	BIO *bio = BIO_new_mem_buf(text, -1);
+	long line = 0;
+	cr_assert(conf && bio && NCONF_load_bio(conf, bio, &line) == 1,
+	          "bad test configuration at line %ld", line);
+	BIO_free(bio);
+	return conf;
+}
+
+static void add_named_ext(X509 *x, X509V3_CTX *ctx, CONF *conf, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	cr_assert(eq != NULL, "extension without '=': %s", spec);
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
+	X509_EXTENSION *ext = X509V3_EXT_nconf(conf, ctx, name, eq + 1);
+	cr_assert(ext != NULL, "bad test extension %s", spec);
+	cr_assert(X509_add_ext(x, ext, -1) == 1);
+	X509_EXTENSION_free(ext);
+}
+
+/* An RSA key whose bits are not an RSA key: the certificate parses, its key does not. */
+static void spoil_key(X509 *x)
+{
+	unsigned char *junk = OPENSSL_malloc(16);
+	cr_assert(junk);
+	memset(junk, 0x5a, 16);
+	cr_assert(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_rsaEncryption),
+	                                 V_ASN1_NULL, NULL, junk, 16) == 1);
+}
+
+/* A signature that no longer matches what was signed. */
+static void spoil_signature(X509 *x)
+{
+	const ASN1_BIT_STRING *sig = NULL;
+	X509_get0_signature(&sig, NULL, x);
+	cr_assert(sig && ASN1_STRING_length(sig) > 0);
+	unsigned char *bytes = (unsigned char *)ASN1_STRING_get0_data(sig);
+	bytes[ASN1_STRING_length(sig) - 1] ^= 0x01;
 }
 
 static void set_name(X509_NAME *name, const pki_opts *o)
@@ -148,25 +194,37 @@ pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
 	X509_set_issuer_name(x, issuer && !o->fake_self_issued ? X509_get_subject_name(issuer->x)
 	                                                       : X509_get_subject_name(x));
 	X509_set_pubkey(x, c->key);
+	if (o->bad_key)
+		spoil_key(x);
 	X509V3_CTX ctx;
 	X509V3_set_ctx(&ctx, issuer ? issuer->x : x, x, NULL, NULL, 0);
 	add_ext(x, &ctx, NID_subject_key_identifier, "hash");
 	if (issuer && !o->fake_self_issued)
 		add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
-	if (o->ca) {
-		char bc[64];
-		if (o->path_len >= 0)
-			snprintf(bc, sizeof(bc), "critical,CA:TRUE,pathlen:%d", o->path_len);
-		else
-			snprintf(bc, sizeof(bc), "critical,CA:TRUE");
-		add_ext(x, &ctx, NID_basic_constraints, bc);
-		add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-	}
+	char bc[64] = "";
+	if (o->ca && o->path_len >= 0)
+		snprintf(bc, sizeof(bc), "critical,CA:TRUE,pathlen:%d", o->path_len);
+	else if (o->ca)
+		snprintf(bc, sizeof(bc), "critical,CA:TRUE");
+	const char *basic = o->basic_constraints ? o->basic_constraints : bc;
+	const char *usage = o->key_usage ? o->key_usage
+	                    : o->ca      ? "critical,keyCertSign,cRLSign"
+	                                 : "critical,digitalSignature,keyEncipherment";
+	if (*basic)
+		add_ext(x, &ctx, NID_basic_constraints, basic);
+	if (*usage)
+		add_ext(x, &ctx, NID_key_usage, usage);
 	if (o->eku)
 		add_ext(x, &ctx, NID_ext_key_usage, o->eku);
+	CONF *conf = o->ext_conf ? load_conf(o->ext_conf) : NULL;
+	if (conf)
+		X509V3_set_nconf(&ctx, conf);
+	for (const char *const *e = o->extensions; e && *e; e++)
+		add_named_ext(x, &ctx, conf, *e);
+	NCONF_free(conf);
 	cr_assert(X509_sign(x, issuer ? issuer->key : c->key, EVP_sha256()) > 0);
+	if (o->bad_signature)
+		spoil_signature(x);
 	fill_der(c);
 	return c;
 }

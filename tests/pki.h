@@ -31,6 +31,13 @@ typedef struct pki_opts {
 	int rsa_bits;                 /* RSA key of this size when a key is made; 0: EC P-256 */
 	time_t not_before, not_after; /* absolute; 0: now - 1 day, now + 365 days */
 	int fake_self_issued;         /* issuer name = subject, but signed by the issuer's key */
+	/* For the path-validation cases (test_pathval.c): */
+	const char *basic_constraints; /* replaces the default value; "" for none */
+	const char *key_usage;         /* replaces the default value; "" for none */
+	const char *const *extensions; /* "name=value" in OpenSSL's syntax, NULL-terminated */
+	const char *ext_conf;          /* configuration text whose sections they may name */
+	int bad_signature;             /* the signature's last byte is changed after signing */
+	int bad_key; /* the subject key is bytes OpenSSL cannot decode (signed with the real one) */
 } pki_opts;
 
 /*

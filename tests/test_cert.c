@@ -507,9 +507,10 @@ Test(chain, leaf_signed_by_a_non_ca)
 	pki_cert *bad = pki_issue(&(pki_opts){.cn = "under-leaf.contoso.com"}, NULL, s->selfsigned);
 	enf_chain_verdict v = verdict(bad, (pki_cert *[]){s->selfsigned}, 1, NULL, 0, 0);
 	cr_expect(!v.trusted);
+	/* An anchor without basicConstraints may issue, but not with this keyUsage. */
 	cr_expect_str_eq(
 	    v.reason,
-	    "'selfsigned.contoso.com' issues certificates in the chain but is not a CA certificate");
+	    "'selfsigned.contoso.com' is in Root but cannot issue 'under-leaf.contoso.com': its keyUsage does not include keyCertSign");
 	enf_chain_verdict_clear(&v);
 	pki_free(bad);
 }

@@ -5,6 +5,7 @@
 #include "enforcer/cert.h"
 
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 struct enf_cert {
 	/*
@@ -33,5 +34,18 @@ int enf_cert_fill_serial(enf_cert_info *info, X509 *x);
 
 /* The display name of a name: its most specific CN, else its first RDN. malloc'd. */
 char *enf_cert_display_name(const X509_NAME *name);
+
+/* True when `set` holds `x` (the same DER). */
+int enf_cert_set_has_x509(const enf_cert_set *set, X509 *x);
+
+/* True when `x` is an anchor: self-signed and in `root` (chain_reason.c). */
+int enf_chain_is_anchor(X509 *x, const enf_cert_set *root);
+
+/*
+ * Why the chain OpenSSL built and refused is not trusted, naming the
+ * certificate to fix (chain_reason.c). malloc'd; NULL when out of memory.
+ */
+char *enf_chain_reason(X509_STORE_CTX *ctx, STACK_OF(X509) * chain, const enf_cert_set *root,
+                       const enf_cert_set *ca);
 
 #endif

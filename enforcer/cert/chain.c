@@ -2,7 +2,8 @@
  * Chain verdicts with OpenSSL's X509_verify_cert: anchors only from Root,
  * issuers from CA, no partial chains, validity checked at a given time.
  * The reason for a failure names the certificate an admin has to find, in
- * the words of the field reports ("intermediate 'X' not found in CA").
+ * the words of the field reports ("intermediate 'X' not found in CA"); it
+ * is worded in chain_reason.c.
  */
 #include "cert_int.h"
 
@@ -11,6 +12,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,115 +30,38 @@ void enf_chain_verdict_clear(enf_chain_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int in_set(const enf_cert_set *set, X509 *x)
-{
-	for (size_t i = 0; set && i < set->count; i++)
-		if (X509_cmp(set->items[i]->x, x) == 0)
-			return 1;
-	return 0;
-}
+/* What the verification callback needs to know. */
+typedef struct verify_ctx {
+	const enf_cert_set *root;
+	int64_t at;
+} verify_ctx;
 
-static char *name_of(X509 *x)
+/*
+ * Two of OpenSSL's verdicts are not Windows' (docs/certificates.md):
+ * - a certificate is valid up to and including its notAfter second (RFC
+ *   5280 4.1.2.5, CertVerifyTimeValidity), where X509_cmp_time counts that
+ *   second as expired;
+ * - an anchor without basicConstraints may issue certificates: RFC 5280
+ *   does not process the anchor's extensions, and CryptoAPI only objects to
+ *   a basicConstraints extension that forbids it. OpenSSL accepts such an
+ *   anchor only when it has a keyUsage or is a version 1 certificate.
+ */
+static int verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	return enf_cert_display_name(X509_get_subject_name(x));
-}
-
-static char *date_of(const ASN1_TIME *t)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-		return enf_strdup("an unreadable date");
-	return enf_asprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-/* The reason for an issuer that could not be found, from where the chain stops. */
-static char *missing_issuer(X509 *last, size_t length, const enf_cert_set *root)
-{
-	char *issuer = enf_cert_display_name(X509_get_issuer_name(last));
-	char *name = name_of(last);
-	char *why = NULL;
-	if (issuer && name) {
-		if (in_set(root, last))
-			why = enf_asprintf(
-			    "'%s' is in Root but is not self-signed (an intermediate); its issuer '%s' is not in Root",
-			    name, issuer);
-		else if (length <= 1)
-			why = enf_asprintf(
-			    "intermediate '%s' not found in CA; the chain stops at the leaf",
-			    issuer);
-		else
-			why = enf_asprintf(
-			    "'%s', the issuer of '%s', is in neither CA nor Root; the chain stops there",
-			    issuer, name);
-	}
-	free(issuer);
-	free(name);
-	return why;
-}
-
-static char *reason_for(X509_STORE_CTX *ctx, STACK_OF(X509) * chain, const enf_cert_set *root)
-{
+	const verify_ctx *vc = X509_STORE_CTX_get_app_data(ctx);
+	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
 	int err = X509_STORE_CTX_get_error(ctx);
-	int n = sk_X509_num(chain);
-	X509 *last = n > 0 ? sk_X509_value(chain, n - 1) : NULL;
-	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
-	if (!bad)
-		bad = last;
-	if (!bad)
-		return enf_strdup(X509_verify_cert_error_string(err));
-	char *name = name_of(bad);
-	char *why = NULL;
-	switch (err) {
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-		why = missing_issuer(last ? last : bad, (size_t)n, root);
-		break;
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: {
-		char *top = name_of(last ? last : bad);
-		why = top ? enf_asprintf("the chain ends at '%s' which is not in Root", top) : NULL;
-		free(top);
-		break;
-	}
-	case X509_V_ERR_CERT_HAS_EXPIRED: {
-		char *date = date_of(X509_get0_notAfter(bad));
-		why = date ? enf_asprintf("'%s' expired on %s", name, date) : NULL;
-		free(date);
-		break;
-	}
-	case X509_V_ERR_CERT_NOT_YET_VALID: {
-		char *date = date_of(X509_get0_notBefore(bad));
-		why = date ? enf_asprintf("'%s' is not valid until %s", name, date) : NULL;
-		free(date);
-		break;
-	}
-	case X509_V_ERR_CERT_SIGNATURE_FAILURE: {
-		char *issuer = enf_cert_display_name(X509_get_issuer_name(bad));
-		why = enf_asprintf("the signature on '%s' does not verify with the key of '%s'",
-		                   name, issuer ? issuer : "?");
-		free(issuer);
-		break;
-	}
-	case X509_V_ERR_INVALID_CA:
-		why = enf_asprintf(
-		    "'%s' issues certificates in the chain but is not a CA certificate", name);
-		break;
-	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-		why = enf_asprintf(
-		    "'%s' issues certificates in the chain but its key usage does not allow it",
-		    name);
-		break;
-	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-		why = enf_asprintf("the chain is longer than the path length of '%s' allows", name);
-		break;
-	default:
-		why = enf_asprintf("'%s': %s", name, X509_verify_cert_error_string(err));
-		break;
-	}
-	free(name);
-	return why;
+	if (ok || !vc || !x)
+		return ok;
+	if (err == X509_V_ERR_CERT_HAS_EXPIRED &&
+	    ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), (time_t)vc->at) == 0)
+		ok = 1;
+	else if (err == X509_V_ERR_INVALID_CA && enf_chain_is_anchor(x, vc->root) &&
+	         !(X509_get_extension_flags(x) & EXFLAG_BCONS))
+		ok = 1;
+	if (ok)
+		X509_STORE_CTX_set_error(ctx, X509_V_OK);
+	return ok;
 }
 
 /* Copies the chain as built into the verdict. */
@@ -151,7 +76,7 @@ static int record_chain(enf_chain_verdict *v, STACK_OF(X509) * chain)
 		X509 *x = sk_X509_value(chain, (int)i);
 		unsigned char md[20];
 		unsigned int mdlen = 20;
-		v->names[i] = name_of(x);
+		v->names[i] = enf_cert_display_name(X509_get_subject_name(x));
 		v->thumbprints[i] =
 		    X509_digest(x, EVP_sha1(), md, &mdlen) == 1 ? enf_hex(md, 20, 1) : NULL;
 		v->length = i + 1;
@@ -190,9 +115,12 @@ static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const e
 	 * means here.
 	 */
 	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CHECK_SS_SIGNATURE);
+	verify_ctx vc = {root, at};
+	X509_STORE_CTX_set_app_data(ctx, &vc);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	v->trusted = X509_verify_cert(ctx) == 1;
 	chain = X509_STORE_CTX_get1_chain(ctx);
-	if (!v->trusted && !(v->reason = reason_for(ctx, chain, root)))
+	if (!v->trusted && !(v->reason = enf_chain_reason(ctx, chain, root, ca)))
 		rc = enf_error_oom();
 	if (rc == 0)
 		rc = record_chain(v, chain);

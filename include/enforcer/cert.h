@@ -180,10 +180,11 @@ typedef struct enf_chain_verdict {
  * certificate: issuers come from `ca` (the Intermediate Certification
  * Authorities store), anchors only from `root`, and the chain must end at a
  * self-signed certificate in `root` (no partial chains). Every certificate
- * must be valid at `at` (seconds since 1970). When several certificates in
- * `ca` could issue the same certificate (a cross-signed intermediate), each
- * is tried. Returns 0 with *out filled whatever the verdict; a negative code
- * only when the check could not be made.
+ * must be valid at `at` (seconds since 1970), its notAfter second
+ * included. When several certificates in `ca` could issue the same
+ * certificate (a cross-signed intermediate), each is tried. Returns 0
+ * with *out filled whatever the verdict; a negative code only when the
+ * check could not be made.
  */
 int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cert_set *root,
                      const enf_cert_set *ca, int64_t at);
