@@ -9,7 +9,11 @@
 #include <string.h>
 
 const char cmd_policy_usage[] =
-    "usage: enforcer policy diff [--format text|json] --repo DIR REV1 REV2 PATH\n\n"
+    "usage: enforcer policy diff [--format text|json] --repo DIR REV1 REV2 PATH\n"
+    "       enforcer policy schema\n\n"
+    "policy schema writes the JSON Schema of policy format 1 (draft-07) on\n"
+    "standard output, made from the loader's own tables: point an editor's YAML\n"
+    "language server at it (docs/policy.schema.json is the same text).\n\n"
     "Shows what changed in the policy PATH between commits REV1 and REV2 of the\n"
     "git repository DIR (read from the commits, never the working tree): each\n"
     "resource added (+) or removed (-), and for a changed resource (~) every key\n"
@@ -131,8 +135,22 @@ done:
 int cmd_policy(int argc, char **argv)
 {
 	if (argc < 2) {
-		cli_usage_error("policy", "name a subcommand: diff");
+		cli_usage_error("policy", "name a subcommand: diff or schema");
 		return CLI_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "schema") == 0) {
+		if (argc > 2) {
+			cli_usage_error("policy schema", "takes no arguments");
+			return CLI_EXIT_ERROR;
+		}
+		char *text = enf_policy_schema();
+		if (!text) {
+			cli_print_last_error("policy schema");
+			return CLI_EXIT_ERROR;
+		}
+		printf("%s\n", text);
+		free(text);
+		return CLI_EXIT_OK;
 	}
 	if (strcmp(argv[1], "diff") == 0) {
 		if (argc >= 3 && cli_is_help(argv[2])) {
@@ -141,7 +159,7 @@ int cmd_policy(int argc, char **argv)
 		}
 		return policy_diff(argc - 1, argv + 1);
 	}
-	cli_usage_error("policy", "'%s' is not a policy subcommand; the subcommand is diff",
+	cli_usage_error("policy", "'%s' is not a policy subcommand; they are diff and schema",
 	                argv[1]);
 	return CLI_EXIT_ERROR;
 }

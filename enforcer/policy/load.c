@@ -12,6 +12,9 @@
 static const char *const known_facts[] = {"os.build", "os.version",   "os.major", "host.name",
                                           "role",     "lync.version", NULL};
 static const char *const roles[] = {"edge", "front-end", "none", NULL};
+/* The policy's own keys. */
+static const char *const top_req[] = {"enforcer", "name", "resources", NULL};
+static const char *const top_opt[] = {"description", "when", NULL};
 
 /* Facts compared as numbers or dotted versions. */
 static int is_numeric_operand(const char *s)
@@ -225,11 +228,12 @@ static int load_date(loader *ld, const ynode *n, enf_waiver *w)
 	return 0;
 }
 
+static const char *const waiver_req[] = {"reason", "expires", NULL};
+static const char *const waiver_opt[] = {"ticket", NULL};
+
 static int load_waiver(loader *ld, const ynode *n, enf_waiver *w)
 {
-	static const char *const req[] = {"reason", "expires", NULL};
-	static const char *const opt[] = {"ticket", NULL};
-	static const ld_keys keys = {req, opt, NULL};
+	static const ld_keys keys = {waiver_req, waiver_opt, NULL};
 	if (enf_ld_check_keys(ld, n, &keys, "a waiver"))
 		return ENF_EINVALID;
 	w->present = 1;
@@ -343,6 +347,67 @@ const char *const *enf_ld_common_keys(void)
 	return common_keys;
 }
 
+static const enf_keydoc waiver_docs[] = {
+    {"reason", ENF_KK_STRING, "why the drift is accepted, shown in every report", NULL, NULL, NULL,
+     NULL},
+    {"expires", ENF_KK_STRING, "YYYY-MM-DD: from that day on the waiver no longer applies", NULL,
+     NULL, NULL, NULL},
+    {"ticket", ENF_KK_STRING, "the change or exception ticket that approved it", NULL, NULL, NULL,
+     NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const enf_keydoc common_docs[] = {
+    {"type", ENF_KK_ENUM, "the resource type", NULL, NULL, NULL, NULL},
+    {"id", ENF_KK_ID, "unique in the policy; reports, notify, after and waivers refer to it", NULL,
+     NULL, NULL, NULL},
+    {"when", ENF_KK_CONDITION,
+     "facts that must all hold, else the resource is skipped, e.g. os.build: \">= 9600\"", NULL,
+     NULL, NULL, NULL},
+    {"after", ENF_KK_STRING_OR_LIST,
+     "ids of resources that must be handled first; skipped if one of them fails", NULL, NULL, NULL,
+     NULL},
+    {"notify", ENF_KK_STRING_OR_LIST, "ids of restart resources to run if this resource changed",
+     NULL, NULL, NULL, NULL},
+    {"mode", ENF_KK_ENUM, "enforce (default) changes the server; audit only reports drift", modes,
+     NULL, NULL, NULL},
+    {"waiver", ENF_KK_MAP, "accepted drift: reported as waived until it expires", NULL, waiver_req,
+     waiver_opt, waiver_docs},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const enf_keydoc top_docs[] = {
+    {"enforcer", ENF_KK_VERSION, "the policy format version: 1", NULL, NULL, NULL, NULL},
+    {"name", ENF_KK_NAME,
+     "the policy's name: lower-case letters, digits and '-'; names its journals and pending restarts",
+     NULL, NULL, NULL, NULL},
+    {"description", ENF_KK_STRING, "what the policy is for, shown in reports", NULL, NULL, NULL,
+     NULL},
+    {"when", ENF_KK_CONDITION,
+     "facts that must all hold, else every resource is skipped, e.g. os.build: \">= 9600\"", NULL,
+     NULL, NULL, NULL},
+    {"resources", ENF_KK_RESOURCES, "what the server must look like: one mapping per resource",
+     NULL, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+const enf_keydoc *enf_ld_common_keydocs(void)
+{
+	return common_docs;
+}
+
+void enf_ld_policy_keys(const char *const **req, const char *const **opt, const enf_keydoc **docs)
+{
+	*req = top_req;
+	*opt = top_opt;
+	*docs = top_docs;
+}
+
+const char *const *enf_ld_known_facts(void)
+{
+	return known_facts;
+}
+
 static void resource_clear(enf_resource *res)
 {
 	free(res->id);
@@ -416,9 +481,7 @@ static int load_resources(loader *ld, const ynode *list, enf_policy *p)
 
 static int load_top(loader *ld, const ynode *root, enf_policy *p)
 {
-	static const char *const req[] = {"enforcer", "name", "resources", NULL};
-	static const char *const opt[] = {"description", "when", NULL};
-	static const ld_keys keys = {req, opt, NULL};
+	static const ld_keys keys = {top_req, top_opt, NULL};
 	if (root->kind != YNODE_MAP) {
 		if (root->kind == YNODE_SCALAR && root->plain && root->len == 0)
 			enf_ld_error(

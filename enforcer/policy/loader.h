@@ -78,6 +78,13 @@ void enf_ld_when_clear(enf_when *when);
 /* The keys every resource may have besides type and id. */
 const char *const *enf_ld_common_keys(void);
 
+/* For the JSON Schema (schema.c): what the common keys hold (type and id among them). */
+const enf_keydoc *enf_ld_common_keydocs(void);
+/* The policy's own keys: the loader's lists and what they hold. */
+void enf_ld_policy_keys(const char *const **req, const char *const **opt, const enf_keydoc **docs);
+/* The facts a condition may test. */
+const char *const *enf_ld_known_facts(void);
+
 /* Why an account name ("DOMAIN\\name", ".\\name", "LocalSystem") cannot be right, or NULL. */
 const char *enf_ld_account_problem(const char *account);
 

@@ -17,16 +17,40 @@ static const char *const required[] = {"type", "id", "store", NULL};
 static const char *const optional[] = {"file",    "thumbprint",         "ensure",
                                        "require", "private-key-access", NULL};
 static const char *const ensures[] = {"present", "absent", NULL};
+static const char *const require_opt[] = {"chain",       "valid-for-days", "eku", "min-key-bits",
+                                          "private-key", "key-exportable", NULL};
+static const char *const chains[] = {"trusted", NULL};
+static const char *const ekus[] = {
+    "server-auth",  "client-auth", "code-signing", "email-protection", "time-stamping",
+    "ocsp-signing", NULL};
+static const char *const access_req[] = {"account", "rights", NULL};
+static const char *const rights[] = {"read", "full", NULL};
+
+static const enf_keydoc require_docs[] = {
+    {"chain", ENF_KK_ENUM,
+     "trusted: a chain to a self-signed root in Root, every certificate valid", chains, NULL, NULL,
+     NULL},
+    {"valid-for-days", ENF_KK_COUNT, "still valid this many days from now, else the resource fails",
+     NULL, NULL, NULL, NULL},
+    {"eku", ENF_KK_ENUMS, "extended key usages the certificate must carry", ekus, NULL, NULL, NULL},
+    {"min-key-bits", ENF_KK_COUNT, "the least key size (RSA bits; ECDSA counts its curve size)",
+     NULL, NULL, NULL, NULL},
+    {"private-key", ENF_KK_BOOL, "true: the private key must be present and usable", NULL, NULL,
+     NULL, NULL},
+    {"key-exportable", ENF_KK_BOOL, "whether the private key may be exportable", NULL, NULL, NULL,
+     NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const enf_keydoc access_docs[] = {
+    {"account", ENF_KK_STRING, "the account (name or SID)", NULL, NULL, NULL, NULL},
+    {"rights", ENF_KK_ENUM, "read or full", rights, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
 
 static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 {
-	static const char *const opt[] = {"chain",       "valid-for-days", "eku", "min-key-bits",
-	                                  "private-key", "key-exportable", NULL};
-	static const ld_keys keys = {NULL, opt, NULL};
-	static const char *const chains[] = {"trusted", NULL};
-	static const char *const ekus[] = {
-	    "server-auth",  "client-auth", "code-signing", "email-protection", "time-stamping",
-	    "ocsp-signing", NULL};
+	static const ld_keys keys = {NULL, require_opt, NULL};
 	r->valid_for_days = -1;
 	r->min_key_bits = -1;
 	r->private_key = ENF_UNKNOWN;
@@ -86,9 +110,7 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 
 static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 {
-	static const char *const req[] = {"account", "rights", NULL};
-	static const ld_keys keys = {req, NULL, NULL};
-	static const char *const rights[] = {"read", "full", NULL};
+	static const ld_keys keys = {access_req, NULL, NULL};
 	if (n->kind != YNODE_SEQ) {
 		if (n->kind != YNODE_INVALID)
 			enf_ld_error(
@@ -191,8 +213,6 @@ static const char *certificate_file(const enf_resource *res, size_t i, enf_loc *
 static void certificate_json(json_t *o, const enf_resource *res)
 {
 	const enf_res_certificate *c = &res->u.cert;
-	static const char *const ekus[] = {"server-auth",      "client-auth",   "code-signing",
-	                                   "email-protection", "time-stamping", "ocsp-signing"};
 	enf_json_set_str(o, "store", enf_store_name(c->store));
 	enf_json_set_str(o, "file", c->file);
 	if (c->has_thumbprint)
@@ -207,7 +227,7 @@ static void certificate_json(json_t *o, const enf_resource *res)
 			json_object_set_new(req, "valid-for-days", json_integer(r->valid_for_days));
 		if (r->eku) {
 			json_t *list = json_array();
-			for (size_t i = 0; i < ENF_ARRAY_SIZE(ekus); i++)
+			for (size_t i = 0; ekus[i]; i++)
 				if (r->eku & (1u << i))
 					json_array_append_new(list, json_string(ekus[i]));
 			json_object_set_new(req, "eku", list);
@@ -233,6 +253,23 @@ static void certificate_json(json_t *o, const enf_resource *res)
 	}
 }
 
+static const enf_keydoc keydocs[] = {
+    {"store", ENF_KK_STORE,
+     "the LocalMachine store: Root, CA, My, TrustedPeople, TrustedPublisher or Disallowed", NULL,
+     NULL, NULL, NULL},
+    {"file", ENF_KK_STRING, "the certificate file (DER or PEM), relative to the policy", NULL, NULL,
+     NULL, NULL},
+    {"thumbprint", ENF_KK_STRING,
+     "the certificate's SHA-1 thumbprint, 40 hex digits (spaces allowed)", NULL, NULL, NULL, NULL},
+    {"ensure", ENF_KK_ENUM, "present (default) or absent", ensures, NULL, NULL, NULL},
+    {"require", ENF_KK_MAP, "checks the certificate must pass", NULL, NULL, require_opt,
+     require_docs},
+    {"private-key-access", ENF_KK_MAPS,
+     "who may read the private key: {account: NAME, rights: read or full}", NULL, access_req, NULL,
+     access_docs},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_certificate = {
     .name = "certificate",
     .required = required,
@@ -241,4 +278,5 @@ const enf_restype enf_restype_certificate = {
     .clear = clear_certificate,
     .file = certificate_file,
     .to_json = certificate_json,
+    .keydocs = keydocs,
 };

@@ -227,6 +227,21 @@ static void registry_json(json_t *o, const enf_resource *res)
 	json_decref(v);
 }
 
+static const enf_keydoc keydocs[] = {
+    {"key", ENF_KK_STRING,
+     "HKLM\\... (or HKEY_LOCAL_MACHINE\\...): the key that holds the value; case-insensitive", NULL,
+     NULL, NULL, NULL},
+    {"value", ENF_KK_STRING, "the value's name; '' is the key's default value", NULL, NULL, NULL,
+     NULL},
+    {"ensure", ENF_KK_ENUM, "present (default) or absent", ensures, NULL, NULL, NULL},
+    {"kind", ENF_KK_REG_KIND, "the value's type: a value of another kind is drift", NULL, NULL,
+     NULL, NULL},
+    {"data", ENF_KK_DATA,
+     "dword, qword: an unsigned number (0xFFFFFFFF, never -1); sz, expand-sz: text; multi-sz: a list of texts; binary: hex",
+     NULL, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_registry = {
     .name = "registry",
     .required = required,
@@ -234,4 +249,5 @@ const enf_restype enf_restype_registry = {
     .load = load_registry,
     .clear = clear_registry,
     .to_json = registry_json,
+    .keydocs = keydocs,
 };

@@ -126,6 +126,20 @@ static void restart_json(json_t *o, const enf_resource *res)
 		json_object_set_new(o, "timeout", json_integer(res->u.restart.timeout_ms / 1000));
 }
 
+static const enf_keydoc keydocs[] = {
+    {"services", ENF_KK_STRINGS, "stopped in reverse order, started in this order, each waited for",
+     NULL, NULL, NULL, NULL},
+    {"reboot", ENF_KK_BOOL,
+     "true: report that a reboot is pending instead (enforcer never reboots)", NULL, NULL, NULL,
+     NULL},
+    {"timeout", ENF_KK_DURATION,
+     "the longest wait for each stop and start: seconds, or 90s, 10m, 1h", NULL, NULL, NULL, NULL},
+    {"defer", ENF_KK_BOOL,
+     "true: apply leaves the restart pending for 'enforcer restart --pending'", NULL, NULL, NULL,
+     NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_restart = {
     .name = "restart",
     .flags = ENF_RESTYPE_HANDLER,
@@ -134,4 +148,5 @@ const enf_restype enf_restype_restart = {
     .load = load_restart,
     .clear = clear_restart,
     .to_json = restart_json,
+    .keydocs = keydocs,
 };

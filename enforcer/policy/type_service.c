@@ -13,6 +13,9 @@
 
 static const char *const required[] = {"type", "id", "name", NULL};
 static const char *const optional[] = {"logon", "password", "startup", "state", "timeout", NULL};
+static const char *const states[] = {"running", "stopped", NULL};
+static const char *const startup_modes[] = {"automatic", "delayed-automatic", "manual", "disabled",
+                                            NULL};
 
 /*
  * Why an account has no password a policy could give, or NULL when it has
@@ -130,7 +133,6 @@ static int check_logon_password(loader *ld, const ynode *logon, const ynode *pas
 static int load_service(loader *ld, const ynode *n, enf_resource *res)
 {
 	enf_res_service *s = &res->u.svc;
-	static const char *const states[] = {"running", "stopped", NULL};
 	int rc = 0, idx;
 	const ynode *v;
 	if ((v = enf_ytree_get(n, "name"))) {
@@ -166,9 +168,7 @@ static int load_service(loader *ld, const ynode *n, enf_resource *res)
 	if (logon_ok && password_ok && check_logon_password(ld, logon, password, s))
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "startup"))) {
-		static const char *const modes[] = {"automatic", "delayed-automatic", "manual",
-		                                    "disabled", NULL};
-		if (enf_ld_enum(ld, v, "startup", modes, &idx))
+		if (enf_ld_enum(ld, v, "startup", startup_modes, &idx))
 			rc = ENF_EINVALID;
 		else
 			s->startup = (enf_startup)(ENF_STARTUP_AUTOMATIC + idx);
@@ -222,6 +222,22 @@ static void service_json(json_t *o, const enf_resource *res)
 		json_object_set_new(o, "timeout", json_integer(s->timeout_ms / 1000));
 }
 
+static const enf_keydoc keydocs[] = {
+    {"name", ENF_KK_STRING, "the service's short name, e.g. RTCSRV", NULL, NULL, NULL, NULL},
+    {"logon", ENF_KK_STRING,
+     "the account it logs on as: LocalSystem, NetworkService, LocalService (any spelling), NT SERVICE\\NAME, DOMAIN\\gmsa$, DOMAIN\\user or .\\user",
+     NULL, NULL, NULL, NULL},
+    {"password", ENF_KK_STRING,
+     "none (built-in, managed and virtual accounts), or env:VAR, file:PATH or dpapi:PATH for a user account; never the password itself",
+     NULL, NULL, NULL, NULL},
+    {"startup", ENF_KK_ENUM, "the start mode", startup_modes, NULL, NULL, NULL},
+    {"state", ENF_KK_ENUM, "running or stopped after the run", states, NULL, NULL, NULL},
+    {"timeout", ENF_KK_DURATION,
+     "the longest wait for a start or stop: seconds, or 90s, 10m, 1h (default 10m)", NULL, NULL,
+     NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_service = {
     .name = "service",
     .required = required,
@@ -229,4 +245,5 @@ const enf_restype enf_restype_service = {
     .load = load_service,
     .clear = clear_service,
     .to_json = service_json,
+    .keydocs = keydocs,
 };

@@ -16,6 +16,9 @@
 static const char *const required[] = {"type", "id", "store", NULL};
 static const char *const optional[] = {"misplaced", "allow",      "extras",
                                        "max-certs", "duplicates", NULL};
+static const char *const misplaced_actions[] = {"move", "remove", "report", NULL};
+static const char *const extras_actions[] = {"report", "remove", NULL};
+static const char *const duplicates_actions[] = {"report", NULL};
 
 /* The number of hex digits if `s` is only hex digits and spaces, else -1. */
 static long hex_digits_only(const char *s)
@@ -84,9 +87,6 @@ static int load_allow(loader *ld, const ynode *n, enf_res_trust_store *t)
 static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 {
 	enf_res_trust_store *t = &res->u.trust;
-	static const char *const misplaced[] = {"move", "remove", "report", NULL};
-	static const char *const extras[] = {"report", "remove", NULL};
-	static const char *const duplicates[] = {"report", NULL};
 	int rc = 0, idx = 0;
 	uint64_t u;
 	const ynode *v;
@@ -98,18 +98,18 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 		rc = ENF_EINVALID;
 	}
 	if ((v = enf_ytree_get(n, "misplaced"))) {
-		if (enf_ld_enum(ld, v, "misplaced", misplaced, &idx))
+		if (enf_ld_enum(ld, v, "misplaced", misplaced_actions, &idx))
 			rc = ENF_EINVALID;
 		t->misplaced = (enf_misplaced)idx;
 	}
 	idx = 0;
 	if ((v = enf_ytree_get(n, "extras"))) {
-		if (enf_ld_enum(ld, v, "extras", extras, &idx))
+		if (enf_ld_enum(ld, v, "extras", extras_actions, &idx))
 			rc = ENF_EINVALID;
 		t->extras = (enf_extras)idx;
 	}
 	if ((v = enf_ytree_get(n, "duplicates")) &&
-	    enf_ld_enum(ld, v, "duplicates", duplicates, &idx))
+	    enf_ld_enum(ld, v, "duplicates", duplicates_actions, &idx))
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "max-certs"))) {
 		if (enf_ld_uint(ld, v, "max-certs", 1000000, &u))
@@ -158,10 +158,9 @@ static const char *trust_store_file(const enf_resource *res, size_t i, enf_loc *
 static void trust_store_json(json_t *o, const enf_resource *res)
 {
 	const enf_res_trust_store *t = &res->u.trust;
-	static const char *const misplaced[] = {"move", "remove", "report"};
 	enf_json_set_str(o, "store", enf_store_name(t->store));
 	enf_json_set_str(o, "misplaced",
-	                 (unsigned)t->misplaced < 3 ? misplaced[t->misplaced] : "?");
+	                 (unsigned)t->misplaced < 3 ? misplaced_actions[t->misplaced] : "?");
 	if (t->has_allow) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < t->allow_count; i++)
@@ -176,6 +175,24 @@ static void trust_store_json(json_t *o, const enf_resource *res)
 		json_object_set_new(o, "max-certs", json_integer(t->max_certs));
 }
 
+static const enf_keydoc keydocs[] = {
+    {"store", ENF_KK_STORE, "Root or CA", NULL, NULL, NULL, NULL},
+    {"misplaced", ENF_KK_ENUM,
+     "what to do with an intermediate in Root (or a root in CA): move (default), remove or report",
+     misplaced_actions, NULL, NULL, NULL},
+    {"allow", ENF_KK_STRINGS,
+     "certificate files or thumbprints that belong in the store; others are extras", NULL, NULL,
+     NULL, NULL},
+    {"extras", ENF_KK_ENUM, "what to do with certificates not in allow: report (default) or remove",
+     extras_actions, NULL, NULL, NULL},
+    {"max-certs", ENF_KK_COUNT,
+     "more certificates than this is a finding (Lync/SfB guidance: 100 in Root)", NULL, NULL, NULL,
+     NULL},
+    {"duplicates", ENF_KK_ENUM, "report: the same subject and key twice is a note",
+     duplicates_actions, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_trust_store = {
     .name = "trust-store",
     .required = required,
@@ -184,4 +201,5 @@ const enf_restype enf_restype_trust_store = {
     .clear = clear_trust_store,
     .file = trust_store_file,
     .to_json = trust_store_json,
+    .keydocs = keydocs,
 };

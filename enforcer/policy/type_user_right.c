@@ -112,6 +112,16 @@ static void user_right_json(json_t *o, const enf_resource *res)
 	json_object_set_new(o, "exclusive", json_boolean(r->exclusive));
 }
 
+static const enf_keydoc keydocs[] = {
+    {"right", ENF_KK_STRING, "the right's constant, e.g. SeServiceLogonRight", NULL, NULL, NULL,
+     NULL},
+    {"members", ENF_KK_STRINGS, "accounts that must hold it (names or SIDs; compared by SID)", NULL,
+     NULL, NULL, NULL},
+    {"exclusive", ENF_KK_BOOL, "true: everyone else is removed (journaled)", NULL, NULL, NULL,
+     NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const enf_restype enf_restype_user_right = {
     .name = "user-right",
     .required = required,
@@ -119,4 +129,5 @@ const enf_restype enf_restype_user_right = {
     .load = load_user_right,
     .clear = clear_user_right,
     .to_json = user_right_json,
+    .keydocs = keydocs,
 };

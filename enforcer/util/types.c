@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const store_names[ENF_STORE__COUNT] = {
-    "Root", "CA", "My", "TrustedPeople", "TrustedPublisher", "Disallowed",
+static const char *const store_names[ENF_STORE__COUNT + 1] = {
+    "Root", "CA", "My", "TrustedPeople", "TrustedPublisher", "Disallowed", NULL,
 };
+
+const char *const *enf_store_names(void)
+{
+	return store_names;
+}
 
 const char *enf_store_name(enf_store store)
 {
@@ -28,31 +33,36 @@ int enf_store_parse(enf_store *out, const char *name)
 	return ENF_EINVALID;
 }
 
-static const struct {
-	uint32_t type;
-	const char *name;
-} reg_kinds[] = {
-    {ENF_REG_DWORD, "dword"},         {ENF_REG_QWORD, "qword"},       {ENF_REG_SZ, "sz"},
-    {ENF_REG_EXPAND_SZ, "expand-sz"}, {ENF_REG_MULTI_SZ, "multi-sz"}, {ENF_REG_BINARY, "binary"},
-};
+/* The policy's kinds and the types they stand for, in the same order. */
+static const char *const reg_kind_names[] = {"dword",    "qword",  "sz", "expand-sz",
+                                             "multi-sz", "binary", NULL};
+static const uint32_t reg_kind_types[] = {ENF_REG_DWORD,     ENF_REG_QWORD,    ENF_REG_SZ,
+                                          ENF_REG_EXPAND_SZ, ENF_REG_MULTI_SZ, ENF_REG_BINARY};
+_Static_assert(ENF_ARRAY_SIZE(reg_kind_names) == ENF_ARRAY_SIZE(reg_kind_types) + 1,
+               "a name for every kind");
 
 const char *enf_reg_kind_name(uint32_t type)
 {
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(reg_kinds); i++)
-		if (reg_kinds[i].type == type)
-			return reg_kinds[i].name;
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(reg_kind_types); i++)
+		if (reg_kind_types[i] == type)
+			return reg_kind_names[i];
 	return NULL;
 }
 
 int enf_reg_kind_parse(uint32_t *out, const char *name)
 {
-	for (size_t i = 0; i < ENF_ARRAY_SIZE(reg_kinds); i++) {
-		if (strcmp(reg_kinds[i].name, name) == 0) {
-			*out = reg_kinds[i].type;
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(reg_kind_types); i++) {
+		if (strcmp(reg_kind_names[i], name) == 0) {
+			*out = reg_kind_types[i];
 			return 0;
 		}
 	}
 	return ENF_EINVALID;
+}
+
+const char *const *enf_reg_kind_names(void)
+{
+	return reg_kind_names;
 }
 
 void enf_reg_value_clear(enf_reg_value *v)

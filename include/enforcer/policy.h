@@ -242,6 +242,13 @@ const enf_resource *enf_policy_find(const enf_policy *policy, const char *id);
 
 void enf_policy_free(enf_policy *policy);
 
+/*
+ * The JSON Schema (draft-07) of policy format 1, as text, generated from the
+ * loader's own tables (docs/policy.schema.json); free() it. NULL with the
+ * last error set when a key has no description (a bug the tests catch).
+ */
+char *enf_policy_schema(void);
+
 /* One value a .reg file sets or deletes under HKEY_LOCAL_MACHINE (enforcer import-reg). */
 typedef struct enf_regfile_entry {
 	char *key;           /* "HKLM\..." */

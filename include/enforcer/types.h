@@ -26,6 +26,8 @@ const char *enf_store_name(enf_store store);
  * "LocalMachine\" prefix. Returns 0 or ENF_EINVALID.
  */
 int enf_store_parse(enf_store *out, const char *name);
+/* Every store's name, NULL-terminated (parsed in any case). */
+const char *const *enf_store_names(void);
 
 /* Registry value kinds, with the Windows REG_* numbers they stand for. */
 typedef enum enf_reg_kind {
@@ -59,6 +61,8 @@ const char *enf_reg_kind_name(uint32_t type);
 
 /* Parses "dword", "qword", "sz", "expand-sz", "multi-sz", "binary". */
 int enf_reg_kind_parse(uint32_t *out, const char *name);
+/* Those names, NULL-terminated. */
+const char *const *enf_reg_kind_names(void);
 
 /* Deep copy; `out` is untouched on failure. */
 int enf_reg_value_copy(enf_reg_value *out, const enf_reg_value *src);
