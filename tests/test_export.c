@@ -263,7 +263,7 @@ Test(export, errors_write_nothing_and_say_why)
 	th_cli_free(&r);
 
 	const char *const *bad[] = {
-	    ARGS("export", "--target", "snapshot:x"),                /* nothing selected */
+	    ARGS("export", "--target", "snapshot:x", "stray"),       /* not an option */
 	    ARGS("export", "--store", "Trusted Root"),               /* not a store */
 	    ARGS("export", "--key", "HKCU\\Software\\Contoso"),      /* not HKLM */
 	    ARGS("export", "--key", "HKLM\\Software\\"),             /* trailing backslash */
