@@ -82,6 +82,14 @@ static time_t in_days(int days)
 	return time(NULL) + (time_t)days * 86400 + 43200;
 }
 
+/* An Edge certificate with this SAN that expires at noon in `days` days; `date` its day. */
+static pki_cert *expiring(const char *san, int days, char date[11])
+{
+	time_t end = in_days(days);
+	date_of(date, end);
+	return edge_cert(san, end);
+}
+
 Test(certreq, every_dns_name_in_the_san_in_any_case_is_compliant)
 {
 	pki_cert *c =
@@ -138,6 +146,22 @@ Test(certreq, a_wildcard_san_does_not_stand_for_a_listed_name_and_says_so)
 	               "there is a SAN");
 }
 
+Test(certreq, a_san_of_many_names_is_shown_in_part)
+{
+	enf_buf san = ENF_BUF_INIT;
+	for (int i = 1; i <= 25; i++)
+		enf_buf_printf(&san, "%sDNS:n%d.contoso.com", i > 1 ? "," : "", i);
+	expect_verdict(san.ptr, "{dns-names: [sip.fabrikam.com]}", ENF_OUTCOME_FAILED,
+	               "dns-names: the subject alternative name lacks sip.fabrikam.com (it has: "
+	               "n1.contoso.com, n2.contoso.com, n3.contoso.com, n4.contoso.com, "
+	               "n5.contoso.com, n6.contoso.com, n7.contoso.com, n8.contoso.com, "
+	               "n9.contoso.com, n10.contoso.com, n11.contoso.com, n12.contoso.com, "
+	               "n13.contoso.com, n14.contoso.com, n15.contoso.com, n16.contoso.com, "
+	               "n17.contoso.com, n18.contoso.com, n19.contoso.com, n20.contoso.com and 5 "
+	               "more)");
+	enf_buf_clear(&san);
+}
+
 Test(certreq, a_wildcard_listed_as_itself_matches_the_same_wildcard)
 {
 	expect_verdict("DNS:*.Contoso.com", "{dns-names: [\"*.contoso.com\"]}",
@@ -176,10 +200,8 @@ Test(certreq, wildcard_matching_follows_rfc_6125)
 
 Test(certreq, warn_days_is_a_warning_that_leaves_the_run_compliant)
 {
-	time_t end = in_days(40);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 40, date);
 	enf_run *run = plan_on(c, "{warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 	char *want = enf_asprintf(
@@ -220,10 +242,8 @@ Test(certreq, warn_days_is_a_warning_that_leaves_the_run_compliant)
 
 Test(certreq, warn_days_outside_the_window_passes_quietly)
 {
-	time_t end = in_days(50);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 50, date);
 	enf_run *run = plan_on(c, "{warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 	tt_expect_message(&tt.f, "edge", "(none)");
@@ -246,10 +266,8 @@ Test(certreq, warn_days_fails_an_expired_certificate)
 
 Test(certreq, with_both_keys_valid_for_days_fails_and_warn_days_warns_before_it)
 {
-	time_t end = in_days(20);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 20, date);
 	/* 20 days left: a warning from 45, a failure only below 14. */
 	enf_run *run = plan_on(c, "{valid-for-days: 14, warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
@@ -271,10 +289,8 @@ Test(certreq, with_both_keys_valid_for_days_fails_and_warn_days_warns_before_it)
 
 Test(certreq, a_warning_beside_a_failed_check_is_in_the_message_too)
 {
-	time_t end = in_days(40);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert("DNS:sip.contoso.com", end);
+	pki_cert *c = expiring("DNS:sip.contoso.com", 40, date);
 	plan_on(c, "{warn-days: 45, dns-names: [sip.fabrikam.com]}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
 	char *want =
