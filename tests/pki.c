@@ -222,6 +222,8 @@ pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
 	for (const char *const *e = o->extensions; e && *e; e++)
 		add_named_ext(x, &ctx, conf, *e);
 	NCONF_free(conf);
+	if (o->san)
+		add_ext(x, &ctx, NID_subject_alt_name, o->san);
 	cr_assert(X509_sign(x, issuer ? issuer->key : c->key, EVP_sha256()) > 0);
 	if (o->bad_signature)
 		spoil_signature(x);
