@@ -376,6 +376,60 @@ Test(stores, properties_are_kept_through_a_removal_and_its_rollback)
 	json_decref(props);
 }
 
+/* A copy already in CA stays as it was: the move and its rollback leave it alone. */
+Test(stores, a_move_into_a_ca_that_has_the_certificate_leaves_that_copy_as_it_is)
+{
+	pki_set *s = tt.s;
+	pki_snapshot_add(tt.snap, "Root", s->root);
+	json_t *in_root = pki_snapshot_add(tt.snap, "Root", s->inter);
+	json_object_set_new(in_root, "friendly_name", json_string("A"));
+	json_object_set_new(in_root, "eku_property", json_pack("[s]", "server-auth"));
+	json_t *in_ca = pki_snapshot_add(tt.snap, "CA", s->inter);
+	json_object_set_new(in_ca, "friendly_name", json_string("B"));
+	json_t *root_props = json_deep_copy(in_root), *ca_props = json_deep_copy(in_ca);
+	tt_init(&tt.f, tt.snap, root_policy);
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	char *id = enf_strdup(run->run_id);
+	json_t *st = fx_state(&tt.f);
+	json_t *ca = entry_in(st, "CA", ".Default", s->inter);
+	cr_expect(json_equal(ca, ca_props), "in CA: %s", json_dumps(ca, JSON_COMPACT));
+	cr_expect(!entry_in(st, "Root", ".Default", s->inter));
+	json_decref(st);
+	fx_rollback(&tt.f, id);
+	st = fx_state(&tt.f);
+	json_t *back = entry_in(st, "Root", ".Default", s->inter);
+	cr_expect(json_equal(back, root_props), "back in Root: %s", json_dumps(back, JSON_COMPACT));
+	ca = entry_in(st, "CA", ".Default", s->inter);
+	cr_expect(json_equal(ca, ca_props), "in CA after the rollback: %s",
+	          json_dumps(ca, JSON_COMPACT));
+	json_decref(st);
+	json_decref(root_props);
+	json_decref(ca_props);
+	free(id);
+}
+
+Test(stores, an_enterprise_self_signed_ca_is_managed_elsewhere)
+{
+	pki_set *s = tt.s;
+	add(tt.snap, "CA", ".Default", s->inter);
+	add(tt.snap, "CA", ".Enterprise", s->old_root);
+	tt_init(&tt.f, tt.snap,
+	        "enforcer: 1\nname: t\nresources:\n"
+	        "  - type: trust-store\n    id: ca\n    store: CA\n    misplaced: remove\n");
+	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
+	tt_expect_actions(&tt.f, "ca", "");
+	tt_expect_outcome(&tt.f, "ca", ENF_OUTCOME_FAILED);
+	char *want = enf_asprintf(
+	    "'Contoso Old Root CA' (%s) is in CA through Active Directory (Enterprise): remove it "
+	    "from the directory, which every machine of the forest downloads it from (self-signed)",
+	    s->old_root->thumbprint);
+	tt_expect_message(&tt.f, "ca", want);
+	cr_expect_eq(enf_run_exit_code(run), 4);
+	expect_unchanged(tt.snap);
+	free(want);
+}
+
 /* Removes every "element" member from a journal file's records. */
 static void strip_elements(const char *path)
 {

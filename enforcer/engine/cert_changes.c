@@ -48,7 +48,14 @@ static int apply_remove(engine *e, const change *c, const enf_resource *res)
 static int apply_move(engine *e, const change *c, const enf_resource *res)
 {
 	(void)res;
-	int rc = add_cert(e, c->dest, c);
+	/*
+	 * A copy already in the destination is left as it is (cert_add keeps an
+	 * existing certificate untouched), so the rollback, which leaves it
+	 * there, restores the destination exactly; otherwise the certificate
+	 * goes there with its properties.
+	 */
+	int rc = c->dest_had ? e->p->cert_add(e->self, c->dest, c->der, c->der_len)
+	                     : add_cert(e, c->dest, c);
 	if (rc == 0 && e->p->commit)
 		rc = e->p->commit(e->self);
 	return rc ? rc : e->p->cert_remove(e->self, c->store, c->thumbprint);
