@@ -90,6 +90,19 @@ static void expect_unchanged(const json_t *snap)
 	json_decref(st);
 }
 
+/*
+ * Resource `id` of `run` failed on a finding, with no action and the
+ * message `want`; exit code 4 and the snapshot as it was.
+ */
+static void expect_refused(enf_run *run, const char *id, const char *want)
+{
+	tt_expect_outcome(&tt.f, id, ENF_OUTCOME_FAILED);
+	tt_expect_actions(&tt.f, id, "");
+	tt_expect_message(&tt.f, id, want);
+	cr_expect_eq(enf_run_exit_code(run), 4);
+	expect_unchanged(tt.snap);
+}
+
 Test(stores, group_policy_intermediate_is_refused_and_never_moved)
 {
 	pki_set *s = tt.s;
@@ -100,16 +113,9 @@ Test(stores, group_policy_intermediate_is_refused_and_never_moved)
 	                          "remove it from the GPO (an intermediate)",
 	                          s->inter->thumbprint);
 
-	tt_run(&tt.f, ENF_RUN_PLAN);
-	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
-	tt_expect_actions(&tt.f, "root", "");
-	tt_expect_message(&tt.f, "root", want);
-
+	expect_refused(tt_run(&tt.f, ENF_RUN_PLAN), "root", want);
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
-	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
-	tt_expect_message(&tt.f, "root", want);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	expect_unchanged(tt.snap);
+	expect_refused(run, "root", want);
 
 	/* The report names where it is and why. */
 	const enf_result *r = fx_result(&tt.f, "root");
@@ -197,12 +203,7 @@ Test(stores, authroot_is_untouched_by_extras_remove)
 	    "Windows downloads it again when it is needed; allow it, or turn automatic root "
 	    "updates off (not in the allow list)",
 	    s->old_root->thumbprint);
-	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
-	tt_expect_actions(&tt.f, "root", "");
-	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
-	tt_expect_message(&tt.f, "root", want);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	expect_unchanged(tt.snap);
+	expect_refused(tt_run(&tt.f, ENF_RUN_APPLY), "root", want);
 	free(want);
 	free(policy);
 }
@@ -418,15 +419,11 @@ Test(stores, an_enterprise_self_signed_ca_is_managed_elsewhere)
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: ca\n    store: CA\n    misplaced: remove\n");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
-	tt_expect_actions(&tt.f, "ca", "");
-	tt_expect_outcome(&tt.f, "ca", ENF_OUTCOME_FAILED);
 	char *want = enf_asprintf(
 	    "'Contoso Old Root CA' (%s) is in CA through Active Directory (Enterprise): remove it "
 	    "from the directory, which every machine of the forest downloads it from (self-signed)",
 	    s->old_root->thumbprint);
-	tt_expect_message(&tt.f, "ca", want);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	expect_unchanged(tt.snap);
+	expect_refused(run, "ca", want);
 	free(want);
 }
 
@@ -491,14 +488,10 @@ Test(stores, certificate_absent_managed_by_group_policy_fails_and_changes_nothin
 	                            s->old_root->thumbprint);
 	tt_init(&tt.f, tt.snap, policy);
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
-	tt_expect_outcome(&tt.f, "old-root", ENF_OUTCOME_FAILED);
-	tt_expect_actions(&tt.f, "old-root", "");
 	char *want = enf_asprintf("'Contoso Old Root CA' (%s) is in Root through Group Policy: "
 	                          "remove it from the GPO",
 	                          s->old_root->thumbprint);
-	tt_expect_message(&tt.f, "old-root", want);
-	cr_expect_eq(enf_run_exit_code(run), 4);
-	expect_unchanged(tt.snap);
+	expect_refused(run, "old-root", want);
 	free(want);
 	free(policy);
 }
@@ -541,6 +534,12 @@ Test(stores, snapshot_physical_stores_are_checked_when_opened)
 	cr_assert(msg);
 	cr_expect(strstr(msg, ": stores.My[0] has a \"friendly_name\" that is not a string") !=
 	              NULL,
+	          "%s", msg);
+	free(msg);
+	msg = open_error("{\"schema\": \"enforcer-snapshot/1\", \"stores\": {\"Root\": "
+	                 "{\".Default\": [], \".default\": []}}}");
+	cr_assert(msg);
+	cr_expect(strstr(msg, ": stores.Root\\.default names a physical store given twice") != NULL,
 	          "%s", msg);
 	free(msg);
 	/* A plain list is .Default, as snapshots always had them. */

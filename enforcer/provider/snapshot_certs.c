@@ -130,10 +130,15 @@ int enf_snapshot_check_store(const char *path, const char *name, const json_t *v
 		                              "physical stores (\".Default\": [...])");
 	const char *key;
 	json_t *list;
+	unsigned seen = 0;
 	json_object_foreach((json_t *)v, key, list)
 	{
 		enf_phys_store p = phys_parse(key);
 		snprintf(where, sizeof(where), "stores.%s\\%s", name, key);
+		/* Names are case-insensitive, as on Windows: ".default" is ".Default" again. */
+		if (p < ENF_PHYS__COUNT && (seen & (1u << p)))
+			return bad(path, where, "names a physical store given twice");
+		seen |= p < ENF_PHYS__COUNT ? 1u << p : 0;
 		if (!enf_phys_store_in(store, p)) {
 			char what[200];
 			snprintf(what, sizeof(what),
@@ -249,6 +254,13 @@ static long find_default(snapshot *s, enf_store store, const unsigned char thumb
 	return -1;
 }
 
+static int not_in_default(enf_store store)
+{
+	enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s\\.Default",
+	              enf_store_name(store));
+	return ENF_ENOTFOUND;
+}
+
 json_t *enf_snapshot_cert_find(snapshot *s, enf_store store, const unsigned char thumbprint[20])
 {
 	for (int p = 0; p < ENF_PHYS__COUNT; p++) {
@@ -310,12 +322,8 @@ int enf_snap_cert_remove(void *self, enf_store store, const unsigned char thumbp
 	if (rc)
 		return rc;
 	long i = find_default(s, store, thumbprint);
-	if (i < 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "no such certificate in LocalMachine\\%s\\.Default",
-		              enf_store_name(store));
-		return ENF_ENOTFOUND;
-	}
+	if (i < 0)
+		return not_in_default(store);
 	json_array_remove(phys_list(s, store, ENF_PHYS_DEFAULT, 0), (size_t)i);
 	s->dirty = 1;
 	return 0;
@@ -326,12 +334,8 @@ int enf_snap_cert_element(unsigned char **out, size_t *len, void *self, enf_stor
 {
 	snapshot *s = self;
 	long i = find_default(s, store, thumbprint);
-	if (i < 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "no such certificate in LocalMachine\\%s\\.Default",
-		              enf_store_name(store));
-		return ENF_ENOTFOUND;
-	}
+	if (i < 0)
+		return not_in_default(store);
 	json_t *c = json_array_get(phys_list(s, store, ENF_PHYS_DEFAULT, 0), (size_t)i);
 	char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
