@@ -294,6 +294,7 @@ Test(stores, max_certs_leaves_out_what_only_authroot_holds)
 
 	/* A Group Policy root counts: it is in Root on every refresh. */
 	add(tt.snap, "Root", ".GroupPolicy", s->old_root);
+	fx_fini(&tt.f);
 	tt_init(&tt.f, tt.snap,
 	        "enforcer: 1\nname: t\nresources:\n"
 	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
