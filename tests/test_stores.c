@@ -17,18 +17,31 @@
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 TestSuite(stores, .init = tt_suite_init, .fini = tt_suite_fini);
 
-static const char root_policy[] = "enforcer: 1\n"
-                                  "name: root-hygiene\n"
-                                  "resources:\n"
-                                  "  - type: trust-store\n"
-                                  "    id: root\n"
-                                  "    store: Root\n";
+/*
+ * The fixture for a policy of one trust-store resource, `id`, on `store`,
+ * with the YAML lines `keys` (printf format) added to it.
+ */
+static void init_store(const char *id, const char *store, const char *keys, ...)
+{
+	va_list ap;
+	va_start(ap, keys);
+	char *more = enf_vasprintf(keys, ap);
+	va_end(ap);
+	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
+	                            "  - type: trust-store\n    id: %s\n    store: %s\n%s",
+	                            id, store, more ? more : "");
+	cr_assert(more && policy);
+	tt_init(&tt.f, tt.snap, policy);
+	free(policy);
+	free(more);
+}
 
 /* The list of physical store `phys` of `store` in `snap`, created when missing. */
 static json_t *phys(json_t *snap, const char *store, const char *name)
@@ -108,7 +121,7 @@ Test(stores, group_policy_intermediate_is_refused_and_never_moved)
 	pki_set *s = tt.s;
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".GroupPolicy", s->inter);
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	char *want = enf_asprintf("'Contoso Issuing CA 01' (%s) is in Root through Group Policy: "
 	                          "remove it from the GPO (an intermediate)",
 	                          s->inter->thumbprint);
@@ -135,10 +148,7 @@ Test(stores, managed_elsewhere_report_makes_it_a_note)
 	pki_set *s = tt.s;
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".GroupPolicy", s->inter);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: root\n    store: Root\n"
-	        "    managed-elsewhere: report\n");
+	init_store("root", "Root", "    managed-elsewhere: report\n");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
 	char *want = enf_asprintf("'Contoso Issuing CA 01' (%s) is in Root through Group Policy: "
@@ -161,7 +171,7 @@ Test(stores, default_copy_moves_once_and_the_group_policy_copy_stays)
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".Default", s->inter);
 	add(tt.snap, "Root", ".GroupPolicy", s->inter);
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *move =
 	    enf_asprintf("move 'Contoso Issuing CA 01' (%s) Root -> CA", s->inter->thumbprint);
@@ -193,11 +203,7 @@ Test(stores, authroot_is_untouched_by_extras_remove)
 	pki_set *s = tt.s;
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".AuthRoot", s->old_root);
-	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-	                            "  - type: trust-store\n    id: root\n    store: Root\n"
-	                            "    allow: [%s]\n    extras: remove\n",
-	                            s->root->thumbprint);
-	tt_init(&tt.f, tt.snap, policy);
+	init_store("root", "Root", "    allow: [%s]\n    extras: remove\n", s->root->thumbprint);
 	char *want = enf_asprintf(
 	    "'Contoso Old Root CA' (%s) is in Root through automatic root updates (AuthRoot): "
 	    "Windows downloads it again when it is needed; allow it, or turn automatic root "
@@ -205,7 +211,6 @@ Test(stores, authroot_is_untouched_by_extras_remove)
 	    s->old_root->thumbprint);
 	expect_refused(tt_run(&tt.f, ENF_RUN_APPLY), "root", want);
 	free(want);
-	free(policy);
 }
 
 Test(stores, an_extra_in_default_is_removed_and_the_authroot_one_kept)
@@ -214,12 +219,9 @@ Test(stores, an_extra_in_default_is_removed_and_the_authroot_one_kept)
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".Default", s->selfsigned);
 	add(tt.snap, "Root", ".AuthRoot", s->old_root);
-	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-	                            "  - type: trust-store\n    id: root\n    store: Root\n"
-	                            "    allow: [%s]\n    extras: remove\n"
-	                            "    managed-elsewhere: report\n",
-	                            s->root->thumbprint);
-	tt_init(&tt.f, tt.snap, policy);
+	init_store("root", "Root",
+	           "    allow: [%s]\n    extras: remove\n    managed-elsewhere: report\n",
+	           s->root->thumbprint);
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *remove =
 	    enf_asprintf("remove 'selfsigned.contoso.com' (%s) from Root: not in the allow list",
@@ -233,7 +235,6 @@ Test(stores, an_extra_in_default_is_removed_and_the_authroot_one_kept)
 	cr_expect(entry_in(st, "Root", ".AuthRoot", s->old_root));
 	json_decref(st);
 	free(remove);
-	free(policy);
 }
 
 Test(stores, one_certificate_in_two_physical_stores_is_not_a_subject_and_key_duplicate)
@@ -241,9 +242,7 @@ Test(stores, one_certificate_in_two_physical_stores_is_not_a_subject_and_key_dup
 	pki_set *s = tt.s;
 	add(tt.snap, "Root", ".Default", s->root);
 	add(tt.snap, "Root", ".GroupPolicy", s->root);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
+	init_store("root", "Root", "    max-certs: 1\n");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
 	tt_expect_actions(&tt.f, "root", "");
@@ -264,9 +263,7 @@ Test(stores, a_renewal_on_the_same_key_is_still_a_duplicate_across_physical_stor
 	pki_set *s = tt.s;
 	add(tt.snap, "CA", ".Default", s->inter);
 	add(tt.snap, "CA", ".Enterprise", s->cross);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: ca\n    store: CA\n");
+	init_store("ca", "CA", "");
 	tt_run(&tt.f, ENF_RUN_PLAN);
 	tt_expect_outcome(&tt.f, "ca", ENF_OUTCOME_COMPLIANT);
 	char *want = enf_asprintf(
@@ -283,10 +280,7 @@ Test(stores, max_certs_leaves_out_what_only_authroot_holds)
 	add(tt.snap, "Root", ".AuthRoot", s->old_root);
 	add(tt.snap, "Root", ".AuthRoot", s->selfsigned);
 	add(tt.snap, "Root", ".AuthRoot", s->root);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n"
-	        "    managed-elsewhere: report\n");
+	init_store("root", "Root", "    max-certs: 1\n    managed-elsewhere: report\n");
 	tt_run(&tt.f, ENF_RUN_PLAN);
 	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_COMPLIANT);
 	const enf_result *r = fx_result(&tt.f, "root");
@@ -295,9 +289,7 @@ Test(stores, max_certs_leaves_out_what_only_authroot_holds)
 	/* A Group Policy root counts: it is in Root on every refresh. */
 	add(tt.snap, "Root", ".GroupPolicy", s->old_root);
 	fx_fini(&tt.f);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: root\n    store: Root\n    max-certs: 1\n");
+	init_store("root", "Root", "    max-certs: 1\n");
 	tt_run(&tt.f, ENF_RUN_PLAN);
 	tt_expect_outcome(&tt.f, "root", ENF_OUTCOME_FAILED);
 	char *want =
@@ -320,7 +312,7 @@ Test(stores, properties_are_kept_through_a_move_and_its_rollback)
 	json_object_set_new(inter, "eku_property",
 	                    json_pack("[s, s]", "server-auth", "client-auth"));
 	json_t *props = json_deep_copy(inter);
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	char *id = enf_strdup(run->run_id);
@@ -360,11 +352,7 @@ Test(stores, properties_are_kept_through_a_removal_and_its_rollback)
 	json_object_set_new(extra, "friendly_name", json_string("Old root, kept for signing"));
 	json_object_set_new(extra, "eku_property", json_pack("[s]", "code-signing"));
 	json_t *props = json_deep_copy(extra);
-	char *policy = enf_asprintf("enforcer: 1\nname: t\nresources:\n"
-	                            "  - type: trust-store\n    id: root\n    store: Root\n"
-	                            "    allow: [%s]\n    extras: remove\n",
-	                            s->root->thumbprint);
-	tt_init(&tt.f, tt.snap, policy);
+	init_store("root", "Root", "    allow: [%s]\n    extras: remove\n", s->root->thumbprint);
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	char *id = enf_strdup(run->run_id);
@@ -374,7 +362,6 @@ Test(stores, properties_are_kept_through_a_removal_and_its_rollback)
 	cr_expect(json_equal(back, props), "back in Root: %s", json_dumps(back, JSON_COMPACT));
 	json_decref(st);
 	free(id);
-	free(policy);
 	json_decref(props);
 }
 
@@ -389,7 +376,7 @@ Test(stores, a_move_into_a_ca_that_has_the_certificate_leaves_that_copy_as_it_is
 	json_t *in_ca = pki_snapshot_add(tt.snap, "CA", s->inter);
 	json_object_set_new(in_ca, "friendly_name", json_string("B"));
 	json_t *root_props = json_deep_copy(in_root), *ca_props = json_deep_copy(in_ca);
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	char *id = enf_strdup(run->run_id);
@@ -416,9 +403,7 @@ Test(stores, an_enterprise_self_signed_ca_is_managed_elsewhere)
 	pki_set *s = tt.s;
 	add(tt.snap, "CA", ".Default", s->inter);
 	add(tt.snap, "CA", ".Enterprise", s->old_root);
-	tt_init(&tt.f, tt.snap,
-	        "enforcer: 1\nname: t\nresources:\n"
-	        "  - type: trust-store\n    id: ca\n    store: CA\n    misplaced: remove\n");
+	init_store("ca", "CA", "    misplaced: remove\n");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *want = enf_asprintf(
 	    "'Contoso Old Root CA' (%s) is in CA through Active Directory (Enterprise): remove it "
@@ -460,7 +445,7 @@ Test(stores, a_journal_without_elements_still_rolls_back)
 	pki_snapshot_add(tt.snap, "Root", s->root);
 	json_t *inter = pki_snapshot_add(tt.snap, "Root", s->inter);
 	json_object_set_new(inter, "friendly_name", json_string("Issuing CA"));
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	enf_run *run = tt_run(&tt.f, ENF_RUN_APPLY);
 	char *id = enf_strdup(run->run_id);
 	strip_elements(run->journal_path);
@@ -557,7 +542,7 @@ Test(stores, snapshot_provider_lists_every_physical_store_and_writes_default)
 	pki_set *s = tt.s;
 	add(tt.snap, "Root", ".GroupPolicy", s->old_root);
 	add(tt.snap, "Root", ".Enterprise", s->root);
-	tt_init(&tt.f, tt.snap, root_policy);
+	init_store("root", "Root", "");
 	char *spec = enf_asprintf("snapshot:%s", tt.f.snapshot);
 	enf_target *t = NULL;
 	cr_assert_eq(enf_target_open(&t, spec), 0);

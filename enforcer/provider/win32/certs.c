@@ -302,6 +302,17 @@ done:
 	return rc;
 }
 
+/* The one way out of the functions below: frees what they hold and returns `rc`. */
+static int release(PCCERT_CONTEXT ctx, HCERTSTORE h, char *hex, int rc)
+{
+	if (ctx)
+		CertFreeCertificateContext(ctx);
+	if (h)
+		CertCloseStore(h, 0);
+	free(hex);
+	return rc;
+}
+
 /* The certificate's key provider info (keys.c); ENF_ENOTFOUND without certificate or key. */
 int enf_w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
                           const unsigned char thumbprint[20])
@@ -325,12 +336,7 @@ int enf_w32_cert_key_info(CRYPT_KEY_PROV_INFO **out, enf_store store,
 		rc = ENF_ENOTFOUND;
 	}
 done:
-	if (ctx)
-		CertFreeCertificateContext(ctx);
-	if (h)
-		CertCloseStore(h, 0);
-	free(hex);
-	return rc;
+	return release(ctx, h, hex, rc);
 }
 
 /*
@@ -374,12 +380,7 @@ int enf_w32_cert_element(unsigned char **out, size_t *len, void *self, enf_store
 	buf = NULL;
 done:
 	free(buf);
-	if (ctx)
-		CertFreeCertificateContext(ctx);
-	if (h)
-		CertCloseStore(h, 0);
-	free(hex);
-	return rc;
+	return release(ctx, h, hex, rc);
 }
 
 /*
@@ -430,10 +431,5 @@ int enf_w32_cert_add_element(void *self, enf_store store, const unsigned char th
 	}
 	rc = store_commit(h, store);
 done:
-	if (ctx)
-		CertFreeCertificateContext(ctx);
-	if (h)
-		CertCloseStore(h, 0);
-	free(hex);
-	return rc;
+	return release(ctx, h, hex, rc);
 }
