@@ -3,6 +3,11 @@
  * certificate-remove and certificate-move (with the certificate's DER in the
  * journal, so a rollback can put it back), key-grant and key-restore (a
  * private key's permissions, with the old security descriptor).
+ *
+ * Only a store's .Default physical store is changed (provider.h): the
+ * presence that decides an undo is presence there. A certificate taken out
+ * is journaled with its serialized element as well as its DER, so that it
+ * comes back with its friendly name, EKU restriction and key link.
  */
 #include "engine_int.h"
 
@@ -14,10 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Adds c's certificate to `store`: with its properties when the journal has them. */
+static int add_cert(engine *e, enf_store store, const change *c)
+{
+	if (c->element && e->p->cert_add_element)
+		return e->p->cert_add_element(e->self, store, c->thumbprint, c->element,
+		                              c->element_len);
+	return e->p->cert_add(e->self, store, c->der, c->der_len);
+}
+
 static int apply_add(engine *e, const change *c, const enf_resource *res)
 {
 	(void)res;
-	return e->p->cert_add(e->self, c->store, c->der, c->der_len);
+	return add_cert(e, c->store, c);
 }
 
 static int apply_remove(engine *e, const change *c, const enf_resource *res)
@@ -34,7 +48,14 @@ static int apply_remove(engine *e, const change *c, const enf_resource *res)
 static int apply_move(engine *e, const change *c, const enf_resource *res)
 {
 	(void)res;
-	int rc = e->p->cert_add(e->self, c->dest, c->der, c->der_len);
+	/*
+	 * A copy already in the destination is left as it is (cert_add keeps an
+	 * existing certificate untouched), so the rollback, which leaves it
+	 * there, restores the destination exactly; otherwise the certificate
+	 * goes there with its properties.
+	 */
+	int rc = c->dest_had ? e->p->cert_add(e->self, c->dest, c->der, c->der_len)
+	                     : add_cert(e, c->dest, c);
 	if (rc == 0 && e->p->commit)
 		rc = e->p->commit(e->self);
 	return rc ? rc : e->p->cert_remove(e->self, c->store, c->thumbprint);
@@ -52,16 +73,43 @@ static int apply_restore(engine *e, const change *c, const enf_resource *res)
 	return e->p->key_acl_restore(e->self, c->store, c->thumbprint, c->new_sddl);
 }
 
-static int invert_cert(engine *e, const change *c, change *out)
+/* The DER and element of `c` into `out`, the change that undoes it. */
+static int copy_payload(change *out, const change *c)
+{
+	if (c->der) {
+		if (!(out->der = malloc(c->der_len)))
+			return ENF_ENOMEM;
+		memcpy(out->der, c->der, c->der_len);
+		out->der_len = c->der_len;
+	}
+	if (c->element) {
+		if (!(out->element = malloc(c->element_len)))
+			return ENF_ENOMEM;
+		memcpy(out->element, c->element, c->element_len);
+		out->element_len = c->element_len;
+	}
+	return 0;
+}
+
+static int cert_present(engine *e, enf_store store, const unsigned char thumbprint[20],
+                        int *present)
 {
 	enf_cert_list list = {0};
-	int rc = enf_engine_cert_list(e, &list, c->store);
+	int rc = enf_engine_cert_list(e, &list, store);
+	*present = 0;
+	for (size_t i = 0; rc == 0 && i < list.count; i++)
+		*present |= list.items[i].physical == ENF_PHYS_DEFAULT &&
+		            memcmp(list.items[i].thumbprint, thumbprint, 20) == 0;
+	enf_cert_list_clear(&list);
+	return rc;
+}
+
+static int invert_cert(engine *e, const change *c, change *out)
+{
+	int present = 0;
+	int rc = cert_present(e, c->store, c->thumbprint, &present);
 	if (rc)
 		return rc;
-	int present = 0;
-	for (size_t i = 0; i < list.count; i++)
-		present |= memcmp(list.items[i].thumbprint, c->thumbprint, 20) == 0;
-	enf_cert_list_clear(&list);
 	out->store = c->store;
 	memcpy(out->thumbprint, c->thumbprint, 20);
 	char *hex = enf_hex(c->thumbprint, 20, 1);
@@ -75,26 +123,7 @@ static int invert_cert(engine *e, const change *c, change *out)
 		    enf_asprintf("add %s back to %s", hex ? hex : "?", enf_store_name(c->store));
 	}
 	free(hex);
-	if (out->text && c->der) {
-		out->der = malloc(c->der_len);
-		if (!out->der)
-			return ENF_ENOMEM;
-		memcpy(out->der, c->der, c->der_len);
-		out->der_len = c->der_len;
-	}
-	return 0;
-}
-
-static int cert_present(engine *e, enf_store store, const unsigned char thumbprint[20],
-                        int *present)
-{
-	enf_cert_list list = {0};
-	int rc = enf_engine_cert_list(e, &list, store);
-	*present = 0;
-	for (size_t i = 0; rc == 0 && i < list.count; i++)
-		*present |= memcmp(list.items[i].thumbprint, thumbprint, 20) == 0;
-	enf_cert_list_clear(&list);
-	return rc;
+	return out->text ? copy_payload(out, c) : 0;
 }
 
 /*
@@ -138,13 +167,7 @@ static int invert_move(engine *e, const change *c, change *out)
 	}
 	free(label);
 	free(hex);
-	if (out->text && c->der) {
-		if (!(out->der = malloc(c->der_len)))
-			return ENF_ENOMEM;
-		memcpy(out->der, c->der, c->der_len);
-		out->der_len = c->der_len;
-	}
-	return 0;
+	return out->text ? copy_payload(out, c) : 0;
 }
 
 /* Undoing a grant or a restore puts the permissions the journal holds back. */
@@ -174,15 +197,27 @@ static int invert_key(engine *e, const change *c, change *out)
 	return out->new_sddl && out->text ? 0 : ENF_ENOMEM;
 }
 
-/* {"store", "thumbprint", "der", "account", "rights", "old_sddl", "new_sddl", "to", "to_had"}. */
+int enf_change_cert_element(engine *e, change *c)
+{
+	if (!e->p->cert_element)
+		return 0;
+	return e->p->cert_element(&c->element, &c->element_len, e->self, c->store, c->thumbprint);
+}
+
+/*
+ * {"store", "thumbprint", "der", "element", "account", "rights", "old_sddl",
+ * "new_sddl", "to", "to_had"}.
+ */
 static int encode(json_t *o, const change *c)
 {
 	char *hex = enf_hex(c->thumbprint, 20, 1);
 	char *der = c->der ? enf_base64_encode(c->der, c->der_len) : NULL;
-	int rc = hex && (der || !c->der) ? 0 : ENF_ENOMEM;
+	char *element = c->element ? enf_base64_encode(c->element, c->element_len) : NULL;
+	int rc = hex && (der || !c->der) && (element || !c->element) ? 0 : ENF_ENOMEM;
 	enf_json_set_str(o, "store", enf_store_name(c->store));
 	enf_json_set_str(o, "thumbprint", hex);
 	enf_json_set_str(o, "der", der);
+	enf_json_set_str(o, "element", element);
 	enf_json_set_str(o, "account", c->account);
 	if (c->ops == &enf_change_key_grant)
 		enf_json_set_str(o, "rights", c->rights == ENF_RIGHTS_FULL ? "full" : "read");
@@ -194,6 +229,7 @@ static int encode(json_t *o, const change *c)
 	}
 	free(hex);
 	free(der);
+	free(element);
 	return rc;
 }
 
@@ -213,6 +249,13 @@ static int decode(change *c, const json_t *o)
 	memcpy(c->thumbprint, bytes, 20);
 	free(bytes);
 	if (der && enf_base64_decode(&c->der, &c->der_len, der))
+		return ENF_EINVALID;
+	/* Journals written before elements were kept have none: the DER alone is restored. */
+	const json_t *element = json_object_get(o, "element");
+	if (element &&
+	    (!json_is_string(element) ||
+	     enf_base64_decode(&c->element, &c->element_len, json_string_value(element)) ||
+	     c->element_len == 0))
 		return ENF_EINVALID;
 	/* A rollback adds back the DER it finds here: it must be the certificate named. */
 	if (c->der) {

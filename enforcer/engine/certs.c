@@ -109,6 +109,32 @@ void enf_engine_cert_cache_clear(engine *e)
 	}
 }
 
+char *enf_cert_managed_elsewhere(const char *label, enf_store store, enf_phys_store phys)
+{
+	const char *name = enf_store_name(store);
+	switch (phys) {
+	case ENF_PHYS_GROUP_POLICY:
+		return enf_asprintf("%s is in %s through Group Policy: remove it from the GPO",
+		                    label, name);
+	case ENF_PHYS_ENTERPRISE:
+		return enf_asprintf(
+		    "%s is in %s through Active Directory (Enterprise): remove it from the directory, "
+		    "which every machine of the forest downloads it from",
+		    label, name);
+	case ENF_PHYS_AUTHROOT:
+		return enf_asprintf(
+		    "%s is in %s through automatic root updates (AuthRoot): Windows downloads it "
+		    "again when it is needed; allow it, or turn automatic root updates off",
+		    label, name);
+	case ENF_PHYS_SMARTCARD:
+		return enf_asprintf("%s is in %s through a smart card (SmartCard): remove it from "
+		                    "the card",
+		                    label, name);
+	default:
+		return enf_asprintf("%s is in %s\\%s", label, name, enf_phys_store_name(phys));
+	}
+}
+
 int enf_policy_file_read(engine *e, const char *file, char **data, size_t *len)
 {
 	/* Issue 6: through the policy's source, so a policy from a commit uses the commit's file.

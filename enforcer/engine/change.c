@@ -55,6 +55,7 @@ void enf_change_clear(change *c)
 	free(c->old_logon);
 	free(c->new_logon);
 	free(c->der);
+	free(c->element);
 	free(c->account);
 	free(c->old_sddl);
 	free(c->new_sddl);

@@ -68,6 +68,14 @@ struct change {
 	/* certificate-move: where it goes, and whether it was there already (undo keeps it then) */
 	enf_store dest;
 	int dest_had;
+	/*
+	 * certificate-remove and certificate-move: the certificate with its
+	 * properties as the target serializes it (provider cert_element), so
+	 * that a rollback puts it back as it was; NULL when the target cannot
+	 * give it, or in a journal written before it was kept.
+	 */
+	unsigned char *element;
+	size_t element_len;
 };
 
 /* What a planner found for one resource. */
@@ -154,6 +162,13 @@ const change_ops *enf_change_ops_find(const char *op);
 extern const change_ops enf_change_reg_set, enf_change_reg_delete; /* type_registry.c */
 extern const change_ops enf_change_svc_config, enf_change_svc_start, enf_change_svc_stop,
     enf_change_svc_restart; /* type_service.c */
+/*
+ * Reads into c->element the serialized element of the certificate c->thumbprint
+ * in c->store's .Default (cert_changes.c); leaves it NULL on a target that
+ * cannot serialize one.
+ */
+int enf_change_cert_element(engine *e, change *c);
+
 extern const change_ops enf_change_cert_add, enf_change_cert_remove, enf_change_cert_move,
     enf_change_key_grant, enf_change_key_restore;                        /* cert_changes.c */
 extern const change_ops enf_change_right_grant, enf_change_right_revoke; /* type_user_right.c */
@@ -212,6 +227,13 @@ int enf_engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
  * until the cache is emptied: enf_cert_ref() what is kept longer.
  */
 int enf_engine_cert_parsed(engine *e, struct enf_cert *const **out, size_t *count, enf_store store);
+/*
+ * What to do about a certificate (`label`: "'NAME' (THUMBPRINT)") that a
+ * physical store other than .Default holds, which enforcer never changes:
+ * "... is in Root through Group Policy: remove it from the GPO". NULL when
+ * out of memory.
+ */
+char *enf_cert_managed_elsewhere(const char *label, enf_store store, enf_phys_store phys);
 /* Forgets every cached store (after a certificate change, and at the end of a run). */
 void enf_engine_cert_cache_clear(engine *e);
 

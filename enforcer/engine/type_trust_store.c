@@ -15,6 +15,12 @@
  *  - notes, which only inform (duplicates, self-signed certificates in CA
  *    under the default `move`, certificates OpenSSL cannot read): they go
  *    into the message and the report, and leave the outcome alone.
+ *
+ * Only the .Default physical store is changed. A certificate that would be
+ * moved, removed or reported but sits in another physical store (Group
+ * Policy, Active Directory, AuthRoot, a smart card) is managed elsewhere:
+ * enforcer says where to remove it and never fights it; that is a violation
+ * unless the policy says `managed-elsewhere: report`, then a note.
  */
 #include "engine_int.h"
 
@@ -39,15 +45,20 @@ typedef struct ts_state {
 	size_t count;
 	enf_buf violations, notes;
 	json_t *misplaced, *extras, *duplicates, *unreadable; /* before */
+	json_t *elsewhere;                                    /* before and after */
 	json_t *left_misplaced, *left_extras;                 /* after */
 } ts_state;
 
+/* {thumbprint, subject}, and the physical store when it is not .Default. */
 static json_t *cert_ref_json(const ts_entry *en)
 {
 	char *hex = enf_hex(en->raw->thumbprint, 20, 1);
 	const enf_cert_info *i = en->cert ? enf_cert_info_get(en->cert) : NULL;
 	json_t *o = json_pack("{s:s, s:s}", "thumbprint", hex ? hex : "", "subject",
 	                      i ? i->subject : "(unreadable)");
+	if (o && en->raw->physical != ENF_PHYS_DEFAULT)
+		json_object_set_new(o, "physical",
+		                    json_string(enf_phys_store_name(en->raw->physical)));
 	free(hex);
 	return o;
 }
@@ -183,10 +194,12 @@ static int is_allowed(const enf_res_trust_store *t, const unsigned char *set,
 	return 0;
 }
 
+/* In the list's .Default: what a move's rollback leaves alone. */
 static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20])
 {
 	for (size_t i = 0; list && i < list->count; i++)
-		if (memcmp(list->items[i].thumbprint, thumbprint, 20) == 0)
+		if (list->items[i].physical == ENF_PHYS_DEFAULT &&
+		    memcmp(list->items[i].thumbprint, thumbprint, 20) == 0)
 			return 1;
 	return 0;
 }
@@ -195,7 +208,7 @@ static int in_list(const enf_cert_list *list, const unsigned char thumbprint[20]
  * A change that takes a certificate out of this store (`text` is its
  * action, taken over); the DER goes into the journal for rollback.
  */
-static int take_out(res_plan *plan, ts_entry *en, const change_ops *ops, enf_store store,
+static int take_out(engine *e, res_plan *plan, ts_entry *en, const change_ops *ops, enf_store store,
                     const enf_cert_list *dest_list, char *text)
 {
 	change *ch = text ? enf_plan_add(plan, ops, "%s", text) : NULL;
@@ -211,20 +224,49 @@ static int take_out(res_plan *plan, ts_entry *en, const change_ops *ops, enf_sto
 		ch->dest_had = in_list(dest_list, en->raw->thumbprint);
 	}
 	en->acted = 1;
+	return enf_change_cert_element(e, ch);
+}
+
+/*
+ * A finding on a certificate another physical store holds: where to remove
+ * it, as a violation, or as a note under `managed-elsewhere: report`.
+ */
+static int managed_elsewhere(ts_state *s, ts_entry *en, const char *why)
+{
+	char *text = enf_cert_managed_elsewhere(en->label, s->t->store, en->raw->physical);
+	json_t *ref = cert_ref_json(en);
+	if (!text || !ref) {
+		free(text);
+		json_decref(ref);
+		return enf_error_oom();
+	}
+	json_object_set_new(ref, "finding", json_string(why));
+	json_array_append_new(s->elsewhere, ref);
+	enf_buf_printf(next_finding(s->t->managed_elsewhere_report ? &s->notes : &s->violations),
+	               "%s (%s)", text, why);
+	free(text);
 	return 0;
 }
 
-static int plan_misplaced(ts_state *s, ts_entry *en, res_plan *plan, const enf_cert_list *ca)
+static int plan_misplaced(engine *e, ts_state *s, ts_entry *en, res_plan *plan,
+                          const enf_cert_list *ca)
 {
 	const enf_res_trust_store *t = s->t;
 	int root = t->store == ENF_STORE_ROOT;
 	const char *what = root ? "it is not self-signed (an intermediate)" : "it is self-signed";
+	int acts =
+	    (root && t->misplaced == ENF_MISPLACED_MOVE) || t->misplaced == ENF_MISPLACED_REMOVE;
 	json_array_append_new(s->misplaced, cert_ref_json(en));
+	if (en->raw->physical != ENF_PHYS_DEFAULT &&
+	    (acts || t->misplaced == ENF_MISPLACED_REPORT)) {
+		json_array_append_new(s->left_misplaced, cert_ref_json(en));
+		return managed_elsewhere(s, en, root ? "an intermediate" : "self-signed");
+	}
 	if (root && t->misplaced == ENF_MISPLACED_MOVE)
-		return take_out(plan, en, &enf_change_cert_move, t->store, ca,
+		return take_out(e, plan, en, &enf_change_cert_move, t->store, ca,
 		                enf_asprintf("move %s Root -> CA", en->label));
 	if (t->misplaced == ENF_MISPLACED_REMOVE)
-		return take_out(plan, en, &enf_change_cert_remove, t->store, NULL,
+		return take_out(e, plan, en, &enf_change_cert_remove, t->store, NULL,
 		                enf_asprintf("remove %s from %s: %s", en->label, s->store, what));
 	json_array_append_new(s->left_misplaced, cert_ref_json(en));
 	if (t->misplaced == ENF_MISPLACED_REPORT)
@@ -238,12 +280,16 @@ static int plan_misplaced(ts_state *s, ts_entry *en, res_plan *plan, const enf_c
 	return 0;
 }
 
-static int plan_extra(ts_state *s, ts_entry *en, res_plan *plan)
+static int plan_extra(engine *e, ts_state *s, ts_entry *en, res_plan *plan)
 {
 	json_array_append_new(s->extras, cert_ref_json(en));
+	if (en->raw->physical != ENF_PHYS_DEFAULT) {
+		json_array_append_new(s->left_extras, cert_ref_json(en));
+		return managed_elsewhere(s, en, "not in the allow list");
+	}
 	if (s->t->extras == ENF_EXTRAS_REMOVE)
 		return take_out(
-		    plan, en, &enf_change_cert_remove, s->t->store, NULL,
+		    e, plan, en, &enf_change_cert_remove, s->t->store, NULL,
 		    enf_asprintf("remove %s from %s: not in the allow list", en->label, s->store));
 	json_array_append_new(s->left_extras, cert_ref_json(en));
 	enf_buf_printf(next_finding(&s->violations), "%s is in %s but not in the allow list",
@@ -251,7 +297,49 @@ static int plan_extra(ts_state *s, ts_entry *en, res_plan *plan)
 	return 0;
 }
 
-/* The same subject and key more than once among what stays in the store. */
+/* Whether an entry before entry i that stays holds the same certificate. */
+static int is_copy(const ts_state *s, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!s->entries[j].acted &&
+		    memcmp(s->entries[j].raw->thumbprint, s->entries[i].raw->thumbprint, 20) == 0)
+			return 1;
+	return 0;
+}
+
+/* The same certificate (thumbprint) in more than one physical store. */
+static void find_copies(ts_state *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		ts_entry *a = &s->entries[i];
+		if (a->acted || is_copy(s, i))
+			continue;
+		enf_buf where = ENF_BUF_INIT;
+		size_t copies = 1;
+		for (size_t j = i + 1; j < s->count; j++) {
+			ts_entry *b = &s->entries[j];
+			if (b->acted || memcmp(a->raw->thumbprint, b->raw->thumbprint, 20) != 0)
+				continue;
+			if (copies++ == 1)
+				json_array_append_new(s->duplicates, cert_ref_json(a));
+			json_array_append_new(s->duplicates, cert_ref_json(b));
+			enf_buf_printf(&where, ", %s", enf_phys_store_name(b->raw->physical));
+		}
+		if (copies > 1)
+			enf_buf_printf(next_finding(&s->notes), "%s is in %s %zu times, in %s%s",
+			               a->label, s->store, copies,
+			               enf_phys_store_name(a->raw->physical),
+			               where.ptr ? where.ptr : "");
+		s->notes.failed |= where.failed;
+		enf_buf_clear(&where);
+	}
+}
+
+/*
+ * The same subject and key more than once among what stays in the store:
+ * two certificates (thumbprints), such as a renewal on the same key; one
+ * certificate in two physical stores is find_copies'.
+ */
 static void find_duplicates(ts_state *s)
 {
 	unsigned char *seen = calloc(s->count ? s->count : 1, 1);
@@ -261,13 +349,13 @@ static void find_duplicates(ts_state *s)
 	}
 	for (size_t i = 0; i < s->count; i++) {
 		ts_entry *a = &s->entries[i];
-		if (seen[i] || a->acted || !a->cert)
+		if (seen[i] || a->acted || !a->cert || is_copy(s, i))
 			continue;
 		enf_buf list = ENF_BUF_INIT;
 		size_t copies = 1;
 		for (size_t j = i + 1; j < s->count; j++) {
 			ts_entry *b = &s->entries[j];
-			if (seen[j] || b->acted || !b->cert ||
+			if (seen[j] || b->acted || !b->cert || is_copy(s, j) ||
 			    !enf_cert_same_subject_and_key(a->cert, b->cert))
 				continue;
 			if (copies++ == 1)
@@ -288,7 +376,7 @@ static void find_duplicates(ts_state *s)
 	free(seen);
 }
 
-static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
+static int classify(engine *e, ts_state *s, res_plan *plan, const enf_cert_list *ca,
                     const unsigned char *allowed)
 {
 	const enf_res_trust_store *t = s->t;
@@ -308,9 +396,9 @@ static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
 		if (!info)
 			json_array_append_new(s->unreadable, cert_ref_json(en));
 		if (misplaced)
-			rc = plan_misplaced(s, en, plan, ca);
+			rc = plan_misplaced(e, s, en, plan, ca);
 		else if (extra)
-			rc = plan_extra(s, en, plan);
+			rc = plan_extra(e, s, en, plan);
 		else if (!info)
 			enf_buf_printf(next_finding(&s->notes),
 			               "%s cannot be read as an X.509 certificate", en->label);
@@ -318,11 +406,32 @@ static int classify(ts_state *s, res_plan *plan, const enf_cert_list *ca,
 	return rc;
 }
 
-static void finish(ts_state *s, res_plan *plan, size_t total)
+/*
+ * What max-certs and the report's count count (docs/certificates.md): each
+ * certificate once, whatever physical stores hold it, leaving out those
+ * only AuthRoot holds, the roots Windows downloads when it needs them.
+ * `after`: what stays once the plan's changes are made.
+ */
+static size_t counted(const ts_state *s, int after)
 {
-	size_t left = total;
-	for (size_t i = 0; i < s->count; i++)
-		left -= s->entries[i].acted;
+	size_t n = 0;
+	for (size_t i = 0; i < s->count; i++) {
+		const ts_entry *en = &s->entries[i];
+		int first = en->raw->physical != ENF_PHYS_AUTHROOT && !(after && en->acted);
+		for (size_t j = 0; j < i && first; j++) {
+			const ts_entry *o = &s->entries[j];
+			if (o->raw->physical != ENF_PHYS_AUTHROOT && !(after && o->acted) &&
+			    memcmp(o->raw->thumbprint, en->raw->thumbprint, 20) == 0)
+				first = 0;
+		}
+		n += (size_t)first;
+	}
+	return n;
+}
+
+static void finish(ts_state *s, res_plan *plan)
+{
+	size_t total = counted(s, 0), left = counted(s, 1);
 	if (s->t->max_certs >= 0 && left > (size_t)s->t->max_certs) {
 		enf_buf_printf(next_finding(&s->violations),
 		               "%s %s %zu certificates, more than max-certs %ld", s->store,
@@ -334,6 +443,11 @@ static void finish(ts_state *s, res_plan *plan, size_t total)
 	plan->after = json_pack("{s:s, s:I, s:O, s:O, s:O}", "store", s->store, "count",
 	                        (json_int_t)left, "misplaced", s->left_misplaced, "extras",
 	                        s->left_extras, "duplicates", s->duplicates);
+	/* Only where there are some: a store of .Default alone is reported as it always was. */
+	if (json_array_size(s->elsewhere)) {
+		json_object_set(plan->before, "managed_elsewhere", s->elsewhere);
+		json_object_set(plan->after, "managed_elsewhere", s->elsewhere);
+	}
 }
 
 static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
@@ -363,10 +477,11 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	s.extras = json_array();
 	s.duplicates = json_array();
 	s.unreadable = json_array();
+	s.elsewhere = json_array();
 	s.left_misplaced = json_array();
 	s.left_extras = json_array();
 	if (!s.entries || !s.misplaced || !s.extras || !s.duplicates || !s.unreadable ||
-	    !s.left_misplaced || !s.left_extras) {
+	    !s.elsewhere || !s.left_misplaced || !s.left_extras) {
 		rc = enf_error_oom();
 		goto done;
 	}
@@ -400,10 +515,11 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 	if (t->has_allow &&
 	    ((rc = allowed_thumbprints(&s, &files, &allowed, plan)) || plan->failed))
 		goto done;
-	if ((rc = classify(&s, plan, &ca, allowed)))
+	if ((rc = classify(e, &s, plan, &ca, allowed)))
 		goto done;
+	find_copies(&s);
 	find_duplicates(&s);
-	finish(&s, plan, list.count);
+	finish(&s, plan);
 	if (s.violations.failed || s.notes.failed) {
 		rc = enf_error_oom();
 		goto done;
@@ -432,6 +548,7 @@ done:
 	json_decref(s.extras);
 	json_decref(s.duplicates);
 	json_decref(s.unreadable);
+	json_decref(s.elsewhere);
 	json_decref(s.left_misplaced);
 	json_decref(s.left_extras);
 	enf_buf_clear(&s.violations);

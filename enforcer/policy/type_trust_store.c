@@ -14,11 +14,12 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", "store", NULL};
-static const char *const optional[] = {"misplaced", "allow",      "extras",
-                                       "max-certs", "duplicates", NULL};
+static const char *const optional[] = {
+    "misplaced", "allow", "extras", "max-certs", "duplicates", "managed-elsewhere", NULL};
 static const char *const misplaced_actions[] = {"move", "remove", "report", NULL};
 static const char *const extras_actions[] = {"report", "remove", NULL};
 static const char *const duplicates_actions[] = {"report", NULL};
+static const char *const managed_actions[] = {"report", NULL};
 
 /* The number of hex digits if `s` is only hex digits and spaces, else -1. */
 static long hex_digits_only(const char *s)
@@ -117,6 +118,21 @@ static int load_trust_store(loader *ld, const ynode *n, enf_resource *res)
 		else
 			t->max_certs = (long)u;
 	}
+	/*
+	 * Without the key a finding managed elsewhere fails the resource, so
+	 * `report` is the only value there is to write.
+	 */
+	if ((v = enf_ytree_get(n, "managed-elsewhere"))) {
+		if (v->kind == YNODE_SCALAR && strlen(v->value) == v->len &&
+		    strcmp(v->value, "report") == 0) {
+			t->managed_elsewhere_report = 1;
+		} else {
+			enf_ld_error(
+			    ld, v,
+			    "'managed-elsewhere' takes only 'report' (a certificate that Group Policy, Active Directory, automatic root updates or a smart card put in the store is then a note); leave the key out to fail the resource on one");
+			rc = ENF_EINVALID;
+		}
+	}
 	if ((v = enf_ytree_get(n, "allow")) && load_allow(ld, v, t))
 		rc = ENF_EINVALID;
 	if (t->extras == ENF_EXTRAS_REMOVE && !enf_ytree_get(n, "allow")) {
@@ -173,6 +189,8 @@ static void trust_store_json(json_t *o, const enf_resource *res)
 	enf_json_set_str(o, "extras", t->extras == ENF_EXTRAS_REMOVE ? "remove" : "report");
 	if (t->max_certs >= 0)
 		json_object_set_new(o, "max-certs", json_integer(t->max_certs));
+	if (t->managed_elsewhere_report)
+		enf_json_set_str(o, "managed-elsewhere", "report");
 }
 
 static const enf_keydoc keydocs[] = {
@@ -190,6 +208,10 @@ static const enf_keydoc keydocs[] = {
      NULL},
     {"duplicates", ENF_KK_ENUM, "report: the same subject and key twice is a note",
      duplicates_actions, NULL, NULL, NULL},
+    {"managed-elsewhere", ENF_KK_ENUM,
+     "report: a certificate Group Policy, Active Directory, root updates or a smart card put in the "
+     "store is a note; without the key it fails the resource",
+     managed_actions, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL},
 };
 

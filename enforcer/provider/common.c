@@ -16,6 +16,30 @@ void enf_cert_list_clear(enf_cert_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+const char *enf_phys_store_name(enf_phys_store phys)
+{
+	static const char *const names[ENF_PHYS__COUNT] = {
+	    ".Default", ".GroupPolicy", ".Enterprise", ".AuthRoot", ".SmartCard"};
+	return (unsigned)phys < ENF_PHYS__COUNT ? names[phys] : "?";
+}
+
+/*
+ * "System Store Locations" lists LocalMachine Root with .Default, .AuthRoot,
+ * .GroupPolicy, .Enterprise and .SmartCard, CA with .Default, .GroupPolicy
+ * and .Enterprise, MY with .Default; the page names no others, so the other
+ * stores are taken as .Default alone.
+ */
+int enf_phys_store_in(enf_store store, enf_phys_store phys)
+{
+	if ((unsigned)phys >= ENF_PHYS__COUNT)
+		return 0;
+	if (store == ENF_STORE_ROOT)
+		return 1;
+	if (store == ENF_STORE_CA)
+		return phys <= ENF_PHYS_ENTERPRISE;
+	return phys == ENF_PHYS_DEFAULT;
+}
+
 void enf_key_acl_clear(enf_key_acl *acl)
 {
 	if (!acl)

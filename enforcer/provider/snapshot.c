@@ -135,146 +135,10 @@ static int snap_facts(enf_facts *out, void *self)
 	return 0;
 }
 
-static json_t *store_list(snapshot *s, enf_store store, int create)
-{
-	json_t *stores = section(s, "stores", create);
-	const char *name = enf_store_name(store);
-	json_t *list = enf_snapshot_get_nocase(stores, name, NULL);
-	if (!list && create) {
-		list = json_array();
-		json_object_set_new(stores, name, list);
-	}
-	return list;
-}
-
-static int cert_thumbprint(const json_t *c, unsigned char out[20], unsigned char **der,
-                           size_t *der_len)
-{
-	unsigned char *bytes = NULL;
-	size_t len = 0;
-	if (enf_base64_decode(&bytes, &len, json_string_value(json_object_get(c, "der"))))
-		return ENF_EINVALID;
-	enf_sha1(out, bytes, len);
-	if (der) {
-		*der = bytes;
-		*der_len = len;
-	} else {
-		free(bytes);
-	}
-	return 0;
-}
-
-static enf_tristate tri(const json_t *v)
-{
-	return json_is_boolean(v) ? (json_is_true(v) ? ENF_YES : ENF_NO) : ENF_NO;
-}
-
-static int snap_cert_list(enf_cert_list *out, void *self, enf_store store)
-{
-	snapshot *s = self;
-	if (enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "cannot open the LocalMachine\\%s store: access denied",
-		              enf_store_name(store));
-		return ENF_EACCESS;
-	}
-	json_t *list = store_list(s, store, 0);
-	enf_cert_list l = {0};
-	size_t n = json_array_size(list);
-	l.items = calloc(n ? n : 1, sizeof(enf_cert_entry));
-	if (!l.items)
-		return enf_error_oom();
-	for (size_t i = 0; i < n; i++) {
-		const json_t *c = json_array_get(list, i);
-		enf_cert_entry *e = &l.items[l.count];
-		if (cert_thumbprint(c, e->thumbprint, &e->der, &e->der_len)) {
-			enf_cert_list_clear(&l);
-			return enf_error_oom();
-		}
-		e->has_private_key = tri(json_object_get(c, "private_key"));
-		e->exportable = tri(json_object_get(c, "exportable"));
-		l.count++;
-	}
-	*out = l;
-	return 0;
-}
-
-/* The index of the certificate with this thumbprint in the store, or -1. */
-static long find_cert(snapshot *s, enf_store store, const unsigned char thumbprint[20])
-{
-	json_t *list = store_list(s, store, 0);
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		unsigned char t[20];
-		if (cert_thumbprint(json_array_get(list, i), t, NULL, NULL) == 0 &&
-		    memcmp(t, thumbprint, 20) == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-static int store_denied(snapshot *s, enf_store store)
-{
-	if (enf_snapshot_fault(s, "readonly_stores", enf_store_name(store), 0) ||
-	    enf_snapshot_fault(s, "unreadable_stores", enf_store_name(store), 0)) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "cannot change the LocalMachine\\%s store: access denied",
-		              enf_store_name(store));
-		return ENF_EACCESS;
-	}
-	return 0;
-}
-
-static int snap_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len)
-{
-	snapshot *s = self;
-	unsigned char t[20];
-	int rc = store_denied(s, store);
-	if (rc)
-		return rc;
-	if (!der || der_len == 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "cannot add an empty certificate to LocalMachine\\%s",
-		              enf_store_name(store));
-		return ENF_EINVALID;
-	}
-	enf_sha1(t, der, der_len);
-	if (find_cert(s, store, t) >= 0)
-		return 0; /* as CertAddEncodedCertificateToStore(..USE_EXISTING..) */
-	char *b64 = enf_base64_encode(der, der_len);
-	if (!b64)
-		return enf_error_oom();
-	json_array_append_new(store_list(s, store, 1), json_pack("{s:s}", "der", b64));
-	free(b64);
-	s->dirty = 1;
-	return 0;
-}
-
-static int snap_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20])
-{
-	snapshot *s = self;
-	int rc = store_denied(s, store);
-	if (rc)
-		return rc;
-	long i = find_cert(s, store, thumbprint);
-	if (i < 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
-		              enf_store_name(store));
-		return ENF_ENOTFOUND;
-	}
-	json_array_remove(store_list(s, store, 0), (size_t)i);
-	s->dirty = 1;
-	return 0;
-}
-
+/* A certificate's key: the entry of the first physical store that has it. */
 static json_t *cert_object(snapshot *s, enf_store store, const unsigned char thumbprint[20])
 {
-	long i = find_cert(s, store, thumbprint);
-	if (i < 0) {
-		enf_error_set(ENF_ERRCLASS_PROVIDER, "no such certificate in LocalMachine\\%s",
-		              enf_store_name(store));
-		return NULL;
-	}
-	return json_array_get(store_list(s, store, 0), (size_t)i);
+	return enf_snapshot_cert_find(s, store, thumbprint);
 }
 
 static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
@@ -394,9 +258,9 @@ const enf_provider enf_provider_snapshot = {
     .commit = snap_commit,
     .close = snap_close,
     .facts = snap_facts,
-    .cert_list = snap_cert_list,
-    .cert_add = snap_cert_add,
-    .cert_remove = snap_cert_remove,
+    .cert_list = enf_snap_cert_list,
+    .cert_add = enf_snap_cert_add,
+    .cert_remove = enf_snap_cert_remove,
     .key_acl_get = snap_key_acl_get,
     .key_acl_grant = snap_key_acl_grant,
     .key_acl_restore = snap_key_acl_restore,
@@ -414,4 +278,6 @@ const enf_provider enf_provider_snapshot = {
     .right_grant = enf_snap_right_grant,
     .right_revoke = enf_snap_right_revoke,
     .right_gpo = enf_snap_right_gpo,
+    .cert_element = enf_snap_cert_element,
+    .cert_add_element = enf_snap_cert_add_element,
 };

@@ -27,6 +27,22 @@ int enf_snapshot_check(const json_t *doc, const char *path);
 /* Looks a member up by exact name, then case-insensitively (Windows names). */
 json_t *enf_snapshot_get_nocase(const json_t *object, const char *name, const char **key_out);
 
+/*
+ * Certificate stores and their physical stores (snapshot_certs.c): the
+ * check of one member of "stores", the provider's functions, and the entry
+ * of a certificate in the first physical store that holds it (NULL, with
+ * the last error set, when none does).
+ */
+int enf_snapshot_check_store(const char *path, const char *name, const json_t *v);
+int enf_snap_cert_list(enf_cert_list *out, void *self, enf_store store);
+int enf_snap_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len);
+int enf_snap_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20]);
+int enf_snap_cert_element(unsigned char **out, size_t *len, void *self, enf_store store,
+                          const unsigned char thumbprint[20]);
+int enf_snap_cert_add_element(void *self, enf_store store, const unsigned char thumbprint[20],
+                              const unsigned char *element, size_t len);
+json_t *enf_snapshot_cert_find(snapshot *s, enf_store store, const unsigned char thumbprint[20]);
+
 /* Registry values between the snapshot's JSON and enf_reg_value. */
 int snapshot_value_from_json(enf_reg_value *out, const json_t *v);
 json_t *snapshot_value_to_json(const enf_reg_value *v);

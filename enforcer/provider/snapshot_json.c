@@ -38,34 +38,6 @@ static int bad(const char *path, const char *where, const char *what)
 	return ENF_EINVALID;
 }
 
-static int check_cert(const char *path, const char *store, size_t i, const json_t *c)
-{
-	char where[96];
-	snprintf(where, sizeof(where), "stores.%s[%zu]", store, i);
-	const char *der = json_string_value(json_object_get(c, "der"));
-	unsigned char *bytes = NULL;
-	size_t len = 0;
-	if (!json_is_object(c) || !der)
-		return bad(path, where, "needs \"der\": the certificate in base64");
-	if (enf_base64_decode(&bytes, &len, der) || len == 0)
-		return bad(path, where, "has a \"der\" that is not base64");
-	free(bytes);
-	json_t *acl = json_object_get(c, "key_acl");
-	if (acl && !json_is_array(acl))
-		return bad(path, where, "has a \"key_acl\" that is not a list");
-	size_t k;
-	json_t *e;
-	json_array_foreach(acl, k, e)
-	{
-		const char *rights = json_string_value(json_object_get(e, "rights"));
-		if (!json_string_value(json_object_get(e, "account")) || !rights ||
-		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0))
-			return bad(path, where,
-			           "has a key_acl entry without account and rights read/full");
-	}
-	return 0;
-}
-
 /*
  * The members that model a service's process (docs/snapshot.md): how long
  * it takes to start and stop, with what checkpoints and wait hint, and the
@@ -165,21 +137,9 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	}
 	json_object_foreach(json_object_get(doc, "stores"), key, v)
 	{
-		enf_store store;
-		if (enf_store_parse(&store, key))
-			return bad(
-			    path, key,
-			    "is not a store name (Root, CA, My, TrustedPeople, TrustedPublisher, Disallowed)");
-		if (!json_is_array(v))
-			return bad(path, key, "must be a list of certificates");
-		size_t i;
-		json_t *c;
-		json_array_foreach(v, i, c)
-		{
-			int rc = check_cert(path, key, i, c);
-			if (rc)
-				return rc;
-		}
+		int rc = enf_snapshot_check_store(path, key, v);
+		if (rc)
+			return rc;
 	}
 	json_object_foreach(json_object_get(doc, "registry"), key, v)
 	{

@@ -151,6 +151,12 @@ typedef struct enf_res_trust_store {
 	size_t allow_count;
 	enf_extras extras;
 	long max_certs; /* -1 when not set */
+	/*
+	 * `managed-elsewhere: report`: a finding in a physical store other than
+	 * .Default (Group Policy, Active Directory, AuthRoot, a smart card) is a
+	 * note; without it, it fails the resource.
+	 */
+	int managed_elsewhere_report;
 } enf_res_trust_store;
 
 typedef struct enf_res_registry {

@@ -15,13 +15,38 @@
 #include "policy.h"
 #include "types.h"
 
-/* One certificate in a store. */
+/*
+ * The physical stores a LocalMachine system store is made of
+ * (docs/windows-semantics.md, "Certificate stores"): Root holds all five, CA
+ * .Default, .GroupPolicy and .Enterprise, the others .Default. Only
+ * .Default is the machine's own: the others are filled by Group Policy,
+ * Active Directory, automatic root updates and smart cards.
+ */
+typedef enum enf_phys_store {
+	ENF_PHYS_DEFAULT = 0,
+	ENF_PHYS_GROUP_POLICY,
+	ENF_PHYS_ENTERPRISE,
+	ENF_PHYS_AUTHROOT,
+	ENF_PHYS_SMARTCARD,
+	ENF_PHYS__COUNT
+} enf_phys_store;
+
+/* ".Default", ".GroupPolicy"...; "?" out of range. */
+const char *enf_phys_store_name(enf_phys_store phys);
+/* Whether Windows builds the LocalMachine store `store` with the physical store `phys`. */
+int enf_phys_store_in(enf_store store, enf_phys_store phys);
+
+/*
+ * One certificate in a store, as one of its physical stores holds it: a
+ * certificate in two physical stores is listed twice, .Default first.
+ */
 typedef struct enf_cert_entry {
 	unsigned char thumbprint[20]; /* SHA-1 of the DER */
 	unsigned char *der;
 	size_t der_len;
 	enf_tristate has_private_key;
 	enf_tristate exportable;
+	enf_phys_store physical;
 } enf_cert_entry;
 
 typedef struct enf_cert_list {
@@ -141,6 +166,11 @@ typedef struct enf_provider {
 
 	int (*facts)(enf_facts *out, void *self);
 
+	/*
+	 * cert_list reads every physical store of `store`; cert_add and
+	 * cert_remove change only its .Default physical store, the one the
+	 * machine owns.
+	 */
 	int (*cert_list)(enf_cert_list *out, void *self, enf_store store);
 	int (*cert_add)(void *self, enf_store store, const unsigned char *der, size_t der_len);
 	int (*cert_remove)(void *self, enf_store store, const unsigned char thumbprint[20]);
@@ -199,6 +229,22 @@ typedef struct enf_provider {
 	int (*right_grant)(void *self, const char *right, const char *account);
 	int (*right_revoke)(void *self, const char *right, const char *account);
 	int (*right_gpo)(enf_tristate *out, void *self, const char *right);
+
+	/*
+	 * A certificate of `store`'s .Default physical store with its
+	 * properties (friendly name, EKU restriction, key link), serialized as
+	 * the target keeps it (CertSerializeCertificateStoreElement on Windows),
+	 * for the journal; free() it. ENF_ENOTFOUND when it is not in .Default.
+	 * cert_add_element adds such an element back to .Default, properties
+	 * and all, after checking that it holds the certificate `thumbprint`
+	 * (ENF_EINVALID otherwise); a certificate already there keeps its own
+	 * properties and gains those it lacks. Both may be NULL: the engine then
+	 * journals and restores the DER alone.
+	 */
+	int (*cert_element)(unsigned char **out, size_t *len, void *self, enf_store store,
+	                    const unsigned char thumbprint[20]);
+	int (*cert_add_element)(void *self, enf_store store, const unsigned char thumbprint[20],
+	                        const unsigned char *element, size_t len);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

@@ -566,9 +566,10 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} areas[] = {
-	    {"registry", tw_registry},  {"accounts", tw_accounts}, {"services", tw_services},
-	    {"certificates", tw_certs}, {"keys", tw_keys},         {"facts", tw_facts},
-	    {"rights", tw_rights},      {"waits", tw_waits},       {"secrets", tw_secrets},
+	    {"registry", tw_registry},       {"accounts", tw_accounts}, {"services", tw_services},
+	    {"certificates", tw_certs},      {"keys", tw_keys},         {"facts", tw_facts},
+	    {"rights", tw_rights},           {"waits", tw_waits},       {"secrets", tw_secrets},
+	    {"phys-stores", tw_phys_stores},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {
 		int before = failed;

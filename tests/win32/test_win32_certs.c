@@ -23,16 +23,10 @@
 #define KEY_EXPORTABLE L"ENFTEST-KEY-EXPORTABLE"
 #define KEY_FIXED      L"ENFTEST-KEY-FIXED"
 
-typedef struct test_cert {
-	unsigned char *der;
-	size_t len;
-	unsigned char sha1[20];
-} test_cert;
-
 static test_cert root, inter, leaf, leaf2, cng_leaf, spare;
 static EVP_PKEY *root_key, *inter_key;
 
-static void keep_der(test_cert *c, X509 *x)
+void tw_keep_der(test_cert *c, X509 *x)
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509(x, &der);
@@ -45,9 +39,8 @@ static void keep_der(test_cert *c, X509 *x)
 	X509_free(x);
 }
 
-/* A certificate for `pub`, issued by (issuer, signer) or self-signed. */
-static X509 *make_cert(const char *cn, EVP_PKEY *pub, EVP_PKEY *signer, X509 *issuer, int ca,
-                       long serial)
+X509 *tw_make_cert(const char *cn, EVP_PKEY *pub, EVP_PKEY *signer, X509 *issuer, int ca,
+                   long serial)
 {
 	X509 *x = X509_new();
 	X509_set_version(x, 2);
@@ -108,16 +101,16 @@ static void make_pki(void)
 {
 	root_key = EVP_EC_gen("P-256");
 	inter_key = EVP_EC_gen("P-256");
-	X509 *r = make_cert("Enforcer Test Root", root_key, root_key, NULL, 1, 1);
-	X509 *i = make_cert("Enforcer Test Intermediate", inter_key, root_key, r, 1, 2);
+	X509 *r = tw_make_cert("Enforcer Test Root", root_key, root_key, NULL, 1, 1);
+	X509 *i = tw_make_cert("Enforcer Test Intermediate", inter_key, root_key, r, 1, 2);
 	EVP_PKEY *k1 = capi_key(KEY_EXPORTABLE, 1), *k2 = capi_key(KEY_FIXED, 0),
 	         *k3 = EVP_EC_gen("P-256");
-	keep_der(&leaf, make_cert("edge.enforcer.test", k1, inter_key, i, 0, 3));
-	keep_der(&leaf2, make_cert("edge2.enforcer.test", k2, inter_key, i, 0, 4));
-	keep_der(&cng_leaf, make_cert("cng.enforcer.test", k3, inter_key, i, 0, 5));
-	keep_der(&spare, make_cert("spare.enforcer.test", k3, inter_key, i, 0, 6));
-	keep_der(&inter, i);
-	keep_der(&root, r);
+	tw_keep_der(&leaf, tw_make_cert("edge.enforcer.test", k1, inter_key, i, 0, 3));
+	tw_keep_der(&leaf2, tw_make_cert("edge2.enforcer.test", k2, inter_key, i, 0, 4));
+	tw_keep_der(&cng_leaf, tw_make_cert("cng.enforcer.test", k3, inter_key, i, 0, 5));
+	tw_keep_der(&spare, tw_make_cert("spare.enforcer.test", k3, inter_key, i, 0, 6));
+	tw_keep_der(&inter, i);
+	tw_keep_der(&root, r);
 	EVP_PKEY_free(k1);
 	EVP_PKEY_free(k2);
 	EVP_PKEY_free(k3);

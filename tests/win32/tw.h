@@ -56,6 +56,23 @@ void tw_accounts(void);
 void tw_rights(void);
 void tw_secrets(void);
 
+/* A test certificate (test_win32_certs.c): its DER and thumbprint. */
+typedef struct test_cert {
+	unsigned char *der;
+	size_t len;
+	unsigned char sha1[20];
+} test_cert;
+struct x509_st;
+struct evp_pkey_st;
+/* A certificate for `pub` (O=Enforcer Tests, CN=cn), issued by (issuer, signer) or self-signed. */
+struct x509_st *tw_make_cert(const char *cn, struct evp_pkey_st *pub, struct evp_pkey_st *signer,
+                             struct x509_st *issuer, int ca, long serial);
+/* Keeps the DER and thumbprint of `x` in `c`, and frees `x`. */
+void tw_keep_der(test_cert *c, struct x509_st *x);
+
+/* Physical stores, serialized elements and properties (test_win32_stores.c). */
+void tw_phys_stores(void);
+
 /* The child process of the persistence check: "--expect STORE=+HEX STORE=-HEX ...". */
 int tw_expect_main(int argc, char **argv);
 

@@ -17,7 +17,7 @@
  * account of a service's process says nothing about its log-on. Wine's
  * ntdll exports wine_get_version; Windows' does not.
  */
-static int under_wine(void)
+int enf_w32_under_wine(void)
 {
 	static int known = -1;
 	if (known < 0) {
@@ -124,7 +124,7 @@ int enf_w32_running_account(enf_service_info *info, const SERVICE_STATUS_PROCESS
 		rc = enf_error_oom();
 		goto done;
 	}
-	if (under_wine()) {
+	if (enf_w32_under_wine()) {
 		info->running_as_unknown = enf_asprintf(
 		    "under Wine every service runs as the prefix's user (its process runs as %s), so the account of the process says nothing about the service's log-on",
 		    sid);

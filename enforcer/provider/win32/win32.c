@@ -144,6 +144,8 @@ static const enf_provider w32_provider = {
     .right_grant = enf_w32_right_grant,
     .right_revoke = enf_w32_right_revoke,
     .right_gpo = enf_w32_right_gpo,
+    .cert_element = enf_w32_cert_element,
+    .cert_add_element = enf_w32_cert_add_element,
 };
 
 const enf_provider *enf_provider_local(void)

@@ -11,10 +11,21 @@
 #include <windows.h>
 #include <wincrypt.h>
 
-/* Certificate stores (certs.c). */
+/*
+ * Certificate stores (certs.c): every physical store is read, only .Default
+ * is changed (provider.h); serialized elements keep a certificate's
+ * properties.
+ */
 int enf_w32_cert_list(enf_cert_list *out, void *self, enf_store store);
 int enf_w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len);
 int enf_w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20]);
+int enf_w32_cert_element(unsigned char **out, size_t *len, void *self, enf_store store,
+                         const unsigned char thumbprint[20]);
+int enf_w32_cert_add_element(void *self, enf_store store, const unsigned char thumbprint[20],
+                             const unsigned char *element, size_t len);
+
+/* Whether this is Wine rather than Windows (process.c): ntdll exports wine_get_version. */
+int enf_w32_under_wine(void);
 
 /*
  * Opens a LocalMachine system store. `writable` 0 opens it read-only and
