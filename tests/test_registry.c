@@ -202,3 +202,146 @@ Test(registry, rollback_writes_back_the_stored_bytes_exactly)
 	             "a second rollback changed something");
 	free(id);
 }
+
+static const char created_policy[] =
+    "enforcer: 1\nname: reg\nresources:\n"
+    "  - {type: registry, id: a, key: 'HKLM\\Software\\Contoso\\New\\Deep', value: A, kind: dword, data: 1}\n"
+    "  - {type: registry, id: b, key: 'HKLM\\Software\\Fresh\\One', value: B, kind: dword, data: 2}\n";
+
+static const char contoso_snapshot[] =
+    "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {\"" CONTOSO
+    "\": {\"Keep\": {\"kind\": \"dword\", \"data\": 1}}}}\n";
+
+/* The names of the snapshot's registry keys, sorted, joined by spaces. */
+static char *registry_keys(void)
+{
+	json_t *s = fx_state(&f);
+	json_t *keys = json_object_get(s, "registry");
+	const char *names[16];
+	size_t n = 0;
+	const char *name;
+	json_t *v;
+	json_object_foreach(keys, name, v)
+	{
+		if (n < 16)
+			names[n++] = name;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	enf_buf b = ENF_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		enf_buf_printf(&b, "%s%s", i ? " " : "", names[i]);
+	json_decref(s);
+	return enf_buf_detach(&b);
+}
+
+/* Sets a value in the snapshot file behind the enforcer's back, as another tool would. */
+static void other_tool_sets(const char *key, const char *name)
+{
+	json_t *s = fx_state(&f);
+	json_t *reg = json_object_get(s, "registry");
+	if (!json_object_get(reg, key))
+		json_object_set_new(reg, key, json_object());
+	json_object_set_new(json_object_get(reg, key), name,
+	                    json_pack("{s:s, s:i}", "kind", "dword", "data", 7));
+	cr_assert_eq(json_dump_file(s, f.snapshot, 0), 0);
+	json_decref(s);
+}
+
+Test(registry, rollback_removes_the_keys_the_run_created_once_they_are_empty)
+{
+	fx_init(&f, contoso_snapshot, created_policy);
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(run->counts[ENF_OUTCOME_CHANGED], 2);
+	char *id = enf_strdup(run->run_id);
+	char *keys = registry_keys();
+	cr_expect_str_eq(keys, "HKLM\\Software\\Contoso HKLM\\Software\\Contoso\\New\\Deep "
+	                       "HKLM\\Software\\Fresh\\One");
+	free(keys);
+	char *path = enf_asprintf("%s/journal/%s.jsonl", f.state, id);
+	char *journal = th_read(path, NULL);
+	cr_expect(strstr(journal, "\"created_keys\":[\"HKLM\\\\Software\\\\Contoso\\\\New\","
+	                          "\"HKLM\\\\Software\\\\Contoso\\\\New\\\\Deep\"]") != NULL,
+	          "%s", journal);
+	cr_expect(strstr(journal, "\"created_keys\":[\"HKLM\\\\Software\\\\Fresh\","
+	                          "\"HKLM\\\\Software\\\\Fresh\\\\One\"]") != NULL,
+	          "%s", journal);
+	free(journal);
+	free(path);
+
+	/* Another tool writes a value into a key the run created: that key stays. */
+	other_tool_sets("HKLM\\Software\\Fresh", "Other");
+	run = fx_rollback(&f, id);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	expect_actions("a", "delete HKLM\\Software\\Contoso\\New\\Deep\\A (restoring: it did not "
+	                    "exist); remove the keys the run created, now empty: "
+	                    "HKLM\\Software\\Contoso\\New\\Deep, HKLM\\Software\\Contoso\\New");
+	expect_actions("b",
+	               "delete HKLM\\Software\\Fresh\\One\\B (restoring: it did not exist); "
+	               "remove the keys the run created, now empty: HKLM\\Software\\Fresh\\One; "
+	               "keep key HKLM\\Software\\Fresh, which the run created: it holds 1 "
+	               "other value and 0 subkeys");
+	keys = registry_keys();
+	cr_expect_str_eq(keys, "HKLM\\Software\\Contoso HKLM\\Software\\Fresh");
+	free(keys);
+	char *v = snapshot_value("HKLM\\Software\\Contoso", "Keep");
+	cr_expect_str_eq(v, "{\"data\":1,\"kind\":\"dword\"}");
+	free(v);
+	char *rid = enf_strdup(f.run->run_id);
+	cr_expect_eq(enf_run_exit_code(fx_rollback(&f, id)), 0,
+	             "a second rollback changed something");
+
+	/* Undoing the rollback creates the keys again, and journals that it does. */
+	run = fx_rollback(&f, rid);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	keys = registry_keys();
+	cr_expect_str_eq(keys, "HKLM\\Software\\Contoso HKLM\\Software\\Contoso\\New\\Deep "
+	                       "HKLM\\Software\\Fresh HKLM\\Software\\Fresh\\One");
+	free(keys);
+	run = fx_rollback(&f, f.run->run_id);
+	keys = registry_keys();
+	cr_expect_str_eq(keys, "HKLM\\Software\\Contoso HKLM\\Software\\Fresh");
+	free(keys);
+	free(rid);
+	free(id);
+}
+
+Test(registry, a_key_with_a_subkey_is_kept_and_old_journals_remove_no_keys)
+{
+	fx_init(&f, contoso_snapshot, created_policy);
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	char *id = enf_strdup(run->run_id);
+	other_tool_sets("HKLM\\Software\\Contoso\\New\\Sibling", "S");
+	/* A journal of an earlier version: no "created_keys" on run b's change. */
+	char *path = enf_asprintf("%s/journal/%s.jsonl", f.state, id);
+	char *journal = th_read(path, NULL);
+	const char *drop = ",\"created_keys\":[\"HKLM\\\\Software\\\\Fresh\","
+	                   "\"HKLM\\\\Software\\\\Fresh\\\\One\"]";
+	char *at = strstr(journal, drop);
+	cr_assert(at != NULL, "%s", journal);
+	memmove(at, at + strlen(drop), strlen(at + strlen(drop)) + 1);
+	free(th_write(f.state, "journal.tmp", journal));
+	char *tmp = enf_asprintf("%s/journal.tmp", f.state);
+	cr_assert_eq(rename(tmp, path), 0);
+	free(tmp);
+	free(journal);
+	free(path);
+
+	run = fx_rollback(&f, id);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	expect_actions("a",
+	               "delete HKLM\\Software\\Contoso\\New\\Deep\\A (restoring: it did not "
+	               "exist); remove the keys the run created, now empty: "
+	               "HKLM\\Software\\Contoso\\New\\Deep; keep key HKLM\\Software\\Contoso\\New, "
+	               "which the run created: it holds 0 other values and 1 subkey");
+	expect_actions("b", "delete HKLM\\Software\\Fresh\\One\\B (restoring: it did not exist)");
+	char *keys = registry_keys();
+	cr_expect_str_eq(keys, "HKLM\\Software\\Contoso HKLM\\Software\\Contoso\\New\\Sibling "
+	                       "HKLM\\Software\\Fresh\\One");
+	free(keys);
+	free(id);
+}

@@ -50,6 +50,13 @@ struct change {
 	char *key, *name;
 	int had_old;
 	enf_reg_value old_value, new_value;
+	/*
+	 * registry-set: the keys it creates, outermost first; registry-delete
+	 * made by a rollback: the keys the undone run created that it removes,
+	 * deepest first, once they are empty
+	 */
+	char **keys;
+	size_t key_count;
 	/* service kinds: the service, and its old and new settings */
 	char *service;
 	char *old_logon, *new_logon;

@@ -354,3 +354,71 @@ done:
 	free(sub);
 	return rc;
 }
+
+/* RegQueryInfoKeyW's counts of values and subkeys, on an open key. */
+static int key_counts(size_t *values, size_t *subkeys, HKEY k, const char *key)
+{
+	DWORD nvalues = 0, nsubkeys = 0;
+	LONG err = RegQueryInfoKeyW(k, NULL, NULL, NULL, &nsubkeys, NULL, NULL, &nvalues, NULL,
+	                            NULL, NULL, NULL);
+	if (err != ERROR_SUCCESS) {
+		enf_error_set_os((int)err, "cannot read registry key '%s'", key);
+		return enf_w32_code((DWORD)err);
+	}
+	*values = nvalues;
+	*subkeys = nsubkeys;
+	return 0;
+}
+
+int enf_w32_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key)
+{
+	(void)self;
+	wchar_t *sub = NULL;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc == 0)
+		rc = key_counts(values, subkeys, k, key);
+	if (k)
+		RegCloseKey(k);
+	free(sub);
+	return rc;
+}
+
+int enf_w32_reg_key_remove(void *self, const char *key)
+{
+	(void)self;
+	wchar_t *sub = NULL;
+	HKEY k = NULL;
+	size_t values = 0, subkeys = 0;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc == 0)
+		rc = key_counts(&values, &subkeys, k, key);
+	if (rc == 0 && (values || subkeys)) {
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "registry key '%s' is not empty (%zu values, %zu subkeys): left as it is", key,
+		    values, subkeys);
+		rc = ENF_EEXISTS;
+	}
+	if (k)
+		RegCloseKey(k);
+	/*
+	 * RegDeleteKeyExW refuses a key with subkeys but would take its values
+	 * with it: hence the count first. A value written in between is the one
+	 * window left (the registry has no "delete if empty").
+	 */
+	if (rc == 0) {
+		enf_w32_reg_release(); /* the kept read handle may be this key */
+		LONG err = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, sub, KEY_WOW64_64KEY, 0);
+		if (err != ERROR_SUCCESS && err != ERROR_FILE_NOT_FOUND) {
+			enf_error_set_os((int)err, "cannot remove registry key '%s'", key);
+			rc = enf_w32_code((DWORD)err);
+		}
+	}
+	free(sub);
+	return rc;
+}
