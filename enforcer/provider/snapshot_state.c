@@ -314,8 +314,8 @@ int enf_snap_reg_key_remove(void *self, const char *key)
 	if (values || subkeys) {
 		enf_error_set(
 		    ENF_ERRCLASS_PROVIDER,
-		    "registry key '%s' is not empty (%zu values, %zu subkeys): left as it is", key,
-		    values, subkeys);
+		    "registry key '%s' is not empty (values: %zu, subkeys: %zu): left as it is",
+		    key, values, subkeys);
 		return ENF_EEXISTS;
 	}
 	const char *existing = NULL;

@@ -400,8 +400,8 @@ int enf_w32_reg_key_remove(void *self, const char *key)
 	if (rc == 0 && (values || subkeys)) {
 		enf_error_set(
 		    ENF_ERRCLASS_PROVIDER,
-		    "registry key '%s' is not empty (%zu values, %zu subkeys): left as it is", key,
-		    values, subkeys);
+		    "registry key '%s' is not empty (values: %zu, subkeys: %zu): left as it is",
+		    key, values, subkeys);
 		rc = ENF_EEXISTS;
 	}
 	if (k)
