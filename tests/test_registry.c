@@ -345,3 +345,33 @@ Test(registry, a_key_with_a_subkey_is_kept_and_old_journals_remove_no_keys)
 	free(keys);
 	free(id);
 }
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+Test(registry, export_leaves_out_values_whose_bytes_hold_more_than_their_text)
+{
+	fx_init(&f,
+	        "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {\"" CONTOSO "\": {\n"
+	        " \"Text\": {\"type\": 1, \"hex\": \"" SZ_EMBEDDED "\"},\n"
+	        " \"Short\": {\"type\": 1, \"hex\": \"61006200\"}}}}\n",
+	        "enforcer: 1\nname: unused\nresources: []\n");
+	char *target = enf_asprintf("snapshot:%s", f.snapshot);
+	th_cli_result r = th_run_cli(f.dir,
+	                             ARGS("export", "--target", target, "--key",
+	                                  "HKLM\\Software\\Contoso", "--name", "bytes"),
+	                             NULL);
+	cr_assert_eq(r.code, 0, "export failed: %s", r.err);
+	cr_expect(strstr(r.out, "  # value \"Text\" is stored as 8 bytes that its sz reading does "
+	                        "not show (an embedded NUL, an empty string inside a list, extra "
+	                        "bytes): not exported\n") != NULL,
+	          "%s", r.out);
+	cr_expect(strstr(r.out, "value: \"Short\"\n    kind: sz\n    data: \"ab\"\n") != NULL, "%s",
+	          r.out);
+	char *policy = th_write(f.dir, "exported.yaml", r.out);
+	th_cli_result p = th_run_cli(f.dir, ARGS("plan", "--target", target, policy), NULL);
+	cr_expect_eq(p.code, 0, "the export does not plan compliant:\n%s%s", p.out, p.err);
+	th_cli_free(&p);
+	th_cli_free(&r);
+	free(policy);
+	free(target);
+}
