@@ -226,9 +226,19 @@ int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg
 		rc = enf_w32_wide(&wname, name, "the value name");
 	if (rc == 0)
 		rc = enf_reg_value_encode(&data, value);
+	/*
+	 * Text whose bytes do not end with a NUL gets one from RegSetValueExW
+	 * when the character just past the buffer is a NUL (Wine does, and its
+	 * source says Windows NT does too): a non-NUL character there, not
+	 * counted, keeps the write to exactly the bytes given.
+	 */
+	size_t len = data.len;
+	enf_buf_put(&data, "\xff\xff", 2);
+	if (rc == 0 && data.failed)
+		rc = enf_error_oom();
 	if (rc)
 		goto done;
-	if (data.len > 0xFFFFFFFFu) {
+	if (len > 0xFFFFFFFFu) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "the data for '%s\\%s' is too large", key,
 		              shown_name(name));
 		rc = ENF_ELIMIT;
@@ -244,8 +254,7 @@ int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg
 		goto done;
 	}
 	/* Setting a value of another type replaces it, kind and all. */
-	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)(data.ptr ? data.ptr : ""),
-	                     (DWORD)data.len);
+	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)data.ptr, (DWORD)len);
 	if (err != ERROR_SUCCESS) {
 		enf_error_set_os((int)err, "cannot write value '%s\\%s'", key, shown_name(name));
 		rc = enf_w32_code((DWORD)err);
