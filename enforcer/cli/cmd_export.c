@@ -278,20 +278,16 @@ static int export_value(exporter *x, const char *key, const char *name)
 		return rc;
 	const char *kind = enf_reg_kind_name(v.type);
 	const char *last = strrchr(key, '\\');
-	/* Bytes that hold more than the text they read as: no policy value writes them. */
-	enf_reg_value reading = v;
-	reading.bytes = NULL;
-	reading.size = 0;
-	if (kind && v.bytes && v.type != ENF_REG_BINARY && !enf_reg_value_equal(&v, &reading)) {
-		char *why = enf_asprintf(
-		    "value \"%s\" is stored as %zu bytes that its %s reading does not show (an embedded NUL, an empty string inside a list, extra bytes): not exported",
-		    name, v.size, kind);
-		put_comment(x, "  ", why ? why : "a value stored in another form: not exported");
-		free(why);
-	} else if (!kind) {
-		char *why = enf_asprintf(
-		    "value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
-		    name, (unsigned long)v.type);
+	/* A type with no kind, or bytes that hold more than their text: no policy writes them. */
+	if (!kind || enf_reg_value_hides_bytes(&v)) {
+		char *why =
+		    !kind
+		        ? enf_asprintf(
+		              "value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
+		              name, (unsigned long)v.type)
+		        : enf_asprintf(
+		              "value \"%s\" is stored as %zu bytes that its %s reading does not show (an embedded NUL, an empty string inside a list, extra bytes): not exported",
+		              name, v.size, kind);
 		put_comment(x, "  ", why ? why : "a value of another type: not exported");
 		free(why);
 	} else {

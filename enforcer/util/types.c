@@ -126,6 +126,14 @@ static int stored_equal(const enf_reg_value *a, const enf_reg_value *b)
 	return same;
 }
 
+int enf_reg_value_hides_bytes(const enf_reg_value *v)
+{
+	enf_reg_value reading = *v;
+	reading.bytes = NULL;
+	reading.size = 0;
+	return has_stored_bytes(v) && !stored_equal(v, &reading);
+}
+
 int enf_reg_value_equal(const enf_reg_value *a, const enf_reg_value *b)
 {
 	if (a->type != b->type)
