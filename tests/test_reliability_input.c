@@ -229,9 +229,9 @@ static const struct {
      "\"dword-le\", \"data\": 1}}}}\n",
      "enforcer: snapshot 'server.json': registry value 'HKLM\\X\\V' needs kind and data as in a "
      "policy, or type and hex\n"},
-    {"text kind as raw bytes",
+    {"text kind as raw bytes that are not UTF-16",
      "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {\"HKLM\\\\X\": {\"V\": {\"type\": 1, "
-     "\"hex\": \"4100\"}}}}\n",
+     "\"hex\": \"00d80000\"}}}}\n",
      "enforcer: snapshot 'server.json': registry value 'HKLM\\X\\V' needs kind and data as in a "
      "policy, or type and hex\n"},
     {"service without state",

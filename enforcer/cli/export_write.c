@@ -265,10 +265,16 @@ static int export_value(cli_exporter *x, const char *key, int id_parts, const ch
 	if (rc)
 		return rc;
 	const char *kind = enf_reg_kind_name(v.type);
-	if (!kind) {
-		char *why = enf_asprintf(
-		    "value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
-		    name, (unsigned long)v.type);
+	/* A type with no kind, or bytes that hold more than their text: no policy writes them. */
+	if (!kind || enf_reg_value_hides_bytes(&v)) {
+		char *why =
+		    !kind
+		        ? enf_asprintf(
+		              "value \"%s\" has registry type %lu, which a v1 policy has no kind for: not exported",
+		              name, (unsigned long)v.type)
+		        : enf_asprintf(
+		              "value \"%s\" is stored as %zu bytes that its %s reading does not show (an embedded NUL, an empty string inside a list, extra bytes): not exported",
+		              name, v.size, kind);
 		cli_export_comment(x, "  ", why ? why : "a value of another type: not exported");
 		free(why);
 	} else {

@@ -328,20 +328,6 @@ static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
 	check_key(c, found, fails, checks);
 }
 
-static int granted(engine *e, const enf_key_acl *acl, const enf_key_access *want)
-{
-	for (size_t i = 0; i < acl->count; i++) {
-		const enf_key_ace *ace = &acl->items[i];
-		if (!ace->allow || !enf_key_mask_covers(ace->mask, want->rights))
-			continue;
-		/* By identity, never by spelling: the target may show the SID or another name. */
-		if ((ace->account && enf_accounts_same(e, ace->account, want->account)) ||
-		    (ace->sid && enf_accounts_same(e, ace->sid, want->account)))
-			return 1;
-	}
-	return 0;
-}
-
 static const char *rights_word(uint32_t mask)
 {
 	if (enf_key_mask_covers(mask, ENF_RIGHTS_FULL))
@@ -403,7 +389,14 @@ static int plan_access(engine *e, const enf_resource *res, const unsigned char t
 	json_object_set_new(plan->before, "key_access", acl_json(&acl));
 	for (size_t i = 0; i < c->access_count && rc == 0; i++) {
 		const enf_key_access *a = &c->access[i];
-		if (granted(e, &acl, a))
+		key_verdict verdict = KEY_NOT_GRANTED;
+		char *why = NULL;
+		if ((rc = enf_key_access_check(&verdict, &why, e, &acl, a->account, a->rights)))
+			break;
+		/* A grant cannot help against a deny entry that comes first. */
+		if (why)
+			finding(fails, checks, "private-key-access", why);
+		if (verdict != KEY_NOT_GRANTED)
 			continue;
 		const char *rights = a->rights == ENF_RIGHTS_FULL ? "full" : "read";
 		change *ch = enf_plan_add(plan, &enf_change_key_grant,

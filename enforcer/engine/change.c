@@ -59,6 +59,9 @@ void enf_change_clear(change *c)
 	free(c->account);
 	free(c->old_sddl);
 	free(c->new_sddl);
+	for (size_t i = 0; i < c->key_count; i++)
+		free(c->keys[i]);
+	free(c->keys);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -50,6 +50,13 @@ struct change {
 	char *key, *name;
 	int had_old;
 	enf_reg_value old_value, new_value;
+	/*
+	 * registry-set: the keys it creates, outermost first; registry-delete
+	 * made by a rollback: the keys the undone run created that it removes,
+	 * deepest first, once they are empty
+	 */
+	char **keys;
+	size_t key_count;
 	/* service kinds: the service, and its old and new settings */
 	char *service;
 	char *old_logon, *new_logon;
@@ -209,6 +216,21 @@ void enf_plan_fail(res_plan *plan, const char *fmt, ...)
 void enf_plan_fail_last(res_plan *plan, const char *what);
 void enf_res_plan_clear(res_plan *plan);
 void enf_change_clear(change *c);
+
+/* What a private key's DACL gives an account (key_access.c). */
+typedef enum key_verdict {
+	KEY_GRANTED, /* an allow entry for the account gives the rights, and no deny comes first */
+	KEY_NOT_GRANTED, /* no entry for the account gives them: a grant adds one */
+	KEY_DENIED,      /* a deny entry for the account or Everyone refuses them first */
+	KEY_UNKNOWN      /* a deny entry for a group the account may be in comes first */
+} key_verdict;
+
+/*
+ * Evaluates `acl` for `account` and `rights` in Windows' order; for
+ * KEY_DENIED and KEY_UNKNOWN, *why is the finding (free() it).
+ */
+int enf_key_access_check(key_verdict *out, char **why, engine *e, const enf_key_acl *acl,
+                         const char *account, enf_key_rights rights);
 
 /*
  * The checks and key permissions of a certificate that is (or will be)

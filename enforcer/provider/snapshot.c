@@ -169,7 +169,7 @@ static int snap_key_acl_get(enf_key_acl *out, void *self, enf_store store,
 		enf_key_ace *ace = &a.items[a.count++];
 		ace->account = enf_strdup(json_string_value(json_object_get(e, "account")));
 		ace->sid = enf_strdup(json_string_value(json_object_get(e, "sid")));
-		ace->allow = 1;
+		ace->allow = !json_is_true(json_object_get(e, "deny"));
 		ace->mask = strcmp(json_string_value(json_object_get(e, "rights")), "full") == 0
 		                ? 0x10000000u  /* GENERIC_ALL */
 		                : 0x80000000u; /* GENERIC_READ */
@@ -207,6 +207,9 @@ static int snap_key_acl_grant(void *self, enf_store store, const unsigned char t
 		 */
 		const char *have = json_string_value(json_object_get(e, "account"));
 		const char *have_sid = json_string_value(json_object_get(e, "sid"));
+		/* A deny entry stays as it is: a grant adds or widens an allow entry. */
+		if (json_is_true(json_object_get(e, "deny")))
+			continue;
 		if (enf_snapshot_same_account(s, have, account) ||
 		    enf_snapshot_same_account(s, have_sid, account)) {
 			if (strcmp(json_string_value(json_object_get(e, "rights")), "full") != 0)
@@ -235,8 +238,10 @@ static int snap_key_acl_restore(void *self, enf_store store, const unsigned char
 	json_array_foreach(acl, i, e)
 	{
 		const char *rights = json_string_value(json_object_get(e, "rights"));
+		json_t *deny = json_object_get(e, "deny");
 		if (!json_string_value(json_object_get(e, "account")) || !rights ||
-		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0))
+		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0) ||
+		    (deny && !json_is_boolean(deny)))
 			valid = 0;
 	}
 	if (!valid) {
@@ -273,6 +278,8 @@ const enf_provider enf_provider_snapshot = {
     .svc_stop = enf_snap_svc_stop,
     .account_sid = enf_snap_account_sid,
     .reg_values = enf_snap_reg_values,
+    .reg_key_info = enf_snap_reg_key_info,
+    .reg_key_remove = enf_snap_reg_key_remove,
     .reload = snap_reload,
     .right_holders = enf_snap_right_holders,
     .right_grant = enf_snap_right_grant,

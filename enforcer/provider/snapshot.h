@@ -55,6 +55,8 @@ int enf_snap_reg_get(enf_reg_value *out, void *self, const char *key, const char
 int enf_snap_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
 int enf_snap_reg_delete(void *self, const char *key, const char *name);
 int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key);
+int enf_snap_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key);
+int enf_snap_reg_key_remove(void *self, const char *key);
 int enf_snap_svc_get(enf_service_info *out, void *self, const char *name);
 int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change);
 int enf_snap_account_sid(char **out, void *self, const char *account);

@@ -80,10 +80,14 @@ static int check_cert(const char *path, const char *where, const json_t *c)
 	json_array_foreach(acl, k, e)
 	{
 		const char *rights = json_string_value(json_object_get(e, "rights"));
+		json_t *deny = json_object_get(e, "deny");
 		if (!json_string_value(json_object_get(e, "account")) || !rights ||
 		    (strcmp(rights, "read") != 0 && strcmp(rights, "full") != 0))
 			return bad(path, where,
 			           "has a key_acl entry without account and rights read/full");
+		if (deny && !json_is_boolean(deny))
+			return bad(path, where,
+			           "has a key_acl entry whose \"deny\" is not true or false");
 	}
 	return check_properties(path, where, c);
 }

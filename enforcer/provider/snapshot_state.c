@@ -257,3 +257,71 @@ int enf_snap_account_sid(char **out, void *self, const char *account)
 	*out = enf_strdup(sid);
 	return *out ? 0 : enf_error_oom();
 }
+
+/*
+ * Keys are the members of "registry"; as on Windows, a key also exists
+ * when only a key below it is listed (its parents exist by its path).
+ * Counts the key's values and its distinct immediate subkeys.
+ */
+int enf_snap_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key)
+{
+	snapshot *s = self;
+	json_t *keys = json_object_get(s->doc, "registry");
+	json_t *k = enf_snapshot_get_nocase(keys, key, NULL);
+	size_t len = strlen(key), n = 0;
+	const char *name, **seen = NULL;
+	json_t *v;
+	int found = k != NULL;
+	json_object_foreach(keys, name, v)
+	{
+		if (!enf_strncaseeq(name, key, len) || name[len] != '\\' || !name[len + 1])
+			continue;
+		found = 1;
+		const char *child = name + len + 1, *end = strchr(child, '\\');
+		size_t clen = end ? (size_t)(end - child) : strlen(child), i = 0;
+		while (i < n && !(enf_strncaseeq(seen[i], child, clen) &&
+		                  (seen[i][clen] == '\\' || !seen[i][clen])))
+			i++;
+		if (i < n)
+			continue;
+		const char **more = realloc(seen, (n + 1) * sizeof(*seen));
+		if (!more) {
+			free(seen);
+			return enf_error_oom();
+		}
+		seen = more;
+		seen[n++] = child;
+	}
+	free(seen);
+	if (!found) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "registry key '%s' does not exist", key);
+		return ENF_ENOTFOUND;
+	}
+	*values = json_object_size(k);
+	*subkeys = n;
+	return 0;
+}
+
+int enf_snap_reg_key_remove(void *self, const char *key)
+{
+	snapshot *s = self;
+	size_t values = 0, subkeys = 0;
+	int rc = reg_denied(s, key);
+	if (rc == 0)
+		rc = enf_snap_reg_key_info(&values, &subkeys, self, key);
+	if (rc)
+		return rc;
+	if (values || subkeys) {
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "registry key '%s' is not empty (values: %zu, subkeys: %zu): left as it is",
+		    key, values, subkeys);
+		return ENF_EEXISTS;
+	}
+	const char *existing = NULL;
+	json_t *keys = json_object_get(s->doc, "registry");
+	if (enf_snapshot_get_nocase(keys, key, &existing))
+		json_object_del(keys, existing);
+	s->dirty = 1;
+	return 0;
+}

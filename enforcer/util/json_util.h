@@ -8,6 +8,7 @@
 #define ENFORCER_UTIL_JSON_UTIL_H
 
 #include "enforcer/types.h"
+#include "util.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -43,5 +44,29 @@ json_t *enf_reg_value_to_json(const enf_reg_value *v);
  * 8 bytes is read into its number; ENF_EINVALID for anything malformed.
  */
 int enf_reg_value_from_json(enf_reg_value *out, const json_t *v);
+
+/*
+ * The bytes Windows stores for a value (reg_bytes.c), appended to `b`:
+ * text as UTF-16LE with its NULs, numbers little-endian; a value whose
+ * `bytes` are set (any type but the typed kinds, or a typed kind read from
+ * data that is not in the documented form) is those bytes exactly.
+ */
+int enf_reg_value_encode(enf_buf *b, const enf_reg_value *v);
+
+/*
+ * A value from the bytes stored for it: the typed kinds as a documented
+ * reader sees them (text up to its first NUL, a list up to its first empty
+ * string); when the bytes are not the documented form of that reading,
+ * they are kept in `bytes` as well, so that they can be written back
+ * exactly. ENF_EINVALID for text that is not UTF-16.
+ */
+int enf_reg_value_decode(enf_reg_value *out, uint32_t type, const unsigned char *data, size_t size);
+
+/*
+ * What equality compares: the value's bytes, except that a typed value
+ * whose stored bytes lack only NULs at the end (text written without its
+ * terminator, a short DWORD) stands for its reading's documented form.
+ */
+int enf_reg_value_stored(enf_buf *b, const enf_reg_value *v);
 
 #endif

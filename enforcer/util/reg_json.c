@@ -11,6 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* `v` (freed) as what Windows reads back from the bytes it would store for it. */
+static int stored_form(enf_reg_value *out, enf_reg_value *v)
+{
+	enf_buf b = ENF_BUF_INIT;
+	int rc = enf_reg_value_encode(&b, v);
+	if (rc == 0)
+		rc = enf_reg_value_decode(out, v->type, (const unsigned char *)b.ptr, b.len);
+	enf_buf_clear(&b);
+	enf_reg_value_clear(v);
+	return rc;
+}
+
 int enf_reg_value_from_json(enf_reg_value *out, const json_t *v)
 {
 	enf_reg_value r = {0};
@@ -22,26 +34,21 @@ int enf_reg_value_from_json(enf_reg_value *out, const json_t *v)
 		if (!json_is_integer(type) || json_integer_value(type) < 0 ||
 		    json_integer_value(type) > 0xFFFFFFFFLL || !hex)
 			return ENF_EINVALID;
-		r.type = (uint32_t)json_integer_value(type);
-		if (enf_unhex(&r.bytes, &r.size, hex))
+		unsigned char *bytes = NULL;
+		size_t size = 0;
+		if (enf_unhex(&bytes, &size, hex))
 			return ENF_EINVALID;
 		/*
-		 * The typed kinds keep their data in the typed fields, which is what
-		 * comparisons and the journal read: a DWORD or QWORD given as raw
-		 * little-endian bytes is read into its number, and text kinds must be
-		 * written with kind and data.
+		 * Read as Windows reads stored bytes: the typed kinds keep their
+		 * reading in the typed fields, which comparisons use, and the bytes
+		 * too when they are not its documented form (a REG_SZ with an
+		 * embedded NUL, a REG_MULTI_SZ with an empty string in the middle),
+		 * so that a rollback writes them back exactly.
 		 */
-		size_t want = r.type == ENF_REG_DWORD ? 4 : r.type == ENF_REG_QWORD ? 8 : 0;
-		if (want && r.size == want) {
-			for (size_t i = want; i > 0; i--)
-				r.number = (r.number << 8) | r.bytes[i - 1];
-			free(r.bytes);
-			r.bytes = NULL;
-			r.size = 0;
-		} else if (r.type != ENF_REG_BINARY && enf_reg_kind_name(r.type)) {
-			enf_reg_value_clear(&r);
-			return ENF_EINVALID;
-		}
+		int rc = enf_reg_value_decode(&r, (uint32_t)json_integer_value(type), bytes, size);
+		free(bytes);
+		if (rc)
+			return rc == ENF_ENOMEM ? rc : ENF_EINVALID;
 		*out = r;
 		return 0;
 	}
@@ -91,6 +98,15 @@ int enf_reg_value_from_json(enf_reg_value *out, const json_t *v)
 			}
 			r.count = i + 1;
 		}
+		/*
+		 * An empty string ends the list for every documented reader: a list
+		 * with one is the bytes it would be stored as, read as Windows reads
+		 * them (docs/windows-semantics.md).
+		 */
+		for (size_t i = 0; i < r.count; i++) {
+			if (!*r.list[i])
+				return stored_form(out, &r);
+		}
 		break;
 	}
 	default: {
@@ -107,7 +123,8 @@ int enf_reg_value_from_json(enf_reg_value *out, const json_t *v)
 json_t *enf_reg_value_to_json(const enf_reg_value *v)
 {
 	const char *kind = enf_reg_kind_name(v->type);
-	if (!kind) {
+	/* A typed kind with stored bytes is written as those bytes, so the journal keeps them. */
+	if (!kind || (v->bytes && v->type != ENF_REG_BINARY)) {
 		char *hex = enf_hex(v->bytes, v->size, 0);
 		json_t *o =
 		    json_pack("{s:I, s:s}", "type", (json_int_t)v->type, "hex", hex ? hex : "");

@@ -53,8 +53,8 @@ static size_t put_utf8(unsigned char *out, uint32_t c)
 }
 
 /* UTF-16 (`big` endian or not) to UTF-8; a lone surrogate or an odd length is invalid. */
-static int utf16_to_utf8(unsigned char **out, size_t *out_len, const unsigned char *p, size_t len,
-                         int big)
+int enf_utf16_to_utf8(unsigned char **out, size_t *out_len, const unsigned char *p, size_t len,
+                      int big)
 {
 	if (len % 2) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "is UTF-16 with an odd number of bytes");
@@ -132,7 +132,7 @@ int enf_secret_decode(char **out, const unsigned char *data, size_t len)
 	int rc;
 	if (len >= 2 &&
 	    ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF))) {
-		if ((rc = utf16_to_utf8(&text, &n, data + 2, len - 2, data[0] == 0xFE)))
+		if ((rc = enf_utf16_to_utf8(&text, &n, data + 2, len - 2, data[0] == 0xFE)))
 			return rc;
 	} else {
 		size_t skip =

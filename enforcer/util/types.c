@@ -1,6 +1,7 @@
 /* Names and helpers for the shared value types in types.h and outcome.h. */
 #include "enforcer/outcome.h"
 #include "enforcer/types.h"
+#include "json_util.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -113,10 +114,42 @@ static int streq_null(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* A typed kind read from bytes that are not the documented form of its reading. */
+static int has_stored_bytes(const enf_reg_value *v)
+{
+	return v->bytes && v->type != ENF_REG_BINARY && enf_reg_kind_name(v->type);
+}
+
+/*
+ * Values read from bytes other than their documented form (reg_bytes.c) are
+ * compared by those bytes: a REG_SZ with more after an embedded NUL is not
+ * the text before it. Out of memory compares unequal: a change is planned,
+ * never a false "compliant".
+ */
+static int stored_equal(const enf_reg_value *a, const enf_reg_value *b)
+{
+	enf_buf x = ENF_BUF_INIT, y = ENF_BUF_INIT;
+	int same = enf_reg_value_stored(&x, a) == 0 && enf_reg_value_stored(&y, b) == 0 &&
+	           x.len == y.len && (x.len == 0 || memcmp(x.ptr, y.ptr, x.len) == 0);
+	enf_buf_clear(&x);
+	enf_buf_clear(&y);
+	return same;
+}
+
+int enf_reg_value_hides_bytes(const enf_reg_value *v)
+{
+	enf_reg_value reading = *v;
+	reading.bytes = NULL;
+	reading.size = 0;
+	return has_stored_bytes(v) && !stored_equal(v, &reading);
+}
+
 int enf_reg_value_equal(const enf_reg_value *a, const enf_reg_value *b)
 {
 	if (a->type != b->type)
 		return 0;
+	if (has_stored_bytes(a) || has_stored_bytes(b))
+		return stored_equal(a, b);
 	switch (a->type) {
 	case ENF_REG_DWORD:
 	case ENF_REG_QWORD:
@@ -193,6 +226,14 @@ char *enf_reg_value_describe(const enf_reg_value *v)
 	default:
 		enf_buf_printf(&b, "type %lu, %zu bytes", (unsigned long)v->type, v->size);
 		break;
+	}
+	if (has_stored_bytes(v)) {
+		/* What it reads as, and the bytes a rollback writes back. */
+		size_t shown = v->size > 32 ? 32 : v->size;
+		char *hex = enf_hex(v->bytes, shown, 0);
+		enf_buf_printf(&b, " (stored as %zu bytes: %s%s)", v->size, hex ? hex : "",
+		               shown < v->size ? "..." : "");
+		free(hex);
 	}
 	return enf_buf_detach(&b);
 }

@@ -65,6 +65,15 @@ char *enf_hex(const unsigned char *data, size_t len, int upper);
 /* Parses hex digits (spaces ignored); ENF_EINVALID on odd length or bad digit. */
 int enf_unhex(unsigned char **out, size_t *out_len, const char *hex);
 
+/*
+ * UTF-16 (`big` endian or little) to a new NUL-terminated UTF-8 string of
+ * *out_len bytes; ENF_EINVALID (last error set) for a surrogate without its
+ * pair or an odd length. Password files (secret.c) and registry text
+ * (reg_bytes.c) share it.
+ */
+int enf_utf16_to_utf8(unsigned char **out, size_t *out_len, const unsigned char *p, size_t len,
+                      int big);
+
 /* The text of an OS error code (errno, or GetLastError()). */
 char *enf_os_error_text(int code);
 

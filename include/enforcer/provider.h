@@ -245,6 +245,15 @@ typedef struct enf_provider {
 	                    const unsigned char thumbprint[20]);
 	int (*cert_add_element)(void *self, enf_store store, const unsigned char thumbprint[20],
 	                        const unsigned char *element, size_t len);
+	/*
+	 * Registry keys, so that a rollback can remove the keys a run created
+	 * (optional: NULL leaves them). reg_key_info counts a key's values and
+	 * its subkeys (ENF_ENOTFOUND when it does not exist); reg_key_remove
+	 * removes a key that has neither, and leaves one that has some with
+	 * ENF_EEXISTS (never removing a value or subkey someone else made).
+	 */
+	int (*reg_key_info)(size_t *values, size_t *subkeys, void *self, const char *key);
+	int (*reg_key_remove)(void *self, const char *key);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

@@ -71,6 +71,13 @@ int enf_reg_value_copy(enf_reg_value *out, const enf_reg_value *src);
 int enf_reg_value_equal(const enf_reg_value *a, const enf_reg_value *b);
 
 /*
+ * True when the value was read from stored bytes that hold more than its
+ * reading shows (an embedded NUL with more after it, an empty string inside
+ * a REG_MULTI_SZ, extra bytes): no value of a policy writes those bytes.
+ */
+int enf_reg_value_hides_bytes(const enf_reg_value *v);
+
+/*
  * A short human form for plans and reports: "DWORD 2 (0x2)", "SZ \"x\"",
  * "MULTI_SZ [\"a\", \"b\"]", "BINARY 01ff", "type 6, 12 bytes". free() it.
  */

@@ -99,8 +99,8 @@ int tw_run_self(const wchar_t *args)
 #define TEST_KEY  "HKLM\\Software\\EnforcerTest"
 #define TEST_WKEY L"Software\\EnforcerTest"
 
-/* The raw type and bytes of a value, read straight from the registry (64-bit view). */
-static int raw_value(const wchar_t *sub, const wchar_t *name, DWORD *type, BYTE *data, DWORD *size)
+/* tw.h: the raw type and bytes of a value, read straight from the registry (64-bit view). */
+int tw_raw_value(const wchar_t *sub, const wchar_t *name, DWORD *type, BYTE *data, DWORD *size)
 {
 	HKEY k;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, sub, 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, &k))
@@ -128,7 +128,7 @@ static void set_and_check(const char *name, const wchar_t *wname, const enf_reg_
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\Kinds", name, v), 0);
 	BYTE data[512];
 	DWORD type = 0, size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\Kinds", wname, &type, data, &size) == 0,
+	CHECK(tw_raw_value(TEST_WKEY L"\\Kinds", wname, &type, data, &size) == 0,
 	      "value %s is not there", name);
 	CHECK(type == want_type, "value %s has type %lu, want %lu", name, (unsigned long)type,
 	      (unsigned long)want_type);
@@ -223,7 +223,8 @@ static void registry_changes(void)
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket", &v), 0);
 	BYTE data[16];
 	DWORD type = 0, size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) == 0 &&
+	CHECK(tw_raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) ==
+	              0 &&
 	          type == REG_DWORD && size == 4 && data[0] == 2,
 	      "the SZ was not replaced by DWORD 2 (type %lu, %lu bytes)", (unsigned long)type,
 	      (unsigned long)size);
@@ -231,7 +232,7 @@ static void registry_changes(void)
 	/* Missing keys on the way are created. */
 	CHECK_RC(tw_p->reg_set(tw_self, TEST_KEY "\\New\\Deeper\\Still", "X", &v), 0);
 	size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\New\\Deeper\\Still", L"X", &type, data, &size) == 0,
+	CHECK(tw_raw_value(TEST_WKEY L"\\New\\Deeper\\Still", L"X", &type, data, &size) == 0,
 	      "the new key is missing");
 	/* HKEY_LOCAL_MACHINE\ is the same as HKLM\; other hives are refused. */
 	enf_reg_value back = {0};
@@ -254,7 +255,7 @@ static void registry_changes(void)
 	/* Delete, then delete again. */
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"), 0);
 	size = sizeof(data);
-	CHECK(raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) ==
+	CHECK(tw_raw_value(TEST_WKEY L"\\Schannel", L"EnableSessionTicket", &type, data, &size) ==
 	          ERROR_FILE_NOT_FOUND,
 	      "the value is still there");
 	CHECK_RC(tw_p->reg_delete(tw_self, TEST_KEY "\\Schannel", "EnableSessionTicket"),
@@ -502,8 +503,8 @@ void tw_facts(void)
 	/* The Windows version, as the registry says it. */
 	BYTE data[128];
 	DWORD type, size = sizeof(data);
-	if (raw_value(L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"CurrentBuildNumber",
-	              &type, data, &size) == 0) {
+	if (tw_raw_value(L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"CurrentBuildNumber",
+	                 &type, data, &size) == 0) {
 		char *want = enf_asprintf("%ls", (wchar_t *)data);
 		CHECK(fact_is("os.build", want), "os.build");
 		free(want);
@@ -566,9 +567,16 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} areas[] = {
-	    {"registry", tw_registry},       {"accounts", tw_accounts}, {"services", tw_services},
-	    {"certificates", tw_certs},      {"keys", tw_keys},         {"facts", tw_facts},
-	    {"rights", tw_rights},           {"waits", tw_waits},       {"secrets", tw_secrets},
+	    {"registry", tw_registry},
+	    {"reg-bytes", tw_registry_bytes},
+	    {"accounts", tw_accounts},
+	    {"services", tw_services},
+	    {"certificates", tw_certs},
+	    {"keys", tw_keys},
+	    {"facts", tw_facts},
+	    {"rights", tw_rights},
+	    {"waits", tw_waits},
+	    {"secrets", tw_secrets},
 	    {"phys-stores", tw_phys_stores},
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {

@@ -437,6 +437,21 @@ static void acl_changes(const char *original)
 	free(before);
 	free(after);
 
+	/*
+	 * Deny entries are read as deny, in the order the DACL has them
+	 * (engine/key_access.c). Wine enforces the key's DACL: Administrators
+	 * keep full control, or the test could not open the key again.
+	 */
+	CHECK_RC(tw_p->key_acl_restore(tw_self, ENF_STORE_MY, leaf.sha1,
+	                               "D:(D;;GR;;;NS)(A;;GA;;;BA)(A;;GR;;;NS)"),
+	         0);
+	CHECK_RC(tw_p->key_acl_get(&acl, tw_self, ENF_STORE_MY, leaf.sha1), 0);
+	CHECK(acl.count == 3 && !acl.items[0].allow && strcmp(acl.items[0].sid, "S-1-5-20") == 0 &&
+	          acl.items[0].mask == GENERIC_READ && acl.items[1].allow &&
+	          strcmp(acl.items[1].sid, "S-1-5-32-544") == 0 && acl.items[2].allow,
+	      "the deny entry was not read first, as a deny (%zu entries)", acl.count);
+	enf_key_acl_clear(&acl);
+
 	/* Restore the descriptor as it was: exactly the original SDDL. */
 	CHECK_RC(tw_p->key_acl_restore(tw_self, ENF_STORE_MY, leaf.sha1, original), 0);
 	after = container_sddl(KEY_EXPORTABLE);

@@ -39,6 +39,8 @@ void tw_info(const char *fmt, ...)
 #endif
     ;
 
+/* The raw type and bytes of a value under HKLM, read with RegQueryValueExW (64-bit view). */
+int tw_raw_value(const wchar_t *sub, const wchar_t *name, DWORD *type, BYTE *data, DWORD *size);
 /* True when the last error's message contains `text`. */
 int tw_error_has(const char *text);
 
@@ -47,6 +49,7 @@ const wchar_t *tw_exe_dir(void);
 
 /* The test areas. */
 void tw_registry(void);
+void tw_registry_bytes(void); /* test_win32_registry.c: stored bytes, created keys */
 void tw_services(void);
 void tw_waits(void); /* test_win32_waits.c: slow services, the process account */
 void tw_certs(void);

@@ -1,13 +1,15 @@
 /*
  * Registry values under HKLM. Always the 64-bit view (KEY_WOW64_64KEY), so
  * that the enforcer reads and writes what Windows itself uses whatever the
- * bitness of the process. Every value type round-trips exactly: the kinds a
- * policy knows are decoded, any other type is kept as raw bytes so that a
- * rollback writes back the very bytes that were there.
+ * bitness of the process. Every value round-trips exactly: the kinds a
+ * policy knows are decoded, and any other type, or data not in the form
+ * RegSetValueExW documents (util/reg_bytes.c), is kept as its bytes so that
+ * a rollback writes back the very bytes that were there.
  */
 #include "win32_int.h"
 
 #include "enforcer/errors.h"
+#include "util/json_util.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -52,91 +54,6 @@ static int open_key(HKEY *out, HKEY parent, const wchar_t *subkey, REGSAM access
 	return enf_w32_code((DWORD)rc);
 }
 
-/* Splits REG_MULTI_SZ data into strings; stops at the empty string that ends the list. */
-static int decode_multi(enf_reg_value *v, const wchar_t *w, size_t n)
-{
-	size_t count = 0, alloc = 0;
-	char **list = NULL;
-	int rc = 0;
-	for (size_t i = 0; i < n && w[i];) {
-		size_t len = 0;
-		while (i + len < n && w[i + len])
-			len++;
-		wchar_t *one = malloc((len + 1) * sizeof(wchar_t));
-		char *s = NULL;
-		if (!one) {
-			rc = enf_error_oom();
-			break;
-		}
-		memcpy(one, w + i, len * sizeof(wchar_t));
-		one[len] = L'\0';
-		rc = enf_w32_utf8(&s, one);
-		free(one);
-		if (rc == 0 && enf_grow((void **)&list, &alloc, count + 1, sizeof(char *)))
-			rc = enf_error_oom();
-		if (rc) {
-			free(s);
-			break;
-		}
-		list[count++] = s;
-		i += len + 1;
-	}
-	v->list = list;
-	v->count = count;
-	return rc;
-}
-
-static int decode(enf_reg_value *out, DWORD type, const BYTE *data, DWORD size)
-{
-	enf_reg_value v = {0};
-	int rc = 0;
-	v.type = type;
-	switch (type) {
-	case REG_DWORD:
-	case REG_QWORD: {
-		/*
-		 * Unsigned and little-endian: 0xFFFFFFFF is 4294967295, never -1. A value of the
-		 * wrong length (possible through the raw API) reads as its bytes, zero-extended.
-		 */
-		size_t want = type == REG_DWORD ? 4 : 8;
-		for (size_t i = 0; i < want && i < size; i++)
-			v.number |= (uint64_t)data[i] << (8 * i);
-		break;
-	}
-	case REG_SZ:
-	case REG_EXPAND_SZ:
-	case REG_MULTI_SZ: {
-		/* The stored data may or may not end with its NUL(s): add one so it always does. */
-		size_t n = size / sizeof(wchar_t);
-		wchar_t *w = malloc((n + 1) * sizeof(wchar_t));
-		if (!w)
-			return enf_error_oom();
-		memcpy(w, data, n * sizeof(wchar_t));
-		w[n] = L'\0';
-		if (type == REG_MULTI_SZ)
-			rc = decode_multi(&v, w, n);
-		else
-			rc = enf_w32_utf8(&v.text, w);
-		free(w);
-		break;
-	}
-	default:
-		/* REG_BINARY, and every type a policy has no kind for: the raw bytes. */
-		v.bytes = malloc(size ? size : 1);
-		if (!v.bytes)
-			return enf_error_oom();
-		memcpy(v.bytes, data, size);
-		v.size = size;
-		break;
-	}
-	if (rc) {
-		enf_reg_value_clear(&v);
-		return rc;
-	}
-	*out = v;
-	return 0;
-}
-
 static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *shown_key,
                  const char *name)
 {
@@ -169,7 +86,7 @@ static int query(enf_reg_value *out, HKEY k, const wchar_t *wname, const char *s
 		size = got;
 	int ret;
 	if (rc == ERROR_SUCCESS) {
-		ret = decode(out, type, data, size);
+		ret = enf_reg_value_decode(out, type, data, size);
 		if (ret == ENF_EINVALID)
 			enf_error_set(
 			    ENF_ERRCLASS_PROVIDER,
@@ -298,54 +215,6 @@ int enf_w32_reg_get(enf_reg_value *out, void *self, const char *key, const char 
 	return rc;
 }
 
-/* Appends a string and its NUL as UTF-16 to `b`. */
-static int put_wide(enf_buf *b, const char *s)
-{
-	wchar_t *w = NULL;
-	int rc = enf_w32_wide(&w, s, "the registry data");
-	if (rc)
-		return rc;
-	enf_buf_put(b, w, (wcslen(w) + 1) * sizeof(wchar_t));
-	free(w);
-	return b->failed ? enf_error_oom() : 0;
-}
-
-/* The bytes RegSetValueExW stores for a value. */
-static int encode(enf_buf *b, const enf_reg_value *v)
-{
-	static const wchar_t nul = L'\0';
-	unsigned char num[8];
-	int rc = 0;
-	switch (v->type) {
-	case REG_DWORD:
-	case REG_QWORD: {
-		size_t n = v->type == REG_DWORD ? 4 : 8;
-		for (size_t i = 0; i < n; i++)
-			num[i] = (unsigned char)(v->number >> (8 * i));
-		enf_buf_put(b, num, n);
-		break;
-	}
-	case REG_SZ:
-	case REG_EXPAND_SZ:
-		rc = put_wide(b, v->text ? v->text : "");
-		break;
-	case REG_MULTI_SZ:
-		/* Each string with its NUL, then the empty string that ends the list. */
-		for (size_t i = 0; i < v->count && rc == 0; i++)
-			rc = put_wide(b, v->list[i]);
-		if (v->count == 0)
-			enf_buf_put(b, &nul, sizeof(nul));
-		enf_buf_put(b, &nul, sizeof(nul));
-		break;
-	default:
-		enf_buf_put(b, v->bytes ? (const void *)v->bytes : (const void *)"", v->size);
-		break;
-	}
-	if (rc == 0 && b->failed)
-		rc = enf_error_oom();
-	return rc;
-}
-
 int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value)
 {
 	(void)self;
@@ -356,10 +225,20 @@ int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg
 	if (rc == 0)
 		rc = enf_w32_wide(&wname, name, "the value name");
 	if (rc == 0)
-		rc = encode(&data, value);
+		rc = enf_reg_value_encode(&data, value);
+	/*
+	 * Text whose bytes do not end with a NUL gets one from RegSetValueExW
+	 * when the character just past the buffer is a NUL (Wine does, and its
+	 * source says Windows NT does too): a non-NUL character there, not
+	 * counted, keeps the write to exactly the bytes given.
+	 */
+	size_t len = data.len;
+	enf_buf_put(&data, "\xff\xff", 2);
+	if (rc == 0 && data.failed)
+		rc = enf_error_oom();
 	if (rc)
 		goto done;
-	if (data.len > 0xFFFFFFFFu) {
+	if (len > 0xFFFFFFFFu) {
 		enf_error_set(ENF_ERRCLASS_INVALID, "the data for '%s\\%s' is too large", key,
 		              shown_name(name));
 		rc = ENF_ELIMIT;
@@ -375,8 +254,7 @@ int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg
 		goto done;
 	}
 	/* Setting a value of another type replaces it, kind and all. */
-	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)(data.ptr ? data.ptr : ""),
-	                     (DWORD)data.len);
+	err = RegSetValueExW(k, wname, 0, value->type, (const BYTE *)data.ptr, (DWORD)len);
 	if (err != ERROR_SUCCESS) {
 		enf_error_set_os((int)err, "cannot write value '%s\\%s'", key, shown_name(name));
 		rc = enf_w32_code((DWORD)err);
@@ -482,6 +360,74 @@ done:
 	if (k)
 		RegCloseKey(k);
 	free(buf);
+	free(sub);
+	return rc;
+}
+
+/* RegQueryInfoKeyW's counts of values and subkeys, on an open key. */
+static int key_counts(size_t *values, size_t *subkeys, HKEY k, const char *key)
+{
+	DWORD nvalues = 0, nsubkeys = 0;
+	LONG err = RegQueryInfoKeyW(k, NULL, NULL, NULL, &nsubkeys, NULL, NULL, &nvalues, NULL,
+	                            NULL, NULL, NULL);
+	if (err != ERROR_SUCCESS) {
+		enf_error_set_os((int)err, "cannot read registry key '%s'", key);
+		return enf_w32_code((DWORD)err);
+	}
+	*values = nvalues;
+	*subkeys = nsubkeys;
+	return 0;
+}
+
+int enf_w32_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key)
+{
+	(void)self;
+	wchar_t *sub = NULL;
+	HKEY k = NULL;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc == 0)
+		rc = key_counts(values, subkeys, k, key);
+	if (k)
+		RegCloseKey(k);
+	free(sub);
+	return rc;
+}
+
+int enf_w32_reg_key_remove(void *self, const char *key)
+{
+	(void)self;
+	wchar_t *sub = NULL;
+	HKEY k = NULL;
+	size_t values = 0, subkeys = 0;
+	int rc = parse_key(&sub, key);
+	if (rc == 0)
+		rc = open_key(&k, HKEY_LOCAL_MACHINE, sub, KEY_QUERY_VALUE, key);
+	if (rc == 0)
+		rc = key_counts(&values, &subkeys, k, key);
+	if (rc == 0 && (values || subkeys)) {
+		enf_error_set(
+		    ENF_ERRCLASS_PROVIDER,
+		    "registry key '%s' is not empty (values: %zu, subkeys: %zu): left as it is",
+		    key, values, subkeys);
+		rc = ENF_EEXISTS;
+	}
+	if (k)
+		RegCloseKey(k);
+	/*
+	 * RegDeleteKeyExW refuses a key with subkeys but would take its values
+	 * with it: hence the count first. A value written in between is the one
+	 * window left (the registry has no "delete if empty").
+	 */
+	if (rc == 0) {
+		enf_w32_reg_release(); /* the kept read handle may be this key */
+		LONG err = RegDeleteKeyExW(HKEY_LOCAL_MACHINE, sub, KEY_WOW64_64KEY, 0);
+		if (err != ERROR_SUCCESS && err != ERROR_FILE_NOT_FOUND) {
+			enf_error_set_os((int)err, "cannot remove registry key '%s'", key);
+			rc = enf_w32_code((DWORD)err);
+		}
+	}
 	free(sub);
 	return rc;
 }

@@ -58,6 +58,8 @@ int enf_w32_reg_get(enf_reg_value *out, void *self, const char *key, const char 
 int enf_w32_reg_set(void *self, const char *key, const char *name, const enf_reg_value *value);
 int enf_w32_reg_delete(void *self, const char *key, const char *name);
 int enf_w32_reg_values(char ***out, size_t *count, void *self, const char *key);
+int enf_w32_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key);
+int enf_w32_reg_key_remove(void *self, const char *key);
 /* Closes the key w32_reg_get keeps open between reads. */
 void enf_w32_reg_release(void);
 
