@@ -8,6 +8,7 @@
 #include "enforcer/report.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/source.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -46,8 +47,11 @@ int enf_audit_open(enf_audit **out, const char *dir)
 	enf_audit *a = calloc(1, sizeof(*a));
 	if (!a)
 		return enf_error_oom();
-	git_libgit2_init();
-	int rc = 0;
+	int rc = enf_source_git_init();
+	if (rc) {
+		free(a);
+		return rc;
+	}
 	if (!(a->dir = enf_strdup(dir))) {
 		rc = enf_error_oom();
 		goto done;
@@ -75,6 +79,10 @@ int enf_audit_open(enf_audit **out, const char *dir)
 			         ? git_fail(ENF_ERROR, "cannot create the audit repository", dir)
 			         : 0;
 		}
+	} else if (grc == GIT_EOWNER) {
+		char *what = enf_asprintf("cannot open the audit repository '%s'", dir);
+		rc = enf_source_git_fail(ENF_EACCESS, grc, what ? what : dir);
+		free(what);
 	} else if (grc) {
 		rc = git_fail(ENF_ERROR, "cannot open the audit repository", dir);
 	}

@@ -6,6 +6,7 @@
 #include "source_int.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/cms.h"
 #include "util/util.h"
 
@@ -193,7 +194,8 @@ static char *local_dir_of(git_repository *repo, const char *prefix)
 int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref, const char *path,
                         const enf_source_git_options *opts)
 {
-	if (opts && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
+	/* Version 1 had no `guard`: read as 0. */
+	if (opts && opts->version != 1 && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
 		enf_error_set(
 		    ENF_ERRCLASS_INVALID,
 		    "git source options of version %u; this library takes version %u (initialise them with ENF_SOURCE_GIT_OPTIONS_INIT)",
@@ -208,7 +210,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		return enf_error_oom();
 	s->kind = SRC_GIT;
 	s->dirty = 0;
-	git_libgit2_init();
+	if ((rc = enf_source_git_init()))
+		goto done;
 	s->git_init = 1;
 	const char *problem = enf_path_problem(path);
 	if (problem) {
@@ -224,10 +227,26 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	/* The repository named, not one found above it: an audit names exactly one. */
-	if (git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
-		rc = enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
+	int guard = opts && opts->version >= 2 && opts->guard;
+	if (guard && (rc = enf_guard_check(repo_dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS)))
+		goto done;
+	int grc = git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (grc) {
+		char *what = enf_asprintf("'%s' is not a git repository", repo_dir);
+		rc = grc == GIT_EOWNER ? ENF_EACCESS : ENF_ENOTFOUND;
+		enf_source_git_fail(rc, grc, what ? what : repo_dir);
+		free(what);
 		goto done;
 	}
+	/* What the commit is read from: the git folder (and a worktree's common one). */
+	if (guard && ((rc = enf_guard_check(git_repository_path(s->repo),
+	                                    ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE)) ||
+	              (rc = enf_guard_check(git_repository_commondir(s->repo),
+	                                    ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE))))
+		goto done;
+	if (guard && opts->trusted_signers &&
+	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))
+		goto done;
 	if (git_revparse_single(&obj, s->repo, ref)) {
 		rc =
 		    enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);
