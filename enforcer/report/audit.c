@@ -57,7 +57,11 @@ int enf_audit_open(enf_audit **out, const char *dir)
 		goto done;
 	}
 	int grc = git_repository_open_ext(&a->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-	if (grc == GIT_ENOTFOUND) {
+	if (enf_source_git_not_owner(grc)) {
+		char *what = enf_asprintf("cannot open the audit repository '%s'", dir);
+		rc = enf_source_git_fail(ENF_EACCESS, grc, what ? what : dir);
+		free(what);
+	} else if (grc == GIT_ENOTFOUND) {
 		git_error_clear();
 		char **names = NULL;
 		size_t n = 0;
@@ -79,10 +83,6 @@ int enf_audit_open(enf_audit **out, const char *dir)
 			         ? git_fail(ENF_ERROR, "cannot create the audit repository", dir)
 			         : 0;
 		}
-	} else if (grc == GIT_EOWNER) {
-		char *what = enf_asprintf("cannot open the audit repository '%s'", dir);
-		rc = enf_source_git_fail(ENF_EACCESS, grc, what ? what : dir);
-		free(what);
 	} else if (grc) {
 		rc = git_fail(ENF_ERROR, "cannot open the audit repository", dir);
 	}

@@ -16,6 +16,29 @@
 #define SHORT_ID 12
 
 /*
+ * What a commit is read from: the git folder, and a linked worktree's
+ * common one, each with everything in it (include/enforcer/guard.h).
+ */
+static int guard_git_dirs(git_repository *repo)
+{
+	const char *dirs[] = {git_repository_path(repo), git_repository_commondir(repo)};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ENF_ARRAY_SIZE(dirs); i++) {
+		if (!dirs[i] || (i > 0 && dirs[0] && strcmp(dirs[i], dirs[0]) == 0))
+			continue;
+		/* libgit2 ends them with '/'. */
+		char *dir = enf_strdup(dirs[i]);
+		size_t n = dir ? strlen(dir) : 0;
+		while (n > 1 && dir[n - 1] == '/')
+			dir[--n] = '\0';
+		rc = dir ? enf_guard_check(dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE)
+		         : enf_error_oom();
+		free(dir);
+	}
+	return rc;
+}
+
+/*
  * Finds `tree_path` in the commit's tree, one folder at a time, so that a
  * symbolic link or a submodule on the way is named as such rather than
  * reported as a missing file.
@@ -232,17 +255,16 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	int grc = git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (grc) {
-		char *what = enf_asprintf("'%s' is not a git repository", repo_dir);
-		rc = grc == GIT_EOWNER ? ENF_EACCESS : ENF_ENOTFOUND;
+		int owner = enf_source_git_not_owner(grc);
+		char *what = enf_asprintf(owner ? "cannot read the repository '%s'"
+		                                : "'%s' is not a git repository",
+		                          repo_dir);
+		rc = owner ? ENF_EACCESS : ENF_ENOTFOUND;
 		enf_source_git_fail(rc, grc, what ? what : repo_dir);
 		free(what);
 		goto done;
 	}
-	/* What the commit is read from: the git folder (and a worktree's common one). */
-	if (guard && ((rc = enf_guard_check(git_repository_path(s->repo),
-	                                    ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE)) ||
-	              (rc = enf_guard_check(git_repository_commondir(s->repo),
-	                                    ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE))))
+	if (guard && (rc = guard_git_dirs(s->repo)))
 		goto done;
 	if (guard && opts->trusted_signers &&
 	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))

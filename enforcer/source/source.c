@@ -47,9 +47,16 @@ int enf_source_git_init(void)
 	return 0;
 }
 
+int enf_source_git_not_owner(int git_rc)
+{
+	const git_error *ge = git_error_last();
+	return git_rc == GIT_EOWNER || (git_rc == GIT_ENOTFOUND && ge && ge->message &&
+	                                strstr(ge->message, "'safe.directory'"));
+}
+
 int enf_source_git_fail(int code, int git_rc, const char *what)
 {
-	if (git_rc != GIT_EOWNER)
+	if (!enf_source_git_not_owner(git_rc))
 		return enf_src_git_error(code, "%s", what);
 	char *user = enf_user_name();
 	git_error_clear();

@@ -227,34 +227,54 @@ static char *existing_part(const char *path)
 	return p;
 }
 
+/* The folder a missing object would be made in: a folder above it. */
+static int check_missing(const char *path, unsigned flags)
+{
+	char *part = existing_part(path);
+	struct stat st;
+	int rc = 0;
+	if (!part)
+		return enf_error_oom();
+	if (stat(part, &st) < 0) {
+		enf_error_set_os(errno, "cannot read who may change '%s'", part);
+		rc = ENF_ERROR;
+	} else if (!S_ISDIR(st.st_mode)) {
+		enf_error_set(ENF_ERRCLASS_STATE, "'%s' is not a folder", part);
+		rc = ENF_EINVALID;
+	} else {
+		rc = check_stat(part, &st, 1);
+	}
+	if (rc == 0 && (flags & ENF_GUARD_PARENTS) && strcmp(part, "/") != 0)
+		rc = check_parents(part);
+	free(part);
+	return rc;
+}
+
 int enf_guard_check(const char *path, unsigned flags)
 {
-	char *part = NULL;
-	if (flags & ENF_GUARD_MAY_BE_MISSING) {
-		struct stat st;
-		if (lstat(path, &st) < 0 && errno == ENOENT) {
-			if (!(part = existing_part(path)))
-				return enf_error_oom();
-			path = part;
-			flags = ENF_GUARD_DIR | (flags & ENF_GUARD_PARENTS);
-		}
-	}
+	struct stat st;
+	if ((flags & ENF_GUARD_MAY_BE_MISSING) && lstat(path, &st) < 0 && errno == ENOENT)
+		return check_missing(path, flags);
 	int rc = check_one(path, flags);
 	if (rc == 0 && (flags & ENF_GUARD_PARENTS) && strcmp(path, "/") != 0)
 		rc = check_parents(path);
 	unsigned count = 0;
 	if (rc == 0 && (flags & ENF_GUARD_TREE))
 		rc = check_tree(path, 0, &count);
-	free(part);
 	return rc;
 }
 
 int enf_state_dir_create(const char *path)
 {
+	/* The folders it goes in first: nothing is made where others could replace it. */
+	int rc =
+	    enf_guard_check(path, ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_MAY_BE_MISSING);
+	if (rc)
+		return rc;
 	const char *slash = strrchr(path, '/');
 	if (slash && slash != path) {
 		char *parent = enf_strndup(path, (size_t)(slash - path));
-		int rc = parent ? enf_mkdir_p(parent) : enf_error_oom();
+		rc = parent ? enf_mkdir_p(parent) : enf_error_oom();
 		free(parent);
 		if (rc)
 			return rc;

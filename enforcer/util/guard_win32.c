@@ -306,15 +306,32 @@ static char *existing_part(const char *path)
 	return p;
 }
 
+/* The folder a missing object would be made in: a folder above it. */
+static int check_missing(const char *path, unsigned flags)
+{
+	char *part = existing_part(path);
+	if (!part)
+		return enf_error_oom();
+	DWORD err;
+	HANDLE h = open_object(part, 1, &err);
+	int rc = 0;
+	if (h == INVALID_HANDLE_VALUE) {
+		enf_error_set_os((int)err, "cannot read who may change '%s'", part);
+		rc = ENF_ERROR;
+	} else {
+		rc = check_handle(h, part, 1, path);
+		CloseHandle(h);
+	}
+	if (rc == 0 && (flags & ENF_GUARD_PARENTS))
+		rc = check_parents(part);
+	free(part);
+	return rc;
+}
+
 int enf_guard_check(const char *path, unsigned flags)
 {
-	char *part = NULL;
-	if ((flags & ENF_GUARD_MAY_BE_MISSING) && !enf_path_exists(path)) {
-		if (!(part = existing_part(path)))
-			return enf_error_oom();
-		path = part;
-		flags = ENF_GUARD_DIR | (flags & ENF_GUARD_PARENTS);
-	}
+	if ((flags & ENF_GUARD_MAY_BE_MISSING) && !enf_path_exists(path))
+		return check_missing(path, flags);
 	int is_dir = 0;
 	int rc = check_one(path, flags, &is_dir);
 	if (rc == 0 && (flags & ENF_GUARD_PARENTS))
@@ -322,7 +339,6 @@ int enf_guard_check(const char *path, unsigned flags)
 	unsigned count = 0;
 	if (rc == 0 && (flags & ENF_GUARD_TREE))
 		rc = check_tree(path, 0, &count);
-	free(part);
 	return rc;
 }
 
@@ -337,13 +353,15 @@ static const wchar_t *const state_sddl[] = {L"O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;
 
 int enf_state_dir_create(const char *path)
 {
-	char *copy = enf_strdup(path);
+	/* The folders it goes in first: nothing is made where others could replace it. */
+	int rc =
+	    enf_guard_check(path, ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_MAY_BE_MISSING);
+	char *copy = rc ? NULL : enf_strdup(path);
 	if (!copy)
-		return enf_error_oom();
+		return rc ? rc : enf_error_oom();
 	char *sep = strrchr(copy, '\\'), *slash = strrchr(copy, '/');
 	if (slash && (!sep || slash > sep))
 		sep = slash;
-	int rc = 0;
 	if (sep && sep > copy && sep[-1] != ':') {
 		*sep = '\0';
 		rc = enf_mkdir_p(copy);

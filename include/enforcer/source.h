@@ -78,9 +78,17 @@ typedef struct enf_source_git_options {
 int enf_source_git_init(void);
 
 /*
- * The last libgit2 error as the last error, "WHAT: LIBGIT2'S MESSAGE";
- * `git_rc` GIT_EOWNER (a repository another account owns) is said in plain
- * words with what to do. Returns `code`.
+ * Whether libgit2 refused to open a repository because another account
+ * owns it: GIT_EOWNER, or, in libgit2 1.5 (Debian 12, the Windows build),
+ * GIT_ENOTFOUND for the safe.directory setting it then looks up when no
+ * configuration file has one.
+ */
+int enf_source_git_not_owner(int git_rc);
+
+/*
+ * The last libgit2 error as the last error, "WHAT: LIBGIT2'S MESSAGE"; an
+ * ownership refusal (enf_source_git_not_owner) is said in plain words with
+ * what to do instead. Returns `code`.
  */
 int enf_source_git_fail(int code, int git_rc, const char *what);
 
