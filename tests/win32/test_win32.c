@@ -569,6 +569,7 @@ int main(int argc, char **argv)
 	    {"registry", tw_registry},  {"accounts", tw_accounts}, {"services", tw_services},
 	    {"certificates", tw_certs}, {"keys", tw_keys},         {"facts", tw_facts},
 	    {"rights", tw_rights},      {"waits", tw_waits},       {"secrets", tw_secrets},
+	    {"guard", tw_guard}, /* last: it limits where this process loads DLLs from */
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {
 		int before = failed;

@@ -55,6 +55,7 @@ void tw_facts(void);
 void tw_accounts(void);
 void tw_rights(void);
 void tw_secrets(void);
+void tw_guard(void); /* test_win32_guard.c: the state folder, reparse points, DLL search */
 
 /* The child process of the persistence check: "--expect STORE=+HEX STORE=-HEX ...". */
 int tw_expect_main(int argc, char **argv);
