@@ -12,6 +12,7 @@
 #include "enforcer/errors.h"
 #include "enforcer/guard.h"
 #include "enforcer/source.h"
+#include "util/secret.h"
 #include "util/util.h"
 
 #include <criterion/criterion.h>
@@ -474,5 +475,31 @@ Test(guard, a_repository_others_can_write_inside_its_git_folder_is_refused)
 	free(want);
 	free(refs);
 	free(repo);
+	free(dir);
+}
+
+Test(guard, a_password_file_reached_through_a_link_is_refused)
+{
+	char *dir = th_tmpdir();
+	char *real = th_write(dir, "real.pw", "Secret\n");
+	cr_assert_eq(chmod(real, 0600), 0);
+	char *link = path_in(dir, "svc.pw");
+	cr_assert_eq(symlink(real, link), 0);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	cr_expect_eq(enf_secret_file_read(&data, &len, link), ENF_EACCESS);
+	char *want = enf_asprintf(
+	    "'%s' is a symbolic link (to '%s'): enforcer does not follow links in its state folder or inputs; put the real file or folder there",
+	    link, real);
+	cr_expect_str_eq(enf_error_last()->message, want);
+	cr_expect_null(data);
+	/* The file itself is read. */
+	cr_expect_eq(enf_secret_file_read(&data, &len, real), 0);
+	cr_expect_eq(len, 7);
+	enf_secret_wipe(data, len);
+	free(data);
+	free(want);
+	free(link);
+	free(real);
 	free(dir);
 }

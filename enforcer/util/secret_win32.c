@@ -8,6 +8,7 @@
 #include "util/win32_util.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/util.h"
 
 #include <windows.h>
@@ -186,6 +187,9 @@ int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 	unsigned char *data = NULL;
 	DWORD n = 0;
 	int rc = check_access(h, path);
+	/* Not through a reparse point, nor in a folder others could swap (enforcer/guard.h). */
+	if (rc == 0)
+		rc = enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS);
 	if (rc)
 		goto done;
 	if (GetFileType(h) != FILE_TYPE_DISK) {

@@ -15,7 +15,9 @@
  *   account running enforcer, and no allow entry gives anyone else a right
  *   to change it (write, append, add files, delete, change its permissions
  *   or owner). A folder above it may let others add entries (ProgramData
- *   does) but not delete or rename them, nor change its permissions.
+ *   does) but not delete or rename them, nor change its permissions. Under
+ *   Wine, which shows Unix modes as DACLs without the sticky bit, folders
+ *   above are checked only for the last (docs/windows-semantics.md).
  * - POSIX: it belongs to root or the user running enforcer, and its group
  *   and others cannot write it. A folder above it may be writable by others
  *   only when it is sticky (/tmp): they then cannot rename or delete what
