@@ -167,7 +167,7 @@ static HANDLE open_object(const char *path, int follow, DWORD *err)
 	return h;
 }
 
-/* `above`: the folder is above the object, `of` names the object. */
+/* `of`: NULL for the object itself, else the object this folder is above. */
 static int check_handle(HANDLE h, const char *path, int folder, const char *of)
 {
 	PSID owner = NULL;
@@ -280,7 +280,9 @@ static int check_parents(const char *path)
 			rc = check_handle(h, p, 1, path);
 			CloseHandle(h);
 		}
-		if (root || (p[0] == '\\' && p[1] == '\\' && !strchr(p + 2, '\\')))
+		/* A drive's root, or a share's (\\server\share): nothing above it to check. */
+		const char *share = p[0] == '\\' && p[1] == '\\' ? strchr(p + 2, '\\') : NULL;
+		if (root || (share && !strchr(share + 1, '\\')))
 			break;
 	}
 	free(p);
