@@ -3,6 +3,7 @@
 
 #include "enforcer/common.h"
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/console.h"
 #include "util/util.h"
 
@@ -124,6 +125,11 @@ static void init_console(int *argc, char ***argv)
 
 int main(int argc, char **argv)
 {
+	/* Before anything can load a DLL: the delay-loaded ones come from System32 only. */
+	if (enf_guard_process()) {
+		cli_print_last_error(NULL);
+		return CLI_EXIT_ERROR;
+	}
 	init_libraries();
 	init_console(&argc, &argv);
 	if (argc < 2) {

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "run_opts.h"
 
+#include "enforcer/guard.h"
 #include "enforcer/errors.h"
 #include "enforcer/render.h"
 #include "enforcer/report.h"
@@ -61,6 +62,18 @@ int cli_check_run_extra(const cli_run_opts *o, const char *cmd)
 
 int cli_prepare_outputs(cli_run_opts *o, const char *cmd)
 {
+	/*
+	 * A key someone else could replace would sign their report; a report
+	 * folder they could change would take their link for report.json.
+	 */
+	if ((o->sign_key && enf_guard_check(o->sign_key, ENF_GUARD_FILE | ENF_GUARD_PARENTS)) ||
+	    (o->report_dir && enf_guard_check(o->report_dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS |
+	                                                         ENF_GUARD_MAY_BE_MISSING))) {
+		const enf_error *e = enf_error_last();
+		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
+		        e ? e->message : "cannot check who may change the outputs");
+		return 1;
+	}
 	if (o->sign_key && enf_report_signer_load(&o->signer, o->sign_key, o->sign_cert)) {
 		const enf_error *e = enf_error_last();
 		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,

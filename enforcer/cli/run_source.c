@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_source.h"
 
+#include "enforcer/guard.h"
 #include "enforcer/errors.h"
 #include "util/util.h"
 
@@ -63,10 +64,12 @@ static void print_diags(const enf_diag_list *diags)
  * Opens the commit and applies --require-signed. On refusal `why` gets the
  * whole message; the caller decides how to show it.
  */
-static int open_git(enf_source **out, const cli_source_opts *s, const char *path, char **why)
+static int open_git(enf_source **out, const cli_source_opts *s, const char *path, int guard,
+                    char **why)
 {
 	enf_source_git_options opts = ENF_SOURCE_GIT_OPTIONS_INIT;
 	opts.trusted_signers = s->trusted_signers;
+	opts.guard = guard;
 	const char *ref = s->ref ? s->ref : "HEAD";
 	enf_source *src = NULL;
 	*why = NULL;
@@ -98,9 +101,15 @@ int cli_load_policy(enf_policy **policy, enf_source **source, const cli_source_o
 	enf_diag_list diags = {0};
 	char *why = NULL;
 	int rc = 1;
-	if (s->repo && open_git(&src, s, path, &why)) {
+	/* plan and apply read only a repository or file nobody else can change (guard.h). */
+	if (s->repo && open_git(&src, s, path, 1, &why)) {
 		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
 		        why ? why : "out of memory");
+		goto done;
+	}
+	if (!s->repo && enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS) == ENF_EACCESS) {
+		cli_print_last_error(NULL);
+		fprintf(stderr, "Nothing was read or changed.\n");
 		goto done;
 	}
 	if (!s->repo && enf_source_open_file(&src, path)) {
@@ -136,7 +145,7 @@ int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_sou
 	free(name);
 	if (rc)
 		return rc;
-	if (open_git(&src, s, path, &why)) {
+	if (open_git(&src, s, path, 0, &why)) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s", why ? why : "out of memory");
 		free(why);
 		return ENF_EINVALID;

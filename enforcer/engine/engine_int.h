@@ -194,6 +194,19 @@ int enf_plan_logon_right(engine *e, const char *account, res_plan *plan);
 int enf_engine_check_options(const enf_run_options *opts);
 int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts, enf_run_mode mode);
 int enf_engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *policy_name);
+
+/*
+ * The state folder (statedir.c): its path from the options (NULL for the
+ * default), and the check that only the system and the account running
+ * enforcer can change it, its lock, journal and pending folders
+ * (include/enforcer/guard.h); `create` makes it first when missing, with
+ * its protected DACL or mode 0700. enf_engine_state_file_guard checks the
+ * folder and then one file in it (a journal, a pending record): ENF_ENOTFOUND
+ * when either is missing.
+ */
+char *enf_engine_state_dir(const enf_run_options *opts);
+int enf_engine_state_guard(const char *dir, int create);
+int enf_engine_state_file_guard(const enf_run_options *opts, const char *path);
 /* After each change: commit on the target, count it, and the test-only fault hook. */
 int enf_engine_after_change(engine *e);
 void enf_engine_progress(engine *e, const enf_result *r);

@@ -22,7 +22,7 @@
 
 static char *pending_path(const engine *e)
 {
-	char *dir = e->opts->state_dir ? enf_strdup(e->opts->state_dir) : enf_default_state_dir();
+	char *dir = enf_engine_state_dir(e->opts);
 	char *path = dir ? enf_asprintf("%s%cpending%c%s.json", dir, ENF_PATH_SEP, ENF_PATH_SEP,
 	                                e->policy->name)
 	                 : NULL;
@@ -76,7 +76,10 @@ int enf_pending_load(engine *e, json_t **out)
 	*out = NULL;
 	if (!path)
 		return enf_error_oom();
-	int rc = enf_read_file(&data, &len, path, 1024 * 1024);
+	/* A record someone else could write would decide which services to restart. */
+	int rc = enf_engine_state_file_guard(e->opts, path);
+	if (rc == 0)
+		rc = enf_read_file(&data, &len, path, 1024 * 1024);
 	if (rc == ENF_ENOTFOUND) {
 		enf_error_clear();
 		free(path);

@@ -88,13 +88,16 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		    run_id);
 		return ENF_EINVALID;
 	}
-	char *dir = opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
+	char *dir = enf_engine_state_dir(opts);
 	char *path = dir ? enf_journal_path(dir, run_id) : NULL;
 	free(dir);
 	if (!path)
 		return enf_error_oom();
 	journal_read jr = {0};
-	int rc = enf_journal_load(&jr, path);
+	/* A journal someone else could write is not read: it would say what to write where. */
+	int rc = enf_engine_state_file_guard(opts, path);
+	if (rc == 0 || rc == ENF_ENOTFOUND)
+		rc = enf_journal_load(&jr, path);
 	if (rc == ENF_ENOTFOUND)
 		enf_error_set(ENF_ERRCLASS_STATE, "there is no journal for run %s ('%s')", run_id,
 		              path);

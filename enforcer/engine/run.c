@@ -457,17 +457,15 @@ done:
 	return rc;
 }
 
-/* The state folder: created for apply and rollback, never touched by a plan. */
-static char *state_dir_of(const enf_run_options *opts)
-{
-	return opts->state_dir ? enf_strdup(opts->state_dir) : enf_default_state_dir();
-}
-
+/*
+ * The state folder: created for apply and rollback, never touched by a plan,
+ * and checked before anything in it is used (statedir.c).
+ */
 int enf_engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_name)
 {
-	char *dir = state_dir_of(e->opts);
+	char *dir = enf_engine_state_dir(e->opts);
 	char *lock_path = dir ? enf_asprintf("%s%cenforcer.lock", dir, ENF_PATH_SEP) : NULL;
-	int rc = lock_path ? enf_mkdir_p(dir) : enf_error_oom();
+	int rc = lock_path ? enf_engine_state_guard(dir, 1) : enf_error_oom();
 	if (rc == 0)
 		rc = enf_lock_acquire(lock, lock_path, e->opts->wait_seconds * 1000u);
 	/* What the target held before the lock may be what a run we waited for changed. */

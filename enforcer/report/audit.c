@@ -8,6 +8,7 @@
 #include "enforcer/report.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/source.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -46,14 +47,21 @@ int enf_audit_open(enf_audit **out, const char *dir)
 	enf_audit *a = calloc(1, sizeof(*a));
 	if (!a)
 		return enf_error_oom();
-	git_libgit2_init();
-	int rc = 0;
+	int rc = enf_source_git_init();
+	if (rc) {
+		free(a);
+		return rc;
+	}
 	if (!(a->dir = enf_strdup(dir))) {
 		rc = enf_error_oom();
 		goto done;
 	}
 	int grc = git_repository_open_ext(&a->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-	if (grc == GIT_ENOTFOUND) {
+	if (enf_source_git_not_owner(grc)) {
+		char *what = enf_asprintf("cannot open the audit repository '%s'", dir);
+		rc = enf_source_git_fail(ENF_EACCESS, grc, what ? what : dir);
+		free(what);
+	} else if (grc == GIT_ENOTFOUND) {
 		git_error_clear();
 		char **names = NULL;
 		size_t n = 0;

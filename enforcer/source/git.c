@@ -6,6 +6,7 @@
 #include "source_int.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/cms.h"
 #include "util/util.h"
 
@@ -13,6 +14,29 @@
 #include <string.h>
 
 #define SHORT_ID 12
+
+/*
+ * What a commit is read from: the git folder, and a linked worktree's
+ * common one, each with everything in it (include/enforcer/guard.h).
+ */
+static int guard_git_dirs(git_repository *repo)
+{
+	const char *dirs[] = {git_repository_path(repo), git_repository_commondir(repo)};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ENF_ARRAY_SIZE(dirs); i++) {
+		if (!dirs[i] || (i > 0 && dirs[0] && strcmp(dirs[i], dirs[0]) == 0))
+			continue;
+		/* libgit2 ends them with '/'. */
+		char *dir = enf_strdup(dirs[i]);
+		size_t n = dir ? strlen(dir) : 0;
+		while (n > 1 && dir[n - 1] == '/')
+			dir[--n] = '\0';
+		rc = dir ? enf_guard_check(dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS | ENF_GUARD_TREE)
+		         : enf_error_oom();
+		free(dir);
+	}
+	return rc;
+}
 
 /*
  * Finds `tree_path` in the commit's tree, one folder at a time, so that a
@@ -193,7 +217,8 @@ static char *local_dir_of(git_repository *repo, const char *prefix)
 int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref, const char *path,
                         const enf_source_git_options *opts)
 {
-	if (opts && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
+	/* Version 1 had no `guard`: read as 0. */
+	if (opts && opts->version != 1 && opts->version != ENF_SOURCE_GIT_OPTIONS_VERSION) {
 		enf_error_set(
 		    ENF_ERRCLASS_INVALID,
 		    "git source options of version %u; this library takes version %u (initialise them with ENF_SOURCE_GIT_OPTIONS_INIT)",
@@ -208,7 +233,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		return enf_error_oom();
 	s->kind = SRC_GIT;
 	s->dirty = 0;
-	git_libgit2_init();
+	if ((rc = enf_source_git_init()))
+		goto done;
 	s->git_init = 1;
 	const char *problem = enf_path_problem(path);
 	if (problem) {
@@ -224,10 +250,25 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	/* The repository named, not one found above it: an audit names exactly one. */
-	if (git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
-		rc = enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
+	int guard = opts && opts->version >= 2 && opts->guard;
+	if (guard && (rc = enf_guard_check(repo_dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS)))
+		goto done;
+	int grc = git_repository_open_ext(&s->repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (grc) {
+		int owner = enf_source_git_not_owner(grc);
+		char *what = enf_asprintf(owner ? "cannot read the repository '%s'"
+		                                : "'%s' is not a git repository",
+		                          repo_dir);
+		rc = owner ? ENF_EACCESS : ENF_ENOTFOUND;
+		enf_source_git_fail(rc, grc, what ? what : repo_dir);
+		free(what);
 		goto done;
 	}
+	if (guard && (rc = guard_git_dirs(s->repo)))
+		goto done;
+	if (guard && opts->trusted_signers &&
+	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))
+		goto done;
 	if (git_revparse_single(&obj, s->repo, ref)) {
 		rc =
 		    enf_src_git_error(ENF_ENOTFOUND, "'%s' is not a commit of '%s'", ref, repo_dir);

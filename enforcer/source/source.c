@@ -33,6 +33,41 @@ int enf_src_git_error(int code, const char *fmt, ...)
 	return code;
 }
 
+int enf_source_git_init(void)
+{
+	static const int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+	                             GIT_CONFIG_LEVEL_PROGRAMDATA};
+	if (git_libgit2_init() < 0)
+		return enf_src_git_error(ENF_ERROR, "cannot initialise libgit2");
+	/* An empty list of folders: libgit2 finds no file at that level (not NULL: the default). */
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(levels); i++)
+		if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "") < 0)
+			return enf_src_git_error(ENF_ERROR,
+			                         "cannot narrow libgit2's configuration");
+	return 0;
+}
+
+int enf_source_git_not_owner(int git_rc)
+{
+	const git_error *ge = git_error_last();
+	return git_rc == GIT_EOWNER || (git_rc == GIT_ENOTFOUND && ge && ge->message &&
+	                                strstr(ge->message, "'safe.directory'"));
+}
+
+int enf_source_git_fail(int code, int git_rc, const char *what)
+{
+	if (!enf_source_git_not_owner(git_rc))
+		return enf_src_git_error(code, "%s", what);
+	char *user = enf_user_name();
+	git_error_clear();
+	enf_error_set(
+	    ENF_ERRCLASS_SOURCE,
+	    "%s: it belongs to another account than %s, which runs enforcer, and git refuses such repositories (that account could change what it holds); make this account or Administrators its owner (Windows: takeown /F DIR /R /A; POSIX: chown -R), or clone it again as this account",
+	    what, user ? user : "the account");
+	free(user);
+	return code;
+}
+
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
 static void civil_from_days(long long z, int *y, int *m, int *d)
 {
@@ -157,7 +192,8 @@ void enf_src_find_worktree(enf_source *s)
 	git_oid head;
 	if (!dir || !git_above(dir))
 		goto done;
-	git_libgit2_init();
+	if (enf_source_git_init())
+		goto done;
 	s->git_init = 1;
 	if (git_repository_open_ext(&repo, dir, 0, NULL) || git_repository_is_bare(repo))
 		goto done;

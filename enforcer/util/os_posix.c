@@ -108,11 +108,12 @@ done:
 
 int enf_write_file_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = enf_asprintf("%s.tmp.%ld", path, (long)getpid());
+	char *tmp = enf_temp_name(path);
 	if (!tmp)
-		return enf_error_oom();
+		return ENF_ERROR;
 	int rc = ENF_ERROR;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A new file of our own: never one someone made first, never through a link. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		enf_error_set_os(errno, "cannot create '%s'", tmp);
 		goto done;
@@ -161,7 +162,7 @@ int enf_appender_open(enf_appender **out, const char *path)
 		return enf_error_oom();
 	}
 	/* O_EXCL: a journal is never another run's, even if run ids ever collided. */
-	a->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	a->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
 	if (a->fd < 0) {
 		enf_error_set_os(errno, "cannot open '%s'", path);
 		free(a->path);
@@ -251,7 +252,8 @@ struct enf_lock {
 
 int enf_lock_acquire(enf_lock **out, const char *path, unsigned wait_ms)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* O_NOFOLLOW: a link planted as the lock would make us create or lock another file. */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		enf_error_set_os(errno, "cannot open the lock file '%s'", path);
 		return ENF_ERROR;

@@ -120,16 +120,17 @@ done:
 
 int enf_write_file_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = enf_asprintf("%s.tmp.%lu", path, (unsigned long)GetCurrentProcessId());
+	char *tmp = enf_temp_name(path);
 	wchar_t *wtmp = tmp ? enf_utf8_to_wide(tmp) : NULL;
 	wchar_t *wpath = enf_utf8_to_wide(path);
 	int rc = ENF_ERROR;
 	if (!tmp || !wtmp || !wpath) {
-		rc = enf_error_oom();
+		rc = tmp ? enf_error_oom() : ENF_ERROR;
 		goto done;
 	}
+	/* CREATE_NEW: a new file of our own, never one someone made first. */
 	HANDLE h =
-	    CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	    CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		enf_error_set_os((int)GetLastError(), "cannot create '%s'", tmp);
 		goto done;
@@ -181,7 +182,8 @@ int enf_appender_open(enf_appender **out, const char *path)
 		free(a);
 		return enf_error_oom();
 	}
-	a->h = CreateFileW(wpath, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
+	/* CREATE_NEW: a journal is never another run's, nor a file someone planted. */
+	a->h = CreateFileW(wpath, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, CREATE_NEW,
 	                   FILE_ATTRIBUTE_NORMAL, NULL);
 	free(wpath);
 	if (a->h == INVALID_HANDLE_VALUE) {

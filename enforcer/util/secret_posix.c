@@ -5,6 +5,7 @@
 #include "util/secret.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -88,6 +89,10 @@ int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 	unsigned char *data = NULL;
 	size_t n = 0;
 	int rc = check_access(fd, path);
+	/* Not through a link, nor in a folder another user could swap (include/enforcer/guard.h).
+	 */
+	if (rc == 0)
+		rc = enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS);
 	if (rc)
 		goto done;
 	if (!(data = malloc(ENF_SECRET_FILE_MAX + 1))) {

@@ -8,6 +8,7 @@
 #include "util/win32_util.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/util.h"
 
 #include <windows.h>
@@ -78,28 +79,6 @@ int enf_secret_env(char **out, const char *name)
 	return rc;
 }
 
-/* "BUILTIN\Users", or the SID's text when it has no name here; malloc'd. */
-static char *sid_name(PSID sid)
-{
-	wchar_t name[256], domain[256];
-	DWORD nn = ENF_ARRAY_SIZE(name), dn = ENF_ARRAY_SIZE(domain);
-	SID_NAME_USE use;
-	char *n = NULL, *d = NULL, *out = NULL;
-	if (LookupAccountSidW(NULL, sid, name, &nn, domain, &dn, &use) &&
-	    (n = enf_wide_to_utf8(name)) && (d = enf_wide_to_utf8(domain)))
-		out = *d ? enf_asprintf("%s\\%s", d, n) : enf_strdup(n);
-	free(n);
-	free(d);
-	if (!out) {
-		wchar_t *text = NULL;
-		if (ConvertSidToStringSidW(sid, &text)) {
-			out = enf_wide_to_utf8(text);
-			LocalFree(text);
-		}
-	}
-	return out ? out : enf_strdup("?");
-}
-
 static int trusted(PSID sid)
 {
 	return IsWellKnownSid(sid, WinLocalSystemSid) ||
@@ -164,14 +143,14 @@ static int check_access(HANDLE h, const char *path)
 			const char *words = rights_words(a->Mask);
 			if (!words || trusted((PSID)&a->SidStart))
 				continue;
-			char *name = sid_name((PSID)&a->SidStart);
+			char *name = enf_sid_name((PSID)&a->SidStart);
 			enf_buf_printf(&who, "%s%s (%s)", who.len ? ", " : "", name, words);
 			free(name);
 		}
 	}
 	if (owner && !trusted(owner)) {
 		/* An owner may always change the DACL, so it can read the file whatever it says. */
-		char *name = sid_name(owner);
+		char *name = enf_sid_name(owner);
 		enf_buf_printf(&who, "%s%s (owner)", who.len ? ", " : "", name);
 		free(name);
 	}
@@ -208,6 +187,9 @@ int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 	unsigned char *data = NULL;
 	DWORD n = 0;
 	int rc = check_access(h, path);
+	/* Not through a reparse point, nor in a folder others could swap (enforcer/guard.h). */
+	if (rc == 0)
+		rc = enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS);
 	if (rc)
 		goto done;
 	if (GetFileType(h) != FILE_TYPE_DISK) {
@@ -265,7 +247,7 @@ static HANDLE create_secret(const wchar_t *wpath)
 		if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
 		        secret_sddl[i], SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL))
 			continue;
-		h = CreateFileW(wpath, GENERIC_WRITE, 0, &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+		h = CreateFileW(wpath, GENERIC_WRITE, 0, &sa, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
 		                NULL);
 		DWORD err = GetLastError();
 		LocalFree(sa.lpSecurityDescriptor);
@@ -278,11 +260,11 @@ static HANDLE create_secret(const wchar_t *wpath)
 
 int enf_secret_file_write(const char *path, const void *data, size_t len)
 {
-	char *tmp = enf_asprintf("%s.tmp.%lu", path, (unsigned long)GetCurrentProcessId());
+	char *tmp = enf_temp_name(path);
 	wchar_t *wtmp = tmp ? enf_utf8_to_wide(tmp) : NULL, *wpath = enf_utf8_to_wide(path);
 	int rc = ENF_ERROR;
 	if (!wtmp || !wpath) {
-		rc = tmp ? ENF_EINVALID : enf_error_oom();
+		rc = tmp ? ENF_EINVALID : ENF_ERROR;
 		if (tmp)
 			enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is not a valid UTF-8 path", path);
 		goto done;

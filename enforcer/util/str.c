@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include "enforcer/common.h"
+#include "enforcer/errors.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -248,4 +249,17 @@ int enf_dir_entries_finish(char ***out, size_t *count, char **names, size_t n, i
 	*out = names;
 	*count = n;
 	return 0;
+}
+
+char *enf_temp_name(const char *path)
+{
+	unsigned char rnd[8];
+	if (enf_random_bytes(rnd, sizeof(rnd)))
+		return NULL;
+	char *hex = enf_hex(rnd, sizeof(rnd), 0);
+	char *name = hex ? enf_asprintf("%s.tmp-%s", path, hex) : NULL;
+	free(hex);
+	if (!name)
+		enf_error_oom();
+	return name;
 }

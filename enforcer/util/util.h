@@ -87,6 +87,14 @@ int enf_read_file(char **out, size_t *out_len, const char *path, size_t max);
  */
 int enf_write_file_atomic(const char *path, const void *data, size_t len);
 
+/*
+ * The name of the temporary file that replaces `path`: in its folder, with
+ * 16 hex digits from the system's random generator, so that nobody can
+ * guess it and create it first (it is created exclusively: O_EXCL,
+ * CREATE_NEW). malloc'd; NULL with the last error set.
+ */
+char *enf_temp_name(const char *path);
+
 /* An append-only file whose every record is flushed to disk when written. */
 typedef struct enf_appender enf_appender;
 int enf_appender_open(enf_appender **out, const char *path);

@@ -52,13 +52,45 @@ typedef struct enf_source_git_options {
 	unsigned version;
 	/* PEM bundle of CA or signer certificates a commit signature must chain to; or NULL. */
 	const char *trusted_signers;
+	/*
+	 * Version 2: 1 refuses a repository (its folder, and everything in its
+	 * git folder) or signers file that someone other than the system and
+	 * the account running enforcer can change (include/enforcer/guard.h):
+	 * what plan and apply read. 0 for validate and policy diff, which
+	 * policy CI runs on checkouts of its own.
+	 */
+	int guard;
 } enf_source_git_options;
 
-#define ENF_SOURCE_GIT_OPTIONS_VERSION 1
+#define ENF_SOURCE_GIT_OPTIONS_VERSION 2
 #define ENF_SOURCE_GIT_OPTIONS_INIT                                                                \
 	{                                                                                          \
-		ENF_SOURCE_GIT_OPTIONS_VERSION, NULL                                               \
+		ENF_SOURCE_GIT_OPTIONS_VERSION, NULL, 0                                            \
 	}
+
+/*
+ * git_libgit2_init, as enforcer needs libgit2 (pair each call with
+ * git_libgit2_shutdown): the system, XDG and ProgramData configuration
+ * levels are emptied, so that a run as SYSTEM or root reads no
+ * configuration file a standard user may write (C:\ProgramData\Git\config);
+ * the global level (the running account's own) stays. 0, or ENF_ERROR.
+ */
+int enf_source_git_init(void);
+
+/*
+ * Whether libgit2 refused to open a repository because another account
+ * owns it: GIT_EOWNER, or, in libgit2 1.5 (Debian 12, the Windows build),
+ * GIT_ENOTFOUND for the safe.directory setting it then looks up when no
+ * configuration file has one.
+ */
+int enf_source_git_not_owner(int git_rc);
+
+/*
+ * The last libgit2 error as the last error, "WHAT: LIBGIT2'S MESSAGE"; an
+ * ownership refusal (enf_source_git_not_owner) is said in plain words with
+ * what to do instead. Returns `code`.
+ */
+int enf_source_git_fail(int code, int git_rc, const char *what);
 
 /*
  * The file `path` (relative to the repository's top, '/'-separated) in the

@@ -578,6 +578,7 @@ int main(int argc, char **argv)
 	    {"waits", tw_waits},
 	    {"secrets", tw_secrets},
 	    {"phys-stores", tw_phys_stores},
+	    {"guard", tw_guard}, /* last: it limits where this process loads DLLs from */
 	};
 	for (size_t i = 0; i < ENF_ARRAY_SIZE(areas); i++) {
 		int before = failed;

@@ -58,6 +58,7 @@ void tw_facts(void);
 void tw_accounts(void);
 void tw_rights(void);
 void tw_secrets(void);
+void tw_guard(void); /* test_win32_guard.c: the state folder, reparse points, DLL search */
 
 /* A test certificate (test_win32_certs.c): its DER and thumbprint. */
 typedef struct test_cert {
