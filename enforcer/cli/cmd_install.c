@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include "enforcer/errors.h"
+#include "enforcer/guard.h"
 #include "util/install.h"
 #include "util/util.h"
 
@@ -146,7 +147,8 @@ static int run_install(const install_args *a, const enf_schedule *at)
 	            : a->policy && !(policy = absolute("the policy", a->policy)))
 		goto done;
 	s = enf_path_exists(dir) ? ENF_STEP_UNCHANGED : ENF_STEP_CREATED;
-	if (enf_mkdir_p(dir)) {
+	/* As every run makes it: a protected DACL (SYSTEM, Administrators), then checked. */
+	if (enf_state_dir_create(dir)) {
 		rc = step_failed("install", changed);
 		goto done;
 	}
