@@ -64,17 +64,6 @@ static char *normal_key(const char *key)
 	return enf_asprintf("HKLM\\%s", rest);
 }
 
-/* A policy name: [a-z0-9][a-z0-9-]*, as the loader wants it. */
-static int valid_name(const char *n)
-{
-	if (!*n || strlen(n) > 64 || *n == '-')
-		return 0;
-	for (; *n; n++)
-		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '-'))
-			return 0;
-	return 1;
-}
-
 /* The policy name for a host: "exported-edge01". */
 static char *default_name(const char *host)
 {
@@ -82,33 +71,11 @@ static char *default_name(const char *host)
 	enf_buf_puts(&b, "exported");
 	size_t before = b.len;
 	enf_buf_puts(&b, "-");
-	cli_export_slug(&b, host ? host : "", 40);
+	cli_pw_slug(&b, host ? host : "", 40);
 	if (b.len == before + 1)
 		b.len = before; /* a host name without a usable character */
 	b.ptr[b.len] = '\0';
 	return enf_buf_detach(&b);
-}
-
-/* Loads the written policy with the real loader: export never prints what validate rejects. */
-static int check_policy(const char *text, size_t len)
-{
-	enf_diag_list diags;
-	enf_policy *policy = NULL;
-	if (enf_diag_list_init(&diags, "(export)"))
-		return enf_error_oom();
-	int rc = enf_policy_load_buffer(&policy, &diags, "(export)", text, len);
-	for (size_t i = 0; rc && i < diags.count; i++) {
-		char *line = enf_diag_format(&diags, &diags.items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags.items[i].message);
-		free(line);
-	}
-	enf_policy_free(policy);
-	enf_diag_list_clear(&diags);
-	if (rc)
-		enf_error_set(
-		    ENF_ERRCLASS_POLICY,
-		    "internal error: the exported policy does not validate (a bug: please report it with the lines above)");
-	return rc;
 }
 
 typedef struct selection {
@@ -145,7 +112,7 @@ static int parse_args(selection *sel, int argc, char **argv)
 		if (strcmp(a, "--target") == 0) {
 			sel->target = v;
 		} else if (strcmp(a, "--name") == 0) {
-			if (!valid_name(v)) {
+			if (!cli_pw_valid_name(v)) {
 				cli_usage_error(
 				    "export",
 				    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
@@ -195,7 +162,7 @@ static char *what_it_is(const enf_facts *facts)
 int cmd_export(int argc, char **argv)
 {
 	selection sel;
-	cli_exporter x = {NULL, ENF_BUF_INIT, NULL, 0, 0};
+	cli_exporter x = {{ENF_BUF_INIT, NULL, 0, 0}, NULL};
 	enf_facts facts = {0};
 	char *name = NULL, *description = NULL;
 	int exit_code = CLI_EXIT_ERROR, rc = 0;
@@ -234,19 +201,19 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "enforcer: out of memory\n");
 		goto done;
 	}
-	enf_buf_printf(&x.out, "# Exported by enforcer %s from ", ENF_VERSION);
-	cli_export_text(&x.out, origin, 0);
+	enf_buf_printf(&x.w.out, "# Exported by enforcer %s from ", ENF_VERSION);
+	cli_pw_text(&x.w.out, origin, 0);
 	free(origin);
 	free(what);
-	enf_buf_puts(&x.out,
+	enf_buf_puts(&x.w.out,
 	             ".\n# Review it before use. Passwords are never exported.\nenforcer: 1\n");
-	enf_buf_printf(&x.out, "name: \"%s\"\n", name);
-	rc = cli_export_string(&x, "", "description", description);
+	enf_buf_printf(&x.w.out, "name: \"%s\"\n", name);
+	rc = cli_pw_key_string(&x.w, "", "description", description);
 	/* A role's policy is for servers of that role. */
 	if (rc == 0 && by_role && role &&
 	    (strcmp(role, "edge") == 0 || strcmp(role, "front-end") == 0))
-		enf_buf_printf(&x.out, "when:\n  role: \"%s\"\n", role);
-	enf_buf_puts(&x.out, "resources:\n");
+		enf_buf_printf(&x.w.out, "when:\n  role: \"%s\"\n", role);
+	enf_buf_puts(&x.w.out, "resources:\n");
 	if (rc == 0 && by_role)
 		rc = cli_export_role(&x, role);
 	for (size_t i = 0; rc == 0 && i < sel.store_count; i++)
@@ -255,24 +222,25 @@ int cmd_export(int argc, char **argv)
 		rc = cli_export_key(&x, sel.keys[i], 1, 0);
 	for (size_t i = 0; rc == 0 && i < sel.service_count; i++)
 		rc = cli_export_service(&x, sel.services[i]);
-	if (rc == 0 && x.id_count == 0)
-		enf_buf_puts(&x.out, "  []\n"); /* only comments so far: an empty list, not null */
-	if (rc == 0 && x.out.failed)
+	if (rc == 0 && x.w.id_count == 0)
+		enf_buf_puts(&x.w.out,
+		             "  []\n"); /* only comments so far: an empty list, not null */
+	if (rc == 0 && x.w.out.failed)
 		rc = enf_error_oom();
 	if (rc) {
 		cli_print_last_error("cannot export");
 		exit_code = rc == ENF_ENOMEM ? CLI_EXIT_ERROR : CLI_EXIT_FAILURES;
 		goto done;
 	}
-	if (check_policy(x.out.ptr, x.out.len)) {
+	if (cli_pw_check(&x.w, "exported")) {
 		cli_print_last_error(NULL);
 		goto done;
 	}
-	fputs(x.out.ptr, stdout);
+	fputs(x.w.out.ptr, stdout);
 	fflush(stdout);
 	exit_code = CLI_EXIT_OK;
 done:
-	cli_exporter_clear(&x);
+	cli_pw_clear(&x.w);
 	for (size_t i = 0; i < sel.key_count; i++)
 		free(sel.keys[i]);
 	enf_facts_clear(&facts);

@@ -8,36 +8,13 @@
 #define ENFORCER_CLI_EXPORT_H
 
 #include "enforcer/provider.h"
+#include "policy_writer.h"
 #include "util/util.h"
 
 typedef struct cli_exporter {
+	cli_policy_writer w; /* the text and the ids written so far */
 	enf_target *target;
-	enf_buf out;
-	char **ids; /* every id written, to keep them unique */
-	size_t id_count, id_alloc;
 } cli_exporter;
-
-void cli_exporter_clear(cli_exporter *x);
-
-/*
- * Appends `s` as a double-quoted YAML scalar (quoted 1) or as comment text
- * (0), escaping whatever YAML would not read back as itself. -1 when `s` is
- * not UTF-8.
- */
-int cli_export_text(enf_buf *b, const char *s, int quoted);
-
-/* "INDENTKEY: "VALUE"\n"; ENF_EINVALID (last error set) when VALUE is not UTF-8. */
-int cli_export_string(cli_exporter *x, const char *indent, const char *key, const char *value);
-
-/* "INDENT# TEXT\n". */
-void cli_export_comment(cli_exporter *x, const char *indent, const char *text);
-
-/* [a-z0-9] runs of `s` joined by '-', at most `max` characters, appended to `b`. */
-void cli_export_slug(enf_buf *b, const char *s, size_t max);
-
-/* "  - type: TYPE\n    id: ID\n", the id made unique from `prefix` and `name`. */
-int cli_export_head(cli_exporter *x, const char *type, const char *prefix, const char *name,
-                    const char *fallback);
 
 /* Every certificate of a store, each a certificate resource by thumbprint. */
 int cli_export_store(cli_exporter *x, enf_store store);

@@ -72,8 +72,8 @@ static int export_services(cli_exporter *x, const char *role)
 	                           : strcmp(role, "front-end") == 0 ? front_end_services
 	                                                            : NULL;
 	if (!names) {
-		cli_export_comment(
-		    x, "  ",
+		cli_pw_comment(
+		    &x->w, "  ",
 		    role ? "No Lync or Skype for Business role (role: none): no services."
 		         : "The role is unknown (RtcSrv says neither Edge nor Front End): "
 		           "no services.");
@@ -82,7 +82,7 @@ static int export_services(cli_exporter *x, const char *role)
 	char *what =
 	    enf_asprintf("The services of a%s that are on this server.",
 	                 strcmp(role, "edge") == 0 ? "n Edge Server" : " Front End Server");
-	cli_export_comment(x, "  ", what ? what : "The role's services.");
+	cli_pw_comment(&x->w, "  ", what ? what : "The role's services.");
 	free(what);
 	int rc = 0;
 	for (size_t i = 0; names[i] && rc == 0; i++) {
@@ -97,7 +97,7 @@ static int export_services(cli_exporter *x, const char *role)
 
 static int export_keys(cli_exporter *x)
 {
-	cli_export_comment(x, "  ", "Schannel and TLS: every value of the keys that exist.");
+	cli_pw_comment(&x->w, "  ", "Schannel and TLS: every value of the keys that exist.");
 	int rc = cli_export_key(x, SCHANNEL, 2, 1);
 	enf_buf key = ENF_BUF_INIT;
 	for (size_t k = 0; k < ENF_ARRAY_SIZE(schannel_keys) && rc == 0; k++) {
@@ -159,7 +159,7 @@ static int export_trust_store(cli_exporter *x, enf_store store)
 			rc = enf_error_oom();
 		} else {
 			enf_buf_puts(&items, "      # ");
-			if (cli_export_text(&items, about, 0))
+			if (cli_pw_text(&items, about, 0))
 				enf_buf_puts(&items, "(not UTF-8)");
 			enf_buf_printf(&items, "\n      - \"%s\"\n", hex);
 			kept++;
@@ -171,14 +171,14 @@ static int export_trust_store(cli_exporter *x, enf_store store)
 	char *note = enf_asprintf("LocalMachine\\%s allows the %zu certificate%s it holds now.",
 	                          name, kept, kept == 1 ? "" : "s");
 	if (rc == 0 && note) {
-		cli_export_comment(x, "  ", note);
-		rc = cli_export_head(x, "trust-store", "trust.", name, "store");
+		cli_pw_comment(&x->w, "  ", note);
+		rc = cli_pw_resource_head(&x->w, "trust-store", "trust.", name, "store");
 	} else if (rc == 0) {
 		rc = enf_error_oom();
 	}
 	free(note);
 	if (rc == 0) {
-		enf_buf_printf(&x->out, "    store: %s\n", name);
+		enf_buf_printf(&x->w.out, "    store: %s\n", name);
 		if (intermediates) {
 			/* The default, move, would change the server; the plan names them instead.
 			 */
@@ -189,14 +189,14 @@ static int export_trust_store(cli_exporter *x, enf_store store)
 			    "them to CA.",
 			    intermediates, intermediates == 1 ? "" : "s",
 			    intermediates == 1 ? "is" : "are", misplaced.ptr ? misplaced.ptr : "");
-			cli_export_comment(x, "    ", why ? why : "Root holds intermediates.");
+			cli_pw_comment(&x->w, "    ", why ? why : "Root holds intermediates.");
 			free(why);
-			enf_buf_puts(&x->out, "    misplaced: report\n");
+			enf_buf_puts(&x->w.out, "    misplaced: report\n");
 		}
 		if (kept == 0)
-			enf_buf_puts(&x->out, "    allow: []\n");
+			enf_buf_puts(&x->w.out, "    allow: []\n");
 		else
-			enf_buf_printf(&x->out, "    allow:\n%s", items.ptr ? items.ptr : "");
+			enf_buf_printf(&x->w.out, "    allow:\n%s", items.ptr ? items.ptr : "");
 		if (items.failed || misplaced.failed)
 			rc = enf_error_oom();
 	}
