@@ -14,27 +14,5 @@ long long enf_rj_num(const json_t *o, const char *key)
 
 void enf_rj_escape(enf_buf *b, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		switch (*p) {
-		case '&':
-			enf_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			enf_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			enf_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			enf_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			enf_buf_puts(b, "&#39;");
-			break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				break;
-			enf_buf_put(b, p, 1);
-		}
-	}
+	enf_buf_put_xml(b, s, "&#39;");
 }

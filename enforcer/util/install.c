@@ -104,36 +104,10 @@ char *enf_task_start_boundary(const enf_schedule *at)
 	return enf_asprintf("2020-01-01T%02u:%02u:00", at->hour, at->minute);
 }
 
-/* Text as XML character data or attribute value. */
-static void xml_text(enf_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			enf_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			enf_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			enf_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			enf_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			enf_buf_puts(b, "&apos;");
-			break;
-		default:
-			enf_buf_put(b, s, 1);
-		}
-	}
-}
-
 static void xml_element(enf_buf *b, const char *indent, const char *name, const char *value)
 {
 	enf_buf_printf(b, "%s<%s>", indent, name);
-	xml_text(b, value);
+	enf_buf_put_xml(b, value, "&apos;");
 	enf_buf_printf(b, "</%s>\n", name);
 }
 

@@ -263,3 +263,30 @@ char *enf_temp_name(const char *path)
 		enf_error_oom();
 	return name;
 }
+
+void enf_buf_put_xml(enf_buf *b, const char *s, const char *apos)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&':
+			enf_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			enf_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			enf_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			enf_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			enf_buf_puts(b, apos);
+			break;
+		default:
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				break;
+			enf_buf_put(b, p, 1);
+		}
+	}
+}

@@ -59,6 +59,12 @@ void enf_buf_printf(enf_buf *b, const char *fmt, ...) ENF_PRINTF(2, 3);
 /* Takes the string out of the buffer (NULL if an allocation failed). */
 char *enf_buf_detach(enf_buf *b);
 void enf_buf_clear(enf_buf *b);
+/*
+ * Appends `s` as XML or HTML text (character data or an attribute value):
+ * & < > " escaped, ' as `apos` ("&apos;" in XML, "&#39;" for HTML), and
+ * control characters other than tab, LF and CR left out (XML 1.0 cannot hold them).
+ */
+void enf_buf_put_xml(enf_buf *b, const char *s, const char *apos);
 
 /* Lower-case hex of `len` bytes into a new string. */
 char *enf_hex(const unsigned char *data, size_t len, int upper);
