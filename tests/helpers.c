@@ -195,3 +195,17 @@ void th_expect_no_leaks(void)
 	             "memory leaked: see the LeakSanitizer report above");
 #endif
 }
+
+char *th_dir;
+
+void th_dir_init(void)
+{
+	th_dir = th_tmpdir();
+}
+
+void th_dir_fini(void)
+{
+	free(th_dir);
+	th_dir = NULL;
+	th_cleanup();
+}

@@ -40,6 +40,11 @@ char *th_tmpdir(void);
  */
 void th_cleanup(void);
 
+/* A suite's temporary folder: TestSuite(x, .init = th_dir_init, .fini = th_dir_fini). */
+extern char *th_dir;
+void th_dir_init(void);
+void th_dir_fini(void);
+
 /* Removes DIR and everything in it; a DIR that does not exist is no error. */
 void th_remove_tree(const char *dir);
 

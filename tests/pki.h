@@ -38,7 +38,7 @@ typedef struct pki_opts {
 	const char *ext_conf;          /* configuration text whose sections they may name */
 	int bad_signature;             /* the signature's last byte is changed after signing */
 	int bad_key; /* the subject key is bytes OpenSSL cannot decode (signed with the real one) */
-	const char *san;              /* "DNS:sip.contoso.com,DNS:*.contoso.com"; NULL: no SAN */
+	const char *san; /* "DNS:sip.contoso.com,DNS:*.contoso.com"; NULL: no SAN */
 } pki_opts;
 
 /*

@@ -17,21 +17,7 @@
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static char *dir;
-
-static void init(void)
-{
-	dir = th_tmpdir();
-}
-
-static void fini(void)
-{
-	free(dir);
-	dir = NULL;
-	th_cleanup();
-}
-
-TestSuite(importreg, .init = init, .fini = fini);
+TestSuite(importreg, .init = th_dir_init, .fini = th_dir_fini);
 
 /* Every kind regedit writes, a deletion, comments and a wrapped byte list. */
 static const char every_kind[] =
@@ -120,7 +106,7 @@ static const char every_kind_policy[] =
 /* Writes `text` (UTF-8) as UTF-16 LE with a byte-order mark, as regedit saves a file. */
 static void write_utf16(const char *name, const char *text)
 {
-	char *path = enf_asprintf("%s/%s", dir, name);
+	char *path = enf_asprintf("%s/%s", th_dir, name);
 	FILE *f = fopen(path, "wb");
 	cr_assert_not_null(f);
 	fputs("\xff\xfe", f);
@@ -140,7 +126,7 @@ static void write_utf16(const char *name, const char *text)
 
 static th_cli_result import(const char *file)
 {
-	return th_run_cli(dir, ARGS("import-reg", file), NULL);
+	return th_run_cli(th_dir, ARGS("import-reg", file), NULL);
 }
 
 Test(importreg, every_kind_in_utf16_becomes_a_policy_that_validates)
@@ -150,22 +136,22 @@ Test(importreg, every_kind_in_utf16_becomes_a_policy_that_validates)
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, every_kind_policy);
 	cr_expect_str_eq(r.err, "");
-	free(th_write(dir, "every.yaml", r.out));
+	free(th_write(th_dir, "every.yaml", r.out));
 	th_cli_free(&r);
-	r = th_run_cli(dir, ARGS("validate", "every.yaml"), NULL);
+	r = th_run_cli(th_dir, ARGS("validate", "every.yaml"), NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	th_cli_free(&r);
 }
 
 Test(importreg, utf8_with_and_without_a_byte_order_mark_reads_the_same)
 {
-	free(th_write(dir, "every.reg", every_kind));
+	free(th_write(th_dir, "every.reg", every_kind));
 	th_cli_result r = import("every.reg");
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, every_kind_policy);
 	th_cli_free(&r);
 	char *bom = enf_asprintf("\xef\xbb\xbf%s", every_kind);
-	free(th_write(dir, "every.reg", bom));
+	free(th_write(th_dir, "every.reg", bom));
 	free(bom);
 	r = import("every.reg");
 	cr_expect_eq(r.code, 0, "%s", r.err);
@@ -176,11 +162,11 @@ Test(importreg, utf8_with_and_without_a_byte_order_mark_reads_the_same)
 Test(importreg, regedit4_files_are_read_in_the_ansi_code_page)
 {
 	/* REGEDIT4: ANSI text (0xE9 is 'é' in Windows-1252), hex(2) as ANSI bytes. */
-	free(th_write(dir, "old.reg",
+	free(th_write(th_dir, "old.reg",
 	              "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Caf\xe9]\r\n"
 	              "\"Name\"=\"Soci\xe9t\xe9\"\r\n"
 	              "\"Path\"=hex(2):25,54,45,4d,50,25,00\r\n"));
-	th_cli_result r = th_run_cli(dir, ARGS("import-reg", "--name", "cafe", "old.reg"), NULL);
+	th_cli_result r = th_run_cli(th_dir, ARGS("import-reg", "--name", "cafe", "old.reg"), NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect_not_null(strstr(r.out, "(REGEDIT4).\n"), "%s", r.out);
 	cr_expect_not_null(strstr(r.out, "name: cafe\n"), "%s", r.out);
@@ -244,7 +230,7 @@ Test(importreg, what_cannot_be_imported_is_an_error_with_its_line_and_nothing_pr
 		free(want);
 		th_cli_free(&r);
 	}
-	free(th_write(dir, "notreg.reg", "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\n\"A\"=dword:1\n"));
+	free(th_write(th_dir, "notreg.reg", "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\n\"A\"=dword:1\n"));
 	th_cli_result r = import("notreg.reg");
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.err, "notreg.reg:1: not a .reg file: its first line must be 'Windows "
@@ -252,7 +238,7 @@ Test(importreg, what_cannot_be_imported_is_an_error_with_its_line_and_nothing_pr
 	                        "'[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]'\n"
 	                        "enforcer import-reg: nothing was written\n");
 	th_cli_free(&r);
-	r = th_run_cli(dir, ARGS("import-reg", "--id-prefix", "Bad Prefix", "notreg.reg"), NULL);
+	r = th_run_cli(th_dir, ARGS("import-reg", "--id-prefix", "Bad Prefix", "notreg.reg"), NULL);
 	cr_expect_eq(r.code, 1);
 	cr_expect_str_eq(r.out, "");
 	th_cli_free(&r);
@@ -260,8 +246,8 @@ Test(importreg, what_cannot_be_imported_is_an_error_with_its_line_and_nothing_pr
 
 Test(importreg, notify_adds_a_handler_and_the_result_validates)
 {
-	free(th_write(dir, "tls.reg", every_kind));
-	th_cli_result r = th_run_cli(dir,
+	free(th_write(th_dir, "tls.reg", every_kind));
+	th_cli_result r = th_run_cli(th_dir,
 	                             ARGS("import-reg", "--name", "tls", "--id-prefix", "tls.",
 	                                  "--notify", "reboot-for-tls", "tls.reg"),
 	                             NULL);
@@ -272,9 +258,9 @@ Test(importreg, notify_adds_a_handler_and_the_result_validates)
 	cr_expect_not_null(
 	    strstr(r.out, "  - type: restart\n    id: reboot-for-tls\n    reboot: true\n"), "%s",
 	    r.out);
-	free(th_write(dir, "tls.yaml", r.out));
+	free(th_write(th_dir, "tls.yaml", r.out));
 	th_cli_free(&r);
-	r = th_run_cli(dir, ARGS("validate", "tls.yaml"), NULL);
+	r = th_run_cli(th_dir, ARGS("validate", "tls.yaml"), NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	th_cli_free(&r);
 }
@@ -289,20 +275,20 @@ Test(importreg, the_imported_policy_applied_to_a_snapshot_leaves_the_files_value
 	write_utf16("every.reg", every_kind);
 	th_cli_result r = import("every.reg");
 	cr_assert_eq(r.code, 0, "%s", r.err);
-	free(th_write(dir, "every.yaml", r.out));
+	free(th_write(th_dir, "every.yaml", r.out));
 	th_cli_free(&r);
 	/* A server with other data in every value, and the value the file deletes. */
-	free(th_write(dir, "server.json",
+	free(th_write(th_dir, "server.json",
 	              "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {"
 	              "\"HKLM\\\\SOFTWARE\\\\Contoso\\\\Lync\": {\"Old\": {\"kind\": \"sz\", "
 	              "\"data\": \"x\"}, \"Max\": {\"kind\": \"dword\", \"data\": 7}}}}\n"));
-	r = th_run_cli(
-	    dir,
-	    ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "every.yaml"),
-	    NULL);
+	r = th_run_cli(th_dir,
+	               ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
+	                    "every.yaml"),
+	               NULL);
 	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
 	th_cli_free(&r);
-	char *path = enf_asprintf("%s/server.json", dir);
+	char *path = enf_asprintf("%s/server.json", th_dir);
 	json_t *snap = th_json_file(path);
 	free(path);
 	const char *lync = "HKLM\\SOFTWARE\\Contoso\\Lync";
@@ -325,10 +311,10 @@ Test(importreg, the_imported_policy_applied_to_a_snapshot_leaves_the_files_value
 	    1);
 	json_decref(snap);
 	/* Converged: a second apply changes nothing. */
-	r = th_run_cli(
-	    dir,
-	    ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "every.yaml"),
-	    NULL);
+	r = th_run_cli(th_dir,
+	               ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
+	                    "every.yaml"),
+	               NULL);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	th_cli_free(&r);
 }

@@ -1,6 +1,7 @@
 /* enforcer validate: check policy files without touching any server. */
 #include "cli.h"
 #include "cli_source.h"
+#include "embedded.h"
 
 #include "enforcer/diag.h"
 #include "enforcer/errors.h"
@@ -23,8 +24,14 @@ const char cmd_validate_usage[] =
     "  --repo DIR         read each PATH from commit REF (default HEAD) of the git\n"
     "  --ref REF          repository DIR, with the files it refers to\n"
     "  --trusted-signers PEM, --require-signed\n"
-    "                     check the commit's x509 signature (see enforcer plan --help)\n\n"
-    "Exit status: 0 when every policy is valid, 1 otherwise.\n";
+    "                     check the commit's x509 signature (see enforcer plan --help)\n"
+    "  --lint             also warn about what is valid but probably not meant: the\n"
+    "                     same registry value set twice, a value or start mode a\n"
+    "                     shipped baseline sets differently, one service restarted\n"
+    "                     twice by a change, conditions that can never hold together\n"
+    "  --strict           warnings count as errors (exit 1)\n\n"
+    "Exit status: 0 when every policy is valid (with warnings, unless --strict),\n"
+    "1 otherwise.\n";
 
 static void print_text(const enf_diag_list *diags, const enf_policy *policy, int quiet)
 {
@@ -61,9 +68,35 @@ static json_t *diags_json(const enf_diag_list *diags, const enf_policy *policy)
 	return o;
 }
 
+/* The shipped baselines, as built into the exe; the caller frees them with free_baselines. */
+static enf_policy **load_baselines(size_t *count)
+{
+	size_t n = 0;
+	while (cli_baselines[n].name)
+		n++;
+	enf_policy **list = calloc(n ? n : 1, sizeof(enf_policy *));
+	for (size_t i = 0; list && i < n; i++) {
+		enf_diag_list d;
+		if (enf_diag_list_init(&d, cli_baselines[i].name) == 0 &&
+		    enf_policy_load_buffer(&list[i], &d, cli_baselines[i].name,
+		                           cli_baselines[i].data, cli_baselines[i].len) != 0)
+			list[i] = NULL; /* a shipped baseline is valid: the tests see to it */
+		enf_diag_list_clear(&d);
+	}
+	*count = list ? n : 0;
+	return list;
+}
+
+static void free_baselines(enf_policy **list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		enf_policy_free(list[i]);
+	free(list);
+}
+
 int cmd_validate(int argc, char **argv)
 {
-	int quiet = 0, json = 0, files = 0, invalid = 0, argi = 1, taken;
+	int quiet = 0, json = 0, files = 0, invalid = 0, argi = 1, taken, lint = 0, strict = 0;
 	cli_source_opts src = {0};
 	for (; argi < argc && argv[argi][0] == '-' && argv[argi][1]; argi++) {
 		const char *a = argv[argi];
@@ -72,6 +105,10 @@ int cmd_validate(int argc, char **argv)
 			break;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = 1;
+		} else if (strcmp(a, "--lint") == 0) {
+			lint = 1;
+		} else if (strcmp(a, "--strict") == 0) {
+			strict = 1;
 		} else if (strcmp(a, "--format") == 0 && argi + 1 < argc) {
 			const char *f = argv[++argi];
 			if (strcmp(f, "json") == 0) {
@@ -96,6 +133,8 @@ int cmd_validate(int argc, char **argv)
 		cli_usage_error("validate", "name at least one policy file");
 		return CLI_EXIT_ERROR;
 	}
+	size_t nbase = 0;
+	enf_policy **baselines = lint ? load_baselines(&nbase) : NULL;
 	json_t *results = json ? json_array() : NULL;
 	for (; argi < argc; argi++) {
 		enf_diag_list diags = {0};
@@ -118,6 +157,15 @@ int cmd_validate(int argc, char **argv)
 				             e ? e->message : "cannot be loaded");
 			}
 		}
+		if (policy && lint)
+			enf_policy_lint(policy, &diags, (const enf_policy *const *)baselines,
+			                nbase);
+		if (policy && strict && diags.warnings) {
+			/* --strict: a warning makes the file fail, as an error would. */
+			invalid++;
+			enf_policy_free(policy);
+			policy = NULL;
+		}
 		if (json)
 			json_array_append_new(results, diags_json(&diags, policy));
 		else
@@ -125,6 +173,7 @@ int cmd_validate(int argc, char **argv)
 		enf_policy_free(policy);
 		enf_diag_list_clear(&diags);
 	}
+	free_baselines(baselines, nbase);
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:b, s:o}", "schema", "enforcer-validate/1", "valid",
 		                        invalid == 0, "policies", results);

@@ -251,6 +251,19 @@ const enf_resource *enf_policy_find(const enf_policy *policy, const char *id);
 
 void enf_policy_free(enf_policy *policy);
 
+/* True when a fact's `value` (NULL when the target has no such fact) passes the test. */
+int enf_condition_holds(const enf_condition *c, const char *value);
+
+/*
+ * validate --lint: adds warnings (at the resources concerned) for what is
+ * valid but probably not meant: the same registry value set twice, a value
+ * or service start mode/state a shipped baseline in `baselines` sets
+ * differently, a resource notifying two handlers that restart one service,
+ * conditions that can never hold together (docs/CLI.md).
+ */
+void enf_policy_lint(const enf_policy *p, enf_diag_list *diags, const enf_policy *const *baselines,
+                     size_t count);
+
 /*
  * The JSON Schema (draft-07) of policy format 1, as text, generated from the
  * loader's own tables (docs/policy.schema.json); free() it. NULL with the
