@@ -282,10 +282,10 @@ Test(importreg, the_imported_policy_applied_to_a_snapshot_leaves_the_files_value
 	              "{\"schema\": \"enforcer-snapshot/1\", \"registry\": {"
 	              "\"HKLM\\\\SOFTWARE\\\\Contoso\\\\Lync\": {\"Old\": {\"kind\": \"sz\", "
 	              "\"data\": \"x\"}, \"Max\": {\"kind\": \"dword\", \"data\": 7}}}}\n"));
-	r = th_run_cli(th_dir,
-	               ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
-	                    "every.yaml"),
-	               NULL);
+	r = th_run_cli(
+	    th_dir,
+	    ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "every.yaml"),
+	    NULL);
 	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
 	th_cli_free(&r);
 	char *path = enf_asprintf("%s/server.json", th_dir);
@@ -311,10 +311,10 @@ Test(importreg, the_imported_policy_applied_to_a_snapshot_leaves_the_files_value
 	    1);
 	json_decref(snap);
 	/* Converged: a second apply changes nothing. */
-	r = th_run_cli(th_dir,
-	               ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state",
-	                    "every.yaml"),
-	               NULL);
+	r = th_run_cli(
+	    th_dir,
+	    ARGS("apply", "--target", "snapshot:server.json", "--state-dir", "state", "every.yaml"),
+	    NULL);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	th_cli_free(&r);
 }
