@@ -67,5 +67,8 @@ extern const char cmd_report_show_usage[];
 extern const char cmd_policy_usage[];
 extern const char cmd_report_usage[];
 extern const char cmd_secret_usage[];
+/* `fleet report` (cmd_fleet.c). */
+int cmd_fleet(int argc, char **argv);
+extern const char cmd_fleet_usage[];
 
 #endif
