@@ -330,6 +330,12 @@ def main():
                      (["--branch-prefix", "a*"], "is not a branch prefix"), (["--bogus", "x"], "unknown option")):
         r = fleet_report(f, *bad)
         check(r.returncode == 1 and why in r.stderr, "%s: exit 1 and says why: %d %s" % (bad, r.returncode, r.stderr))
+    for args, code, why in ((["fleet"], 1, "name a subcommand: report"),
+                            (["fleet", "show"], 1, "'show' is not a fleet subcommand"),
+                            (["fleet", "report"], 1, "name the audit repository with --audit-repo"),
+                            (["fleet", "report", "--help"], 0, "usage: enforcer fleet report")):
+        r = subprocess.run([EXE, *args], capture_output=True, text=True)
+        check(r.returncode == code and why in r.stdout + r.stderr, "enforcer %s: exit %d" % (" ".join(args), code))
     r = subprocess.run([EXE, "fleet", "report", "--audit-repo", os.path.join(work, "nowhere")],
                        capture_output=True, text=True)
     check(r.returncode == 1 and "cannot open the audit repository" in r.stderr, "a missing repository: exit 1")
