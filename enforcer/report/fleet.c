@@ -179,7 +179,13 @@ int enf_fleet_read(enf_fleet **out, const char *where, const enf_fleet_options *
 		opts.fetch_dir = NULL;
 	}
 	git_libgit2_init();
+	/*
+	 * Each commit, tree and blob is read once: libgit2's object cache (up to
+	 * 256 MiB by default) would only hold what is never asked for again.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	rc = enf_fleet__load(&data, where, &opts);
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1);
 	if (rc == 0)
 		rc = enf_fleet__verdicts(&doc, &data, &opts);
 	enf_fleet__data_clear(&data);

@@ -23,7 +23,8 @@ typedef struct fleet_run {
 	char *sig_detail;  /* the signer, or why the signature is not good */
 	char *error;       /* why the report cannot be used, or NULL */
 	int unverified;    /* ... because of its signature */
-	json_t *report;    /* the newest usable run's report only; else NULL */
+	json_t *report;    /* the newest usable run's: run.host, counts, resources (id, type,
+	                      status, state); else NULL */
 	char **changed;    /* the resources the run changed */
 	size_t changed_count;
 } fleet_run;

@@ -160,7 +160,39 @@ static int check_signature(fleet_run *r, git_repository *repo, git_tree *tree,
 	return r->error ? ENF_EINVALID : 0;
 }
 
-/* The resources a run changed, and (for the host's newest usable run) the whole report. */
+/* The state a run leaves: what apply read back, or what plan read; NULL if none. */
+static json_t *current_state(const json_t *run, const json_t *res)
+{
+	int applied = strcmp(enf_rj_str(run, "mode"), "apply") == 0 &&
+	              !json_is_true(json_object_get(run, "dry_run"));
+	json_t *after = json_object_get(res, "after"), *before = json_object_get(res, "before");
+	if (applied && json_is_object(after))
+		return after;
+	return json_is_object(before) ? before : NULL;
+}
+
+/*
+ * What the verdicts need of a host's last report: its host, counts, and per
+ * resource the id, type, status and the state it leaves. A fleet of 2 000
+ * hosts keeps 2 000 of these, not 2 000 whole reports.
+ */
+static json_t *slim_report(const json_t *doc)
+{
+	const json_t *run = json_object_get(doc, "run");
+	json_t *list = json_array(), *res;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "resources"), i, res)
+	{
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s, s:s, s:O?}", "id", enf_rj_str(res, "id"), "type",
+		                    enf_rj_str(res, "type"), "status", enf_rj_str(res, "status"),
+		                    "state", current_state(run, res)));
+	}
+	return json_pack("{s:{s:s}, s:O?, s:o}", "run", "host", enf_rj_str(run, "host"), "counts",
+	                 json_object_get(doc, "counts"), "resources", list);
+}
+
+/* The resources a run changed, and (for the host's newest usable run) what the verdicts need. */
 static int take_report(fleet_run *r, json_t *doc, int keep)
 {
 	const json_t *run = json_object_get(doc, "run");
@@ -197,8 +229,8 @@ static int take_report(fleet_run *r, json_t *doc, int keep)
 			return enf_error_oom();
 		r->changed_count++;
 	}
-	if (keep)
-		r->report = json_incref(doc);
+	if (keep && !(r->report = slim_report(doc)))
+		return enf_error_oom();
 	return 0;
 }
 

@@ -32,19 +32,6 @@ static const char *host_status(const fleet_host *h)
 	return r->unverified ? "unverified" : "unreadable";
 }
 
-/* The state a run leaves: what apply read back, or what plan read. */
-static const json_t *current_state(const json_t *report, const json_t *res)
-{
-	const json_t *run = json_object_get(report, "run");
-	int applied = strcmp(enf_rj_str(run, "mode"), "apply") == 0 &&
-	              !json_is_true(json_object_get(run, "dry_run"));
-	const json_t *after = json_object_get(res, "after");
-	if (applied && json_is_object(after))
-		return after;
-	const json_t *before = json_object_get(res, "before");
-	return json_is_object(before) ? before : NULL;
-}
-
 static json_t *last_run_json(const fleet_run *r)
 {
 	const json_t *counts = r->report ? json_object_get(r->report, "counts") : NULL;
@@ -98,8 +85,8 @@ static void add_resources(json_t *resources, json_t *groups, const fleet_host *h
 			json_integer_set(n, json_integer_value(n) + 1);
 		json_array_append_new(json_object_get(entry, "by_host"),
 		                      json_pack("{s:s, s:s}", "host", h->name, "status", status));
-		const json_t *state = current_state(report, res);
-		if (!state)
+		const json_t *state = json_object_get(res, "state");
+		if (!json_is_object(state))
 			continue;
 		char *key = enf_asprintf("%s\n%s\n%s", last->policy_name ? last->policy_name : "",
 		                         last->policy ? last->policy : "", id);
