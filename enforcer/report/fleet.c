@@ -85,8 +85,16 @@ int enf_fleet__fetch(git_repository **out, const char *url, const char *dir, con
 		git_error_clear();
 		grc = git_repository_init(&repo, dir, 1);
 	}
+	/*
+	 * Anonymous, and without url.*.insteadOf rewriting: the URL given is the
+	 * one fetched (and libgit2 1.5's insteadOf lookup leaks its pattern).
+	 */
+	git_remote_create_options ro;
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	if (grc == 0)
-		grc = git_remote_create_anonymous(&remote, repo, url);
+		grc = git_remote_create_with_opts(&remote, url, &ro);
 	if (grc == 0)
 		grc = git_remote_fetch(remote, &refspecs, &fo, NULL);
 	if (grc) {
