@@ -49,8 +49,8 @@ static void host_line(enf_buf *b, const json_t *h, int color)
 		enf_buf_printf(b, "  %s%-10s\033[0m", color_of(status), status);
 	else
 		enf_buf_printf(b, "  %-10s", status);
-	enf_buf_printf(b, " %-5s %-16s", json_is_true(json_object_get(h, "stale")) ? "STALE" : "",
-	               enf_rj_str(h, "name"));
+	enf_buf_printf(b, " %-5s %-*s", json_is_true(json_object_get(h, "stale")) ? "STALE" : "",
+	               json_is_object(last) ? 16 : 0, enf_rj_str(h, "name"));
 	if (json_is_object(last)) {
 		const json_t *code = json_object_get(last, "exit_code");
 		const json_t *p = json_object_get(last, "policy");
