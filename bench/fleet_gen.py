@@ -11,8 +11,9 @@ message audit.c writes. The last SIGNED_DAYS runs of each host (default 14)
 also carry report.json.p7s, a detached CMS signature (EC P-256, made with
 python3-cryptography) as --sign-key writes it; the signing CA is DIR.ca.pem.
 
-The commits go through `git fast-import` (one pack, no loose objects), so a
-year of 2 000 hosts takes minutes, not hours. Every 9th night a host's apply
+The commits go through `git fast-import` (one pack, no loose objects): a year
+of 500 hosts (182 497 commits) took about 15 minutes, of 2 000 hosts about 35,
+on the shared 2-core build machine. Every 9th night a host's apply
 corrects one registry value (exit 2), every 50th host's RTCSRV logs on as
 another account (an outlier), and host 3 stops reporting 3 days before the
 end (stale).
