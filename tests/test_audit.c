@@ -15,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The fixture's snapshot is EDGE01 (its host.name fact): its runs are filed under it. */
 static char *host_branch(void)
 {
-	char *host = enf_host_name(), *branch = NULL;
+	char *host = enf_strdup("EDGE01"), *branch = NULL;
 	cr_assert_eq(enf_audit_branch(&branch, host), 0);
 	free(host);
 	char *ref = enf_asprintf("refs/heads/%s", branch);
@@ -129,7 +130,7 @@ Test(audit, three_runs_make_three_commits_with_their_reports_on_the_host_branch)
 	    "Counts: 0 compliant, 0 drift, 3 changed, 0 failed, 0 skipped, 0 waived, 0 audit-drift",
 	    "Counts: 3 compliant, 0 drift, 0 changed, 0 failed, 0 skipped, 0 waived, 0 "
 	    "audit-drift"};
-	char *host = enf_host_name();
+	char *host = enf_strdup("EDGE01");
 	for (int i = 0; i < 3; i++) {
 		/* Each commit adds one folder, named by the run id of the report inside. */
 		git_tree *tree = NULL;

@@ -76,5 +76,8 @@ extern const char cmd_report_usage[];
 extern const char cmd_secret_usage[];
 extern const char cmd_install_usage[];
 extern const char cmd_uninstall_usage[];
+/* `fleet report` (cmd_fleet.c). */
+int cmd_fleet(int argc, char **argv);
+extern const char cmd_fleet_usage[];
 
 #endif

@@ -34,6 +34,8 @@ const cli_cmd cli_cmds[] = {
      cmd_policy_usage},
     {"report", cmd_report, "report show: render a saved report; report verify: check a signature",
      cmd_report_usage},
+    {"fleet", cmd_fleet, "fleet report: the pool's compliance from the audit repository",
+     cmd_fleet_usage},
     {"secret", cmd_secret, "secret protect: encrypt a service password for this machine (DPAPI)",
      cmd_secret_usage},
     {"install", cmd_install, "set this server up: state folder, event source, nightly task",

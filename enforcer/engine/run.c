@@ -69,6 +69,19 @@ int enf_engine_start(engine *e, enf_target *target, const enf_run_options *opts,
 		/* Facts are read-only metadata: a target without them still runs. */
 		enf_error_clear();
 	}
+	/*
+	 * The run is about the target: a snapshot of EDGE03 is filed (report,
+	 * audit branch) under EDGE03, so a fleet can be rehearsed from snapshots.
+	 * The local target's host.name is this machine's name anyway.
+	 */
+	const char *target_host = enf_facts_get(&run->facts, "host.name");
+	if (target_host && *target_host && strcmp(target_host, run->host) != 0) {
+		char *copy = enf_strdup(target_host);
+		if (!copy)
+			return enf_error_oom();
+		free(run->host);
+		run->host = copy;
+	}
 	return 0;
 }
 

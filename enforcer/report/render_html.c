@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A value as compact text: strings as they are, anything else as JSON. */
-static char *value_text(const json_t *v)
-{
-	if (!v || json_is_null(v))
-		return enf_strdup("—");
-	if (json_is_string(v))
-		return enf_strdup(json_string_value(v));
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
 static const char css[] =
     "body{font:14px/1.45 'Segoe UI',Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}"
     "main{max-width:1100px;margin:0 auto;padding:24px}"
@@ -146,7 +136,7 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 		json_object_foreach(keys, key, v)
 		{
 			json_t *x = json_object_get(before, key), *y = json_object_get(after, key);
-			char *tx = value_text(x), *ty = value_text(y);
+			char *tx = enf_rj_value_text(x), *ty = enf_rj_value_text(y);
 			int differs = !json_equal(x, y) && !(x == NULL && y == NULL);
 			enf_buf_puts(b, "<tr><th>");
 			enf_rj_escape(b, key);
@@ -160,7 +150,7 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 		}
 		json_decref(keys);
 	} else {
-		char *tx = value_text(before), *ty = value_text(after);
+		char *tx = enf_rj_value_text(before), *ty = enf_rj_value_text(after);
 		enf_buf_puts(b, "<tr><th>value</th><td class=\"mono\">");
 		enf_rj_escape(b, tx);
 		enf_buf_puts(b, "</td><td class=\"mono\">");

@@ -17,8 +17,15 @@ struct enf_report {
 /* A string member, or "" when absent or not a string. */
 const char *enf_rj_str(const json_t *o, const char *key);
 
+/* "2026-11-22T03:05:12.345Z": a time as the reports write it (UTC, milliseconds). */
+json_t *enf_rj_time(double t);
+
 /* An integer member, or 0. */
 long long enf_rj_num(const json_t *o, const char *key);
+
+/* A value as compact text: strings as they are, null as a dash, anything else as JSON; free() it.
+ */
+char *enf_rj_value_text(const json_t *v);
 
 /*
  * Appends text escaped for HTML and XML alike: & < > " ' as entities, and

@@ -16,3 +16,12 @@ void enf_rj_escape(enf_buf *b, const char *s)
 {
 	enf_buf_put_xml(b, s, "&#39;");
 }
+
+char *enf_rj_value_text(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return enf_strdup("—");
+	if (json_is_string(v))
+		return enf_strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}

@@ -20,7 +20,7 @@
 #define REPORT_LOAD_MAX (256u * 1024 * 1024)
 
 /* "2026-11-22T03:05:12.345Z" */
-static json_t *iso_time(double t)
+json_t *enf_rj_time(double t)
 {
 	time_t secs = (time_t)t;
 	int ms = (int)((t - (double)secs) * 1000.0);
@@ -103,7 +103,7 @@ static json_t *run_to_json(const enf_run *run)
 	    "{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:i, s:I, s:b, s:o, s:o}", "id",
 	    run->run_id, "mode", mode_name(run), "dry_run", run->dry_run, "host", run->host, "user",
 	    run->user, "target", run->target, "enforcer_version", ENF_VERSION, "started",
-	    iso_time(run->started), "ended", iso_time(run->ended), "duration_seconds",
+	    enf_rj_time(run->started), "ended", enf_rj_time(run->ended), "duration_seconds",
 	    run->ended - run->started, "exit_code", enf_run_exit_code(run), "changes_made",
 	    (json_int_t)run->changes_made, "reboot_pending", run->reboot_pending, "journal",
 	    str_or_null(run->journal_path), "rolled_back", str_or_null(run->rolled_back));

@@ -1,0 +1,220 @@
+/*
+ * The fleet report's library side: its options and dates, and audit
+ * branches written here commit by commit (libgit2), including what no
+ * enforcer run writes: a commit without a run, a run without report.json,
+ * a report that is not an enforcer report. tests/check_fleet.py checks the
+ * verdicts from real snapshot runs in every format.
+ */
+#include "helpers.h"
+
+#include "enforcer/errors.h"
+#include "enforcer/fleet.h"
+#include "util/util.h"
+
+#include <criterion/criterion.h>
+#include <git2.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+TestSuite(fleet, .fini = th_cleanup);
+
+static const char report_fmt[] =
+    "{\"schema\": \"enforcer-report/1\", \"run\": {\"id\": \"%s\", \"mode\": \"apply\", "
+    "\"dry_run\": false, \"host\": \"FE01\", \"ended\": \"%s\", \"exit_code\": %d}, "
+    "\"policy\": {\"name\": \"fe\", \"source\": {\"commit\": \"%s\"}}, \"counts\": {}, "
+    "\"resources\": [{\"id\": \"tls\", \"type\": \"registry\", \"status\": \"%s\", "
+    "\"before\": {\"data\": 0}, \"after\": {\"data\": 1}}]}";
+
+/* Commits `file` (NULL: none) as <run>/report.json on refs/heads/audit/fe01, at `when`. */
+static void commit_run(git_repository *repo, const char *message, const char *run, const char *file,
+                       git_time_t when)
+{
+	git_oid tip, blob, sub, root, id;
+	git_commit *parent = NULL;
+	git_tree *parent_tree = NULL, *tree = NULL;
+	git_treebuilder *rb = NULL, *tb = NULL;
+	git_signature *sig = NULL;
+	int has_tip = git_reference_name_to_id(&tip, repo, "refs/heads/audit/fe01") == 0;
+	if (has_tip) {
+		cr_assert_eq(git_commit_lookup(&parent, repo, &tip), 0);
+		cr_assert_eq(git_commit_tree(&parent_tree, parent), 0);
+	}
+	cr_assert_eq(git_treebuilder_new(&rb, repo, NULL), 0);
+	if (file) {
+		cr_assert_eq(git_blob_create_from_buffer(&blob, repo, file, strlen(file)), 0);
+		cr_assert_eq(
+		    git_treebuilder_insert(NULL, rb, "report.json", &blob, GIT_FILEMODE_BLOB), 0);
+	} else {
+		cr_assert_eq(git_blob_create_from_buffer(&blob, repo, "x", 1), 0);
+		cr_assert_eq(
+		    git_treebuilder_insert(NULL, rb, "report.txt", &blob, GIT_FILEMODE_BLOB), 0);
+	}
+	cr_assert_eq(git_treebuilder_write(&sub, rb), 0);
+	cr_assert_eq(git_treebuilder_new(&tb, repo, parent_tree), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, run, &sub, GIT_FILEMODE_TREE), 0);
+	cr_assert_eq(git_treebuilder_write(&root, tb), 0);
+	cr_assert_eq(git_tree_lookup(&tree, repo, &root), 0);
+	cr_assert_eq(git_signature_new(&sig, "enforcer", "enforcer@fe01", when, 0), 0);
+	const git_commit *parents[1] = {parent};
+	cr_assert_eq(git_commit_create(&id, repo, "refs/heads/audit/fe01", sig, sig, NULL, message,
+	                               tree, has_tip, parents),
+	             0);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(parent_tree);
+	git_commit_free(parent);
+	git_treebuilder_free(rb);
+	git_treebuilder_free(tb);
+}
+
+static json_t *fleet_doc(const char *dir, const enf_fleet_options *opts)
+{
+	enf_fleet *f = NULL;
+	cr_assert_eq(enf_fleet_read(&f, dir, opts), 0, "%s", enf_error_last()->message);
+	char *text = NULL;
+	size_t len = 0;
+	cr_assert_eq(enf_fleet_json(&text, &len, f), 0);
+	json_t *doc = json_loads(text, 0, NULL);
+	cr_assert_not_null(doc);
+	cr_expect_eq(json_integer_value(json_object_get(doc, "exit_code")), enf_fleet_exit_code(f));
+	free(text);
+	enf_fleet_free(f);
+	return doc;
+}
+
+Test(fleet, dates_are_utc_days_or_times_and_anything_else_is_refused)
+{
+	double t = 0;
+	cr_assert_eq(enf_fleet_parse_time(&t, "1970-01-02"), 0);
+	cr_expect_eq(t, 86400.0);
+	cr_assert_eq(enf_fleet_parse_time(&t, "2026-12-06T09:30:15Z"), 0);
+	cr_expect_eq(t, 1796549415.0);
+	cr_assert_eq(enf_fleet_parse_time(&t, "2024-02-29T00:00:00.250Z"), 0);
+	cr_expect_eq(t, 1709164800.25);
+	static const char *const bad[] = {
+	    "yesterday", "2026-13-01", "2026-12-06T25:00:00Z", "2026-12-06T09:30:15", "2026-12-06 ",
+	    "",          "1969-12-31"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(enf_fleet_parse_time(&t, bad[i]), ENF_EINVALID, "%s", bad[i]);
+		cr_expect(
+		    strstr(enf_error_last()->message, "give YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"));
+	}
+}
+
+Test(fleet, options_out_of_range_are_refused_before_anything_is_read)
+{
+	char *dir = th_tmpdir();
+	enf_fleet *f = NULL;
+	enf_fleet_options o = ENF_FLEET_OPTIONS_INIT;
+	o.flap_runs = 1;
+	cr_expect_eq(enf_fleet_read(&f, dir, &o), ENF_EINVALID);
+	cr_expect_str_eq(enf_error_last()->message,
+	                 "flapping needs 2 to 1000 applies to look at (a change and its undoing)");
+	o = (enf_fleet_options)ENF_FLEET_OPTIONS_INIT;
+	o.stale_hours = 0;
+	cr_expect_eq(enf_fleet_read(&f, dir, &o), ENF_EINVALID);
+	o = (enf_fleet_options)ENF_FLEET_OPTIONS_INIT;
+	o.branch_prefix = "../x";
+	cr_expect_eq(enf_fleet_read(&f, dir, &o), ENF_EINVALID);
+	o = (enf_fleet_options)ENF_FLEET_OPTIONS_INIT;
+	o.version = 99;
+	cr_expect_eq(enf_fleet_read(&f, dir, &o), ENF_EINVALID);
+	cr_expect_null(f);
+	/* An empty folder is not an audit repository (nothing is created). */
+	o = (enf_fleet_options)ENF_FLEET_OPTIONS_INIT;
+	cr_expect_eq(enf_fleet_read(&f, dir, &o), ENF_ENOTFOUND);
+	cr_expect(strstr(enf_error_last()->message, "cannot open the audit repository"));
+	char *git = enf_asprintf("%s/.git", dir);
+	cr_expect_eq(enf_path_exists(git), 0);
+	free(git);
+	free(dir);
+}
+
+Test(fleet, runs_without_a_report_are_unreadable_and_the_window_stops_the_walk)
+{
+	char *dir = th_tmpdir();
+	git_repository *repo = NULL;
+	git_libgit2_init();
+	cr_assert_eq(git_repository_init(&repo, dir, 1), 0);
+	git_time_t now = 1796549415, day = 86400;
+	const char *policy = "3f2a9c1b7d4e3f2a9c1b7d4e3f2a9c1b7d4e3f2a";
+	char run[5][32], msg[512], report[1024];
+	for (int i = 0; i < 5; i++) {
+		snprintf(run[i], sizeof(run[i]), "2026120%dT093015Z-00000%d", i + 1, i);
+		snprintf(
+		    msg, sizeof(msg),
+		    "enforcer apply of fe on FE01: exit 2\n\nRun: %s\nMode: apply\nHost: FE01\n"
+		    "Policy: fe\nPolicy commit: %s (main in x; signature valid)\nExit code: 2\n",
+		    run[i], policy);
+		char ended[32];
+		snprintf(ended, sizeof(ended), "2026-12-0%dT09:30:15.000Z", i + 1);
+		snprintf(report, sizeof(report), report_fmt, run[i], ended, 2, policy, "changed");
+		/* Day 4's run has no report.json; day 5's report is someone else's JSON. */
+		commit_run(repo, msg, run[i],
+		           i == 3   ? NULL
+		           : i == 4 ? "{\"schema\": \"other/1\"}"
+		                    : report,
+		           now - (5 - 1 - i) * day - 4 * day);
+	}
+	/* A commit with no run in its message, on top. */
+	commit_run(repo, "a note\n", "notes", "{}", now);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+
+	enf_fleet_options o = ENF_FLEET_OPTIONS_INIT;
+	o.now = (double)now;
+	o.since = (double)(now - 6 * day);
+	json_t *doc = fleet_doc(dir, &o);
+	json_t *h = json_array_get(json_object_get(doc, "hosts"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(h, "name")), "fe01");
+	cr_expect_str_eq(json_string_value(json_object_get(h, "status")), "unreadable");
+	cr_expect_eq(json_integer_value(json_object_get(h, "runs_read")), 4);
+	json_t *p = json_object_get(h, "problems");
+	cr_assert_eq(json_array_size(p), 3);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "problem")),
+	                 "its commit message names no run (no 'Run: <id>' line)");
+	char *expect = enf_asprintf("'%s/report.json' is not an enforcer report (schema "
+	                            "enforcer-report/1)",
+	                            run[4]);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(p, 1), "problem")),
+	                 expect);
+	free(expect);
+	expect = enf_asprintf("%s/report.json is missing", run[3]);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(p, 2), "problem")),
+	                 expect);
+	free(expect);
+	/* Runs 1 and 2 are older than the window: run 3's change has run 2's policy before it. */
+	json_t *changes = json_object_get(doc, "changes");
+	cr_assert_eq(json_array_size(changes), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(changes, 0), "kind")),
+	                 "corrective");
+	cr_expect_eq(json_integer_value(json_object_get(doc, "exit_code")), 4);
+	json_decref(doc);
+
+	/* A wider window reaches the branch's first run: an intentional change. */
+	o.since = (double)(now - 30 * day);
+	doc = fleet_doc(dir, &o);
+	changes = json_object_get(doc, "changes");
+	cr_assert_eq(json_array_size(changes), 3);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(changes, 2), "kind")),
+	                 "intentional");
+	json_decref(doc);
+	free(dir);
+}
+
+Test(fleet, a_repository_without_audit_branches_is_an_empty_compliant_fleet)
+{
+	char *dir = th_tmpdir();
+	git_repository *repo = NULL;
+	git_libgit2_init();
+	cr_assert_eq(git_repository_init(&repo, dir, 1), 0);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	enf_fleet_options o = ENF_FLEET_OPTIONS_INIT;
+	json_t *doc = fleet_doc(dir, &o);
+	cr_expect_eq(json_array_size(json_object_get(doc, "hosts")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(doc, "exit_code")), 0);
+	json_decref(doc);
+	free(dir);
+}
