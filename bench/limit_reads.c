@@ -11,7 +11,11 @@
  *                          name, the RtcSrv service (with its description) and the
  *                          installed products (the Uninstall key's DisplayName values)
  *   store NAME             open LocalMachine\NAME read-only, enumerate it, SHA-1 every
- *                          certificate and look for its private-key link
+ *                          certificate and look for its private-key link; then the same
+ *                          for the store's Group Policy copy (LocalMachine's group policy
+ *                          location) for Root and CA: a plan tells a certificate Group
+ *                          Policy put there from one it may change, so it reads both
+ *                          (under Wine these are the physical stores it has)
  *   reg KEY NAME           one value under HKLM (KEY is "HKLM\..."); each key is opened
  *                          once and kept open
  *   svc NAME               a service's configuration, state, delayed-start flag (when
@@ -99,15 +103,12 @@ static void mix(const void *p, size_t n)
 		checksum = checksum * 131 + b[i];
 }
 
-static void read_store(const char *name)
+static void read_one_store(const wchar_t *w, DWORD location)
 {
-	wchar_t *w = wide(name);
-	HCERTSTORE h = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-	                             CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG |
-	                                 CERT_STORE_OPEN_EXISTING_FLAG,
-	                             w);
+	HCERTSTORE h =
+	    CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+	                  location | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG, w);
 	PCCERT_CONTEXT ctx = NULL;
-	free(w);
 	while (h && (ctx = CertEnumCertificatesInStore(h, ctx))) {
 		BYTE sha1[20];
 		DWORD n = sizeof(sha1), kn = 0;
@@ -120,6 +121,18 @@ static void read_store(const char *name)
 	}
 	if (h)
 		CertCloseStore(h, 0);
+}
+
+static void read_store(const char *name)
+{
+	wchar_t *w = wide(name);
+	if (!w)
+		return;
+	read_one_store(w, CERT_SYSTEM_STORE_LOCAL_MACHINE);
+	/* Root and CA have physical stores besides .Default; the others have none. */
+	if (_wcsicmp(w, L"Root") == 0 || _wcsicmp(w, L"CA") == 0)
+		read_one_store(w, CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY);
+	free(w);
 }
 
 static HKEY open_key(const char *path)
