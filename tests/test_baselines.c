@@ -239,3 +239,177 @@ Test(baselines, subscription_edition_on_2022, .init = pki_init)
 	    "compliant 1: restart-lync -- not needed: nothing that notifies it changed\n",
 	    "skipped all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert -- the policy does not apply here: role is front-end, and the condition is == edge\n");
 }
+
+/*
+ * Microsoft's On-Premises Diagnostics (OPD) rules and the baselines' verdict
+ * on the same server (docs/baselines.md has the table). The server is the
+ * SfB 2015 CU9 Front End, or the SfB 2019 Edge, with the stores each case
+ * needs.
+ */
+
+/* The Front End with `n` self-signed roots (EC keys: quick) in Root. */
+static json_t *front_end_with_roots(size_t n)
+{
+	json_t *snap = server("sfb2015-cu9-fe-2012r2");
+	json_object_set_new(snap, "stores", json_object());
+	pki_snapshot_add(snap, "Root", pki->root);
+	for (size_t i = 1; i < n; i++) {
+		char cn[64];
+		snprintf(cn, sizeof(cn), "OPD Test Root %03zu", i);
+		pki_cert *c = pki_issue(&(pki_opts){.cn = cn, .ca = 1, .path_len = -1}, NULL, NULL);
+		pki_snapshot_add(snap, "Root", c);
+		pki_free(c);
+	}
+	return snap;
+}
+
+static const enf_result *plan_result(const char *baseline, json_t *snap, const pki_cert *leaf,
+                                     const char *id)
+{
+	setup(baseline, snap, leaf);
+	fx_run(&f, ENF_RUN_PLAN, 0);
+	return fx_result(&f, id);
+}
+
+static void expect_result(const enf_result *r, enf_outcome outcome, const char *message)
+{
+	cr_expect_eq(r->outcome, outcome, "%s: %s, not %s (%s)", r->id,
+	             enf_outcome_name(r->outcome), enf_outcome_name(outcome),
+	             r->message ? r->message : "no message");
+	if (message)
+		cr_expect_str_eq(r->message ? r->message : "(none)", message, "%s: got '%s'", r->id,
+		                 r->message ? r->message : "(none)");
+	else
+		cr_expect_null(r->message, "%s: %s", r->id, r->message);
+}
+
+/* RDCheckTooManyCertsRootCA: more than 100 in Root fails; 100 does not. */
+Test(baselines, opd_101_roots_fail_and_100_do_not, .init = pki_init)
+{
+	const enf_result *r =
+	    plan_result("lync-front-end", front_end_with_roots(101), NULL, "root-hygiene");
+	expect_result(r, ENF_OUTCOME_FAILED,
+	              "Root holds 101 certificates, more than max-certs 100");
+	cr_expect_eq(enf_run_exit_code(f.run), 4);
+	r = plan_result("lync-edge", front_end_with_roots(101), pki->leaf, "root-hygiene");
+	expect_result(
+	    r, ENF_OUTCOME_SKIPPED,
+	    "the policy does not apply here: role is front-end, and the condition is == edge");
+	r = plan_result("lync-front-end", front_end_with_roots(100), NULL, "root-hygiene");
+	expect_result(r, ENF_OUTCOME_COMPLIANT, NULL);
+}
+
+/*
+ * RDDuplicatesInTrustedRootCA: the same thumbprint twice in Root. OPD fails
+ * the rule; the baselines report it (duplicates: report) and stay compliant,
+ * since a copy changes no trust decision.
+ */
+Test(baselines, opd_duplicate_thumbprint_is_reported, .init = pki_init)
+{
+	json_t *snap = front_end_with_roots(1);
+	pki_snapshot_add(snap, "Root", pki->root);
+	const enf_result *r = plan_result("lync-front-end", snap, NULL, "root-hygiene");
+	char *want = enf_asprintf("'Contoso Root CA' is in Root 2 times with the same subject and "
+	                          "key: %s, %s",
+	                          pki->root->thumbprint, pki->root->thumbprint);
+	expect_result(r, ENF_OUTCOME_COMPLIANT, want);
+	free(want);
+}
+
+/* The SfB 2019 Edge with `leaf` as its external certificate. */
+static json_t *edge_with(const pki_cert *leaf)
+{
+	json_t *snap = server("sfb2019-edge-2019");
+	add_edge_pki(snap, leaf);
+	return snap;
+}
+
+/* RDCheckCertsExpiring (45 days): a certificate 40 days from its end. */
+Test(baselines, opd_certificate_40_days_from_expiry, .init = pki_init)
+{
+	time_t end = time(NULL) + 40 * 86400 + 3600;
+	pki_cert *leaf =
+	    pki_issue(&(pki_opts){.cn = "sip.contoso.com", .eku = "serverAuth", .not_after = end},
+	              NULL, pki->inter);
+	const enf_result *r = plan_result("lync-edge", edge_with(leaf), leaf, "edge-external-cert");
+	char date[11];
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&end));
+	char *want = enf_asprintf(
+	    "valid-for-days: expires on %s, in 40 days; at least 45 are required", date);
+	expect_result(r, ENF_OUTCOME_FAILED, want);
+	free(want);
+	pki_free(leaf);
+}
+
+/*
+ * The external Edge certificate with server authentication only, as public
+ * CAs now issue them: compliant (the client-authentication EKU is no longer
+ * required). RDCheckSfbServerCertificateExpired: an expired one fails.
+ */
+Test(baselines, opd_edge_certificate_server_auth_only, .init = pki_init)
+{
+	pki_cert *leaf =
+	    pki_issue(&(pki_opts){.cn = "sip.contoso.com", .eku = "serverAuth"}, NULL, pki->inter);
+	expect_result(plan_result("lync-edge", edge_with(leaf), leaf, "edge-external-cert"),
+	              ENF_OUTCOME_COMPLIANT, NULL);
+	expect_result(plan_result("lync-edge", edge_with(pki->client_only), pki->client_only,
+	                          "edge-external-cert"),
+	              ENF_OUTCOME_FAILED, "eku: lacks server-auth (it has: client-auth)");
+	expect_result(
+	    plan_result("lync-edge", edge_with(pki->expired), pki->expired, "edge-external-cert"),
+	    ENF_OUTCOME_FAILED,
+	    "chain: 'expired.contoso.com' expired on 2025-01-01; valid-for-days: expired on 2025-01-01");
+	pki_free(leaf);
+}
+
+/*
+ * RDCheckMisplacedRootCACertificates calls a Root certificate misplaced when
+ * its Issuer and Subject differ as strings; the baselines when it is not
+ * self-signed (its own key verifies its signature). Where they differ:
+ * an intermediate that bears its own name as issuer but is signed by the
+ * root (OPD: in place; enforcer: moved to CA), and a self-signed root whose
+ * issuer name is its subject spaced differently (OPD: misplaced; enforcer:
+ * a root, in place, as OpenSSL compares names after RFC 5280's folding).
+ */
+Test(baselines, opd_misplaced_verdicts_differ_on_purpose, .init = pki_init)
+{
+	pki_cert *same_name = pki_issue(
+	    &(pki_opts){
+	        .cn = "Contoso Issuing CA 02", .ca = 1, .path_len = 0, .fake_self_issued = 1},
+	    NULL, pki->root);
+	json_t *snap = front_end_with_roots(1);
+	pki_snapshot_add(snap, "Root", same_name);
+	const enf_result *r = plan_result("lync-front-end", snap, NULL, "root-hygiene");
+	cr_expect_eq(r->outcome, ENF_OUTCOME_DRIFT);
+	char *want =
+	    enf_asprintf("move 'Contoso Issuing CA 02' (%s) Root -> CA", same_name->thumbprint);
+	char *got = fx_actions(r);
+	cr_expect_str_eq(got, want);
+	free(got);
+	free(want);
+	pki_free(same_name);
+
+	pki_cert *spaced = pki_issue(
+	    &(pki_opts){.cn = "Contoso  Spaced Root", .ca = 1, .path_len = -1}, NULL, NULL);
+	X509_NAME *issuer = X509_NAME_new();
+	cr_assert(issuer && X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_UTF8,
+	                                               (const unsigned char *)"Contoso Spaced Root",
+	                                               -1, -1, 0));
+	cr_assert(X509_set_issuer_name(spaced->x, issuer) &&
+	          X509_sign(spaced->x, spaced->key, EVP_sha256()));
+	X509_NAME_free(issuer);
+	unsigned char *der = NULL;
+	int n = i2d_X509(spaced->x, &der);
+	cr_assert(n > 0);
+	free(spaced->der);
+	spaced->der = malloc((size_t)n);
+	cr_assert(spaced->der);
+	memcpy(spaced->der, der, (size_t)n);
+	spaced->der_len = (size_t)n;
+	OPENSSL_free(der);
+	snap = front_end_with_roots(1);
+	pki_snapshot_add(snap, "Root", spaced);
+	expect_result(plan_result("lync-front-end", snap, NULL, "root-hygiene"),
+	              ENF_OUTCOME_COMPLIANT, NULL);
+	pki_free(spaced);
+}
