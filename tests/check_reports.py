@@ -9,6 +9,8 @@ Usage (meson test runs it): check_reports.py ENFORCER_EXE SOURCE_DIR
 Prints "N passed, N failed" last; exits 1 on any failure.
 """
 import atexit
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -121,6 +123,42 @@ def chromium_checks(html, work):
     print("screenshot:", png)
 
 
+def warning_checks(work, validator):
+    """A certificate within its warn-days: a compliant run (exit 0) whose report shows the warning."""
+    d = os.path.join(work, "warn")
+    os.makedirs(d)
+    # A certificate that expires in 40 days (openssl writes it; nothing to keep in the repository).
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", os.path.join(d, "key.pem"), "-outform", "DER",
+                    "-out", os.path.join(d, "cert.der"), "-days", "40", "-subj", "/CN=sip.contoso.com",
+                    "-addext", "subjectAltName=DNS:sip.contoso.com,DNS:webcon.contoso.com"],
+                   check=True, capture_output=True)
+    der = open(os.path.join(d, "cert.der"), "rb").read()
+    snap = {"schema": "enforcer-snapshot/1", "stores": {"My": [{"der": base64.b64encode(der).decode()}]}}
+    json.dump(snap, open(os.path.join(d, "server.json"), "w"))
+    thumb = hashlib.sha1(der).hexdigest().upper()
+    open(os.path.join(d, "policy.yaml"), "w").write(
+        "enforcer: 1\nname: warn\nresources:\n  - type: certificate\n    id: edge-cert\n    store: My\n"
+        "    thumbprint: %s\n    require: {warn-days: 45, dns-names: [SIP.contoso.com]}\n" % thumb)
+    r = run(d, "plan", "--target", "snapshot:server.json", "--state-dir", "state", "--report-dir", "out",
+            "policy.yaml")
+    check(r.returncode == 0, "a warning alone leaves plan's exit code 0, got %d: %s" % (r.returncode, r.stderr))
+    report = json.load(open(os.path.join(d, "out", "report.json")))
+    errors = sorted(validator.iter_errors(report), key=str)
+    check(not errors, "the report with a warning validates: %s" % "; ".join(e.message for e in errors[:3]))
+    res = report["resources"][0]
+    check(res["status"] == "compliant" and res.get("warning") is True,
+          "the resource is compliant with \"warning\": true: %s" % res)
+    check(r.stdout.startswith("warning     edge-cert: warn-days: expires on "),
+          "the console shows the warning: %r" % r.stdout)
+    cases = ET.parse(os.path.join(d, "out", "report.xml")).getroot().findall("./testsuite/testcase")
+    check(len(cases) == 1 and cases[0].find("failure") is None
+          and "warn-days: expires on" in (cases[0].findtext("system-out") or ""),
+          "JUnit passes the test case and gives the warning as its output")
+    res["warning"] = False
+    check(not validator.is_valid(report), "the schema refuses \"warning\": false (it is left out instead)")
+
+
 def main():
     schema = json.load(open(os.path.join(SRC, "docs", "report.schema.json")))
     validator = jsonschema.Draft202012Validator(schema)
@@ -165,6 +203,7 @@ def main():
     bad["after"]["services"][0]["state"] = "restarted"
     check(one.is_valid(applied["restart-lync"]) and not one.is_valid(bad),
           "the schema refuses a restart record whose service state is not a state")
+    warning_checks(work, validator)
     chromium_checks(os.path.join(work, "apply", "report.html"), work)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

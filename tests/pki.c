@@ -166,6 +166,8 @@ pki_cert *pki_issue(const pki_opts *o, EVP_PKEY *key, const pki_cert *issuer)
 	}
 	if (o->eku)
 		add_ext(x, &ctx, NID_ext_key_usage, o->eku);
+	if (o->san)
+		add_ext(x, &ctx, NID_subject_alt_name, o->san);
 	cr_assert(X509_sign(x, issuer ? issuer->key : c->key, EVP_sha256()) > 0);
 	fill_der(c);
 	return c;

@@ -31,6 +31,7 @@ typedef struct pki_opts {
 	int rsa_bits;                 /* RSA key of this size when a key is made; 0: EC P-256 */
 	time_t not_before, not_after; /* absolute; 0: now - 1 day, now + 365 days */
 	int fake_self_issued;         /* issuer name = subject, but signed by the issuer's key */
+	const char *san;              /* "DNS:sip.contoso.com,DNS:*.contoso.com"; NULL: no SAN */
 } pki_opts;
 
 /*

@@ -94,8 +94,9 @@ static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert,
 	enf_cert_set_clear(&ca);
 }
 
-static void check_validity(const enf_cert_info *i, long days, int64_t now, enf_buf *fails,
-                           json_t *checks)
+/* `valid-for-days`; nonzero when it failed. */
+static int check_validity(const enf_cert_info *i, long days, int64_t now, enf_buf *fails,
+                          json_t *checks)
 {
 	char date[11];
 	snprintf(date, sizeof(date), "%.10s", i->not_after_iso);
@@ -113,7 +114,120 @@ static void check_validity(const enf_cert_info *i, long days, int64_t now, enf_b
 		char *text = enf_asprintf("valid until %s", date);
 		passed(checks, "valid-for-days", text ? text : date);
 		free(text);
+		return 0;
 	}
+	return 1;
+}
+
+/*
+ * `warn-days`: a certificate that expires within N days is a warning, which
+ * leaves the outcome alone (the report and the console show it); one that
+ * has expired or is not valid yet fails, as it would with valid-for-days.
+ */
+static void check_warn_days(const enf_cert_info *i, long days, int64_t now, enf_buf *fails,
+                            enf_buf *warns, json_t *checks)
+{
+	char date[11];
+	snprintf(date, sizeof(date), "%.10s", i->not_after_iso);
+	int64_t left = i->not_after - now;
+	if (i->not_before > now) {
+		finding(fails, checks, "warn-days",
+		        enf_asprintf("not valid until %.10s", i->not_before_iso));
+	} else if (left < 0) {
+		finding(fails, checks, "warn-days", enf_asprintf("expired on %s", date));
+	} else if (left < (int64_t)days * 86400) {
+		char *why = enf_asprintf("expires on %s, in %lld days (a warning: the policy warns "
+		                         "%ld days ahead)",
+		                         date, (long long)(left / 86400), days);
+		if (!why) {
+			warns->failed = 1;
+			return;
+		}
+		enf_buf_printf(warns, "%swarn-days: %s", warns->len ? "; " : "", why);
+		json_array_append_new(checks,
+		                      json_pack("{s:s, s:b, s:b, s:s}", "check", "warn-days", "ok",
+		                                0, "warning", 1, "detail", why));
+		free(why);
+	} else {
+		char *text = enf_asprintf("valid until %s", date);
+		passed(checks, "warn-days", text ? text : date);
+		free(text);
+	}
+}
+
+/*
+ * `dns-names`: each name must be a dNSName of the subject alternative name,
+ * compared as DNS compares names (any case). A SAN wildcard does not stand
+ * for a name the policy lists (Microsoft supports no wildcard on the Edge
+ * external interfaces, and federation partners check the name itself), and
+ * the CN is not a SAN; the message says when either would have named it.
+ */
+static void check_dns_names(enf_cert *cert, const enf_cert_require *r, enf_buf *fails,
+                            json_t *checks)
+{
+	enf_cert_dns dns;
+	if (enf_cert_dns_get(&dns, cert)) {
+		const enf_error *err = enf_error_last();
+		finding(
+		    fails, checks, "dns-names",
+		    enf_strdup(err ? err->message : "its subject alternative name cannot be read"));
+		return;
+	}
+	enf_buf missing = ENF_BUF_INIT, why = ENF_BUF_INIT;
+	size_t lacking = 0;
+	for (size_t k = 0; k < r->dns_name_count; k++) {
+		const char *want = r->dns_names[k];
+		int found = 0;
+		const char *wildcard = NULL;
+		for (size_t i = 0; i < dns.san_count && !found; i++) {
+			found = enf_dns_name_eq(dns.san[i], want);
+			if (!wildcard && enf_dns_wildcard_covers(dns.san[i], want))
+				wildcard = dns.san[i];
+		}
+		if (found)
+			continue;
+		lacking++;
+		enf_buf_printf(&missing, "%s%s", missing.len ? ", " : "", want);
+		int in_cn = 0;
+		for (size_t i = 0; i < dns.cn_count && !in_cn; i++)
+			in_cn = enf_dns_name_eq(dns.cn[i], want);
+		if (wildcard)
+			enf_buf_printf(&why,
+			               "; %s is covered only by the wildcard %s, which does not "
+			               "count: list it by name",
+			               want, wildcard);
+		if (in_cn)
+			enf_buf_printf(&why,
+			               "; %s is only the subject's CN, which TLS does not check "
+			               "when there is a SAN",
+			               want);
+	}
+	if (lacking == 0) {
+		enf_buf all = ENF_BUF_INIT;
+		for (size_t k = 0; k < r->dns_name_count; k++)
+			enf_buf_printf(&all, "%s%s", k ? ", " : "", r->dns_names[k]);
+		char *text = enf_buf_detach(&all);
+		passed(checks, "dns-names", text ? text : "every name is in the SAN");
+		free(text);
+	} else {
+		enf_buf has = ENF_BUF_INIT;
+		for (size_t i = 0; i < dns.san_count; i++)
+			enf_buf_printf(&has, "%s%s", i ? ", " : "", dns.san[i]);
+		char *list = enf_buf_detach(&missing), *names = enf_buf_detach(&has);
+		char *more = enf_buf_detach(&why);
+		finding(fails, checks, "dns-names",
+		        list && more && names
+		            ? enf_asprintf("the subject alternative name lacks %s (%s%s)%s", list,
+		                           dns.san_count ? "it has: " : "it has no DNS names",
+		                           names ? names : "", more)
+		            : NULL);
+		free(list);
+		free(names);
+		free(more);
+	}
+	enf_buf_clear(&missing);
+	enf_buf_clear(&why);
+	enf_cert_dns_clear(&dns);
 }
 
 static void check_eku(const enf_cert_info *i, unsigned want, enf_buf *fails, json_t *checks)
@@ -183,15 +297,21 @@ static void check_key(const enf_res_certificate *c, const enf_cert_entry *found,
 }
 
 static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
-                        const enf_cert_entry *found, enf_buf *fails, json_t *checks)
+                        const enf_cert_entry *found, enf_buf *fails, enf_buf *warns, json_t *checks)
 {
 	const enf_cert_require *r = &c->require;
 	const enf_cert_info *i = enf_cert_info_get(cert);
 	int64_t now = now_of(e);
+	int expiring = 0;
 	if (r->chain_trusted)
 		check_chain(e, c, cert, found == NULL, now, fails, checks);
 	if (r->valid_for_days >= 0)
-		check_validity(i, r->valid_for_days, now, fails, checks);
+		expiring = check_validity(i, r->valid_for_days, now, fails, checks);
+	/* Where valid-for-days failed, warn-days (always longer) has nothing to add. */
+	if (r->warn_days >= 0 && !expiring)
+		check_warn_days(i, r->warn_days, now, fails, warns, checks);
+	if (r->dns_name_count)
+		check_dns_names(cert, r, fails, checks);
 	if (r->eku)
 		check_eku(i, r->eku, fails, checks);
 	if (r->min_key_bits >= 0) {
@@ -323,22 +443,31 @@ int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char
 		return 0;
 	}
 	const enf_cert_info *info = enf_cert_info_get(cert);
-	enf_buf fails = ENF_BUF_INIT;
+	enf_buf fails = ENF_BUF_INIT, warns = ENF_BUF_INIT;
 	json_t *checks = json_array();
 	json_object_set_new(plan->before, "subject", json_string(info->subject));
 	json_object_set_new(plan->before, "not_after", json_string(info->not_after_iso));
 	if (c->has_require)
-		run_require(e, c, cert, found, &fails, checks);
+		run_require(e, c, cert, found, &fails, &warns, checks);
 	if (c->access_count)
 		rc = plan_access(e, res, thumbprint, info, found, plan, &fails, checks);
 	json_object_set_new(plan->before, "checks", checks);
-	if (rc == 0 && fails.failed)
+	if (rc == 0 && (fails.failed || warns.failed))
 		rc = enf_error_oom();
+	/* A warning goes with the failures' message, or is the message of its own. */
 	if (rc == 0 && fails.len) {
-		enf_plan_fail(plan, "%s", fails.ptr);
+		enf_plan_fail(plan, "%s%s%s", fails.ptr, warns.len ? "; " : "",
+		              warns.len ? warns.ptr : "");
 		plan->finding = 1;
+	} else if (rc == 0 && warns.len) {
+		free(plan->message);
+		plan->message = enf_strdup(warns.ptr);
+		if (!plan->message)
+			rc = enf_error_oom();
 	}
+	plan->warning = rc == 0 && warns.len;
 	enf_buf_clear(&fails);
+	enf_buf_clear(&warns);
 	enf_cert_free(cert);
 	return rc;
 }

@@ -80,6 +80,7 @@ typedef struct res_plan {
 	int finding;   /* with failed: a compliance finding (a require: check, a store
 	                  violation), which a waiver or audit mode covers */
 	char *message; /* why it failed, or a note for the report */
+	int warning; /* the message holds a warning (warn-days), which the outcome does not show */
 } res_plan;
 
 struct engine {

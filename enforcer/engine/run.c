@@ -198,6 +198,7 @@ static int run_resource(engine *e, const enf_resource *res, enf_result *r, int *
 		goto done;
 	r->before = enf_state_of(json_incref(plan.before));
 	r->after = enf_state_of(json_incref(plan.after));
+	r->warning = plan.warning;
 	if (plan.count == 0 && !plan.failed) {
 		if (plan.message)
 			enf_result_set_message(r, enf_strdup(plan.message));

@@ -18,16 +18,98 @@ static const char *const optional[] = {"file",    "thumbprint",         "ensure"
                                        "require", "private-key-access", NULL};
 static const char *const ensures[] = {"present", "absent", NULL};
 
+/*
+ * Why `s` is not a DNS name a certificate's SAN can hold, or NULL: letters,
+ * digits and '-' in labels of 1 to 63 characters that neither start nor end
+ * with '-', at most 253 characters, optionally "*." first (a wildcard entry,
+ * which then must be in the SAN as it is). No final dot: SAN entries have
+ * none. Internationalised names are written as in the certificate (xn--).
+ */
+static const char *dns_name_problem(const char *s)
+{
+	const char *p = s;
+	if (strlen(s) > 253)
+		return "is longer than the 253 characters of a DNS name";
+	if (p[0] == '*' && p[1] == '.')
+		p += 2;
+	if (s[strlen(s) - 1] == '.')
+		return "ends with '.': write it without the final dot, as certificates do";
+	for (;;) {
+		size_t n = 0;
+		for (; p[n] && p[n] != '.'; n++) {
+			unsigned char c = (unsigned char)p[n];
+			if (c == '*')
+				return "has a '*' that is not the whole first label ('*.contoso.com')";
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-'))
+				return "is not a DNS name: use letters, digits, '-' and '.' (an "
+				       "internationalised name as its xn-- form)";
+		}
+		if (n == 0)
+			return "has an empty label";
+		if (n > 63)
+			return "has a label longer than 63 characters";
+		if (p[0] == '-' || p[n - 1] == '-')
+			return "has a label that starts or ends with '-'";
+		if (!p[n])
+			return NULL;
+		p += n + 1;
+	}
+}
+
+/* `dns-names`: a non-empty list of DNS names, each once whatever its case. */
+static int load_dns_names(loader *ld, const ynode *v, enf_cert_require *r)
+{
+	if (v->kind == YNODE_INVALID)
+		return ENF_EINVALID;
+	if (v->kind != YNODE_SEQ || v->count == 0) {
+		enf_ld_error(ld, v,
+		             "'dns-names' must be a non-empty list, e.g. [sip.contoso.com, "
+		             "sip.fabrikam.com]");
+		return ENF_EINVALID;
+	}
+	r->dns_names = calloc(v->count, sizeof(char *));
+	if (!r->dns_names)
+		return enf_ld_oom(ld);
+	int rc = 0;
+	for (size_t i = 0; i < v->count; i++) {
+		char *name = NULL;
+		const char *why = NULL;
+		if (enf_ld_nonempty_string(ld, v->vals[i], "dns-names", &name)) {
+			rc = ENF_EINVALID;
+			continue;
+		}
+		if ((why = dns_name_problem(name))) {
+			enf_ld_error(ld, v->vals[i], "'%s' %s", name, why);
+			rc = ENF_EINVALID;
+		}
+		for (size_t k = 0; k < r->dns_name_count && !why; k++) {
+			if (enf_strcaseeq(r->dns_names[k], name)) {
+				enf_ld_error(
+				    ld, v->vals[i],
+				    "'%s' is listed twice in 'dns-names' (DNS names ignore case)",
+				    name);
+				rc = ENF_EINVALID;
+				break;
+			}
+		}
+		r->dns_names[r->dns_name_count++] = name;
+	}
+	return rc;
+}
+
 static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 {
-	static const char *const opt[] = {"chain",       "valid-for-days", "eku", "min-key-bits",
-	                                  "private-key", "key-exportable", NULL};
+	static const char *const opt[] = {"chain",        "valid-for-days", "eku",
+	                                  "min-key-bits", "private-key",    "key-exportable",
+	                                  "warn-days",    "dns-names",      NULL};
 	static const ld_keys keys = {NULL, opt, NULL};
 	static const char *const chains[] = {"trusted", NULL};
 	static const char *const ekus[] = {
 	    "server-auth",  "client-auth", "code-signing", "email-protection", "time-stamping",
 	    "ocsp-signing", NULL};
 	r->valid_for_days = -1;
+	r->warn_days = -1;
 	r->min_key_bits = -1;
 	r->private_key = ENF_UNKNOWN;
 	r->exportable = ENF_UNKNOWN;
@@ -66,6 +148,30 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 		else
 			r->exportable = b ? ENF_YES : ENF_NO;
 	}
+	if ((v = enf_ytree_get(n, "warn-days"))) {
+		if (enf_ld_uint(ld, v, "warn-days", 36500, &u)) {
+			rc = ENF_EINVALID;
+		} else if (u == 0) {
+			enf_ld_error(
+			    ld, v,
+			    "'warn-days' must be at least 1 (the number of days before expiry "
+			    "to warn from)");
+			rc = ENF_EINVALID;
+		} else if (r->valid_for_days >= 0 && (long)u <= r->valid_for_days) {
+			/* Within valid-for-days the resource fails already: a warning there is
+			 * never seen. */
+			enf_ld_error(
+			    ld, v,
+			    "'warn-days' (%llu) must be more than 'valid-for-days' (%ld): a "
+			    "certificate with fewer than %ld days left fails already",
+			    (unsigned long long)u, r->valid_for_days, r->valid_for_days);
+			rc = ENF_EINVALID;
+		} else {
+			r->warn_days = (long)u;
+		}
+	}
+	if ((v = enf_ytree_get(n, "dns-names")) && load_dns_names(ld, v, r))
+		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ || v->count == 0) {
 			enf_ld_error(
@@ -180,6 +286,7 @@ static void clear_certificate(enf_resource *res)
 	for (size_t i = 0; i < res->u.cert.access_count; i++)
 		free(res->u.cert.access[i].account);
 	free(res->u.cert.access);
+	enf_ld_free_strings(res->u.cert.require.dns_names, res->u.cert.require.dns_name_count);
 }
 
 static const char *certificate_file(const enf_resource *res, size_t i, enf_loc *loc)
@@ -220,6 +327,14 @@ static void certificate_json(json_t *o, const enf_resource *res)
 		if (r->exportable != ENF_UNKNOWN)
 			json_object_set_new(req, "key-exportable",
 			                    json_boolean(r->exportable == ENF_YES));
+		if (r->warn_days >= 0)
+			json_object_set_new(req, "warn-days", json_integer(r->warn_days));
+		if (r->dns_name_count) {
+			json_t *names = json_array();
+			for (size_t i = 0; i < r->dns_name_count; i++)
+				json_array_append_new(names, json_string(r->dns_names[i]));
+			json_object_set_new(req, "dns-names", names);
+		}
 		json_object_set_new(o, "require", req);
 	}
 	if (c->access_count) {

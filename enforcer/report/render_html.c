@@ -257,7 +257,8 @@ char *enf_render_html(const enf_report *rep)
 		enf_rj_escape(&b, enf_rj_str(r, "type"));
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		if (msg) {
-			enf_buf_puts(&b, ": ");
+			enf_buf_puts(&b, json_is_true(json_object_get(r, "warning")) ? ": warning: "
+			                                                             : ": ");
 			enf_rj_escape(&b, msg);
 		}
 		enf_buf_puts(&b, "</td></tr>\n");

@@ -99,7 +99,8 @@ char *enf_render_junit(const enf_report *rep)
 		int fail = !strcmp(status, "drift") || !strcmp(status, "audit-drift") ||
 		           !strcmp(status, "failed");
 		int skip = !strcmp(status, "skipped") || !strcmp(status, "waived");
-		if (!fail && !skip && !json_array_size(json_object_get(r, "actions"))) {
+		int warn = json_is_true(json_object_get(r, "warning"));
+		if (!fail && !skip && !warn && !json_array_size(json_object_get(r, "actions"))) {
 			enf_buf_puts(&b, "/>\n");
 			continue;
 		}
@@ -124,7 +125,8 @@ char *enf_render_junit(const enf_report *rep)
 				enf_buf_puts(&b, "\"/>\n");
 			}
 		}
-		if (!fail && json_array_size(json_object_get(r, "actions"))) {
+		/* A warning (warn-days) passes, and is shown as the test's output. */
+		if (!fail && (warn || json_array_size(json_object_get(r, "actions")))) {
 			enf_buf_puts(&b, "      <system-out>");
 			details(&b, r);
 			enf_buf_puts(&b, "</system-out>\n");

@@ -15,7 +15,8 @@ static size_t count(const json_t *report, const char *status)
 
 static const char *status_color(const char *status)
 {
-	if (strcmp(status, "drift") == 0 || strcmp(status, "audit-drift") == 0)
+	if (strcmp(status, "drift") == 0 || strcmp(status, "audit-drift") == 0 ||
+	    strcmp(status, "warning") == 0)
 		return "\033[33m";
 	if (strcmp(status, "changed") == 0)
 		return "\033[32m";
@@ -27,6 +28,9 @@ static const char *status_color(const char *status)
 static void resource_line(enf_buf *b, const json_t *r, int color)
 {
 	const char *status = enf_rj_str(r, "status");
+	/* A compliant resource is shown only for its warning, and labelled by it. */
+	if (strcmp(status, "compliant") == 0 && json_is_true(json_object_get(r, "warning")))
+		status = "warning";
 	if (color)
 		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status,
 		               enf_rj_str(r, "id"));
@@ -58,7 +62,8 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 	json_t *r;
 	json_array_foreach(json_object_get(report, "resources"), i, r)
 	{
-		if (verbose || strcmp(enf_rj_str(r, "status"), "compliant") != 0)
+		if (verbose || strcmp(enf_rj_str(r, "status"), "compliant") != 0 ||
+		    json_is_true(json_object_get(r, "warning")))
 			resource_line(&b, r, color);
 	}
 	const char *mode = enf_rj_str(run, "mode");

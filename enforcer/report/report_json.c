@@ -75,11 +75,15 @@ static json_t *result_json(const enf_result *r)
 		json_array_append_new(actions, json_pack("{s:s, s:b, s:o}", "text", a->text, "done",
 		                                         a->done, "error", str_or_null(a->error)));
 	}
-	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:f}", "id", r->id, "type", r->type,
-	                 "status", enf_outcome_name(r->outcome), "before",
-	                 r->before ? enf_state_value(r->before) : json_null(), "after",
-	                 r->after ? enf_state_value(r->after) : json_null(), "actions", actions,
-	                 "message", str_or_null(r->message), "seconds", r->seconds);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:f}", "id", r->id, "type",
+	                      r->type, "status", enf_outcome_name(r->outcome), "before",
+	                      r->before ? enf_state_value(r->before) : json_null(), "after",
+	                      r->after ? enf_state_value(r->after) : json_null(), "actions",
+	                      actions, "message", str_or_null(r->message), "seconds", r->seconds);
+	/* Only when there is one, so that reports without warnings stay as they were. */
+	if (o && r->warning)
+		json_object_set_new(o, "warning", json_true());
+	return o;
 }
 
 static json_t *run_to_json(const enf_run *run)

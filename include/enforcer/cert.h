@@ -190,4 +190,34 @@ int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cer
 
 void enf_chain_verdict_clear(enf_chain_verdict *verdict);
 
+/*
+ * The DNS names of a certificate: the dNSName entries of its subject
+ * alternative name, which TLS clients check, and the CN values of its
+ * subject, which they do not check when there is a SAN. Bytes that are not
+ * printable ASCII are written \xNN, so that such an entry matches no name.
+ */
+typedef struct enf_cert_dns {
+	char **san;
+	size_t san_count;
+	char **cn;
+	size_t cn_count;
+} enf_cert_dns;
+
+/*
+ * Reads the names; ENF_EINVALID (last error set) when the subject
+ * alternative name extension is there but cannot be read, or is there twice.
+ */
+int enf_cert_dns_get(enf_cert_dns *out, const enf_cert *cert);
+void enf_cert_dns_clear(enf_cert_dns *dns);
+
+/* True when two DNS names are the same name: ASCII case is ignored (RFC 4343). */
+int enf_dns_name_eq(const char *a, const char *b);
+
+/*
+ * True when the wildcard `pattern` ("*.contoso.com") covers `name`
+ * ("sip.contoso.com") as RFC 6125 6.4.3 allows: "*" is the whole left-most
+ * label and stands for exactly one label; "*.com" covers nothing.
+ */
+int enf_dns_wildcard_covers(const char *pattern, const char *name);
+
 #endif

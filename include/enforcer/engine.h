@@ -45,6 +45,11 @@ typedef struct enf_result {
 	size_t action_count;
 	char *message; /* why it failed, was skipped or waived; may be NULL */
 	double seconds;
+	/*
+	 * The message holds a warning (a certificate's warn-days): the outcome
+	 * stays what it is (compliant does not fail the run), and reports show it.
+	 */
+	int warning;
 } enf_result;
 
 typedef struct enf_run {

@@ -102,6 +102,9 @@ typedef struct enf_cert_require {
 	long min_key_bits;        /* -1 when not set */
 	enf_tristate private_key; /* ENF_UNKNOWN when not set */
 	enf_tristate exportable;  /* ENF_UNKNOWN when not set */
+	long warn_days;           /* `warn-days`: a warning, not a failure; -1 when not set */
+	char **dns_names;         /* `dns-names`: each must be a DNS name of the SAN */
+	size_t dns_name_count;
 } enf_cert_require;
 
 typedef enum enf_key_rights { ENF_RIGHTS_READ = 0, ENF_RIGHTS_FULL } enf_key_rights;
