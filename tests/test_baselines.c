@@ -324,8 +324,11 @@ static json_t *edge_with(const pki_cert *leaf)
 	return snap;
 }
 
-/* RDCheckCertsExpiring (45 days): a certificate 40 days from its end. */
-Test(baselines, opd_certificate_40_days_from_expiry, .init = pki_init)
+/*
+ * RDCheckCertsExpiring (45 days): a certificate 40 days from its end is a
+ * warning (warn-days), which leaves the outcome and the exit code alone.
+ */
+Test(baselines, opd_certificate_40_days_from_expiry_warns, .init = pki_init)
 {
 	time_t end = time(NULL) + 40 * 86400 + 3600;
 	pki_cert *leaf =
@@ -335,8 +338,10 @@ Test(baselines, opd_certificate_40_days_from_expiry, .init = pki_init)
 	char date[11];
 	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&end));
 	char *want = enf_asprintf(
-	    "valid-for-days: expires on %s, in 40 days; at least 45 are required", date);
-	expect_result(r, ENF_OUTCOME_FAILED, want);
+	    "warn-days: expires on %s, in 40 days (a warning: the policy warns 45 days ahead)",
+	    date);
+	expect_result(r, ENF_OUTCOME_COMPLIANT, want);
+	cr_expect_eq(enf_run_exit_code(f.run), 0);
 	free(want);
 	pki_free(leaf);
 }
@@ -358,7 +363,7 @@ Test(baselines, opd_edge_certificate_server_auth_only, .init = pki_init)
 	expect_result(
 	    plan_result("lync-edge", edge_with(pki->expired), pki->expired, "edge-external-cert"),
 	    ENF_OUTCOME_FAILED,
-	    "chain: 'expired.contoso.com' expired on 2025-01-01; valid-for-days: expired on 2025-01-01");
+	    "chain: 'expired.contoso.com' expired on 2025-01-01; warn-days: expired on 2025-01-01");
 	pki_free(leaf);
 }
 
