@@ -483,7 +483,7 @@ EOF
         echo "$sch\\AllowInsecureRenegoServers=REG_DWORD 0x0"
         echo "HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002\\Functions=REG_SZ $suites"
     } | sort >"$want"
-    state_now | grep -E '\\(Enabled|DisabledByDefault|SchUseStrongCrypto|SystemDefaultTlsVersions|DefaultSecureProtocols|AllowInsecureReneg(Clients|Servers)|Functions)=' |
+    state_now | grep -E '\\(Enabled|DisabledByDefault|SchUseStrongCrypto|SystemDefaultTlsVersions|DefaultSecureProtocols|AllowInsecureRenego(Clients|Servers)|Functions)=' |
         sort >"$work/tls.have"
     check "all 62 values are as the baseline says, read with reg query" diff -u "$want" "$work/tls.have"
     case_end
