@@ -263,7 +263,7 @@ Test(export, errors_write_nothing_and_say_why)
 	th_cli_free(&r);
 
 	const char *const *bad[] = {
-	    ARGS("export", "--target", "snapshot:x"),                /* nothing selected */
+	    ARGS("export", "--target", "snapshot:x", "stray"),       /* not an option */
 	    ARGS("export", "--store", "Trusted Root"),               /* not a store */
 	    ARGS("export", "--key", "HKCU\\Software\\Contoso"),      /* not HKLM */
 	    ARGS("export", "--key", "HKLM\\Software\\"),             /* trailing backslash */
@@ -303,9 +303,11 @@ Test(facts, text_and_json_show_the_targets_facts)
 	cr_assert_str_eq(r.out, "os.build      9600\n"
 	                        "os.version    6.3\n"
 	                        "os.major      (absent)\n"
+	                        "os.product    (absent)\n"
 	                        "host.name     EDGE01\n"
 	                        "role          edge\n"
-	                        "lync.version  (absent)\n");
+	                        "lync.version  (absent)\n"
+	                        "lync.product  (absent)\n");
 	th_cli_free(&r);
 	r = th_run_cli(dir, ARGS("facts", "--format", "json", "--target", target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);

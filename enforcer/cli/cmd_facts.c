@@ -3,6 +3,7 @@
 
 #include "enforcer/errors.h"
 #include "enforcer/provider.h"
+#include "enforcer/types.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,18 +13,31 @@
 const char cmd_facts_usage[] =
     "usage: enforcer facts [--target local|snapshot:FILE] [--format text|json]\n\n"
     "Shows the facts that 'when:' conditions test, as the target reports them:\n"
-    "os.build, os.version, os.major, host.name, role (edge, front-end or none,\n"
-    "from the RtcSrv service) and lync.version (the installed Lync or Skype for\n"
-    "Business Server Core Components). A fact the target does not have is shown\n"
-    "as absent; a condition on it fails except \"!= X\". Nothing is changed.\n\n"
+    "os.build, os.version, os.major, os.product (the Windows Server release,\n"
+    "e.g. windows-server-2019), host.name, role (edge, front-end or none, from\n"
+    "the RtcSrv service), lync.version (the installed Lync or Skype for\n"
+    "Business Server Core Components) and lync.product (lync-2013, sfb-2015,\n"
+    "sfb-2019 or sfb-se); the text shows each product's name beside its\n"
+    "version. A fact the target does not have is shown as absent; a condition\n"
+    "on it fails except \"!= X\". Nothing is changed.\n\n"
     "Options:\n"
     "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
     "  --format text|json            what goes to standard output\n\n"
     "Exit status: 0 shown, 1 usage error or the target cannot be read.\n";
 
 /* The facts POLICY.md defines, shown in this order (absent ones too). */
-static const char *const known[] = {"os.build",  "os.version", "os.major",
-                                    "host.name", "role",       "lync.version"};
+static const char *const known[] = {"os.build",  "os.version", "os.major",     "os.product",
+                                    "host.name", "role",       "lync.version", "lync.product"};
+
+/* The fact whose product name is shown beside a fact's value: the version beside its product. */
+static const char *product_fact_of(const char *fact)
+{
+	if (strcmp(fact, "os.build") == 0)
+		return "os.product";
+	if (strcmp(fact, "lync.version") == 0)
+		return "lync.product";
+	return NULL;
+}
 
 static int is_known(const char *name)
 {
@@ -37,7 +51,12 @@ static void print_text(const enf_facts *f)
 {
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		const char *v = enf_facts_get(f, known[i]);
-		printf("%-13s %s\n", known[i], v ? v : "(absent)");
+		const char *pf = product_fact_of(known[i]);
+		const char *name = pf ? enf_product_name(pf, enf_facts_get(f, pf)) : NULL;
+		if (v && name)
+			printf("%-13s %s (%s)\n", known[i], v, name);
+		else
+			printf("%-13s %s\n", known[i], v ? v : "(absent)");
 	}
 	for (size_t i = 0; i < f->count; i++)
 		if (!is_known(f->items[i].name))

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const known_facts[] = {"os.build", "os.version",   "os.major", "host.name",
-                                          "role",     "lync.version", NULL};
+static const char *const known_facts[] = {"os.build",     "os.version",   "os.major",
+                                          "os.product",   "host.name",    "role",
+                                          "lync.version", "lync.product", NULL};
 static const char *const roles[] = {"edge", "front-end", "none", NULL};
 
 /* Facts compared as numbers or dotted versions. */
@@ -37,14 +38,25 @@ static int test_text(loader *ld, const ynode *n, const char *fact, char **out)
 	return enf_ld_nonempty_string(ld, n, fact, out);
 }
 
+/* The facts whose values are one of a list: role and the products (util/products.c). */
 static int check_role(loader *ld, const ynode *at, const char *fact, const char *value)
 {
-	if (strcmp(fact, "role") != 0)
+	const char *const *values = strcmp(fact, "role") == 0 ? roles : enf_product_values(fact);
+	if (!values)
 		return 0;
-	for (int i = 0; roles[i]; i++)
-		if (strcmp(roles[i], value) == 0)
+	for (int i = 0; values[i]; i++)
+		if (strcmp(values[i], value) == 0)
 			return 0;
-	enf_ld_error(ld, at, "'role' must be one of edge, front-end, none; got '%s'", value);
+	char *all = enf_ld_join(values);
+	/* The products' values are made up names, easy to get nearly right. */
+	const char *hint = values != roles ? enf_ld_closest(value, values) : NULL;
+	if (hint)
+		enf_ld_error(ld, at, "'%s' must be one of %s; got '%s' (did you mean '%s'?)", fact,
+		             all ? all : "", value, hint);
+	else
+		enf_ld_error(ld, at, "'%s' must be one of %s; got '%s'", fact, all ? all : "",
+		             value);
+	free(all);
 	return ENF_EINVALID;
 }
 

@@ -145,6 +145,23 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	{
 		if (!json_is_string(v) && !json_is_integer(v))
 			return bad(path, "a fact", "must be a string or an integer");
+		/* A product fact holds one of the values the win32 provider reports, as on a
+		 * server. */
+		const char *const *values = enf_product_values(key);
+		int known = !values;
+		for (size_t i = 0; values && values[i] && !known; i++)
+			known = json_is_string(v) && strcmp(values[i], json_string_value(v)) == 0;
+		if (!known) {
+			char where[64];
+			snprintf(where, sizeof(where), "facts.%s", key);
+			return bad(
+			    path, where,
+			    strcmp(key, "os.product") == 0
+			        ? "must be windows-server-2012, windows-server-2012-r2, "
+			          "windows-server-2016, windows-server-2019, windows-server-2022 "
+			          "or windows-server-2025"
+			        : "must be lync-2013, sfb-2015, sfb-2019 or sfb-se");
+		}
 	}
 	json_object_foreach(json_object_get(doc, "stores"), key, v)
 	{

@@ -105,4 +105,26 @@ const char *enf_svc_state_name(enf_svc_state state);
 /* What is known about a service's stored password. */
 typedef enum enf_tristate { ENF_UNKNOWN = -1, ENF_NO = 0, ENF_YES = 1 } enf_tristate;
 
+/*
+ * The product facts (docs/POLICY.md): `os.product` ("windows-server-2019")
+ * and `lync.product` ("sfb-2019", "sfb-se"...).
+ */
+
+/* The values a product fact may have, NULL-terminated; NULL when `fact` is not one. */
+const char *const *enf_product_values(const char *fact);
+
+/* Microsoft's name for a product fact's value ("Skype for Business Server 2019"), or NULL. */
+const char *enf_product_name(const char *fact, const char *value);
+
+/* The os.product of a Windows Server build number (17763: "windows-server-2019"), or NULL. */
+const char *enf_os_product_of_build(unsigned long build);
+
+/*
+ * The lync.product of an installed product, from its name ("Skype for
+ * Business Server 2019, Core Components") or, when the name does not say,
+ * its version where that alone tells (5.x Lync Server 2013, 6.x Skype for
+ * Business Server 2015); NULL when neither tells.
+ */
+const char *enf_lync_product_of(const char *display_name, const char *version);
+
 #endif

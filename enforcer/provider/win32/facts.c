@@ -1,8 +1,9 @@
 /*
  * Facts a policy's `when:` can test (docs/POLICY.md): the Windows version
- * from the registry (as winver and Lync's prerequisites name it), the host
- * name, the Lync/SfB role from the RtcSrv service, and the installed Lync or
- * Skype for Business Server version from the installed-products list.
+ * from the registry (as winver and Lync's prerequisites name it) and the
+ * Windows Server release it is, the host name, the Lync/SfB role from the
+ * RtcSrv service, and the installed Lync or Skype for Business Server
+ * version and release from the installed-products list.
  */
 #include "win32_int.h"
 
@@ -19,6 +20,33 @@
 #define UNINSTALL             L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
+
+/* The kernel's version record (RtlGetVersion is not version-lied to); 0 on success. */
+static int kernel_version(OSVERSIONINFOEXW *vi)
+{
+	memset(vi, 0, sizeof(*vi));
+	vi->dwOSVersionInfoSize = sizeof(*vi);
+	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+	rtl_get_version_fn get =
+	    ntdll ? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion")
+	          : NULL;
+	return get && get((OSVERSIONINFOW *)vi) == 0 ? 0 : -1;
+}
+
+/*
+ * The Windows Server release: a build number names one only on a server
+ * (Windows 10 1607 has the build of Windows Server 2016), which the
+ * kernel's product type tells (VER_NT_WORKSTATION on a client). Unknown
+ * either way: no fact, so that a condition on it fails rather than guesses.
+ */
+static const char *os_product(const char *build, const OSVERSIONINFOEXW *vi, int have_vi)
+{
+	if (!build || !have_vi || vi->wProductType == VER_NT_WORKSTATION || vi->wProductType == 0)
+		return NULL;
+	char *end = NULL;
+	unsigned long n = strtoul(build, &end, 10);
+	return end && !*end && end != build ? enf_os_product_of_build(n) : NULL;
+}
 
 /* A string value under CurrentVersion, or NULL when absent or not text. */
 static char *current_version_text(const wchar_t *name)
@@ -49,32 +77,24 @@ static int os_facts(enf_facts *f)
 		major = enf_asprintf("%llu", (unsigned long long)v.number);
 	enf_reg_value_clear(&v);
 	enf_error_clear();
-	if (!build || !version) {
-		/* No registry answer: ask the kernel (RtlGetVersion is not version-lied to). */
-		OSVERSIONINFOW vi;
-		memset(&vi, 0, sizeof(vi));
-		vi.dwOSVersionInfoSize = sizeof(vi);
-		HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-		rtl_get_version_fn get =
-		    ntdll
-		        ? (rtl_get_version_fn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion")
-		        : NULL;
-		if (get && get(&vi) == 0) {
-			if (!build)
-				build = enf_asprintf("%lu", (unsigned long)vi.dwBuildNumber);
-			if (!version)
-				version = enf_asprintf("%lu.%lu", (unsigned long)vi.dwMajorVersion,
-				                       (unsigned long)vi.dwMinorVersion);
-		}
-	}
+	OSVERSIONINFOEXW vi;
+	int have_vi = kernel_version(&vi) == 0;
+	/* No registry answer: ask the kernel. */
+	if (!build && have_vi)
+		build = enf_asprintf("%lu", (unsigned long)vi.dwBuildNumber);
+	if (!version && have_vi)
+		version = enf_asprintf("%lu.%lu", (unsigned long)vi.dwMajorVersion,
+		                       (unsigned long)vi.dwMinorVersion);
 	if (!major && version) {
 		size_t n = strspn(version, "0123456789");
 		major = n ? enf_strndup(version, n) : NULL;
 	}
 	int rc = 0;
+	const char *product = os_product(build, &vi, have_vi);
 	if ((build && enf_facts_set(f, "os.build", build)) ||
 	    (version && enf_facts_set(f, "os.version", version)) ||
-	    (major && enf_facts_set(f, "os.major", major)))
+	    (major && enf_facts_set(f, "os.major", major)) ||
+	    (product && enf_facts_set(f, "os.product", product)))
 		rc = ENF_ENOMEM;
 	free(build);
 	free(version);
@@ -143,14 +163,18 @@ static int version_cmp(const char *a, const char *b)
 
 /*
  * The version of the installed "Lync Server 2013, Core Components" or
- * "Skype for Business Server 2015/2019, Core Components": every server role
- * has that product, and its DisplayVersion moves with each cumulative
- * update. The highest one wins when several are listed.
+ * "Skype for Business Server 2015/2019, Core Components" (and Subscription
+ * Edition's): every server role has that product, and its DisplayVersion
+ * moves with each cumulative update. The highest one wins when several are
+ * listed, and its DisplayName gives lync.product (util/products.c): 2019
+ * and Subscription Edition share one version line, so only the name tells
+ * them apart.
  */
 static int lync_version_fact(enf_facts *f)
 {
 	HKEY list;
 	char *best = NULL;
+	const char *product = NULL;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0,
 	                  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
 		return 0;
@@ -174,6 +198,7 @@ static int lync_version_fact(enf_facts *f)
 			free(best);
 			best = version.text;
 			version.text = NULL;
+			product = enf_lync_product_of(name.text, best);
 		}
 		enf_reg_value_clear(&name);
 		enf_reg_value_clear(&version);
@@ -181,6 +206,8 @@ static int lync_version_fact(enf_facts *f)
 	RegCloseKey(list);
 	enf_error_clear();
 	int rc = best ? enf_facts_set(f, "lync.version", best) : 0;
+	if (rc == 0 && product)
+		rc = enf_facts_set(f, "lync.product", product);
 	free(best);
 	return rc;
 }
