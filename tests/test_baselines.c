@@ -34,6 +34,15 @@ static void baselines_fini(void)
 
 TestSuite(baselines, .fini = baselines_fini);
 
+/* The end of a test: everything it made is freed, and nothing leaked (ASan). */
+static void test_done(void)
+{
+	fx_fini(&f);
+	pki_set_free(pki);
+	pki = NULL;
+	th_expect_no_leaks();
+}
+
 /* A shipped baseline, e.g. "skype-tls12": policies/NAME.yaml. */
 static char *baseline_path(const char *name)
 {
@@ -179,6 +188,7 @@ Test(baselines, lync2013_front_end_on_2012r2, .init = pki_init)
 	    "compliant 1: root-hygiene\n"
 	    "drift 1: restart-lync -- notified by schannel.session-ticket, schannel.client-auth-trust-mode, schannel.send-trusted-issuer-list\n",
 	    "skipped all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert -- the policy does not apply here: role is front-end, and the condition is == edge\n");
+	test_done();
 }
 
 Test(baselines, lync2013_edge_on_2012r2, .init = pki_init)
@@ -189,6 +199,7 @@ Test(baselines, lync2013_edge_on_2012r2, .init = pki_init)
 	    "skipped all 5: schannel.session-ticket schannel.client-auth-trust-mode schannel.send-trusted-issuer-list root-hygiene restart-lync -- the policy does not apply here: role is edge, and the condition is == front-end\n",
 	    "drift 1: access-edge\n"
 	    "compliant 6: replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert\n");
+	test_done();
 }
 
 Test(baselines, sfb2015_before_cu9, .init = pki_init)
@@ -199,6 +210,7 @@ Test(baselines, sfb2015_before_cu9, .init = pki_init)
 	    "compliant 4: schannel.session-ticket schannel.client-auth-trust-mode schannel.send-trusted-issuer-list root-hygiene\n"
 	    "compliant 1: restart-lync -- not needed: nothing that notifies it changed\n",
 	    "skipped all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert -- the policy does not apply here: role is front-end, and the condition is == edge\n");
+	test_done();
 }
 
 Test(baselines, sfb2015_cu9, .init = pki_init)
@@ -212,6 +224,7 @@ Test(baselines, sfb2015_cu9, .init = pki_init)
 	    "compliant 4: schannel.session-ticket schannel.client-auth-trust-mode schannel.send-trusted-issuer-list root-hygiene\n"
 	    "compliant 1: restart-lync -- not needed: nothing that notifies it changed\n",
 	    "skipped all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert -- the policy does not apply here: role is front-end, and the condition is == edge\n");
+	test_done();
 }
 
 Test(baselines, sfb2019_edge_on_2019, .init = pki_init)
@@ -224,6 +237,7 @@ Test(baselines, sfb2019_edge_on_2019, .init = pki_init)
 	    "drift 1: reboot -- notified by tls10-server-enabled, tls10-server-disabled-by-default, tls10-client-enabled and 49 more\n",
 	    "skipped all 5: schannel.session-ticket schannel.client-auth-trust-mode schannel.send-trusted-issuer-list root-hygiene restart-lync -- the policy does not apply here: role is edge, and the condition is == front-end\n",
 	    "compliant all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert\n");
+	test_done();
 }
 
 Test(baselines, subscription_edition_on_2022, .init = pki_init)
@@ -238,6 +252,7 @@ Test(baselines, subscription_edition_on_2022, .init = pki_init)
 	    "compliant 3: schannel.client-auth-trust-mode schannel.send-trusted-issuer-list root-hygiene\n"
 	    "compliant 1: restart-lync -- not needed: nothing that notifies it changed\n",
 	    "skipped all 7: access-edge replica web-conferencing-edge av-authentication av-edge root-hygiene edge-external-cert -- the policy does not apply here: role is front-end, and the condition is == edge\n");
+	test_done();
 }
 
 /*
@@ -297,6 +312,7 @@ Test(baselines, opd_101_roots_fail_and_100_do_not, .init = pki_init)
 	    "the policy does not apply here: role is front-end, and the condition is == edge");
 	r = plan_result("lync-front-end", front_end_with_roots(100), NULL, "root-hygiene");
 	expect_result(r, ENF_OUTCOME_COMPLIANT, NULL);
+	test_done();
 }
 
 /*
@@ -314,6 +330,7 @@ Test(baselines, opd_duplicate_thumbprint_is_reported, .init = pki_init)
 	                          pki->root->thumbprint, pki->root->thumbprint);
 	expect_result(r, ENF_OUTCOME_COMPLIANT, want);
 	free(want);
+	test_done();
 }
 
 /* The SfB 2019 Edge with `leaf` as its external certificate. */
@@ -344,6 +361,7 @@ Test(baselines, opd_certificate_40_days_from_expiry_warns, .init = pki_init)
 	cr_expect_eq(enf_run_exit_code(f.run), 0);
 	free(want);
 	pki_free(leaf);
+	test_done();
 }
 
 /*
@@ -365,6 +383,7 @@ Test(baselines, opd_edge_certificate_server_auth_only, .init = pki_init)
 	    ENF_OUTCOME_FAILED,
 	    "chain: 'expired.contoso.com' expired on 2025-01-01; warn-days: expired on 2025-01-01");
 	pki_free(leaf);
+	test_done();
 }
 
 /*
@@ -417,4 +436,5 @@ Test(baselines, opd_misplaced_verdicts_differ_on_purpose, .init = pki_init)
 	expect_result(plan_result("lync-front-end", snap, NULL, "root-hygiene"),
 	              ENF_OUTCOME_COMPLIANT, NULL);
 	pki_free(spaced);
+	test_done();
 }
