@@ -82,6 +82,14 @@ static time_t in_days(int days)
 	return time(NULL) + (time_t)days * 86400 + 43200;
 }
 
+/* An Edge certificate with this SAN that expires at noon in `days` days; `date` its day. */
+static pki_cert *expiring(const char *san, int days, char date[11])
+{
+	time_t end = in_days(days);
+	date_of(date, end);
+	return edge_cert(san, end);
+}
+
 Test(certreq, every_dns_name_in_the_san_in_any_case_is_compliant)
 {
 	pki_cert *c =
@@ -116,51 +124,63 @@ Test(certreq, missing_names_are_named_and_fail_without_changing_anything)
 	pki_free(c);
 }
 
+/* Plans `require` on an Edge certificate with this SAN; the outcome and message must be these. */
+static void expect_verdict(const char *san, const char *require, enf_outcome want,
+                           const char *message)
+{
+	pki_cert *c = edge_cert(san, 0);
+	plan_on(c, require);
+	tt_expect_outcome(&tt.f, "edge", want);
+	tt_expect_message(&tt.f, "edge", message);
+	pki_free(c);
+}
+
 Test(certreq, a_wildcard_san_does_not_stand_for_a_listed_name_and_says_so)
 {
-	pki_cert *c = edge_cert("DNS:*.contoso.com,DNS:webcon.contoso.com", 0);
-	plan_on(c, "{dns-names: [sip.contoso.com, webcon.contoso.com]}");
-	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&tt.f, "edge",
-	                  "dns-names: the subject alternative name lacks sip.contoso.com (it has: "
-	                  "*.contoso.com, webcon.contoso.com); sip.contoso.com is covered only by "
-	                  "the wildcard *.contoso.com, which does not count: list it by name; "
-	                  "sip.contoso.com is only the subject's CN, which TLS does not check when "
-	                  "there is a SAN");
-	pki_free(c);
+	expect_verdict("DNS:*.contoso.com,DNS:webcon.contoso.com",
+	               "{dns-names: [sip.contoso.com, webcon.contoso.com]}", ENF_OUTCOME_FAILED,
+	               "dns-names: the subject alternative name lacks sip.contoso.com (it has: "
+	               "*.contoso.com, webcon.contoso.com); sip.contoso.com is covered only by the "
+	               "wildcard *.contoso.com, which does not count: list it by name; "
+	               "sip.contoso.com is only the subject's CN, which TLS does not check when "
+	               "there is a SAN");
+}
+
+Test(certreq, a_san_of_many_names_is_shown_in_part)
+{
+	enf_buf san = ENF_BUF_INIT;
+	for (int i = 1; i <= 25; i++)
+		enf_buf_printf(&san, "%sDNS:n%d.contoso.com", i > 1 ? "," : "", i);
+	expect_verdict(san.ptr, "{dns-names: [sip.fabrikam.com]}", ENF_OUTCOME_FAILED,
+	               "dns-names: the subject alternative name lacks sip.fabrikam.com (it has: "
+	               "n1.contoso.com, n2.contoso.com, n3.contoso.com, n4.contoso.com, "
+	               "n5.contoso.com, n6.contoso.com, n7.contoso.com, n8.contoso.com, "
+	               "n9.contoso.com, n10.contoso.com, n11.contoso.com, n12.contoso.com, "
+	               "n13.contoso.com, n14.contoso.com, n15.contoso.com, n16.contoso.com, "
+	               "n17.contoso.com, n18.contoso.com, n19.contoso.com, n20.contoso.com and 5 "
+	               "more)");
+	enf_buf_clear(&san);
 }
 
 Test(certreq, a_wildcard_listed_as_itself_matches_the_same_wildcard)
 {
-	pki_cert *c = edge_cert("DNS:*.Contoso.com", 0);
-	plan_on(c, "{dns-names: [\"*.contoso.com\"]}");
-	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
-	pki_free(c);
+	expect_verdict("DNS:*.Contoso.com", "{dns-names: [\"*.contoso.com\"]}",
+	               ENF_OUTCOME_COMPLIANT, "(none)");
 }
 
-Test(certreq, the_common_name_is_not_a_san)
+Test(certreq, the_common_name_and_other_san_kinds_are_not_dns_names)
 {
-	/* The CN is sip.contoso.com; without a SAN, TLS clients of today check nothing else. */
-	pki_cert *c = edge_cert(NULL, 0);
-	plan_on(c, "{dns-names: [sip.contoso.com]}");
-	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&tt.f, "edge",
-	                  "dns-names: the subject alternative name lacks sip.contoso.com (it has "
-	                  "no DNS names); sip.contoso.com is only the subject's CN, which TLS does "
-	                  "not check when there is a SAN");
-	pki_free(c);
-}
-
-Test(certreq, other_san_kinds_are_not_dns_names)
-{
-	pki_cert *c = edge_cert("IP:192.0.2.10,email:sip.contoso.com,URI:sip:sip.contoso.com", 0);
-	plan_on(c, "{dns-names: [sip.contoso.com]}");
-	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
-	tt_expect_message(&tt.f, "edge",
-	                  "dns-names: the subject alternative name lacks sip.contoso.com (it has "
-	                  "no DNS names); sip.contoso.com is only the subject's CN, which TLS does "
-	                  "not check when there is a SAN");
-	pki_free(c);
+	/* The CN is sip.contoso.com; a SAN of other kinds, or none, names no DNS name. */
+	static const char *const sans[] = {
+	    NULL, "IP:192.0.2.10,email:sip.contoso.com,URI:sip:sip.contoso.com"};
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(sans); i++) {
+		expect_verdict(sans[i], "{dns-names: [sip.contoso.com]}", ENF_OUTCOME_FAILED,
+		               "dns-names: the subject alternative name lacks sip.contoso.com (it "
+		               "has no DNS names); sip.contoso.com is only the subject's CN, which "
+		               "TLS does not check when there is a SAN");
+		fx_fini(&tt.f);
+		json_array_clear(json_object_get(json_object_get(tt.snap, "stores"), "My"));
+	}
 }
 
 Test(certreq, wildcard_matching_follows_rfc_6125)
@@ -180,10 +200,8 @@ Test(certreq, wildcard_matching_follows_rfc_6125)
 
 Test(certreq, warn_days_is_a_warning_that_leaves_the_run_compliant)
 {
-	time_t end = in_days(40);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 40, date);
 	enf_run *run = plan_on(c, "{warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 	char *want = enf_asprintf(
@@ -224,10 +242,8 @@ Test(certreq, warn_days_is_a_warning_that_leaves_the_run_compliant)
 
 Test(certreq, warn_days_outside_the_window_passes_quietly)
 {
-	time_t end = in_days(50);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 50, date);
 	enf_run *run = plan_on(c, "{warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
 	tt_expect_message(&tt.f, "edge", "(none)");
@@ -250,10 +266,8 @@ Test(certreq, warn_days_fails_an_expired_certificate)
 
 Test(certreq, with_both_keys_valid_for_days_fails_and_warn_days_warns_before_it)
 {
-	time_t end = in_days(20);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert(NULL, end);
+	pki_cert *c = expiring(NULL, 20, date);
 	/* 20 days left: a warning from 45, a failure only below 14. */
 	enf_run *run = plan_on(c, "{valid-for-days: 14, warn-days: 45}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_COMPLIANT);
@@ -275,10 +289,8 @@ Test(certreq, with_both_keys_valid_for_days_fails_and_warn_days_warns_before_it)
 
 Test(certreq, a_warning_beside_a_failed_check_is_in_the_message_too)
 {
-	time_t end = in_days(40);
 	char date[11];
-	date_of(date, end);
-	pki_cert *c = edge_cert("DNS:sip.contoso.com", end);
+	pki_cert *c = expiring("DNS:sip.contoso.com", 40, date);
 	plan_on(c, "{warn-days: 45, dns-names: [sip.fabrikam.com]}");
 	tt_expect_outcome(&tt.f, "edge", ENF_OUTCOME_FAILED);
 	char *want =

@@ -23,19 +23,44 @@
 
 static pki_set *pki;
 
+/* Each test's server: a folder, the snapshot as JSON, and once written, its file and --target. */
+static struct {
+	char *dir;
+	json_t *snap;
+	char *path, *target;
+} sv;
+
+static json_t *edge_server(void);
+
 static void suite_init(void)
 {
 	pki = pki_standard();
+	sv.dir = th_tmpdir();
+	sv.snap = edge_server();
 }
 
 static void suite_fini(void)
 {
+	free(sv.dir);
+	json_decref(sv.snap);
+	free(sv.path);
+	free(sv.target);
+	memset(&sv, 0, sizeof(sv));
 	pki_set_free(pki);
 	pki = NULL;
 	th_cleanup();
 }
 
 TestSuite(exportrole, .init = suite_init, .fini = suite_fini);
+
+/* Writes sv.snap as the server's snapshot file (again). */
+static void write_server(void)
+{
+	free(sv.path);
+	free(sv.target);
+	sv.path = pki_snapshot_write(sv.snap, sv.dir, "server.json");
+	sv.target = enf_asprintf("snapshot:%s", sv.path);
+}
 
 /* An Edge Server of SfB 2019 on Windows Server 2019, with things a role export leaves out. */
 static json_t *edge_server(void)
@@ -97,7 +122,7 @@ static char *round_trip(const char *dir, const char *snapshot, int plan_code,
 {
 	char *target = enf_asprintf("snapshot:%s", snapshot);
 	char *before = th_read(snapshot, NULL);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target), NULL);
+	th_cli_result r = th_run_cli(sv.dir, ARGS("export", "--target", sv.target), NULL);
 	cr_assert_eq(r.code, 0, "export failed: %s", r.err);
 	cr_expect_str_empty(r.err);
 	char *policy = th_write(dir, "exported.yaml", r.out);
@@ -127,10 +152,8 @@ static char *round_trip(const char *dir, const char *snapshot, int plan_code,
 
 Test(exportrole, an_edge_server_is_exported_exactly_and_plans_with_zero_changes)
 {
-	char *dir = th_tmpdir();
-	json_t *snap = edge_server();
-	char *path = pki_snapshot_write(snap, dir, "server.json");
-	char *out = round_trip(dir, path, 0, "Plan: 0 to change, 0 failed, 11 compliant,");
+	write_server();
+	char *out = round_trip(sv.dir, sv.path, 0, "Plan: 0 to change, 0 failed, 11 compliant,");
 	char *root = allowed(pki->root), *self = allowed(pki->selfsigned),
 	     *inter = allowed(pki->inter);
 	char *want = enf_asprintf(
@@ -219,25 +242,20 @@ Test(exportrole, an_edge_server_is_exported_exactly_and_plans_with_zero_changes)
 	    "    store: CA\n"
 	    "    allow:\n"
 	    "%s",
-	    ENF_VERSION, path, path, root, self, inter);
+	    ENF_VERSION, sv.path, sv.path, root, self, inter);
 	cr_expect_str_eq(out, want);
 	free(want);
 	free(root);
 	free(self);
 	free(inter);
 	free(out);
-	free(path);
-	json_decref(snap);
-	free(dir);
 }
 
 Test(exportrole, intermediates_in_root_are_reported_not_moved)
 {
-	char *dir = th_tmpdir();
-	json_t *snap = edge_server();
-	pki_snapshot_add(snap, "Root", pki->inter);
-	char *path = pki_snapshot_write(snap, dir, "server.json");
-	char *out = round_trip(dir, path, 4, "Plan: 0 to change, 1 failed, 10 compliant,");
+	pki_snapshot_add(sv.snap, "Root", pki->inter);
+	write_server();
+	char *out = round_trip(sv.dir, sv.path, 4, "Plan: 0 to change, 1 failed, 10 compliant,");
 	cr_expect(strstr(out, "    store: Root\n"
 	                      "    # Root holds 1 certificate that is not self-signed (an "
 	                      "intermediate belongs in CA): 'Contoso Issuing CA 01'. misplaced: "
@@ -249,23 +267,18 @@ Test(exportrole, intermediates_in_root_are_reported_not_moved)
 	/* CA keeps the default: a self-signed certificate there is a note, never a change. */
 	cr_expect(strstr(out, "    store: CA\n    allow:\n") != NULL, "%s", out);
 	free(out);
-	free(path);
-	json_decref(snap);
-	free(dir);
 }
 
 Test(exportrole, a_front_end_exports_its_own_services)
 {
-	char *dir = th_tmpdir();
-	json_t *snap = edge_server();
-	json_t *facts = json_object_get(snap, "facts");
+	json_t *facts = json_object_get(sv.snap, "facts");
 	json_object_set_new(facts, "role", json_string("front-end"));
-	json_object_set_new(json_object_get(snap, "services"), "RTCAVMCU",
+	json_object_set_new(json_object_get(sv.snap, "services"), "RTCAVMCU",
 	                    json_pack("{s:s, s:b, s:s, s:s}", "logon",
 	                              "NT AUTHORITY\\NetworkService", "password_stored", 0,
 	                              "startup", "automatic", "state", "running"));
-	char *path = pki_snapshot_write(snap, dir, "server.json");
-	char *out = round_trip(dir, path, 0, "Plan: 0 to change, 0 failed, 11 compliant,");
+	write_server();
+	char *out = round_trip(sv.dir, sv.path, 0, "Plan: 0 to change, 0 failed, 11 compliant,");
 	cr_expect(strstr(out, "when:\n  role: \"front-end\"\n") != NULL, "%s", out);
 	cr_expect(strstr(out, "a Front End Server (Skype for Business Server 2019 on Windows "
 	                      "Server 2019)") != NULL,
@@ -279,24 +292,22 @@ Test(exportrole, a_front_end_exports_its_own_services)
 	cr_expect(strstr(out, "RTCMEDIARELAY") == NULL);
 	cr_expect(strstr(out, "Spooler") == NULL);
 	free(out);
-	free(path);
-	json_decref(snap);
-	free(dir);
 }
 
 Test(exportrole, a_server_without_a_role_gets_no_services_and_no_condition)
 {
 	static const char *const roles[] = {"none", NULL};
 	for (size_t k = 0; k < 2; k++) {
-		char *dir = th_tmpdir();
-		json_t *snap = edge_server();
-		json_t *facts = json_object_get(snap, "facts");
+		json_decref(sv.snap);
+		sv.snap = edge_server();
+		json_t *facts = json_object_get(sv.snap, "facts");
 		if (roles[k])
 			json_object_set_new(facts, "role", json_string(roles[k]));
 		else
 			json_object_del(facts, "role");
-		char *path = pki_snapshot_write(snap, dir, "server.json");
-		char *out = round_trip(dir, path, 0, "Plan: 0 to change, 0 failed, 8 compliant,");
+		write_server();
+		char *out =
+		    round_trip(sv.dir, sv.path, 0, "Plan: 0 to change, 0 failed, 8 compliant,");
 		cr_expect(strstr(out, "when:") == NULL, "%s", out);
 		cr_expect(strstr(out, "type: service") == NULL, "%s", out);
 		cr_expect(strstr(out, roles[k]
@@ -311,40 +322,27 @@ Test(exportrole, a_server_without_a_role_gets_no_services_and_no_condition)
 		              NULL,
 		          "%s", out);
 		free(out);
-		free(path);
-		json_decref(snap);
-		free(dir);
 	}
 }
 
 Test(exportrole, passwords_never_leave_and_the_name_option_still_applies)
 {
-	char *dir = th_tmpdir();
-	json_t *snap = edge_server();
-	char *path = pki_snapshot_write(snap, dir, "server.json");
-	char *target = enf_asprintf("snapshot:%s", path);
+	write_server();
 	th_cli_result r =
-	    th_run_cli(dir, ARGS("export", "--target", target, "--name", "contoso-edge"),
+	    th_run_cli(sv.dir, ARGS("export", "--target", sv.target, "--name", "contoso-edge"),
 	               "ENFORCER_PASSWORD_RTCSRV=Sup3r-Secret!");
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "name: \"contoso-edge\"\n") != NULL);
 	cr_expect(strstr(r.out, "Sup3r-Secret") == NULL, "a password reached the export");
 	th_cli_free(&r);
-	free(target);
-	free(path);
-	json_decref(snap);
-	free(dir);
 }
 
 Test(exportrole, a_password_stored_for_a_builtin_account_is_the_one_change_and_is_said)
 {
-	char *dir = th_tmpdir();
-	json_t *snap = edge_server();
-	json_t *replica = json_object_get(json_object_get(snap, "services"), "REPLICA");
+	json_t *replica = json_object_get(json_object_get(sv.snap, "services"), "REPLICA");
 	json_object_set_new(replica, "password_stored", json_true());
-	char *path = pki_snapshot_write(snap, dir, "server.json");
-	char *target = enf_asprintf("snapshot:%s", path);
-	th_cli_result r = th_run_cli(dir, ARGS("export", "--target", target), NULL);
+	write_server();
+	th_cli_result r = th_run_cli(sv.dir, ARGS("export", "--target", sv.target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "    name: \"REPLICA\"\n"
 	                        "    logon: \"LocalSystem\"\n"
@@ -352,10 +350,10 @@ Test(exportrole, a_password_stored_for_a_builtin_account_is_the_one_change_and_i
 	                        "password: none clears it (a plan shows that change)\n"
 	                        "    password: none\n") != NULL,
 	          "%s", r.out);
-	char *policy = th_write(dir, "exported.yaml", r.out);
-	char *state = enf_asprintf("%s/state", dir);
-	th_cli_result p =
-	    th_run_cli(dir, ARGS("plan", "--target", target, "--state-dir", state, policy), NULL);
+	char *policy = th_write(sv.dir, "exported.yaml", r.out);
+	char *state = enf_asprintf("%s/state", sv.dir);
+	th_cli_result p = th_run_cli(
+	    sv.dir, ARGS("plan", "--target", sv.target, "--state-dir", state, policy), NULL);
 	cr_expect_eq(p.code, 2, "%s%s", p.out, p.err);
 	static const char want_plan[] =
 	    "drift       svc.replica: clear the password stored for REPLICA (log-on LocalSystem)\n"
@@ -363,9 +361,9 @@ Test(exportrole, a_password_stored_for_a_builtin_account_is_the_one_change_and_i
 	cr_expect(strncmp(p.out, want_plan, strlen(want_plan)) == 0, "%s", p.out);
 	/* Unknown (a run that is not SYSTEM): the export says so, and the plan fails it. */
 	json_object_del(replica, "password_stored");
-	free(pki_snapshot_write(snap, dir, "server.json"));
+	write_server();
 	th_cli_free(&r);
-	r = th_run_cli(dir, ARGS("export", "--target", target), NULL);
+	r = th_run_cli(sv.dir, ARGS("export", "--target", sv.target), NULL);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "    # whether a password is stored for this account cannot be "
 	                        "read here: plan and apply need SYSTEM to check it\n") != NULL,
@@ -374,8 +372,4 @@ Test(exportrole, a_password_stored_for_a_builtin_account_is_the_one_change_and_i
 	th_cli_free(&r);
 	free(state);
 	free(policy);
-	free(target);
-	free(path);
-	json_decref(snap);
-	free(dir);
 }

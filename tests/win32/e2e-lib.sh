@@ -2,6 +2,12 @@
 # Sourced by bash, never run. The sourcing script sets `exe` (enforcer.exe,
 # absolute) first, then calls:
 #
+#   e2e_private_roots SCRIPT ARGS...
+#                             as root, re-runs SCRIPT with ARGS in a private mount namespace
+#                             with an empty tmpfs over /etc/ssl/certs (Wine's Root then holds
+#                             its 5 built-in roots and the test's own, not the host's), and
+#                             sets E2E_ROOT_STORE=private; otherwise (not root, or
+#                             E2E_HOST_ROOTS=1) returns with E2E_ROOT_STORE=host
 #   e2e_init                  a work folder ($work, removed at exit with every
 #                             prefix made by e2e_prefix), the check counters
 #   e2e_prefix DIR            a fresh Wine prefix at DIR copied from scripts/wine-env's
@@ -60,6 +66,17 @@ _e2e_cleanup() {
     elif [[ -n ${work:-} ]]; then
         rm -rf "$work"
     fi
+}
+
+e2e_private_roots() {
+    [[ -z ${E2E_ROOT_STORE:-} ]] || return 0
+    if [[ ${E2E_HOST_ROOTS:-0} != 1 ]] && unshare -m true 2>/dev/null; then
+        export E2E_ROOT_STORE=private
+        # unshare -m makes the namespace's mounts private: the host never sees the tmpfs.
+        exec unshare -m bash -c 'mount -t tmpfs -o size=64k,mode=755 enforcer-e2e /etc/ssl/certs ||
+            export E2E_ROOT_STORE=host; exec bash "$0" "$@"' "$@"
+    fi
+    export E2E_ROOT_STORE=host
 }
 
 e2e_init() {
