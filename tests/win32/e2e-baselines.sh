@@ -217,7 +217,7 @@ EOF
 import json, sys
 r = [r for r in json.load(open(sys.argv[1]))["resources"] if r["id"] == "edge-external-cert"][0]
 print(r["status"], " ".join(c["check"] for c in r["before"]["checks"] if c["ok"]))' "$work/edge-apply2/report.json")" = \
-        "compliant chain valid-for-days eku private-key"
+        "compliant chain warn-days eku private-key"
     check "edge-external-cert: the chain is trusted, leaf -> intermediate -> private root" grep -q \
         "trusted: 'sip.contoso.test' -> 'E2E Issuing CA' -> 'E2E Private Root CA'" "$work/edge-apply2/report.json"
     check "enforcer cert inspect --store CA shows the intermediate" grep -qi "$inter_t" \
@@ -240,7 +240,7 @@ print(r["status"], " ".join(c["check"] for c in r["before"]["checks"] if c["ok"]
 # 9600) whose Schannel key lacks EnableSessionTicket, holds ClientAuthTrustMode
 # as a string and SendTrustedIssuerList = 1; every service of the restart
 # list exists and runs.
-fe_services=(REPLICA RTCCLSAGT RTCSRV RTCDATAMCU RTCAVMCU RTCASMCU RTCIMMCU RTCCAA RTCCAS RTCMEDSRV)
+fe_services=(REPLICA RTCCLSAGT RTCSRV RTCDATAMCU RTCAVMCU RTCASMCU RTCIMMCU RTCCAA RTCCAS RTCRGS RTCCPS RTCATS RTCMEDSRV)
 front_end_case() {
     case_start front-end || return
     local schannel='HKLM\System\CurrentControlSet\Control\SecurityProviders\Schannel' s
@@ -304,17 +304,26 @@ EOF
             ok=0 bad+=" $s"
         fi
     done
-    check "the handler restarted each of the ten services once (2 starts, 1 stop), all running${bad:+ (not:$bad)}" test $ok = 1
+    check "the handler restarted each of the thirteen services once (2 starts, 1 stop), all running${bad:+ (not:$bad)}" test $ok = 1
     case_end
 }
 
 # ---------------------------------------------------------------------------
-# skype-tls12: TLS 1.0 enabled for the server, TLS 1.0 client and TLS 1.1 not
-# configured at all, TLS 1.2 server already right, TLS 1.2 client Enabled
-# stored as a string; .NET 4 strong crypto off in the 64-bit view, nothing in
-# the 32-bit view or for .NET 2; WinHTTP allowing TLS 1.1 and 1.2 only (0xA00).
+# skype-tls12: a Skype for Business Server 2015 CU9 server (its Core
+# Components in the uninstall list: lync.version 6.0.9319.548) on Windows
+# Server 2016 (build 14393), which the baseline's `when:` needs; TLS 1.0
+# enabled for the server, TLS 1.0 client and TLS 1.1 not configured at all,
+# TLS 1.2 server already right, TLS 1.2 client Enabled stored as a string;
+# .NET 4 strong crypto off in the 64-bit view, nothing in the 32-bit view or
+# for .NET 2; WinHTTP allowing TLS 1.1 and 1.2 only (0xA00); no other
+# Schannel protocol, cipher, hash, key exchange, renegotiation or cipher
+# suite order value. TLS 1.3 is skipped (a 2016 server has none).
 tls_keys=(
     'HKLM\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
+    'HKLM\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Ciphers'
+    'HKLM\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Hashes'
+    'HKLM\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\KeyExchangeAlgorithms'
+    'HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002'
     'HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319'
     'HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319'
     'HKLM\SOFTWARE\Microsoft\.NETFramework\v2.0.50727'
@@ -328,7 +337,28 @@ tls_case() {
     cat >"$work/tls.reg" <<'EOF'
 Windows Registry Editor Version 5.00
 
+[HKEY_LOCAL_MACHINE\Software\Microsoft\Windows NT\CurrentVersion]
+"CurrentVersion"="6.3"
+"CurrentBuildNumber"="14393"
+"ProductName"="Windows Server 2016 Datacenter"
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{E2E00000-0000-0000-0000-000000009319}]
+"DisplayName"="Skype for Business Server 2015, Core Components"
+"DisplayVersion"="6.0.9319.548"
+
 [-HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols]
+
+[-HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Ciphers]
+
+[-HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Hashes]
+
+[-HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\KeyExchangeAlgorithms]
+
+[-HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002]
+
+[HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL]
+"AllowInsecureRenegoClients"=-
+"AllowInsecureRenegoServers"=-
 
 [HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server]
 "Enabled"=dword:00000001
@@ -359,13 +389,42 @@ EOF
     reg_import "$work/tls.reg" ||
         { check "seeding the TLS registry" false; return; }
     case_seeded
+    local sch='HKLM\System\CurrentControlSet\Control\SecurityProviders\SCHANNEL'
     state_now() {
         local k
         for k in "${tls_keys[@]}"; do reg_tree "$k"; done
+        for k in AllowInsecureRenegoClients AllowInsecureRenegoServers; do
+            printf '%s\\%s=%s\n' "$sch" "$k" "$(value "$sch" "$k")"
+        done
     }
     state_before=$(state_now)
+    check "facts: lync.version 6.0.9319.548, os.build 14393" test "$(enforcer facts | tr -d '\r' |
+        awk '$1 ~ /^(os.build|lync.version)$/ { printf "%s ", $2 }')" = "14393 6.0.9319.548 "
 
-    cat >"$work/tls.expected" <<EOF
+    # Microsoft's TLSDisable.reg beyond TLS 1.0/1.1, none of it there yet:
+    # "ID|KEY UNDER SCHANNEL|VALUE|DATA" in the policy's order.
+    local suites='TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384_P384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256,TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384_P384,TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_256_CBC_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA256'
+    local off='DWORD 0 (0x0)' on='DWORD 4294967295 (0xffffffff)' one='DWORD 1 (0x1)' more p side c
+    more=$(
+        for p in 'ssl20 SSL 2.0' 'ssl30 SSL 3.0' 'pct10 PCT 1.0' 'mpuh Multi-Protocol Unified Hello'; do
+            for side in Server Client; do
+                printf '%s-%s-enabled|Protocols\\%s\\%s|Enabled|%s\n' "${p%% *}" "${side,,}" "${p#* }" "$side" "$off"
+                printf '%s-%s-disabled-by-default|Protocols\\%s\\%s|DisabledByDefault|%s\n' "${p%% *}" "${side,,}" "${p#* }" "$side" "$one"
+            done
+        done
+        for c in 'null NULL' 'des-56 DES 56/56' '3des-168 Triple DES 168' 'rc2-40 RC2 40/128' 'rc2-56 RC2 56/56' \
+            'rc2-56-128 RC2 56/128' 'rc2-128 RC2 128/128' 'rc4-40 RC4 40/128' 'rc4-56 RC4 56/128' 'rc4-64 RC4 64/128' \
+            'rc4-128 RC4 128/128'; do
+            printf 'cipher-%s|Ciphers\\%s|Enabled|%s\n' "${c%% *}" "${c#* }" "$off"
+        done
+        printf 'cipher-aes-%s|Ciphers\\AES %s/%s|Enabled|%s\n' 128 128 128 "$on" 256 256 256 "$on"
+        printf 'hash-md5|Hashes\\MD5|Enabled|%s\n' "$off"
+        printf 'hash-%s|Hashes\\%s|Enabled|%s\n' sha SHA "$on" sha256 SHA256 "$on" sha384 SHA384 "$on" sha512 SHA512 "$on"
+        printf 'kex-%s|KeyExchangeAlgorithms\\%s|Enabled|%s\n' dh Diffie-Hellman "$on" ecdh ECDH "$on" pkcs PKCS "$on"
+    )
+
+    {
+        cat <<EOF
 tls10-server-enabled: set DWORD Enabled 1 -> 0
 tls10-server-disabled-by-default: set DWORD DisabledByDefault 0 -> 1
 tls10-client-enabled: create Enabled = DWORD 0 (0x0) under $proto\\TLS 1.0\\Client
@@ -385,8 +444,15 @@ net2-wow-strong-crypto: create SchUseStrongCrypto = DWORD 1 (0x1) under HKLM\\SO
 net2-wow-system-default-tls: create SystemDefaultTlsVersions = DWORD 1 (0x1) under HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v2.0.50727
 winhttp-default-protocols: set DWORD DefaultSecureProtocols 2560 -> 2720
 winhttp-wow-default-protocols: create DefaultSecureProtocols = DWORD 2720 (0xaa0) under HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp
-reboot: reboot pending
 EOF
+        while IFS='|' read -r id key name data; do
+            echo "$id: create $name = $data under $sch\\$key"
+        done <<<"$more"
+        echo "renego-insecure-clients: create AllowInsecureRenegoClients = $off under $sch"
+        echo "renego-insecure-servers: create AllowInsecureRenegoServers = $off under $sch"
+        echo "cipher-suite-order: create Functions = SZ \"$suites\" under HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002"
+        echo "reboot: reboot pending"
+    } >"$work/tls.expected"
     converge "$(winpath "$policies/skype-tls12.yaml")" 2 2 0
     check "apply says REBOOT PENDING" grep -q 'exit 2; REBOOT PENDING$' <<<"$(summary tls-apply1)"
     check "the second apply has no reboot pending" test "$(report_field "$work/tls-apply2/report.json" '["run"]["reboot_pending"]')" = False
@@ -404,15 +470,22 @@ EOF
             echo "$proto\\TLS 1.2\\$side\\DisabledByDefault=REG_DWORD 0x0"
             echo "$proto\\TLS 1.2\\$side\\Enabled=REG_DWORD 0x1"
         done
-        for k in "${tls_keys[@]:1:4}"; do
+        for k in "${tls_keys[@]:5:4}"; do
             echo "$k\\SchUseStrongCrypto=REG_DWORD 0x1"
             echo "$k\\SystemDefaultTlsVersions=REG_DWORD 0x1"
         done
-        for k in "${tls_keys[@]:5:2}"; do echo "$k\\DefaultSecureProtocols=REG_DWORD 0xaa0"; done
+        for k in "${tls_keys[@]:9:2}"; do echo "$k\\DefaultSecureProtocols=REG_DWORD 0xaa0"; done
+        while IFS='|' read -r id key name data; do
+            data=${data#* (}
+            echo "$sch\\$key\\$name=REG_DWORD ${data%)}"
+        done <<<"$more"
+        echo "$sch\\AllowInsecureRenegoClients=REG_DWORD 0x0"
+        echo "$sch\\AllowInsecureRenegoServers=REG_DWORD 0x0"
+        echo "HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002\\Functions=REG_SZ $suites"
     } | sort >"$want"
-    state_now | grep -E '\\(Enabled|DisabledByDefault|SchUseStrongCrypto|SystemDefaultTlsVersions|DefaultSecureProtocols)=' |
+    state_now | grep -E '\\(Enabled|DisabledByDefault|SchUseStrongCrypto|SystemDefaultTlsVersions|DefaultSecureProtocols|AllowInsecureRenego(Clients|Servers)|Functions)=' |
         sort >"$work/tls.have"
-    check "all 22 values are as the baseline says, read with reg query" diff -u "$want" "$work/tls.have"
+    check "all 62 values are as the baseline says, read with reg query" diff -u "$want" "$work/tls.have"
     case_end
 }
 
