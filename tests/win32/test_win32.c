@@ -17,7 +17,9 @@
 #include "enforcer/errors.h"
 #include "provider/providers.h"
 #include "util/util.h"
+#include "util/win32_util.h"
 
+#include <aclapi.h>
 #include <sddl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -591,4 +593,41 @@ int main(int argc, char **argv)
 	enf_target_close(target);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+char *tw_temp_path(const char *name)
+{
+	wchar_t dir[MAX_PATH];
+	DWORD n = GetTempPathW(MAX_PATH, dir);
+	char *d = n ? enf_wide_to_utf8(dir) : NULL;
+	char *p = d ? enf_asprintf("%s%s", d, name) : NULL;
+	free(d);
+	return p;
+}
+
+char *tw_file_sddl(const char *path)
+{
+	wchar_t *w = enf_utf8_to_wide(path), *s = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	char *out = NULL;
+	if (w &&
+	    GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+	                          OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL,
+	                          NULL, NULL, NULL, &sd) == ERROR_SUCCESS &&
+	    ConvertSecurityDescriptorToStringSecurityDescriptorW(
+	        sd, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &s,
+	        NULL))
+		out = enf_wide_to_utf8(s);
+	if (s)
+		LocalFree(s);
+	if (sd)
+		LocalFree(sd);
+	free(w);
+	return out;
+}
+
+char *tw_file_sddl_or(const char *path)
+{
+	char *s = tw_file_sddl(path);
+	return s ? s : enf_strdup("?");
 }

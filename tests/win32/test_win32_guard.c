@@ -19,38 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *temp_path(const char *name)
-{
-	wchar_t dir[MAX_PATH];
-	DWORD n = GetTempPathW(MAX_PATH, dir);
-	char *d = n ? enf_wide_to_utf8(dir) : NULL;
-	char *p = d ? enf_asprintf("%s%s", d, name) : NULL;
-	free(d);
-	return p;
-}
-
-/* The owner and DACL as SDDL, read independently of enforcer; NULL if unreadable. */
-static char *read_sddl(const char *path)
-{
-	wchar_t *w = enf_utf8_to_wide(path), *s = NULL;
-	PSECURITY_DESCRIPTOR sd = NULL;
-	char *out = NULL;
-	if (w &&
-	    GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
-	                          OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL,
-	                          NULL, NULL, NULL, &sd) == ERROR_SUCCESS &&
-	    ConvertSecurityDescriptorToStringSecurityDescriptorW(
-	        sd, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &s,
-	        NULL))
-		out = enf_wide_to_utf8(s);
-	if (s)
-		LocalFree(s);
-	if (sd)
-		LocalFree(sd);
-	free(w);
-	return out;
-}
-
 static void remove_dir(const char *path)
 {
 	wchar_t *w = enf_utf8_to_wide(path);
@@ -61,12 +29,12 @@ static void remove_dir(const char *path)
 
 static void state_folder(void)
 {
-	char *base = temp_path("enftest-guard");
+	char *base = tw_temp_path("enftest-guard");
 	char *state = base ? enf_asprintf("%s\\enforcer", base) : NULL;
 	remove_dir(state);
 	remove_dir(base);
 	CHECK_RC(enf_state_dir_create(state), 0);
-	char *sddl = read_sddl(state);
+	char *sddl = tw_file_sddl(state);
 	CHECK(sddl != NULL, "GetNamedSecurityInfoW reads the state folder's descriptor");
 	if (sddl && strstr(sddl, "D:P")) {
 		/* Windows: exactly what enforcer gave it, nothing inherited from the folder above.
@@ -96,7 +64,7 @@ static void state_folder(void)
 	      "made a folder BUILTIN\\Users may write");
 	if (sa.lpSecurityDescriptor)
 		LocalFree(sa.lpSecurityDescriptor);
-	sddl = read_sddl(open);
+	sddl = tw_file_sddl(open);
 	int rc = enf_guard_check(open, ENF_GUARD_DIR);
 	if (sddl && strstr(sddl, ";;;BU)")) {
 		CHECK(rc == ENF_EACCESS &&
@@ -123,8 +91,8 @@ static void state_folder(void)
 
 static void reparse_points(void)
 {
-	char *target = temp_path("enftest-guard-target");
-	char *link = temp_path("enftest-guard-link");
+	char *target = tw_temp_path("enftest-guard-target");
+	char *link = tw_temp_path("enftest-guard-link");
 	wchar_t *wt = target ? enf_utf8_to_wide(target) : NULL;
 	wchar_t *wl = link ? enf_utf8_to_wide(link) : NULL;
 	RemoveDirectoryW(wl);

@@ -44,38 +44,6 @@ static void environment(void)
 	CHECK_RC(enf_secret_env(&v, "ENFTEST_PW"), ENF_ENOTFOUND);
 }
 
-static char *temp_path(const char *name)
-{
-	wchar_t dir[MAX_PATH];
-	DWORD n = GetTempPathW(MAX_PATH, dir);
-	char *d = n ? enf_wide_to_utf8(dir) : NULL;
-	char *p = d ? enf_asprintf("%s%s", d, name) : NULL;
-	free(d);
-	return p;
-}
-
-/* The SDDL of a file's owner and DACL, for the messages. */
-static char *file_sddl(const char *path)
-{
-	wchar_t *w = enf_utf8_to_wide(path), *s = NULL;
-	PSECURITY_DESCRIPTOR sd = NULL;
-	char *out = NULL;
-	if (w &&
-	    GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
-	                          OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL,
-	                          NULL, NULL, NULL, &sd) == ERROR_SUCCESS &&
-	    ConvertSecurityDescriptorToStringSecurityDescriptorW(
-	        sd, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &s,
-	        NULL))
-		out = enf_wide_to_utf8(s);
-	if (s)
-		LocalFree(s);
-	if (sd)
-		LocalFree(sd);
-	free(w);
-	return out ? out : enf_strdup("?");
-}
-
 /* Wine's ntdll exports wine_get_version; Windows' does not. */
 static int under_wine(void)
 {
@@ -85,10 +53,10 @@ static int under_wine(void)
 
 static void files(void)
 {
-	char *path = temp_path("enftest-secret.bin");
+	char *path = tw_temp_path("enftest-secret.bin");
 	static const char data[] = "\xff\xfeS\0e\0c\0r\0e\0t\0\r\0\n\0";
 	CHECK_RC(enf_secret_file_write(path, data, sizeof(data) - 1), 0);
-	char *sddl = file_sddl(path);
+	char *sddl = tw_file_sddl_or(path);
 	unsigned char *back = NULL;
 	size_t len = 0;
 	int rc = enf_secret_file_read(&back, &len, path);
@@ -124,13 +92,13 @@ static void files(void)
 	free(path);
 
 	/* A file made the ordinary way inherits its folder's permissions: refused, and said why. */
-	path = temp_path("enftest-plain.txt");
+	path = tw_temp_path("enftest-plain.txt");
 	FILE *f = fopen(path, "wb");
 	if (f) {
 		fputs("Secret\n", f);
 		fclose(f);
 	}
-	sddl = file_sddl(path);
+	sddl = tw_file_sddl_or(path);
 	back = NULL;
 	rc = enf_secret_file_read(&back, &len, path);
 	CHECK(rc == ENF_EACCESS, "an ordinary file (%s) is refused: %d", sddl, rc);

@@ -32,6 +32,13 @@ void tw_check(int ok, const char *file, int line, const char *expr, const char *
 		         tw_rc_, (int)(want));                                                     \
 	} while (0)
 
+/* A path in the temporary folder, UTF-8; free() it. */
+char *tw_temp_path(const char *name);
+/* A file's owner and DACL as SDDL, read independently of enforcer; NULL if unreadable. */
+char *tw_file_sddl(const char *path);
+/* The same, "?" when unreadable (for messages). */
+char *tw_file_sddl_or(const char *path);
+
 /* Prints an informational line (what Wine did differently, and so on). */
 void tw_info(const char *fmt, ...)
 #if defined(__GNUC__)
