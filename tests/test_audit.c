@@ -363,3 +363,33 @@ Test(audit, the_bytes_signed_written_and_committed_are_the_same)
 	enf_report_free(report);
 	fx_fini(&f);
 }
+
+/* Issue 20: a symbolic reference planted at the host's branch must not redirect the run. */
+Test(audit, a_symbolic_reference_at_the_branch_is_refused_and_nothing_moves)
+{
+	gr_run r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo",
+	                               "audit", "policy.yaml"));
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	free(gr_sh(dir, "git -C audit branch main audit/edge01 && "
+	                "git -C audit symbolic-ref refs/heads/audit/edge01 refs/heads/main"));
+	char *main_before = gr_sh(dir, "git -C audit rev-parse refs/heads/main");
+	r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo", "audit",
+	                        "policy.yaml"));
+	cr_expect_eq(r.code, 6, "drift, and the audit commit not written: %s", r.err);
+	char *want = enf_asprintf(
+	    "'refs/heads/audit/edge01' in the audit repository audit is a symbolic reference (to "
+	    "'refs/heads/main'), not a branch: enforcer writes the audit branch only by its own "
+	    "name; delete it (git update-ref -d --no-deref refs/heads/audit/edge01) and the next "
+	    "run creates the branch");
+	cr_expect(strstr(r.err, want), "%s", r.err);
+	free(want);
+	gr_run_free(&r);
+	char *main_after = gr_sh(dir, "git -C audit rev-parse refs/heads/main");
+	cr_expect_str_eq(main_after, main_before, "the run landed on main");
+	char *still = gr_sh(dir, "git -C audit symbolic-ref refs/heads/audit/edge01");
+	cr_expect_str_eq(still, "refs/heads/main");
+	free(main_before);
+	free(main_after);
+	free(still);
+}

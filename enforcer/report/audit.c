@@ -195,20 +195,37 @@ static int run_tree(git_oid *out, git_repository *repo, const enf_report_file *f
 	return rc;
 }
 
-/* One attempt: the branch's tip, plus the run's folder; GIT_EMODIFIED if the tip moved. */
+/* A reference at the branch's name that is not a branch: libgit2 would write through it. */
+#define NOT_A_BRANCH (-1000)
+
+/*
+ * One attempt: the branch's tip, plus the run's folder; GIT_EMODIFIED if the
+ * tip moved. The branch is read and written by its full name only, never
+ * through a symbolic reference (which would put the run on whatever branch
+ * it points to): such a reference is NOT_A_BRANCH, with *target its target.
+ */
 static int commit_once(git_oid *out, git_repository *repo, const char *refname, const char *run_id,
-                       const git_oid *run_tree_id, const git_signature *sig, const char *message)
+                       const git_oid *run_tree_id, const git_signature *sig, const char *message,
+                       char **target)
 {
-	git_oid tip;
+	git_reference *ref = NULL, *updated = NULL;
 	git_commit *parent = NULL;
 	git_tree *parent_tree = NULL, *tree = NULL;
 	git_treebuilder *tb = NULL;
-	git_oid tree_id;
-	int grc = git_reference_name_to_id(&tip, repo, refname);
-	if (grc == 0)
+	git_oid tree_id, tip;
+	int grc = git_reference_lookup(&ref, repo, refname);
+	if (grc == 0 && git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+		const char *to = git_reference_symbolic_target(ref);
+		*target = enf_strdup(to ? to : "?");
+		git_reference_free(ref);
+		return NOT_A_BRANCH;
+	}
+	if (grc == 0) {
+		git_oid_cpy(&tip, git_reference_target(ref));
 		grc = git_commit_lookup(&parent, repo, &tip);
-	else if (grc == GIT_ENOTFOUND)
+	} else if (grc == GIT_ENOTFOUND) {
 		grc = 0; /* the branch's first run */
+	}
 	if (grc == 0 && parent)
 		grc = git_commit_tree(&parent_tree, parent);
 	if (grc == 0)
@@ -221,9 +238,19 @@ static int commit_once(git_oid *out, git_repository *repo, const char *refname, 
 		grc = git_tree_lookup(&tree, repo, &tree_id);
 	if (grc == 0) {
 		const git_commit *parents[1] = {parent};
-		grc = git_commit_create(out, repo, refname, sig, sig, NULL, message, tree,
+		grc = git_commit_create(out, repo, NULL, sig, sig, NULL, message, tree,
 		                        parent ? 1 : 0, parents);
 	}
+	/* Moved only from the tip read above (or created only if still absent): else again. */
+	if (grc == 0)
+		grc = parent ? git_reference_create_matching(&updated, repo, refname, out, 1, &tip,
+		                                             "enforcer: audit")
+		             : git_reference_create(&updated, repo, refname, out, 0,
+		                                    "enforcer: audit");
+	if (grc == GIT_EEXISTS)
+		grc = GIT_EMODIFIED;
+	git_reference_free(updated);
+	git_reference_free(ref);
 	git_treebuilder_free(tb);
 	git_tree_free(tree);
 	git_tree_free(parent_tree);
@@ -261,9 +288,21 @@ int enf_audit_commit(char **out, enf_audit *a, const enf_run *run, const enf_rep
 	}
 	/* Another run may commit between our read of the tip and our commit: then again. */
 	int grc = GIT_EMODIFIED;
+	char *target = NULL;
 	for (int i = 0; i < COMMIT_TRIES && grc == GIT_EMODIFIED; i++)
 		grc = commit_once(&commit_id, a->repo, refname, run->run_id, &run_tree_id, sig,
-		                  message);
+		                  message, &target);
+	if (grc == NOT_A_BRANCH) {
+		enf_error_set(
+		    ENF_ERRCLASS_REPORT,
+		    "'%s' in the audit repository %s is a symbolic reference (to '%s'), not "
+		    "a branch: enforcer writes the audit branch only by its own name; delete "
+		    "it (git update-ref -d --no-deref %s) and the next run creates the branch",
+		    refname, a->dir, target ? target : "?", refname);
+		free(target);
+		rc = ENF_EINVALID;
+		goto done;
+	}
 	if (grc) {
 		rc = git_fail(ENF_ERROR, "cannot commit the reports to", a->dir);
 		goto done;
