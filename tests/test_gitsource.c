@@ -506,3 +506,44 @@ Test(gitsource, a_policy_in_a_linked_work_tree_records_its_commit, .init = unsig
 	json_decref(doc);
 	gr_run_free(&r);
 }
+
+/* Issue 20: a --ref that names two things is refused, naming both. */
+Test(gitsource, an_ambiguous_ref_is_refused_naming_what_it_could_be, .init = unsigned_repo)
+{
+	/* A second commit, and a tag named like the first commit's abbreviated id on it. */
+	free(gr_sh(g.repo, "git commit -q --allow-empty -m second"));
+	char *second = gr_sh(g.repo, "git rev-parse HEAD");
+	char *pinned = enf_strndup(g.commit, 12);
+	free(gr_sh(g.repo, "git tag %s HEAD && git tag release HEAD~1 && git branch release HEAD",
+	           pinned));
+	enf_source *src = NULL;
+	enf_source_git_options opts = ENF_SOURCE_GIT_OPTIONS_INIT;
+	cr_expect_eq(enf_source_open_git(&src, g.repo, pinned, "policies/edge.yaml", &opts),
+	             ENF_EINVALID);
+	char *want = enf_asprintf("--ref '%s' is ambiguous in '%s': it names refs/tags/%s and the "
+	                          "object %s; give the full reference (refs/tags/%s...) or the "
+	                          "full 40-digit commit id",
+	                          pinned, g.repo, pinned, g.commit, pinned);
+	cr_expect_str_eq(enf_error_last()->message, want);
+	free(want);
+	cr_expect_eq(enf_source_open_git(&src, g.repo, "release", "policies/edge.yaml", &opts),
+	             ENF_EINVALID);
+	want = enf_asprintf("--ref 'release' is ambiguous in '%s': it names refs/heads/release and "
+	                    "refs/tags/release; give the full reference (refs/tags/release...) or "
+	                    "the full 40-digit commit id",
+	                    g.repo);
+	cr_expect_str_eq(enf_error_last()->message, want);
+	free(want);
+	/* The full names, and the full id, each name one commit. */
+	src = open_at(&g, "refs/tags/release", NULL);
+	cr_expect_str_eq(enf_source_commit(src), g.commit);
+	enf_source_free(src);
+	src = open_at(&g, "refs/heads/release", NULL);
+	cr_expect_str_eq(enf_source_commit(src), second);
+	enf_source_free(src);
+	src = open_at(&g, g.commit, NULL);
+	cr_expect_str_eq(enf_source_commit(src), g.commit);
+	enf_source_free(src);
+	free(pinned);
+	free(second);
+}

@@ -162,6 +162,79 @@ static int starts_with(const char *data, size_t len, const char *prefix)
 	return len >= n && memcmp(data, prefix, n) == 0;
 }
 
+/* The commit a reference or object names, as hex; NULL when it names none. */
+static char *commit_hex_of(git_repository *repo, const git_object *obj)
+{
+	git_object *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	if (git_object_peel(&c, obj, GIT_OBJECT_COMMIT)) {
+		git_error_clear();
+		return enf_strdup("(not a commit)");
+	}
+	(void)repo;
+	git_oid_tostr(hex, sizeof(hex), git_object_id(c));
+	git_object_free(c);
+	return enf_strdup(hex);
+}
+
+/*
+ * A --ref must name one thing. git warns and picks one when a name is both
+ * a branch and a tag, or when a tag is named like an abbreviated commit id
+ * (a tag "0123abcd4567" would win over the commit an audit pinned): here
+ * either is refused, naming both, so that what is enforced is never a guess.
+ */
+static int ref_unambiguous(git_repository *repo, const char *ref, const char *repo_dir)
+{
+	static const char *const prefixes[] = {"refs/heads/", "refs/tags/", "refs/remotes/", NULL};
+	char *found[4] = {NULL, NULL, NULL, NULL};
+	size_t n = 0;
+	int rc = 0;
+	if (strncmp(ref, "refs/", 5) == 0)
+		return 0; /* a full name names one reference */
+	for (size_t i = 0; prefixes[i] && n < 3; i++) {
+		char *full = enf_asprintf("%s%s", prefixes[i], ref);
+		git_reference *r = NULL;
+		if (full && git_reference_lookup(&r, repo, full) == 0)
+			found[n++] = full;
+		else
+			free(full);
+		git_reference_free(r);
+		git_error_clear();
+	}
+	/* A name of 4 to 39 hex digits is also an abbreviated object id. */
+	size_t len = strlen(ref), hexlen = strspn(ref, "0123456789abcdefABCDEF");
+	git_oid oid;
+	git_object *obj = NULL;
+	if (n > 0 && len == hexlen && len >= 4 && len < GIT_OID_HEXSZ &&
+	    git_oid_fromstrn(&oid, ref, len) == 0 &&
+	    git_object_lookup_prefix(&obj, repo, &oid, len, GIT_OBJECT_ANY) == 0) {
+		char *hex = commit_hex_of(repo, obj);
+		found[n++] = hex ? enf_asprintf("the object %s", hex) : NULL;
+		free(hex);
+	}
+	git_object_free(obj);
+	git_error_clear();
+	if (n > 1) {
+		enf_buf what = ENF_BUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			enf_buf_printf(&what, "%s%s",
+			               i == 0       ? ""
+			               : i + 1 == n ? " and "
+			                            : ", ",
+			               found[i] ? found[i] : "?");
+		enf_error_set(
+		    ENF_ERRCLASS_SOURCE,
+		    "--ref '%s' is ambiguous in '%s': it names %s; give the full reference "
+		    "(refs/tags/%s...) or the full 40-digit commit id",
+		    ref, repo_dir, what.ptr ? what.ptr : "several objects", ref);
+		rc = ENF_EINVALID;
+		enf_buf_clear(&what);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(found[i]);
+	return rc;
+}
+
 /*
  * The commit's signature: git signs the commit object without its gpgsig
  * header, and for gpg.format=x509 (smimesign, gitsign, gpgsm) the header
@@ -268,6 +341,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	if (guard && opts->trusted_signers &&
 	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))
+		goto done;
+	if ((rc = ref_unambiguous(s->repo, ref, repo_dir)))
 		goto done;
 	if (git_revparse_single(&obj, s->repo, ref)) {
 		rc =
