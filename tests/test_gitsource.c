@@ -547,3 +547,30 @@ Test(gitsource, an_ambiguous_ref_is_refused_naming_what_it_could_be, .init = uns
 	free(pinned);
 	free(second);
 }
+
+/*
+ * Issue 20: only the commit's own gpgsig header is its signature. A signed
+ * commit's signature block pasted into another commit's message makes that
+ * commit unsigned, for enforcer as for git verify-commit.
+ */
+Test(gitsource, a_signature_pasted_into_the_message_is_no_signature, .init = signed_repo)
+{
+	free(gr_sh(g.repo,
+	           "git cat-file commit main > signed && "
+	           "sed -n '/^gpgsig /,/^ -----END/p' signed > block && "
+	           "sed '/^gpgsig /,/^ -----END/d' signed > pasted && cat block >> pasted && "
+	           "git update-ref refs/heads/pasted $(git hash-object -t commit -w pasted) && "
+	           "rm signed block pasted"));
+	cr_assert_eq(gr_sh_status(g.repo, "git cat-file commit pasted | grep -q '^gpgsig '"), 0,
+	             "the block is not in the message");
+	cr_expect_neq(gr_sh_status(g.repo, "git verify-commit pasted 2>/dev/null"), 0,
+	              "git sees a signature");
+	enf_source *src = open_at(&g, "pasted", g.ca);
+	cr_expect_eq(enf_source_signature(src)->status, ENF_SIG_UNSIGNED);
+	cr_expect_str_eq(enf_source_signature(src)->reason, "the commit is not signed");
+	enf_source_free(src);
+	/* The signed commit itself still verifies, through the same reader. */
+	src = open_at(&g, "main", g.ca);
+	cr_expect_eq(enf_source_signature(src)->status, ENF_SIG_VALID);
+	enf_source_free(src);
+}

@@ -236,6 +236,61 @@ static int ref_unambiguous(git_repository *repo, const char *ref, const char *re
 }
 
 /*
+ * The commit's gpgsig header and the bytes it signs (the object without that
+ * header), as git verify-commit reads them: only among the headers, which end
+ * at the first empty line. A signature block pasted into the message is text
+ * of the message (GIT_ENOTFOUND: unsigned); libgit2 1.5's own reader
+ * (git_commit_extract_signature) looks past the headers and finds it.
+ */
+static int extract_signature(git_buf *sig, git_buf *data, git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	enf_buf signature = ENF_BUF_INIT, signed_part = ENF_BUF_INIT;
+	int grc = git_repository_odb(&odb, repo);
+	if (grc == 0)
+		grc = git_odb_read(&obj, odb, id);
+	const char *p = grc == 0 ? git_odb_object_data(obj) : NULL;
+	const char *end = p ? p + git_odb_object_size(obj) : NULL;
+	int found = 0, in_sig = 0;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (p == nl) { /* the empty line: the message follows, signed as it is */
+			enf_buf_put(&signed_part, p, (size_t)(end - p));
+			break;
+		}
+		if (in_sig && *p == ' ') {
+			enf_buf_put(&signature, "\n", 1);
+			enf_buf_put(&signature, p + 1, (size_t)((nl ? nl : end) - p - 1));
+		} else if (!found && (size_t)(end - p) > 7 && memcmp(p, "gpgsig ", 7) == 0) {
+			found = in_sig = 1;
+			enf_buf_put(&signature, p + 7, (size_t)((nl ? nl : end) - p - 7));
+		} else {
+			in_sig = 0;
+			enf_buf_put(&signed_part, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	if (grc == 0 && !found)
+		grc = GIT_ENOTFOUND;
+	if (grc == 0 && (signature.failed || signed_part.failed))
+		grc = -1;
+	if (grc == 0) {
+		enf_buf_put(&signature, "\n", 1);
+		grc = git_buf_set(sig, signature.ptr, signature.len);
+		if (grc == 0)
+			grc = git_buf_set(data, signed_part.ptr ? signed_part.ptr : "",
+			                  signed_part.len);
+	}
+	enf_buf_clear(&signature);
+	enf_buf_clear(&signed_part);
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return grc;
+}
+
+/*
  * The commit's signature: git signs the commit object without its gpgsig
  * header, and for gpg.format=x509 (smimesign, gitsign, gpgsm) the header
  * holds a detached CMS signature in PEM.
@@ -247,7 +302,7 @@ static int check_signature(enf_source *s, const char *trusted_signers)
 	enf_trust *trust = NULL;
 	int rc = 0;
 	git_oid_cpy(&id, git_commit_id(s->commit));
-	int grc = git_commit_extract_signature(&sig, &data, s->repo, &id, NULL);
+	int grc = extract_signature(&sig, &data, s->repo, &id);
 	if (grc == GIT_ENOTFOUND) {
 		git_error_clear();
 		s->sig.status = ENF_SIG_UNSIGNED;
