@@ -66,12 +66,13 @@ static int read_name(enf_cert_template *out, const ASN1_OCTET_STRING *data)
 	ASN1_TYPE *t = d2i_ASN1_TYPE(NULL, &p, len);
 	ASN1_TYPE *inner = NULL;
 	if (t && t->type == V_ASN1_SEQUENCE) {
-		/* CertificateTemplateName ::= SEQUENCE { Name UTF8String }; the type holds the whole
-		 * encoding, its header included. */
+		/* CertificateTemplateName ::= SEQUENCE { Name UTF8String }; the type holds the
+		 * whole encoding, its header included. */
 		const unsigned char *q = ASN1_STRING_get0_data(t->value.sequence);
 		long qlen = 0;
 		int tag = 0, cls = 0;
-		if (!(ASN1_get_object(&q, &qlen, &tag, &cls, ASN1_STRING_length(t->value.sequence)) &
+		if (!(ASN1_get_object(&q, &qlen, &tag, &cls,
+		                      ASN1_STRING_length(t->value.sequence)) &
 		      0x80))
 			inner = d2i_ASN1_TYPE(NULL, &q, qlen);
 	}
