@@ -14,6 +14,7 @@
 
 #include "enforcer/cert.h"
 #include "enforcer/errors.h"
+#include "policy/restype.h"
 #include "util/util.h"
 
 #include <criterion/criterion.h>
@@ -370,4 +371,31 @@ Test(certmatch, template_extensions_in_other_forms_and_damaged)
 	    ENF_EINVALID);
 	cr_expect_str_eq(enf_error_last()->message, "its certificate template extension cannot be "
 	                                            "read: the template OID cannot be read");
+}
+
+Test(certmatch, the_loader_reads_match_and_pick)
+{
+	int rc = 0;
+	enf_policy *p = NULL;
+	char *diags = th_load_resource("valid/cert-match.yaml", &rc, &p);
+	cr_assert_eq(rc, 0, "%s", diags);
+	const enf_res_certificate *c = &enf_policy_find(p, "edge-external")->u.cert;
+	cr_expect(c->has_match);
+	cr_expect_str_eq(c->match_subject, "sip.contoso.com");
+	cr_expect_str_eq(c->match_issuer, "Contoso Issuing CA 01");
+	cr_expect_str_eq(c->match_template, "WebServer");
+	cr_expect_eq(c->match_dns_name_count, 2);
+	cr_expect_str_eq(c->match_dns_names[1], "webcon.contoso.com");
+	/* The model as a policy writes it (policy diff compares it). */
+	json_t *model = enf_resource_to_json(enf_policy_find(p, "edge-external"));
+	char *json = json_dumps(json_object_get(model, "match"), JSON_COMPACT | JSON_SORT_KEYS);
+	cr_expect_str_eq(json,
+	                 "{\"dns-names\":[\"sip.contoso.com\",\"webcon.contoso.com\"],"
+	                 "\"issuer\":\"Contoso Issuing CA 01\",\"subject\":\"sip.contoso.com\","
+	                 "\"template\":\"WebServer\"}");
+	cr_expect_str_eq(json_string_value(json_object_get(model, "pick")), "newest-valid");
+	free(json);
+	json_decref(model);
+	enf_policy_free(p);
+	free(diags);
 }
