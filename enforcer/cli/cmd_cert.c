@@ -23,7 +23,8 @@ const char cmd_cert_usage[] =
     "LocalMachine store (Root, CA, My, TrustedPeople, TrustedPublisher,\n"
     "Disallowed): thumbprint (SHA-1, as Windows shows it), SHA-256, serial as\n"
     "stored and byte-reversed, subject, issuer, self-signed, CA and path length,\n"
-    "EKU, key, validity.\n\n"
+    "EKU, key, validity, the DNS names of the subject alternative name, and the\n"
+    "certificate template a Microsoft CA wrote (name and/or OID).\n\n"
     "find-serial looks for a serial number in every LocalMachine store of the\n"
     "target and says which form matched: as written, byte-reversed (as Lync\n"
     "event logs print it) or character-reversed. Spaces, colons and lower case\n"
@@ -33,6 +34,62 @@ const char cmd_cert_usage[] =
     "  --store STORE                 inspect: the store to list\n"
     "  --format text|json            what goes to standard output\n\n"
     "Exit status: 0 shown or found, 1 not found, usage error or unreadable input.\n";
+
+/* The SAN's DNS names and the template, in JSON; an unreadable one is an error text. */
+static void names_json(json_t *o, const enf_cert *c)
+{
+	enf_cert_dns dns;
+	enf_cert_template t;
+	if (enf_cert_dns_get(&dns, c) == 0) {
+		json_t *list = json_array();
+		for (size_t k = 0; k < dns.san_count; k++)
+			json_array_append_new(list, json_string(dns.san[k]));
+		json_object_set_new(o, "san_dns", list);
+		enf_cert_dns_clear(&dns);
+	} else {
+		json_object_set_new(o, "san_dns", json_null());
+		json_object_set_new(o, "san_error", json_string(enf_error_last()->message));
+	}
+	if (enf_cert_template_get(&t, c)) {
+		json_object_set_new(o, "template", json_null());
+		json_object_set_new(o, "template_error", json_string(enf_error_last()->message));
+	} else if (!t.name && !t.oid) {
+		json_object_set_new(o, "template", json_null());
+	} else {
+		json_t *j = json_object();
+		json_object_set_new(j, "name", t.name ? json_string(t.name) : json_null());
+		json_object_set_new(j, "oid", t.oid ? json_string(t.oid) : json_null());
+		json_object_set_new(j, "major", t.major >= 0 ? json_integer(t.major) : json_null());
+		json_object_set_new(j, "minor", t.minor >= 0 ? json_integer(t.minor) : json_null());
+		json_object_set_new(o, "template", j);
+	}
+	enf_cert_template_clear(&t);
+	enf_error_clear();
+}
+
+static void print_names(const enf_cert *c)
+{
+	enf_cert_dns dns;
+	enf_cert_template t;
+	if (enf_cert_dns_get(&dns, c) == 0) {
+		printf("SAN DNS:      ");
+		for (size_t k = 0; k < dns.san_count; k++)
+			printf("%s%s", k ? ", " : "", dns.san[k]);
+		printf("%s\n", dns.san_count ? "" : "none");
+		enf_cert_dns_clear(&dns);
+	} else {
+		printf("SAN DNS:      %s\n", enf_error_last()->message);
+	}
+	if (enf_cert_template_get(&t, c) == 0) {
+		char *text = enf_cert_template_text(&t);
+		printf("Template:     %s\n", text ? text : "?");
+		free(text);
+	} else {
+		printf("Template:     %s\n", enf_error_last()->message);
+	}
+	enf_cert_template_clear(&t);
+	enf_error_clear();
+}
 
 static json_t *cert_json(const enf_cert *c, int64_t now)
 {
@@ -61,6 +118,7 @@ static json_t *cert_json(const enf_cert *c, int64_t now)
 		}
 	}
 	json_object_set_new(o, "eku", eku);
+	names_json(o, c);
 	return o;
 }
 
@@ -98,6 +156,7 @@ static void print_cert(const enf_cert *c, int64_t now)
 		printf("Valid:        %s to %s (%ld days left)\n", i->not_before_iso,
 		       i->not_after_iso, days);
 	printf("Signature:    %s\n", i->signature_algorithm);
+	print_names(c);
 }
 
 static const char *tristate_text(enf_tristate t)

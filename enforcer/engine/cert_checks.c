@@ -55,12 +55,50 @@ static int read_set(engine *e, enf_store store, enf_cert_set *out)
 	return rc;
 }
 
+/* True when `set` holds the certificate of this thumbprint (hex, any case). */
+static int set_has(const enf_cert_set *set, const char *hex)
+{
+	for (size_t i = 0; hex && i < set->count; i++)
+		if (enf_strcaseeq(enf_cert_info_get(set->items[i])->thumbprint, hex))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first intermediate of a trusted chain that was found in Root but not
+ * in CA, or -1. The chain then passes only because Root holds it: Root is
+ * for the anchors, CA for the intermediates, and one left in Root is
+ * trusted as an anchor by Windows, which a removal of the real root would
+ * not undo.
+ */
+static long intermediate_in_root(const enf_chain_verdict *v, const enf_cert_set *root,
+                                 const enf_cert_set *ca)
+{
+	for (size_t i = 1; i + 1 < v->length; i++)
+		if (set_has(root, v->thumbprints[i]) && !set_has(ca, v->thumbprints[i]))
+			return (long)i;
+	return -1;
+}
+
+/* A warning: the outcome stays as it is, the report and the console show it. */
+static void warning(enf_buf *warns, json_t *checks, const char *check, int ok, char *why)
+{
+	if (!why) {
+		warns->failed = 1;
+		return;
+	}
+	enf_buf_printf(warns, "%s%s: %s", warns->len ? "; " : "", check, why);
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:b, s:s}", "check", check, "ok", ok,
+	                                        "warning", 1, "detail", why));
+	free(why);
+}
+
 /*
  * `chain: trusted`. A certificate about to be added to Root or CA is
  * counted as there, since the check describes the state after the run.
  */
 static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert, int adding,
-                        int64_t now, enf_buf *fails, json_t *checks)
+                        int64_t now, enf_buf *fails, enf_buf *warns, json_t *checks)
 {
 	enf_cert_set root = {0}, ca = {0};
 	enf_chain_verdict v = {0};
@@ -86,7 +124,15 @@ static void check_chain(engine *e, const enf_res_certificate *c, enf_cert *cert,
 		for (size_t i = 0; i < v.length; i++)
 			enf_buf_printf(&path, "%s'%s'", i ? " -> " : "trusted: ", v.names[i]);
 		char *text = enf_buf_detach(&path);
-		passed(checks, "chain", text ? text : "trusted");
+		long misplaced = intermediate_in_root(&v, &root, &ca);
+		if (misplaced >= 0)
+			warning(
+			    warns, checks, "chain", 1,
+			    text ? enf_asprintf("trusted, but '%s' is in Root: move it to CA (%s)",
+			                        v.names[misplaced], text)
+			         : NULL);
+		else
+			passed(checks, "chain", text ? text : "trusted");
 		free(text);
 	}
 	enf_chain_verdict_clear(&v);
@@ -139,15 +185,7 @@ static void check_warn_days(const enf_cert_info *i, long days, int64_t now, enf_
 		char *why = enf_asprintf("expires on %s, in %lld days (a warning: the policy warns "
 		                         "%ld days ahead)",
 		                         date, (long long)(left / 86400), days);
-		if (!why) {
-			warns->failed = 1;
-			return;
-		}
-		enf_buf_printf(warns, "%swarn-days: %s", warns->len ? "; " : "", why);
-		json_array_append_new(checks,
-		                      json_pack("{s:s, s:b, s:b, s:s}", "check", "warn-days", "ok",
-		                                0, "warning", 1, "detail", why));
-		free(why);
+		warning(warns, checks, "warn-days", 0, why);
 	} else {
 		char *text = enf_asprintf("valid until %s", date);
 		passed(checks, "warn-days", text ? text : date);
@@ -307,7 +345,7 @@ static void run_require(engine *e, const enf_res_certificate *c, enf_cert *cert,
 	int64_t now = now_of(e);
 	int expiring = 0;
 	if (r->chain_trusted)
-		check_chain(e, c, cert, found == NULL, now, fails, checks);
+		check_chain(e, c, cert, found == NULL, now, fails, warns, checks);
 	if (r->valid_for_days >= 0)
 		expiring = check_validity(i, r->valid_for_days, now, fails, checks);
 	/* Where valid-for-days failed, warn-days (always longer) has nothing to add. */
@@ -450,14 +488,19 @@ int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char
 	json_object_set_new(plan->before, "checks", checks);
 	if (rc == 0 && (fails.failed || warns.failed))
 		rc = enf_error_oom();
-	/* A warning goes with the failures' message, or is the message of its own. */
+	/*
+	 * A warning goes with the failures' message, or is the message of its
+	 * own; after the note of `match:` that names the certificate picked.
+	 */
+	const char *note = c->has_match ? plan->message : NULL;
 	if (rc == 0 && fails.len) {
-		enf_plan_fail(plan, "%s%s%s", fails.ptr, warns.len ? "; " : "",
-		              warns.len ? warns.ptr : "");
+		enf_plan_fail(plan, "%s%s%s%s%s", note ? note : "", note ? ": " : "", fails.ptr,
+		              warns.len ? "; " : "", warns.len ? warns.ptr : "");
 		plan->finding = 1;
 	} else if (rc == 0 && warns.len) {
+		char *text = enf_asprintf("%s%s%s", note ? note : "", note ? "; " : "", warns.ptr);
 		free(plan->message);
-		plan->message = enf_strdup(warns.ptr);
+		plan->message = text;
 		if (!plan->message)
 			rc = enf_error_oom();
 	}

@@ -254,6 +254,13 @@ int enf_key_access_check(key_verdict *out, char **why, engine *e, const enf_key_
 int enf_plan_cert_checks(engine *e, const enf_resource *res, const unsigned char thumbprint[20],
                          const enf_cert_entry *found, res_plan *plan);
 
+/*
+ * A certificate resource with `match:` (cert_match.c): picks the newest
+ * valid certificate of the store that matches, fills the plan with it and
+ * runs its checks; fails the plan, saying why, when none is left.
+ */
+int enf_plan_cert_match(engine *e, const enf_resource *res, res_plan *plan);
+
 /* A store's certificates, from the run's cache (certs.c); the caller clears *out. */
 int enf_engine_cert_list(engine *e, enf_cert_list *out, enf_store store);
 /*

@@ -75,6 +75,8 @@ static int plan_certificate(engine *e, const enf_resource *res, res_plan *plan)
 	unsigned char thumb[20];
 	unsigned char *der = NULL;
 	size_t der_len = 0;
+	if (c->has_match)
+		return enf_plan_cert_match(e, res, plan);
 	if (c->file) {
 		if (enf_policy_cert_der(e, c->file, &der, &der_len)) {
 			enf_plan_fail_last(plan, "cannot load the certificate file");

@@ -14,8 +14,10 @@
 #include <string.h>
 
 static const char *const required[] = {"type", "id", "store", NULL};
-static const char *const optional[] = {"file",    "thumbprint",         "ensure",
+static const char *const optional[] = {"file",    "thumbprint",         "ensure", "match", "pick",
                                        "require", "private-key-access", NULL};
+static const char *const match_opt[] = {"subject", "dns-names", "issuer", "template", NULL};
+static const char *const picks[] = {"newest-valid", NULL};
 static const char *const ensures[] = {"present", "absent", NULL};
 static const char *const require_opt[] = {"chain",        "valid-for-days", "eku",
                                           "min-key-bits", "private-key",    "key-exportable",
@@ -48,6 +50,21 @@ static const enf_keydoc require_docs[] = {
      "DNS names the subject alternative name must hold, each as a DNS entry (a wildcard or the "
      "CN does not count)",
      NULL, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const enf_keydoc match_docs[] = {
+    {"subject", ENF_KK_STRING,
+     "the subject's CN (any case), or the whole subject as cert inspect shows it", NULL, NULL, NULL,
+     NULL},
+    {"dns-names", ENF_KK_STRINGS, "DNS names the subject alternative name must all hold", NULL,
+     NULL, NULL, NULL},
+    {"issuer", ENF_KK_STRING,
+     "the issuer's CN (any case), or the whole issuer as cert inspect shows it", NULL, NULL, NULL,
+     NULL},
+    {"template", ENF_KK_STRING,
+     "the certificate template: its name (any case) or its OID, as cert inspect shows them", NULL,
+     NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -97,7 +114,7 @@ static const char *dns_name_problem(const char *s)
 }
 
 /* `dns-names`: a non-empty list of DNS names, each once whatever its case. */
-static int load_dns_names(loader *ld, const ynode *v, enf_cert_require *r)
+static int load_dns_names(loader *ld, const ynode *v, char ***list, size_t *count)
 {
 	if (v->kind == YNODE_INVALID)
 		return ENF_EINVALID;
@@ -107,8 +124,8 @@ static int load_dns_names(loader *ld, const ynode *v, enf_cert_require *r)
 		             "sip.fabrikam.com]");
 		return ENF_EINVALID;
 	}
-	r->dns_names = calloc(v->count, sizeof(char *));
-	if (!r->dns_names)
+	*list = calloc(v->count, sizeof(char *));
+	if (!*list)
 		return enf_ld_oom(ld);
 	int rc = 0;
 	for (size_t i = 0; i < v->count; i++) {
@@ -122,8 +139,8 @@ static int load_dns_names(loader *ld, const ynode *v, enf_cert_require *r)
 			enf_ld_error(ld, v->vals[i], "'%s' %s", name, why);
 			rc = ENF_EINVALID;
 		}
-		for (size_t k = 0; k < r->dns_name_count && !why; k++) {
-			if (enf_strcaseeq(r->dns_names[k], name)) {
+		for (size_t k = 0; k < *count && !why; k++) {
+			if (enf_strcaseeq((*list)[k], name)) {
 				enf_ld_error(
 				    ld, v->vals[i],
 				    "'%s' is listed twice in 'dns-names' (DNS names ignore case)",
@@ -132,7 +149,7 @@ static int load_dns_names(loader *ld, const ynode *v, enf_cert_require *r)
 				break;
 			}
 		}
-		r->dns_names[r->dns_name_count++] = name;
+		(*list)[(*count)++] = name;
 	}
 	return rc;
 }
@@ -202,7 +219,8 @@ static int load_require(loader *ld, const ynode *n, enf_cert_require *r)
 			r->warn_days = (long)u;
 		}
 	}
-	if ((v = enf_ytree_get(n, "dns-names")) && load_dns_names(ld, v, r))
+	if ((v = enf_ytree_get(n, "dns-names")) &&
+	    load_dns_names(ld, v, &r->dns_names, &r->dns_name_count))
 		rc = ENF_EINVALID;
 	if ((v = enf_ytree_get(n, "eku")) && v->kind != YNODE_INVALID) {
 		if (v->kind != YNODE_SEQ || v->count == 0) {
@@ -262,6 +280,62 @@ static int load_access(loader *ld, const ynode *n, enf_res_certificate *c)
 	return rc;
 }
 
+/* `match:` and `pick:`, which select the certificate instead of file/thumbprint. */
+static int load_match(loader *ld, const ynode *n, enf_res_certificate *c)
+{
+	static const ld_keys keys = {NULL, match_opt, NULL};
+	const ynode *m = enf_ytree_get(n, "match"), *v;
+	int rc = 0, idx = 0;
+	if ((v = enf_ytree_get(n, "pick")) && enf_ld_enum(ld, v, "pick", picks, &idx))
+		rc = ENF_EINVALID;
+	if (!m) {
+		if (v) {
+			enf_ld_error(
+			    ld, enf_ytree_key(n, "pick"),
+			    "'pick' chooses among the certificates 'match' selects: add 'match'");
+			rc = ENF_EINVALID;
+		}
+		return rc;
+	}
+	c->has_match = 1;
+	const ynode *key = enf_ytree_key(n, "match");
+	if (enf_ytree_get(n, "file") || enf_ytree_get(n, "thumbprint")) {
+		enf_ld_error(
+		    ld, key,
+		    "'match' selects a certificate already in the store; it cannot go with "
+		    "'file' or 'thumbprint', which name one certificate");
+		rc = ENF_EINVALID;
+	}
+	if (c->ensure == ENF_ENSURE_ABSENT) {
+		/* Removing whatever matches could remove the certificate in use. */
+		enf_ld_error(
+		    ld, key,
+		    "'match' cannot go with ensure: absent: name the certificate to remove "
+		    "by its 'thumbprint'");
+		rc = ENF_EINVALID;
+	}
+	if (enf_ld_check_keys(ld, m, &keys, "'match'"))
+		return ENF_EINVALID;
+	if (m->count == 0) {
+		enf_ld_error(
+		    ld, m, "'match' needs at least one of subject, dns-names, issuer or template");
+		return ENF_EINVALID;
+	}
+	if ((v = enf_ytree_get(m, "subject")) &&
+	    enf_ld_nonempty_string(ld, v, "subject", &c->match_subject))
+		rc = ENF_EINVALID;
+	if ((v = enf_ytree_get(m, "issuer")) &&
+	    enf_ld_nonempty_string(ld, v, "issuer", &c->match_issuer))
+		rc = ENF_EINVALID;
+	if ((v = enf_ytree_get(m, "template")) &&
+	    enf_ld_nonempty_string(ld, v, "template", &c->match_template))
+		rc = ENF_EINVALID;
+	if ((v = enf_ytree_get(m, "dns-names")) &&
+	    load_dns_names(ld, v, &c->match_dns_names, &c->match_dns_name_count))
+		rc = ENF_EINVALID;
+	return rc;
+}
+
 static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 {
 	enf_res_certificate *c = &res->u.cert;
@@ -280,10 +354,12 @@ static int load_certificate(loader *ld, const ynode *n, enf_resource *res)
 	if ((v = enf_ytree_get(n, "ensure")) && enf_ld_enum(ld, v, "ensure", ensures, &idx))
 		rc = ENF_EINVALID;
 	c->ensure = (enf_ensure)idx;
-	if (!enf_ytree_get(n, "file") && !enf_ytree_get(n, "thumbprint")) {
-		enf_ld_error(
-		    ld, n,
-		    "a certificate resource needs 'file' or 'thumbprint' to say which certificate");
+	if (load_match(ld, n, c))
+		rc = ENF_EINVALID;
+	if (!enf_ytree_get(n, "file") && !enf_ytree_get(n, "thumbprint") && !c->has_match) {
+		enf_ld_error(ld, n,
+		             "a certificate resource needs 'file', 'thumbprint' or 'match' to say "
+		             "which certificate");
 		rc = ENF_EINVALID;
 	}
 	if ((v = enf_ytree_get(n, "require"))) {
@@ -317,6 +393,10 @@ static void clear_certificate(enf_resource *res)
 		free(res->u.cert.access[i].account);
 	free(res->u.cert.access);
 	enf_ld_free_strings(res->u.cert.require.dns_names, res->u.cert.require.dns_name_count);
+	free(res->u.cert.match_subject);
+	free(res->u.cert.match_issuer);
+	free(res->u.cert.match_template);
+	enf_ld_free_strings(res->u.cert.match_dns_names, res->u.cert.match_dns_name_count);
 }
 
 static const char *certificate_file(const enf_resource *res, size_t i, enf_loc *loc)
@@ -333,6 +413,20 @@ static void certificate_json(json_t *o, const enf_resource *res)
 	if (c->has_thumbprint)
 		json_object_set_new(o, "thumbprint", enf_json_thumbprint(c->thumbprint));
 	enf_json_set_str(o, "ensure", c->ensure == ENF_ENSURE_ABSENT ? "absent" : "present");
+	if (c->has_match) {
+		json_t *m = json_object();
+		enf_json_set_str(m, "subject", c->match_subject);
+		enf_json_set_str(m, "issuer", c->match_issuer);
+		enf_json_set_str(m, "template", c->match_template);
+		if (c->match_dns_name_count) {
+			json_t *names = json_array();
+			for (size_t i = 0; i < c->match_dns_name_count; i++)
+				json_array_append_new(names, json_string(c->match_dns_names[i]));
+			json_object_set_new(m, "dns-names", names);
+		}
+		json_object_set_new(o, "match", m);
+		enf_json_set_str(o, "pick", "newest-valid");
+	}
 	if (c->has_require) {
 		const enf_cert_require *r = &c->require;
 		json_t *req = json_object();
@@ -385,6 +479,14 @@ static const enf_keydoc keydocs[] = {
     {"thumbprint", ENF_KK_STRING,
      "the certificate's SHA-1 thumbprint, 40 hex digits (spaces allowed)", NULL, NULL, NULL, NULL},
     {"ensure", ENF_KK_ENUM, "present (default) or absent", ensures, NULL, NULL, NULL},
+    {"match", ENF_KK_MAP,
+     "selects the certificate instead of file/thumbprint, so that a renewal needs no edit: every "
+     "key given must hold; not with file, thumbprint or ensure: absent",
+     NULL, NULL, match_opt, match_docs},
+    {"pick", ENF_KK_ENUM,
+     "newest-valid (the default): of the certificates match selects, the valid one issued last "
+     "(with its private key when require says private-key: true)",
+     picks, NULL, NULL, NULL},
     {"require", ENF_KK_MAP, "checks the certificate must pass", NULL, NULL, require_opt,
      require_docs},
     {"private-key-access", ENF_KK_MAPS,

@@ -211,6 +211,29 @@ typedef struct enf_cert_dns {
 int enf_cert_dns_get(enf_cert_dns *out, const enf_cert *cert);
 void enf_cert_dns_clear(enf_cert_dns *dns);
 
+/*
+ * The certificate template a Microsoft CA wrote into a certificate
+ * (cert_template.c): `name` from the version 1 extension
+ * (1.3.6.1.4.1.311.20.2), `oid` and its versions from the version 2 one
+ * (1.3.6.1.4.1.311.21.7). A certificate may have either, both or none.
+ */
+typedef struct enf_cert_template {
+	char *name;        /* e.g. "WebServer"; NULL when absent */
+	char *oid;         /* dotted; NULL when absent */
+	long major, minor; /* -1 when absent */
+} enf_cert_template;
+
+/* Reads both extensions; ENF_EINVALID (last error set) when one is there but unreadable. */
+int enf_cert_template_get(enf_cert_template *out, const enf_cert *cert);
+
+/* True when `want` is the template's name (any case) or its OID. */
+int enf_cert_template_is(const enf_cert_template *t, const char *want);
+
+/* "WebServer", "1.3.6.1.4.1.311.21.8.1.2, version 100.4", or both; malloc'd. */
+char *enf_cert_template_text(const enf_cert_template *t);
+
+void enf_cert_template_clear(enf_cert_template *t);
+
 /* True when two DNS names are the same name: ASCII case is ignored (RFC 4343). */
 int enf_dns_name_eq(const char *a, const char *b);
 

@@ -125,6 +125,17 @@ typedef struct enf_res_certificate {
 	enf_cert_require require;
 	enf_key_access *access;
 	size_t access_count;
+	/*
+	 * `match:` (with `pick: newest-valid`) instead of file/thumbprint: the
+	 * newest valid certificate of the store that matches, so that a renewal
+	 * needs no edit. Each field NULL / 0 when not given.
+	 */
+	int has_match;
+	char *match_subject;  /* the subject's CN, or its whole subject as shown */
+	char *match_issuer;   /* the issuer's CN, or its whole issuer as shown */
+	char *match_template; /* the template's name or OID */
+	char **match_dns_names;
+	size_t match_dns_name_count;
 } enf_res_certificate;
 
 typedef enum enf_misplaced {
