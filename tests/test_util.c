@@ -58,3 +58,22 @@ Test(util, edit_distance_is_capped)
 	cr_assert_eq(enf_edit_distance("kitten", "sitting", 3), 3);
 	cr_assert_eq(enf_edit_distance("a", "abcdef", 3), 3);
 }
+
+Test(util, text_crlf_turns_bare_line_feeds_into_crlf)
+{
+	char *t = enf_text_crlf(enf_strdup("plan: 2 changes\nregistry a\r\n\nend"), 1);
+	cr_assert_str_eq(t, "plan: 2 changes\r\nregistry a\r\n\r\nend");
+	free(t);
+	t = enf_text_crlf(enf_strdup("\n"), 1);
+	cr_assert_str_eq(t, "\r\n");
+	free(t);
+	t = enf_text_crlf(enf_strdup("no line end"), 1);
+	cr_assert_str_eq(t, "no line end");
+	free(t);
+	/* Off: the text as it is (the Linux build's report.txt). */
+	t = enf_text_crlf(enf_strdup("a\nb\n"), 0);
+	cr_assert_str_eq(t, "a\nb\n");
+	free(t);
+	cr_assert_null(enf_text_crlf(NULL, 1));
+	cr_assert_eq(ENF_TEXT_FILE_CRLF, 0, "the Linux build writes LF text files");
+}

@@ -246,7 +246,7 @@ int enf_fleet_write_dir(const enf_fleet *f, const char *dir)
 	if (rc == 0)
 		rc = enf_fleet_json(&texts[0], &len, f);
 	if (rc == 0) {
-		texts[1] = enf_fleet_render_text(f, 0);
+		texts[1] = enf_text_crlf(enf_fleet_render_text(f, 0), ENF_TEXT_FILE_CRLF);
 		texts[2] = enf_fleet_render_junit(f);
 		texts[3] = enf_fleet_render_html(f);
 		if (!texts[1] || !texts[2] || !texts[3])

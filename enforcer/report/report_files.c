@@ -52,7 +52,9 @@ int enf_report_files_render(enf_report_files **out, const enf_report *report)
 	size_t json_len = 0;
 	int rc = enf_report_json(&json, &json_len, report);
 	if (rc == 0 && (rc = add(set, "report.json", json, json_len)) == 0 &&
-	    (rc = add_text(set, "report.txt", enf_render_text(report, 0, 1))) == 0 &&
+	    (rc = add_text(set, "report.txt",
+	                   enf_text_crlf(enf_render_text(report, 0, 1), ENF_TEXT_FILE_CRLF))) ==
+	        0 &&
 	    (rc = add_text(set, "report.xml", enf_render_junit(report))) == 0)
 		rc = add_text(set, "report.html", enf_render_html(report));
 	if (rc) {

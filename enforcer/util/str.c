@@ -173,6 +173,28 @@ void enf_buf_clear(enf_buf *b)
 	b->failed = 0;
 }
 
+char *enf_text_crlf(char *text, int crlf)
+{
+	if (!text || !crlf)
+		return text;
+	size_t extra = 0, len = 0;
+	for (; text[len]; len++)
+		extra += text[len] == '\n' && (len == 0 || text[len - 1] != '\r');
+	char *out = extra ? malloc(len + extra + 1) : text;
+	if (out && out != text) {
+		char *p = out;
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+				*p++ = '\r';
+			*p++ = text[i];
+		}
+		*p = '\0';
+	}
+	if (out != text)
+		free(text);
+	return out;
+}
+
 char *enf_hex(const unsigned char *data, size_t len, int upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";

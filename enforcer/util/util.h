@@ -115,6 +115,25 @@ void enf_appender_close(enf_appender *a);
 #define ENF_PATH_SEP '/'
 #endif
 
+/*
+ * The line ends of the text files enforcer writes for people to open
+ * (report.txt, fleet.txt): CRLF on Windows, where Notepad before Windows 10
+ * 1809 shows a file with bare LFs as one long line; LF elsewhere. JSON and
+ * XML files keep LF (their parsers take either), and so does the console.
+ */
+#ifdef _WIN32
+#define ENF_TEXT_FILE_CRLF 1
+#else
+#define ENF_TEXT_FILE_CRLF 0
+#endif
+
+/*
+ * `text` (malloc'd, taken) with each LF not already after a CR turned into
+ * CRLF when `crlf` is nonzero, or as it is otherwise; NULL when `text` is
+ * NULL or memory ran out (`text` is freed then).
+ */
+char *enf_text_crlf(char *text, int crlf);
+
 /* Creates a folder and its parents; an existing folder is fine. */
 int enf_mkdir_p(const char *path);
 
