@@ -7,6 +7,7 @@
 #include "engine_fixture.h"
 #include "helpers.h"
 
+#include "enforcer/errors.h"
 #include "util/util.h"
 
 #include <criterion/criterion.h>
@@ -132,6 +133,47 @@ Test(faults, a_held_lock_refuses_a_second_apply_and_changes_nothing)
 	waitpid(pid, &status, 0);
 	cr_expect_eq(enf_lock_acquire(&lock, lock_path, 0), 0, "a dead process kept the lock");
 	enf_lock_release(lock);
+	free(lock_path);
+	fx_fini(&f);
+}
+
+/*
+ * Issue 20: one snapshot, one run. A run with another state folder does not
+ * share the first one's lock, so the snapshot is locked by itself: the second
+ * apply is refused (ENF_ELOCKED, exit 1 on the command line) and changes nothing.
+ */
+Test(faults, a_snapshot_another_run_changes_is_refused_whatever_the_state_folder)
+{
+	fixture f;
+	fx_init(&f, fx_seed_snapshot, fx_seed_policy);
+	char *lock_path = enf_asprintf("%s.lock", f.snapshot);
+	enf_lock *lock = NULL;
+	cr_assert_eq(enf_lock_acquire(&lock, lock_path, 0), 0);
+	char *other_state = enf_asprintf("%s/other-state", f.dir);
+	free(f.state);
+	f.state = other_state;
+	pid_t pid = fork();
+	if (pid == 0) {
+		enf_run *run = NULL;
+		int rc = fx_try(&f, ENF_RUN_APPLY, &run);
+		const enf_error *e = enf_error_last();
+		char *want =
+		    enf_asprintf("another enforcer run is changing the snapshot '%s' (it holds "
+		                 "'%s'); wait for it to finish or use --wait SECONDS",
+		                 f.snapshot, lock_path);
+		_exit(rc == ENF_ELOCKED && e && strcmp(e->message, want) == 0 ? 0 : 1);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "the second apply did not see the snapshot's lock, or said something else");
+	char *now = th_read(f.snapshot, NULL);
+	cr_expect_str_eq(now, fx_seed_snapshot);
+	free(now);
+	enf_lock_release(lock);
+	/* Released: the apply goes through, and a plan never needed the lock. */
+	enf_run *run = fx_run(&f, ENF_RUN_APPLY, 0);
+	cr_expect_eq(enf_run_exit_code(run), 2);
 	free(lock_path);
 	fx_fini(&f);
 }

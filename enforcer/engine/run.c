@@ -482,6 +482,8 @@ int enf_engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_n
 	if (rc == 0)
 		rc = enf_lock_acquire(lock, lock_path, e->opts->wait_seconds * 1000u);
 	/* What the target held before the lock may be what a run we waited for changed. */
+	if (rc == 0 && e->p->lock)
+		rc = e->p->lock(e->self, e->opts->wait_seconds * 1000u);
 	if (rc == 0 && e->p->reload) {
 		rc = e->p->reload(e->self);
 		enf_engine_cert_cache_clear(e);

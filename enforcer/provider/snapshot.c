@@ -91,11 +91,34 @@ static int snap_reload(void *self)
 	return 0;
 }
 
+/*
+ * One run at a time changes a snapshot, whatever its state folder: two
+ * applies that each read the file and write it whole would lose each
+ * other's changes. The lock is a file beside it, FILE.lock (the file itself
+ * is replaced by every write, so a lock on it would not hold).
+ */
+static int snap_lock(void *self, unsigned wait_ms)
+{
+	snapshot *s = self;
+	if (s->lock)
+		return 0;
+	char *path = enf_asprintf("%s.lock", s->path);
+	int rc = path ? enf_lock_acquire(&s->lock, path, wait_ms) : enf_error_oom();
+	if (rc == ENF_ELOCKED)
+		enf_error_set(ENF_ERRCLASS_STATE,
+		              "another enforcer run is changing the snapshot '%s' (it holds '%s'); "
+		              "wait for it to finish or use --wait SECONDS",
+		              s->path, path);
+	free(path);
+	return rc;
+}
+
 static void snap_close(void *self)
 {
 	snapshot *s = self;
 	if (!s)
 		return;
+	enf_lock_release(s->lock);
 	json_decref(s->doc);
 	free(s->path);
 	free(s);
@@ -262,6 +285,7 @@ const enf_provider enf_provider_snapshot = {
     .open = snap_open,
     .commit = snap_commit,
     .close = snap_close,
+    .lock = snap_lock,
     .facts = snap_facts,
     .cert_list = enf_snap_cert_list,
     .cert_add = enf_snap_cert_add,

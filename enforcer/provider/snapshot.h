@@ -18,7 +18,8 @@ typedef struct snapshot {
 	char *path;
 	json_t *doc;
 	int dirty;
-	uint64_t clock_ms; /* simulated time for service waits (snapshot_services.c) */
+	uint64_t clock_ms;     /* simulated time for service waits (snapshot_services.c) */
+	struct enf_lock *lock; /* FILE.lock, while a run that changes it holds it */
 } snapshot;
 
 /* Checks a parsed document; sets the last error naming the bad member. */

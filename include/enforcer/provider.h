@@ -214,6 +214,14 @@ typedef struct enf_provider {
 	 * re-reads its file). NULL for a target that is always read live.
 	 */
 	int (*reload)(void *self);
+	/*
+	 * Holds the target for this run until close: the engine calls it right
+	 * after the run lock, before reload, for a run that changes the target.
+	 * A target a second run could change through another state folder (a
+	 * snapshot file) is locked by itself; ENF_ELOCKED after `wait_ms`. NULL
+	 * for the machine itself, which the state folder's lock covers.
+	 */
+	int (*lock)(void *self, unsigned wait_ms);
 
 	/*
 	 * User rights (ENF_CAP_RIGHTS). `right` is a constant such as
