@@ -158,9 +158,9 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
 		enf_engine_progress(&e, &e.run->results[i]);
 	e.run->ended = enf_now();
-	if (e.journal) {
-		enf_journal_end(e.journal, e.run);
-		enf_journal_close(e.journal);
+	if (e.journal && enf_engine_finish_journal(&e, rc) && rc == 0) {
+		/* The run is done; only its line in the runs index is missing. */
+		enf_error_clear();
 	}
 	enf_lock_release(lock);
 	enf_engine_cert_cache_clear(&e);
