@@ -195,7 +195,12 @@ Test(export, round_trip_validates_and_plans_compliant)
 	cr_assert_eq(find_value(pol, "Q")->u.reg.data.number, 18446744073709551615ull);
 	cr_assert_eq(find_value(pol, "Bin")->u.reg.data.size, 3);
 	cr_assert_eq(find_value(pol, "EmptyBin")->u.reg.data.size, 0);
-	cr_assert(strstr(r.out, "thumbprint: \"" TEST_CERT_THUMBPRINT "\"") != NULL);
+	/* Root is one trust-store resource allowing what it holds (issue 19). */
+	cr_assert(strstr(r.out, "  - type: trust-store\n    id: trust.root\n    store: Root\n"
+	                        "    allow:\n") != NULL,
+	          "%s", r.out);
+	cr_assert(strstr(r.out, "      - \"" TEST_CERT_THUMBPRINT "\"\n") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "type: certificate") == NULL, "%s", r.out);
 	cr_assert(strstr(r.out, "CA holds no certificates") != NULL);
 
 	json_decref(want);
@@ -293,6 +298,44 @@ Test(export, an_empty_store_is_an_empty_valid_policy)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
+}
+
+/* -o: the same bytes as standard output, UTF-8 without a byte-order mark (issue 19). */
+Test(export, output_file_holds_exactly_the_policy)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "Root"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	th_cli_result o = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "Root", "-o", "root.yaml"), NULL);
+	cr_assert_eq(o.code, 0, "%s", o.err);
+	cr_expect_str_eq(o.out, "");
+	cr_expect_str_eq(o.err, "");
+	char *path = enf_asprintf("%s/root.yaml", dir);
+	size_t len = 0;
+	char *text = th_read(path, &len);
+	cr_expect_eq(len, strlen(r.out));
+	cr_expect_str_eq(text, r.out);
+	cr_expect_neq((unsigned char)text[0], 0xEF, "a byte-order mark");
+	th_cli_result v = th_run_cli(dir, ARGS("validate", "root.yaml"), NULL);
+	cr_expect_eq(v.code, 0, "%s", v.err);
+	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, "root.yaml"), NULL);
+	cr_expect_eq(p.code, 0, "%s%s", p.out, p.err);
+	/* A folder that does not exist: nothing written, and said why. */
+	th_cli_result bad = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "Root", "-o", "no/such/x.yaml"),
+	    NULL);
+	cr_expect_eq(bad.code, 1);
+	cr_expect(strstr(bad.err, "enforcer: cannot create 'no/such/x.yaml.") == bad.err, "%s",
+	          bad.err);
+	free(text);
+	free(path);
+	th_cli_free(&r);
+	th_cli_free(&o);
+	th_cli_free(&v);
+	th_cli_free(&p);
+	th_cli_free(&bad);
 }
 
 Test(facts, text_and_json_show_the_targets_facts)

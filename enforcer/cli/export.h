@@ -16,6 +16,13 @@ typedef struct cli_exporter {
 	enf_target *target;
 } cli_exporter;
 
+/*
+ * Root or CA as one trust-store resource whose allow list is what the store
+ * holds now (export_role.c): unlike a certificate resource per root, it
+ * does not fail when Windows prunes an expired root it allowed.
+ */
+int cli_export_trust_store(cli_exporter *x, enf_store store);
+
 /* Every certificate of a store, each a certificate resource by thumbprint. */
 int cli_export_store(cli_exporter *x, enf_store store);
 
