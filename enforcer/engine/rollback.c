@@ -65,6 +65,15 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 		enf_result_add_action(r, inv.text, 1, NULL);
 		if (r->outcome != ENF_OUTCOME_FAILED)
 			r->outcome = ENF_OUTCOME_CHANGED;
+		/* A user account back as the log-on, without its password: a person must act. */
+		if (inv.ops == &enf_change_svc_config && inv.new_logon && !inv.set_password &&
+		    r->outcome == ENF_OUTCOME_CHANGED) {
+			r->warning = 1;
+			enf_result_set_message(
+			    r, enf_asprintf("enter the password of %s for service %s again in "
+			                    "services.msc: passwords are never journaled",
+			                    inv.new_logon, inv.service));
+		}
 	} else {
 		err = enf_error_last();
 		enf_journal_failed(e->journal, n, err ? err->message : "failed");
