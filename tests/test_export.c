@@ -338,6 +338,67 @@ Test(export, output_file_holds_exactly_the_policy)
 	th_cli_free(&bad);
 }
 
+/* --store My: require: with what the certificate passes now, and who may read its key (issue 19).
+ */
+Test(export, my_certificates_keep_their_checks_and_key_permissions)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	json_t *snap = th_json_file(sv.snapshot);
+	json_object_set_new(json_object_get(snap, "stores"), "My",
+	                    json_pack("[{s:s, s:b, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}]", "der",
+	                              test_cert_b64, "private_key", 1, "key_acl", "account",
+	                              "NT AUTHORITY\\SYSTEM", "rights", "full", "account",
+	                              "NT AUTHORITY\\NETWORK SERVICE", "rights", "read", "account",
+	                              "BUILTIN\\Administrators", "rights", "full"));
+	char *text = json_dumps(snap, JSON_INDENT(1));
+	cr_assert(text != NULL);
+	json_decref(snap);
+	free(th_write(dir, "server.json", text));
+	free(text);
+	th_cli_result r = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "My", "-o", "my.yaml"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	char *path = enf_asprintf("%s/my.yaml", dir);
+	char *out = th_read(path, NULL);
+	/* Self-signed and in Root: trusted; the key: NetworkService may read it. */
+	const char *want = "    store: My\n    thumbprint: \"" TEST_CERT_THUMBPRINT "\"\n"
+	                   "    # expires on ";
+	cr_expect(strstr(out, want) != NULL, "%s", out);
+	cr_expect(strstr(out, "    require:\n      chain: trusted\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "      private-key: true\n      warn-days: 30\n"
+	                      "    private-key-access:\n"
+	                      "      - account: \"NT AUTHORITY\\\\NETWORK SERVICE\"\n"
+	                      "        rights: read\n") != NULL,
+	          "%s", out);
+	cr_expect(strstr(out, "SYSTEM") == NULL && strstr(out, "Administrators") == NULL,
+	          "SYSTEM and Administrators hold every key: not listed\n%s", out);
+	th_cli_result v = th_run_cli(dir, ARGS("validate", "my.yaml"), NULL);
+	cr_expect_eq(v.code, 0, "%s", v.err);
+	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, "my.yaml"), NULL);
+	cr_expect_eq(p.code, 0, "%s%s\n%s", p.out, p.err, out);
+	/* Without the root in Root, the chain is not trusted now: left out, and said why. */
+	snap = th_json_file(sv.snapshot);
+	json_object_set_new(json_object_get(snap, "stores"), "Root", json_array());
+	text = json_dumps(snap, JSON_INDENT(1));
+	json_decref(snap);
+	free(th_write(dir, "server.json", text));
+	free(text);
+	th_cli_result o =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "My"), NULL);
+	cr_expect_eq(o.code, 0, "%s", o.err);
+	cr_expect(
+	    strstr(o.out, "    # chain: trusted is left out: the chain is not trusted now (") !=
+	        NULL,
+	    "%s", o.out);
+	cr_expect(strstr(o.out, "    require:\n      private-key: true\n") != NULL, "%s", o.out);
+	free(out);
+	free(path);
+	th_cli_free(&r);
+	th_cli_free(&v);
+	th_cli_free(&p);
+	th_cli_free(&o);
+}
+
 Test(facts, text_and_json_show_the_targets_facts)
 {
 	const char *dir = sv.dir, *target = sv.target;

@@ -7,6 +7,7 @@
 #ifndef ENFORCER_CLI_EXPORT_H
 #define ENFORCER_CLI_EXPORT_H
 
+#include "enforcer/cert.h"
 #include "enforcer/provider.h"
 #include "policy_writer.h"
 #include "util/util.h"
@@ -25,6 +26,14 @@ int cli_export_trust_store(cli_exporter *x, enf_store store);
 
 /* Every certificate of a store, each a certificate resource by thumbprint. */
 int cli_export_store(cli_exporter *x, enf_store store);
+
+/*
+ * For a certificate of My (export_my.c): `require:` with what it passes
+ * now (chain, EKU, private key; warn-days with its days left) and
+ * `private-key-access:` with who may read its key.
+ */
+int cli_export_my_extras(cli_exporter *x, const enf_cert_entry *e, const enf_cert *cert,
+                         enf_store store);
 
 /*
  * Every value of a registry key (not its subkeys), each a registry
