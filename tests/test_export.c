@@ -399,6 +399,31 @@ Test(export, my_certificates_keep_their_checks_and_key_permissions)
 	th_cli_free(&o);
 }
 
+/* --service with * and ?: every service whose name matches, in any case (issue 19). */
+Test(export, service_patterns_select_every_matching_service)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "rtc*"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "id: svc.rtcmediarelay\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "id: svc.rtcsrv\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "Odd") == NULL, "%s", r.out);
+	th_cli_result q =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "O?D"), NULL);
+	cr_expect_eq(q.code, 0, "%s", q.err);
+	cr_expect(strstr(q.out, "name: \"Odd\"\n") != NULL, "%s", q.out);
+	cr_expect(strstr(q.out, "RTC") == NULL, "%s", q.out);
+	th_cli_result n =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "SQL*"), NULL);
+	cr_expect_eq(n.code, 4);
+	cr_expect_str_eq(n.out, "");
+	cr_expect_str_eq(n.err, "enforcer: cannot export: no service name matches 'SQL*'\n");
+	th_cli_free(&r);
+	th_cli_free(&q);
+	th_cli_free(&n);
+}
+
 Test(facts, text_and_json_show_the_targets_facts)
 {
 	const char *dir = sv.dir, *target = sv.target;

@@ -38,7 +38,8 @@ const char cmd_export_usage[] =
     "                    Root: one trust-store resource allowing what it holds\n"
     "  --key HKLM\\PATH   every value of that registry key (not its subkeys), with\n"
     "                    its kind and data\n"
-    "  --service NAME    the service's log-on account, startup and state\n"
+    "  --service NAME    the service's log-on account, startup and state; NAME may\n"
+    "                    hold * and ? (RTC*: every service whose name starts with RTC)\n"
     "Each may be given several times. Passwords are never exported: a user\n"
     "account's password is written as password: env:VAR, a variable to set\n"
     "before apply. Review the result before committing it.\n\n"
@@ -153,6 +154,53 @@ static int parse_args(selection *sel, int argc, char **argv)
 	return 0;
 }
 
+/* A service name against a pattern with * and ?, case-insensitively as the SCM compares names. */
+static int name_like(const char *pattern, const char *name)
+{
+	for (;; pattern++, name++) {
+		if (*pattern == '*') {
+			while (*pattern == '*')
+				pattern++;
+			if (!*pattern)
+				return 1;
+			for (; *name; name++)
+				if (name_like(pattern, name))
+					return 1;
+			return 0;
+		}
+		if (!*name || !*pattern)
+			return !*name && !*pattern;
+		char p = *pattern, c = *name;
+		p = (char)(p >= 'a' && p <= 'z' ? p - 32 : p);
+		c = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		if (p != '?' && p != c)
+			return 0;
+	}
+}
+
+/* --service RTC*: every service whose name matches; none is an error, as a missing name is. */
+static int export_services_like(cli_exporter *x, const char *pattern)
+{
+	char **names = NULL;
+	size_t count = 0, matched = 0;
+	const enf_provider *p = x->target->provider;
+	int rc = p->svc_list ? p->svc_list(&names, &count, x->target->self) : 0;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (!name_like(pattern, names[i]))
+			continue;
+		matched++;
+		rc = cli_export_service(x, names[i]);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	if (rc == 0 && matched == 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "no service name matches '%s'", pattern);
+		rc = ENF_ENOTFOUND;
+	}
+	return rc;
+}
+
 /* "an Edge Server (Skype for Business Server 2019 on Windows Server 2019)", for the description. */
 static char *what_it_is(const enf_facts *facts)
 {
@@ -230,7 +278,8 @@ int cmd_export(int argc, char **argv)
 	for (size_t i = 0; rc == 0 && i < sel.key_count; i++)
 		rc = cli_export_key(&x, sel.keys[i], 1, 0);
 	for (size_t i = 0; rc == 0 && i < sel.service_count; i++)
-		rc = cli_export_service(&x, sel.services[i]);
+		rc = strpbrk(sel.services[i], "*?") ? export_services_like(&x, sel.services[i])
+		                                    : cli_export_service(&x, sel.services[i]);
 	if (rc == 0 && x.w.id_count == 0)
 		enf_buf_puts(&x.w.out,
 		             "  []\n"); /* only comments so far: an empty list, not null */
