@@ -79,13 +79,18 @@ for script in ("Discover-Enforcer.ps1", "Remediate-Enforcer.ps1"):
 disc = open(os.path.join(cm, "Discover-Enforcer.ps1")).read()
 check("plan" in disc and "0 { 'Compliant' }" in disc and "2 { 'NonCompliant' }" in disc,
       "configmgr: discovery maps plan's 0 and 2 to Compliant and NonCompliant")
-check("'apply'" in open(os.path.join(cm, "Remediate-Enforcer.ps1")).read(),
-      "configmgr: remediation runs apply")
+rem = open(os.path.join(cm, "Remediate-Enforcer.ps1")).read()
+check("'apply'" in rem, "configmgr: remediation runs apply")
+check("'--exit-codes', 'simple'" in rem and "if ($code -eq 0) { exit 0 }" in rem,
+      "configmgr: remediation asks for simple exit codes and treats only 0 as success")
 
 ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
 check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")
-check("apply" in task.find("t:Actions/t:Exec/t:Arguments", ns).text, "the task runs enforcer apply")
+task_args = task.find("t:Actions/t:Exec/t:Arguments", ns).text
+check("apply" in task_args, "the task runs enforcer apply")
+check("--exit-codes simple" in task_args and "--keep-days 90" in task_args,
+      "the task asks for simple exit codes (no '(0x2)' for a fix) and prunes old runs")
 
 # The example repository's CI script, on a real repository with one change.
 work = tempfile.mkdtemp(prefix="enforcer-examples-")

@@ -123,6 +123,54 @@ def chromium_checks(html, work):
     print("screenshot:", png)
 
 
+def dump_dom(html, work, name):
+    """The DOM headless Chromium renders from `html`, or None without Chromium."""
+    browser = shutil.which("chromium")
+    if not browser:
+        return None
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + os.path.join(work, "chromium-" + name), "--window-size=1200,900"]
+    return subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
+                          capture_output=True, text=True, timeout=120).stdout
+
+
+def board_checks(work, run_id):
+    """Issue 19: what a change board reads in report.html, rendered by Chromium."""
+    dom = dump_dom(os.path.join(work, "rollback", "report.html"), work, "rollback")
+    if dom is None:
+        print("SKIP: chromium is not installed (scripts/setup --browser installs it)")
+        return
+    check("<title>enforcer rollback: rollback of %s on EDGE01</title>" % run_id in dom,
+          "the rollback's title names the run it rolled back")
+    check("Rolled back run %s" % run_id in dom, "the rollback's verdict names the run it rolled back")
+    check('<li class="warn-a">⚠ restore RTCSRV log-on NetworkService -&gt; .\\svc-lync' in dom,
+          "a log-on restored without its password is a warning, not a tick")
+    check('<p class="warning">⚠ Warning: enter the password of .\\svc-lync for service RTCSRV '
+          "again in services.msc: passwords are never journaled</p>" in dom,
+          "the rollback says which password to enter again, as a warning")
+    dom = dump_dom(os.path.join(work, "apply", "report.html"), work, "apply")
+    # restart-lync's "after" has no notified_by: shown as unchanged, not marked as a change.
+    check('<tr><th>notified_by</th><td class="mono">schannel.session-ticket</td>'
+          '<td class="mono">unchanged</td></tr>' in dom, "an absent after is not highlighted")
+    check('<tr><th>password_stored</th><td class="mono changed">yes</td><td class="mono changed">no</td></tr>'
+          in dom, "a changed value is highlighted, in words")
+    check('<table class="sub"><tbody><tr><th>name</th><th>state</th></tr><tr><td>RTCSRV</td><td>running</td></tr>'
+          in dom, "a list of records (the restart's services) is a table")
+    check('[{"' not in dom, "no raw JSON in the apply report")
+    dom = dump_dom(os.path.join(work, "warn", "out", "report.html"), work, "warn")
+    check('class="verdict v-warn"' in dom and "Compliant, with warnings (1 warning)" in dom,
+          "a compliant run with a warning is not a green banner")
+    check('<tr class="warn"><th>edge-cert</th><td>certificate: ⚠ warning: warn-days: expires on' in dom,
+          "the warning's row looks like a warning")
+    check('<details class="ev"><summary>evidence</summary>' in dom,
+          "a compliant certificate's evidence can be expanded")
+    check('<th>check</th>' in dom and '<span class="pass">passed</span>' in dom and '[{"' not in dom,
+          "the certificate checks are a table with words, not JSON")
+    check('<tr class="warn"><td>warn-days</td><td><span class="warn-a">⚠ warning</span></td>' in dom
+          and '<span class="fail">' not in dom, "the warn-days check reads as a warning, not a failure")
+
+
 def warning_checks(work, validator):
     """A certificate within its warn-days: a compliant run (exit 0) whose report shows the warning."""
     d = os.path.join(work, "warn")
@@ -204,6 +252,7 @@ def main():
     check(one.is_valid(applied["restart-lync"]) and not one.is_valid(bad),
           "the schema refuses a restart record whose service state is not a state")
     warning_checks(work, validator)
+    board_checks(work, run_id)
     chromium_checks(os.path.join(work, "apply", "report.html"), work)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

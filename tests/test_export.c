@@ -195,7 +195,12 @@ Test(export, round_trip_validates_and_plans_compliant)
 	cr_assert_eq(find_value(pol, "Q")->u.reg.data.number, 18446744073709551615ull);
 	cr_assert_eq(find_value(pol, "Bin")->u.reg.data.size, 3);
 	cr_assert_eq(find_value(pol, "EmptyBin")->u.reg.data.size, 0);
-	cr_assert(strstr(r.out, "thumbprint: \"" TEST_CERT_THUMBPRINT "\"") != NULL);
+	/* Root is one trust-store resource allowing what it holds (issue 19). */
+	cr_assert(strstr(r.out, "  - type: trust-store\n    id: trust.root\n    store: Root\n"
+	                        "    allow:\n") != NULL,
+	          "%s", r.out);
+	cr_assert(strstr(r.out, "      - \"" TEST_CERT_THUMBPRINT "\"\n") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "type: certificate") == NULL, "%s", r.out);
 	cr_assert(strstr(r.out, "CA holds no certificates") != NULL);
 
 	json_decref(want);
@@ -293,6 +298,130 @@ Test(export, an_empty_store_is_an_empty_valid_policy)
 	enf_policy_free(pol);
 	free(diags);
 	th_cli_free(&r);
+}
+
+/* -o: the same bytes as standard output, UTF-8 without a byte-order mark (issue 19). */
+Test(export, output_file_holds_exactly_the_policy)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "Root"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	th_cli_result o = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "Root", "-o", "root.yaml"), NULL);
+	cr_assert_eq(o.code, 0, "%s", o.err);
+	cr_expect_str_eq(o.out, "");
+	cr_expect_str_eq(o.err, "");
+	char *path = enf_asprintf("%s/root.yaml", dir);
+	size_t len = 0;
+	char *text = th_read(path, &len);
+	cr_expect_eq(len, strlen(r.out));
+	cr_expect_str_eq(text, r.out);
+	cr_expect_neq((unsigned char)text[0], 0xEF, "a byte-order mark");
+	th_cli_result v = th_run_cli(dir, ARGS("validate", "root.yaml"), NULL);
+	cr_expect_eq(v.code, 0, "%s", v.err);
+	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, "root.yaml"), NULL);
+	cr_expect_eq(p.code, 0, "%s%s", p.out, p.err);
+	/* A folder that does not exist: nothing written, and said why. */
+	th_cli_result bad = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "Root", "-o", "no/such/x.yaml"),
+	    NULL);
+	cr_expect_eq(bad.code, 1);
+	cr_expect(strstr(bad.err, "enforcer: cannot create 'no/such/x.yaml.") == bad.err, "%s",
+	          bad.err);
+	free(text);
+	free(path);
+	th_cli_free(&r);
+	th_cli_free(&o);
+	th_cli_free(&v);
+	th_cli_free(&p);
+	th_cli_free(&bad);
+}
+
+/* --store My: require: with what the certificate passes now, and who may read its key (issue 19).
+ */
+Test(export, my_certificates_keep_their_checks_and_key_permissions)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	json_t *snap = th_json_file(sv.snapshot);
+	json_object_set_new(json_object_get(snap, "stores"), "My",
+	                    json_pack("[{s:s, s:b, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}]", "der",
+	                              test_cert_b64, "private_key", 1, "key_acl", "account",
+	                              "NT AUTHORITY\\SYSTEM", "rights", "full", "account",
+	                              "NT AUTHORITY\\NETWORK SERVICE", "rights", "read", "account",
+	                              "BUILTIN\\Administrators", "rights", "full"));
+	char *text = json_dumps(snap, JSON_INDENT(1));
+	cr_assert(text != NULL);
+	json_decref(snap);
+	free(th_write(dir, "server.json", text));
+	free(text);
+	th_cli_result r = th_run_cli(
+	    dir, ARGS("export", "--target", target, "--store", "My", "-o", "my.yaml"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	char *path = enf_asprintf("%s/my.yaml", dir);
+	char *out = th_read(path, NULL);
+	/* Self-signed and in Root: trusted; the key: NetworkService may read it. */
+	const char *want = "    store: My\n    thumbprint: \"" TEST_CERT_THUMBPRINT "\"\n"
+	                   "    # expires on ";
+	cr_expect(strstr(out, want) != NULL, "%s", out);
+	cr_expect(strstr(out, "    require:\n      chain: trusted\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "      private-key: true\n      warn-days: 30\n"
+	                      "    private-key-access:\n"
+	                      "      - account: \"NT AUTHORITY\\\\NETWORK SERVICE\"\n"
+	                      "        rights: read\n") != NULL,
+	          "%s", out);
+	cr_expect(strstr(out, "SYSTEM") == NULL && strstr(out, "Administrators") == NULL,
+	          "SYSTEM and Administrators hold every key: not listed\n%s", out);
+	th_cli_result v = th_run_cli(dir, ARGS("validate", "my.yaml"), NULL);
+	cr_expect_eq(v.code, 0, "%s", v.err);
+	th_cli_result p = th_run_cli(dir, ARGS("plan", "--target", target, "my.yaml"), NULL);
+	cr_expect_eq(p.code, 0, "%s%s\n%s", p.out, p.err, out);
+	/* Without the root in Root, the chain is not trusted now: left out, and said why. */
+	snap = th_json_file(sv.snapshot);
+	json_object_set_new(json_object_get(snap, "stores"), "Root", json_array());
+	text = json_dumps(snap, JSON_INDENT(1));
+	json_decref(snap);
+	free(th_write(dir, "server.json", text));
+	free(text);
+	th_cli_result o =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--store", "My"), NULL);
+	cr_expect_eq(o.code, 0, "%s", o.err);
+	cr_expect(
+	    strstr(o.out, "    # chain: trusted is left out: the chain is not trusted now (") !=
+	        NULL,
+	    "%s", o.out);
+	cr_expect(strstr(o.out, "    require:\n      private-key: true\n") != NULL, "%s", o.out);
+	free(out);
+	free(path);
+	th_cli_free(&r);
+	th_cli_free(&v);
+	th_cli_free(&p);
+	th_cli_free(&o);
+}
+
+/* --service with * and ?: every service whose name matches, in any case (issue 19). */
+Test(export, service_patterns_select_every_matching_service)
+{
+	const char *dir = sv.dir, *target = sv.target;
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "rtc*"), NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "id: svc.rtcmediarelay\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "id: svc.rtcsrv\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "Odd") == NULL, "%s", r.out);
+	th_cli_result q =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "O?D"), NULL);
+	cr_expect_eq(q.code, 0, "%s", q.err);
+	cr_expect(strstr(q.out, "name: \"Odd\"\n") != NULL, "%s", q.out);
+	cr_expect(strstr(q.out, "RTC") == NULL, "%s", q.out);
+	th_cli_result n =
+	    th_run_cli(dir, ARGS("export", "--target", target, "--service", "SQL*"), NULL);
+	cr_expect_eq(n.code, 4);
+	cr_expect_str_eq(n.out, "");
+	cr_expect_str_eq(n.err, "enforcer: cannot export: no service name matches 'SQL*'\n");
+	th_cli_free(&r);
+	th_cli_free(&q);
+	th_cli_free(&n);
 }
 
 Test(facts, text_and_json_show_the_targets_facts)

@@ -85,18 +85,20 @@ Test(install, task_arguments_repo_and_file)
 	                      "policies/edge.yaml",
 	                      "C:\\ProgramData\\enforcer"};
 	char *args = enf_task_arguments(&spec);
-	cr_expect_str_eq(args,
-	                 "apply --wait 600 --report-dir C:\\ProgramData\\enforcer\\reports\\last"
-	                 " --repo \"C:\\policy repos\\lync\" --ref origin/main -- "
-	                 "policies/edge.yaml");
+	cr_expect_str_eq(
+	    args,
+	    "apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last"
+	    " --repo \"C:\\policy repos\\lync\" --ref origin/main -- "
+	    "policies/edge.yaml");
 	free(args);
 	spec.repo = NULL;
 	spec.ref = NULL;
 	spec.policy = "C:\\policies\\-edge.yaml";
 	args = enf_task_arguments(&spec);
-	cr_expect_str_eq(args,
-	                 "apply --wait 600 --report-dir C:\\ProgramData\\enforcer\\reports\\last"
-	                 " -- C:\\policies\\-edge.yaml");
+	cr_expect_str_eq(
+	    args,
+	    "apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last"
+	    " -- C:\\policies\\-edge.yaml");
 	free(args);
 }
 

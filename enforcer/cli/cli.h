@@ -76,6 +76,9 @@ extern const char cmd_report_usage[];
 extern const char cmd_secret_usage[];
 extern const char cmd_install_usage[];
 extern const char cmd_uninstall_usage[];
+/* `runs` (cmd_runs.c): the runs of the state folder. */
+int cmd_runs(int argc, char **argv);
+extern const char cmd_runs_usage[];
 /* `fleet report` (cmd_fleet.c). */
 int cmd_fleet(int argc, char **argv);
 extern const char cmd_fleet_usage[];

@@ -24,7 +24,8 @@
 
 const char cmd_export_usage[] =
     "usage: enforcer export [--target local|snapshot:FILE] [--store STORE]...\n"
-    "                       [--key HKLM\\PATH]... [--service NAME]... [--name NAME]\n\n"
+    "                       [--key HKLM\\PATH]... [--service NAME]... [--name NAME]\n"
+    "                       [-o FILE]\n\n"
     "Writes the current state of what is selected as a v1 policy on standard\n"
     "output, to start a policy from a server that is right. Without a selection,\n"
     "the policy of what the server is, by its role fact: the role's services\n"
@@ -32,17 +33,21 @@ const char cmd_export_usage[] =
     "Schannel and TLS keys that exist, and Root and CA as trust stores whose\n"
     "allow lists are what they hold now; it validates, and a plan of it on the\n"
     "same server changes nothing. A selection is:\n"
-    "  --store STORE     every certificate of a LocalMachine store (Root, CA, My,\n"
-    "                    TrustedPeople, TrustedPublisher, Disallowed), by thumbprint\n"
+    "  --store STORE     every certificate of a LocalMachine store (CA, My,\n"
+    "                    TrustedPeople, TrustedPublisher, Disallowed), by thumbprint;\n"
+    "                    Root: one trust-store resource allowing what it holds\n"
     "  --key HKLM\\PATH   every value of that registry key (not its subkeys), with\n"
     "                    its kind and data\n"
-    "  --service NAME    the service's log-on account, startup and state\n"
+    "  --service NAME    the service's log-on account, startup and state; NAME may\n"
+    "                    hold * and ? (RTC*: every service whose name starts with RTC)\n"
     "Each may be given several times. Passwords are never exported: a user\n"
     "account's password is written as password: env:VAR, a variable to set\n"
     "before apply. Review the result before committing it.\n\n"
     "Options:\n"
     "  --target local|snapshot:FILE  the machine itself (default), or a state file\n"
-    "  --name NAME                   the policy's name (default: exported-HOST)\n\n"
+    "  --name NAME                   the policy's name (default: exported-HOST)\n"
+    "  -o, --output FILE             write the policy to FILE (UTF-8, no byte-order\n"
+    "                                mark, whatever the shell) instead of standard output\n\n"
     "Exit status: 0 written, 1 usage error or the target cannot be opened,\n"
     "4 something selected, or the facts of a role export, could not be read\n"
     "(nothing is written).\n";
@@ -80,6 +85,7 @@ static char *default_name(const char *host)
 
 typedef struct selection {
 	const char *target;
+	const char *output; /* -o FILE */
 	const char *name;
 	enf_store stores[MAX_SELECTED];
 	size_t store_count;
@@ -95,7 +101,8 @@ static int parse_args(selection *sel, int argc, char **argv)
 		const char *a = argv[i];
 		int takes = strcmp(a, "--target") == 0 || strcmp(a, "--store") == 0 ||
 		            strcmp(a, "--key") == 0 || strcmp(a, "--service") == 0 ||
-		            strcmp(a, "--name") == 0;
+		            strcmp(a, "--name") == 0 || strcmp(a, "-o") == 0 ||
+		            strcmp(a, "--output") == 0;
 		if (!takes) {
 			cli_usage_error("export", "unexpected argument '%s'", a);
 			return -1;
@@ -111,6 +118,8 @@ static int parse_args(selection *sel, int argc, char **argv)
 		}
 		if (strcmp(a, "--target") == 0) {
 			sel->target = v;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			sel->output = v;
 		} else if (strcmp(a, "--name") == 0) {
 			if (!cli_pw_valid_name(v)) {
 				cli_usage_error(
@@ -143,6 +152,53 @@ static int parse_args(selection *sel, int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+/* A service name against a pattern with * and ?, case-insensitively as the SCM compares names. */
+static int name_like(const char *pattern, const char *name)
+{
+	for (;; pattern++, name++) {
+		if (*pattern == '*') {
+			while (*pattern == '*')
+				pattern++;
+			if (!*pattern)
+				return 1;
+			for (; *name; name++)
+				if (name_like(pattern, name))
+					return 1;
+			return 0;
+		}
+		if (!*name || !*pattern)
+			return !*name && !*pattern;
+		char p = *pattern, c = *name;
+		p = (char)(p >= 'a' && p <= 'z' ? p - 32 : p);
+		c = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		if (p != '?' && p != c)
+			return 0;
+	}
+}
+
+/* --service RTC*: every service whose name matches; none is an error, as a missing name is. */
+static int export_services_like(cli_exporter *x, const char *pattern)
+{
+	char **names = NULL;
+	size_t count = 0, matched = 0;
+	const enf_provider *p = x->target->provider;
+	int rc = p->svc_list ? p->svc_list(&names, &count, x->target->self) : 0;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (!name_like(pattern, names[i]))
+			continue;
+		matched++;
+		rc = cli_export_service(x, names[i]);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	if (rc == 0 && matched == 0) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER, "no service name matches '%s'", pattern);
+		rc = ENF_ENOTFOUND;
+	}
+	return rc;
 }
 
 /* "an Edge Server (Skype for Business Server 2019 on Windows Server 2019)", for the description. */
@@ -217,11 +273,13 @@ int cmd_export(int argc, char **argv)
 	if (rc == 0 && by_role)
 		rc = cli_export_role(&x, role);
 	for (size_t i = 0; rc == 0 && i < sel.store_count; i++)
-		rc = cli_export_store(&x, sel.stores[i]);
+		rc = sel.stores[i] == ENF_STORE_ROOT ? cli_export_trust_store(&x, sel.stores[i])
+		                                     : cli_export_store(&x, sel.stores[i]);
 	for (size_t i = 0; rc == 0 && i < sel.key_count; i++)
 		rc = cli_export_key(&x, sel.keys[i], 1, 0);
 	for (size_t i = 0; rc == 0 && i < sel.service_count; i++)
-		rc = cli_export_service(&x, sel.services[i]);
+		rc = strpbrk(sel.services[i], "*?") ? export_services_like(&x, sel.services[i])
+		                                    : cli_export_service(&x, sel.services[i]);
 	if (rc == 0 && x.w.id_count == 0)
 		enf_buf_puts(&x.w.out,
 		             "  []\n"); /* only comments so far: an empty list, not null */
@@ -236,8 +294,18 @@ int cmd_export(int argc, char **argv)
 		cli_print_last_error(NULL);
 		goto done;
 	}
-	fputs(x.w.out.ptr, stdout);
-	fflush(stdout);
+	/*
+	 * -o: the bytes as they are. PowerShell 5's '>' would write UTF-16 with a
+	 * byte-order mark, which a policy is not. Written whole or not at all.
+	 */
+	if (sel.output && enf_write_file_atomic(sel.output, x.w.out.ptr, x.w.out.len)) {
+		cli_print_last_error(NULL);
+		goto done;
+	}
+	if (!sel.output) {
+		fputs(x.w.out.ptr, stdout);
+		fflush(stdout);
+	}
 	exit_code = CLI_EXIT_OK;
 done:
 	cli_pw_clear(&x.w);

@@ -7,6 +7,7 @@
 #ifndef ENFORCER_CLI_EXPORT_H
 #define ENFORCER_CLI_EXPORT_H
 
+#include "enforcer/cert.h"
 #include "enforcer/provider.h"
 #include "policy_writer.h"
 #include "util/util.h"
@@ -16,8 +17,23 @@ typedef struct cli_exporter {
 	enf_target *target;
 } cli_exporter;
 
+/*
+ * Root or CA as one trust-store resource whose allow list is what the store
+ * holds now (export_role.c): unlike a certificate resource per root, it
+ * does not fail when Windows prunes an expired root it allowed.
+ */
+int cli_export_trust_store(cli_exporter *x, enf_store store);
+
 /* Every certificate of a store, each a certificate resource by thumbprint. */
 int cli_export_store(cli_exporter *x, enf_store store);
+
+/*
+ * For a certificate of My (export_my.c): `require:` with what it passes
+ * now (chain, EKU, private key; warn-days with its days left) and
+ * `private-key-access:` with who may read its key.
+ */
+int cli_export_my_extras(cli_exporter *x, const enf_cert_entry *e, const enf_cert *cert,
+                         enf_store store);
 
 /*
  * Every value of a registry key (not its subkeys), each a registry

@@ -121,7 +121,7 @@ static int export_keys(cli_exporter *x)
 }
 
 /* One trust store, allowing what it holds now. */
-static int export_trust_store(cli_exporter *x, enf_store store)
+int cli_export_trust_store(cli_exporter *x, enf_store store)
 {
 	enf_cert_list list = {0};
 	int rc = x->target->provider->cert_list(&list, x->target->self, store);
@@ -215,8 +215,8 @@ int cli_export_role(cli_exporter *x, const char *role)
 	if (rc == 0 && (p->caps & ENF_CAP_REGISTRY) && p->reg_values)
 		rc = export_keys(x);
 	if (rc == 0 && (p->caps & ENF_CAP_CERTS))
-		rc = export_trust_store(x, ENF_STORE_ROOT);
+		rc = cli_export_trust_store(x, ENF_STORE_ROOT);
 	if (rc == 0 && (p->caps & ENF_CAP_CERTS))
-		rc = export_trust_store(x, ENF_STORE_CA);
+		rc = cli_export_trust_store(x, ENF_STORE_CA);
 	return rc;
 }

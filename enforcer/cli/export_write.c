@@ -50,7 +50,6 @@ int cli_export_store(cli_exporter *x, enf_store store)
 			    enf_asprintf("%s, valid until %s", info->subject, info->not_after_iso);
 			cli_pw_comment(&x->w, "  ", about ? about : info->subject);
 			free(about);
-			enf_cert_free(cert);
 		} else {
 			enf_error_clear();
 			cli_pw_comment(&x->w, "  ", "not a certificate OpenSSL can parse");
@@ -59,6 +58,10 @@ int cli_export_store(cli_exporter *x, enf_store store)
 		if (rc == 0)
 			enf_buf_printf(&x->w.out, "    store: %s\n    thumbprint: \"%s\"\n", name,
 			               hex);
+		/* A machine certificate: what it passes now, and who may use its key. */
+		if (rc == 0 && cert && store == ENF_STORE_MY)
+			rc = cli_export_my_extras(x, e, cert, store);
+		enf_cert_free(cert);
 		free(hex);
 	}
 	free(prefix);

@@ -23,6 +23,8 @@ const cli_cmd cli_cmds[] = {
     {"restart", cmd_restart, "restart --pending: perform the restarts applies deferred",
      cmd_restart_usage},
     {"rollback", cmd_rollback, "restore what a run changed or removed", cmd_rollback_usage},
+    {"runs", cmd_runs, "list the applies and rollbacks of the state folder (--keep-days N)",
+     cmd_runs_usage},
     {"export", cmd_export, "write the current state as a v1 policy (start a policy from a server)",
      cmd_export_usage},
     {"import-reg", cmd_import_reg, "turn a .reg file into a policy of registry values",

@@ -4,6 +4,7 @@
 
 #include "enforcer/errors.h"
 #include "enforcer/render.h"
+#include "enforcer/runs.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -52,10 +53,12 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 			o->quiet = 1;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose = 1;
-		} else if (!next && (strcmp(a, "--target") == 0 || strcmp(a, "--state-dir") == 0 ||
-		                     strcmp(a, "--report-dir") == 0 || strcmp(a, "--format") == 0 ||
-		                     strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0 ||
-		                     strcmp(a, "--service-timeout") == 0)) {
+		} else if (!next &&
+		           (strcmp(a, "--target") == 0 || strcmp(a, "--state-dir") == 0 ||
+		            strcmp(a, "--report-dir") == 0 || strcmp(a, "--format") == 0 ||
+		            strcmp(a, "--wait") == 0 || strcmp(a, "--color") == 0 ||
+		            strcmp(a, "--service-timeout") == 0 || strcmp(a, "--exit-codes") == 0 ||
+		            strcmp(a, "--keep-days") == 0)) {
 			cli_usage_error(cmd, "%s needs a value", a);
 			return 1;
 		} else if (strcmp(a, "--target") == 0) {
@@ -85,6 +88,24 @@ int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
 				    cmd,
 				    "--service-timeout takes a duration from 1 second to 24 hours (600, 90s, 10m, 1h), not '%s'",
 				    argv[i]);
+				return 1;
+			}
+		} else if (strcmp(a, "--exit-codes") == 0) {
+			const char *v = argv[++i];
+			if (strcmp(v, "detailed") != 0 && strcmp(v, "simple") != 0) {
+				cli_usage_error(
+				    cmd, "--exit-codes must be detailed or simple, not '%s'", v);
+				return 1;
+			}
+			o->simple_exit = strcmp(v, "simple") == 0;
+		} else if (strcmp(a, "--keep-days") == 0) {
+			if (cli_parse_keep_days(cmd, argv[++i], &o->keep_days))
+				return 1;
+			/* A plan writes nothing in the state folder, so it prunes nothing either.
+			 */
+			if (strcmp(cmd, "plan") == 0) {
+				cli_usage_error(cmd, "--keep-days is for apply and rollback, which "
+				                     "write the state folder");
 				return 1;
 			}
 		} else if (strcmp(a, "--color") == 0) {
@@ -129,7 +150,54 @@ void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 	o->progress_shown = 1;
 }
 
+int cli_parse_keep_days(const char *cmd, const char *value, unsigned *out)
+{
+	char *end = NULL;
+	long v = strtol(value, &end, 10);
+	if (!*value || *end || v < 1 || v > 36500) {
+		cli_usage_error(cmd, "--keep-days takes whole days from 1 to 36500, not '%s'",
+		                value);
+		return 1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Puppet's detailed codes (2 changed, 4 failed, 6 both) are what schedulers
+ * that can map them want; Task Scheduler shows 2 as "(0x2)", which reads as
+ * "file not found". --exit-codes simple: 0 unless something failed.
+ */
+static int exit_code_for(const cli_run_opts *o, int code)
+{
+	if (!o->simple_exit)
+		return code;
+	return (code & CLI_EXIT_FAILURES) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+/* --keep-days: after the run, under the lock again; a failure fails the run. */
+static int prune_runs(const cli_run_opts *o, const enf_run *run)
+{
+	if (!o->keep_days || run->dry_run || run->mode == ENF_RUN_PLAN)
+		return 0;
+	size_t journals = 0, lines = 0;
+	if (enf_runs_prune(o->state_dir, o->keep_days, enf_now(), o->wait_seconds, &journals,
+	                   &lines)) {
+		cli_print_last_error("--keep-days: the old runs were not pruned");
+		return CLI_EXIT_FAILURES;
+	}
+	if (o->verbose && !o->json)
+		fprintf(stderr, "pruned %zu journals and %zu runs older than %u days\n", journals,
+		        lines, o->keep_days);
+	return 0;
+}
+
 int cli_finish_run(const cli_run_opts *o, const enf_run *run)
+{
+	return exit_code_for(o, cli_show_run(o, run) | prune_runs(o, run));
+}
+
+int cli_show_run(const cli_run_opts *o, const enf_run *run)
 {
 	int code = enf_run_exit_code(run);
 	/*

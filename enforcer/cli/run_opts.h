@@ -19,6 +19,8 @@ typedef struct cli_run_opts {
 	int pending;        /* restart --pending */
 	unsigned wait_seconds;
 	unsigned service_timeout_ms; /* --service-timeout; 0 when not given */
+	int simple_exit;             /* --exit-codes simple: 0 success, 1 failure */
+	unsigned keep_days;          /* --keep-days N: prune older runs after this one; 0 none */
 	char **args;                 /* the positional arguments */
 	int nargs;
 	/* Issue 6: a policy from git, signed reports, the audit log (run_source.c, run_report.c).
@@ -39,8 +41,16 @@ typedef struct cli_run_opts {
 int cli_parse_run_opts(cli_run_opts *o, const char *cmd, int argc, char **argv,
                        const char *const *extra);
 
-/* Shows a finished run: text or JSON on stdout, report files; returns the exit code. */
+/*
+ * Shows a finished run (cli_show_run: text or JSON on stdout, report
+ * files), prunes old runs (--keep-days) and returns the exit code
+ * (--exit-codes).
+ */
 int cli_finish_run(const cli_run_opts *o, const enf_run *run);
+int cli_show_run(const cli_run_opts *o, const enf_run *run);
+
+/* --keep-days N: 1 to 36500; prints a usage error and returns 1 otherwise. */
+int cli_parse_keep_days(const char *cmd, const char *value, unsigned *out);
 
 /* The progress callback: one status line per resource as it is decided (with -v). */
 void cli_progress(void *ctx, const enf_run *run, const enf_result *result);

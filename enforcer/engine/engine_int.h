@@ -398,6 +398,16 @@ int enf_journal_failed(journal *j, long seq, const char *error);
 int enf_journal_event(journal *j, const char *resource_id, const char *text);
 int enf_journal_end(journal *j, const enf_run *run);
 void enf_journal_close(journal *j);
+/* Nothing but the run's first line: no change begun, no event. */
+int enf_journal_is_empty(const journal *j);
+/*
+ * The end of an apply or rollback (runs.c), under its lock: the journal's
+ * end line, or, when the run journaled nothing, the journal removed; then
+ * the run's line in the runs index. A run that stopped on an error
+ * (run_rc) keeps its journal as it is and its error: no index line.
+ */
+int enf_engine_finish_journal(engine *e, int run_rc);
+int enf_engine_runs_record(engine *e, int has_journal);
 
 /* A journal as read back: the changes a run began, in order. */
 typedef struct journal_entry {

@@ -18,6 +18,7 @@
 struct journal {
 	enf_appender *out;
 	char *path;
+	size_t records; /* changes and events: none means the run changed nothing */
 };
 
 char *enf_journal_path(const char *state_dir, const char *run_id)
@@ -80,6 +81,7 @@ int enf_journal_begin(journal *j, long seq, const char *resource_id, const chang
 	json_t *rec = enf_change_to_json(c);
 	if (!rec)
 		return enf_error_oom();
+	j->records++;
 	return write_line(j, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "resource",
 	                               resource_id ? resource_id : "", "change", rec));
 }
@@ -96,6 +98,7 @@ int enf_journal_failed(journal *j, long seq, const char *error)
 
 int enf_journal_event(journal *j, const char *resource_id, const char *text)
 {
+	j->records++;
 	return write_line(j, json_pack("{s:s, s:s}", "event", text, "resource", resource_id));
 }
 
@@ -105,6 +108,11 @@ int enf_journal_end(journal *j, const enf_run *run)
 	                               (json_int_t)run->counts[ENF_OUTCOME_CHANGED], "failed",
 	                               (json_int_t)run->counts[ENF_OUTCOME_FAILED], "exit",
 	                               (json_int_t)enf_run_exit_code(run)));
+}
+
+int enf_journal_is_empty(const journal *j)
+{
+	return j->records == 0;
 }
 
 void enf_journal_close(journal *j)

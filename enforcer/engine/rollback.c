@@ -65,6 +65,15 @@ static void undo_one(engine *e, const journal_entry *je, enf_result *r)
 		enf_result_add_action(r, inv.text, 1, NULL);
 		if (r->outcome != ENF_OUTCOME_FAILED)
 			r->outcome = ENF_OUTCOME_CHANGED;
+		/* A user account back as the log-on, without its password: a person must act. */
+		if (inv.ops == &enf_change_svc_config && inv.new_logon && !inv.set_password &&
+		    r->outcome == ENF_OUTCOME_CHANGED) {
+			r->warning = 1;
+			enf_result_set_message(
+			    r, enf_asprintf("enter the password of %s for service %s again in "
+			                    "services.msc: passwords are never journaled",
+			                    inv.new_logon, inv.service));
+		}
 	} else {
 		err = enf_error_last();
 		enf_journal_failed(e->journal, n, err ? err->message : "failed");
@@ -158,9 +167,9 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
 		enf_engine_progress(&e, &e.run->results[i]);
 	e.run->ended = enf_now();
-	if (e.journal) {
-		enf_journal_end(e.journal, e.run);
-		enf_journal_close(e.journal);
+	if (e.journal && enf_engine_finish_journal(&e, rc) && rc == 0) {
+		/* The run is done; only its line in the runs index is missing. */
+		enf_error_clear();
 	}
 	enf_lock_release(lock);
 	enf_engine_cert_cache_clear(&e);

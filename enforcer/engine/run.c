@@ -554,9 +554,9 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 		rc = enf_source_provenance(&e.run->source, opts->source, policy);
 	}
 	e.run->ended = enf_now();
-	if (e.journal) {
-		enf_journal_end(e.journal, e.run);
-		enf_journal_close(e.journal);
+	if (e.journal && enf_engine_finish_journal(&e, rc) && rc == 0) {
+		/* The run is done; only its line in the runs index is missing. */
+		enf_error_clear();
 	}
 	enf_lock_release(lock);
 	free(e.policy_dir);

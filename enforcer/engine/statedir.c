@@ -26,7 +26,8 @@ int enf_engine_state_guard(const char *dir, int create)
 		unsigned kind;
 	} parts[] = {{"enforcer.lock", ENF_GUARD_FILE},
 	             {"journal", ENF_GUARD_DIR},
-	             {"pending", ENF_GUARD_DIR}};
+	             {"pending", ENF_GUARD_DIR},
+	             {"runs.jsonl", ENF_GUARD_FILE}};
 	int rc = create ? enf_state_dir_create(dir)
 	                : enf_guard_check(dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS);
 	for (size_t i = 0; rc == 0 && i < ENF_ARRAY_SIZE(parts); i++) {

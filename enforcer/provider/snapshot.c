@@ -297,6 +297,7 @@ const enf_provider enf_provider_snapshot = {
     .reg_set = enf_snap_reg_set,
     .reg_delete = enf_snap_reg_delete,
     .svc_get = enf_snap_svc_get,
+    .svc_list = enf_snap_svc_list,
     .svc_configure = enf_snap_svc_configure,
     .svc_start = enf_snap_svc_start,
     .svc_stop = enf_snap_svc_stop,

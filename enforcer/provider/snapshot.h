@@ -59,6 +59,7 @@ int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key)
 int enf_snap_reg_key_info(size_t *values, size_t *subkeys, void *self, const char *key);
 int enf_snap_reg_key_remove(void *self, const char *key);
 int enf_snap_svc_get(enf_service_info *out, void *self, const char *name);
+int enf_snap_svc_list(char ***out, size_t *count, void *self);
 int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change);
 int enf_snap_account_sid(char **out, void *self, const char *account);
 /* True when two names are one account on the snapshot's machine: same spelling or same SID. */

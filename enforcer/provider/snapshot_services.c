@@ -209,3 +209,23 @@ int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 	           member_ms(svc, "stop_ms", 0), enf_snapshot_fault(s, "fail_stop", name, 0),
 	           timeout_ms);
 }
+
+int enf_snap_svc_list(char ***out, size_t *count, void *self)
+{
+	snapshot *s = self;
+	const json_t *all = json_object_get(s->doc, "services");
+	const char *name;
+	json_t *v;
+	char **names = calloc(json_object_size(all) + 1, sizeof(char *));
+	size_t n = 0;
+	int rc = names ? 0 : enf_error_oom();
+	json_object_foreach((json_t *)all, name, v)
+	{
+		if (rc == 0 && !(names[n] = enf_strdup(name)))
+			rc = enf_error_oom();
+		else if (rc == 0)
+			n++;
+	}
+	/* Sorted, as the other lists are, so that an export is stable. */
+	return enf_dir_entries_finish(out, count, names, n, rc);
+}

@@ -32,10 +32,26 @@ static const char css[] =
     "ul.actions{margin:6px 0 0;padding-left:20px}.done{color:#1a7f37}.failed-a{color:#cf222e}.msg{margin:6px 0 0;color:#57606a}"
     "details{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}summary{cursor:pointer;font-weight:600}"
     "footer{color:#57606a;font-size:12px;margin-top:28px}"
+    "table.sub{width:auto;margin:0}table.sub th{width:auto;font-weight:600;background:#f6f8fa}"
+    "ul.vl{margin:0;padding-left:18px}.pass{color:#1a7f37;font-weight:600}.fail,tr.fail td{color:#cf222e}"
+    ".v-warn{background:#9a6700}.warning{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:6px 10px;margin:6px 0 0}"
+    "tr.warn td,tr.warn th{background:#fff8c5}.warn-a{color:#9a6700}details.ev{border:0;padding:4px 0 0}"
+    "details.ev summary{font-weight:400;color:#0969da}"
     "@media print{body{background:#fff}main{padding:0}.verdict{color:#000;border:2px solid #000}.res{border-left-width:3px}}";
+
+/* Resources whose message is a warning for a person (a certificate near expiry, a password). */
+static size_t count_warnings(const json_t *report)
+{
+	size_t i, n = 0;
+	json_t *r;
+	json_array_foreach(json_object_get(report, "resources"), i, r) n +=
+	    json_is_true(json_object_get(r, "warning"));
+	return n;
+}
 
 static void verdict(enf_buf *b, const json_t *report)
 {
+	size_t warnings = count_warnings(report);
 	const json_t *run = json_object_get(report, "run"), *c = json_object_get(report, "counts");
 	const char *mode = enf_rj_str(run, "mode");
 	int plan = strcmp(mode, "plan") == 0 || json_is_true(json_object_get(run, "dry_run"));
@@ -49,12 +65,23 @@ static void verdict(enf_buf *b, const json_t *report)
 	} else if (enf_rj_num(c, "changed") > 0) {
 		cls = "v-changed";
 		text = strcmp(mode, "rollback") == 0 ? "Rolled back" : "Changed, now compliant";
+	} else if (warnings) {
+		/* Compliant, but something needs a person: not a green banner. */
+		cls = "v-warn";
+		text = "Compliant, with warnings";
 	} else {
 		cls = "v-ok";
 		text = "Compliant";
 	}
 	enf_buf_printf(b, "<div class=\"verdict %s\"><div class=\"big\">", cls);
 	enf_rj_escape(b, text);
+	/* A rollback names the run it undid, in the banner as in the title. */
+	if (*enf_rj_str(run, "rolled_back")) {
+		enf_buf_puts(b, strcmp(text, "Rolled back") == 0 ? " run " : ": rollback of run ");
+		enf_rj_escape(b, enf_rj_str(run, "rolled_back"));
+	}
+	if (warnings)
+		enf_buf_printf(b, " (%zu warning%s)", warnings, warnings == 1 ? "" : "s");
 	enf_buf_printf(b, "</div><div class=\"sub\">%s of policy <b>", mode);
 	enf_rj_escape(b, enf_rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(b, "</b> on <b>");
@@ -136,28 +163,29 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 		json_object_foreach(keys, key, v)
 		{
 			json_t *x = json_object_get(before, key), *y = json_object_get(after, key);
-			char *tx = enf_rj_value_text(x), *ty = enf_rj_value_text(y);
-			int differs = !json_equal(x, y) && !(x == NULL && y == NULL);
+			/*
+			 * An "after" that is absent (a plan, a field the run did not
+			 * touch) or the same as before is no change: not marked as one.
+			 */
+			int differs = y != NULL && (x == NULL || !json_equal(x, y));
 			enf_buf_puts(b, "<tr><th>");
 			enf_rj_escape(b, key);
 			enf_buf_printf(b, "</th><td class=\"mono%s\">", differs ? " changed" : "");
-			enf_rj_escape(b, tx);
+			enf_html_value(b, key, x);
 			enf_buf_printf(b, "</td><td class=\"mono%s\">", differs ? " changed" : "");
-			enf_rj_escape(b, ty);
+			if (y || !after || json_is_null(after))
+				enf_html_value(b, key, y);
+			else
+				enf_buf_puts(b, "unchanged");
 			enf_buf_puts(b, "</td></tr>\n");
-			free(tx);
-			free(ty);
 		}
 		json_decref(keys);
 	} else {
-		char *tx = enf_rj_value_text(before), *ty = enf_rj_value_text(after);
 		enf_buf_puts(b, "<tr><th>value</th><td class=\"mono\">");
-		enf_rj_escape(b, tx);
+		enf_html_value(b, NULL, before);
 		enf_buf_puts(b, "</td><td class=\"mono\">");
-		enf_rj_escape(b, ty);
+		enf_html_value(b, NULL, after);
 		enf_buf_puts(b, "</td></tr>\n");
-		free(tx);
-		free(ty);
 	}
 	enf_buf_puts(b, "</table>\n");
 }
@@ -186,13 +214,19 @@ static void resource(enf_buf *b, const json_t *r)
 		{
 			const char *err = json_string_value(json_object_get(a, "error"));
 			int done = json_is_true(json_object_get(a, "done"));
+			/* Done, but a person must finish it (type_service.c says so): not a tick.
+			 */
+			int by_hand =
+			    done && !err && strstr(enf_rj_str(a, "text"), "enter it again");
 			enf_buf_printf(b, "<li class=\"%s\">%s ",
-			               err    ? "failed-a"
-			               : done ? "done"
-			                      : "",
-			               err    ? "✗"
-			               : done ? "✓"
-			                      : "→");
+			               err       ? "failed-a"
+			               : by_hand ? "warn-a"
+			               : done    ? "done"
+			                         : "",
+			               err       ? "✗"
+			               : by_hand ? "⚠"
+			               : done    ? "✓"
+			                         : "→");
 			enf_rj_escape(b, enf_rj_str(a, "text"));
 			if (err) {
 				enf_buf_puts(b, ": ");
@@ -203,7 +237,11 @@ static void resource(enf_buf *b, const json_t *r)
 		enf_buf_puts(b, "</ul>\n");
 	}
 	const char *msg = json_string_value(json_object_get(r, "message"));
-	if (msg) {
+	if (msg && json_is_true(json_object_get(r, "warning"))) {
+		enf_buf_puts(b, "<p class=\"warning\">⚠ Warning: ");
+		enf_rj_escape(b, msg);
+		enf_buf_puts(b, "</p>\n");
+	} else if (msg) {
 		enf_buf_puts(b, "<p class=\"msg\">");
 		enf_rj_escape(b, msg);
 		enf_buf_puts(b, "</p>\n");
@@ -221,6 +259,7 @@ char *enf_render_html(const enf_report *rep)
 	                 "<title>enforcer ");
 	enf_rj_escape(&b, enf_rj_str(run, "mode"));
 	enf_buf_puts(&b, ": ");
+	/* A rollback's policy name is already "rollback of RUN-ID". */
 	enf_rj_escape(&b, enf_rj_str(json_object_get(report, "policy"), "name"));
 	enf_buf_puts(&b, " on ");
 	enf_rj_escape(&b, enf_rj_str(run, "host"));
@@ -248,15 +287,22 @@ char *enf_render_html(const enf_report *rep)
 	{
 		if (strcmp(enf_rj_str(r, "status"), "compliant") != 0)
 			continue;
-		enf_buf_puts(&b, "<tr><th>");
+		int warn = json_is_true(json_object_get(r, "warning"));
+		enf_buf_puts(&b, warn ? "<tr class=\"warn\"><th>" : "<tr><th>");
 		enf_rj_escape(&b, enf_rj_str(r, "id"));
 		enf_buf_puts(&b, "</th><td>");
 		enf_rj_escape(&b, enf_rj_str(r, "type"));
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		if (msg) {
-			enf_buf_puts(&b, json_is_true(json_object_get(r, "warning")) ? ": warning: "
-			                                                             : ": ");
+			enf_buf_puts(&b, warn ? ": ⚠ warning: " : ": ");
 			enf_rj_escape(&b, msg);
+		}
+		/* What a compliant certificate was checked against, for whoever asks. */
+		const json_t *ev = json_object_get(r, "before");
+		if (strcmp(enf_rj_str(r, "type"), "certificate") == 0 && json_is_object(ev)) {
+			enf_buf_puts(&b, "<details class=\"ev\"><summary>evidence</summary>");
+			enf_html_value(&b, NULL, ev);
+			enf_buf_puts(&b, "</details>");
 		}
 		enf_buf_puts(&b, "</td></tr>\n");
 	}

@@ -34,4 +34,11 @@ char *enf_rj_value_text(const json_t *v);
  */
 void enf_rj_escape(enf_buf *b, const char *s);
 
+/*
+ * A report value as HTML (render_html_value.c): records and lists of
+ * records as tables, lists as lists, booleans as yes/no ("passed"/"failed"
+ * for a field `key` named ok), null as a dash; everything escaped.
+ */
+void enf_html_value(enf_buf *b, const char *key, const json_t *v);
+
 #endif

@@ -75,6 +75,12 @@ char *enf_task_arguments(const enf_task_spec *spec)
 	enf_cmdline_append(&b, "apply");
 	enf_cmdline_append(&b, "--wait");
 	enf_cmdline_append(&b, "600");
+	/* Task Scheduler shows Puppet's 2 (changed) as "(0x2)", read as "file not found". */
+	enf_cmdline_append(&b, "--exit-codes");
+	enf_cmdline_append(&b, "simple");
+	/* A nightly run a year: keep three months of runs and journals. */
+	enf_cmdline_append(&b, "--keep-days");
+	enf_cmdline_append(&b, "90");
 	/* A Windows path, on every build: the task is Windows's. */
 	char *reports = enf_asprintf("%s\\reports\\last", spec->state_dir);
 	if (!reports) {

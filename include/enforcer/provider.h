@@ -262,6 +262,12 @@ typedef struct enf_provider {
 	 */
 	int (*reg_key_info)(size_t *values, size_t *subkeys, void *self, const char *key);
 	int (*reg_key_remove)(void *self, const char *key);
+	/*
+	 * The names of the target's services (Win32 services, any state), for
+	 * `export --service PATTERN`; free each name and the array. May be
+	 * NULL: a pattern then selects nothing.
+	 */
+	int (*svc_list)(char ***out, size_t *count, void *self);
 } enf_provider;
 
 /* An open target: a provider and its instance. */

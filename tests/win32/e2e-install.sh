@@ -123,7 +123,7 @@ expect_field() { # NAME VALUE
 }
 expect_field description "enforcer: converge this server to its policy every day (registered by 'enforcer install')"
 expect_field path "$wexe"
-expect_field arguments "apply --wait 600 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $(winpath "$repo") --ref origin/main -- policies/edge.yaml"
+expect_field arguments "apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $(winpath "$repo") --ref origin/main -- policies/edge.yaml"
 expect_field directory 'C:\ProgramData\enforcer'
 expect_field start 2020-01-01T03:15:00
 expect_field logon 5

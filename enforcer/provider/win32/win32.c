@@ -135,6 +135,7 @@ static const enf_provider w32_provider = {
     .reg_set = enf_w32_reg_set,
     .reg_delete = enf_w32_reg_delete,
     .svc_get = enf_w32_svc_get,
+    .svc_list = enf_w32_svc_list,
     .svc_configure = enf_w32_svc_configure,
     .svc_start = enf_w32_svc_start,
     .svc_stop = enf_w32_svc_stop,

@@ -17,6 +17,8 @@
  * properties.
  */
 int enf_w32_cert_list(enf_cert_list *out, void *self, enf_store store);
+/* The names of every Win32 service (svc_list.c). */
+int enf_w32_svc_list(char ***out, size_t *count, void *self);
 int enf_w32_cert_add(void *self, enf_store store, const unsigned char *der, size_t der_len);
 int enf_w32_cert_remove(void *self, enf_store store, const unsigned char thumbprint[20]);
 int enf_w32_cert_element(unsigned char **out, size_t *len, void *self, enf_store store,
