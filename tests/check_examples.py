@@ -35,7 +35,11 @@ policies = sorted(glob.glob(os.path.join(SRC, "policies", "*.yaml")) +
 for p in policies:
     if os.sep + "ansible" + os.sep in p:
         continue
-    r = subprocess.run([EXE, "validate", p], capture_output=True, text=True)
+    # The shipped baselines name certificate files each site supplies (--no-files);
+    # every example is validated with the files it refers to, as a user runs it.
+    baseline = os.path.dirname(p) == os.path.join(SRC, "policies")
+    r = subprocess.run([EXE, "validate"] + (["--no-files"] if baseline else []) + [p],
+                       capture_output=True, text=True)
     check(r.returncode == 0, "validate " + os.path.relpath(p, SRC), r.stderr)
 check(len(policies) >= 6, "at least the three baselines and three example policies")
 
