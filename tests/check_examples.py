@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Everything shipped for users parses: every baseline and example policy
-validates, the Ansible playbook is YAML, the Task Scheduler file is XML with
+validates (an example with the certificate files it names), the Ansible playbook is YAML, the Task Scheduler file is XML with
 the fields Task Scheduler needs, and the CI script of the example policy
 repository runs green on a real git repository.
 
@@ -89,7 +89,18 @@ check("'apply'" in open(os.path.join(cm, "Remediate-Enforcer.ps1")).read(),
 ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
 check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")
-check("apply" in task.find("t:Actions/t:Exec/t:Arguments", ns).text, "the task runs enforcer apply")
+execs = task.findall("t:Actions/t:Exec", ns)
+check(len(execs) == 2 and execs[0].find("t:Arguments", ns).text.startswith("-C C:\\policies fetch"),
+      "the task fetches the policy clone first")
+check("apply" in execs[-1].find("t:Arguments", ns).text, "the task runs enforcer apply")
+# A Command with a space is quoted (CreateProcess's rule; docs/windows-semantics.md).
+for e in execs:
+    cmd = e.find("t:Command", ns).text
+    check(" " not in cmd or (cmd.startswith('"') and cmd.endswith('"')), "quoted <Command> " + cmd)
+# The post-CU script fetches before it plans, unless told not to.
+postcu = open(os.path.join(SRC, "examples", "post-cu", "Invoke-EnforcerAfterCU.ps1")).read()
+check(postcu.index("fetch --quiet origin") < postcu.index("& $Enforcer plan") and "$NoFetch" in postcu,
+      "the post-CU script fetches the clone before step 1")
 
 # The example repository's CI script, on a real repository with one change.
 work = tempfile.mkdtemp(prefix="enforcer-examples-")
