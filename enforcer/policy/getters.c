@@ -264,8 +264,12 @@ static void escaped_error(loader *ld, const ynode *n, const char *key)
 	    "a line separator (U+2028)", "a paragraph separator (U+2029)"};
 	const char *letter = esc ? strchr(ENF_YAML_ACCIDENTAL_ESCAPES, esc[1]) : NULL;
 	enf_buf quoted = ENF_BUF_INIT;
-	for (const char *p = e; *p; p++)
+	/* "\\" and "\"" meant one character; every other backslash was meant as written. */
+	for (const char *p = e; *p; p++) {
+		if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
+			p++;
 		enf_buf_put(&quoted, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
+	}
 	enf_ld_error(ld, n,
 	             "'%s': in double quotes a backslash starts a YAML escape: \"\\%c\" became "
 	             "%s, not a backslash and '%c'; write the value in single quotes, where a "
