@@ -17,6 +17,8 @@
 #     enforcer lines, and each one runs with the .EXAMPLE's -Policy;
 #   the policy repository README's apply line runs as written (with its
 #     signers file where the README puts it);
+#   the Configuration Manager scripts (examples/configmgr) are read for
+#     their enforcer lines, which run on the baseline they name;
 #   an unsigned commit is refused by the task's line, with nothing changed.
 # Prints one line per check and "N passed, N failed" last; exits 1 on a failure.
 set -uo pipefail
@@ -161,6 +163,42 @@ read -ra ra <<<"$readme_line"
 "$WINE" "C:\\Program Files\\enforcer\\enforcer.exe" "${ra[@]:1}" </dev/null >"$work/readme.out" 2>"$work/readme.err"
 code=$?
 check "'$readme_line' exits 0 ($(head -c 300 "$work/readme.err"))" test "$code" = 0
+
+echo "== the Configuration Manager scripts' enforcer lines (parsed)"
+# Their variables, then discovery's `& $Enforcer ... 2>&1` and remediation's @applyArgs.
+python3 - "$src/examples/configmgr" >"$work/configmgr.tsv" <<'EOF'
+import os, re, sys
+def run_lines(path):
+    text = open(path).read()
+    var = dict(re.findall(r"^\$(\w+) = '([^']*)'", text, re.M))
+    def words(ps):
+        return [q if q else var[v] if v else w
+                for q, v, w in re.findall(r"'([^']*)'|\$(\w+)|([^\s,']+)", ps)]
+    m = re.search(r"^\$out = & \$Enforcer (.*?) 2>&1$", text, re.M)
+    if m:
+        return [var["Enforcer"]] + words(m.group(1))
+    args = words(re.search(r"^\$applyArgs = @\((.*)\)$", text, re.M).group(1))
+    for extra in re.findall(r"\$applyArgs \+= (\S+)", text):
+        args += words(extra)
+    return [var["Enforcer"]] + args + [var["Policy"]]
+for name in ("Discover-Enforcer.ps1", "Remediate-Enforcer.ps1"):
+    print("\t".join(run_lines(os.path.join(sys.argv[1], name))))
+EOF
+check "discovery plans, remediation applies, both with -q" \
+    test "$(cut -f2,3 "$work/configmgr.tsv" | tr '\t\n' ' |')" = "plan -q|apply -q|"
+policy=$(grep -o "Policy = '[^']*'" "$src/examples/configmgr/Discover-Enforcer.ps1" | cut -d"'" -f2)
+mkdir -p "$(dirname "$(unixpath "$policy")")"
+cp "$src/policies/lync-front-end.yaml" "$(unixpath "$policy")"
+n=0
+while IFS=$'\t' read -ra line; do
+    n=$((n + 1))
+    "$WINE" "${line[@]}" </dev/null >"$work/configmgr-$n.out" 2>"$work/configmgr-$n.err"
+    code=$?
+    check "'${line[*]:1}' exits 0 and prints nothing (-q) on this (not Front End) machine" \
+        test "$code:$(cat "$work/configmgr-$n.out")" = "0:"
+done <"$work/configmgr.tsv"
+check "discovery's report is where the script's ReportDir says" \
+    test -s "$c/ProgramData/enforcer/reports/configmgr-plan/report.json"
 
 echo "== an unsigned commit is refused by the task's line"
 echo "# unsigned" >>"$work/team/policies/edge.yaml"
