@@ -119,33 +119,45 @@ Test(validate, checks_that_a_file_of_the_commit_is_a_certificate)
 	free(repo);
 }
 
+/* Writes NAME with TEXT, validates it: exit 1 and exactly ERR on standard error. */
+static void expect_invalid(const char *name, const char *text, const char *err)
+{
+	free(th_write(dir, name, text));
+	th_cli_result r = th_run_cli(dir, ARGS("validate", name), NULL);
+	cr_expect_eq(r.code, 1, "%s", name);
+	cr_expect_str_eq(r.err, err);
+	th_cli_free(&r);
+}
+
 Test(validate, double_quoted_backslashes_get_a_hint_on_the_values_line)
 {
-	free(th_write(dir, "nel.yaml",
-	              "enforcer: 1\nname: nel\nresources:\n"
-	              "  - type: service\n    id: a\n    name: A\n"
-	              "    logon: \"NT AUTHORITY\\NetworkService\"\n"
-	              "    password: none\n"));
-	th_cli_result r = th_run_cli(dir, ARGS("validate", "nel.yaml"), NULL);
-	cr_expect_eq(r.code, 1);
-	cr_expect_str_eq(r.err, "nel.yaml:7:12: 'logon': in double quotes a backslash starts a "
-	                        "YAML escape: \"\\N\" became a NEL line break (U+0085), not a "
-	                        "backslash and 'N'; write the value in single quotes, where a "
-	                        "backslash is just a backslash: 'NT AUTHORITY\\NetworkService'\n");
-	th_cli_free(&r);
-
-	free(th_write(dir, "esc.yaml",
-	              "enforcer: 1\nname: esc\nresources:\n"
-	              "  - type: registry\n    id: a\n"
-	              "    key: \"HKLM\\System\\CurrentControlSet\"\n"
-	              "    value: x\n    kind: dword\n    data: 1\n"));
-	r = th_run_cli(dir, ARGS("validate", "esc.yaml"), NULL);
-	cr_expect_eq(r.code, 1);
-	cr_expect_str_eq(r.err, "esc.yaml:6:15: YAML syntax error: '\\S' is not an escape YAML "
-	                        "knows: in double quotes a backslash starts an escape; write the "
-	                        "value in single quotes, where a backslash is just a backslash "
-	                        "('HKLM\\System')\n");
-	th_cli_free(&r);
+	expect_invalid("nel.yaml",
+	               "enforcer: 1\nname: nel\nresources:\n"
+	               "  - type: service\n    id: a\n    name: A\n"
+	               "    logon: \"NT AUTHORITY\\NetworkService\"\n"
+	               "    password: none\n",
+	               "nel.yaml:7:12: 'logon': in double quotes a backslash starts a "
+	               "YAML escape: \"\\N\" became a NEL line break (U+0085), not a "
+	               "backslash and 'N'; write the value in single quotes, where a "
+	               "backslash is just a backslash: 'NT AUTHORITY\\NetworkService'\n");
+	expect_invalid("esc.yaml",
+	               "enforcer: 1\nname: esc\nresources:\n"
+	               "  - type: registry\n    id: a\n"
+	               "    key: \"HKLM\\System\\CurrentControlSet\"\n"
+	               "    value: x\n    kind: dword\n    data: 1\n",
+	               "esc.yaml:6:15: YAML syntax error: '\\S' is not an escape YAML "
+	               "knows: in double quotes a backslash starts an escape; write the "
+	               "value in single quotes, where a backslash is just a backslash "
+	               "('HKLM\\System', 'C:\\Users')\n");
+	/* "\U" wants 8 hex digits: the error is at the backslash, not at the digit it wanted. */
+	expect_invalid("hex.yaml",
+	               "enforcer: 1\nname: hex\nresources:\n"
+	               "  - {type: registry, id: a, key: 'HKLM\\Software', value: \"C:\\Users\", "
+	               "kind: sz, data: a}\n",
+	               "hex.yaml:4:61: YAML syntax error: '\\U' starts an escape of 8 hex "
+	               "digits: in double quotes a backslash starts an escape; write the "
+	               "value in single quotes, where a backslash is just a backslash "
+	               "('HKLM\\System', 'C:\\Users')\n");
 
 	/* Escapes written on purpose stay valid: "\\\\", and hex escapes as export writes them. */
 	free(th_write(
@@ -154,7 +166,7 @@ Test(validate, double_quoted_backslashes_get_a_hint_on_the_values_line)
 	    "  - {type: service, id: a, name: A, logon: \"NT AUTHORITY\\\\NetworkService\"}\n"
 	    "  - {type: registry, id: b, key: 'HKLM\\Software\\Contoso', value: v, "
 	    "kind: sz, data: \"tab\\x09nel\\x85\"}\n"));
-	r = th_run_cli(dir, ARGS("validate", "ok.yaml"), NULL);
+	th_cli_result r = th_run_cli(dir, ARGS("validate", "ok.yaml"), NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	th_cli_free(&r);
 }

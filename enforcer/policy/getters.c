@@ -262,7 +262,7 @@ static void escaped_error(loader *ld, const ynode *n, const char *key)
 	    "an escape (U+001B)",        "a form feed (U+000C)",
 	    "a vertical tab (U+000B)",   "a NEL line break (U+0085)",
 	    "a line separator (U+2028)", "a paragraph separator (U+2029)"};
-	const char *letter = esc ? strchr(ENF_YAML_ACCIDENTAL_ESCAPES, esc[1]) : NULL;
+	const char *letter = esc && esc[1] ? strchr(ENF_YAML_ACCIDENTAL_ESCAPES, esc[1]) : NULL;
 	enf_buf quoted = ENF_BUF_INIT;
 	/* "\\" and "\"" meant one character; every other backslash was meant as written. */
 	for (const char *p = e; *p; p++) {

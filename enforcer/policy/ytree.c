@@ -85,7 +85,6 @@ static void offset_position(const builder *b, size_t offset, unsigned *line, uns
 	*col = c;
 }
 
-/* The byte at a libyaml mark (whose column counts characters), or 0. */
 /* The byte offset of a libyaml mark (whose column counts characters). */
 static size_t mark_offset(const builder *b, const yaml_mark_t *m)
 {
@@ -115,14 +114,13 @@ const char *enf_ytree_accidental_escape(const char *raw, size_t len)
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (raw[i] != '\\')
 			continue;
-		if (strchr(ENF_YAML_ACCIDENTAL_ESCAPES, raw[i + 1]))
+		if (raw[i + 1] && strchr(ENF_YAML_ACCIDENTAL_ESCAPES, raw[i + 1]))
 			return raw + i;
 		i++; /* "\\" and every other escape: the next character is not a backslash */
 	}
 	return NULL;
 }
 
-/* Keeps the text of a double-quoted scalar as written, without its quotes. */
 /*
  * The byte offset of a mark's index (libyaml counts characters), going on
  * from the last one asked for, so that a file of many quoted scalars is
@@ -141,6 +139,7 @@ static size_t index_offset(builder *b, size_t index)
 	return b->at_byte;
 }
 
+/* Keeps the text of a double-quoted scalar as written, without its quotes. */
 static void keep_escaped(builder *b, ynode *n, const yaml_event_t *ev)
 {
 	size_t from = index_offset(b, ev->start_mark.index);
@@ -410,14 +409,26 @@ static void on_syntax_error(builder *b, const yaml_parser_t *p)
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
 	unsigned line = mark_line(b, &p->problem_mark), col = mark_col(b, &p->problem_mark);
 	size_t at = mark_offset(b, &p->problem_mark);
-	if (strstr(problem, "unknown escape character") && at + 1 < b->len && b->data[at] == '\\' &&
-	    b->data[at + 1] > ' ' && b->data[at + 1] < 0x7F) {
-		/* "HKLM\System\..." in double quotes: "\S" is no YAML escape. */
-		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
-		             "YAML syntax error: '\\%c' is not an escape YAML knows: in double "
-		             "quotes a backslash starts an escape; write the value in single "
-		             "quotes, where a backslash is just a backslash ('HKLM\\System')",
-		             b->data[at + 1]);
+	int hex = strstr(problem, "expected hexdecimal number") != NULL;
+	/* libyaml marks the first digit, after the backslash and its letter. */
+	if (hex && at >= 2 && at <= b->len && b->data[at - 2] == '\\' &&
+	    strchr("xuU", b->data[at - 1]) && b->data[at - 1])
+		at -= 2;
+	if ((hex || strstr(problem, "unknown escape character")) && at + 1 < b->len &&
+	    b->data[at] == '\\' && b->data[at + 1] > ' ' && b->data[at + 1] < 0x7F) {
+		/* "HKLM\System", "C:\Users" in double quotes: "\S" is none, "\U" wants hex. */
+		char c = b->data[at + 1];
+		offset_position(b, at, &line, &col); /* the backslash's own column */
+		enf_diag_add(
+		    b->diags, ENF_SEV_ERROR, line, col,
+		    "YAML syntax error: '\\%c' %s: in double quotes a backslash starts an "
+		    "escape; write the value in single quotes, where a backslash is just a "
+		    "backslash ('HKLM\\System', 'C:\\Users')",
+		    c,
+		    !hex       ? "is not an escape YAML knows"
+		    : c == 'x' ? "starts an escape of 2 hex digits"
+		    : c == 'u' ? "starts an escape of 4 hex digits"
+		               : "starts an escape of 8 hex digits");
 		return;
 	}
 	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
