@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Everything shipped for users parses: every baseline and example policy
-validates, the Ansible playbook is YAML, the Task Scheduler file is XML with
+validates (an example with the certificate files it names), the Ansible playbook is YAML, the Task Scheduler file is XML with
 the fields Task Scheduler needs, and the CI script of the example policy
 repository runs green on a real git repository.
 
@@ -35,7 +35,11 @@ policies = sorted(glob.glob(os.path.join(SRC, "policies", "*.yaml")) +
 for p in policies:
     if os.sep + "ansible" + os.sep in p:
         continue
-    r = subprocess.run([EXE, "validate", p], capture_output=True, text=True)
+    # The shipped baselines name certificate files each site supplies (--no-files);
+    # every example is validated with the files it refers to, as a user runs it.
+    baseline = os.path.dirname(p) == os.path.join(SRC, "policies")
+    r = subprocess.run([EXE, "validate"] + (["--no-files"] if baseline else []) + [p],
+                       capture_output=True, text=True)
     check(r.returncode == 0, "validate " + os.path.relpath(p, SRC), r.stderr)
 check(len(policies) >= 6, "at least the three baselines and three example policies")
 
@@ -87,10 +91,21 @@ check("'--exit-codes', 'simple'" in rem and "if ($code -eq 0) { exit 0 }" in rem
 ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
 check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")
-task_args = task.find("t:Actions/t:Exec/t:Arguments", ns).text
+execs = task.findall("t:Actions/t:Exec", ns)
+check(len(execs) == 2 and execs[0].find("t:Arguments", ns).text.startswith("-C C:\\policies fetch"),
+      "the task fetches the policy clone first")
+task_args = execs[-1].find("t:Arguments", ns).text
 check("apply" in task_args, "the task runs enforcer apply")
 check("--exit-codes simple" in task_args and "--keep-days 90" in task_args,
       "the task asks for simple exit codes (no '(0x2)' for a fix) and prunes old runs")
+# A Command with a space is quoted (CreateProcess's rule; docs/windows-semantics.md).
+for e in execs:
+    cmd = e.find("t:Command", ns).text
+    check(" " not in cmd or (cmd.startswith('"') and cmd.endswith('"')), "quoted <Command> " + cmd)
+# The post-CU script fetches before it plans, unless told not to.
+postcu = open(os.path.join(SRC, "examples", "post-cu", "Invoke-EnforcerAfterCU.ps1")).read()
+check(postcu.index("fetch --quiet origin") < postcu.index("& $Enforcer plan") and "$NoFetch" in postcu,
+      "the post-CU script fetches the clone before step 1")
 
 # The example repository's CI script, on a real repository with one change.
 work = tempfile.mkdtemp(prefix="enforcer-examples-")

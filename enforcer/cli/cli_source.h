@@ -29,6 +29,14 @@ typedef struct cli_source_opts {
  */
 int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **argv, int *i);
 
+/*
+ * A PATH-IN-REPO as given on the command line, malloc'd (NULL when memory
+ * ran out). On Windows, where '\\' is the command line's separator,
+ * "policies\\edge.yaml" means "policies/edge.yaml"; elsewhere the path is
+ * kept as it is. References inside a policy keep their strict rules.
+ */
+char *cli_repo_path(const char *arg);
+
 /* Options that need each other; prints a usage error and returns 1. */
 int cli_check_source_opts(const cli_source_opts *s, const char *cmd);
 
@@ -45,9 +53,19 @@ int cli_load_policy(enf_policy **policy, enf_source **source, const cli_source_o
 /*
  * For validate: loads PATH of the commit into `diags` (initialised here,
  * named "REF:PATH"); a source that cannot be opened or is refused becomes
- * an error of that file. Returns the loader's code.
+ * an error of that file. With `check_files`, every file the policy refers
+ * to must also parse as a certificate (enf_source_check_files). Returns the
+ * loader's code.
  */
 int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_source_opts *s,
-                        const char *path);
+                        const char *path, int check_files);
+
+/*
+ * For validate: loads the policy file PATH into `diags` (initialised here);
+ * with `check_files`, every file it refers to, relative to its folder, must
+ * exist and parse as a certificate. Returns the loader's code.
+ */
+int cli_load_file_policy(enf_policy **policy, enf_diag_list *diags, const char *path,
+                         int check_files);
 
 #endif

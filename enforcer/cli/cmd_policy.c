@@ -1,5 +1,6 @@
 /* enforcer policy diff: what changed between two commits of a policy, per resource. */
 #include "cli.h"
+#include "cli_source.h"
 
 #include "enforcer/errors.h"
 #include "enforcer/engine.h"
@@ -44,10 +45,16 @@ static int load_rev(enf_source **src, enf_policy **policy, const char *repo, con
 {
 	enf_diag_list diags = {0};
 	int rc = 1;
-	if (enf_source_open_git(src, repo, rev, path, NULL)) {
-		cli_print_last_error(NULL);
+	char *in_repo = cli_repo_path(path); /* "policies\edge.yaml" on Windows */
+	if (!in_repo || enf_source_open_git(src, repo, rev, in_repo, NULL)) {
+		if (in_repo)
+			cli_print_last_error(NULL);
+		else
+			fprintf(stderr, "enforcer: out of memory\n");
+		free(in_repo);
 		return 1;
 	}
+	free(in_repo);
 	if (enf_diag_list_init(&diags, enf_source_name(*src)) == 0) {
 		if (enf_source_load_policy(policy, &diags, *src) == 0)
 			rc = 0;

@@ -49,7 +49,8 @@ const cli_cmd cli_cmds[] = {
 
 int cli_is_help(const char *arg)
 {
-	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+	/* "/?" is how Windows' own commands are asked for help. */
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "/?") == 0;
 }
 
 void cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -72,7 +73,7 @@ void cli_print_last_error(const char *context)
 static void print_help(FILE *out)
 {
 	fprintf(out, "usage: enforcer COMMAND [OPTIONS] [ARGS]\n"
-	             "       enforcer --version | --help | COMMAND --help\n\n"
+	             "       enforcer --version | --help | help [COMMAND] | COMMAND --help\n\n"
 	             "Configuration-as-code compliance for Windows servers.\n\n"
 	             "Commands:\n");
 	for (const cli_cmd *c = cli_cmds; c->name; c++)
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	const char *name = argv[1];
-	if (cli_is_help(name)) {
+	if (cli_is_help(name) || (strcmp(name, "help") == 0 && argc == 2)) {
 		print_help(stdout);
 		return CLI_EXIT_OK;
 	}

@@ -223,7 +223,8 @@ int cli_show_run(const cli_run_opts *o, const enf_run *run)
 		if (enf_report_json(&json, &len, report) == 0)
 			fwrite(json, 1, len, stdout);
 		free(json);
-	} else if (!o->quiet || code != 0) {
+	} else if (!o->quiet || (code & CLI_EXIT_FAILURES) || code == CLI_EXIT_ERROR) {
+		/* -q: silent on success (compliant, drift found, changes applied). */
 		char *text = enf_render_text(report, o->color, o->verbose);
 		fputs(text ? text : "", stdout);
 		free(text);

@@ -34,6 +34,15 @@ int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **a
 	return 1;
 }
 
+char *cli_repo_path(const char *arg)
+{
+	char *p = enf_strdup(arg);
+	for (char *q = p; q && *q && ENF_PATH_SEP == '\\'; q++)
+		if (*q == '\\')
+			*q = '/';
+	return p;
+}
+
 int cli_check_source_opts(const cli_source_opts *s, const char *cmd)
 {
 	if (!s->repo && (s->ref || s->require_signed || s->trusted_signers)) {
@@ -72,12 +81,15 @@ static int open_git(enf_source **out, const cli_source_opts *s, const char *path
 	opts.guard = guard;
 	const char *ref = s->ref ? s->ref : "HEAD";
 	enf_source *src = NULL;
+	char *in_repo = cli_repo_path(path);
 	*why = NULL;
-	if (enf_source_open_git(&src, s->repo, ref, path, &opts)) {
-		const enf_error *e = enf_error_last();
+	if (!in_repo || enf_source_open_git(&src, s->repo, ref, in_repo, &opts)) {
+		const enf_error *e = in_repo ? enf_error_last() : NULL;
 		*why = enf_strdup(e ? e->message : "cannot read the policy from git");
+		free(in_repo);
 		return 1;
 	}
+	free(in_repo);
 	const enf_sig_check *sig = enf_source_signature(src);
 	if (s->require_signed && sig->status != ENF_SIG_VALID) {
 		*why = enf_asprintf(
@@ -135,11 +147,29 @@ done:
 	return rc;
 }
 
-int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_source_opts *s,
-                        const char *path)
+/*
+ * validate's check of the referenced files, on a policy that loaded: a
+ * policy whose files are missing or are not certificates is not valid.
+ */
+static int check_files_of(int rc, enf_policy **policy, enf_diag_list *diags, enf_source *src,
+                          int check_files)
 {
-	char *name = enf_asprintf("%s:%s", s->ref ? s->ref : "HEAD", path);
+	if (rc || !check_files || !*policy)
+		return rc;
+	if ((rc = enf_source_check_files(src, *policy, diags))) {
+		enf_policy_free(*policy);
+		*policy = NULL;
+	}
+	return rc;
+}
+
+int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_source_opts *s,
+                        const char *path, int check_files)
+{
+	char *in_repo = cli_repo_path(path);
+	char *name = in_repo ? enf_asprintf("%s:%s", s->ref ? s->ref : "HEAD", in_repo) : NULL;
 	enf_source *src = NULL;
+	free(in_repo);
 	char *why = NULL;
 	int rc = name ? enf_diag_list_init(diags, name) : enf_error_oom();
 	free(name);
@@ -151,6 +181,24 @@ int cli_load_git_policy(enf_policy **policy, enf_diag_list *diags, const cli_sou
 		return ENF_EINVALID;
 	}
 	rc = enf_source_load_policy(policy, diags, src);
+	rc = check_files_of(rc, policy, diags, src, check_files);
+	enf_source_free(src);
+	return rc;
+}
+
+int cli_load_file_policy(enf_policy **policy, enf_diag_list *diags, const char *path,
+                         int check_files)
+{
+	enf_source *src = NULL;
+	int rc = enf_diag_list_init(diags, path);
+	if (rc)
+		return rc;
+	if (!check_files) /* --no-files: the files are supplied later; no source needed */
+		return enf_policy_load_file(policy, diags, path);
+	if ((rc = enf_source_open_file(&src, path)))
+		return rc;
+	rc = enf_source_load_policy(policy, diags, src);
+	rc = check_files_of(rc, policy, diags, src, check_files);
 	enf_source_free(src);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "policy/restype.h"
 
+#include "enforcer/cert.h"
 #include "enforcer/errors.h"
 #include "util/util.h"
 
@@ -287,6 +288,43 @@ static int check_references(enf_source *s, const enf_policy *policy, enf_diag_li
 			const enf_error *e = enf_error_last();
 			enf_diag_add(diags, ENF_SEV_ERROR, loc.line, loc.col, "'%s': %s", file,
 			             e ? e->message : "cannot be read");
+			rc = ENF_EINVALID;
+		}
+	}
+	return rc;
+}
+
+/* The most plan and apply read of a referenced file (engine/certs.c). */
+#define CHECK_FILE_MAX (1024 * 1024)
+
+int enf_source_check_files(enf_source *s, const enf_policy *policy, enf_diag_list *diags)
+{
+	int rc = 0;
+	for (size_t r = 0; r < policy->count; r++) {
+		const char *file;
+		enf_loc loc;
+		for (size_t i = 0; (file = enf_resource_file(&policy->resources[r], i, &loc));
+		     i++) {
+			char *data = NULL;
+			unsigned char *der = NULL;
+			size_t n = 0, len = 0;
+			/* What plan and apply do with it (engine/certs.c): read, then parse. */
+			int frc = enf_source_read(&data, &n, s, file, CHECK_FILE_MAX);
+			int parsed = frc == 0;
+			if (parsed)
+				frc = enf_cert_file_der(&der, &len, file, data, n);
+			free(data);
+			free(der);
+			if (frc == ENF_ENOMEM)
+				return frc;
+			if (frc == 0)
+				continue;
+			/* A parse error names the file already; a read error names the path on
+			 * disk. */
+			const enf_error *e = enf_error_last();
+			enf_diag_add(diags, ENF_SEV_ERROR, loc.line, loc.col, "%s%s%s%s",
+			             parsed ? "" : "'", parsed ? "" : file,
+			             parsed ? "" : "': ", e ? e->message : "cannot be read");
 			rc = ENF_EINVALID;
 		}
 	}

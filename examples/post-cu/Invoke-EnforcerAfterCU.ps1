@@ -5,7 +5,9 @@
     enforcer's detailed exit code, for the CU runbook.
 
 .DESCRIPTION
-    Step 1 plans (changes nothing) and saves the plan report, so the change
+    First the policy repository's clone ($Repo) is fetched with git, so that
+    $Ref is the commit the team merged last (-NoFetch skips it: a clone kept
+    current another way, or a server without git). Step 1 plans (changes nothing) and saves the plan report, so the change
     record shows what the CU changed. Step 2 applies, which restarts the Lync
     services only where a change needs it and verifies every resource. Step 3
     plans again: it must be compliant.
@@ -30,7 +32,8 @@ param(
     [string] $Enforcer = "C:\Program Files\enforcer\enforcer.exe",
     [string] $Repo = "C:\policies",
     [string] $Ref = "origin/main",
-    [string] $ReportRoot = "C:\ProgramData\enforcer\reports"
+    [string] $ReportRoot = "C:\ProgramData\enforcer\reports",
+    [switch] $NoFetch
 )
 $ErrorActionPreference = "Stop"
 
@@ -44,6 +47,12 @@ $stamp = Get-Date -Format "yyyyMMdd-HHmmss"
 $dir = Join-Path $ReportRoot "post-cu-$stamp$(if ($Ticket) { "-$Ticket" })"
 New-Item -ItemType Directory -Force -Path $dir | Out-Null
 $common = @("--repo", $Repo, "--ref", $Ref, "--wait", "600")
+
+if (-not $NoFetch) {
+    Write-Host "== fetch: the policy commits merged since the last run"
+    & git -C $Repo fetch --quiet origin
+    if ($LASTEXITCODE -ne 0) { Write-Error "git fetch in $Repo failed (exit $LASTEXITCODE); run with -NoFetch to enforce the commit fetched last"; exit 1 }
+}
 
 Write-Host "== 1/3 plan: what the update changed"
 & $Enforcer plan @common --report-dir (Join-Path $dir "1-plan") $Policy

@@ -110,6 +110,15 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *src);
 
 /*
+ * Reads every file the policy refers to (a certificate's `file`, a
+ * trust-store `allow` entry's file) through the source and parses it as
+ * plan and apply would; each one that is missing or is not a certificate is
+ * an error in `diags` at the line of its reference. ENF_EINVALID when any
+ * is, ENF_ENOMEM when memory ran out.
+ */
+int enf_source_check_files(enf_source *src, const enf_policy *policy, enf_diag_list *diags);
+
+/*
  * Reads a file the policy refers to, `relative` to the policy's folder, at
  * most `max` bytes. Paths with '..', a leading '/', a backslash, a ':' or a
  * Windows device name are refused (ENF_EINVALID); from a commit, so are
