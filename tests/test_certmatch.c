@@ -74,6 +74,7 @@ static enf_run *plan_match(const char *match, const char *rest)
 	                            "  - type: certificate\n    id: edge\n    store: My\n"
 	                            "    match: %s\n    pick: newest-valid%s\n",
 	                            match, rest);
+	fx_fini(&tt.f); /* the last plan_match's run and paths (fx_fini on a zeroed one: nothing) */
 	tt_init(&tt.f, tt.snap, policy);
 	free(policy);
 	return tt_run(&tt.f, ENF_RUN_PLAN);
@@ -323,6 +324,7 @@ Test(certmatch, cert_inspect_shows_the_san_and_the_template)
 	free(tmpl);
 	json_decref(doc);
 	th_cli_free(&r);
+	free(dir);
 	pki_free(both);
 }
 
