@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_reports import png_pixel  # noqa: E402  (the same PNG reader)
+from check_reports import chromium, png_pixel  # noqa: E402  (the same Chromium run and PNG reader)
 
 EXE, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 passed = failed = 0
@@ -183,18 +183,11 @@ def only(f, *hosts):
 
 
 def chromium_checks(html, work):
-    browser = shutil.which("chromium")
-    if not browser:
+    png = os.path.join(work, "fleet.png")
+    dom = chromium(html, work, "chromium", size="1200,1400", png=png)
+    if dom is None:
         print("SKIP: chromium is not installed (scripts/setup --browser installs it)")
         return
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--user-data-dir=" + os.path.join(work, "chromium"), "--window-size=1200,1400"]
-    png = os.path.join(work, "fleet.png")
-    subprocess.run([browser, *flags, "--screenshot=" + png, "file://" + html],
-                   capture_output=True, timeout=120)
-    dom = subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
-                         capture_output=True, text=True, timeout=120).stdout
     check(os.path.exists(png) and os.path.getsize(png) > 10000, "chromium took a screenshot")
     check('class="verdict v-failed"' in dom and "Failures, or reports that cannot be trusted" in dom,
           "the rendered page shows the red verdict")

@@ -97,19 +97,29 @@ def png_pixel(path, x, y):
     return tuple(prev[x * bpp:x * bpp + 3])
 
 
-def chromium_checks(html, work):
+def chromium(html, work, name, size="1200,900", png=None):
+    """The DOM headless Chromium renders from `html` (and, given `png`, a
+    screenshot there), with a profile folder of its own per `name`; None
+    without Chromium."""
     browser = shutil.which("chromium")
     if not browser:
-        print("SKIP: chromium is not installed (scripts/setup --browser installs it)")
-        return
+        return None
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--user-data-dir=" + os.path.join(work, "chromium"), "--window-size=1200,900"]
+             "--user-data-dir=" + os.path.join(work, name), "--window-size=" + size]
+    if png:
+        subprocess.run([browser, *flags, "--screenshot=" + png, "file://" + html],
+                       capture_output=True, timeout=120)
+    return subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
+                          capture_output=True, text=True, timeout=120).stdout
+
+
+def chromium_checks(html, work):
     png = os.path.join(work, "report.png")
-    subprocess.run([browser, *flags, "--screenshot=" + png, "file://" + html],
-                   capture_output=True, timeout=120)
-    dom = subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = chromium(html, work, "chromium", png=png)
+    if dom is None:
+        print("SKIP: chromium is not installed (scripts/setup --browser installs it)")
+        return
     check(os.path.exists(png) and os.path.getsize(png) > 10000, "chromium took a screenshot")
     check('class="verdict v-failed"' in dom and "Failures" in dom, "the rendered page shows the verdict")
     for rid in ("schannel.session-ticket", "access-edge", "missing", "restart-lync"):
@@ -125,14 +135,7 @@ def chromium_checks(html, work):
 
 def dump_dom(html, work, name):
     """The DOM headless Chromium renders from `html`, or None without Chromium."""
-    browser = shutil.which("chromium")
-    if not browser:
-        return None
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--user-data-dir=" + os.path.join(work, "chromium-" + name), "--window-size=1200,900"]
-    return subprocess.run([browser, *flags, "--dump-dom", "file://" + html],
-                          capture_output=True, text=True, timeout=120).stdout
+    return chromium(html, work, "chromium-" + name)
 
 
 def board_checks(work, run_id):
