@@ -3,6 +3,7 @@
  * modes (the rule is in include/enforcer/guard.h).
  */
 #include "enforcer/guard.h"
+#include "guard_int.h"
 
 #include "enforcer/errors.h"
 #include "util/util.h"
@@ -15,10 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* A tree deeper or larger than this is refused rather than walked for ever. */
-#define TREE_MAX_DEPTH   64
-#define TREE_MAX_ENTRIES 200000u
 
 static int owner_ok(uid_t uid)
 {
@@ -174,41 +171,18 @@ static int check_parents(const char *path)
 	return rc;
 }
 
-static int check_tree(const char *dir, int depth, unsigned *count)
+/* One entry below a checked folder: not a link, owned and writable as the rule says. */
+static int check_entry(const char *path, int *is_dir)
 {
-	char **names = NULL;
-	size_t n = 0;
-	if (depth > TREE_MAX_DEPTH) {
-		enf_error_set(ENF_ERRCLASS_STATE, "'%s' is nested more than %d folders deep", dir,
-		              TREE_MAX_DEPTH);
-		return ENF_ELIMIT;
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		enf_error_set_os(errno, "cannot read who may change '%s'", path);
+		return ENF_ERROR;
 	}
-	int rc = enf_dir_entries(&names, &n, dir);
-	for (size_t i = 0; i < n; i++) {
-		char *path = rc == 0 ? enf_asprintf("%s/%s", dir, names[i]) : NULL;
-		struct stat st;
-		if (rc == 0 && !path)
-			rc = enf_error_oom();
-		if (rc == 0 && ++*count > TREE_MAX_ENTRIES) {
-			enf_error_set(ENF_ERRCLASS_STATE, "'%s' holds more than %u entries", dir,
-			              TREE_MAX_ENTRIES);
-			rc = ENF_ELIMIT;
-		}
-		if (rc == 0 && lstat(path, &st) < 0) {
-			enf_error_set_os(errno, "cannot read who may change '%s'", path);
-			rc = ENF_ERROR;
-		}
-		if (rc == 0 && S_ISLNK(st.st_mode))
-			rc = refuse_link(path);
-		if (rc == 0)
-			rc = check_stat(path, &st, 0);
-		if (rc == 0 && S_ISDIR(st.st_mode))
-			rc = check_tree(path, depth + 1, count);
-		free(path);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	if (S_ISLNK(st.st_mode))
+		return refuse_link(path);
+	*is_dir = S_ISDIR(st.st_mode);
+	return check_stat(path, &st, 0);
 }
 
 /* The nearest part of `path` that exists, for ENF_GUARD_MAY_BE_MISSING; malloc'd. */
@@ -258,9 +232,8 @@ int enf_guard_check(const char *path, unsigned flags)
 	int rc = check_one(path, flags);
 	if (rc == 0 && (flags & ENF_GUARD_PARENTS) && strcmp(path, "/") != 0)
 		rc = check_parents(path);
-	unsigned count = 0;
 	if (rc == 0 && (flags & ENF_GUARD_TREE))
-		rc = check_tree(path, 0, &count);
+		rc = enf_guard_tree(path, check_entry);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
  * documentation behind it in docs/windows-semantics.md).
  */
 #include "enforcer/guard.h"
+#include "guard_int.h"
 
 #include "enforcer/errors.h"
 #include "util/util.h"
@@ -14,9 +15,6 @@
 #include <sddl.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TREE_MAX_DEPTH   64
-#define TREE_MAX_ENTRIES 200000u
 
 /* What lets an account change the object itself, or a folder's entries. */
 #define OBJECT_WRITE                                                                               \
@@ -289,35 +287,10 @@ static int check_parents(const char *path)
 	return rc;
 }
 
-static int check_tree(const char *dir, int depth, unsigned *count)
+/* One entry below a checked folder, as check_one checks it. */
+static int check_entry(const char *path, int *is_dir)
 {
-	char **names = NULL;
-	size_t n = 0;
-	if (depth > TREE_MAX_DEPTH) {
-		enf_error_set(ENF_ERRCLASS_STATE, "'%s' is nested more than %d folders deep", dir,
-		              TREE_MAX_DEPTH);
-		return ENF_ELIMIT;
-	}
-	int rc = enf_dir_entries(&names, &n, dir);
-	for (size_t i = 0; i < n; i++) {
-		char *path = rc == 0 ? enf_asprintf("%s\\%s", dir, names[i]) : NULL;
-		if (rc == 0 && !path)
-			rc = enf_error_oom();
-		if (rc == 0 && ++*count > TREE_MAX_ENTRIES) {
-			enf_error_set(ENF_ERRCLASS_STATE, "'%s' holds more than %u entries", dir,
-			              TREE_MAX_ENTRIES);
-			rc = ENF_ELIMIT;
-		}
-		int is_dir = 0;
-		if (rc == 0)
-			rc = check_one(path, 0, &is_dir);
-		if (rc == 0 && is_dir)
-			rc = check_tree(path, depth + 1, count);
-		free(path);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	return check_one(path, 0, is_dir);
 }
 
 /* The nearest part of `path` that exists, for ENF_GUARD_MAY_BE_MISSING; malloc'd. */
@@ -367,9 +340,8 @@ int enf_guard_check(const char *path, unsigned flags)
 	int rc = check_one(path, flags, &is_dir);
 	if (rc == 0 && (flags & ENF_GUARD_PARENTS))
 		rc = check_parents(path);
-	unsigned count = 0;
 	if (rc == 0 && (flags & ENF_GUARD_TREE))
-		rc = check_tree(path, 0, &count);
+		rc = enf_guard_tree(path, check_entry);
 	return rc;
 }
 
