@@ -28,6 +28,10 @@ int enf_snapshot_check(const json_t *doc, const char *path);
 /* Looks a member up by exact name, then case-insensitively (Windows names). */
 json_t *enf_snapshot_get_nocase(const json_t *object, const char *name, const char **key_out);
 
+/* The service `name` (any case), or NULL with "does not exist (... error 1060)" as the last error.
+ */
+json_t *enf_snapshot_service(snapshot *s, const char *name);
+
 /*
  * Certificate stores and their physical stores (snapshot_certs.c): the
  * check of one member of "stores", the provider's functions, and the entry

@@ -24,15 +24,6 @@
 /* What a service does when it has no timing members: done at once, as before. */
 #define DEFAULT_WAIT_HINT_MS 3000u
 
-static json_t *service(snapshot *s, const char *name)
-{
-	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
-	if (!svc)
-		enf_error_set(ENF_ERRCLASS_PROVIDER,
-		              "service '%s' does not exist (OpenService: error 1060)", name);
-	return svc;
-}
-
 static uint64_t member_ms(const json_t *svc, const char *key, uint64_t dflt)
 {
 	const json_t *v = json_object_get(svc, key);
@@ -156,7 +147,7 @@ static int finish_pending(snapshot *s, json_t *svc, const char *name, unsigned c
 int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 {
 	snapshot *s = self;
-	json_t *svc = service(s, name);
+	json_t *svc = enf_snapshot_service(s, name);
 	if (!svc)
 		return ENF_ENOTFOUND;
 	enf_svc_state st = enf_snapshot_svc_state(svc);
@@ -192,7 +183,7 @@ int enf_snap_svc_start(void *self, const char *name, unsigned timeout_ms)
 int enf_snap_svc_stop(void *self, const char *name, unsigned timeout_ms)
 {
 	snapshot *s = self;
-	json_t *svc = service(s, name);
+	json_t *svc = enf_snapshot_service(s, name);
 	if (!svc)
 		return ENF_ENOTFOUND;
 	enf_svc_state st = enf_snapshot_svc_state(svc);

@@ -112,7 +112,7 @@ int enf_snap_reg_values(char ***out, size_t *count, void *self, const char *key)
 	return 0;
 }
 
-static json_t *service(snapshot *s, const char *name)
+json_t *enf_snapshot_service(snapshot *s, const char *name)
 {
 	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, NULL);
 	if (!svc)
@@ -127,7 +127,7 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 	const char *key = name;
 	json_t *svc = enf_snapshot_get_nocase(json_object_get(s->doc, "services"), name, &key);
 	if (!svc) {
-		service(s, name);
+		enf_snapshot_service(s, name);
 		return ENF_ENOTFOUND;
 	}
 	if (enf_snapshot_fault(s, "unreadable_services", name, 0)) {
@@ -164,7 +164,7 @@ int enf_snap_svc_get(enf_service_info *out, void *self, const char *name)
 int enf_snap_svc_configure(void *self, const char *name, const enf_service_change *change)
 {
 	snapshot *s = self;
-	json_t *svc = service(s, name);
+	json_t *svc = enf_snapshot_service(s, name);
 	if (!svc)
 		return ENF_ENOTFOUND;
 	if (enf_snapshot_fault(s, "deny_services", name, 0)) {
