@@ -20,6 +20,7 @@ typedef struct cli_source_opts {
 	const char *ref;             /* --ref REF (default HEAD) */
 	const char *trusted_signers; /* --trusted-signers PEM */
 	int require_signed;          /* --require-signed */
+	int allow_downgrade;         /* --allow-downgrade (plan, apply, restart) */
 } cli_source_opts;
 
 /*

@@ -26,11 +26,14 @@ const char cmd_plan_usage[] =
     "                                from the working tree\n"
     "  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
     "  --require-signed              refuse a commit without a valid signature by them\n"
+    "  --allow-downgrade             run a commit that does not come after the one the\n"
+    "                                last apply enforced (refused otherwise: exit 1);\n"
+    "                                the report records it\n"
     "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
     "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
     "  -q, -v, --color auto|always|never\n\n"
     "Exit status: 0 compliant, 2 drift, 4 failures, 6 drift and failures,\n"
-    "1 usage error or invalid policy.\n";
+    "1 usage error, invalid policy, or a downgrade refused.\n";
 
 const char cmd_apply_usage[] =
     "usage: enforcer apply [OPTIONS] POLICY\n"
@@ -60,12 +63,16 @@ const char cmd_apply_usage[] =
     "                                from the working tree\n"
     "  --trusted-signers PEM         CA or signer certificates for x509 commit signatures\n"
     "  --require-signed              refuse a commit without a valid signature by them\n"
+    "  --allow-downgrade             run a commit that does not come after the one the\n"
+    "                                last apply enforced (refused otherwise: exit 1);\n"
+    "                                the report records it\n"
     "  --sign-key K --sign-cert C    also write report.json.p7s (detached CMS, DER)\n"
     "  --audit-repo DIR              commit the run's reports to branch audit/<host>\n"
     "  -q, -v, --color auto|always|never\n\n"
     "Exit status: 0 nothing changed and compliant, 2 changes applied and all\n"
     "compliant, 4 failures and nothing changed, 6 some changes and some failures,\n"
-    "1 usage error, invalid policy or lock held (nothing changed).\n";
+    "1 usage error, invalid policy, lock held or a downgrade refused (nothing\n"
+    "changed).\n";
 
 const char cmd_restart_usage[] =
     "usage: enforcer restart --pending [OPTIONS] POLICY\n"
@@ -124,6 +131,7 @@ static int run_policy(const char *cmd, int argc, char **argv, enf_run_mode mode)
 	opts.progress = cli_progress;
 	opts.progress_ctx = &o;
 	opts.source = source;
+	opts.allow_downgrade = o.src.allow_downgrade;
 	if (enf_run_policy(&run, policy, target, &opts)) {
 		cli_print_last_error(NULL);
 		goto done;

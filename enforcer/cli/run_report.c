@@ -39,10 +39,12 @@ int cli_parse_run_extra(cli_run_opts *o, const char *cmd, int argc, char **argv,
 
 int cli_check_run_extra(const cli_run_opts *o, const char *cmd)
 {
-	if (strcmp(cmd, "rollback") == 0 &&
-	    (o->src.repo || o->src.ref || o->src.trusted_signers || o->src.require_signed)) {
-		cli_usage_error(cmd, "--repo, --ref, --trusted-signers and --require-signed name a "
-		                     "policy; a rollback undoes a run from its journal");
+	if (strcmp(cmd, "rollback") == 0 && (o->src.repo || o->src.ref || o->src.trusted_signers ||
+	                                     o->src.require_signed || o->src.allow_downgrade)) {
+		cli_usage_error(cmd,
+		                "--repo, --ref, --trusted-signers, --require-signed and "
+		                "--allow-downgrade name a policy; a rollback undoes a run from "
+		                "its journal");
 		return 1;
 	}
 	if (strcmp(cmd, "rollback") != 0 && cli_check_source_opts(&o->src, cmd))

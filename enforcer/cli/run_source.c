@@ -24,6 +24,11 @@ int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **a
 		s->require_signed = 1;
 		return 1;
 	}
+	/* Only a run compares its commit with the state folder's record (engine/enforced.c). */
+	if (strcmp(a, "--allow-downgrade") == 0 && strcmp(cmd, "validate") != 0) {
+		s->allow_downgrade = 1;
+		return 1;
+	}
 	if (!slot)
 		return 0;
 	if (*i + 1 >= argc) {
@@ -45,11 +50,12 @@ char *cli_repo_path(const char *arg)
 
 int cli_check_source_opts(const cli_source_opts *s, const char *cmd)
 {
-	if (!s->repo && (s->ref || s->require_signed || s->trusted_signers)) {
+	if (!s->repo && (s->ref || s->require_signed || s->trusted_signers || s->allow_downgrade)) {
 		cli_usage_error(cmd, "%s applies to a policy from git: give --repo DIR too",
-		                s->ref              ? "--ref"
-		                : s->require_signed ? "--require-signed"
-		                                    : "--trusted-signers");
+		                s->ref               ? "--ref"
+		                : s->require_signed  ? "--require-signed"
+		                : s->allow_downgrade ? "--allow-downgrade"
+		                                     : "--trusted-signers");
 		return 1;
 	}
 	if (s->require_signed && !s->trusted_signers) {

@@ -407,6 +407,15 @@ int enf_journal_is_empty(const journal *j);
  * (run_rc) keeps its journal as it is and its error: no index line.
  */
 int enf_engine_finish_journal(engine *e, int run_rc);
+
+/*
+ * Downgrade protection (enforced.c, docs/journal.md): the check of a run's
+ * commit against the one enforced last for its repository and policy path
+ * (refused, or with --allow-downgrade noted in the run), and the record of
+ * a complete apply's commit. Both do nothing for a policy not from a commit.
+ */
+int enf_engine_downgrade_check(engine *e);
+int enf_engine_downgrade_record(engine *e);
 int enf_engine_runs_record(engine *e, int has_journal);
 
 /* A journal as read back: the changes a run began, in order. */

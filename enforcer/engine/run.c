@@ -493,6 +493,9 @@ int enf_engine_lock_and_journal(engine *e, enf_lock **lock, const char *policy_n
 		if (e->p->facts(&e->run->facts, e->self))
 			enf_error_clear();
 	}
+	/* Under the lock, before the journal: a refused commit leaves no trace. */
+	if (rc == 0)
+		rc = enf_engine_downgrade_check(e);
 	if (rc == 0) {
 		rc = enf_journal_create(&e->journal, dir, e->run, policy_name);
 		if (rc == 0)
@@ -546,8 +549,13 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 	int acting = e.run->mode == ENF_RUN_APPLY && !opts->dry_run;
 	if (rc == 0 && acting)
 		rc = enf_engine_lock_and_journal(&e, &lock, policy->name);
+	else if (rc == 0)
+		rc = enf_engine_downgrade_check(&e);
 	if (rc == 0)
 		rc = run_all(&e, policy);
+	/* A complete apply of a commit is what later commits must descend from. */
+	if (rc == 0 && acting && !opts->pending_restarts && enf_engine_downgrade_record(&e))
+		enf_error_clear(); /* as for the runs index: the run itself is done */
 	/* After the run: a file source's dirty flag covers every file the run read. */
 	if (rc == 0 && opts->source) {
 		enf_provenance_clear(&e.run->source);
@@ -612,6 +620,8 @@ void enf_run_free(enf_run *run)
 	free(run->policy_name);
 	free(run->journal_path);
 	free(run->rolled_back);
+	free(run->downgrade);
+	free(run->downgrade_from);
 	enf_provenance_clear(&run->source);
 	enf_facts_clear(&run->facts);
 	free(run);

@@ -25,6 +25,7 @@ int enf_engine_state_guard(const char *dir, int create)
 		const char *name;
 		unsigned kind;
 	} parts[] = {{"enforcer.lock", ENF_GUARD_FILE},
+	             {"enforced.json", ENF_GUARD_FILE},
 	             {"journal", ENF_GUARD_DIR},
 	             {"pending", ENF_GUARD_DIR},
 	             {"runs.jsonl", ENF_GUARD_FILE}};

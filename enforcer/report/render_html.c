@@ -89,6 +89,11 @@ static void verdict(enf_buf *b, const json_t *report)
 	enf_buf_printf(b, "</b> — exit code %lld%s", enf_rj_num(run, "exit_code"),
 	               json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING"
 	                                                                    : "");
+	const char *downgrade = enf_rj_str(json_object_get(run, "downgrade"), "message");
+	if (*downgrade) {
+		enf_buf_puts(b, " — <b>DOWNGRADE</b> ");
+		enf_rj_escape(b, downgrade);
+	}
 	if (json_integer_value(json_object_get(run, "restarts_deferred")) > 0)
 		enf_buf_printf(
 		    b,

@@ -82,6 +82,13 @@ char *enf_render_junit(const enf_report *rep)
 		enf_rj_escape(&b, enf_rj_str(src, src_props[i]));
 		enf_buf_puts(&b, "\"/>\n");
 	}
+	/* A downgrade that --allow-downgrade let through (report.json's run.downgrade). */
+	const char *downgrade = enf_rj_str(json_object_get(run, "downgrade"), "message");
+	if (*downgrade) {
+		enf_buf_puts(&b, "      <property name=\"run.downgrade\" value=\"");
+		enf_rj_escape(&b, downgrade);
+		enf_buf_puts(&b, "\"/>\n");
+	}
 	enf_buf_puts(&b, "    </properties>\n");
 	size_t i;
 	json_t *r;

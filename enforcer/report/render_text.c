@@ -84,6 +84,9 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 	    count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
 	    enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
 	    json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
+	const char *downgrade = enf_rj_str(json_object_get(run, "downgrade"), "message");
+	if (*downgrade)
+		enf_buf_printf(&b, "DOWNGRADE %s\n", downgrade);
 	if (json_integer_value(json_object_get(run, "restarts_deferred")) > 0)
 		enf_buf_printf(
 		    &b,

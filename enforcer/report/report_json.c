@@ -110,6 +110,15 @@ static json_t *run_to_json(const enf_run *run)
 	if (r && run->restarts_deferred)
 		json_object_set_new(r, "restarts_deferred",
 		                    json_integer((json_int_t)run->restarts_deferred));
+	/* Only a run that --allow-downgrade let through has it: reports before it stay alike. */
+	if (r && run->downgrade)
+		json_object_set_new(
+		    r, "downgrade",
+		    json_pack("{s:b, s:o, s:o, s:s, s:s}", "allowed", 1, "from",
+		              str_or_null(run->downgrade_from), "to",
+		              str_or_null(run->source.commit), "reason",
+		              run->downgrade_missing ? "not-found" : "not-descendant", "message",
+		              run->downgrade));
 	json_t *policy = json_pack("{s:o, s:o}", "name", str_or_null(run->policy_name), "source",
 	                           source_json(&run->source));
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", "enforcer-report/1", "run", r,

@@ -72,6 +72,15 @@ typedef struct enf_run {
 	size_t changes_made;      /* changes made on the target, even by resources that failed */
 	char *journal_path;       /* apply and rollback: the journal written */
 	char *rolled_back;        /* rollback: the run it undid */
+	/*
+	 * --allow-downgrade let this run enforce a commit that does not come
+	 * after the one enforced last (docs/journal.md): why, as the report
+	 * shows it; NULL otherwise. downgrade_from is that last commit (hex);
+	 * downgrade_missing says it was not in the repository.
+	 */
+	char *downgrade;
+	char *downgrade_from;
+	int downgrade_missing;
 } enf_run;
 
 /* Progress callback: called once per resource as soon as it is decided. */
@@ -110,15 +119,21 @@ typedef struct enf_run_options {
 	 * handlers recorded as pending for this policy, and checks nothing else.
 	 */
 	int pending_restarts;
+	/*
+	 * Version 3: run a policy commit that does not descend from the one
+	 * enforced last for its repository and path (a downgrade), which is
+	 * otherwise refused; the report records it (enf_run.downgrade).
+	 */
+	int allow_downgrade;
 } enf_run_options;
 
 /* The ceiling of a service wait when neither the resource nor the options set one: 10 min. */
 #define ENF_SERVICE_TIMEOUT_DEFAULT_MS (10u * 60u * 1000u)
 
-#define ENF_RUN_OPTIONS_VERSION 2
+#define ENF_RUN_OPTIONS_VERSION 3
 #define ENF_RUN_OPTIONS_INIT                                                                       \
 	{                                                                                          \
-		ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0    \
+		ENF_RUN_OPTIONS_VERSION, ENF_RUN_PLAN, 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, 0 \
 	}
 
 /*

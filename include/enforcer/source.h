@@ -149,6 +149,41 @@ const enf_sig_check *enf_source_signature(const enf_source *src);
 const char *enf_source_commit(const enf_source *src);
 
 /*
+ * Downgrade protection (docs/journal.md, "The commits enforced last"): how
+ * a git source's commit relates to a commit enforced earlier.
+ */
+typedef enum enf_lineage {
+	ENF_LINEAGE_SAME = 0,       /* the very commit */
+	ENF_LINEAGE_DESCENDANT,     /* it comes after it (a fast-forward) */
+	ENF_LINEAGE_NOT_DESCENDANT, /* an older commit, or another line of history */
+	ENF_LINEAGE_MISSING         /* the earlier commit is not in the repository */
+} enf_lineage;
+
+/*
+ * Which repository a git source is, as the record of enforced commits keys
+ * it: "url:URL" of its remote origin (without user or password, nor a
+ * trailing ".git"), so that a clone moved or made again elsewhere is the
+ * same repository; "path:DIR" (absolute) when it has no origin.
+ * ENF_ENOTFOUND for a source that is not a git commit.
+ */
+int enf_source_repo_id(char **out, const enf_source *src);
+
+/* The policy's path in the repository (git sources); NULL otherwise. Borrowed. */
+const char *enf_source_repo_path(const enf_source *src);
+
+/* How the source's commit relates to commit `recorded` (hex), git_graph_descendant_of. */
+int enf_source_lineage(enf_lineage *out, const enf_source *src, const char *recorded);
+
+/*
+ * A commit for messages: 0123456789ab of 2026-03-01 "subject", or the
+ * short id alone when the commit is not in the repository. NULL without memory.
+ */
+char *enf_source_commit_text(const enf_source *src, const char *hex);
+
+/* 1 when the source's repository is a shallow clone (its history is cut). */
+int enf_source_is_shallow(const enf_source *src);
+
+/*
  * Fills `prov` for the report. For a file source `dirty` covers the policy
  * and every file read through the source so far, so call it after the run.
  */
