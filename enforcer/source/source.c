@@ -227,6 +227,48 @@ done:
 	free(top);
 }
 
+/*
+ * A path of the working tree (`in_tree`, from its top) that its HEAD holds
+ * as a symbolic link, itself or a folder on the way: git status calls it
+ * unchanged, yet reading it follows the link, perhaps out of the
+ * repository, so what is read is not the commit's file. Refused as a
+ * commit's link is (git.c), so that the report's "clean" stays true.
+ */
+static int worktree_link(enf_source *s, const char *in_tree)
+{
+	git_object *tree = NULL;
+	int rc = 0;
+	if (!s->wt || !s->commit_hex || git_revparse_single(&tree, s->wt, "HEAD^{tree}")) {
+		/* No commit: the file is reported dirty already. */
+		git_error_clear();
+		return 0;
+	}
+	for (const char *p = in_tree; rc == 0 && p;) {
+		const char *slash = strchr(p, '/');
+		char *sofar =
+		    enf_strndup(in_tree, slash ? (size_t)(slash - in_tree) : strlen(in_tree));
+		git_tree_entry *e = NULL;
+		if (!sofar) {
+			rc = enf_error_oom();
+		} else if (git_tree_entry_bypath(&e, (git_tree *)tree, sofar) == 0 &&
+		           git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+			enf_error_set(ENF_ERRCLASS_SOURCE,
+			              "'%s' is a symbolic link in commit %.12s, the HEAD of the "
+			              "working tree; a policy's files must be regular files of its "
+			              "commit (links are never followed)",
+			              sofar, s->commit_hex);
+			rc = ENF_EINVALID;
+		}
+		git_tree_entry_free(e);
+		free(sofar);
+		p = slash ? slash + 1 : NULL;
+	}
+	if (rc != ENF_EINVALID)
+		git_error_clear();
+	git_object_free(tree);
+	return rc;
+}
+
 int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *relative, size_t max)
 {
 	const char *problem = enf_path_problem(relative);
@@ -240,17 +282,21 @@ int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *rela
 		free(full);
 		return rc;
 	}
-	char *path = enf_asprintf("%s/%s", s->local_dir, relative);
-	int rc = path ? enf_read_file(out, out_len, path, max) : enf_error_oom();
+	char *in_tree = s->wt ? enf_asprintf("%s%s", s->wt_prefix, relative) : NULL;
+	if (s->wt && !in_tree)
+		return enf_error_oom();
+	int rc = in_tree ? worktree_link(s, in_tree) : 0;
+	char *path = rc == 0 ? enf_asprintf("%s/%s", s->local_dir, relative) : NULL;
+	if (rc == 0)
+		rc = path ? enf_read_file(out, out_len, path, max) : enf_error_oom();
 	free(path);
 	if (rc == 0 && s->wt) {
-		char *in_tree = enf_asprintf("%s%s", s->wt_prefix, relative);
-		int dirty = in_tree ? worktree_dirty(s->wt, in_tree) : -1;
-		free(in_tree);
+		int dirty = worktree_dirty(s->wt, in_tree);
 		/* The report's dirty flag covers every file the run used. */
 		if (dirty == 1 || (dirty == -1 && s->dirty == 0))
 			s->dirty = dirty;
 	}
+	free(in_tree);
 	return rc;
 }
 
@@ -333,6 +379,22 @@ int enf_source_check_files(enf_source *s, const enf_policy *policy, enf_diag_lis
 
 int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *s)
 {
+	if (s->kind == SRC_FILE && s->wt) {
+		/* The policy file itself: not a link of its working tree's HEAD either. */
+		const char *base = s->path;
+		for (const char *p = s->path; *p; p++)
+			if (*p == '/' || *p == '\\')
+				base = p + 1;
+		char *in_tree = enf_asprintf("%s%s", s->wt_prefix, base);
+		int rc = in_tree ? worktree_link(s, in_tree) : enf_error_oom();
+		free(in_tree);
+		if (rc) {
+			const enf_error *e = enf_error_last();
+			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",
+			             e ? e->message : "cannot read the policy");
+			return rc;
+		}
+	}
 	if (s->kind != SRC_GIT)
 		return enf_policy_load_file(out, diags, s->path);
 	char *data = NULL;
