@@ -210,6 +210,43 @@ def warning_checks(work, validator):
     check(not validator.is_valid(report), "the schema refuses \"warning\": false (it is left out instead)")
 
 
+def downgrade_checks(work, validator):
+    """A policy branch rewound and applied with --allow-downgrade: run.downgrade validates."""
+    d = os.path.join(work, "downgrade")
+    repo = os.path.join(d, "repo")
+    os.makedirs(os.path.join(repo, "p"))
+    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", HOME=d, GIT_AUTHOR_NAME="Alice",
+               GIT_AUTHOR_EMAIL="alice@contoso.com", GIT_COMMITTER_NAME="Alice",
+               GIT_COMMITTER_EMAIL="alice@contoso.com")
+    git = lambda *a: subprocess.run(["git", "-C", repo, *a], check=True, capture_output=True,
+                                    env=env, text=True).stdout.strip()
+    git("init", "-q", "-b", "main")
+    commits = []
+    for data in (0, 1):
+        open(os.path.join(repo, "p", "edge.yaml"), "w").write(
+            "enforcer: 1\nname: edge\nresources:\n  - type: registry\n    id: ticket\n"
+            "    key: HKLM\\Software\\Contoso\n    value: EnableSessionTicket\n    kind: dword\n"
+            "    data: %d\n" % data)
+        git("add", "-A")
+        git("commit", "-q", "-m", "tickets %d" % data)
+        commits.append(git("rev-parse", "HEAD"))
+    json.dump({"schema": "enforcer-snapshot/1"}, open(os.path.join(d, "server.json"), "w"))
+    common = ["--target", "snapshot:server.json", "--state-dir", "state", "--repo", "repo"]
+    r = run(d, "apply", *common, "p/edge.yaml")
+    check(r.returncode == 2, "apply of main exits 2: %s" % r.stderr)
+    git("update-ref", "refs/heads/main", commits[0])
+    r = run(d, "apply", *common, "--report-dir", "out", "--allow-downgrade", "p/edge.yaml")
+    check(r.returncode == 2, "apply --allow-downgrade of the rewound main exits 2: %s" % r.stderr)
+    report = json.load(open(os.path.join(d, "out", "report.json")))
+    errors = sorted(validator.iter_errors(report), key=str)
+    check(not errors, "the report of an allowed downgrade validates: %s" % "; ".join(e.message for e in errors[:3]))
+    down = report["run"].get("downgrade", {})
+    check(down.get("from") == commits[1] and down.get("to") == commits[0] and down.get("reason") == "not-descendant",
+          "run.downgrade names both commits: %s" % down)
+    down["reason"] = "rewound"
+    check(not validator.is_valid(report), "the schema refuses a downgrade reason it does not list")
+
+
 def main():
     schema = json.load(open(os.path.join(SRC, "docs", "report.schema.json")))
     validator = jsonschema.Draft202012Validator(schema)
@@ -255,6 +292,7 @@ def main():
     check(one.is_valid(applied["restart-lync"]) and not one.is_valid(bad),
           "the schema refuses a restart record whose service state is not a state")
     warning_checks(work, validator)
+    downgrade_checks(work, validator)
     board_checks(work, run_id)
     chromium_checks(os.path.join(work, "apply", "report.html"), work)
     print("%d passed, %d failed" % (passed, failed))
