@@ -490,6 +490,39 @@ Test(gitsource, a_plain_path_in_a_working_tree_records_its_commit_and_dirtiness,
 }
 
 /*
+ * A committed link is "unchanged" to git status, yet reading it follows the
+ * link out of the repository: refused in a working tree as in a commit.
+ */
+Test(gitsource, a_committed_link_in_a_working_tree_is_refused_not_reported_clean,
+     .init = unsigned_repo)
+{
+	free(gr_sh(g.repo, "cd policies/certs && rm root.cer && ln -s ../../../other-ca.pem "
+	                   "root.cer && cd .. && ln -s edge.yaml link.yaml"));
+	char *c = gr_commit(g.repo, g.dir, NULL, "link out");
+	gr_run r = gr_cli(g.dir, GR_ARGS("plan", "--target", "snapshot:server.json",
+	                                 "policy-repo/policies/edge.yaml"));
+	char *want = enf_asprintf("failed      root-ca: cannot load the certificate file: "
+	                          "'policies/certs/root.cer' is a symbolic link in commit %.12s, "
+	                          "the HEAD of the working tree; a policy's files must be regular "
+	                          "files of its commit (links are never followed)\n",
+	                          c);
+	cr_expect_eq(r.code, 6, "the certificate never compliant: %s", r.out);
+	cr_expect(strstr(r.out, want), "%s", r.out);
+	gr_run_free(&r);
+	free(want);
+	want = enf_asprintf("policy-repo/policies/link.yaml: 'policies/link.yaml' is a symbolic "
+	                    "link in commit %.12s, the HEAD of the working tree; a policy's files "
+	                    "must be regular files of its commit (links are never followed)\n",
+	                    c);
+	r = gr_cli(g.dir, GR_ARGS("validate", "policy-repo/policies/link.yaml"));
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err, want);
+	gr_run_free(&r);
+	free(want);
+	free(c);
+}
+
+/*
  * libgit2 is only started when a `.git` lies in the policy's folder or above
  * it; a linked work tree has a `.git` file, not a folder, and is found too.
  */
