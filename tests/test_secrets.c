@@ -389,6 +389,76 @@ Test(secrets, a_password_file_of_another_user_is_refused)
 	free(dir);
 }
 
+/*
+ * Password files are not links: one planted in place of the password file
+ * (pointing at a file another user may read, or at one that is fine) is
+ * refused naming the link, before it is opened, and so is one in a folder
+ * others may write (the state folder's rule); nothing is read, nothing
+ * changes.
+ */
+Test(secrets, a_planted_link_or_an_open_folder_refuses_the_password_file)
+{
+	char *dir = th_tmpdir();
+	char *open_dir = enf_asprintf("%s/open", dir);
+	char *target = th_write(dir, "elsewhere.txt", "Stolen\n");
+	char *pw = enf_asprintf("%s/pw.txt", dir);
+	cr_assert_eq(chmod(target, 0644), 0);
+	cr_assert_eq(symlink(target, pw), 0);
+	static const char *const reads[] = {"file", "dpapi"};
+	for (size_t i = 0; i < ENF_ARRAY_SIZE(reads); i++) {
+		fixture f;
+		char *ref = enf_asprintf("%s:%s", reads[i], pw);
+		char *msg = apply_with(&f, ref, 4);
+		char *want = enf_asprintf(
+		    "grant .\\svc-lync Log on as a service (SeServiceLogonRight): the password file "
+		    "for .\\svc-lync ('%s'): '%s' is a symbolic link (to '%s'): enforcer does not "
+		    "follow links in its state folder or inputs; put the real file or folder there",
+		    pw, pw, target);
+		/* The Linux build refuses dpapi: before opening anything at all. */
+		if (i == 0)
+			cr_expect_str_eq(msg, want);
+		else
+			cr_expect(strstr(msg, "DPAPI password file") && !strstr(msg, "symbolic"),
+			          "%s", msg);
+		expect_unchanged(&f);
+		free(want);
+		free(msg);
+		fx_fini(&f);
+		free(ref);
+	}
+	/* The target itself, 0600 and ours: the link is still refused, the file read. */
+	cr_assert_eq(chmod(target, 0600), 0);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	cr_expect_eq(enf_secret_file_read(&data, &len, pw), ENF_EACCESS);
+	cr_expect_null(data);
+	/* enforcer secret's writer does not replace a link either. */
+	cr_expect_eq(enf_secret_file_write(pw, "x", 1), ENF_EACCESS);
+	char *still = th_read(target, NULL);
+	cr_expect_str_eq(still, "Stolen\n");
+	free(still);
+	/* A real password file, in a folder every user may write (not sticky): refused. */
+	cr_assert_eq(mkdir(open_dir, 0700), 0);
+	char *in_open = th_write(open_dir, "pw.txt", "Secret\n");
+	cr_assert_eq(chmod(in_open, 0600), 0);
+	cr_assert_eq(chmod(open_dir, 0777), 0);
+	fixture f;
+	char *ref = enf_asprintf("file:%s", in_open);
+	char *msg = apply_with(&f, ref, 4);
+	char *want = enf_asprintf("'%s' is writable by every user", open_dir);
+	cr_expect(strstr(msg, want), "%s", msg);
+	expect_unchanged(&f);
+	fx_fini(&f);
+	free(want);
+	free(msg);
+	free(ref);
+	free(in_open);
+	free(open_dir);
+	free(target);
+	free(pw);
+	free(dir);
+}
+
 Test(secrets, an_environment_password_must_be_set_and_not_empty)
 {
 	fixture f;

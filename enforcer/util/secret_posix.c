@@ -80,8 +80,22 @@ static int check_access(int fd, const char *path)
 
 int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 {
-	/* O_NONBLOCK: a FIFO must not hang the run; check_access refuses it. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/*
+	 * O_NONBLOCK: a FIFO must not hang the run; check_access refuses it.
+	 * O_NOFOLLOW: a password file that is a link is not even opened (what
+	 * it points to might be another user's secret, or a device), and the
+	 * refusal names the link rather than its target's mode or owner.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP) {
+		int rc = enf_guard_check(path, ENF_GUARD_FILE);
+		if (rc == 0) { /* replaced by a file since: refuse all the same */
+			enf_error_set(ENF_ERRCLASS_INVALID, "'%s' was a symbolic link when opened",
+			              path);
+			rc = ENF_EACCESS;
+		}
+		return rc;
+	}
 	if (fd < 0) {
 		enf_error_set_os(errno, "cannot open '%s'", path);
 		return errno == ENOENT ? ENF_ENOTFOUND : ENF_ERROR;
@@ -132,8 +146,11 @@ done:
 
 int enf_secret_file_write(const char *path, const void *data, size_t len)
 {
+	/* Not over a link, nor in a folder others could swap: what the read will require. */
+	int rc =
+	    enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS | ENF_GUARD_MAY_BE_MISSING);
 	/* enf_write_file_atomic creates its temporary file 0600: the rule holds from the start. */
-	return enf_write_file_atomic(path, data, len);
+	return rc ? rc : enf_write_file_atomic(path, data, len);
 }
 
 int enf_secret_dpapi_available(void)

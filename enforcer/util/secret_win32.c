@@ -174,9 +174,15 @@ int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 		enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is not a valid UTF-8 path", path);
 		return ENF_EINVALID;
 	}
-	/* One handle for the check and the read: nothing can change the file in between. */
-	HANDLE h = CreateFileW(wpath, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL,
-	                       OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	/*
+	 * One handle for the check and the read: nothing can change the file in
+	 * between. FILE_FLAG_OPEN_REPARSE_POINT opens a symbolic link or other
+	 * reparse point itself, not what it points to, so that it is refused
+	 * below before its target's permissions or a byte of it are read.
+	 */
+	HANDLE h =
+	    CreateFileW(wpath, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+	                FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	free(wpath);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD err = GetLastError();
@@ -186,7 +192,21 @@ int enf_secret_file_read(unsigned char **out, size_t *len, const char *path)
 	}
 	unsigned char *data = NULL;
 	DWORD n = 0;
-	int rc = check_access(h, path);
+	BY_HANDLE_FILE_INFORMATION info = {0};
+	int rc = 0;
+	if (!GetFileInformationByHandle(h, &info)) {
+		enf_error_set_os((int)GetLastError(), "cannot read '%s'", path);
+		rc = ENF_ERROR;
+	} else if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+		/* The guard's words for it; a link replaced since is refused all the same. */
+		if ((rc = enf_guard_check(path, ENF_GUARD_FILE)) == 0) {
+			enf_error_set(ENF_ERRCLASS_INVALID, "'%s' was a reparse point when opened",
+			              path);
+			rc = ENF_EACCESS;
+		}
+	}
+	if (rc == 0)
+		rc = check_access(h, path);
 	/* Not through a reparse point, nor in a folder others could swap (enforcer/guard.h). */
 	if (rc == 0)
 		rc = enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS);
@@ -269,6 +289,12 @@ int enf_secret_file_write(const char *path, const void *data, size_t len)
 			enf_error_set(ENF_ERRCLASS_INVALID, "'%s' is not a valid UTF-8 path", path);
 		goto done;
 	}
+	/* Not over a reparse point, nor in a folder others could swap: what the read requires. */
+	if ((rc = enf_guard_check(path,
+	                          ENF_GUARD_FILE | ENF_GUARD_PARENTS | ENF_GUARD_MAY_BE_MISSING))) {
+		goto done;
+	}
+	rc = ENF_ERROR;
 	/* A new file with its own descriptor, renamed over the old one: never a moment open to
 	 * others. */
 	HANDLE h = create_secret(wtmp);

@@ -123,6 +123,53 @@ static int memmem_tw(const unsigned char *hay, size_t len, const char *needle)
 	return 0;
 }
 
+/*
+ * A password file planted as a symbolic link: refused as a reparse point
+ * (the handle is opened with FILE_FLAG_OPEN_REPARSE_POINT and its
+ * attributes read), nothing read from it, and `enforcer secret protect`
+ * does not write over it. Wine 8's CreateSymbolicLinkW reports success and
+ * makes nothing (tests/win32/test_win32_guard.c): then there is nothing to
+ * refuse, the test says so, and tests/test_secrets.c tests the rule with a
+ * POSIX symbolic link. On Windows the link exists and is refused.
+ */
+static void links(void)
+{
+	char *real = tw_temp_path("enftest-secret-real.bin");
+	char *link = tw_temp_path("enftest-secret-link.bin");
+	wchar_t *wr = real ? enf_utf8_to_wide(real) : NULL;
+	wchar_t *wl = link ? enf_utf8_to_wide(link) : NULL;
+	static const char data[] = "Secret\n";
+	DeleteFileW(wl);
+	CHECK_RC(enf_secret_file_write(real, data, sizeof(data) - 1), 0);
+	BOOL made = wr && wl && CreateSymbolicLinkW(wl, wr, 0);
+	DWORD attr = wl ? GetFileAttributesW(wl) : INVALID_FILE_ATTRIBUTES;
+	if (made && attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_REPARSE_POINT)) {
+		unsigned char *back = NULL;
+		size_t len = 0;
+		int rc = enf_secret_file_read(&back, &len, link);
+		CHECK(rc == ENF_EACCESS && tw_error_has("is a reparse point"),
+		      "a password file that is a symbolic link is refused: %d %s", rc,
+		      enf_error_last() ? enf_error_last()->message : "");
+		CHECK(back == NULL, "nothing was read from it");
+		free(back);
+		rc = enf_secret_file_write(link, data, sizeof(data) - 1);
+		CHECK(rc == ENF_EACCESS, "secret protect does not write over it: %d", rc);
+		DeleteFileW(wl);
+	} else {
+		tw_info("CreateSymbolicLinkW returned %d and the link's attributes are 0x%lx: no "
+		        "reparse point to refuse here (Windows makes one; tests/test_secrets.c "
+		        "refuses a POSIX symbolic link)",
+		        (int)made, (unsigned long)attr);
+		CHECK(attr == INVALID_FILE_ATTRIBUTES || !(attr & FILE_ATTRIBUTE_REPARSE_POINT),
+		      "no reparse point was made");
+	}
+	DeleteFileW(wr);
+	free(wr);
+	free(wl);
+	free(real);
+	free(link);
+}
+
 static void dpapi(void)
 {
 	unsigned char *blob = NULL;
@@ -149,5 +196,6 @@ void tw_secrets(void)
 {
 	environment();
 	files();
+	links();
 	dpapi();
 }
