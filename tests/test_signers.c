@@ -232,3 +232,27 @@ Test(signers, a_report_signed_by_a_web_server_certificate_does_not_verify)
 	gr_run_free(&r);
 	free(want);
 }
+
+Test(signers, fleet_report_takes_the_signer_eku_of_its_report_signers)
+{
+	gr_run r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir",
+	                               "state", "--audit-repo", "audit", "--sign-key",
+	                               "private.key", "--sign-cert", "private.pem", "--signer-eku",
+	                               "1.3.6.1.4.1.311.99.1", "policy.yaml"));
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	r = gr_cli(dir, GR_ARGS("fleet", "report", "--audit-repo", "audit", "--trusted-signers",
+	                        "ca.pem", "--color", "never"));
+	cr_expect_eq(r.code, 4, "%s", r.err);
+	cr_expect(strstr(r.out, "'CN=Private Purpose Signer,O=Contoso' is not allowed to sign: its "
+	                        "extended key usage is 1.3.6.1.4.1.311.99.1; allowed: codeSigning, "
+	                        "emailProtection (--signer-eku)"),
+	          "%s", r.out);
+	gr_run_free(&r);
+	r = gr_cli(dir,
+	           GR_ARGS("fleet", "report", "--audit-repo", "audit", "--trusted-signers",
+	                   "ca.pem", "--signer-eku", "1.3.6.1.4.1.311.99.1", "--color", "never"));
+	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_expect_null(strstr(r.out, "not allowed to sign"), "%s", r.out);
+	gr_run_free(&r);
+}
