@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <openssl/err.h>
+#include <openssl/opensslv.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <stdlib.h>
@@ -110,6 +111,19 @@ static PKCS7 *attached_token(CMS_ContentInfo *cms, int *present)
 }
 
 /*
+ * The context takes what it is given and frees it: OpenSSL 3.4 renamed the
+ * setters to say so (set0_*) and deprecated the old names, which Debian 12's
+ * OpenSSL 3.0 alone has.
+ */
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#define set0_data(ctx, bio)    TS_VERIFY_CTX_set0_data(ctx, bio)
+#define set0_store(ctx, store) TS_VERIFY_CTX_set0_store(ctx, store)
+#else
+#define set0_data(ctx, bio)    TS_VERIFY_CTX_set_data(ctx, bio)
+#define set0_store(ctx, store) TS_VERIFY_CTX_set_store(ctx, store)
+#endif
+
+/*
  * Runs OpenSSL's token checks `flags` over the signature value; 1 when
  * they pass. The context owns what it is given, so the store is shared by
  * a reference of its own.
@@ -122,10 +136,10 @@ static int verify_token(PKCS7 *token, const unsigned char *value, size_t len, X5
 	int ok = 0;
 	if (ctx && data) {
 		TS_VERIFY_CTX_set_flags(ctx, flags);
-		TS_VERIFY_CTX_set_data(ctx, data);
+		set0_data(ctx, data);
 		data = NULL;
 		if (store && X509_STORE_up_ref(store))
-			TS_VERIFY_CTX_set_store(ctx, store);
+			set0_store(ctx, store);
 		ok = TS_RESP_verify_token(ctx, token) == 1;
 	}
 	BIO_free(data);
