@@ -77,9 +77,12 @@ class Fleet:
         ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=Fleet Test CA")
         ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "signer.key", "-out", "signer.csr", "-subj", "/O=Contoso/CN=Report Signer")
+            "-keyout", "signer.key", "-out", "signer.csr", "-subj", "/O=Contoso/CN=Report Signer",
+            "-addext", "keyUsage=critical,digitalSignature",
+            "-addext", "extendedKeyUsage=codeSigning")
+        # A signer's usages (docs/CLI.md): digitalSignature, not a CA, code signing.
         ssl("x509", "-req", "-in", "signer.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "signer.pem", "-days", "30")
+            "-CAcreateserial", "-copy_extensions", "copyall", "-out", "signer.pem", "-days", "30")
 
     def write(self, host, snap):
         json.dump(snap, open(os.path.join(self.work, host + ".json"), "w"))

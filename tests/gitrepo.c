@@ -66,15 +66,20 @@ int gr_sh_status(const char *dir, const char *fmt, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-static void make_signer(const char *dir, const char *name, const char *subject, const char *ca)
+/* A signer's usages: digitalSignature, and code signing as smimesign's certificates carry. */
+#define SIGNER_EXTS                                                                                \
+	"-addext keyUsage=critical,digitalSignature -addext extendedKeyUsage=codeSigning"
+
+void gr_make_signer(const char *dir, const char *name, const char *subject, const char *ca,
+                    const char *exts)
 {
 	free(
 	    gr_sh(dir,
 	          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s.key "
-	          "-out %s.csr -subj '%s' 2>/dev/null && "
+	          "-out %s.csr -subj '%s' %s 2>/dev/null && "
 	          "openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key -set_serial 0x%x -days 30 "
-	          "-out %s.pem 2>/dev/null && rm %s.csr",
-	          name, name, subject, name, ca, ca, (unsigned)strlen(name), name, name));
+	          "-copy_extensions copyall -out %s.pem 2>/dev/null && rm %s.csr",
+	          name, name, subject, exts, name, ca, ca, (unsigned)strlen(name), name, name));
 	/* git runs it as: PROGRAM --status-fd=2 -bsau KEY, the commit on stdin. */
 	char *script = enf_asprintf(
 	    "#!/bin/sh\n"
@@ -98,8 +103,31 @@ void gr_pki(const char *dir)
 	                         "-addext keyUsage=critical,keyCertSign 2>/dev/null";
 	free(gr_sh(dir, ca, "ca", "ca", "/CN=Test Policy CA"));
 	free(gr_sh(dir, ca, "other-ca", "other-ca", "/CN=Other CA"));
-	make_signer(dir, "signer", "/O=Contoso/CN=Policy Signer", "ca");
-	make_signer(dir, "rogue", "/O=Elsewhere/CN=Rogue Signer", "other-ca");
+	gr_make_signer(dir, "signer", "/O=Contoso/CN=Policy Signer", "ca", SIGNER_EXTS);
+	gr_make_signer(dir, "rogue", "/O=Elsewhere/CN=Rogue Signer", "other-ca", SIGNER_EXTS);
+}
+
+void gr_pki_more(const char *dir)
+{
+	gr_make_signer(dir, "web", "/O=Contoso/CN=web01.contoso.com", "ca",
+	               "-addext keyUsage=critical,keyAgreement,keyEncipherment "
+	               "-addext extendedKeyUsage=serverAuth");
+	gr_make_signer(dir, "casigner", "/O=Contoso/CN=Contoso Signing CA", "ca",
+	               "-addext basicConstraints=critical,CA:TRUE "
+	               "-addext keyUsage=critical,digitalSignature,keyCertSign "
+	               "-addext extendedKeyUsage=codeSigning");
+	gr_make_signer(dir, "noku", "/O=Contoso/CN=No Key Usage", "ca",
+	               "-addext extendedKeyUsage=codeSigning");
+	gr_make_signer(dir, "noeku", "/O=Contoso/CN=No Extended Key Usage", "ca",
+	               "-addext keyUsage=critical,digitalSignature");
+	gr_make_signer(dir, "private", "/O=Contoso/CN=Private Purpose Signer", "ca",
+	               "-addext keyUsage=critical,digitalSignature "
+	               "-addext extendedKeyUsage=1.3.6.1.4.1.311.99.1");
+	/* Time-stamping authorities: OpenSSL requires a critical timeStamping usage. */
+	static const char tsa[] = "-addext keyUsage=critical,digitalSignature "
+	                          "-addext extendedKeyUsage=critical,timeStamping";
+	gr_make_signer(dir, "tsa", "/O=Contoso/CN=Contoso TSA", "ca", tsa);
+	gr_make_signer(dir, "rogue-tsa", "/O=Elsewhere/CN=Rogue TSA", "other-ca", tsa);
 }
 
 char *gr_init(const char *dir, const char *name)

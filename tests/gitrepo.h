@@ -23,12 +23,32 @@ int gr_sh_status(const char *dir, const char *fmt, ...) ENF_PRINTF(2, 3);
  * A PKI of EC P-256 keys (fast to make) in `dir`: ca.pem/ca.key ("Test Policy CA"),
  * signer.pem/signer.key
  * ("CN=Policy Signer,O=Contoso", issued by the CA), other-ca.pem and
- * rogue.pem/rogue.key ("CN=Rogue Signer,O=Elsewhere", by another CA), and
+ * rogue.pem/rogue.key ("CN=Rogue Signer,O=Elsewhere", by another CA), both
+ * with key usage digitalSignature and extended key usage code signing, and
  * for each signer NAME a program sign-NAME.sh that git runs as
  * gpg.x509.program: a detached CMS signature in PEM ("SIGNED MESSAGE", as
  * smimesign writes it) made with openssl cms.
  */
 void gr_pki(const char *dir);
+
+/*
+ * A signer NAME.pem/NAME.key with subject `subject` (openssl's /O=../CN=..
+ * form), issued by CA.pem, with the extensions `exts` ("-addext ..."
+ * options of openssl req), and its sign-NAME.sh.
+ */
+void gr_make_signer(const char *dir, const char *name, const char *subject, const char *ca,
+                    const char *exts);
+
+/*
+ * Certificates that may not sign, beside gr_pki's: web.pem ("CN=web01...",
+ * keyAgreement and keyEncipherment, serverAuth: a web server's), casigner.pem
+ * (a CA with digitalSignature and codeSigning), noku.pem (code signing, no
+ * key usage), noeku.pem (digitalSignature, no extended key usage),
+ * private.pem (digitalSignature, a private EKU 1.3.6.1.4.1.311.99.1); and
+ * two time-stamping authorities, tsa.pem (by the CA) and rogue-tsa.pem (by
+ * the other CA). Each with its key and sign-NAME.sh.
+ */
+void gr_pki_more(const char *dir);
 
 /* A new repository DIR/NAME; returns its path (free() it). */
 char *gr_init(const char *dir, const char *name);

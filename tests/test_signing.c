@@ -11,8 +11,10 @@
 #include "enforcer/report.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The command docs/CLI.md gives, run in `dir`; its exit status. */
 static int openssl_verify(const char *dir, const char *report, const char *sig, const char *ca)
@@ -137,6 +139,44 @@ Test(signing, a_signed_report_verifies_and_a_one_byte_change_fails_here_and_in_o
 	free(cert);
 }
 
+/*
+ * What `report verify` prints under its verdict for DIR/REPORT, signed by
+ * the policy signer: the run and policy as report.json has them, and the
+ * signing time as the signature carries it (read through the library).
+ */
+static char *verified_lines(const char *report, int chain)
+{
+	char *path = enf_asprintf("%s/%s", dir, report), *p7s = enf_asprintf("%s.p7s", path);
+	json_t *doc = json_load_file(path, 0, NULL);
+	cr_assert(doc, "%s is not JSON", path);
+	const char *id = NULL, *mode = NULL, *host = NULL, *started = NULL, *name = NULL,
+	           *sha = NULL;
+	cr_assert_eq(json_unpack(doc, "{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:{s:s}}}", "run", "id",
+	                         &id, "mode", &mode, "host", &host, "started", &started, "policy",
+	                         "name", &name, "source", "sha256", &sha),
+	             0);
+	char *sig = enf_asprintf("%s.p7s", report);
+	enf_sig_check c = verify(dir, report, sig, NULL);
+	free(sig);
+	struct tm tm;
+	char at[32];
+	enf_gmtime(&tm, (time_t)c.signed_at);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char *out = enf_asprintf("  run:     %s (%s) on %s, started %s\n"
+	                         "  policy:  %s, not from a commit (file sha256 %s)\n"
+	                         "  signer:  CN=Policy Signer,O=Contoso\n"
+	                         "  signed:  %s, as the signature states (signingTime)\n"
+	                         "%s%s%s",
+	                         id, mode, host, started, name, sha, at,
+	                         chain ? "  chain:   checked at the signing time " : "",
+	                         chain ? at : "", chain ? "\n" : "");
+	enf_sig_check_clear(&c);
+	json_decref(doc);
+	free(path);
+	free(p7s);
+	return out;
+}
+
 Test(signing, apply_signs_its_report_and_report_verify_checks_it)
 {
 	gr_run r = gr_cli(dir, GR_ARGS("apply", "--target", "snapshot:server.json", "--state-dir",
@@ -149,16 +189,27 @@ Test(signing, apply_signs_its_report_and_report_verify_checks_it)
 
 	r = gr_cli(
 	    dir, GR_ARGS("report", "verify", "--trusted-signers", "ca.pem", "reports/report.json"));
+	char *lines = verified_lines("reports/report.json", 1);
+	char *want = enf_asprintf("reports/report.json: valid: signed by CN=Policy "
+	                          "Signer,O=Contoso, a trusted signer ('ca.pem')\n%s",
+	                          lines);
 	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_str_eq(r.out, "reports/report.json: valid: signed by CN=Policy Signer,O=Contoso, "
-	                        "a trusted signer ('ca.pem')\n");
+	cr_expect_str_eq(r.out, want);
 	gr_run_free(&r);
+	free(want);
+	free(lines);
+	/* Issue 20: only integrity checked is not a pass (it was 0): anyone can re-sign. */
 	r = gr_cli(dir, GR_ARGS("report", "verify", "reports/report.json"));
-	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_str_eq(r.out,
-	                 "reports/report.json: intact: signed by CN=Policy Signer,O=Contoso; who "
-	                 "signed was not checked (give --trusted-signers PEM)\n");
+	lines = verified_lines("reports/report.json", 0);
+	want = enf_asprintf("reports/report.json: intact: signed by CN=Policy Signer,O=Contoso; "
+	                    "only its integrity was checked, not who signed it (give "
+	                    "--trusted-signers PEM)\n%s",
+	                    lines);
+	cr_expect_eq(r.code, 3, "%s", r.err);
+	cr_expect_str_eq(r.out, want);
 	gr_run_free(&r);
+	free(want);
+	free(lines);
 	r = gr_cli(dir, GR_ARGS("report", "verify", "--trusted-signers", "other-ca.pem",
 	                        "reports/report.json"));
 	cr_expect_eq(r.code, 1);

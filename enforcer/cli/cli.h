@@ -16,7 +16,8 @@ enum {
 	CLI_EXIT_ERROR = 1,   /* usage, invalid policy, lock held, internal error */
 	CLI_EXIT_CHANGES = 2, /* drift found (plan) or changes applied (apply) */
 	CLI_EXIT_FAILURES = 4,
-	CLI_EXIT_BOTH = 6
+	CLI_EXIT_BOTH = 6,
+	CLI_EXIT_UNVERIFIED = 3 /* report verify: intact, but who signed was not checked */
 };
 
 typedef struct cli_cmd {
@@ -55,6 +56,11 @@ int cmd_report_show(int argc, char **argv);
 /* `policy diff` (cmd_policy.c); `report show` and `report verify` (cmd_report.c). */
 int cmd_policy(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* `report verify` and `report timestamp` (cmd_report_verify.c), dispatched by `report`. */
+int cli_report_verify(int argc, char **argv);
+int cli_report_timestamp(int argc, char **argv);
+extern const char cmd_report_verify_usage[];
+extern const char cmd_report_timestamp_usage[];
 /* `secret protect` (cmd_secret.c). */
 int cmd_secret(int argc, char **argv);
 /* `install` and `uninstall` (cmd_install.c). */

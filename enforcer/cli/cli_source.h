@@ -15,20 +15,33 @@
 
 #include <jansson.h>
 
+#define CLI_SIGNER_EKU_MAX 16
+
 typedef struct cli_source_opts {
 	const char *repo;            /* --repo DIR: load the policy from a commit */
 	const char *ref;             /* --ref REF (default HEAD) */
 	const char *trusted_signers; /* --trusted-signers PEM */
 	int require_signed;          /* --require-signed */
 	int allow_downgrade;         /* --allow-downgrade (plan, apply, restart) */
+	/* --signer-eku OID (repeatable): the purposes a policy or report signer may carry. */
+	const char *signer_ekus[CLI_SIGNER_EKU_MAX];
+	size_t signer_eku_count;
 } cli_source_opts;
 
 /*
- * Parses --repo, --ref, --trusted-signers or --require-signed at argv[*i].
+ * Parses --repo, --ref, --trusted-signers, --require-signed or --signer-eku
+ * at argv[*i].
  * Returns 1 when it took the option (and *i is on its value), 0 when
  * argv[*i] is another option, -1 after printing a usage error.
  */
 int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **argv, int *i);
+
+/*
+ * --signer-eku OID at argv[*i], appended to `ekus` (CLI_SIGNER_EKU_MAX
+ * slots); 1 taken, -1 after a usage error.
+ */
+int cli_parse_signer_eku(const char **ekus, size_t *count, const char *cmd, int argc, char **argv,
+                         int *i);
 
 /*
  * A PATH-IN-REPO as given on the command line, malloc'd (NULL when memory

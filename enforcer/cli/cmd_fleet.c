@@ -1,5 +1,6 @@
 /* enforcer fleet report: the pool's compliance from the audit repository's host branches. */
 #include "cli.h"
+#include "cli_source.h"
 
 #include "enforcer/errors.h"
 #include "enforcer/fleet.h"
@@ -11,7 +12,7 @@
 const char cmd_fleet_usage[] =
     "usage: enforcer fleet report --audit-repo DIR|URL [--branch-prefix PREFIX]\n"
     "           [--since DATE] [--stale-hours N] [--flap-runs N]\n"
-    "           [--trusted-signers PEM] [--fetch-dir DIR]\n"
+    "           [--trusted-signers PEM [--signer-eku OID]...] [--fetch-dir DIR]\n"
     "           [--format text|json|html|junit] [--report-dir DIR]\n"
     "           [--color auto|always|never]\n\n"
     "Reads every host's audit branch (PREFIX<host>, default audit/) of the audit\n"
@@ -25,7 +26,9 @@ const char cmd_fleet_usage[] =
     "run whatever its age. A URL (https://, ssh://, file://, user@host:path) is\n"
     "fetched first, into --fetch-dir (kept for the next time) or a temporary\n"
     "folder. With --trusted-signers every report must carry a signature from a\n"
-    "signer that chains to the PEM bundle; without, signatures are checked for\n"
+    "signer that chains to the PEM bundle when it signed, and may sign (digital\n"
+    "signature, not a CA, code signing or e-mail protection, or the extended\n"
+    "key usages --signer-eku names); without, signatures are checked for\n"
     "integrity only. The hosts' servers are never contacted.\n\n"
     "--format    what standard output shows (default text); --report-dir writes\n"
     "            fleet.json, fleet.txt, fleet.xml (JUnit) and fleet.html.\n\n"
@@ -48,17 +51,11 @@ static int fleet_report(int argc, char **argv)
 {
 	enf_fleet_options opts = ENF_FLEET_OPTIONS_INIT;
 	const char *repo = NULL, *format = "text", *report_dir = NULL, *color = "auto";
-	static const char *const valued[] = {"--audit-repo",
-	                                     "--branch-prefix",
-	                                     "--since",
-	                                     "--stale-hours",
-	                                     "--trusted-signers",
-	                                     "--format",
-	                                     "--report-dir",
-	                                     "--flap-runs",
-	                                     "--fetch-dir",
-	                                     "--color",
-	                                     NULL};
+	static const char *const valued[] = {"--audit-repo",  "--branch-prefix",   "--since",
+	                                     "--stale-hours", "--trusted-signers", "--format",
+	                                     "--report-dir",  "--flap-runs",       "--fetch-dir",
+	                                     "--color",       "--signer-eku",      NULL};
+	const char *ekus[CLI_SIGNER_EKU_MAX];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int takes = 0;
@@ -94,6 +91,15 @@ static int fleet_report(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--trusted-signers") == 0) {
 			opts.trusted_signers = v;
+		} else if (strcmp(a, "--signer-eku") == 0) {
+			if (opts.signer_eku_count >= CLI_SIGNER_EKU_MAX) {
+				cli_usage_error("fleet report",
+				                "name at most %d --signer-eku values",
+				                CLI_SIGNER_EKU_MAX);
+				return CLI_EXIT_ERROR;
+			}
+			ekus[opts.signer_eku_count++] = v;
+			opts.signer_ekus = ekus;
 		} else if (strcmp(a, "--fetch-dir") == 0) {
 			opts.fetch_dir = v;
 		} else if (strcmp(a, "--report-dir") == 0) {

@@ -31,7 +31,7 @@ const char cmd_validate_usage[] =
     "  --format text|json text (default), or one JSON document on stdout\n"
     "  --repo DIR         read each PATH from commit REF (default HEAD) of the git\n"
     "  --ref REF          repository DIR, with the files it refers to\n"
-    "  --trusted-signers PEM, --require-signed\n"
+    "  --trusted-signers PEM, --require-signed, --signer-eku OID\n"
     "                     check the commit's x509 signature (see enforcer plan --help)\n"
     "  --lint             also warn about what is valid but probably not meant: the\n"
     "                     same registry value set twice, a value or start mode a\n"
@@ -140,6 +140,12 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (cli_check_source_opts(&src, "validate"))
 		return CLI_EXIT_ERROR;
+	if (src.signer_eku_count && !src.trusted_signers) {
+		cli_usage_error("validate",
+		                "--signer-eku names what a commit's signer may be: give "
+		                "it with --trusted-signers PEM");
+		return CLI_EXIT_ERROR;
+	}
 	if (argi >= argc) {
 		cli_usage_error("validate", "name at least one policy file");
 		return CLI_EXIT_ERROR;

@@ -49,6 +49,12 @@ int cli_check_run_extra(const cli_run_opts *o, const char *cmd)
 	}
 	if (strcmp(cmd, "rollback") != 0 && cli_check_source_opts(&o->src, cmd))
 		return 1;
+	if (o->src.signer_eku_count && !o->src.trusted_signers && !o->sign_key) {
+		cli_usage_error(cmd, "--signer-eku names what a signer may be: give it with "
+		                     "--trusted-signers PEM (policy commits) or --sign-key KEY "
+		                     "(reports)");
+		return 1;
+	}
 	if (!o->sign_key != !o->sign_cert) {
 		cli_usage_error(cmd, "%s needs %s too", o->sign_key ? "--sign-key" : "--sign-cert",
 		                o->sign_key ? "--sign-cert CERT" : "--sign-key KEY");
@@ -76,7 +82,9 @@ int cli_prepare_outputs(cli_run_opts *o, const char *cmd)
 		        e ? e->message : "cannot check who may change the outputs");
 		return 1;
 	}
-	if (o->sign_key && enf_report_signer_load(&o->signer, o->sign_key, o->sign_cert)) {
+	if (o->sign_key &&
+	    enf_report_signer_load_ekus(&o->signer, o->sign_key, o->sign_cert, o->src.signer_ekus,
+	                                o->src.signer_eku_count)) {
 		const enf_error *e = enf_error_last();
 		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
 		        e ? e->message : "cannot load the signing key");

@@ -29,6 +29,9 @@ int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **a
 		s->allow_downgrade = 1;
 		return 1;
 	}
+	if (strcmp(a, "--signer-eku") == 0)
+		return cli_parse_signer_eku(s->signer_ekus, &s->signer_eku_count, cmd, argc, argv,
+		                            i);
 	if (!slot)
 		return 0;
 	if (*i + 1 >= argc) {
@@ -36,6 +39,21 @@ int cli_parse_source_opt(cli_source_opts *s, const char *cmd, int argc, char **a
 		return -1;
 	}
 	*slot = argv[++*i];
+	return 1;
+}
+
+int cli_parse_signer_eku(const char **ekus, size_t *count, const char *cmd, int argc, char **argv,
+                         int *i)
+{
+	if (*i + 1 >= argc) {
+		cli_usage_error(cmd, "--signer-eku needs an object identifier (1.3.6.1.5.5.7.3.3)");
+		return -1;
+	}
+	if (*count >= CLI_SIGNER_EKU_MAX) {
+		cli_usage_error(cmd, "name at most %d --signer-eku values", CLI_SIGNER_EKU_MAX);
+		return -1;
+	}
+	ekus[(*count)++] = argv[++*i];
 	return 1;
 }
 
@@ -85,6 +103,8 @@ static int open_git(enf_source **out, const cli_source_opts *s, const char *path
 	enf_source_git_options opts = ENF_SOURCE_GIT_OPTIONS_INIT;
 	opts.trusted_signers = s->trusted_signers;
 	opts.guard = guard;
+	opts.signer_ekus = s->signer_ekus;
+	opts.signer_eku_count = s->signer_eku_count;
 	const char *ref = s->ref ? s->ref : "HEAD";
 	enf_source *src = NULL;
 	char *in_repo = cli_repo_path(path);

@@ -488,6 +488,14 @@ int enf_fleet__load(fleet_data *d, const char *where, const enf_fleet_options *o
 		return enf_error_oom();
 	if (opts->trusted_signers && (rc = enf_trust_load(&trust, opts->trusted_signers)))
 		return rc;
+	/* Reports are read long after they were signed: each signer as it was when it signed. */
+	if (trust)
+		enf_trust_set_flags(trust, ENF_TRUST_AT_SIGNING_TIME);
+	if (trust &&
+	    (rc = enf_trust_set_signer_ekus(trust, opts->signer_ekus, opts->signer_eku_count))) {
+		enf_trust_free(trust);
+		return rc;
+	}
 	if (opts->fetch_dir) {
 		rc = enf_fleet__fetch(&repo, where, opts->fetch_dir, opts->branch_prefix);
 	} else if (git_repository_open_ext(&repo, where, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {

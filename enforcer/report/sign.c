@@ -7,6 +7,8 @@
 
 #include "enforcer/errors.h"
 #include "util/cms.h"
+#include "util/cms_rules.h"
+#include "util/tsp.h"
 #include "util/util.h"
 
 #include <limits.h>
@@ -108,25 +110,21 @@ done:
 	return rc;
 }
 
-static char *subject_of(X509 *cert)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *out = NULL;
-	if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-		char *p = NULL;
-		long n = BIO_get_mem_data(bio, &p);
-		out = enf_strndup(p ? p : "", n > 0 ? (size_t)n : 0);
-	}
-	BIO_free(bio);
-	return out;
-}
-
 int enf_report_signer_load(enf_report_signer **out, const char *key_path, const char *cert_path)
 {
+	return enf_report_signer_load_ekus(out, key_path, cert_path, NULL, 0);
+}
+
+int enf_report_signer_load_ekus(enf_report_signer **out, const char *key_path,
+                                const char *cert_path, const char *const *ekus, size_t count)
+{
 	enf_report_signer *s = calloc(1, sizeof(*s));
+	enf_signer_rules *rules = NULL;
 	if (!s)
 		return enf_error_oom();
-	int rc = load_key(&s->key, key_path);
+	int rc = enf_signer_rules_new(&rules, ekus, count);
+	if (rc == 0)
+		rc = load_key(&s->key, key_path);
 	if (rc == 0)
 		rc = load_certs(s, cert_path);
 	if (rc == 0 && X509_check_private_key(s->cert, s->key) != 1) {
@@ -135,8 +133,16 @@ int enf_report_signer_load(enf_report_signer **out, const char *key_path, const 
 		              key_path, cert_path);
 		rc = ENF_EINVALID;
 	}
-	if (rc == 0 && !(s->subject = subject_of(s->cert)))
+	/* Refused here, before the run: a report it signed would not verify. */
+	if (rc == 0 && enf_signer_rules_check(rules, s->cert) == ENF_EINVALID) {
+		const enf_error *e = enf_error_last();
+		enf_error_set(ENF_ERRCLASS_REPORT, "the signing certificate '%s': %s", cert_path,
+		              e ? e->message : "is not allowed to sign");
+		rc = ENF_EINVALID;
+	}
+	if (rc == 0 && !(s->subject = enf_x509_subject(s->cert)))
 		rc = enf_error_oom();
+	enf_signer_rules_free(rules);
 	ERR_clear_error();
 	if (rc) {
 		enf_report_signer_free(s);
@@ -197,21 +203,80 @@ done:
 	return rc;
 }
 
-int enf_report_verify(enf_sig_check *out, const char *report_path, const char *sig_path,
-                      const char *trusted_signers)
+int enf_report_verify_ext(enf_sig_check *out, const char *report_path, const char *sig_path,
+                          const enf_report_verify_options *opts)
 {
 	char *report = NULL, *sig = NULL;
 	size_t report_len = 0, sig_len = 0;
-	enf_trust *trust = NULL;
+	enf_trust *trust = NULL, *tsa = NULL;
 	int rc = enf_read_file(&report, &report_len, report_path, REPORT_MAX);
 	if (rc == 0)
 		rc = enf_read_file(&sig, &sig_len, sig_path, KEY_FILE_MAX);
-	if (rc == 0 && trusted_signers)
-		rc = enf_trust_load(&trust, trusted_signers);
+	if (rc == 0 && opts->trusted_signers &&
+	    (rc = enf_trust_load(&trust, opts->trusted_signers)) == 0) {
+		/* A report is evidence for years: its signer's chain as it was when it signed. */
+		enf_trust_set_flags(trust, ENF_TRUST_AT_SIGNING_TIME);
+		rc = enf_trust_set_signer_ekus(trust, opts->signer_ekus, opts->signer_eku_count);
+	}
+	if (rc == 0 && trust && opts->tsa_certs &&
+	    (rc = enf_trust_load(&tsa, opts->tsa_certs)) == 0)
+		rc = enf_trust_set_tsa(trust, tsa);
 	if (rc == 0)
 		rc = enf_cms_verify(out, sig, sig_len, report, report_len, trust);
+	enf_trust_free(tsa);
 	enf_trust_free(trust);
 	free(report);
+	free(sig);
+	return rc;
+}
+
+int enf_report_verify(enf_sig_check *out, const char *report_path, const char *sig_path,
+                      const char *trusted_signers)
+{
+	enf_report_verify_options opts = ENF_REPORT_VERIFY_OPTIONS_INIT;
+	opts.trusted_signers = trusted_signers;
+	return enf_report_verify_ext(out, report_path, sig_path, &opts);
+}
+
+int enf_report_signature_value(unsigned char **out, size_t *out_len, const char *sig_path)
+{
+	char *sig = NULL;
+	size_t len = 0;
+	int rc = enf_read_file(&sig, &len, sig_path, KEY_FILE_MAX);
+	CMS_ContentInfo *cms = rc == 0 ? enf_cms_parse(sig, len) : NULL;
+	if (rc == 0 && !cms) {
+		enf_error_set(ENF_ERRCLASS_REPORT,
+		              "'%s' is not a CMS (PKCS #7) signature in PEM or DER form", sig_path);
+		rc = ENF_EINVALID;
+	}
+	if (rc == 0)
+		rc = enf_tsp_signed_value(out, out_len, cms);
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	free(sig);
+	return rc;
+}
+
+int enf_report_timestamp(const char *sig_path, const char *token_path)
+{
+	char *sig = NULL, *token = NULL;
+	size_t sig_len = 0, token_len = 0, out_len = 0;
+	unsigned char *out = NULL;
+	int rc = enf_read_file(&sig, &sig_len, sig_path, KEY_FILE_MAX);
+	if (rc == 0)
+		rc = enf_read_file(&token, &token_len, token_path, KEY_FILE_MAX);
+	if (rc == 0 && (rc = enf_tsp_attach(&out, &out_len, sig, sig_len, token, token_len))) {
+		const enf_error *e = enf_error_last();
+		char *why = enf_strdup(e ? e->message : "cannot attach the token");
+		enf_error_set(ENF_ERRCLASS_REPORT, "'%s' was not attached to '%s': %s", token_path,
+		              sig_path, why ? why : "out of memory");
+		free(why);
+	}
+	/* Atomic: the signature file is whole, with the token or without it. */
+	if (rc == 0)
+		rc = enf_write_file_atomic(sig_path, out, out_len);
+	free(out);
+	free(token);
 	free(sig);
 	return rc;
 }

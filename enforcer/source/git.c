@@ -295,8 +295,9 @@ static int extract_signature(git_buf *sig, git_buf *data, git_repository *repo, 
  * header, and for gpg.format=x509 (smimesign, gitsign, gpgsm) the header
  * holds a detached CMS signature in PEM.
  */
-static int check_signature(enf_source *s, const char *trusted_signers)
+static int check_signature(enf_source *s, const enf_source_git_options *opts)
 {
+	const char *trusted_signers = opts ? opts->trusted_signers : NULL;
 	git_buf sig = {0}, data = {0};
 	git_oid id;
 	enf_trust *trust = NULL;
@@ -320,7 +321,11 @@ static int check_signature(enf_source *s, const char *trusted_signers)
 		s->sig.reason = enf_strdup("the commit has an SSH signature; only x509 (CMS) "
 		                           "signatures are checked (git config gpg.format x509)");
 	} else if (!trusted_signers || (rc = enf_trust_load(&trust, trusted_signers)) == 0) {
-		rc = enf_cms_verify(&s->sig, sig.ptr, sig.size, data.ptr, data.size, trust);
+		if (trust && opts->version >= 3)
+			rc = enf_trust_set_signer_ekus(trust, opts->signer_ekus,
+			                               opts->signer_eku_count);
+		if (rc == 0)
+			rc = enf_cms_verify(&s->sig, sig.ptr, sig.size, data.ptr, data.size, trust);
 	}
 	if (rc == 0 && s->sig.status != ENF_SIG_VALID && !s->sig.reason)
 		rc = enf_error_oom();
@@ -422,7 +427,7 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	if ((rc = tree_find(&entry, s, path)) == 0)
-		rc = check_signature(s, opts ? opts->trusted_signers : NULL);
+		rc = check_signature(s, opts);
 done:
 	git_tree_entry_free(entry);
 	git_object_free(obj);

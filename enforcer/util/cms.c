@@ -1,5 +1,7 @@
 /* Checking x509 (CMS) detached signatures with OpenSSL: integrity first, then trust. */
 #include "cms.h"
+#include "cms_rules.h"
+#include "tsp.h"
 
 #include "enforcer/errors.h"
 #include "util.h"
@@ -20,6 +22,9 @@ struct enf_trust {
 	char *path;
 	X509_STORE *store;
 	STACK_OF(X509) * certs; /* also offered to find a signer the signature does not carry */
+	enf_signer_rules *rules;
+	unsigned flags;        /* ENF_TRUST_* */
+	X509_STORE *tsa_store; /* time-stamping authorities; NULL: `store` */
 };
 
 const char *enf_sig_status_name(enf_sig_status status)
@@ -35,6 +40,7 @@ void enf_sig_check_clear(enf_sig_check *check)
 		return;
 	free(check->signer);
 	free(check->reason);
+	free(check->tsa);
 	memset(check, 0, sizeof(*check));
 }
 
@@ -43,6 +49,8 @@ void enf_trust_free(enf_trust *trust)
 	if (!trust)
 		return;
 	X509_STORE_free(trust->store);
+	X509_STORE_free(trust->tsa_store);
+	enf_signer_rules_free(trust->rules);
 	sk_X509_pop_free(trust->certs, X509_free);
 	free(trust->path);
 	free(trust);
@@ -71,6 +79,8 @@ int enf_trust_load(enf_trust **out, const char *path)
 		rc = enf_error_oom();
 		goto done;
 	}
+	if ((rc = enf_signer_rules_new(&t->rules, NULL, 0)))
+		goto done;
 	X509 *x;
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (!sk_X509_push(t->certs, x)) {
@@ -106,8 +116,32 @@ done:
 	return rc;
 }
 
-/* The CMS structure from PEM (any label) or DER; NULL when it is neither. */
-static CMS_ContentInfo *parse_cms(const void *sig, size_t len)
+int enf_trust_set_signer_ekus(enf_trust *trust, const char *const *ekus, size_t count)
+{
+	enf_signer_rules *rules = NULL;
+	int rc = enf_signer_rules_new(&rules, ekus, count);
+	if (rc == 0) {
+		enf_signer_rules_free(trust->rules);
+		trust->rules = rules;
+	}
+	return rc;
+}
+
+void enf_trust_set_flags(enf_trust *trust, unsigned flags)
+{
+	trust->flags = flags;
+}
+
+int enf_trust_set_tsa(enf_trust *trust, const enf_trust *tsa)
+{
+	if (!X509_STORE_up_ref(tsa->store))
+		return enf_error_oom();
+	X509_STORE_free(trust->tsa_store);
+	trust->tsa_store = tsa->store;
+	return 0;
+}
+
+CMS_ContentInfo *enf_cms_parse(const void *sig, size_t len)
 {
 	const char *s = sig;
 	size_t skip = 0;
@@ -139,19 +173,6 @@ static CMS_ContentInfo *parse_cms(const void *sig, size_t len)
 	return cms;
 }
 
-static char *name_text(const X509_NAME *name)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *out = NULL;
-	if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
-		char *p = NULL;
-		long n = BIO_get_mem_data(bio, &p);
-		out = enf_strndup(p ? p : "", n > 0 ? (size_t)n : 0);
-	}
-	BIO_free(bio);
-	return out;
-}
-
 /* Why CMS_verify failed, in words for the people who read reports. */
 static char *integrity_reason(unsigned long err)
 {
@@ -174,26 +195,94 @@ static char *integrity_reason(unsigned long err)
 	}
 }
 
-/* Does every signer chain to a trusted signer? NULL when so; else why not. */
-static char *trust_problem(CMS_ContentInfo *cms, STACK_OF(X509) * signers, const enf_trust *trust)
+/* The signing time the first signer states (signingTime attribute); 0 when none. */
+static long long signing_time(CMS_ContentInfo *cms)
+{
+	STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
+	CMS_SignerInfo *si =
+	    sk_CMS_SignerInfo_num(infos) > 0 ? sk_CMS_SignerInfo_value(infos, 0) : NULL;
+	int idx = si ? CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) : -1;
+	ASN1_TYPE *t = idx >= 0 ? X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0) : NULL;
+	/* UTCTime up to 2049, GeneralizedTime after (RFC 5652, 11.3). */
+	if (!t || (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME))
+		return 0;
+	return enf_asn1_time_unix(t->value.utctime);
+}
+
+/* An error that depends on the time the chain was checked at. */
+static int dated(int err)
+{
+	return err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID;
+}
+
+/*
+ * Does every signer chain to a trusted signer (at `at`, Unix seconds, or
+ * now when 0), and may it sign? NULL when so; else why not.
+ */
+static char *trust_problem(CMS_ContentInfo *cms, STACK_OF(X509) * signers, const enf_trust *trust,
+                           long long at, enf_sig_time source)
 {
 	STACK_OF(X509) *carried = CMS_get1_certs(cms);
 	char *why = NULL;
 	for (int i = 0; i < sk_X509_num(signers) && !why; i++) {
+		X509 *signer = sk_X509_value(signers, i);
 		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-		if (!ctx ||
-		    !X509_STORE_CTX_init(ctx, trust->store, sk_X509_value(signers, i), carried)) {
+		if (!ctx || !X509_STORE_CTX_init(ctx, trust->store, signer, carried)) {
 			why = enf_strdup("out of memory while checking the signer");
-		} else if (X509_verify_cert(ctx) <= 0) {
+			X509_STORE_CTX_free(ctx);
+			break;
+		}
+		if (at)
+			X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
+		if (X509_verify_cert(ctx) <= 0) {
 			int err = X509_STORE_CTX_get_error(ctx);
 			why = enf_asprintf("the signer's certificate does not chain to a trusted "
-			                   "signer in '%s' (%s)",
-			                   trust->path, X509_verify_cert_error_string(err));
+			                   "signer in '%s' (%s%s)",
+			                   trust->path, X509_verify_cert_error_string(err),
+			                   !dated(err) ? ""
+			                   : source == ENF_SIG_TIME_TIMESTAMP
+			                       ? " at the time-stamp's time"
+			                   : source == ENF_SIG_TIME_SIGNED ? " at the signing time"
+			                                                   : "");
+		} else if (enf_signer_rules_check(trust->rules, signer)) {
+			const enf_error *e = enf_error_last();
+			why = enf_strdup(e ? e->message : "the signer is not allowed to sign");
 		}
 		X509_STORE_CTX_free(ctx);
 	}
 	sk_X509_pop_free(carried, X509_free);
 	return why;
+}
+
+/*
+ * For reports (ENF_TRUST_AT_SIGNING_TIME): the time to check the chain at,
+ * from a time-stamp token when one is attached (it must then verify), else
+ * from the signingTime attribute. 0: now.
+ */
+static long long check_time(enf_sig_check *out, CMS_ContentInfo *cms, const enf_trust *trust)
+{
+	if (!(trust->flags & ENF_TRUST_AT_SIGNING_TIME))
+		return 0;
+	enf_tsp_result ts;
+	long long at = 0;
+	if (enf_tsp_check(&ts, cms, trust->tsa_store ? trust->tsa_store : trust->store)) {
+		out->reason = enf_strdup("cannot read the signature's time-stamp token");
+	} else if (ts.why) {
+		/* A token over other data was attached to this signature by someone. */
+		out->status = ts.altered ? ENF_SIG_INVALID : ENF_SIG_UNTRUSTED;
+		out->reason = ts.why;
+		ts.why = NULL;
+	} else if (ts.present) {
+		at = ts.gen_time;
+		out->time_source = ENF_SIG_TIME_TIMESTAMP;
+		out->tsa = ts.tsa;
+		ts.tsa = NULL;
+	} else if (out->signed_at) {
+		at = out->signed_at;
+		out->time_source = ENF_SIG_TIME_SIGNED;
+	}
+	enf_tsp_result_clear(&ts);
+	return at;
 }
 
 int enf_cms_verify(enf_sig_check *out, const void *sig, size_t sig_len, const void *data,
@@ -205,8 +294,9 @@ int enf_cms_verify(enf_sig_check *out, const void *sig, size_t sig_len, const vo
 		out->reason = enf_strdup("the signature or the content is too large to check");
 		return out->reason ? 0 : enf_error_oom();
 	}
-	CMS_ContentInfo *cms = parse_cms(sig, sig_len);
+	CMS_ContentInfo *cms = enf_cms_parse(sig, sig_len);
 	BIO *content = NULL;
+	STACK_OF(X509) *signers = NULL;
 	if (!cms) {
 		out->reason = enf_strdup("not a CMS (PKCS #7) signature in PEM or DER form");
 		goto done;
@@ -221,25 +311,30 @@ int enf_cms_verify(enf_sig_check *out, const void *sig, size_t sig_len, const vo
 		out->reason = integrity_reason(ERR_peek_last_error());
 		goto done;
 	}
-	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	signers = CMS_get0_signers(cms);
 	if (sk_X509_num(signers) < 1) {
 		out->reason = enf_strdup("the signature names no signer");
-		sk_X509_free(signers);
 		goto done;
 	}
-	out->signer = name_text(X509_get_subject_name(sk_X509_value(signers, 0)));
+	X509 *first = sk_X509_value(signers, 0);
+	out->signer = enf_x509_subject(first);
+	out->signed_at = signing_time(cms);
 	out->status = ENF_SIG_UNTRUSTED;
 	if (!trust) {
 		out->reason = enf_strdup(
 		    "intact, but no trusted signers were given to check the signer against");
-	} else if (!(out->reason = trust_problem(cms, signers, trust))) {
-		out->trust_checked = 1;
-		out->status = ENF_SIG_VALID;
-	} else {
-		out->trust_checked = 1;
+		goto done;
 	}
-	sk_X509_free(signers);
+	out->trust_checked = 1;
+	long long at = check_time(out, cms, trust);
+	if (!out->reason &&
+	    !(out->reason = trust_problem(cms, signers, trust, at, out->time_source))) {
+		out->status = ENF_SIG_VALID;
+		out->checked_at = at;
+		out->expired_since = at && X509_cmp_current_time(X509_get0_notAfter(first)) < 0;
+	}
 done:
+	sk_X509_free(signers);
 	ERR_clear_error();
 	BIO_free(content);
 	CMS_ContentInfo_free(cms);

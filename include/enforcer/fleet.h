@@ -15,7 +15,7 @@
 
 #include "common.h"
 
-#define ENF_FLEET_OPTIONS_VERSION 1
+#define ENF_FLEET_OPTIONS_VERSION 2
 
 typedef struct enf_fleet_options {
 	unsigned version;
@@ -26,6 +26,10 @@ typedef struct enf_fleet_options {
 	unsigned flap_runs;   /* flapping looks at each host's last N applies */
 	const char *trusted_signers; /* PEM bundle the report signers must chain to, or NULL */
 	const char *fetch_dir; /* for a URL: the folder to fetch into (made if needed), or NULL */
+	/* Version 2: the extended key usages a report signer may carry (--signer-eku); NULL:
+	 * default */
+	const char *const *signer_ekus;
+	size_t signer_eku_count;
 } enf_fleet_options;
 
 #define ENF_FLEET_DEFAULT_DAYS        7
@@ -35,7 +39,7 @@ typedef struct enf_fleet_options {
 #define ENF_FLEET_OPTIONS_INIT                                                                     \
 	{                                                                                          \
 		ENF_FLEET_OPTIONS_VERSION, "audit/", 0, 0, ENF_FLEET_DEFAULT_STALE_HOURS,          \
-		    ENF_FLEET_DEFAULT_FLAP_RUNS, NULL, NULL                                        \
+		    ENF_FLEET_DEFAULT_FLAP_RUNS, NULL, NULL, NULL, 0                               \
 	}
 
 /* The fleet report (opaque): the enforcer-fleet/1 document. */

@@ -28,6 +28,16 @@ typedef struct enf_report_signer enf_report_signer;
  */
 int enf_report_signer_load(enf_report_signer **out, const char *key_path, const char *cert_path);
 
+/*
+ * As enf_report_signer_load, and refuses a certificate that may not sign
+ * (ENF_EINVALID, naming its subject and what is wrong): it must have key
+ * usage digitalSignature, must not be a CA, and must carry one of the
+ * extended key usages `ekus` (dotted OIDs; `count` 0: code signing or
+ * e-mail protection). enf_report_signer_load uses the default set.
+ */
+int enf_report_signer_load_ekus(enf_report_signer **out, const char *key_path,
+                                const char *cert_path, const char *const *ekus, size_t count);
+
 /* The signer certificate's subject (RFC 2253). */
 const char *enf_report_signer_subject(const enf_report_signer *signer);
 
@@ -47,6 +57,47 @@ int enf_report_sign(unsigned char **out, size_t *out_len, const enf_report_signe
  */
 int enf_report_verify(enf_sig_check *out, const char *report_path, const char *sig_path,
                       const char *trusted_signers);
+
+typedef struct enf_report_verify_options {
+	unsigned version;
+	const char *trusted_signers;    /* PEM bundle; NULL: integrity only */
+	const char *tsa_certs;          /* time-stamping authorities (PEM); NULL: trusted_signers */
+	const char *const *signer_ekus; /* allowed extended key usages; NULL: the default */
+	size_t signer_eku_count;
+} enf_report_verify_options;
+
+#define ENF_REPORT_VERIFY_OPTIONS_VERSION 1
+#define ENF_REPORT_VERIFY_OPTIONS_INIT                                                             \
+	{                                                                                          \
+		ENF_REPORT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0                             \
+	}
+
+/*
+ * enf_report_verify with options. With trusted signers the signer must meet
+ * the signer rules (enf_report_signer_load_ekus) and chain to them at the
+ * signing time: an attached RFC 3161 token's genTime when there is one (the
+ * token must cover the signature value and come from a TSA that chains to
+ * `tsa_certs`), else the signingTime attribute; *out says which
+ * (time_source, checked_at, expired_since, tsa).
+ */
+int enf_report_verify_ext(enf_sig_check *out, const char *report_path, const char *sig_path,
+                          const enf_report_verify_options *opts);
+
+/*
+ * The signature value of the signature file `sig_path` (malloc'd bytes):
+ * the data an RFC 3161 time stamp of the report must cover, to give to
+ * `openssl ts -query -data`.
+ */
+int enf_report_signature_value(unsigned char **out, size_t *out_len, const char *sig_path);
+
+/*
+ * Attaches the time-stamp token (or response) in `token_path` to the
+ * signature file `sig_path`, as the unsigned attribute
+ * id-aa-timeStampToken, rewriting the file atomically; report.json and the
+ * signature value are unchanged. Refuses a token over other data and a
+ * signature that already carries one, changing nothing.
+ */
+int enf_report_timestamp(const char *sig_path, const char *token_path);
 
 /* One file of a run's report, as written. */
 typedef struct enf_report_file {

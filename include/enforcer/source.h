@@ -60,12 +60,20 @@ typedef struct enf_source_git_options {
 	 * policy CI runs on checkouts of its own.
 	 */
 	int guard;
+	/*
+	 * Version 3: the extended key usages a commit's signer must carry one
+	 * of (dotted OIDs, --signer-eku); NULL for code signing or e-mail
+	 * protection. The signer must also have digitalSignature and not be a
+	 * CA (util/cms_rules.h).
+	 */
+	const char *const *signer_ekus;
+	size_t signer_eku_count;
 } enf_source_git_options;
 
-#define ENF_SOURCE_GIT_OPTIONS_VERSION 2
+#define ENF_SOURCE_GIT_OPTIONS_VERSION 3
 #define ENF_SOURCE_GIT_OPTIONS_INIT                                                                \
 	{                                                                                          \
-		ENF_SOURCE_GIT_OPTIONS_VERSION, NULL, 0                                            \
+		ENF_SOURCE_GIT_OPTIONS_VERSION, NULL, 0, NULL, 0                                   \
 	}
 
 /*

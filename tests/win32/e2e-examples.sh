@@ -51,8 +51,10 @@ mkdir -p "$pki"
         -subj "/CN=E2E Policy CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
         -addext keyUsage=critical,keyCertSign &&
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout signer.key -out signer.csr \
-        -subj "/O=Contoso/CN=Policy Signer" &&
-    openssl x509 -req -in signer.csr -CA ca.pem -CAkey ca.key -set_serial 0x51 -days 30 -out signer.pem) \
+        -subj "/O=Contoso/CN=Policy Signer" -addext keyUsage=critical,digitalSignature \
+        -addext extendedKeyUsage=codeSigning &&
+    openssl x509 -req -in signer.csr -CA ca.pem -CAkey ca.key -set_serial 0x51 -days 30 \
+        -copy_extensions copyall -out signer.pem) \
     >/dev/null 2>&1 || { echo "FAIL  making the signing PKI"; e2e_finish; exit 1; }
 # git runs it as PROGRAM --status-fd=2 -bsau KEY with the commit on stdin.
 cat >"$pki/sign.sh" <<EOF
