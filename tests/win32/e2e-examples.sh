@@ -101,8 +101,9 @@ IFS=$'\t' read -r task_cmd task_args task_dir < <(sed -n 2p "$work/actions.tsv")
 check "the task's arguments need no quoting" test "${fetch_args//\"/}${task_args//\"/}" = "$fetch_args$task_args"
 
 read -ra fa <<<"$fetch_args"
-check "the fetch action names the clone C:\\policies" test "${fa[0]} ${fa[1]}" = '-C C:\policies'
-git -C "$(unixpath "${fa[1]}")" "${fa[@]:2}" 2>"$work/fetch.err"
+check "the fetch action names the clone C:\\policies, safe for SYSTEM" \
+    test "${fa[*]:0:4}" = '-c safe.directory=C:/policies -C C:\policies'
+git -C "$(unixpath "${fa[3]}")" "${fa[@]:4}" 2>"$work/fetch.err"
 check "its git fetch brings the merged commit to origin/main" \
     test "$(git -C "$c/policies" rev-parse origin/main)" = "$merged"
 

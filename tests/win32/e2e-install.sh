@@ -82,6 +82,7 @@ check "it says what it did" same "$work/first.txt" <<EOF
 state folder C:\\ProgramData\\enforcer: created
 event source 'enforcer' (Application log; descriptions from $wexe): created
 scheduled task \\enforcer\\nightly (daily at 03:15 as SYSTEM): created
+note: git.exe is not on PATH, so the task does not fetch $(winpath "$repo") before it applies: install Git for Windows and run this again, give --git PATH, or keep $(winpath "$repo") current another way
 enforcer is installed: 3 changes made.
 EOF
 check "the state folder exists" test -d "$state"
@@ -122,7 +123,7 @@ expect_field() { # NAME VALUE
     fi
 }
 expect_field description "enforcer: converge this server to its policy every day (registered by 'enforcer install')"
-expect_field path "$wexe"
+if [[ $wexe == *" "* ]]; then expect_field path "\"$wexe\""; else expect_field path "$wexe"; fi
 expect_field arguments "apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $(winpath "$repo") --ref origin/main -- policies/edge.yaml"
 expect_field directory 'C:\ProgramData\enforcer'
 expect_field start 2020-01-01T03:15:00
@@ -144,6 +145,39 @@ else
     check "the task is unchanged" \
         grep -qxF 'scheduled task \enforcer\nightly (daily at 03:15 as SYSTEM): already as asked, unchanged' "$work/second.txt"
 fi
+echo "== install with git.exe: the task fetches the repository first"
+# A stand-in git.exe under Program Files (Task Scheduler needs the file; it is not run here).
+gitdir="$prefix/drive_c/Program Files/Git/cmd"
+mkdir -p "$gitdir" && cp "$helper" "$gitdir/git.exe"
+inst withgit install --schedule daily@03:15 --repo "$(winpath "$repo")" --ref origin/main \
+    --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "exit 0, and no note about git" test "$code" = 0 -a -z "$(grep -F note: "$work/withgit.txt")"
+check "the task is registered again" grep -qxF \
+    'scheduled task \enforcer\nightly (daily at 03:15 as SYSTEM): updated' "$work/withgit.txt"
+# Wine's Task Scheduler stores what was registered as a file under system32\Tasks, as Windows does.
+taskfile=$prefix/drive_c/windows/system32/tasks/enforcer/nightly
+python3 - "$taskfile" >"$work/actions.tsv" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+root = ET.fromstring(text.replace('encoding="UTF-16"', ""))
+for e in root.findall("t:Actions/t:Exec", ns):
+    print("%s\t%s" % (e.find("t:Command", ns).text, e.find("t:Arguments", ns).text))
+PY
+sed 's/^/    /' "$work/actions.tsv"
+wrepo=$(winpath "$repo")
+quoted_exe=$wexe
+[[ $wexe == *" "* ]] && quoted_exe="\"$wexe\""
+check "the stored task runs the quoted git.exe's fetch, then enforcer.exe" same "$work/actions.tsv" <<EOF
+"C:\\Program Files\\Git\\cmd\\git.exe"	-c safe.directory=${wrepo//\\//} -C $wrepo fetch --quiet origin
+$quoted_exe	apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $wrepo --ref origin/main -- policies/edge.yaml
+EOF
+inst nogit install --repo "$(winpath "$repo")" --git 'C:\no\git.exe' policies/edge.yaml
+check "a --git that does not exist: exit 1" test "$code" = 1
+check "... saying so" grep -qxF "enforcer install: --git 'C:\\no\\git.exe' does not exist; nothing was changed" "$work/nogit.errtxt"
+
 inst third install
 check "install without a policy: exit 0, nothing changed" same "$work/third.txt" <<EOF
 state folder C:\\ProgramData\\enforcer: already as asked, unchanged
