@@ -324,3 +324,76 @@ Test(roles, a_director_and_a_mediation_server_export_their_services)
 	free(out);
 	free(dir);
 }
+
+/*
+ * Without -v, the resources a `when:` skips for the same reason are one line
+ * (a policy for another role skips all of them); -v and report.txt list each.
+ */
+Test(roles, resources_skipped_for_one_reason_are_one_line_without_v)
+{
+	char *dir = th_tmpdir();
+	char *snap = server(dir, "edge", NULL);
+	char *target = enf_asprintf("snapshot:%s", snap);
+	char *p = th_write(dir, "fe.yaml",
+	                   "enforcer: 1\nname: fe\nwhen: {role: front-end}\nresources:\n"
+	                   "  - {type: registry, id: a, key: 'HKLM\\Software\\T', value: A, kind: "
+	                   "dword, data: 1}\n"
+	                   "  - {type: registry, id: b, key: 'HKLM\\Software\\T', value: B, kind: "
+	                   "dword, data: 1}\n"
+	                   "  - {type: registry, id: c, key: 'HKLM\\Software\\T', value: C, kind: "
+	                   "dword, data: 1}\n");
+	char *reports = enf_asprintf("%s/r", dir);
+	th_cli_result r =
+	    th_run_cli(dir, ARGS("plan", "--target", target, "--report-dir", reports, p), NULL);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strncmp(r.out,
+	                  "skipped     3 resources: the policy does not apply here: role is edge, "
+	                  "and the condition is == front-end (-v lists them)\n"
+	                  "Plan: 0 to change, 0 failed, 0 compliant, 3 skipped,",
+	                  strlen("skipped     3 resources: the policy does not apply here: role is "
+	                         "edge, and the condition is == front-end (-v lists them)\n"
+	                         "Plan: 0 to change, 0 failed, 0 compliant, 3 skipped,")) == 0,
+	          "%s", r.out);
+	th_cli_free(&r);
+	/* report.txt keeps every resource. */
+	char *txt_path = enf_asprintf("%s/report.txt", reports);
+	char *txt = th_read(txt_path, NULL);
+	cr_expect(strstr(txt,
+	                 "skipped     a: the policy does not apply here: role is edge, and the "
+	                 "condition is == front-end\n"
+	                 "skipped     b: the policy does not apply here: role is edge, and the "
+	                 "condition is == front-end\n"
+	                 "skipped     c: the policy does not apply here:") != NULL,
+	          "%s", txt);
+	free(txt);
+	free(txt_path);
+	r = th_run_cli(dir, ARGS("plan", "-v", "--target", target, p), NULL);
+	cr_expect(strstr(r.out, "skipped     b: the policy does not apply here: role is edge") !=
+	              NULL,
+	          "%s", r.out);
+	cr_expect(strstr(r.out, "resources:") == NULL, "%s", r.out);
+	th_cli_free(&r);
+	/* Different reasons are different lines; a reason one resource has stays its own line. */
+	char *q = th_write(dir, "mixed.yaml",
+	                   "enforcer: 1\nname: mixed\nresources:\n"
+	                   "  - {type: registry, id: fe1, when: {role: front-end}, key: "
+	                   "'HKLM\\Software\\T', value: A, kind: dword, data: 1}\n"
+	                   "  - {type: registry, id: dir, when: {role: director}, key: "
+	                   "'HKLM\\Software\\T', value: B, kind: dword, data: 1}\n"
+	                   "  - {type: registry, id: fe2, when: {role: front-end}, key: "
+	                   "'HKLM\\Software\\T', value: C, kind: dword, data: 1}\n");
+	r = th_run_cli(dir, ARGS("plan", "--target", target, q), NULL);
+	const char *want = "skipped     2 resources: condition not met: role is edge, and the "
+	                   "condition is == front-end (-v lists them)\n"
+	                   "skipped     dir: condition not met: role is edge, and the condition "
+	                   "is == director\n"
+	                   "Plan: 0 to change, 0 failed, 0 compliant, 3 skipped,";
+	cr_expect(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+	th_cli_free(&r);
+	free(q);
+	free(reports);
+	free(p);
+	free(target);
+	free(snap);
+	free(dir);
+}
