@@ -33,7 +33,9 @@ const char cmd_install_usage[] =
     "                           Task Scheduler adds up to 15 minutes at random)\n"
     "  --repo DIR [--ref REF]   the policy is read from commit REF (default HEAD) of DIR\n"
     "  --git GIT                git.exe for the fetch (default: the one on PATH; without\n"
-    "                           one, the task does not fetch, and install says so)\n\n"
+    "                           one, the task does not fetch, and install says so)\n"
+    "  --show-task              print the task's XML as it would be registered, and\n"
+    "                           change nothing (no administrator needed)\n\n"
     "Run again, it changes nothing and says so; with other options it updates\n"
     "what differs. enforcer.exe should stay where it is: the event source and\n"
     "the task name its path. Windows only: the Linux build refuses.\n\n"
@@ -55,6 +57,7 @@ typedef struct install_args {
 	const char *ref;
 	const char *policy;
 	const char *git;
+	int show_task;
 } install_args;
 
 static int parse_install(install_args *a, int argc, char **argv)
@@ -65,6 +68,10 @@ static int parse_install(install_args *a, int argc, char **argv)
 		const char **value = NULL;
 		if (!only_operands && strcmp(s, "--") == 0) {
 			only_operands = 1;
+			continue;
+		}
+		if (!only_operands && strcmp(s, "--show-task") == 0) {
+			a->show_task = 1;
 			continue;
 		}
 		if (!only_operands && s[0] == '-' && s[1]) {
@@ -98,9 +105,11 @@ static int parse_install(install_args *a, int argc, char **argv)
 		cli_usage_error("install", "%s needs --repo DIR", a->ref ? "--ref" : "--git");
 		return -1;
 	}
-	if (!a->policy && (a->repo || a->schedule)) {
+	if (!a->policy && (a->repo || a->schedule || a->show_task)) {
 		cli_usage_error("install", "%s needs the POLICY the task runs",
-		                a->repo ? "--repo" : "--schedule");
+		                a->repo       ? "--repo"
+		                : a->schedule ? "--schedule"
+		                              : "--show-task");
 		return -1;
 	}
 	return 0;
@@ -145,7 +154,7 @@ static int run_install(const install_args *a, const enf_schedule *at)
 	int rc = CLI_EXIT_ERROR, changed = 0;
 	enf_install_step s = ENF_STEP_UNCHANGED;
 	char *exe = NULL, *dir = NULL, *repo = NULL, *policy = NULL, *what = NULL, *git = NULL;
-	if (enf_install_check_admin() || !(exe = enf_install_exe_path()) ||
+	if ((!a->show_task && enf_install_check_admin()) || !(exe = enf_install_exe_path()) ||
 	    !(dir = enf_default_state_dir())) {
 		cli_print_last_error("install");
 		goto done;
@@ -159,6 +168,18 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		goto done;
 	if (repo && !git && !(git = enf_install_find_git()))
 		enf_error_clear();
+	if (a->show_task) {
+		enf_task_spec spec = {exe, *at, repo, a->ref, policy, dir, git};
+		char *xml = NULL;
+		if (enf_task_xml(&xml, &spec)) {
+			cli_print_last_error("install");
+			goto done;
+		}
+		fputs(xml, stdout);
+		free(xml);
+		rc = CLI_EXIT_OK;
+		goto done;
+	}
 	s = enf_path_exists(dir) ? ENF_STEP_UNCHANGED : ENF_STEP_CREATED;
 	/* As every run makes it: a protected DACL (SYSTEM, Administrators), then checked. */
 	if (enf_state_dir_create(dir)) {

@@ -204,7 +204,7 @@ check "discovery's report is where the script's ReportDir says" \
 echo "== an unsigned commit is refused by the task's line"
 echo "# unsigned" >>"$work/team/policies/edge.yaml"
 git -c user.name=Mallory -c user.email=m@example.com -C "$work/team" commit -q -am unsigned &&
-    git -C "$work/team" push -q origin main && git -C "$(unixpath "${fa[1]}")" "${fa[@]:2}"
+    git -C "$work/team" push -q origin main && git -C "$(unixpath "${fa[3]}")" "${fa[@]:4}"
 unsigned=$(git -C "$work/team" rev-parse HEAD)
 (cd "$(unixpath "$task_dir")" && "$WINE" "$task_exe" "${ta[@]}" </dev/null >"$work/refused.out" 2>"$work/refused.err")
 code=$?

@@ -16,6 +16,10 @@
 #     task-show); what Wine's Task Scheduler does not keep (the action, the
 #     trigger, the principal) is said, and checked where Wine has it;
 #   a second install changes nothing it can compare;
+#   without git.exe on PATH install says the task will not fetch; with --git
+#     the task's XML (read back with --show-task, as Wine keeps no action)
+#     runs the quoted git.exe's fetch, then enforcer.exe; a --git that does
+#     not exist is refused;
 #   uninstall removes the task and the event source and keeps the state folder
 #     with its journals; a second uninstall changes nothing; --purge deletes
 #     the state folder.
@@ -154,13 +158,16 @@ inst withgit install --schedule daily@03:15 --repo "$(winpath "$repo")" --ref or
 check "exit 0, and no note about git" test "$code" = 0 -a -z "$(grep -F note: "$work/withgit.txt")"
 check "the task is registered again" grep -qxF \
     'scheduled task \enforcer\nightly (daily at 03:15 as SYSTEM): updated' "$work/withgit.txt"
-# Wine's Task Scheduler stores what was registered as a file under system32\Tasks, as Windows does.
-taskfile=$prefix/drive_c/windows/system32/tasks/enforcer/nightly
-python3 - "$taskfile" >"$work/actions.tsv" <<'PY'
+# Wine's Task Scheduler keeps no action of a task (its stored file has an empty
+# <Exec/>): the XML registered is read back from --show-task, which builds it
+# as install does and changes nothing.
+inst showtask install --show-task --schedule daily@03:15 --repo "$(winpath "$repo")" --ref origin/main \
+    --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "--show-task: exit 0" test "$code" = 0
+python3 - "$work/showtask.txt" >"$work/actions.tsv" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
-raw = open(sys.argv[1], "rb").read()
-text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+text = open(sys.argv[1], encoding="utf-8").read()
 ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 root = ET.fromstring(text.replace('encoding="UTF-16"', ""))
 for e in root.findall("t:Actions/t:Exec", ns):
@@ -170,10 +177,12 @@ sed 's/^/    /' "$work/actions.tsv"
 wrepo=$(winpath "$repo")
 quoted_exe=$wexe
 [[ $wexe == *" "* ]] && quoted_exe="\"$wexe\""
-check "the stored task runs the quoted git.exe's fetch, then enforcer.exe" same "$work/actions.tsv" <<EOF
+check "the task runs the quoted git.exe's fetch, then enforcer.exe" same "$work/actions.tsv" <<EOF
 "C:\\Program Files\\Git\\cmd\\git.exe"	-c safe.directory=${wrepo//\\//} -C $wrepo fetch --quiet origin
 $quoted_exe	apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $wrepo --ref origin/main -- policies/edge.yaml
 EOF
+check "--show-task prints the task's XML and no step" test "$(head -1 "$work/showtask.txt")" = \
+    '<?xml version="1.0" encoding="UTF-16"?>' -a -z "$(grep -F 'scheduled task' "$work/showtask.txt")"
 inst nogit install --repo "$(winpath "$repo")" --git 'C:\no\git.exe' policies/edge.yaml
 check "a --git that does not exist: exit 1" test "$code" = 1
 check "... saying so" grep -qxF "enforcer install: --git 'C:\\no\\git.exe' does not exist; nothing was changed" "$work/nogit.errtxt"

@@ -548,7 +548,8 @@ void tw_facts(void)
 	/* A Front End collocates Mediation; RTCMEDSRV without one is a Mediation Server. */
 	lync_service(L"RTCMEDSRV", L"Skype for Business Server Mediation", NULL);
 	CHECK(fact_is("role", "front-end"), "a Front End with Mediation collocated");
-	rtcsrv(L"Skype for Business Server Mediation", NULL);
+	/* (Two services may not share a display name: error 1078.) */
+	rtcsrv(L"Lync Server", NULL);
 	CHECK(fact_is("role", "mediation"), "a stand-alone Mediation Server");
 	lync_service(L"RTCMEDSRV", NULL, NULL);
 	rtcsrv(L"Something Else", NULL);
