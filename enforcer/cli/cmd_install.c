@@ -175,7 +175,13 @@ static int run_install(const install_args *a, const enf_schedule *at)
 			cli_print_last_error("install");
 			goto done;
 		}
-		fputs(xml, stdout);
+		/* Registered as UTF-16 text; printed as UTF-8, and its declaration says so. */
+		const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>";
+		size_t n = strlen(decl);
+		if (strncmp(xml, decl, n) == 0)
+			printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>%s", xml + n);
+		else
+			fputs(xml, stdout);
 		free(xml);
 		rc = CLI_EXIT_OK;
 		goto done;
@@ -207,6 +213,15 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		                    ENF_TASK_PATH, at->hour, at->minute);
 		step(what, s, &changed);
 		free(what);
+		/* A fetch moves origin's branches, not a local one: a local --ref stays as it was.
+		 */
+		const char *ref = a->ref ? a->ref : "HEAD";
+		if (repo && git && strncmp(ref, "origin/", 7) != 0)
+			printf(
+			    "note: the task fetches origin, but --ref %s is not one of origin's "
+			    "branches, which the fetch moves: write --ref origin/BRANCH to enforce "
+			    "what was fetched\n",
+			    ref);
 		if (repo && !git)
 			printf(
 			    "note: git.exe is not on PATH, so the task does not fetch %s before it "

@@ -182,7 +182,11 @@ check "the task runs the quoted git.exe's fetch, then enforcer.exe" same "$work/
 $quoted_exe	apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $wrepo --ref origin/main -- policies/edge.yaml
 EOF
 check "--show-task prints the task's XML and no step" test "$(head -1 "$work/showtask.txt")" = \
-    '<?xml version="1.0" encoding="UTF-16"?>' -a -z "$(grep -F 'scheduled task' "$work/showtask.txt")"
+    '<?xml version="1.0" encoding="UTF-8"?>' -a -z "$(grep -F 'scheduled task' "$work/showtask.txt")"
+inst localref install --repo "$(winpath "$repo")" --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "a --ref the fetch does not move (HEAD): exit 0, with a note saying so" grep -qxF \
+    "note: the task fetches origin, but --ref HEAD is not one of origin's branches, which the fetch moves: write --ref origin/BRANCH to enforce what was fetched" \
+    "$work/localref.txt"
 inst nogit install --repo "$(winpath "$repo")" --git 'C:\no\git.exe' policies/edge.yaml
 check "a --git that does not exist: exit 1" test "$code" = 1
 check "... saying so" grep -qxF "enforcer install: --git 'C:\\no\\git.exe' does not exist; nothing was changed" "$work/nogit.errtxt"
