@@ -92,7 +92,7 @@ ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 task = ET.parse(os.path.join(SRC, "examples", "scheduled-task", "enforcer-nightly.xml")).getroot()
 check(task.find("t:Principals/t:Principal/t:UserId", ns).text == "S-1-5-18", "the task runs as SYSTEM")
 execs = task.findall("t:Actions/t:Exec", ns)
-check(len(execs) == 2 and execs[0].find("t:Arguments", ns).text.startswith("-C C:\\policies fetch"),
+check(len(execs) == 2 and execs[0].find("t:Arguments", ns).text.startswith("-c safe.directory=C:/policies -C C:\\policies fetch"),
       "the task fetches the policy clone first")
 task_args = execs[-1].find("t:Arguments", ns).text
 check("apply" in task_args, "the task runs enforcer apply")

@@ -83,7 +83,8 @@ Test(install, task_arguments_repo_and_file)
 	                      "C:\\policy repos\\lync",
 	                      "origin/main",
 	                      "policies/edge.yaml",
-	                      "C:\\ProgramData\\enforcer"};
+	                      "C:\\ProgramData\\enforcer",
+	                      NULL};
 	char *args = enf_task_arguments(&spec);
 	cr_expect_str_eq(
 	    args,
@@ -110,7 +111,8 @@ Test(install, task_xml_exact)
 	                      "C:\\R&D <policies>",
 	                      "release's",
 	                      "edge.yaml",
-	                      "C:\\ProgramData\\enforcer"};
+	                      "C:\\ProgramData\\enforcer",
+	                      "C:\\Program Files\\Git\\cmd\\git.exe"};
 	char *xml = NULL;
 	cr_assert_eq(enf_task_xml(&xml, &spec), 0);
 	char *path = enf_asprintf("%s/install/nightly.xml", th_resources());
@@ -121,6 +123,52 @@ Test(install, task_xml_exact)
 	free(want);
 	free(path);
 	free(xml);
+}
+
+/*
+ * examples/scheduled-task's two actions are the ones install registers for
+ * a repository: the same fetch (quoted git.exe, safe.directory, origin) and
+ * the same quoted enforcer.exe, so that the example and the task cannot drift.
+ */
+Test(install, the_example_task_fetches_as_install_does)
+{
+	enf_task_spec spec = {"C:\\Program Files\\enforcer\\enforcer.exe",
+	                      {2, 30},
+	                      "C:\\policies",
+	                      "origin/main",
+	                      "policies/edge.yaml",
+	                      "C:\\ProgramData\\enforcer",
+	                      "C:\\Program Files\\Git\\cmd\\git.exe"};
+	char *path =
+	    enf_asprintf("%s/../../examples/scheduled-task/enforcer-nightly.xml", th_resources());
+	char *example = NULL;
+	size_t len = 0;
+	cr_assert_eq(enf_read_file(&example, &len, path, 1 << 16), 0, "%s", path);
+	char *git = enf_task_command(spec.git), *exe = enf_task_command(spec.exe);
+	char *fetch = enf_task_fetch_arguments(&spec);
+	cr_expect_str_eq(git, "\"C:\\Program Files\\Git\\cmd\\git.exe\"");
+	cr_expect_str_eq(fetch,
+	                 "-c safe.directory=C:/policies -C C:\\policies fetch --quiet origin");
+	char *want = enf_asprintf(
+	    "    <Exec>\n      <Command>%s</Command>\n      <Arguments>%s</Arguments>\n"
+	    "    </Exec>\n    <Exec>\n      <Command>%s</Command>\n",
+	    git, fetch, exe);
+	cr_expect(strstr(example, want) != NULL, "the example's actions are not:\n%s", want);
+	/* A path without a space is left as it is; a repository with one is quoted for git. */
+	char *plain = enf_task_command("C:\\enforcer\\enforcer.exe");
+	cr_expect_str_eq(plain, "C:\\enforcer\\enforcer.exe");
+	spec.repo = "D:\\policy repos\\lync";
+	char *spaced = enf_task_fetch_arguments(&spec);
+	cr_expect_str_eq(spaced, "-c \"safe.directory=D:/policy repos/lync\" -C \"D:\\policy "
+	                         "repos\\lync\" fetch --quiet origin");
+	free(spaced);
+	free(plain);
+	free(want);
+	free(fetch);
+	free(git);
+	free(exe);
+	free(example);
+	free(path);
 }
 
 Test(install, step_names)

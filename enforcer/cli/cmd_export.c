@@ -207,10 +207,18 @@ static char *what_it_is(const enf_facts *facts)
 	const char *role = enf_facts_get(facts, "role");
 	const char *lync = enf_product_name("lync.product", enf_facts_get(facts, "lync.product"));
 	const char *os = enf_product_name("os.product", enf_facts_get(facts, "os.product"));
-	const char *kind = !role                            ? "a server whose role is unknown"
-	                   : strcmp(role, "edge") == 0      ? "an Edge Server"
-	                   : strcmp(role, "front-end") == 0 ? "a Front End Server"
-	                                                    : "a server with no Lync role";
+	const char *edition = enf_facts_get(facts, "role.edition");
+	const char *kind =
+	    !role                       ? "a server whose role is unknown"
+	    : strcmp(role, "edge") == 0 ? "an Edge Server"
+	    : strcmp(role, "front-end") == 0
+	        ? (!edition                           ? "a Front End Server"
+	           : strcmp(edition, "standard") == 0 ? "a Standard Edition Server"
+	                                              : "an Enterprise Edition Front End Server")
+	    : strcmp(role, "director") == 0  ? "a Director"
+	    : strcmp(role, "mediation") == 0 ? "a Mediation Server"
+	    : strcmp(role, "unknown") == 0   ? "a server whose role is unknown"
+	                                     : "a server with no Lync role";
 	return enf_asprintf("%s%s%s%s%s%s", kind, lync || os ? " (" : "", lync ? lync : "",
 	                    lync && os ? " on " : "", os ? os : "", lync || os ? ")" : "");
 }
@@ -266,8 +274,7 @@ int cmd_export(int argc, char **argv)
 	enf_buf_printf(&x.w.out, "name: \"%s\"\n", name);
 	rc = cli_pw_key_string(&x.w, "", "description", description);
 	/* A role's policy is for servers of that role. */
-	if (rc == 0 && by_role && role &&
-	    (strcmp(role, "edge") == 0 || strcmp(role, "front-end") == 0))
+	if (rc == 0 && by_role && role && strcmp(role, "none") != 0 && strcmp(role, "unknown") != 0)
 		enf_buf_printf(&x.w.out, "when:\n  role: \"%s\"\n", role);
 	enf_buf_puts(&x.w.out, "resources:\n");
 	if (rc == 0 && by_role)

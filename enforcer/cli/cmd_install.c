@@ -17,18 +17,25 @@
 
 const char cmd_install_usage[] =
     "usage: enforcer install [--schedule daily@HH:MM] [POLICY]\n"
-    "       enforcer install [--schedule daily@HH:MM] --repo DIR [--ref REF] PATH-IN-REPO\n\n"
+    "       enforcer install [--schedule daily@HH:MM] --repo DIR [--ref REF] [--git GIT]\n"
+    "                        PATH-IN-REPO\n\n"
     "Sets this Windows server up for enforcer, as an administrator:\n"
     "  - the state folder %ProgramData%\\enforcer (run lock, journals, reports);\n"
     "  - the Application event log source 'enforcer', whose descriptions are the\n"
     "    message table in this enforcer.exe (Event Viewer, SCOM and Splunk then\n"
     "    show what events 1000-1003 mean);\n"
     "  - with a POLICY: the scheduled task \\enforcer\\nightly, run as SYSTEM every\n"
-    "    day: 'enforcer apply --wait 600 --report-dir ...\\reports\\last' on POLICY\n"
-    "    (a file), or on PATH-IN-REPO at REF of the git repository DIR.\n\n"
+    "    day: 'enforcer apply --wait 600 --exit-codes simple --keep-days 90\n"
+    "    --report-dir ...\\reports\\last' on POLICY (a file), or on PATH-IN-REPO at\n"
+    "    REF of the git repository DIR, which the task fetches first ('git fetch\n"
+    "    origin' with git.exe; Task Scheduler runs the apply after it either way).\n\n"
     "  --schedule daily@HH:MM   when the task runs, local time (default daily@02:30;\n"
     "                           Task Scheduler adds up to 15 minutes at random)\n"
-    "  --repo DIR [--ref REF]   the policy is read from commit REF (default HEAD) of DIR\n\n"
+    "  --repo DIR [--ref REF]   the policy is read from commit REF (default HEAD) of DIR\n"
+    "  --git GIT                git.exe for the fetch (default: the one on PATH; without\n"
+    "                           one, the task does not fetch, and install says so)\n"
+    "  --show-task              print the task's XML as it would be registered, and\n"
+    "                           change nothing (no administrator needed)\n\n"
     "Run again, it changes nothing and says so; with other options it updates\n"
     "what differs. enforcer.exe should stay where it is: the event source and\n"
     "the task name its path. Windows only: the Linux build refuses.\n\n"
@@ -49,6 +56,8 @@ typedef struct install_args {
 	const char *repo;
 	const char *ref;
 	const char *policy;
+	const char *git;
+	int show_task;
 } install_args;
 
 static int parse_install(install_args *a, int argc, char **argv)
@@ -61,6 +70,10 @@ static int parse_install(install_args *a, int argc, char **argv)
 			only_operands = 1;
 			continue;
 		}
+		if (!only_operands && strcmp(s, "--show-task") == 0) {
+			a->show_task = 1;
+			continue;
+		}
 		if (!only_operands && s[0] == '-' && s[1]) {
 			if (strcmp(s, "--schedule") == 0)
 				value = &a->schedule;
@@ -68,6 +81,8 @@ static int parse_install(install_args *a, int argc, char **argv)
 				value = &a->repo;
 			else if (strcmp(s, "--ref") == 0)
 				value = &a->ref;
+			else if (strcmp(s, "--git") == 0)
+				value = &a->git;
 			if (!value) {
 				cli_usage_error("install", "unknown option '%s'", s);
 				return -1;
@@ -86,13 +101,15 @@ static int parse_install(install_args *a, int argc, char **argv)
 		}
 		a->policy = s;
 	}
-	if (a->ref && !a->repo) {
-		cli_usage_error("install", "--ref needs --repo DIR");
+	if ((a->ref || a->git) && !a->repo) {
+		cli_usage_error("install", "%s needs --repo DIR", a->ref ? "--ref" : "--git");
 		return -1;
 	}
-	if (!a->policy && (a->repo || a->schedule)) {
+	if (!a->policy && (a->repo || a->schedule || a->show_task)) {
 		cli_usage_error("install", "%s needs the POLICY the task runs",
-		                a->repo ? "--repo" : "--schedule");
+		                a->repo       ? "--repo"
+		                : a->schedule ? "--schedule"
+		                              : "--show-task");
 		return -1;
 	}
 	return 0;
@@ -136,8 +153,8 @@ static int run_install(const install_args *a, const enf_schedule *at)
 {
 	int rc = CLI_EXIT_ERROR, changed = 0;
 	enf_install_step s = ENF_STEP_UNCHANGED;
-	char *exe = NULL, *dir = NULL, *repo = NULL, *policy = NULL, *what = NULL;
-	if (enf_install_check_admin() || !(exe = enf_install_exe_path()) ||
+	char *exe = NULL, *dir = NULL, *repo = NULL, *policy = NULL, *what = NULL, *git = NULL;
+	if ((!a->show_task && enf_install_check_admin()) || !(exe = enf_install_exe_path()) ||
 	    !(dir = enf_default_state_dir())) {
 		cli_print_last_error("install");
 		goto done;
@@ -146,6 +163,29 @@ static int run_install(const install_args *a, const enf_schedule *at)
 	if (a->repo ? !(repo = absolute("--repo", a->repo)) || !(policy = enf_strdup(a->policy))
 	            : a->policy && !(policy = absolute("the policy", a->policy)))
 		goto done;
+	/* The task fetches the repository with git.exe: the one named, else the PATH's. */
+	if (repo && (a->git ? !(git = absolute("--git", a->git)) : 0))
+		goto done;
+	if (repo && !git && !(git = enf_install_find_git()))
+		enf_error_clear();
+	if (a->show_task) {
+		enf_task_spec spec = {exe, *at, repo, a->ref, policy, dir, git};
+		char *xml = NULL;
+		if (enf_task_xml(&xml, &spec)) {
+			cli_print_last_error("install");
+			goto done;
+		}
+		/* Registered as UTF-16 text; printed as UTF-8, and its declaration says so. */
+		const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>";
+		size_t n = strlen(decl);
+		if (strncmp(xml, decl, n) == 0)
+			printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>%s", xml + n);
+		else
+			fputs(xml, stdout);
+		free(xml);
+		rc = CLI_EXIT_OK;
+		goto done;
+	}
 	s = enf_path_exists(dir) ? ENF_STEP_UNCHANGED : ENF_STEP_CREATED;
 	/* As every run makes it: a protected DACL (SYSTEM, Administrators), then checked. */
 	if (enf_state_dir_create(dir)) {
@@ -164,7 +204,7 @@ static int run_install(const install_args *a, const enf_schedule *at)
 	step(what, s, &changed);
 	free(what);
 	if (policy) {
-		enf_task_spec spec = {exe, *at, repo, a->ref, policy, dir};
+		enf_task_spec spec = {exe, *at, repo, a->ref, policy, dir, git};
 		if (enf_task_install(&s, &spec)) {
 			rc = step_failed("install", changed);
 			goto done;
@@ -173,6 +213,21 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		                    ENF_TASK_PATH, at->hour, at->minute);
 		step(what, s, &changed);
 		free(what);
+		/* A fetch moves origin's branches, not a local one: a local --ref stays as it was.
+		 */
+		const char *ref = a->ref ? a->ref : "HEAD";
+		if (repo && git && strncmp(ref, "origin/", 7) != 0)
+			printf(
+			    "note: the task fetches origin, but --ref %s is not one of origin's "
+			    "branches, which the fetch moves: write --ref origin/BRANCH to enforce "
+			    "what was fetched\n",
+			    ref);
+		if (repo && !git)
+			printf(
+			    "note: git.exe is not on PATH, so the task does not fetch %s before it "
+			    "applies: install Git for Windows and run this again, give --git PATH, or "
+			    "keep %s current another way\n",
+			    repo, repo);
 	}
 	if (changed)
 		printf("enforcer is installed: %d change%s made.\n", changed,
@@ -185,6 +240,7 @@ done:
 	free(dir);
 	free(repo);
 	free(policy);
+	free(git);
 	return rc;
 }
 

@@ -28,6 +28,22 @@ static const char *const front_end_services[] = {
     "RTCSRV",     "REPLICA", "RTCCLSAGT",  "RTCDATAMCU",    "RTCAVMCU", "RTCASMCU", "RTCIMMCU",
     "RTCCAA",     "RTCCAS",  "RTCMEDSRV",  "RTCATS",        "RTCCPS",   "RTCRGS",   "RTCPDPAUTH",
     "RTCPDPCORE", "RTCHOST", "RTCXMPPTGW", "FabricHostSvc", NULL};
+/* A Director authenticates and routes, on the Front End's service; it hosts no conferencing. */
+static const char *const director_services[] = {"RTCSRV", "REPLICA", "RTCCLSAGT", NULL};
+static const char *const mediation_services[] = {"RTCMEDSRV", "RTCSRV", "REPLICA", "RTCCLSAGT",
+                                                 NULL};
+
+/* The roles whose services an export writes, and what each is called in its comment. */
+static const struct {
+	const char *role;
+	const char *const *services;
+	const char *what;
+} role_services[] = {
+    {"edge", edge_services, "an Edge Server"},
+    {"front-end", front_end_services, "a Front End Server"},
+    {"director", director_services, "a Director"},
+    {"mediation", mediation_services, "a Mediation Server"},
+};
 
 #define SCHANNEL "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
 
@@ -67,21 +83,25 @@ static const char *const tls_keys[] = {
 
 static int export_services(cli_exporter *x, const char *role)
 {
-	const char *const *names = !role                            ? NULL
-	                           : strcmp(role, "edge") == 0      ? edge_services
-	                           : strcmp(role, "front-end") == 0 ? front_end_services
-	                                                            : NULL;
-	if (!names) {
+	size_t k = 0;
+	while (role && k < ENF_ARRAY_SIZE(role_services) &&
+	       strcmp(role, role_services[k].role) != 0)
+		k++;
+	if (!role || k == ENF_ARRAY_SIZE(role_services)) {
 		cli_pw_comment(
 		    &x->w, "  ",
-		    role ? "No Lync or Skype for Business role (role: none): no services."
-		         : "The role is unknown (RtcSrv says neither Edge nor Front End): "
-		           "no services.");
+		    role && strcmp(role, "none") == 0
+		        ? "No Lync or Skype for Business role (role: none): no services."
+		    : role
+		        ? "The role is unknown (role: unknown; role.description says what RtcSrv "
+		          "says): no services."
+		        : "The role is unknown (RtcSrv says neither Edge nor Front End): "
+		          "no services.");
 		return 0;
 	}
+	const char *const *names = role_services[k].services;
 	char *what =
-	    enf_asprintf("The services of a%s that are on this server.",
-	                 strcmp(role, "edge") == 0 ? "n Edge Server" : " Front End Server");
+	    enf_asprintf("The services of %s that are on this server.", role_services[k].what);
 	cli_pw_comment(&x->w, "  ", what ? what : "The role's services.");
 	free(what);
 	int rc = 0;

@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const known_facts[] = {"os.build",     "os.version",   "os.major",
-                                          "os.product",   "host.name",    "role",
-                                          "lync.version", "lync.product", NULL};
-static const char *const roles[] = {"edge", "front-end", "none", NULL};
+static const char *const known_facts[] = {
+    "os.build",     "os.version",   "os.major",     "os.product",       "host.name", "role",
+    "lync.version", "lync.product", "role.edition", "role.description", NULL};
 /* The policy's own keys. */
 static const char *const top_req[] = {"enforcer", "name", "resources", NULL};
 static const char *const top_opt[] = {"description", "when", NULL};
@@ -41,10 +40,14 @@ static int test_text(loader *ld, const ynode *n, const char *fact, char **out)
 	return enf_ld_nonempty_string(ld, n, fact, out);
 }
 
-/* The facts whose values are one of a list: role and the products (util/products.c). */
+/*
+ * The facts whose values are one of a list: role and role.edition
+ * (util/roles.c) and the products (util/products.c).
+ */
 static int check_role(loader *ld, const ynode *at, const char *fact, const char *value)
 {
-	const char *const *values = strcmp(fact, "role") == 0 ? roles : enf_product_values(fact);
+	const char *const *roles = enf_role_values(fact);
+	const char *const *values = roles ? roles : enf_product_values(fact);
 	if (!values)
 		return 0;
 	for (int i = 0; values[i]; i++)

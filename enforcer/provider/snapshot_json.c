@@ -117,9 +117,10 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 	{
 		if (!json_is_string(v) && !json_is_integer(v))
 			return bad(path, "a fact", "must be a string or an integer");
-		/* A product fact holds one of the values the win32 provider reports, as on a
-		 * server. */
-		const char *const *values = enf_product_values(key);
+		/* A product or role fact holds one of the values the win32 provider reports,
+		 * as on a server. */
+		const char *const *roles = enf_role_values(key);
+		const char *const *values = roles ? roles : enf_product_values(key);
 		int known = !values;
 		for (size_t i = 0; values && values[i] && !known; i++)
 			known = json_is_string(v) && strcmp(values[i], json_string_value(v)) == 0;
@@ -128,7 +129,11 @@ int enf_snapshot_check(const json_t *doc, const char *path)
 			snprintf(where, sizeof(where), "facts.%s", key);
 			return bad(
 			    path, where,
-			    strcmp(key, "os.product") == 0
+			    strcmp(key, "role") == 0
+			        ? "must be edge, front-end, director, mediation, "
+			          "unknown or none"
+			    : strcmp(key, "role.edition") == 0 ? "must be standard or enterprise"
+			    : strcmp(key, "os.product") == 0
 			        ? "must be windows-server-2012, windows-server-2012-r2, "
 			          "windows-server-2016, windows-server-2019, windows-server-2022 "
 			          "or windows-server-2025"

@@ -53,19 +53,74 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 	enf_buf_puts(b, "\n");
 }
 
+/*
+ * The reason of a resource skipped because a `when:` does not hold (the
+ * policy's or its own), or NULL. Those are what a baseline for another role
+ * or release skips by the dozen.
+ */
+static const char *when_reason(const json_t *r)
+{
+	const char *message = json_string_value(json_object_get(r, "message"));
+	if (strcmp(enf_rj_str(r, "status"), "skipped") != 0 || !message)
+		return NULL;
+	return strncmp(message, "the policy does not apply here: ", 32) == 0 ||
+	               strncmp(message, "condition not met: ", 19) == 0
+	           ? message
+	           : NULL;
+}
+
+/*
+ * Without -v, resources skipped for the same `when:` reason are one line,
+ * where the first of them is: "skipped     68 resources: the policy does not
+ * apply here: ... (-v lists them)". The report files list each one. The
+ * groups are counted first, in a hash table: a policy of 10 000 resources
+ * may have as many reasons.
+ */
+static void resource_lines(enf_buf *b, const json_t *resources, int color, int verbose)
+{
+	json_t *groups = verbose ? NULL : json_object();
+	size_t i;
+	json_t *r;
+	json_array_foreach(resources, i, r)
+	{
+		const char *reason = groups ? when_reason(r) : NULL;
+		json_t *n = reason ? json_object_get(groups, reason) : NULL;
+		if (n)
+			json_integer_set(n, json_integer_value(n) + 1);
+		else if (reason && json_object_set_new_nocheck(groups, reason, json_integer(1)))
+			b->failed = 1;
+	}
+	json_array_foreach(resources, i, r)
+	{
+		const char *reason = groups ? when_reason(r) : NULL;
+		json_t *n = reason ? json_object_get(groups, reason) : NULL;
+		json_int_t count = n ? json_integer_value(n) : 1;
+		if (count == 0)
+			continue; /* said on its group's line */
+		if (count > 1) {
+			if (color)
+				enf_buf_printf(b, "%s%-11s\033[0m", status_color("skipped"),
+				               "skipped");
+			else
+				enf_buf_printf(b, "%-11s", "skipped");
+			enf_buf_printf(b, " %lld resources: %s (-v lists them)\n", (long long)count,
+			               reason);
+			json_integer_set(n, 0);
+			continue;
+		}
+		if (verbose || strcmp(enf_rj_str(r, "status"), "compliant") != 0 ||
+		    json_is_true(json_object_get(r, "warning")))
+			resource_line(b, r, color);
+	}
+	json_decref(groups);
+}
+
 char *enf_render_text(const enf_report *rep, int color, int verbose)
 {
 	const json_t *report = rep->doc;
 	enf_buf b = ENF_BUF_INIT;
 	const json_t *run = json_object_get(report, "run");
-	size_t i;
-	json_t *r;
-	json_array_foreach(json_object_get(report, "resources"), i, r)
-	{
-		if (verbose || strcmp(enf_rj_str(r, "status"), "compliant") != 0 ||
-		    json_is_true(json_object_get(r, "warning")))
-			resource_line(&b, r, color);
-	}
+	resource_lines(&b, json_object_get(report, "resources"), color, verbose);
 	const char *mode = enf_rj_str(run, "mode");
 	int dry = json_is_true(json_object_get(run, "dry_run"));
 	if (strcmp(mode, "plan") == 0 || dry)

@@ -104,6 +104,41 @@ char *enf_task_arguments(const enf_task_spec *spec)
 	return enf_buf_detach(&b);
 }
 
+char *enf_task_command(const char *path)
+{
+	/* Task Scheduler starts "C:\Program" from an unquoted path with a space in it. */
+	return strchr(path, ' ') ? enf_asprintf("\"%s\"", path) : enf_strdup(path);
+}
+
+char *enf_task_fetch_arguments(const enf_task_spec *spec)
+{
+	if (!spec->repo)
+		return NULL;
+	enf_buf b = ENF_BUF_INIT;
+	/*
+	 * The task runs as SYSTEM, and git refuses a repository another account
+	 * owns ("dubious ownership") unless safe.directory names it, which git
+	 * reads from the command line but never from the repository itself.
+	 */
+	char *safe = enf_asprintf("safe.directory=%s", spec->repo);
+	if (!safe) {
+		enf_buf_clear(&b);
+		return NULL;
+	}
+	for (char *p = safe; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	enf_cmdline_append(&b, "-c");
+	enf_cmdline_append(&b, safe);
+	free(safe);
+	enf_cmdline_append(&b, "-C");
+	enf_cmdline_append(&b, spec->repo);
+	enf_cmdline_append(&b, "fetch");
+	enf_cmdline_append(&b, "--quiet");
+	enf_cmdline_append(&b, "origin");
+	return enf_buf_detach(&b);
+}
+
 char *enf_task_start_boundary(const enf_schedule *at)
 {
 	/* A day in the past: the first run is the next HH:MM after registration. */
@@ -122,9 +157,16 @@ int enf_task_xml(char **out, const enf_task_spec *spec)
 	enf_buf b = ENF_BUF_INIT;
 	char *args = enf_task_arguments(spec);
 	char *start = enf_task_start_boundary(&spec->at);
-	if (!args || !start) {
+	char *command = enf_task_command(spec->exe);
+	int fetch = spec->repo && spec->git;
+	char *git = fetch ? enf_task_command(spec->git) : NULL;
+	char *fetch_args = fetch ? enf_task_fetch_arguments(spec) : NULL;
+	if (!args || !start || !command || (fetch && (!git || !fetch_args))) {
 		free(args);
 		free(start);
+		free(command);
+		free(git);
+		free(fetch_args);
 		return enf_error_oom();
 	}
 	/* The same settings as examples/scheduled-task/enforcer-nightly.xml. */
@@ -162,9 +204,16 @@ int enf_task_xml(char **out, const enf_task_spec *spec)
 	                 "    <Priority>7</Priority>\n"
 	                 "    <Enabled>true</Enabled>\n"
 	                 "  </Settings>\n"
-	                 "  <Actions Context=\"System\">\n"
-	                 "    <Exec>\n");
-	xml_element(&b, "      ", "Command", spec->exe);
+	                 "  <Actions Context=\"System\">\n");
+	/* Task Scheduler runs a task's actions in order: the fetch, then the apply. */
+	if (fetch) {
+		enf_buf_puts(&b, "    <Exec>\n");
+		xml_element(&b, "      ", "Command", git);
+		xml_element(&b, "      ", "Arguments", fetch_args);
+		enf_buf_puts(&b, "    </Exec>\n");
+	}
+	enf_buf_puts(&b, "    <Exec>\n");
+	xml_element(&b, "      ", "Command", command);
 	xml_element(&b, "      ", "Arguments", args);
 	xml_element(&b, "      ", "WorkingDirectory", spec->state_dir);
 	enf_buf_puts(&b, "    </Exec>\n"
@@ -172,6 +221,9 @@ int enf_task_xml(char **out, const enf_task_spec *spec)
 	                 "</Task>\n");
 	free(args);
 	free(start);
+	free(command);
+	free(git);
+	free(fetch_args);
 	*out = enf_buf_detach(&b);
 	return *out ? 0 : enf_error_oom();
 }

@@ -38,6 +38,7 @@ typedef struct enf_task_spec {
 	const char *ref;
 	const char *policy; /* a path in the repository at ref, or an absolute file path */
 	const char *state_dir;
+	const char *git; /* with repo: git.exe, which fetches it first; NULL: no fetch */
 } enf_task_spec;
 
 /*
@@ -49,6 +50,18 @@ void enf_cmdline_append(enf_buf *b, const char *arg);
 
 /* The task's arguments: "apply --wait 600 [--repo DIR --ref REF] POLICY"; malloc'd. */
 char *enf_task_arguments(const enf_task_spec *spec);
+
+/*
+ * A Command for Task Scheduler: the path in double quotes when it holds a
+ * space (C:\Program Files\...), as it is otherwise; malloc'd.
+ */
+char *enf_task_command(const char *path);
+
+/*
+ * The fetch action's arguments, "-c safe.directory=D:/policies -C D:\policies
+ * fetch --quiet origin"; malloc'd. NULL without spec->repo.
+ */
+char *enf_task_fetch_arguments(const enf_task_spec *spec);
 
 /* The task's StartBoundary, "2026-01-01THH:MM:00"; malloc'd. */
 char *enf_task_start_boundary(const enf_schedule *at);
@@ -79,6 +92,9 @@ int enf_install_check_admin(void);
 
 /* The running exe's absolute path; malloc'd, NULL on failure (last error set). */
 char *enf_install_exe_path(void);
+
+/* git.exe as the PATH finds it (absolute), or NULL when it is not there; malloc'd. */
+char *enf_install_find_git(void);
 
 /*
  * The Application event source: HKLM\<ENF_EVENT_SOURCE_KEY> with

@@ -31,6 +31,12 @@ char *enf_install_exe_path(void)
 	return NULL;
 }
 
+char *enf_install_find_git(void)
+{
+	windows_only();
+	return NULL;
+}
+
 int enf_event_source_install(enf_install_step *out, const char *exe)
 {
 	(void)out;

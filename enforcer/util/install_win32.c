@@ -45,6 +45,14 @@ int enf_install_check_admin(void)
 	return ENF_EACCESS;
 }
 
+char *enf_install_find_git(void)
+{
+	wchar_t path[MAX_PATH];
+	/* The PATH of this process, as Git for Windows' installer extends the machine's. */
+	DWORD n = SearchPathW(NULL, L"git.exe", NULL, MAX_PATH, path, NULL);
+	return n > 0 && n < MAX_PATH ? enf_wide_to_utf8(path) : NULL;
+}
+
 char *enf_install_exe_path(void)
 {
 	DWORD size = MAX_PATH;

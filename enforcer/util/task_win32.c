@@ -132,37 +132,55 @@ static int principal_as_asked(ITaskDefinition *def)
 	return same;
 }
 
-static int action_as_asked(ITaskDefinition *def, const enf_task_spec *spec)
+/* 1 when action `index` of `actions` runs `command` with `args` (and in `dir`, if given). */
+static int exec_as_asked(IActionCollection *actions, LONG index, const char *command,
+                         const char *args, const char *dir)
 {
-	IActionCollection *actions = NULL;
 	IAction *action = NULL;
 	IExecAction *exec = NULL;
-	LONG count = 0;
 	BSTR text = NULL;
-	char *args = enf_task_arguments(spec);
-	int same = args && SUCCEEDED(ITaskDefinition_get_Actions(def, &actions)) &&
-	           SUCCEEDED(IActionCollection_get_Count(actions, &count)) && count == 1 &&
-	           SUCCEEDED(IActionCollection_get_Item(actions, 1, &action)) &&
+	int same = command && args &&
+	           SUCCEEDED(IActionCollection_get_Item(actions, index, &action)) &&
 	           SUCCEEDED(IAction_QueryInterface(action, &IID_IExecAction, (void **)&exec));
 	if (same) {
 		HRESULT hr = IExecAction_get_Path(exec, &text);
-		same = same_text(hr, text, spec->exe, 1);
+		same = same_text(hr, text, command, 1);
 	}
 	if (same) {
 		HRESULT hr = IExecAction_get_Arguments(exec, &text);
 		same = same_text(hr, text, args, 0);
 	}
-	if (same) {
+	if (same && dir) {
 		HRESULT hr = IExecAction_get_WorkingDirectory(exec, &text);
-		same = same_text(hr, text, spec->state_dir, 1);
+		same = same_text(hr, text, dir, 1);
 	}
 	if (exec)
 		IExecAction_Release(exec);
 	if (action)
 		IAction_Release(action);
+	return same;
+}
+
+/* 1 when the task's actions are the fetch (with a repository and git.exe) and the apply. */
+static int action_as_asked(ITaskDefinition *def, const enf_task_spec *spec)
+{
+	IActionCollection *actions = NULL;
+	LONG count = 0;
+	int fetch = spec->repo && spec->git;
+	char *args = enf_task_arguments(spec);
+	char *command = enf_task_command(spec->exe);
+	char *git = fetch ? enf_task_command(spec->git) : NULL;
+	char *fetch_args = fetch ? enf_task_fetch_arguments(spec) : NULL;
+	int same = SUCCEEDED(ITaskDefinition_get_Actions(def, &actions)) &&
+	           SUCCEEDED(IActionCollection_get_Count(actions, &count)) && count == 1 + fetch &&
+	           (!fetch || exec_as_asked(actions, 1, git, fetch_args, NULL)) &&
+	           exec_as_asked(actions, 1 + fetch, command, args, spec->state_dir);
 	if (actions)
 		IActionCollection_Release(actions);
 	free(args);
+	free(command);
+	free(git);
+	free(fetch_args);
 	return same;
 }
 

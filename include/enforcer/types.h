@@ -138,4 +138,35 @@ const char *enf_os_product_of_build(unsigned long build);
  */
 const char *enf_lync_product_of(const char *display_name, const char *version);
 
+/*
+ * The role facts (docs/POLICY.md): `role` (edge, front-end, director,
+ * mediation, unknown, none), `role.edition` (standard or enterprise, for a
+ * Front End where it can be told) and `role.description` (what RtcSrv says
+ * on a server whose role is unknown).
+ */
+
+/* The values `role` or `role.edition` may have, NULL-terminated; NULL for another fact. */
+const char *const *enf_role_values(const char *fact);
+
+/* What a server shows of its Lync/SfB role (util/roles.c says what each sign means). */
+typedef struct enf_role_evidence {
+	int rtcsrv;                      /* the RtcSrv service exists */
+	const char *rtcsrv_display_name; /* its display name and description, or NULL */
+	const char *rtcsrv_description;
+	int medsrv;                  /* the Mediation service, RTCMEDSRV, exists */
+	int sql_rtc;                 /* the SQL Server instance RTC (service MSSQL$RTC) exists */
+	int sql_rtclocal;            /* the SQL Server instance RTCLOCAL exists */
+	const char *const *products; /* installed products' names, NULL-terminated, or NULL */
+} enf_role_evidence;
+
+typedef struct enf_role {
+	const char *role;    /* one of enf_role_values("role") */
+	const char *edition; /* "standard", "enterprise", or NULL when it cannot be told */
+	char *description;   /* for "unknown": what RtcSrv says (target text, untrusted) */
+} enf_role;
+
+/* The role that `evidence` shows; free `out` with enf_role_clear(). */
+int enf_role_of(enf_role *out, const enf_role_evidence *evidence);
+void enf_role_clear(enf_role *role);
+
 #endif

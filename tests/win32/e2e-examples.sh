@@ -103,8 +103,9 @@ IFS=$'\t' read -r task_cmd task_args task_dir < <(sed -n 2p "$work/actions.tsv")
 check "the task's arguments need no quoting" test "${fetch_args//\"/}${task_args//\"/}" = "$fetch_args$task_args"
 
 read -ra fa <<<"$fetch_args"
-check "the fetch action names the clone C:\\policies" test "${fa[0]} ${fa[1]}" = '-C C:\policies'
-git -C "$(unixpath "${fa[1]}")" "${fa[@]:2}" 2>"$work/fetch.err"
+check "the fetch action names the clone C:\\policies, safe for SYSTEM" \
+    test "${fa[*]:0:4}" = '-c safe.directory=C:/policies -C C:\policies'
+git -C "$(unixpath "${fa[3]}")" "${fa[@]:4}" 2>"$work/fetch.err"
 check "its git fetch brings the merged commit to origin/main" \
     test "$(git -C "$c/policies" rev-parse origin/main)" = "$merged"
 
@@ -205,7 +206,7 @@ check "discovery's report is where the script's ReportDir says" \
 echo "== an unsigned commit is refused by the task's line"
 echo "# unsigned" >>"$work/team/policies/edge.yaml"
 git -c user.name=Mallory -c user.email=m@example.com -C "$work/team" commit -q -am unsigned &&
-    git -C "$work/team" push -q origin main && git -C "$(unixpath "${fa[1]}")" "${fa[@]:2}"
+    git -C "$work/team" push -q origin main && git -C "$(unixpath "${fa[3]}")" "${fa[@]:4}"
 unsigned=$(git -C "$work/team" rev-parse HEAD)
 (cd "$(unixpath "$task_dir")" && "$WINE" "$task_exe" "${ta[@]}" </dev/null >"$work/refused.out" 2>"$work/refused.err")
 code=$?

@@ -16,6 +16,10 @@
 #     task-show); what Wine's Task Scheduler does not keep (the action, the
 #     trigger, the principal) is said, and checked where Wine has it;
 #   a second install changes nothing it can compare;
+#   without git.exe on PATH install says the task will not fetch; with --git
+#     the task's XML (read back with --show-task, as Wine keeps no action)
+#     runs the quoted git.exe's fetch, then enforcer.exe; a --git that does
+#     not exist is refused;
 #   uninstall removes the task and the event source and keeps the state folder
 #     with its journals; a second uninstall changes nothing; --purge deletes
 #     the state folder.
@@ -82,6 +86,7 @@ check "it says what it did" same "$work/first.txt" <<EOF
 state folder C:\\ProgramData\\enforcer: created
 event source 'enforcer' (Application log; descriptions from $wexe): created
 scheduled task \\enforcer\\nightly (daily at 03:15 as SYSTEM): created
+note: git.exe is not on PATH, so the task does not fetch $(winpath "$repo") before it applies: install Git for Windows and run this again, give --git PATH, or keep $(winpath "$repo") current another way
 enforcer is installed: 3 changes made.
 EOF
 check "the state folder exists" test -d "$state"
@@ -122,7 +127,7 @@ expect_field() { # NAME VALUE
     fi
 }
 expect_field description "enforcer: converge this server to its policy every day (registered by 'enforcer install')"
-expect_field path "$wexe"
+if [[ $wexe == *" "* ]]; then expect_field path "\"$wexe\""; else expect_field path "$wexe"; fi
 expect_field arguments "apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $(winpath "$repo") --ref origin/main -- policies/edge.yaml"
 expect_field directory 'C:\ProgramData\enforcer'
 expect_field start 2020-01-01T03:15:00
@@ -144,6 +149,48 @@ else
     check "the task is unchanged" \
         grep -qxF 'scheduled task \enforcer\nightly (daily at 03:15 as SYSTEM): already as asked, unchanged' "$work/second.txt"
 fi
+echo "== install with git.exe: the task fetches the repository first"
+# A stand-in git.exe under Program Files (Task Scheduler needs the file; it is not run here).
+gitdir="$prefix/drive_c/Program Files/Git/cmd"
+mkdir -p "$gitdir" && cp "$helper" "$gitdir/git.exe"
+inst withgit install --schedule daily@03:15 --repo "$(winpath "$repo")" --ref origin/main \
+    --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "exit 0, and no note about git" test "$code" = 0 -a -z "$(grep -F note: "$work/withgit.txt")"
+check "the task is registered again" grep -qxF \
+    'scheduled task \enforcer\nightly (daily at 03:15 as SYSTEM): updated' "$work/withgit.txt"
+# Wine's Task Scheduler keeps no action of a task (its stored file has an empty
+# <Exec/>): the XML registered is read back from --show-task, which builds it
+# as install does and changes nothing.
+inst showtask install --show-task --schedule daily@03:15 --repo "$(winpath "$repo")" --ref origin/main \
+    --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "--show-task: exit 0" test "$code" = 0
+python3 - "$work/showtask.txt" >"$work/actions.tsv" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+text = open(sys.argv[1], encoding="utf-8").read()
+ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+root = ET.fromstring(text.replace('encoding="UTF-16"', ""))
+for e in root.findall("t:Actions/t:Exec", ns):
+    print("%s\t%s" % (e.find("t:Command", ns).text, e.find("t:Arguments", ns).text))
+PY
+sed 's/^/    /' "$work/actions.tsv"
+wrepo=$(winpath "$repo")
+quoted_exe=$wexe
+[[ $wexe == *" "* ]] && quoted_exe="\"$wexe\""
+check "the task runs the quoted git.exe's fetch, then enforcer.exe" same "$work/actions.tsv" <<EOF
+"C:\\Program Files\\Git\\cmd\\git.exe"	-c safe.directory=${wrepo//\\//} -C $wrepo fetch --quiet origin
+$quoted_exe	apply --wait 600 --exit-codes simple --keep-days 90 --report-dir C:\\ProgramData\\enforcer\\reports\\last --repo $wrepo --ref origin/main -- policies/edge.yaml
+EOF
+check "--show-task prints the task's XML and no step" test "$(head -1 "$work/showtask.txt")" = \
+    '<?xml version="1.0" encoding="UTF-8"?>' -a -z "$(grep -F 'scheduled task' "$work/showtask.txt")"
+inst localref install --repo "$(winpath "$repo")" --git 'C:\Program Files\Git\cmd\git.exe' policies/edge.yaml
+check "a --ref the fetch does not move (HEAD): exit 0, with a note saying so" grep -qxF \
+    "note: the task fetches origin, but --ref HEAD is not one of origin's branches, which the fetch moves: write --ref origin/BRANCH to enforce what was fetched" \
+    "$work/localref.txt"
+inst nogit install --repo "$(winpath "$repo")" --git 'C:\no\git.exe' policies/edge.yaml
+check "a --git that does not exist: exit 1" test "$code" = 1
+check "... saying so" grep -qxF "enforcer install: --git 'C:\\no\\git.exe' does not exist; nothing was changed" "$work/nogit.errtxt"
+
 inst third install
 check "install without a policy: exit 0, nothing changed" same "$work/third.txt" <<EOF
 state folder C:\\ProgramData\\enforcer: already as asked, unchanged

@@ -475,11 +475,11 @@ static int fact_is(const char *name, const char *want)
 	return same;
 }
 
-/* Creates (or with display NULL deletes) a service named RtcSrv, as Lync names it. */
-static void rtcsrv(const wchar_t *display, const wchar_t *description)
+/* Creates (or with display NULL deletes) the service `name`. */
+static void lync_service(const wchar_t *name, const wchar_t *display, const wchar_t *description)
 {
 	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
-	SC_HANDLE s = OpenServiceW(scm, L"RtcSrv", SERVICE_ALL_ACCESS);
+	SC_HANDLE s = OpenServiceW(scm, name, SERVICE_ALL_ACCESS);
 	if (s) {
 		DeleteService(s);
 		CloseServiceHandle(s);
@@ -487,10 +487,10 @@ static void rtcsrv(const wchar_t *display, const wchar_t *description)
 	if (display) {
 		wchar_t path[MAX_PATH + 16];
 		_snwprintf(path, MAX_PATH + 16, L"\"%lstestsvc.exe\"", tw_exe_dir());
-		s = CreateServiceW(scm, L"RtcSrv", display, SERVICE_ALL_ACCESS,
+		s = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
 		                   SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
 		                   SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL, NULL, NULL);
-		CHECK(s != NULL, "cannot create RtcSrv (error %lu)", GetLastError());
+		CHECK(s != NULL, "cannot create %ls (error %lu)", name, GetLastError());
 		SERVICE_DESCRIPTIONW d = {(wchar_t *)description};
 		if (s && description)
 			ChangeServiceConfig2W(s, SERVICE_CONFIG_DESCRIPTION, &d);
@@ -498,6 +498,12 @@ static void rtcsrv(const wchar_t *display, const wchar_t *description)
 			CloseServiceHandle(s);
 	}
 	CloseServiceHandle(scm);
+}
+
+/* RtcSrv, as Lync names it. */
+static void rtcsrv(const wchar_t *display, const wchar_t *description)
+{
+	lync_service(L"RtcSrv", display, description);
 }
 
 void tw_facts(void)
@@ -529,9 +535,34 @@ void tw_facts(void)
 	CHECK(fact_is("role", "edge"), "role of an Edge Server");
 	rtcsrv(L"Lync Server Front-End", L"Lync Server Front-End");
 	CHECK(fact_is("role", "front-end"), "role of a Front End");
+	CHECK(fact_is("role.edition", NULL), "no SQL Server instance: the edition is not told");
+	/* Standard Edition keeps its pool's databases in its own instance, RTC. */
+	lync_service(L"MSSQL$RTCLOCAL", L"SQL Server (RTCLOCAL)", NULL);
+	CHECK(fact_is("role", "front-end") && fact_is("role.edition", "enterprise"),
+	      "an Enterprise Edition Front End");
+	lync_service(L"MSSQL$RTC", L"SQL Server (RTC)", NULL);
+	CHECK(fact_is("role", "front-end") && fact_is("role.edition", "standard"),
+	      "a Standard Edition Server is a Front End, of the standard edition");
+	lync_service(L"MSSQL$RTC", NULL, NULL);
+	lync_service(L"MSSQL$RTCLOCAL", NULL, NULL);
+	/* A Front End collocates Mediation; RTCMEDSRV without one is a Mediation Server. */
+	lync_service(L"RTCMEDSRV", L"Skype for Business Server Mediation", NULL);
+	CHECK(fact_is("role", "front-end"), "a Front End with Mediation collocated");
+	/* (Two services may not share a display name: error 1078.) */
+	rtcsrv(L"Lync Server", NULL);
+	CHECK(fact_is("role", "mediation"), "a stand-alone Mediation Server");
+	lync_service(L"RTCMEDSRV", NULL, NULL);
 	rtcsrv(L"Something Else", NULL);
-	CHECK(fact_is("role", NULL), "an RtcSrv that says neither leaves the role absent");
+	CHECK(fact_is("role", "unknown") &&
+	          fact_is("role.description",
+	                  "RtcSrv: display name 'Something Else', description ''"),
+	      "an RtcSrv that says no role: unknown, with what it says");
+	add_product(L"{ENFTEST-4}", L"Skype for Business Server 2015, Director", L"6.0.9319.0");
+	CHECK(fact_is("role", "director") && fact_is("role.description", NULL),
+	      "a Director by its installed product");
+	drop_product(L"{ENFTEST-4}");
 	rtcsrv(NULL, NULL);
+	CHECK(fact_is("role", "none"), "role without RtcSrv, again");
 
 	/* lync.version: the highest installed Core Components. */
 	drop_product(L"{ENFTEST-1}");

@@ -1,9 +1,10 @@
 /*
  * Facts a policy's `when:` can test (docs/POLICY.md): the Windows version
  * from the registry (as winver and Lync's prerequisites name it) and the
- * Windows Server release it is, the host name, the Lync/SfB role from the
- * RtcSrv service, and the installed Lync or Skype for Business Server
- * version and release from the installed-products list.
+ * Windows Server release it is, the host name, the installed Lync or Skype
+ * for Business Server version and release from the installed-products
+ * list, and the Lync/SfB role from the RtcSrv service, the services beside
+ * it and those products.
  */
 #include "win32_int.h"
 
@@ -111,35 +112,30 @@ static int contains_nocase(const char *hay, const char *needle)
 	return 0;
 }
 
-/*
- * The Lync/SfB role of this server, from the RtcSrv service: its display
- * name and description say "Access Edge" on an Edge Server ("Lync Server
- * Access Edge", "Skype for Business Server Access Edge") and "Front-End" on a
- * Front End ("Lync Server Front-End"). No RtcSrv: "none". An RtcSrv that
- * says neither: no role fact at all, so that a condition on it fails rather
- * than guessing.
- */
-static int role_fact(enf_facts *f)
+/* Installed products' names, NULL-terminated for enf_role_evidence. */
+typedef struct name_list {
+	char **items;
+	size_t count, alloc;
+} name_list;
+
+static int name_list_push(name_list *l, const char *name)
 {
-	enf_service_info info = {0};
-	int rc = enf_w32_svc_get(&info, NULL, "RtcSrv");
-	const char *role = NULL;
-	if (rc == ENF_ENOTFOUND) {
-		role = "none";
-	} else if (rc == 0) {
-		const char *texts[] = {info.description, info.display_name};
-		for (size_t i = 0; i < ENF_ARRAY_SIZE(texts) && !role; i++) {
-			if (contains_nocase(texts[i], "Access Edge"))
-				role = "edge";
-			else if (contains_nocase(texts[i], "Front-End") ||
-			         contains_nocase(texts[i], "Front End"))
-				role = "front-end";
-		}
+	char *copy = enf_strdup(name);
+	if (!copy || enf_grow((void **)&l->items, &l->alloc, l->count + 2, sizeof(char *))) {
+		free(copy);
+		return ENF_ENOMEM;
 	}
-	enf_error_clear();
-	rc = role ? enf_facts_set(f, "role", role) : 0;
-	enf_service_info_clear(&info);
-	return rc;
+	l->items[l->count++] = copy;
+	l->items[l->count] = NULL;
+	return 0;
+}
+
+static void name_list_clear(name_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
 }
 
 /* Compares dotted versions numerically ("5.0.8308.577" < "5.0.8308.1001"). */
@@ -168,18 +164,20 @@ static int version_cmp(const char *a, const char *b)
  * moves with each cumulative update. The highest one wins when several are
  * listed, and its DisplayName gives lync.product (util/products.c): 2019
  * and Subscription Edition share one version line, so only the name tells
- * them apart.
+ * them apart. Every Lync or Skype for Business product's name is kept in
+ * `names` for the role fact.
  */
-static int lync_version_fact(enf_facts *f)
+static int lync_version_fact(enf_facts *f, name_list *names)
 {
 	HKEY list;
 	char *best = NULL;
 	const char *product = NULL;
+	int rc = 0;
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, UNINSTALL, 0,
 	                  KEY_ENUMERATE_SUB_KEYS | KEY_WOW64_64KEY, &list) != ERROR_SUCCESS)
 		return 0;
 	wchar_t sub[256];
-	for (DWORD i = 0;; i++) {
+	for (DWORD i = 0; rc == 0; i++) {
 		DWORD n = ENF_ARRAY_SIZE(sub);
 		LONG err = RegEnumKeyExW(list, i, sub, &n, NULL, NULL, NULL, NULL);
 		if (err == ERROR_MORE_DATA)
@@ -187,11 +185,13 @@ static int lync_version_fact(enf_facts *f)
 		if (err != ERROR_SUCCESS)
 			break;
 		enf_reg_value name = {0}, version = {0};
-		if (enf_w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 &&
-		    name.text &&
-		    (contains_nocase(name.text, "Lync Server") ||
-		     contains_nocase(name.text, "Skype for Business Server")) &&
-		    contains_nocase(name.text, "Core Components") &&
+		int lync = enf_w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 &&
+		           name.text &&
+		           (contains_nocase(name.text, "Lync Server") ||
+		            contains_nocase(name.text, "Skype for Business Server"));
+		if (lync)
+			rc = name_list_push(names, name.text);
+		if (rc == 0 && lync && contains_nocase(name.text, "Core Components") &&
 		    enf_w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 &&
 		    version.text && *version.text &&
 		    (!best || version_cmp(version.text, best) > 0)) {
@@ -205,10 +205,60 @@ static int lync_version_fact(enf_facts *f)
 	}
 	RegCloseKey(list);
 	enf_error_clear();
-	int rc = best ? enf_facts_set(f, "lync.version", best) : 0;
+	if (rc == 0 && best)
+		rc = enf_facts_set(f, "lync.version", best);
 	if (rc == 0 && product)
 		rc = enf_facts_set(f, "lync.product", product);
 	free(best);
+	return rc;
+}
+
+/* 1 when the service `name` exists (a service that cannot be opened for want of rights does). */
+static int service_exists(const wchar_t *name)
+{
+	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+	if (!scm)
+		return 0;
+	SC_HANDLE svc = OpenServiceW(scm, name, SERVICE_QUERY_STATUS);
+	int exists = svc || GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST;
+	if (svc)
+		CloseServiceHandle(svc);
+	CloseServiceHandle(scm);
+	return exists;
+}
+
+/*
+ * role, role.edition and role.description (util/roles.c decides): from
+ * the RtcSrv service's display name and description, the Mediation
+ * service RTCMEDSRV, the SQL Server instances RTC (Standard Edition's
+ * back end) and RTCLOCAL, and the installed products' names.
+ */
+static int role_facts(enf_facts *f, const name_list *products)
+{
+	enf_service_info info = {0};
+	enf_role_evidence e = {0};
+	enf_role role = {0};
+	int rc = enf_w32_svc_get(&info, NULL, "RtcSrv");
+	e.rtcsrv = rc == 0;
+	/* RtcSrv there but unreadable: its texts are unknown, and so the role may be. */
+	if (rc != 0 && rc != ENF_ENOTFOUND)
+		e.rtcsrv = service_exists(L"RtcSrv");
+	enf_error_clear();
+	e.rtcsrv_display_name = info.display_name;
+	e.rtcsrv_description = info.description;
+	e.medsrv = service_exists(L"RTCMEDSRV");
+	e.sql_rtc = service_exists(L"MSSQL$RTC");
+	e.sql_rtclocal = service_exists(L"MSSQL$RTCLOCAL");
+	e.products = (const char *const *)products->items;
+	rc = enf_role_of(&role, &e);
+	if (rc == 0)
+		rc = enf_facts_set(f, "role", role.role);
+	if (rc == 0 && role.edition)
+		rc = enf_facts_set(f, "role.edition", role.edition);
+	if (rc == 0 && role.description)
+		rc = enf_facts_set(f, "role.description", role.description);
+	enf_role_clear(&role);
+	enf_service_info_clear(&info);
 	return rc;
 }
 
@@ -220,10 +270,12 @@ int enf_w32_facts(enf_facts *out, void *self)
 	int rc = host ? os_facts(&f) : ENF_ENOMEM;
 	if (rc == 0)
 		rc = enf_facts_set(&f, "host.name", host);
+	name_list products = {0};
 	if (rc == 0)
-		rc = role_fact(&f);
+		rc = lync_version_fact(&f, &products);
 	if (rc == 0)
-		rc = lync_version_fact(&f);
+		rc = role_facts(&f, &products);
+	name_list_clear(&products);
 	free(host);
 	if (rc) {
 		enf_facts_clear(&f);
