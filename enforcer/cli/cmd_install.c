@@ -103,8 +103,9 @@ static char *absolute(const char *what, const char *path)
 {
 	char *abs = enf_path_absolute(path);
 	if (!abs) {
-		fprintf(stderr, "enforcer install: %s '%s' does not exist; nothing was changed\n",
-		        what, path);
+		cli_fprintf(stderr,
+		            "enforcer install: %s '%s' does not exist; nothing was changed\n", what,
+		            path);
 		return NULL;
 	}
 	for (char *p = abs; *p; p++)
@@ -115,7 +116,7 @@ static char *absolute(const char *what, const char *path)
 
 static void step(const char *what, enf_install_step s, int *changed)
 {
-	printf("%s: %s\n", what, enf_install_step_name(s));
+	cli_printf("%s: %s\n", what, enf_install_step_name(s));
 	if (s != ENF_STEP_UNCHANGED && s != ENF_STEP_ABSENT)
 		(*changed)++;
 }
@@ -123,12 +124,12 @@ static void step(const char *what, enf_install_step s, int *changed)
 static int step_failed(const char *cmd, int changed)
 {
 	const enf_error *e = enf_error_last();
-	fprintf(stderr, "enforcer %s: %s\n", cmd, e ? e->message : "unknown error");
+	cli_fprintf(stderr, "enforcer %s: %s\n", cmd, e ? e->message : "unknown error");
 	if (changed)
-		fprintf(stderr,
-		        "enforcer %s: the %d change%s above stay%s made; run it again once "
-		        "this is fixed\n",
-		        cmd, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
+		cli_fprintf(stderr,
+		            "enforcer %s: the %d change%s above stay%s made; run it again once "
+		            "this is fixed\n",
+		            cmd, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
 	return CLI_EXIT_ERROR;
 }
 
@@ -175,10 +176,10 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		free(what);
 	}
 	if (changed)
-		printf("enforcer is installed: %d change%s made.\n", changed,
-		       changed == 1 ? "" : "s");
+		cli_printf("enforcer is installed: %d change%s made.\n", changed,
+		           changed == 1 ? "" : "s");
 	else
-		printf("enforcer was already installed as asked: nothing changed.\n");
+		cli_printf("enforcer was already installed as asked: nothing changed.\n");
 	rc = CLI_EXIT_OK;
 done:
 	free(exe);
@@ -238,7 +239,7 @@ int cmd_uninstall(int argc, char **argv)
 	step("event source '" ENF_EVENT_SOURCE "'", s, &changed);
 	what = enf_asprintf("state folder %s", dir);
 	if (!purge) {
-		printf("%s: kept, with its journals and reports (--purge deletes it)\n", what);
+		cli_printf("%s: kept, with its journals and reports (--purge deletes it)\n", what);
 	} else if (enf_state_dir_purge(&s, dir)) {
 		rc = step_failed("uninstall", changed);
 		goto done;
@@ -246,10 +247,10 @@ int cmd_uninstall(int argc, char **argv)
 		step(what, s, &changed);
 	}
 	if (changed)
-		printf("enforcer is uninstalled: %d change%s made.\n", changed,
-		       changed == 1 ? "" : "s");
+		cli_printf("enforcer is uninstalled: %d change%s made.\n", changed,
+		           changed == 1 ? "" : "s");
 	else
-		printf("enforcer was not installed: nothing changed.\n");
+		cli_printf("enforcer was not installed: nothing changed.\n");
 	rc = CLI_EXIT_OK;
 done:
 	free(what);

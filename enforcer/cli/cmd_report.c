@@ -58,20 +58,20 @@ static int report_verify(int argc, char **argv)
 		goto done;
 	}
 	if (check.status == ENF_SIG_VALID) {
-		printf("%s: valid: signed by %s, a trusted signer ('%s')\n", report, check.signer,
-		       trusted);
+		cli_printf("%s: valid: signed by %s, a trusted signer ('%s')\n", report,
+		           check.signer, trusted);
 		code = CLI_EXIT_OK;
 	} else if (check.status == ENF_SIG_UNTRUSTED && !check.trust_checked) {
 		/* As docs/CLI.md promises: nonzero only when the report was altered. */
-		printf("%s: intact: signed by %s; who signed was not checked (give "
-		       "--trusted-signers PEM)\n",
-		       report, check.signer);
+		cli_printf("%s: intact: signed by %s; who signed was not checked (give "
+		           "--trusted-signers PEM)\n",
+		           report, check.signer);
 		code = CLI_EXIT_OK;
 	} else if (check.status == ENF_SIG_UNTRUSTED) {
-		fprintf(stderr, "%s: untrusted: signed by %s, but %s\n", report, check.signer,
-		        check.reason);
+		cli_fprintf(stderr, "%s: untrusted: signed by %s, but %s\n", report, check.signer,
+		            check.reason);
 	} else {
-		fprintf(stderr, "%s: invalid: %s\n", report, check.reason ? check.reason : "?");
+		cli_fprintf(stderr, "%s: invalid: %s\n", report, check.reason ? check.reason : "?");
 	}
 done:
 	enf_sig_check_clear(&check);

@@ -118,7 +118,7 @@ int cmd_secret(int argc, char **argv)
 			cli_print_last_error("secret protect");
 		return CLI_EXIT_ERROR;
 	}
-	printf(
+	cli_printf(
 	    "%s: written, encrypted for this machine (DPAPI); only SYSTEM and Administrators can "
 	    "open it\n",
 	    argv[2]);

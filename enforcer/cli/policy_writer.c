@@ -1,6 +1,8 @@
 /* Writing a v1 policy as YAML text (policy_writer.h). */
 #include "policy_writer.h"
 
+#include "cli.h"
+
 #include "enforcer/diag.h"
 #include "enforcer/errors.h"
 #include "enforcer/policy.h"
@@ -195,7 +197,7 @@ int cli_pw_check(const cli_policy_writer *w, const char *what)
 	                                w->out.len);
 	for (size_t i = 0; rc && i < diags.count; i++) {
 		char *line = enf_diag_format(&diags, &diags.items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags.items[i].message);
+		cli_fprintf(stderr, "%s\n", line ? line : diags.items[i].message);
 		free(line);
 	}
 	enf_policy_free(policy);
