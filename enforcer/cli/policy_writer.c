@@ -44,7 +44,8 @@ int cli_pw_text(enf_buf *b, const char *s, int quoted)
 		else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			enf_buf_printf(b, "\\x%02X", (unsigned)cp);
 		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
-		         cp == 0xFFFF)
+		         cp == 0xFFFF || (cp >= 0x202A && cp <= 0x202E) ||
+		         (cp >= 0x2066 && cp <= 0x2069)) /* bidi controls reorder the line shown */
 			enf_buf_printf(b, "\\u%04X", (unsigned)cp);
 		else
 			enf_buf_put(b, p, n);
