@@ -102,12 +102,3 @@ void enf_buf_put_shown(enf_buf *b, const char *s, size_t n, int flags)
 		i += len;
 	}
 }
-
-char *enf_shown(const char *s)
-{
-	enf_buf b = ENF_BUF_INIT;
-	enf_buf_puts(&b, ""); /* "" for "", not NULL */
-	if (s)
-		enf_buf_put_shown(&b, s, strlen(s), 0);
-	return enf_buf_detach(&b);
-}

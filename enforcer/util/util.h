@@ -76,8 +76,6 @@ void enf_buf_put_xml(enf_buf *b, const char *s, const char *apos);
  */
 enum { ENF_SHOWN_LAYOUT = 1, ENF_SHOWN_JSON = 2 };
 void enf_buf_put_shown(enf_buf *b, const char *s, size_t n, int flags);
-/* A value as enf_buf_put_shown() writes it, in a new string ("" for NULL); NULL on OOM. */
-char *enf_shown(const char *s);
 
 /* Lower-case hex of `len` bytes into a new string. */
 char *enf_hex(const unsigned char *data, size_t len, int upper);
