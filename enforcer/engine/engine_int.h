@@ -340,7 +340,7 @@ void enf_account_cache_clear(engine *e);
 /*
  * Whether plans show an account name with its SID: when it holds any
  * character outside printable ASCII (a non-ASCII hyphen, a Cyrillic 'а'),
- * which can look like another account's name. docs/CLI.md, "Accounts".
+ * which can look like another account's name. docs/CLI.md, "Accounts that look alike".
  */
 int enf_account_confusable(const char *name);
 /*
