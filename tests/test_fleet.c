@@ -218,3 +218,46 @@ Test(fleet, a_repository_without_audit_branches_is_an_empty_compliant_fleet)
 	json_decref(doc);
 	free(dir);
 }
+
+Test(fleet, strings_from_the_hosts_reports_are_escaped_in_the_text)
+{
+	char *dir = th_tmpdir();
+	git_repository *repo = NULL;
+	git_libgit2_init();
+	cr_assert_eq(git_repository_init(&repo, dir, 1), 0);
+	git_time_t now = 1796549415;
+	const char *policy = "3f2a9c1b7d4e3f2a9c1b7d4e3f2a9c1b7d4e3f2a";
+	const char *run = "20261206T093015Z-000001";
+	char msg[512], report[1024];
+	snprintf(msg, sizeof(msg),
+	         "enforcer apply of fe on FE01: exit 2\n\nRun: %s\nMode: apply\nHost: FE01\n"
+	         "Policy: fe\nPolicy commit: %s (main in x; signature valid)\nExit code: 2\n",
+	         run, policy);
+	snprintf(report, sizeof(report), report_fmt, run, "2026-12-06T09:30:15.000Z", 2, policy,
+	         "changed");
+	/* A resource id that clears the screen and reverses the rest of its line. */
+	char *hostile = strstr(report, "\"id\": \"tls\"");
+	cr_assert_not_null(hostile);
+	char *file =
+	    enf_asprintf("%.*s\"id\": \"tls\\u001b[2J\\u202eX\\u009b\"%s", (int)(hostile - report),
+	                 report, hostile + strlen("\"id\": \"tls\""));
+	commit_run(repo, msg, run, file, now - 3600);
+	free(file);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+
+	enf_fleet_options o = ENF_FLEET_OPTIONS_INIT;
+	o.now = (double)now;
+	enf_fleet *f = NULL;
+	cr_assert_eq(enf_fleet_read(&f, dir, &o), 0, "%s", enf_error_last()->message);
+	char *text = enf_fleet_render_text(f, 1);
+	cr_assert_not_null(text);
+	cr_expect(strstr(text, "\n  tls\\x1b[2J\\u202eX\\u009b") != NULL, "%s", text);
+	/* The only escape sequences left are the text's own colours. */
+	for (const char *p = strchr(text, '\033'); p; p = strchr(p + 1, '\033'))
+		cr_expect(strncmp(p, "\033[3", 3) == 0 || strncmp(p, "\033[0m", 4) == 0, "%s", p);
+	cr_expect(strstr(text, "\xe2\x80\xae") == NULL && strstr(text, "\xc2\x9b") == NULL);
+	free(text);
+	enf_fleet_free(f);
+	free(dir);
+}

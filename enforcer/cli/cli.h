@@ -8,6 +8,7 @@
 
 #include "enforcer/common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Exit codes (docs/CLI.md): Puppet's detailed exit codes, and 1 for errors. */
@@ -38,6 +39,28 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
 #endif
     ;
+
+/*
+ * printf for everything the CLI prints (cli_print.c): each %s and %c
+ * argument is a value and is shown escaped (control characters, bidi
+ * controls, invalid UTF-8, and newline and tab too); the format is the
+ * program's own text and is written as it is. docs/CLI.md gives the forms.
+ */
+int cli_vfprintf(FILE *f, const char *fmt, va_list ap);
+int cli_fprintf(FILE *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 2, 3)))
+#endif
+    ;
+int cli_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(ENF_PRINTF_ARCHETYPE, 1, 2)))
+#endif
+    ;
+/* Text of several lines (a message, a hint): escaped as a value, but newline and tab kept. */
+void cli_put_text(FILE *f, const char *text);
+/* JSON text: DEL, C1 and bidi controls in its strings as \uHHHH, the same JSON otherwise. */
+void cli_put_json(FILE *f, const char *json);
 
 /* Prints the library's last error as "enforcer: message" to stderr. */
 void cli_print_last_error(const char *context);

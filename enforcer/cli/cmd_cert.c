@@ -72,20 +72,20 @@ static void print_names(const enf_cert *c)
 	enf_cert_dns dns;
 	enf_cert_template t;
 	if (enf_cert_dns_get(&dns, c) == 0) {
-		printf("SAN DNS:      ");
+		cli_printf("SAN DNS:      ");
 		for (size_t k = 0; k < dns.san_count; k++)
-			printf("%s%s", k ? ", " : "", dns.san[k]);
-		printf("%s\n", dns.san_count ? "" : "none");
+			cli_printf("%s%s", k ? ", " : "", dns.san[k]);
+		cli_printf("%s\n", dns.san_count ? "" : "none");
 		enf_cert_dns_clear(&dns);
 	} else {
-		printf("SAN DNS:      %s\n", enf_error_last()->message);
+		cli_printf("SAN DNS:      %s\n", enf_error_last()->message);
 	}
 	if (enf_cert_template_get(&t, c) == 0) {
 		char *text = enf_cert_template_text(&t);
-		printf("Template:     %s\n", text ? text : "?");
+		cli_printf("Template:     %s\n", text ? text : "?");
 		free(text);
 	} else {
-		printf("Template:     %s\n", enf_error_last()->message);
+		cli_printf("Template:     %s\n", enf_error_last()->message);
 	}
 	enf_cert_template_clear(&t);
 	enf_error_clear();
@@ -126,36 +126,36 @@ static void print_cert(const enf_cert *c, int64_t now)
 {
 	const enf_cert_info *i = enf_cert_info_get(c);
 	long days = enf_cert_days_left(c, now);
-	printf("Thumbprint:   %s\n", i->thumbprint);
-	printf("SHA-256:      %s\n", i->sha256_hex);
-	printf("Serial:       %s (byte-reversed, as event logs show it: %s)\n", i->serial,
-	       i->serial_reversed);
-	printf("Subject:      %s\n", i->subject);
-	printf("Issuer:       %s\n", i->issuer);
-	printf(
+	cli_printf("Thumbprint:   %s\n", i->thumbprint);
+	cli_printf("SHA-256:      %s\n", i->sha256_hex);
+	cli_printf("Serial:       %s (byte-reversed, as event logs show it: %s)\n", i->serial,
+	           i->serial_reversed);
+	cli_printf("Subject:      %s\n", i->subject);
+	cli_printf("Issuer:       %s\n", i->issuer);
+	cli_printf(
 	    "Self-signed:  %s\n",
 	    i->self_signed ? "yes"
 	    : i->self_issued
 	        ? "no (issuer equals subject, but the signature does not verify with its own key)"
 	        : "no");
 	if (!i->is_ca)
-		printf("CA:           no\n");
+		cli_printf("CA:           no\n");
 	else if (i->path_len >= 0)
-		printf("CA:           yes, path length %ld\n", i->path_len);
+		cli_printf("CA:           yes, path length %ld\n", i->path_len);
 	else
-		printf("CA:           yes, no path length limit\n");
-	printf("EKU:          %s\n", i->eku_text);
-	printf("Key:          %s\n", i->key_text);
+		cli_printf("CA:           yes, no path length limit\n");
+	cli_printf("EKU:          %s\n", i->eku_text);
+	cli_printf("Key:          %s\n", i->key_text);
 	if (now < i->not_before)
-		printf("Valid:        %s to %s (not valid yet)\n", i->not_before_iso,
-		       i->not_after_iso);
+		cli_printf("Valid:        %s to %s (not valid yet)\n", i->not_before_iso,
+		           i->not_after_iso);
 	else if (days < 0)
-		printf("Valid:        %s to %s (EXPIRED %ld days ago)\n", i->not_before_iso,
-		       i->not_after_iso, -days);
+		cli_printf("Valid:        %s to %s (EXPIRED %ld days ago)\n", i->not_before_iso,
+		           i->not_after_iso, -days);
 	else
-		printf("Valid:        %s to %s (%ld days left)\n", i->not_before_iso,
-		       i->not_after_iso, days);
-	printf("Signature:    %s\n", i->signature_algorithm);
+		cli_printf("Valid:        %s to %s (%ld days left)\n", i->not_before_iso,
+		           i->not_after_iso, days);
+	cli_printf("Signature:    %s\n", i->signature_algorithm);
 	print_names(c);
 }
 
@@ -181,8 +181,10 @@ static int inspect_file(int json, const char *path, int64_t now)
 		json_decref(doc);
 	} else {
 		for (size_t k = 0; k < set.count; k++) {
+			if (set.count > 1 && k)
+				putchar('\n');
 			if (set.count > 1)
-				printf("%s[%zu/%zu] %s\n", k ? "\n" : "", k + 1, set.count, path);
+				cli_printf("[%zu/%zu] %s\n", k + 1, set.count, path);
 			print_cert(set.items[k], now);
 		}
 	}
@@ -200,7 +202,7 @@ static int inspect_store(int json, enf_target *t, enf_store store, int64_t now)
 	}
 	json_t *certs = json_array();
 	if (!json && list.count == 0)
-		printf("LocalMachine\\%s of %s is empty\n", name, t->spec);
+		cli_printf("LocalMachine\\%s of %s is empty\n", name, t->spec);
 	for (size_t k = 0; k < list.count; k++) {
 		const enf_cert_entry *en = &list.items[k];
 		enf_cert *c = NULL;
@@ -212,10 +214,12 @@ static int inspect_store(int json, enf_target *t, enf_store store, int64_t now)
 				json_array_append_new(certs, json_pack("{s:s, s:s}", "thumbprint",
 				                                       hex ? hex : "", "error",
 				                                       err ? err->message : "?"));
-			else
-				printf("%s[%zu/%zu] %s: %s cannot be read: %s\n", k ? "\n" : "",
-				       k + 1, list.count, name, hex ? hex : "?",
-				       err ? err->message : "?");
+			else if (k)
+				putchar('\n');
+			if (!json)
+				cli_printf("[%zu/%zu] %s: %s cannot be read: %s\n", k + 1,
+				           list.count, name, hex ? hex : "?",
+				           err ? err->message : "?");
 		} else if (json) {
 			json_t *j = cert_json(c, now);
 			json_object_set_new(j, "private_key",
@@ -224,12 +228,14 @@ static int inspect_store(int json, enf_target *t, enf_store store, int64_t now)
 			                    json_string(tristate_text(en->exportable)));
 			json_array_append_new(certs, j);
 		} else {
-			printf("%s[%zu/%zu] LocalMachine\\%s: '%s'\n", k ? "\n" : "", k + 1,
-			       list.count, name, enf_cert_info_get(c)->name);
+			if (k)
+				putchar('\n');
+			cli_printf("[%zu/%zu] LocalMachine\\%s: '%s'\n", k + 1, list.count, name,
+			           enf_cert_info_get(c)->name);
 			print_cert(c, now);
-			printf("Private key:  %s", tristate_text(en->has_private_key));
+			cli_printf("Private key:  %s", tristate_text(en->has_private_key));
 			if (en->has_private_key == ENF_YES)
-				printf(" (exportable: %s)", tristate_text(en->exportable));
+				cli_printf(" (exportable: %s)", tristate_text(en->exportable));
 			putchar('\n');
 		}
 		enf_cert_free(c);
@@ -259,8 +265,9 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 		const char *name = enf_store_name((enf_store)s);
 		if (t->provider->cert_list(&list, t->self, (enf_store)s)) {
 			const enf_error *err = enf_error_last();
-			fprintf(stderr, "enforcer: warning: LocalMachine\\%s not searched: %s\n",
-			        name, err ? err->message : "cannot be read");
+			cli_fprintf(stderr,
+			            "enforcer: warning: LocalMachine\\%s not searched: %s\n", name,
+			            err ? err->message : "cannot be read");
 			enf_buf_printf(&unread, "%s%s", unread.len ? ", " : "", name);
 			continue;
 		}
@@ -278,11 +285,12 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 				                    json_string(enf_serial_form_name(form)));
 				json_array_append_new(found, j);
 				if (!json) {
-					printf("%sfound in LocalMachine\\%s: '%s' (%s)\n",
-					       matches > 1 ? "\n" : "", name, i->name,
-					       i->thumbprint);
-					printf("Matched:      %s %s (as stored: %s)\n", serial,
-					       enf_serial_form_name(form), i->serial);
+					if (matches > 1)
+						putchar('\n');
+					cli_printf("found in LocalMachine\\%s: '%s' (%s)\n", name,
+					           i->name, i->thumbprint);
+					cli_printf("Matched:      %s %s (as stored: %s)\n", serial,
+					           enf_serial_form_name(form), i->serial);
 					print_cert(c, now);
 				}
 			}
@@ -300,7 +308,7 @@ static int find_serial(int json, enf_target *t, const char *serial, int64_t now)
 		json_decref(found);
 	}
 	if (matches == 0)
-		fprintf(
+		cli_fprintf(
 		    stderr,
 		    "enforcer cert find-serial: no certificate in the LocalMachine stores of %s has serial %s, as written, byte-reversed or character-reversed%s%s%s\n",
 		    t->spec, serial, unread.len ? " (not searched: " : "",

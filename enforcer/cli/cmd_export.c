@@ -262,7 +262,7 @@ int cmd_export(int argc, char **argv)
 	if (!name || !origin || !description) {
 		free(origin);
 		free(what);
-		fprintf(stderr, "enforcer: out of memory\n");
+		cli_fprintf(stderr, "enforcer: out of memory\n");
 		goto done;
 	}
 	enf_buf_printf(&x.w.out, "# Exported by enforcer %s from ", ENF_VERSION);

@@ -57,13 +57,13 @@ static void print_text(const enf_facts *f)
 		const char *pf = product_fact_of(known[i]);
 		const char *name = pf ? enf_product_name(pf, enf_facts_get(f, pf)) : NULL;
 		if (v && name)
-			printf("%-13s %s (%s)\n", known[i], v, name);
+			cli_printf("%-13s %s (%s)\n", known[i], v, name);
 		else
-			printf("%-13s %s\n", known[i], v ? v : "(absent)");
+			cli_printf("%-13s %s\n", known[i], v ? v : "(absent)");
 	}
 	for (size_t i = 0; i < f->count; i++)
 		if (!is_known(f->items[i].name))
-			printf("%-13s %s\n", f->items[i].name, f->items[i].value);
+			cli_printf("%-13s %s\n", f->items[i].name, f->items[i].value);
 }
 
 static void print_json(const enf_facts *f, const char *target)
@@ -111,7 +111,8 @@ int cmd_facts(int argc, char **argv)
 		goto done;
 	}
 	if (!target->provider->facts) {
-		fprintf(stderr, "enforcer: the %s target has no facts\n", target->provider->name);
+		cli_fprintf(stderr, "enforcer: the %s target has no facts\n",
+		            target->provider->name);
 		goto done;
 	}
 	if (target->provider->facts(&facts, target->self)) {

@@ -147,9 +147,13 @@ static int fleet_report(int argc, char **argv)
 		out = enf_fleet_render_text(fleet, c);
 	}
 	if (!out) {
-		fprintf(stderr, "enforcer: fleet report: out of memory\n");
+		cli_fprintf(stderr, "enforcer: fleet report: out of memory\n");
 		code = CLI_EXIT_ERROR;
+	} else if (strcmp(format, "json") == 0) {
+		cli_put_json(stdout, out);
 	} else {
+		/* HTML and XML escape what they hold; the text's values are escaped as they
+		 * are rendered. */
 		fputs(out, stdout);
 	}
 	if (report_dir && enf_fleet_write_dir(fleet, report_dir)) {

@@ -159,8 +159,8 @@ static int write_entry(cli_policy_writer *w, const import_opts *o, const enf_reg
 static void print_failure(void)
 {
 	const enf_error *e = enf_error_last();
-	fprintf(stderr, "%s\nenforcer import-reg: nothing was written\n",
-	        e && e->message ? e->message : "unknown error");
+	cli_fprintf(stderr, "%s\nenforcer import-reg: nothing was written\n",
+	            e && e->message ? e->message : "unknown error");
 }
 
 int cmd_import_reg(int argc, char **argv)
@@ -181,7 +181,7 @@ int cmd_import_reg(int argc, char **argv)
 	}
 	name = o.name ? enf_strdup(o.name) : name_of_file(o.file);
 	if (!name) {
-		fprintf(stderr, "enforcer: out of memory\n");
+		cli_fprintf(stderr, "enforcer: out of memory\n");
 		goto done;
 	}
 	enf_buf_puts(&w.out, "# Imported by enforcer import-reg from ");

@@ -120,8 +120,9 @@ static char *absolute(const char *what, const char *path)
 {
 	char *abs = enf_path_absolute(path);
 	if (!abs) {
-		fprintf(stderr, "enforcer install: %s '%s' does not exist; nothing was changed\n",
-		        what, path);
+		cli_fprintf(stderr,
+		            "enforcer install: %s '%s' does not exist; nothing was changed\n", what,
+		            path);
 		return NULL;
 	}
 	for (char *p = abs; *p; p++)
@@ -132,7 +133,7 @@ static char *absolute(const char *what, const char *path)
 
 static void step(const char *what, enf_install_step s, int *changed)
 {
-	printf("%s: %s\n", what, enf_install_step_name(s));
+	cli_printf("%s: %s\n", what, enf_install_step_name(s));
 	if (s != ENF_STEP_UNCHANGED && s != ENF_STEP_ABSENT)
 		(*changed)++;
 }
@@ -140,12 +141,12 @@ static void step(const char *what, enf_install_step s, int *changed)
 static int step_failed(const char *cmd, int changed)
 {
 	const enf_error *e = enf_error_last();
-	fprintf(stderr, "enforcer %s: %s\n", cmd, e ? e->message : "unknown error");
+	cli_fprintf(stderr, "enforcer %s: %s\n", cmd, e ? e->message : "unknown error");
 	if (changed)
-		fprintf(stderr,
-		        "enforcer %s: the %d change%s above stay%s made; run it again once "
-		        "this is fixed\n",
-		        cmd, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
+		cli_fprintf(stderr,
+		            "enforcer %s: the %d change%s above stay%s made; run it again once "
+		            "this is fixed\n",
+		            cmd, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
 	return CLI_EXIT_ERROR;
 }
 
@@ -179,7 +180,7 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>";
 		size_t n = strlen(decl);
 		if (strncmp(xml, decl, n) == 0)
-			printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>%s", xml + n);
+			cli_printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>%s", xml + n);
 		else
 			fputs(xml, stdout);
 		free(xml);
@@ -217,23 +218,23 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		 */
 		const char *ref = a->ref ? a->ref : "HEAD";
 		if (repo && git && strncmp(ref, "origin/", 7) != 0)
-			printf(
+			cli_printf(
 			    "note: the task fetches origin, but --ref %s is not one of origin's "
 			    "branches, which the fetch moves: write --ref origin/BRANCH to enforce "
 			    "what was fetched\n",
 			    ref);
 		if (repo && !git)
-			printf(
+			cli_printf(
 			    "note: git.exe is not on PATH, so the task does not fetch %s before it "
 			    "applies: install Git for Windows and run this again, give --git PATH, or "
 			    "keep %s current another way\n",
 			    repo, repo);
 	}
 	if (changed)
-		printf("enforcer is installed: %d change%s made.\n", changed,
-		       changed == 1 ? "" : "s");
+		cli_printf("enforcer is installed: %d change%s made.\n", changed,
+		           changed == 1 ? "" : "s");
 	else
-		printf("enforcer was already installed as asked: nothing changed.\n");
+		cli_printf("enforcer was already installed as asked: nothing changed.\n");
 	rc = CLI_EXIT_OK;
 done:
 	free(exe);
@@ -294,7 +295,7 @@ int cmd_uninstall(int argc, char **argv)
 	step("event source '" ENF_EVENT_SOURCE "'", s, &changed);
 	what = enf_asprintf("state folder %s", dir);
 	if (!purge) {
-		printf("%s: kept, with its journals and reports (--purge deletes it)\n", what);
+		cli_printf("%s: kept, with its journals and reports (--purge deletes it)\n", what);
 	} else if (enf_state_dir_purge(&s, dir)) {
 		rc = step_failed("uninstall", changed);
 		goto done;
@@ -302,10 +303,10 @@ int cmd_uninstall(int argc, char **argv)
 		step(what, s, &changed);
 	}
 	if (changed)
-		printf("enforcer is uninstalled: %d change%s made.\n", changed,
-		       changed == 1 ? "" : "s");
+		cli_printf("enforcer is uninstalled: %d change%s made.\n", changed,
+		           changed == 1 ? "" : "s");
 	else
-		printf("enforcer was not installed: nothing changed.\n");
+		cli_printf("enforcer was not installed: nothing changed.\n");
 	rc = CLI_EXIT_OK;
 done:
 	free(what);

@@ -34,7 +34,7 @@ static void print_diags(const enf_diag_list *diags)
 {
 	for (size_t i = 0; i < diags->count; i++) {
 		char *line = enf_diag_format(diags, &diags->items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
+		cli_fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
 		free(line);
 	}
 }
@@ -50,7 +50,7 @@ static int load_rev(enf_source **src, enf_policy **policy, const char *repo, con
 		if (in_repo)
 			cli_print_last_error(NULL);
 		else
-			fprintf(stderr, "enforcer: out of memory\n");
+			cli_fprintf(stderr, "enforcer: out of memory\n");
 		free(in_repo);
 		return 1;
 	}
@@ -60,8 +60,8 @@ static int load_rev(enf_source **src, enf_policy **policy, const char *repo, con
 			rc = 0;
 		print_diags(&diags);
 		if (rc)
-			fprintf(stderr, "enforcer policy diff: %s is not a valid policy\n",
-			        enf_source_name(*src));
+			cli_fprintf(stderr, "enforcer policy diff: %s is not a valid policy\n",
+			            enf_source_name(*src));
 	}
 	enf_diag_list_clear(&diags);
 	return rc;
@@ -120,13 +120,14 @@ static int policy_diff(int argc, char **argv)
 			cli_print_last_error(NULL);
 			goto done;
 		}
-		printf("%s\n", text);
+		cli_put_json(stdout, text);
+		putchar('\n');
 		free(text);
 	} else {
 		char *text = enf_policy_changes_text(diff);
-		printf("policy %s: %s (%.12s) -> %s (%.12s)\n%s", args[2], args[0],
-		       enf_source_commit(from_src), args[1], enf_source_commit(to_src),
-		       text ? text : "");
+		cli_printf("policy %s: %s (%.12s) -> %s (%.12s)\n", args[2], args[0],
+		           enf_source_commit(from_src), args[1], enf_source_commit(to_src));
+		cli_put_text(stdout, text);
 		free(text);
 	}
 	code = enf_policy_changes_count(diff) ? CLI_EXIT_CHANGES : CLI_EXIT_OK;
@@ -155,7 +156,8 @@ int cmd_policy(int argc, char **argv)
 			cli_print_last_error("policy schema");
 			return CLI_EXIT_ERROR;
 		}
-		printf("%s\n", text);
+		cli_put_json(stdout, text);
+		putchar('\n');
 		free(text);
 		return CLI_EXIT_OK;
 	}

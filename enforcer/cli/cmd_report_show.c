@@ -58,10 +58,14 @@ int cmd_report_show(int argc, char **argv)
 		                                 : enf_render_text(report, 0, verbose);
 	enf_report_free(report);
 	if (!out) {
-		fprintf(stderr, "enforcer: out of memory\n");
+		cli_fprintf(stderr, "enforcer: out of memory\n");
 		return CLI_EXIT_ERROR;
 	}
-	fputs(out, stdout);
+	/* JSON as JSON; the text's values were escaped as it was rendered. */
+	if (!strcmp(format, "json"))
+		cli_put_json(stdout, out);
+	else
+		fputs(out, stdout);
 	free(out);
 	return CLI_EXIT_OK;
 }

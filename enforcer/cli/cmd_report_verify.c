@@ -47,19 +47,20 @@ static void print_run(const char *report)
 	const char *mode = str_at(doc, "run", "mode", NULL);
 	const char *started = str_at(doc, "run", "started", NULL);
 	if (!id || !host || !mode || !started) {
-		printf("  run:     (the signed file is not an enforcer report: no run to show)\n");
+		cli_printf(
+		    "  run:     (the signed file is not an enforcer report: no run to show)\n");
 		json_decref(doc);
 		return;
 	}
 	const char *name = str_at(doc, "policy", "name", NULL);
 	const char *commit = str_at(doc, "policy", "source", "commit");
 	const char *sha = str_at(doc, "policy", "source", "sha256");
-	printf("  run:     %s (%s) on %s, started %s\n", id, mode, host, started);
+	cli_printf("  run:     %s (%s) on %s, started %s\n", id, mode, host, started);
 	if (commit)
-		printf("  policy:  %s, commit %s\n", name ? name : "?", commit);
+		cli_printf("  policy:  %s, commit %s\n", name ? name : "?", commit);
 	else
-		printf("  policy:  %s, not from a commit (file sha256 %s)\n", name ? name : "?",
-		       sha ? sha : "unknown");
+		cli_printf("  policy:  %s, not from a commit (file sha256 %s)\n", name ? name : "?",
+		           sha ? sha : "unknown");
 	json_decref(doc);
 }
 
@@ -67,24 +68,24 @@ static void print_run(const char *report)
 static void print_signer(const enf_sig_check *c)
 {
 	char at[32];
-	printf("  signer:  %s\n", c->signer);
+	cli_printf("  signer:  %s\n", c->signer);
 	if (c->signed_at) {
 		iso_time(at, sizeof(at), c->signed_at);
-		printf("  signed:  %s, as the signature states (signingTime)\n", at);
+		cli_printf("  signed:  %s, as the signature states (signingTime)\n", at);
 	} else {
-		printf("  signed:  the signature states no signing time\n");
+		cli_printf("  signed:  the signature states no signing time\n");
 	}
 	if (!c->trust_checked || c->status != ENF_SIG_VALID)
 		return;
 	const char *since = c->expired_since ? ": the certificate has since expired" : "";
 	iso_time(at, sizeof(at), c->checked_at);
 	if (c->time_source == ENF_SIG_TIME_TIMESTAMP)
-		printf("  chain:   checked at the time-stamp's time %s (RFC 3161, by %s)%s\n", at,
-		       c->tsa ? c->tsa : "?", since);
+		cli_printf("  chain:   checked at the time-stamp's time %s (RFC 3161, by %s)%s\n",
+		           at, c->tsa ? c->tsa : "?", since);
 	else if (c->time_source == ENF_SIG_TIME_SIGNED)
-		printf("  chain:   checked at the signing time %s%s\n", at, since);
+		cli_printf("  chain:   checked at the signing time %s%s\n", at, since);
 	else
-		printf("  chain:   checked at the current time\n");
+		cli_printf("  chain:   checked at the current time\n");
 }
 
 const char cmd_report_verify_usage[] =
@@ -156,19 +157,20 @@ int cli_report_verify(int argc, char **argv)
 		goto done;
 	}
 	if (check.status == ENF_SIG_VALID) {
-		printf("%s: valid: signed by %s, a trusted signer ('%s')\n", report, check.signer,
-		       opts.trusted_signers);
+		cli_printf("%s: valid: signed by %s, a trusted signer ('%s')\n", report,
+		           check.signer, opts.trusted_signers);
 		code = CLI_EXIT_OK;
 	} else if (check.status == ENF_SIG_UNTRUSTED && !check.trust_checked) {
-		printf("%s: intact: signed by %s; only its integrity was checked, not who signed "
-		       "it (give --trusted-signers PEM)\n",
-		       report, check.signer);
+		cli_printf(
+		    "%s: intact: signed by %s; only its integrity was checked, not who signed "
+		    "it (give --trusted-signers PEM)\n",
+		    report, check.signer);
 		code = CLI_EXIT_UNVERIFIED;
 	} else if (check.status == ENF_SIG_UNTRUSTED) {
-		fprintf(stderr, "%s: untrusted: signed by %s, but %s\n", report, check.signer,
-		        check.reason);
+		cli_fprintf(stderr, "%s: untrusted: signed by %s, but %s\n", report, check.signer,
+		            check.reason);
 	} else {
-		fprintf(stderr, "%s: invalid: %s\n", report, check.reason ? check.reason : "?");
+		cli_fprintf(stderr, "%s: invalid: %s\n", report, check.reason ? check.reason : "?");
 	}
 	/* What was signed is shown whenever the signature holds over it. */
 	if (check.signer && check.status != ENF_SIG_INVALID) {
@@ -234,17 +236,17 @@ int cli_report_timestamp(int argc, char **argv)
 		cli_print_last_error("cannot write the signature value");
 		code = CLI_EXIT_ERROR;
 	} else if (value_out) {
-		printf("%s: the signature value of '%s' (%zu bytes): time-stamp it with\n"
-		       "  openssl ts -query -data %s -sha256 -cert -out req.tsq\n",
-		       value_out, sig, len, value_out);
+		cli_printf("%s: the signature value of '%s' (%zu bytes): time-stamp it with\n"
+		           "  openssl ts -query -data %s -sha256 -cert -out req.tsq\n",
+		           value_out, sig, len, value_out);
 	} else if (enf_report_timestamp(sig, token)) {
 		cli_print_last_error(NULL);
-		fprintf(stderr, "Nothing was changed.\n");
+		cli_fprintf(stderr, "Nothing was changed.\n");
 		code = CLI_EXIT_ERROR;
 	} else {
-		printf("%s: time-stamp token attached to '%s'; check it with enforcer report "
-		       "verify --trusted-signers PEM [--tsa-certs PEM] %s\n",
-		       token, sig, report);
+		cli_printf("%s: time-stamp token attached to '%s'; check it with enforcer report "
+		           "verify --trusted-signers PEM [--tsa-certs PEM] %s\n",
+		           token, sig, report);
 	}
 	free(value);
 	free(default_sig);

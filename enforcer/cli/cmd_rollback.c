@@ -57,9 +57,10 @@ static int said_unchanged(const cli_run_opts *o)
 			continue;
 		said = 1;
 		if (!o->quiet)
-			printf("Run %s (%s of %s) changed nothing, so it kept no journal: there is "
-			       "nothing to roll back.\n",
-			       r->run_id, r->mode, r->policy ? r->policy : "?");
+			cli_printf(
+			    "Run %s (%s of %s) changed nothing, so it kept no journal: there is "
+			    "nothing to roll back.\n",
+			    r->run_id, r->mode, r->policy ? r->policy : "?");
 	}
 	enf_runs_free(runs, n);
 	return said;

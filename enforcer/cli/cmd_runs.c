@@ -53,10 +53,11 @@ static int print_json(const enf_run_entry *runs, size_t n)
 	char *text = a ? json_dumps(a, JSON_INDENT(2)) : NULL;
 	json_decref(a);
 	if (!text) {
-		fprintf(stderr, "enforcer: out of memory\n");
+		cli_fprintf(stderr, "enforcer: out of memory\n");
 		return CLI_EXIT_ERROR;
 	}
-	printf("%s\n", text);
+	cli_put_json(stdout, text);
+	putchar('\n');
 	free(text);
 	return CLI_EXIT_OK;
 }
@@ -64,11 +65,11 @@ static int print_json(const enf_run_entry *runs, size_t n)
 static void print_text(const enf_run_entry *runs, size_t n)
 {
 	if (n == 0) {
-		printf("No runs in the state folder.\n");
+		cli_printf("No runs in the state folder.\n");
 		return;
 	}
-	printf("%-24s %-19s %-8s %7s %6s %4s %-7s %s\n", "RUN", "STARTED (UTC)", "MODE", "CHANGED",
-	       "FAILED", "EXIT", "JOURNAL", "POLICY");
+	cli_printf("%-24s %-19s %-8s %7s %6s %4s %-7s %s\n", "RUN", "STARTED (UTC)", "MODE",
+	           "CHANGED", "FAILED", "EXIT", "JOURNAL", "POLICY");
 	for (size_t i = 0; i < n; i++) {
 		const enf_run_entry *r = &runs[i];
 		char when[64], exit[16];
@@ -77,9 +78,9 @@ static void print_text(const enf_run_entry *runs, size_t n)
 			snprintf(exit, sizeof(exit), "-");
 		else
 			snprintf(exit, sizeof(exit), "%d", r->exit_code);
-		printf("%-24s %-19s %-8s %7ld %6ld %4s %-7s %s\n", r->run_id, when,
-		       r->mode ? r->mode : "apply", r->changed, r->failed, exit,
-		       r->has_journal ? "yes" : "no", r->policy ? r->policy : "");
+		cli_printf("%-24s %-19s %-8s %7ld %6ld %4s %-7s %s\n", r->run_id, when,
+		           r->mode ? r->mode : "apply", r->changed, r->failed, exit,
+		           r->has_journal ? "yes" : "no", r->policy ? r->policy : "");
 	}
 }
 
@@ -132,8 +133,8 @@ int cmd_runs(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	if (keep_days && !json)
-		printf("Removed %zu journals and %zu runs older than %u days.\n", journals, lines,
-		       keep_days);
+		cli_printf("Removed %zu journals and %zu runs older than %u days.\n", journals,
+		           lines, keep_days);
 	enf_run_entry *runs = NULL;
 	if (enf_runs_list(&runs, &n, state_dir)) {
 		cli_print_last_error(NULL);

@@ -100,7 +100,7 @@ int cmd_secret(int argc, char **argv)
 	}
 	/* Before anything is typed: the Linux build has no DPAPI. */
 	if (!enf_secret_dpapi_available()) {
-		fprintf(
+		cli_fprintf(
 		    stderr,
 		    "enforcer secret protect: DPAPI is a Windows API: run 'enforcer.exe secret protect %s' on the server that will use the file; nothing was written\n",
 		    argv[2]);
@@ -110,7 +110,7 @@ int cmd_secret(int argc, char **argv)
 	if (protect(argv[2], &written)) {
 		const enf_error *e = enf_error_last();
 		if (written)
-			fprintf(
+			cli_fprintf(
 			    stderr,
 			    "enforcer secret protect: '%s' was written, but a run would refuse it: %s\n",
 			    argv[2], e ? e->message : "?");
@@ -118,7 +118,7 @@ int cmd_secret(int argc, char **argv)
 			cli_print_last_error("secret protect");
 		return CLI_EXIT_ERROR;
 	}
-	printf(
+	cli_printf(
 	    "%s: written, encrypted for this machine (DPAPI); only SYSTEM and Administrators can "
 	    "open it\n",
 	    argv[2]);

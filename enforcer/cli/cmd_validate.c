@@ -45,15 +45,15 @@ static void print_text(const enf_diag_list *diags, const enf_policy *policy, int
 {
 	for (size_t i = 0; i < diags->count; i++) {
 		char *line = enf_diag_format(diags, &diags->items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
+		cli_fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
 		free(line);
 	}
 	if (diags->truncated)
-		fprintf(stderr, "%s: %zu more problems not shown\n", diags->file,
-		        diags->errors + diags->warnings - diags->count);
+		cli_fprintf(stderr, "%s: %zu more problems not shown\n", diags->file,
+		            diags->errors + diags->warnings - diags->count);
 	if (policy && !quiet)
-		printf("%s: valid (policy '%s', %zu resource%s)\n", diags->file, policy->name,
-		       policy->count, policy->count == 1 ? "" : "s");
+		cli_printf("%s: valid (policy '%s', %zu resource%s)\n", diags->file, policy->name,
+		           policy->count, policy->count == 1 ? "" : "s");
 }
 
 static json_t *diags_json(const enf_diag_list *diags, const enf_policy *policy)
@@ -161,7 +161,7 @@ int cmd_validate(int argc, char **argv)
 		             ? cli_load_git_policy(&policy, &diags, &src, argv[argi], !no_files)
 		             : cli_load_file_policy(&policy, &diags, argv[argi], !no_files);
 		if (!diags.file) {
-			fprintf(stderr, "enforcer: out of memory\n");
+			cli_fprintf(stderr, "enforcer: out of memory\n");
 			return CLI_EXIT_ERROR;
 		}
 		files++;
@@ -198,8 +198,8 @@ int cmd_validate(int argc, char **argv)
 		json_decref(doc);
 	} else if (!quiet || invalid) {
 		if (files > 1 || invalid)
-			printf("%d of %d polic%s valid\n", files - invalid, files,
-			       files == 1 ? "y" : "ies");
+			cli_printf("%d of %d polic%s valid\n", files - invalid, files,
+			           files == 1 ? "y" : "ies");
 	}
 	return invalid ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }

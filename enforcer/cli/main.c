@@ -56,39 +56,39 @@ int cli_is_help(const char *arg)
 void cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "enforcer %s: ", cmd);
+	cli_fprintf(stderr, "enforcer %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nSee 'enforcer %s --help'.\n", cmd);
+	cli_fprintf(stderr, "\nSee 'enforcer %s --help'.\n", cmd);
 }
 
 void cli_print_last_error(const char *context)
 {
 	const enf_error *e = enf_error_last();
-	fprintf(stderr, "enforcer: %s%s%s\n", context ? context : "", context ? ": " : "",
-	        e ? e->message : "unknown error");
+	cli_fprintf(stderr, "enforcer: %s%s%s\n", context ? context : "", context ? ": " : "",
+	            e ? e->message : "unknown error");
 }
 
 static void print_help(FILE *out)
 {
-	fprintf(out, "usage: enforcer COMMAND [OPTIONS] [ARGS]\n"
-	             "       enforcer --version | --help | help [COMMAND] | COMMAND --help\n\n"
-	             "Configuration-as-code compliance for Windows servers.\n\n"
-	             "Commands:\n");
+	cli_fprintf(out, "usage: enforcer COMMAND [OPTIONS] [ARGS]\n"
+	                 "       enforcer --version | --help | help [COMMAND] | COMMAND --help\n\n"
+	                 "Configuration-as-code compliance for Windows servers.\n\n"
+	                 "Commands:\n");
 	for (const cli_cmd *c = cli_cmds; c->name; c++)
-		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nExit codes: 0 compliant, 2 drift/changed, 4 failures, 6 both,\n"
-	             "1 usage error, invalid policy, lock held or internal error.\n");
+		cli_fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	cli_fprintf(out, "\nExit codes: 0 compliant, 2 drift/changed, 4 failures, 6 both,\n"
+	                 "1 usage error, invalid policy, lock held or internal error.\n");
 }
 
 static void print_version(void)
 {
 	int major, minor, rev;
 	git_libgit2_version(&major, &minor, &rev);
-	printf("enforcer %s\n", ENF_VERSION);
-	printf("libyaml %s, libgit2 %d.%d.%d, %s, jansson %s\n", yaml_get_version_string(), major,
-	       minor, rev, OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION);
+	cli_printf("enforcer %s\n", ENF_VERSION);
+	cli_printf("libyaml %s, libgit2 %d.%d.%d, %s, jansson %s\n", yaml_get_version_string(),
+	           major, minor, rev, OpenSSL_version(OPENSSL_VERSION), JANSSON_VERSION);
 }
 
 /*
@@ -121,7 +121,7 @@ static void init_libraries(void)
 static void init_console(int *argc, char ***argv)
 {
 	if (enf_main_args(argc, argv)) {
-		fprintf(stderr, "enforcer: out of memory\n");
+		cli_fprintf(stderr, "enforcer: out of memory\n");
 		exit(CLI_EXIT_ERROR);
 	}
 	if (enf_console_begin() == 0)
@@ -163,6 +163,6 @@ int main(int argc, char **argv)
 		enf_error_clear();
 		return rc;
 	}
-	fprintf(stderr, "enforcer: '%s' is not a command. See 'enforcer --help'.\n", name);
+	cli_fprintf(stderr, "enforcer: '%s' is not a command. See 'enforcer --help'.\n", name);
 	return CLI_EXIT_ERROR;
 }

@@ -1,6 +1,8 @@
 /* Writing a v1 policy as YAML text (policy_writer.h). */
 #include "policy_writer.h"
 
+#include "cli.h"
+
 #include "enforcer/diag.h"
 #include "enforcer/errors.h"
 #include "enforcer/policy.h"
@@ -42,7 +44,8 @@ int cli_pw_text(enf_buf *b, const char *s, int quoted)
 		else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			enf_buf_printf(b, "\\x%02X", (unsigned)cp);
 		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
-		         cp == 0xFFFF)
+		         cp == 0xFFFF || (cp >= 0x202A && cp <= 0x202E) ||
+		         (cp >= 0x2066 && cp <= 0x2069)) /* bidi controls reorder the line shown */
 			enf_buf_printf(b, "\\u%04X", (unsigned)cp);
 		else
 			enf_buf_put(b, p, n);
@@ -195,7 +198,7 @@ int cli_pw_check(const cli_policy_writer *w, const char *what)
 	                                w->out.len);
 	for (size_t i = 0; rc && i < diags.count; i++) {
 		char *line = enf_diag_format(&diags, &diags.items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags.items[i].message);
+		cli_fprintf(stderr, "%s\n", line ? line : diags.items[i].message);
 		free(line);
 	}
 	enf_policy_free(policy);

@@ -138,14 +138,14 @@ void cli_progress(void *ctx, const enf_run *run, const enf_result *result)
 	if (o->json)
 		return;
 	if (o->verbose) {
-		fprintf(stderr, "[%zu/%zu] %s %s\n", done, run->count, result->id,
-		        enf_outcome_name(result->outcome));
+		cli_fprintf(stderr, "[%zu/%zu] %s %s\n", done, run->count, result->id,
+		            enf_outcome_name(result->outcome));
 		return;
 	}
 	/* A run that takes more than a second shows where it is, on a terminal only. */
 	if (o->quiet || !enf_isatty_stderr() || enf_now() - run->started < 1.0)
 		return;
-	fprintf(stderr, "\r[%zu/%zu] %-60.60s", done, run->count, result->id);
+	cli_fprintf(stderr, "\r[%zu/%zu] %-60.60s", done, run->count, result->id);
 	fflush(stderr);
 	o->progress_shown = 1;
 }
@@ -187,8 +187,8 @@ static int prune_runs(const cli_run_opts *o, const enf_run *run)
 		return CLI_EXIT_FAILURES;
 	}
 	if (o->verbose && !o->json)
-		fprintf(stderr, "pruned %zu journals and %zu runs older than %u days\n", journals,
-		        lines, o->keep_days);
+		cli_fprintf(stderr, "pruned %zu journals and %zu runs older than %u days\n",
+		            journals, lines, o->keep_days);
 	return 0;
 }
 
@@ -212,7 +212,7 @@ int cli_show_run(const cli_run_opts *o, const enf_run *run)
 		summary.count = 0;
 	enf_report *report = NULL;
 	if (enf_report_from_run(&report, &summary)) {
-		fprintf(stderr, "enforcer: out of memory while writing the report\n");
+		cli_fprintf(stderr, "enforcer: out of memory while writing the report\n");
 		return code | CLI_EXIT_FAILURES;
 	}
 	if (o->progress_shown)
@@ -221,7 +221,7 @@ int cli_show_run(const cli_run_opts *o, const enf_run *run)
 		char *json = NULL;
 		size_t len = 0;
 		if (enf_report_json(&json, &len, report) == 0)
-			fwrite(json, 1, len, stdout);
+			cli_put_json(stdout, json);
 		free(json);
 	} else if (!o->quiet || (code & CLI_EXIT_FAILURES) || code == CLI_EXIT_ERROR) {
 		/* -q: silent on success (compliant, drift found, changes applied). */

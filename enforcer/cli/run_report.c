@@ -78,22 +78,22 @@ int cli_prepare_outputs(cli_run_opts *o, const char *cmd)
 	    (o->report_dir && enf_guard_check(o->report_dir, ENF_GUARD_DIR | ENF_GUARD_PARENTS |
 	                                                         ENF_GUARD_MAY_BE_MISSING))) {
 		const enf_error *e = enf_error_last();
-		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
-		        e ? e->message : "cannot check who may change the outputs");
+		cli_fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
+		            e ? e->message : "cannot check who may change the outputs");
 		return 1;
 	}
 	if (o->sign_key &&
 	    enf_report_signer_load_ekus(&o->signer, o->sign_key, o->sign_cert, o->src.signer_ekus,
 	                                o->src.signer_eku_count)) {
 		const enf_error *e = enf_error_last();
-		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
-		        e ? e->message : "cannot load the signing key");
+		cli_fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
+		            e ? e->message : "cannot load the signing key");
 		return 1;
 	}
 	if (o->audit_repo && enf_audit_open(&o->audit, o->audit_repo)) {
 		const enf_error *e = enf_error_last();
-		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
-		        e ? e->message : "cannot open the audit repository");
+		cli_fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
+		            e ? e->message : "cannot open the audit repository");
 		return 1;
 	}
 	return 0;
@@ -140,8 +140,8 @@ int cli_write_reports(const cli_run_opts *o, const enf_report *report, const enf
 		    "the run's reports were not committed to the audit repository");
 		failed = 1;
 	} else if (commit && o->verbose && !o->json) {
-		fprintf(stderr, "audit: run %s committed as %.12s in '%s'\n", run->run_id, commit,
-		        o->audit_repo);
+		cli_fprintf(stderr, "audit: run %s committed as %.12s in '%s'\n", run->run_id,
+		            commit, o->audit_repo);
 	}
 	free(commit);
 	enf_report_files_free(files);

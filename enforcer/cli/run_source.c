@@ -88,7 +88,7 @@ static void print_diags(const enf_diag_list *diags)
 {
 	for (size_t i = 0; i < diags->count; i++) {
 		char *line = enf_diag_format(diags, &diags->items[i]);
-		fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
+		cli_fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
 		free(line);
 	}
 }
@@ -141,13 +141,13 @@ int cli_load_policy(enf_policy **policy, enf_source **source, const cli_source_o
 	int rc = 1;
 	/* plan and apply read only a repository or file nobody else can change (guard.h). */
 	if (s->repo && open_git(&src, s, path, 1, &why)) {
-		fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
-		        why ? why : "out of memory");
+		cli_fprintf(stderr, "enforcer %s: %s\nNothing was read or changed.\n", cmd,
+		            why ? why : "out of memory");
 		goto done;
 	}
 	if (!s->repo && enf_guard_check(path, ENF_GUARD_FILE | ENF_GUARD_PARENTS) == ENF_EACCESS) {
 		cli_print_last_error(NULL);
-		fprintf(stderr, "Nothing was read or changed.\n");
+		cli_fprintf(stderr, "Nothing was read or changed.\n");
 		goto done;
 	}
 	if (!s->repo && enf_source_open_file(&src, path)) {
@@ -158,8 +158,9 @@ int cli_load_policy(enf_policy **policy, enf_source **source, const cli_source_o
 		goto done;
 	if (enf_source_load_policy(policy, &diags, src)) {
 		print_diags(&diags);
-		fprintf(stderr,
-		        "enforcer %s: the policy is not valid; nothing was read or changed\n", cmd);
+		cli_fprintf(stderr,
+		            "enforcer %s: the policy is not valid; nothing was read or changed\n",
+		            cmd);
 		goto done;
 	}
 	print_diags(&diags); /* warnings */

@@ -117,3 +117,25 @@ int enf_accounts_same(engine *e, const char *a, const char *b)
 	}
 	return same;
 }
+
+int enf_account_confusable(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; p && *p; p++)
+		if (*p < 0x20 || *p >= 0x7F)
+			return 1;
+	return 0;
+}
+
+char *enf_account_shown(engine *e, const char *name, const char *sid, int with_sid)
+{
+	if (!with_sid || enf_account_is_sid(name))
+		return enf_strdup(name);
+	int rc = sid ? 0 : enf_account_lookup(e, name, &sid);
+	enf_error_clear();
+	/* Said, not guessed: a name without a SID is shown as one. */
+	if (rc)
+		return enf_asprintf("%s (SID unknown: %s)", name,
+		                    rc == ENF_ENOTFOUND ? "no such account"
+		                                        : "cannot be looked up");
+	return enf_asprintf("%s (%s)", name, sid);
+}

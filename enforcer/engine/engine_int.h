@@ -337,6 +337,21 @@ int enf_account_lookup(engine *e, const char *account, const char **sid);
 /* Forgets the run's lookups (at the end of a run). */
 void enf_account_cache_clear(engine *e);
 
+/*
+ * Whether plans show an account name with its SID: when it holds any
+ * character outside printable ASCII (a non-ASCII hyphen, a Cyrillic 'а'),
+ * which can look like another account's name. docs/CLI.md, "Accounts that look alike".
+ */
+int enf_account_confusable(const char *name);
+/*
+ * How a plan shows an account: `name` as it is, or with `with_sid`
+ * "NAME (S-1-5-...)": `sid` when the caller knows it, else as the target
+ * looks it up, and "NAME (SID unknown: no such account)" or "NAME (SID
+ * unknown: cannot be looked up)" when it cannot. A SID is shown as it is.
+ * A new string; NULL on OOM.
+ */
+char *enf_account_shown(engine *e, const char *name, const char *sid, int with_sid);
+
 /* The value of a fact test (when.c). */
 int enf_when_holds(const enf_when *when, const enf_facts *facts, char **why);
 

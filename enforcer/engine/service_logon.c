@@ -49,10 +49,17 @@ int enf_plan_logon_restart(engine *e, const enf_res_service *s, const enf_servic
 		c = enf_plan_add(plan, &enf_change_svc_restart,
 		                 "restart %s: a log-on change takes effect at start", s->name);
 	} else if (info->running_as && !enf_accounts_same(e, info->running_as, s->logon)) {
-		c = enf_plan_add(
-		    plan, &enf_change_svc_restart,
-		    "restart %s: it runs as %s, not %s; a log-on change takes effect at start",
-		    s->name, info->running_as, s->logon);
+		int sids =
+		    enf_account_confusable(info->running_as) || enf_account_confusable(s->logon);
+		char *is = enf_account_shown(e, info->running_as, NULL, sids);
+		char *want = enf_account_shown(e, s->logon, NULL, sids);
+		c = is && want ? enf_plan_add(plan, &enf_change_svc_restart,
+		                              "restart %s: it runs as %s, not %s; a log-on change "
+		                              "takes effect at start",
+		                              s->name, is, want)
+		               : NULL;
+		free(is);
+		free(want);
 	} else if (!info->running_as && info->running_as_unknown) {
 		/* Said, never guessed: no restart on a guess, and no claim that it is in effect. */
 		free(plan->message);

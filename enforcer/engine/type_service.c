@@ -128,10 +128,20 @@ static int plan_service(engine *e, const enf_resource *res, res_plan *plan)
 	int startup_differs = s->startup != ENF_STARTUP_UNSET && s->startup != info.startup;
 	if (logon_differs || clear_password || startup_differs) {
 		enf_buf b = ENF_BUF_INIT;
-		if (logon_differs)
-			enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, info.logon,
-			               s->logon, password_words(e, s));
-		else if (clear_password)
+		if (logon_differs) {
+			/* Names that could pass for each other are told apart by their SIDs. */
+			int sids =
+			    enf_account_confusable(info.logon) || enf_account_confusable(s->logon);
+			char *from = enf_account_shown(e, info.logon, NULL, sids);
+			char *to = enf_account_shown(e, s->logon, NULL, sids);
+			if (!from || !to)
+				b.failed = 1;
+			else
+				enf_buf_printf(&b, "change %s log-on %s -> %s%s", s->name, from, to,
+				               password_words(e, s));
+			free(from);
+			free(to);
+		} else if (clear_password)
 			enf_buf_printf(&b, "clear the password stored for %s (log-on %s)", s->name,
 			               info.logon);
 		if (startup_differs)

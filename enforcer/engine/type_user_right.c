@@ -49,12 +49,56 @@ static long find_holder(engine *e, const enf_right_holders *holders, const char 
 	return -1;
 }
 
-static json_t *holders_json(const enf_right_holders *holders)
+static json_t *labels_json(char *const *labels, size_t count)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; a && i < holders->count; i++)
-		json_array_append_new(a, json_string(holder_label(&holders->items[i])));
+	for (size_t i = 0; a && i < count; i++)
+		json_array_append_new(a, json_string(labels[i]));
 	return a;
+}
+
+static void labels_free(char **labels, size_t count)
+{
+	for (size_t i = 0; labels && i < count; i++)
+		free(labels[i]);
+	free(labels);
+}
+
+/*
+ * How the plan shows the holders and the members (enf_account_shown): all
+ * with their SIDs when any of them has a name that could pass for another
+ * (enf_account_confusable), so that two that look alike are told apart.
+ * 0, or ENF_ENOMEM.
+ */
+static int right_labels(char ***holder_out, char ***member_out, engine *e,
+                        const enf_right_holders *holders, const enf_res_user_right *r)
+{
+	int with_sid = 0;
+	for (size_t i = 0; i < holders->count; i++)
+		with_sid |=
+		    holders->items[i].name && enf_account_confusable(holders->items[i].name);
+	for (size_t i = 0; r && i < r->count; i++)
+		with_sid |= enf_account_confusable(r->members[i]);
+	size_t members = r ? r->count : 0;
+	char **hl = calloc(holders->count + 1, sizeof(char *));
+	char **ml = calloc(members + 1, sizeof(char *));
+	int failed = !hl || !ml;
+	for (size_t i = 0; !failed && i < holders->count; i++) {
+		const enf_right_holder *h = &holders->items[i];
+		hl[i] = h->name ? enf_account_shown(e, h->name, h->sid, with_sid)
+		                : enf_strdup(holder_label(h));
+		failed = !hl[i];
+	}
+	for (size_t i = 0; !failed && i < members; i++)
+		failed = !(ml[i] = enf_account_shown(e, r->members[i], NULL, with_sid));
+	if (failed) {
+		labels_free(hl, holders->count);
+		labels_free(ml, members);
+		return enf_error_oom();
+	}
+	*holder_out = hl;
+	*member_out = ml;
+	return 0;
 }
 
 static int read_holders(engine *e, const char *right, enf_right_holders *out)
@@ -131,6 +175,7 @@ static int plan_user_right(engine *e, const enf_resource *res, res_plan *plan)
 	enf_right_holders holders = {0};
 	enf_buf grants = ENF_BUF_INIT, revokes = ENF_BUF_INIT, todo = ENF_BUF_INIT;
 	unsigned char *keep = NULL;
+	char **hl = NULL, **ml = NULL;
 	char *label = right_label(r->right);
 	int rc = 0;
 	if (!label)
@@ -140,8 +185,10 @@ static int plan_user_right(engine *e, const enf_resource *res, res_plan *plan)
 		enf_plan_fail_last(plan, "cannot read who holds the right");
 		goto done;
 	}
+	if ((rc = right_labels(&hl, &ml, e, &holders, r)))
+		goto done;
 	plan->before =
-	    json_pack("{s:s, s:o}", "right", r->right, "holders", holders_json(&holders));
+	    json_pack("{s:s, s:o}", "right", r->right, "holders", labels_json(hl, holders.count));
 	if (r->exclusive && members_unresolved(e, r, plan))
 		goto done;
 	keep = calloc(holders.count ? holders.count : 1, 1);
@@ -157,32 +204,32 @@ static int plan_user_right(engine *e, const enf_resource *res, res_plan *plan)
 			keep[at] = 1;
 			continue;
 		}
-		if (!add_right_change(plan, &enf_change_right_grant, r->right, r->members[i],
-		                      r->members[i], label)) {
+		if (!add_right_change(plan, &enf_change_right_grant, r->right, r->members[i], ml[i],
+		                      label)) {
 			json_decref(want);
 			rc = enf_error_oom();
 			goto done;
 		}
-		enf_buf_printf(&grants, "%s%s", grants.len ? ", " : "", r->members[i]);
+		enf_buf_printf(&grants, "%s%s", grants.len ? ", " : "", ml[i]);
 	}
 	for (size_t i = 0; i < holders.count; i++) {
 		const enf_right_holder *h = &holders.items[i];
 		if (keep[i] || !r->exclusive) {
-			json_array_append_new(want, json_string(holder_label(h)));
+			json_array_append_new(want, json_string(hl[i]));
 			continue;
 		}
 		/* The SID says exactly whom to re-grant in a rollback. */
 		if (!add_right_change(plan, &enf_change_right_revoke, r->right,
-		                      h->sid ? h->sid : h->name, holder_label(h), label)) {
+		                      h->sid ? h->sid : h->name, hl[i], label)) {
 			json_decref(want);
 			rc = enf_error_oom();
 			goto done;
 		}
-		enf_buf_printf(&revokes, "%s%s", revokes.len ? ", " : "", holder_label(h));
+		enf_buf_printf(&revokes, "%s%s", revokes.len ? ", " : "", hl[i]);
 	}
 	for (size_t i = 0; i < r->count; i++)
 		if (find_holder(e, &holders, r->members[i]) < 0)
-			json_array_append_new(want, json_string(r->members[i]));
+			json_array_append_new(want, json_string(ml[i]));
 	plan->after = json_pack("{s:s, s:o}", "right", r->right, "holders", want);
 	if (plan->count == 0)
 		goto done;
@@ -195,6 +242,8 @@ done:
 	enf_buf_clear(&grants);
 	enf_buf_clear(&revokes);
 	enf_buf_clear(&todo);
+	labels_free(hl, holders.count);
+	labels_free(ml, r->count);
 	enf_right_holders_clear(&holders);
 	free(keep);
 	free(label);
@@ -226,18 +275,24 @@ int enf_plan_logon_right(engine *e, const char *account, res_plan *plan)
 		return 0;
 	}
 	long at = find_holder(e, &holders, account);
+	/* With its SID when it, or a holder it could be taken for, has a confusable name. */
+	int with_sid = enf_account_confusable(account);
+	for (size_t i = 0; i < holders.count; i++)
+		with_sid |= holders.items[i].name && enf_account_confusable(holders.items[i].name);
 	enf_right_holders_clear(&holders);
 	if (at >= 0)
 		return 0;
-	char *todo = enf_asprintf("grant %s", account);
+	char *shown = enf_account_shown(e, account, NULL, with_sid);
+	char *todo = shown ? enf_asprintf("grant %s", shown) : NULL;
 	char *label = right_label(SERVICE_LOGON_RIGHT);
 	int rc = 0;
 	if (!todo || !label)
 		rc = enf_error_oom();
 	else if (!gpo_blocks(e, SERVICE_LOGON_RIGHT, todo, plan) &&
 	         !add_right_change(plan, &enf_change_right_grant, SERVICE_LOGON_RIGHT, account,
-	                           account, label))
+	                           shown, label))
 		rc = enf_error_oom();
+	free(shown);
 	free(todo);
 	free(label);
 	return rc;

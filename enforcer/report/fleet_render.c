@@ -81,9 +81,51 @@ static void host_line(enf_buf *b, const json_t *h, int color)
 	}
 }
 
+/*
+ * The document with every string as a terminal may show it (util/shown.c):
+ * host names, run ids and values come from the hosts' reports, and none of
+ * them may act on the console the fleet text is printed to. The words the
+ * text tests ("compliant", "drift") are plain ASCII and stay as they are.
+ */
+static json_t *shown_copy(json_t *v)
+{
+	const char *key;
+	size_t i;
+	json_t *item;
+	if (json_is_string(v)) {
+		enf_buf b = ENF_BUF_INIT;
+		enf_buf_puts(&b, "");
+		enf_buf_put_shown(&b, json_string_value(v), json_string_length(v), 0);
+		char *text = enf_buf_detach(&b);
+		json_t *out = text ? json_string(text) : NULL;
+		free(text);
+		return out;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, item)
+		{
+			json_t *n = shown_copy(item);
+			if (!n || json_object_set_new(v, key, n))
+				return NULL;
+		}
+	}
+	json_array_foreach(v, i, item)
+	{
+		json_t *n = shown_copy(item);
+		if (!n || json_array_set_new(v, i, n))
+			return NULL;
+	}
+	return json_incref(v);
+}
+
 char *enf_fleet_render_text(const enf_fleet *f, int color)
 {
-	const json_t *doc = f->doc, *s = json_object_get(doc, "summary");
+	json_t *copy = json_deep_copy(f->doc);
+	json_t *doc = copy ? shown_copy(copy) : NULL;
+	json_decref(copy);
+	if (!doc)
+		return NULL;
+	const json_t *s = json_object_get(doc, "summary");
 	enf_buf b = ENF_BUF_INIT;
 	size_t i;
 	json_t *e;
@@ -163,6 +205,7 @@ char *enf_fleet_render_text(const enf_fleet *f, int color)
 	    enf_rj_num(s, "unreadable") + enf_rj_num(s, "unverified") + enf_rj_num(s, "damaged"),
 	    enf_rj_num(s, "stale"), enf_rj_num(s, "with_problems"), enf_rj_num(s, "flapping"),
 	    enf_rj_num(s, "outliers"), enf_rj_num(doc, "exit_code"));
+	json_decref(doc);
 	return enf_buf_detach(&b);
 }
 

@@ -3,6 +3,7 @@
 
 #include "enforcer/errors.h"
 #include "render_int.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,14 @@ static const char *status_color(const char *status)
 	return "\033[36m";
 }
 
+/* A value from the report: control characters and the like escaped (util/shown.c). */
+static void put_value(enf_buf *b, const char *prefix, const char *value)
+{
+	enf_buf_puts(b, prefix);
+	if (value)
+		enf_buf_put_shown(b, value, strlen(value), 0);
+}
+
 static void resource_line(enf_buf *b, const json_t *r, int color)
 {
 	const char *status = enf_rj_str(r, "status");
@@ -32,24 +41,25 @@ static void resource_line(enf_buf *b, const json_t *r, int color)
 	if (strcmp(status, "compliant") == 0 && json_is_true(json_object_get(r, "warning")))
 		status = "warning";
 	if (color)
-		enf_buf_printf(b, "%s%-11s\033[0m %s", status_color(status), status,
-		               enf_rj_str(r, "id"));
+		enf_buf_printf(b, "%s%-11s\033[0m", status_color(status), status);
 	else
-		enf_buf_printf(b, "%-11s %s", status, enf_rj_str(r, "id"));
+		enf_buf_printf(b, "%-11s", status);
+	put_value(b, " ", enf_rj_str(r, "id"));
 	const char *sep = ": ";
 	size_t i;
 	json_t *a;
 	json_t *actions = json_object_get(r, "actions");
 	json_array_foreach(actions, i, a)
 	{
-		enf_buf_printf(b, "%s%s%s", sep, enf_rj_str(a, "text"),
-		               json_is_string(json_object_get(a, "error")) ? " (failed)" : "");
+		put_value(b, sep, enf_rj_str(a, "text"));
+		if (json_is_string(json_object_get(a, "error")))
+			enf_buf_puts(b, " (failed)");
 		sep = "; ";
 	}
 	/* The reason, the notifier, or findings found beside the changes. */
 	const char *message = json_string_value(json_object_get(r, "message"));
 	if (message)
-		enf_buf_printf(b, "%s%s", json_array_size(actions) ? " -- " : sep, message);
+		put_value(b, json_array_size(actions) ? " -- " : sep, message);
 	enf_buf_puts(b, "\n");
 }
 
@@ -134,10 +144,12 @@ char *enf_render_text(const enf_report *rep, int color, int verbose)
 		                                              : "Apply",
 		               count(report, "changed"), count(report, "failed"),
 		               count(report, "compliant"));
+	enf_buf_printf(&b, ", %zu skipped, %zu waived, %zu audit drift", count(report, "skipped"),
+	               count(report, "waived"), count(report, "audit-drift"));
+	/* The run id of a report read back from disk is a value like any other. */
+	put_value(&b, "; run ", enf_rj_str(run, "id"));
 	enf_buf_printf(
-	    &b, ", %zu skipped, %zu waived, %zu audit drift; run %s, exit %lld%s\n",
-	    count(report, "skipped"), count(report, "waived"), count(report, "audit-drift"),
-	    enf_rj_str(run, "id"), (long long)json_integer_value(json_object_get(run, "exit_code")),
+	    &b, ", exit %lld%s\n", (long long)json_integer_value(json_object_get(run, "exit_code")),
 	    json_is_true(json_object_get(run, "reboot_pending")) ? "; REBOOT PENDING" : "");
 	const char *downgrade = enf_rj_str(json_object_get(run, "downgrade"), "message");
 	if (*downgrade)

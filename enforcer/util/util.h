@@ -66,6 +66,17 @@ void enf_buf_clear(enf_buf *b);
  */
 void enf_buf_put_xml(enf_buf *b, const char *s, const char *apos);
 
+/*
+ * Appends `n` bytes of `s` as text safe on a terminal (shown.c): C0
+ * controls, DEL and bytes of invalid UTF-8 as \xHH, C1 and bidi controls
+ * as \uHHHH, backslashes before an escape doubled. Without flags, for a
+ * value, which must stay on its line, newline and tab are escaped too;
+ * ENF_SHOWN_LAYOUT keeps them (text whose lines the program laid out);
+ * ENF_SHOWN_JSON (layout kept) writes JSON text as JSON with the same meaning.
+ */
+enum { ENF_SHOWN_LAYOUT = 1, ENF_SHOWN_JSON = 2 };
+void enf_buf_put_shown(enf_buf *b, const char *s, size_t n, int flags);
+
 /* Lower-case hex of `len` bytes into a new string. */
 char *enf_hex(const unsigned char *data, size_t len, int upper);
 /* Parses hex digits (spaces ignored); ENF_EINVALID on odd length or bad digit. */

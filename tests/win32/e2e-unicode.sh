@@ -45,8 +45,12 @@ name: unicode
 resources:
   - {type: service, id: uni, name: ENFUNI, startup: manual}
 EOF
+# A log-on account and a description that would clear the screen, ring, start a C1
+# CSI and reverse the rest of the line if they reached the console raw.
+evil=$'EVIL\\a\e[2J\a\xc2\x9b31m\xe2\x80\xaeb'
 {
     e2e_svc ENFUNI demand 'NT AUTHORITY\NetworkService' - "$display" "Zugriff über Netzwerkdienst"
+    e2e_svc ENFEVIL demand "$evil" - "Evil" $'\e]0;pwned\a\xe2\x80\xae'
 } >"$work/seed.tsv"
 "$WINE" "$helper" -f "$(winpath "$work/seed.tsv")" </dev/null >/dev/null 2>&1 ||
     { echo "FAIL  seeding ENFUNI"; e2e_finish; exit 1; }
@@ -80,6 +84,36 @@ if command -v script >/dev/null; then
 else
     check "script(1) is installed (util-linux), for a console under Wine" false
 fi
+echo "== control characters from the target (escaped before WriteConsoleW)"
+cat >"$uni/evil.yaml" <<'EOF'
+enforcer: 1
+name: evil
+resources:
+  - {type: service, id: evil, name: ENFEVIL, logon: NetworkService}
+EOF
+# The escaped log-on as docs/CLI.md gives it; spaces are left out of the console's
+# comparison because the console wraps the plan line at its width.
+shown='log-on EVIL\a\x1b[2J\x07\u009b31m\u202eb (SID unknown:'
+raw_controls() {
+    LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]\|\xc2[\x80-\x9f]\|\xe2\x80[\xaa-\xae]' "$1"
+}
+not_raw() { ! raw_controls "$1"; }
+if command -v script >/dev/null; then
+    # Without colour: the status's own colour is an ESC sequence too, which Wine's
+    # console keeps in its screen buffer as characters.
+    screen evil plan --color never evil.yaml
+    tr -d ' \n\r' <"$work/evil.screen" >"$work/evil.joined"
+    check "on a console, the plan shows the log-on's controls as escapes" \
+        grep -qF -e "$(tr -d ' ' <<<"$shown")" "$work/evil.joined"
+    check "... and no control character reached the screen" not_raw "$work/evil.screen"
+    check "... and enforcer exited 2 (drift)" grep -qx 'exit 2' "$work/evil.screen"
+fi
+(cd "$uni" && "$WINE" "$exe" plan evil.yaml </dev/null >"$work/evil.out" 2>&1)
+code=$?
+sed 's/^/    /' "$work/evil.out"
+check "redirected, the plan line holds the same escapes" grep -qF -e "$shown" "$work/evil.out"
+check "... and no control character" not_raw "$work/evil.out"
+check "... and the exit code is 2 (drift)" test "$code" = 2
 (cd "$uni" && "$WINE" "$exe" export --service ENFUNI </dev/null >"$work/export.txt")
 check "redirected, the display name is UTF-8 bytes" grep -qF "  # $display" "$work/export.txt"
 
