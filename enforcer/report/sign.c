@@ -177,7 +177,6 @@ int enf_report_sign(unsigned char **out, size_t *out_len, const enf_report_signe
 	}
 	BIO *in = BIO_new_mem_buf(data, (int)len);
 	CMS_ContentInfo *cms = NULL;
-	unsigned char *der = NULL;
 	int rc = 0;
 	/* Binary: the bytes as they are, no S/MIME line-ending canonicalisation. */
 	unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP;
@@ -188,16 +187,9 @@ int enf_report_sign(unsigned char **out, size_t *out_len, const enf_report_signe
 		rc = ENF_ERROR;
 		goto done;
 	}
-	int n = i2d_CMS_ContentInfo(cms, &der);
-	if (n <= 0 || !(*out = malloc((size_t)n))) {
-		rc = enf_error_oom();
-		goto done;
-	}
-	memcpy(*out, der, (size_t)n);
-	*out_len = (size_t)n;
+	rc = enf_cms_der(out, out_len, cms);
 done:
 	ERR_clear_error();
-	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
 	return rc;

@@ -141,6 +141,22 @@ int enf_trust_set_tsa(enf_trust *trust, const enf_trust *tsa)
 	return 0;
 }
 
+int enf_cms_der(unsigned char **out, size_t *out_len, CMS_ContentInfo *cms)
+{
+	unsigned char *der = NULL;
+	int n = i2d_CMS_ContentInfo(cms, &der);
+	int rc = 0;
+	if (n <= 0 || !(*out = malloc((size_t)n))) {
+		rc = enf_error_oom();
+	} else {
+		memcpy(*out, der, (size_t)n);
+		*out_len = (size_t)n;
+	}
+	ERR_clear_error();
+	OPENSSL_free(der);
+	return rc;
+}
+
 CMS_ContentInfo *enf_cms_parse(const void *sig, size_t len)
 {
 	const char *s = sig;

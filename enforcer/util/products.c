@@ -91,20 +91,11 @@ const char *enf_os_product_of_build(unsigned long build)
 	return NULL;
 }
 
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (enf_strncaseeq(hay, needle, n))
-			return 1;
-	return 0;
-}
-
 const char *enf_lync_product_of(const char *display_name, const char *version)
 {
 	/* Subscription Edition first: its name may well carry "2019" words too. */
 	for (size_t i = ENF_ARRAY_SIZE(lync_products); i-- > 0;)
-		if (display_name && contains_nocase(display_name, lync_products[i].words))
+		if (display_name && enf_contains_nocase(display_name, lync_products[i].words))
 			return lync_products[i].p.value;
 	if (!version)
 		return NULL;

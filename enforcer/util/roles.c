@@ -17,23 +17,14 @@
 /* A role description is the target's own text: kept short, as a fact's value should be. */
 #define DESCRIPTION_MAX 200
 
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; hay && *hay; hay++)
-		if (enf_strncaseeq(hay, needle, n))
-			return 1;
-	return 0;
-}
-
 /* 1 when an installed product is the Lync/SfB server role `part` ("..., Director"). */
 static int has_product(const enf_role_evidence *e, const char *part)
 {
 	for (size_t i = 0; e->products && e->products[i]; i++) {
 		const char *name = e->products[i];
 		const char *comma = strrchr(name, ',');
-		if (!comma || !(contains_nocase(name, "Lync Server") ||
-		                contains_nocase(name, "Skype for Business Server")))
+		if (!comma || !(enf_contains_nocase(name, "Lync Server") ||
+		                enf_contains_nocase(name, "Skype for Business Server")))
 			continue;
 		comma++;
 		while (*comma == ' ')
@@ -47,8 +38,8 @@ static int has_product(const enf_role_evidence *e, const char *part)
 /* 1 when RtcSrv's description or display name says `words`. */
 static int rtcsrv_says(const enf_role_evidence *e, const char *words)
 {
-	return e->rtcsrv && (contains_nocase(e->rtcsrv_description, words) ||
-	                     contains_nocase(e->rtcsrv_display_name, words));
+	return e->rtcsrv && (enf_contains_nocase(e->rtcsrv_description, words) ||
+	                     enf_contains_nocase(e->rtcsrv_display_name, words));
 }
 
 /* "display name 'X', description 'Y'": what RtcSrv said, for role.description. */

@@ -68,6 +68,15 @@ int enf_strcaseeq(const char *a, const char *b)
 	return la == lb && enf_strncaseeq(a, b, la);
 }
 
+int enf_contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; hay && *hay; hay++)
+		if (enf_strncaseeq(hay, needle, n))
+			return 1;
+	return 0;
+}
+
 int enf_starts_with_nocase(const char *s, const char *prefix)
 {
 	size_t n = strlen(prefix);

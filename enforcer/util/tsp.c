@@ -152,7 +152,7 @@ int enf_tsp_attach(unsigned char **out, size_t *out_len, const void *sig, size_t
 {
 	CMS_ContentInfo *cms = enf_cms_parse(sig, sig_len);
 	PKCS7 *token = NULL;
-	unsigned char *value = NULL, *der = NULL, *tok_der = NULL;
+	unsigned char *value = NULL, *tok_der = NULL;
 	size_t value_len = 0;
 	int rc = 0, present = 0;
 	if (!cms) {
@@ -183,19 +183,15 @@ int enf_tsp_attach(unsigned char **out, size_t *out_len, const void *sig, size_t
 		goto done;
 	}
 	int tok_len = i2d_PKCS7(token, &tok_der);
-	int n = 0;
 	if (tok_len <= 0 ||
 	    !CMS_unsigned_add1_attr_by_NID(first_signer(cms), NID_id_smime_aa_timeStampToken,
-	                                   V_ASN1_SEQUENCE, tok_der, tok_len) ||
-	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0 || !(*out = malloc((size_t)n))) {
+	                                   V_ASN1_SEQUENCE, tok_der, tok_len)) {
 		rc = enf_error_oom();
 		goto done;
 	}
-	memcpy(*out, der, (size_t)n);
-	*out_len = (size_t)n;
+	rc = enf_cms_der(out, out_len, cms);
 done:
 	ERR_clear_error();
-	OPENSSL_free(der);
 	OPENSSL_free(tok_der);
 	free(value);
 	PKCS7_free(token);

@@ -17,6 +17,9 @@
 /* The CMS SignedData in PEM (any label) or DER; NULL when it is neither (cms.c). */
 CMS_ContentInfo *enf_cms_parse(const void *sig, size_t len);
 
+/* `cms` as DER in malloc'd memory (cms.c). */
+int enf_cms_der(unsigned char **out, size_t *out_len, CMS_ContentInfo *cms);
+
 /* The signature value the token must cover, as bytes (malloc'd). */
 int enf_tsp_signed_value(unsigned char **out, size_t *len, CMS_ContentInfo *cms);
 

@@ -33,6 +33,8 @@ char *enf_strndup(const char *s, size_t n);
 int enf_strcaseeq(const char *a, const char *b);
 int enf_strncaseeq(const char *a, const char *b, size_t n);
 int enf_starts_with_nocase(const char *s, const char *prefix);
+/* Does hay (NULL: no) hold needle anywhere? */
+int enf_contains_nocase(const char *hay, const char *needle);
 
 /* Levenshtein distance, capped at `cap` (returns cap when larger). */
 size_t enf_edit_distance(const char *a, const char *b, size_t cap);

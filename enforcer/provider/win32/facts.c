@@ -103,15 +103,6 @@ static int os_facts(enf_facts *f)
 	return rc;
 }
 
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; hay && *hay; hay++)
-		if (enf_strncaseeq(hay, needle, n))
-			return 1;
-	return 0;
-}
-
 /* Installed products' names, NULL-terminated for enf_role_evidence. */
 typedef struct name_list {
 	char **items;
@@ -187,11 +178,11 @@ static int lync_version_fact(enf_facts *f, name_list *names)
 		enf_reg_value name = {0}, version = {0};
 		int lync = enf_w32_reg_read(&name, list, sub, L"DisplayName", "Uninstall") == 0 &&
 		           name.text &&
-		           (contains_nocase(name.text, "Lync Server") ||
-		            contains_nocase(name.text, "Skype for Business Server"));
+		           (enf_contains_nocase(name.text, "Lync Server") ||
+		            enf_contains_nocase(name.text, "Skype for Business Server"));
 		if (lync)
 			rc = name_list_push(names, name.text);
-		if (rc == 0 && lync && contains_nocase(name.text, "Core Components") &&
+		if (rc == 0 && lync && enf_contains_nocase(name.text, "Core Components") &&
 		    enf_w32_reg_read(&version, list, sub, L"DisplayVersion", "Uninstall") == 0 &&
 		    version.text && *version.text &&
 		    (!best || version_cmp(version.text, best) > 0)) {
