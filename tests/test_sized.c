@@ -95,7 +95,7 @@ Test(sized, a_rollback_of_many_resources_restores_every_value_exactly_newest_fir
 	fx_fini(&f);
 }
 
-/* A journal's first line, for run `id` on server.json in `dir`. */
+/* A journal's first line, for run `id` on the snapshot server.json. */
 static char *journal_head(const char *id)
 {
 	return enf_asprintf("{\"journal\":\"enforcer-journal/1\",\"run_id\":\"%s\",\"mode\":"
@@ -290,4 +290,40 @@ Test(sized, a_run_killed_between_changes_leaves_the_snapshot_as_it_was)
 	}
 	free(snap);
 	free(policy);
+}
+
+/* A journal past its limit is refused by its size, unread (sparse here), and nothing changes. */
+Test(sized, a_journal_larger_than_the_limit_is_refused)
+{
+	char *dir = th_tmpdir();
+	char *snap = th_write(dir, "server.json", fx_seed_snapshot);
+	char *jdir = enf_asprintf("%s/state/journal", dir);
+	char *state = enf_asprintf("%s/state", dir);
+	cr_assert_eq(enf_mkdir_p(jdir), 0);
+	chmod(state, 0700);
+	chmod(jdir, 0700);
+	char *head = journal_head("20261206T120000Z-0b1a5e");
+	char *path = th_write(jdir, "20261206T120000Z-0b1a5e.jsonl", head);
+	chmod(path, 0600);
+	cr_assert_eq(truncate(path, 128l * 1024 * 1024 + 1), 0);
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "rollback",
+	                                      ARGS(ROLLBACK, "20261206T120000Z-0b1a5e"), NULL)),
+	             1);
+	char *err = rl_cli_text(dir, "rollback", "err");
+	char *want = enf_asprintf(
+	    "enforcer: journal 'state/journal/20261206T120000Z-0b1a5e.jsonl' is larger than 128 "
+	    "MiB, the most a journal may hold: enforcer never writes one that large, and it is "
+	    "not read (docs/journal.md, \"Size\")\n");
+	cr_expect_str_eq(err, want);
+	char *now = th_read(snap, NULL);
+	cr_expect_str_eq(now, fx_seed_snapshot, "the snapshot changed");
+	free(now);
+	free(want);
+	free(err);
+	free(path);
+	free(head);
+	free(state);
+	free(jdir);
+	free(snap);
+	free(dir);
 }

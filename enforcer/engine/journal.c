@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JOURNAL_SCHEMA    "enforcer-journal/1"
-#define JOURNAL_MAX_BYTES (512u * 1024 * 1024)
+#define JOURNAL_SCHEMA "enforcer-journal/1"
+/*
+ * The most a journal may hold, read whole: with about 700 bytes per change
+ * record once decoded, a journal at the limit takes under 1 GiB to roll back
+ * (docs/journal.md, "Size"); a run of 10 000 resources writes a few MiB.
+ */
+#define JOURNAL_MAX_BYTES (128u * 1024 * 1024)
 
 struct journal {
 	enf_appender *out;
@@ -246,6 +251,12 @@ int enf_journal_load(journal_read *out, const char *path)
 	char *data = NULL;
 	size_t len = 0;
 	int rc = enf_read_file(&data, &len, path, JOURNAL_MAX_BYTES);
+	if (rc == ENF_ELIMIT)
+		enf_error_set(ENF_ERRCLASS_STATE,
+		              "journal '%s' is larger than %u MiB, the most a journal may hold: "
+		              "enforcer never writes one that large, and it is not read "
+		              "(docs/journal.md, \"Size\")",
+		              path, JOURNAL_MAX_BYTES / (1024u * 1024u));
 	if (rc)
 		return rc;
 	journal_read jr = {0};
