@@ -6,11 +6,11 @@ against large snapshot files. Prints a table of median wall time and peak
 memory (ru_maxrss from wait4) of the whole process.
 
 Usage: bench_sized.py ENFORCER_EXE [REPEATS] [CASE...]
-       bench_sized.py --make CASE DIR     only writes the case's files into DIR
-                                          (to time it with another tool)
-Cases: apply-1000 apply-10000 rollback-10000 journal-100000 journal-680000
-       snapshot-16mb
-       snapshot-60mb snapshot-175mb
+       bench_sized.py --make CASE DIR [EXE]  only writes the case's files into DIR
+                                          (EXE: the enforcer that makes rollback-10000's
+                                          journal), to time it with another tool
+Cases: apply-1000 apply-10000 rollback-10000 journal-20000 journal-100000
+       journal-680000 snapshot-16mb snapshot-60mb snapshot-175mb apply-16mb
 """
 import json
 import os
@@ -95,14 +95,19 @@ def make_journal(d, n):
     write(d, "server.json", snapshot({}))
 
 
-def make_big_snapshot(d, mb):
-    """A snapshot of about mb MB of registry values; a policy of one of them."""
+def make_big_snapshot(d, mb, drift=False):
+    """
+    A snapshot of about mb MB of registry values; a policy of one of them
+    (drifted: the apply changes it and writes the whole file).
+    """
     reg, size, i = {}, 0, 0
     while size < mb * 1000 * 1000:
         key = KEY % (i // 100)
         reg.setdefault(key, {})["Value%d" % i] = {"kind": "sz", "data": "text %d" % i}
-        size += 40 + (len(key) + 4 if i % 100 == 0 else 0)
+        size += 55 + (len(key) + 6 if i % 100 == 0 else 0)
         i += 1
+    if drift:
+        reg[KEY % 0]["V0"] = {"kind": "dword", "data": 1}
     write(d, "server.json", snapshot(reg))
     write(d, "policy.yaml", registry_policy(1))
 
@@ -111,11 +116,13 @@ CASES = {
     "apply-1000": ("apply", lambda d, exe: make_apply(d, 1000)),
     "apply-10000": ("apply", lambda d, exe: make_apply(d, 10000)),
     "rollback-10000": ("rollback", lambda d, exe: make_rollback(d, 10000, exe)),
+    "journal-20000": ("rollback", lambda d, exe: make_journal(d, 20000)),
     "journal-100000": ("rollback", lambda d, exe: make_journal(d, 100000)),
     "journal-680000": ("rollback", lambda d, exe: make_journal(d, 680000)),
     "snapshot-16mb": ("plan", lambda d, exe: make_big_snapshot(d, 16)),
     "snapshot-60mb": ("plan", lambda d, exe: make_big_snapshot(d, 60)),
     "snapshot-175mb": ("plan", lambda d, exe: make_big_snapshot(d, 175)),
+    "apply-16mb": ("apply", lambda d, exe: make_big_snapshot(d, 16, drift=True)),
 }
 
 

@@ -18,7 +18,7 @@ static int load_doc(json_t **out, const char *path)
 		if (rc == ENF_ENOTFOUND)
 			enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s' does not exist", path);
 		/*
-		 * Parsed, a snapshot takes about 16 times its size in memory (a
+		 * Parsed, a snapshot takes about 13 times its size in memory (a
 		 * jansson object per value): refused before it is read, saying what to do.
 		 */
 		if (rc == ENF_ELIMIT)

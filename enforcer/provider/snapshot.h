@@ -11,12 +11,12 @@
 
 #include <jansson.h>
 
-#define ENF_SNAPSHOT_SCHEMA    "enforcer-snapshot/1"
 /*
- * The most a snapshot file may hold: parsed, it takes about 16 times that
- * in memory (docs/snapshot.md, "Size"); a model of a server's state that
- * policies read is a few MiB.
+ * The schema a snapshot names, and the most its file may hold: parsed, a
+ * snapshot takes about 13 times its size in memory (docs/snapshot.md,
+ * "Size"); a model of the state a server's policies read is a few MiB.
  */
+#define ENF_SNAPSHOT_SCHEMA    "enforcer-snapshot/1"
 #define ENF_SNAPSHOT_MAX_BYTES (64u * 1024 * 1024)
 
 typedef struct snapshot {
