@@ -10,7 +10,7 @@ Usage: bench_sized.py ENFORCER_EXE [REPEATS] [CASE...]
                                           (EXE: the enforcer that makes rollback-10000's
                                           journal), to time it with another tool
 Cases: apply-1000 apply-10000 rollback-10000 journal-20000 journal-100000
-       journal-680000 snapshot-16mb snapshot-60mb snapshot-175mb apply-16mb
+       journal-500000 snapshot-16mb snapshot-60mb snapshot-175mb apply-16mb
 """
 import json
 import os
@@ -118,7 +118,7 @@ CASES = {
     "rollback-10000": ("rollback", lambda d, exe: make_rollback(d, 10000, exe)),
     "journal-20000": ("rollback", lambda d, exe: make_journal(d, 20000)),
     "journal-100000": ("rollback", lambda d, exe: make_journal(d, 100000)),
-    "journal-680000": ("rollback", lambda d, exe: make_journal(d, 680000)),
+    "journal-500000": ("rollback", lambda d, exe: make_journal(d, 500000)),
     "snapshot-16mb": ("plan", lambda d, exe: make_big_snapshot(d, 16)),
     "snapshot-60mb": ("plan", lambda d, exe: make_big_snapshot(d, 60)),
     "snapshot-175mb": ("plan", lambda d, exe: make_big_snapshot(d, 175)),
