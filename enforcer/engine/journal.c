@@ -15,8 +15,8 @@
 #define JOURNAL_SCHEMA "enforcer-journal/1"
 /*
  * The most a journal may hold, read whole: with about 700 bytes per change
- * record once decoded, a journal at the limit takes under 1 GiB to roll back
- * (docs/journal.md, "Size"); a run of 10 000 resources writes a few MiB.
+ * record once decoded, a journal at the limit takes about 400 MiB to roll
+ * back (docs/journal.md, "Size"); a run of 10 000 resources writes a few MiB.
  */
 #define JOURNAL_MAX_BYTES (128u * 1024 * 1024)
 

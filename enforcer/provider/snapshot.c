@@ -18,7 +18,7 @@ static int load_doc(json_t **out, const char *path)
 		if (rc == ENF_ENOTFOUND)
 			enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s' does not exist", path);
 		/*
-		 * Parsed, a snapshot takes about 13 times its size in memory (a
+		 * Parsed, a snapshot takes about 12.5 times its size in memory (a
 		 * jansson object per value): refused before it is read, saying what to do.
 		 */
 		if (rc == ENF_ELIMIT)
@@ -125,7 +125,7 @@ static int snap_reload(void *self)
 	}
 	/*
 	 * The document read at open goes first: parsed, a snapshot takes about
-	 * 13 times its size, and holding both at once doubled an apply's peak.
+	 * 12.5 times its size, and holding both at once doubled an apply's peak.
 	 * A file that cannot be read now leaves no document: the engine reloads
 	 * only before its first change and stops on the error, and an empty
 	 * target reads as nothing and is never written (it is not dirty).

@@ -13,7 +13,7 @@
 
 /*
  * The schema a snapshot names, and the most its file may hold: parsed, a
- * snapshot takes about 13 times its size in memory (docs/snapshot.md,
+ * snapshot takes about 12.5 times its size in memory (docs/snapshot.md,
  * "Size"); a model of the state a server's policies read is a few MiB.
  */
 #define ENF_SNAPSHOT_SCHEMA    "enforcer-snapshot/1"
