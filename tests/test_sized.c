@@ -5,6 +5,7 @@
  * the snapshot is written (the file is written once, at the end of a run).
  * Outcomes only: the benchmarks (bench/bench_sized.py) measure the time.
  */
+#define _GNU_SOURCE /* unshare, for a full disk of our own */
 #include "engine/engine_int.h"
 #include "engine_fixture.h"
 #include "helpers.h"
@@ -14,9 +15,11 @@
 #include "util/util.h"
 
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -326,4 +329,60 @@ Test(sized, a_journal_larger_than_the_limit_is_refused)
 	free(jdir);
 	free(snap);
 	free(dir);
+}
+
+/*
+ * The file cannot be written at the end (a full disk: a 40 KiB tmpfs in a
+ * mount namespace of this test's own, holding a 27 KB snapshot that an
+ * apply of 600 values must write again whole). Every resource reported
+ * changed is failed instead, saying why; the journal says so too; the file
+ * is as it was, and the rollback of the run finds nothing to undo.
+ */
+Test(sized, a_snapshot_that_cannot_be_written_at_the_end_fails_what_changed)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("needs root and a mount namespace for a full disk of its own");
+	char *snap = NULL, *policy = NULL;
+	many_values(&snap, &policy, 600);
+	char *dir = th_tmpdir();
+	char *disk = enf_asprintf("%s/disk", dir);
+	cr_assert_eq(mkdir(disk, 0700), 0);
+	cr_assert_eq(mount("tmpfs", disk, "tmpfs", 0, "size=40k"), 0);
+	char *path = th_write(disk, "server.json", snap);
+	free(th_write(dir, "policy.yaml", policy));
+	const char *const apply[] = {"apply",       "--target", "snapshot:disk/server.json",
+	                             "--state-dir", "state",    "policy.yaml",
+	                             NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "apply", apply, NULL)), 6);
+	char *out = rl_cli_text(dir, "apply", "out");
+	cr_expect(strstr(out, "Apply: 0 changed, 600 failed, 0 compliant"), "%s", out);
+	cr_expect(strstr(out, "changed, but the change could not be written to the target: "), "%s",
+	          out);
+	free(out);
+	char *now = th_read(path, NULL);
+	cr_expect_str_eq(now, snap, "the snapshot changed");
+	free(now);
+	char **ids = NULL;
+	cr_assert_eq(rl_journal_ids(dir, &ids), 1);
+	json_t *records = rl_journal_records(dir, ids[0]);
+	cr_expect_eq(rl_count_records(records, "change"), 600);
+	json_t *event = json_array_get(records, json_array_size(records) - 2);
+	cr_expect(strstr(json_string_value(json_object_get(event, "event")), "disk/server.json"),
+	          "the journal does not say why");
+	json_decref(records);
+	const char *const rollback[] = {"rollback",    "--target", "snapshot:disk/server.json",
+	                                "--state-dir", "state",    ids[0],
+	                                NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "rollback", rollback, NULL)), 0);
+	now = th_read(path, NULL);
+	cr_expect_str_eq(now, snap, "the rollback changed the snapshot");
+	free(now);
+	rl_free_ids(ids, 1);
+	umount(disk);
+	free(path);
+	free(disk);
+	free(dir);
+	free(snap);
+	free(policy);
 }
