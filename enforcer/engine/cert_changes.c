@@ -41,9 +41,10 @@ static int apply_remove(engine *e, const change *c, const enf_resource *res)
 }
 
 /*
- * A move adds to the destination and makes that durable before it removes
- * the source copy: a run killed in between leaves the certificate in both
- * stores, never in neither.
+ * A move adds to the destination before it removes the source copy: a run
+ * killed in between leaves the certificate in both stores, never in
+ * neither. (On Windows each store commits its own change; a snapshot writes
+ * both with the rest of the run, in one atomic rewrite of its file.)
  */
 static int apply_move(engine *e, const change *c, const enf_resource *res)
 {
@@ -56,8 +57,6 @@ static int apply_move(engine *e, const change *c, const enf_resource *res)
 	 */
 	int rc = c->dest_had ? e->p->cert_add(e->self, c->dest, c->der, c->der_len)
 	                     : add_cert(e, c->dest, c);
-	if (rc == 0 && e->p->commit)
-		rc = e->p->commit(e->self);
 	return rc ? rc : e->p->cert_remove(e->self, c->store, c->thumbprint);
 }
 

@@ -207,8 +207,16 @@ int enf_engine_lock_and_journal(engine *e, struct enf_lock **lock, const char *p
 char *enf_engine_state_dir(const enf_run_options *opts);
 int enf_engine_state_guard(const char *dir, int create);
 int enf_engine_state_file_guard(const enf_run_options *opts, const char *path);
-/* After each change: commit on the target, count it, and the test-only fault hook. */
+/* After each change: count it, and the test-only fault hook. */
 int enf_engine_after_change(engine *e);
+/*
+ * Makes the run's changes durable on the target (provider commit: the
+ * snapshot writes its file) once, at the end of an apply or rollback, and
+ * after a restart handler, before its pending record is removed. When that
+ * fails, every result that changed becomes failed, saying why, and the
+ * journal records it: ENF_ERROR.
+ */
+int enf_engine_flush(engine *e);
 void enf_engine_progress(engine *e, const enf_result *r);
 enf_result *enf_result_for(enf_run *run, const enf_resource *res);
 void enf_result_set_message(enf_result *r, char *message);

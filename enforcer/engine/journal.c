@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JOURNAL_SCHEMA    "enforcer-journal/1"
-#define JOURNAL_MAX_BYTES (512u * 1024 * 1024)
+#define JOURNAL_SCHEMA "enforcer-journal/1"
+/*
+ * The most a journal may hold, read whole: with about 700 bytes per change
+ * record once decoded, a journal at the limit takes about 400 MiB to roll
+ * back (docs/journal.md, "Size"); a run of 10 000 resources writes a few MiB.
+ */
+#define JOURNAL_MAX_BYTES (128u * 1024 * 1024)
 
 struct journal {
 	enf_appender *out;
@@ -175,12 +180,65 @@ void enf_journal_read_clear(journal_read *jr)
 	memset(jr, 0, sizeof(*jr));
 }
 
-static journal_entry *find_seq(journal_read *jr, long seq)
+/*
+ * Where the latest change record of each seq is, so that each "done" and
+ * "failed" line finds its change at once: a scan back through the records
+ * per line made a journal whose lines are far from their change (or name
+ * none) quadratic. Open addressing over a power-of-two table, kept at most
+ * half full.
+ */
+typedef struct seq_index {
+	long *seqs;
+	size_t *at; /* entry index + 1; 0 marks an empty slot */
+	size_t cap, used;
+} seq_index;
+
+static size_t seq_slot(const seq_index *ix, long seq)
 {
-	for (size_t i = jr->count; i > 0; i--)
-		if (jr->entries[i - 1].seq == seq)
-			return &jr->entries[i - 1];
-	return NULL;
+	size_t i = (size_t)((unsigned long long)seq * 0x9E3779B97F4A7C15ull) & (ix->cap - 1);
+	while (ix->at[i] && ix->seqs[i] != seq)
+		i = (i + 1) & (ix->cap - 1);
+	return i;
+}
+
+/* Entry `at` is now the latest record of `seq`, as a scan back from here would find it. */
+static int seq_index_put(seq_index *ix, long seq, size_t at)
+{
+	if (2 * (ix->used + 1) > ix->cap) {
+		seq_index bigger = {0};
+		bigger.cap = ix->cap ? 2 * ix->cap : 64;
+		bigger.seqs = calloc(bigger.cap, sizeof(long));
+		bigger.at = calloc(bigger.cap, sizeof(size_t));
+		if (!bigger.seqs || !bigger.at) {
+			free(bigger.seqs);
+			free(bigger.at);
+			return enf_error_oom();
+		}
+		for (size_t i = 0; i < ix->cap; i++) {
+			if (!ix->at[i])
+				continue;
+			size_t j = seq_slot(&bigger, ix->seqs[i]);
+			bigger.seqs[j] = ix->seqs[i];
+			bigger.at[j] = ix->at[i];
+		}
+		bigger.used = ix->used;
+		free(ix->seqs);
+		free(ix->at);
+		*ix = bigger;
+	}
+	size_t i = seq_slot(ix, seq);
+	ix->used += ix->at[i] == 0;
+	ix->seqs[i] = seq;
+	ix->at[i] = at + 1;
+	return 0;
+}
+
+static journal_entry *find_seq(journal_read *jr, const seq_index *ix, long seq)
+{
+	if (!ix->cap)
+		return NULL;
+	size_t i = seq_slot(ix, seq);
+	return ix->at[i] ? &jr->entries[ix->at[i] - 1] : NULL;
 }
 
 /*
@@ -193,9 +251,16 @@ int enf_journal_load(journal_read *out, const char *path)
 	char *data = NULL;
 	size_t len = 0;
 	int rc = enf_read_file(&data, &len, path, JOURNAL_MAX_BYTES);
+	if (rc == ENF_ELIMIT)
+		enf_error_set(ENF_ERRCLASS_STATE,
+		              "journal '%s' is larger than %u MiB, the most a journal may hold: "
+		              "enforcer never writes one that large, and it is not read "
+		              "(docs/journal.md, \"Size\")",
+		              path, JOURNAL_MAX_BYTES / (1024u * 1024u));
 	if (rc)
 		return rc;
 	journal_read jr = {0};
+	seq_index ix = {0};
 	size_t alloc = 0;
 	unsigned line = 0;
 	rc = 0;
@@ -258,12 +323,15 @@ int enf_journal_load(journal_read *out, const char *path)
 					    "journal '%s' line %u: the change record is damaged",
 					    path, line);
 					rc = ENF_EINVALID;
+				} else if ((rc = seq_index_put(&ix, e->seq, jr.count))) {
+					free(e->resource);
+					enf_change_clear(&e->c);
 				} else {
 					jr.count++;
 				}
 			}
 		} else if (json_is_integer(seq)) {
-			journal_entry *e = find_seq(&jr, (long)json_integer_value(seq));
+			journal_entry *e = find_seq(&jr, &ix, (long)json_integer_value(seq));
 			if (e && json_is_true(json_object_get(o, "done")))
 				e->done = 1;
 			else if (e && json_object_get(o, "failed"))
@@ -272,6 +340,8 @@ int enf_journal_load(journal_read *out, const char *path)
 		json_decref(o);
 	}
 	free(data);
+	free(ix.seqs);
+	free(ix.at);
 	if (rc == 0 && !jr.run_id) {
 		enf_error_set(ENF_ERRCLASS_STATE, "journal '%s' is empty or damaged", path);
 		rc = ENF_EINVALID;

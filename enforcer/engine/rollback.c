@@ -22,13 +22,18 @@ static int valid_run_id(const char *id)
 	return 1;
 }
 
-/* The results of a rollback are grouped per resource of the undone run. */
-static enf_result *result_named(enf_run *run, const char *id, size_t max)
+/*
+ * The results of a rollback are grouped per resource of the undone run;
+ * `by_id` maps a resource id to its result's index, so that a journal of
+ * many resources is not searched through once per record.
+ */
+static enf_result *result_named(enf_run *run, json_t *by_id, const char *id, size_t max)
 {
-	for (size_t i = 0; i < run->count; i++)
-		if (strcmp(run->results[i].id, id) == 0)
-			return &run->results[i];
-	if (run->count >= max)
+	json_t *at = json_object_get(by_id, id);
+	if (at)
+		return &run->results[json_integer_value(at)];
+	if (run->count >= max ||
+	    json_object_set_new(by_id, id, json_integer((json_int_t)run->count)))
 		return NULL;
 	enf_result *r = &run->results[run->count++];
 	memset(r, 0, sizeof(*r));
@@ -141,9 +146,10 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 		enf_journal_read_clear(&jr);
 		rc = enf_journal_load(&jr, path);
 	}
+	json_t *by_id = json_object();
 	if (rc == 0) {
 		e.run->results = calloc(jr.count ? jr.count : 1, sizeof(enf_result));
-		if (!e.run->results)
+		if (!e.run->results || !by_id)
 			rc = enf_error_oom();
 	}
 	/*
@@ -159,18 +165,23 @@ int enf_run_rollback(enf_run **out, const char *run_id, enf_target *target,
 			           je->c.ops == &enf_change_svc_restart;
 			if (last != pass)
 				continue;
-			enf_result *r = result_named(e.run, je->resource, jr.count);
+			enf_result *r = result_named(e.run, by_id, je->resource, jr.count);
 			if (r)
 				undo_one(&e, je, r);
+			else
+				rc = enf_error_oom();
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < e.run->count; i++)
 		enf_engine_progress(&e, &e.run->results[i]);
+	if (e.journal)
+		enf_engine_flush(&e);
 	e.run->ended = enf_now();
 	if (e.journal && enf_engine_finish_journal(&e, rc) && rc == 0) {
 		/* The run is done; only its line in the runs index is missing. */
 		enf_error_clear();
 	}
+	json_decref(by_id);
 	enf_lock_release(lock);
 	enf_engine_cert_cache_clear(&e);
 	enf_account_cache_clear(&e);

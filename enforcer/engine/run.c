@@ -148,16 +148,51 @@ static int is_handler(const enf_resource *res)
 	return t && (t->flags & ENF_RESTYPE_HANDLER);
 }
 
-/* A change made: durable on the target, and the test-only fault hook. */
+/*
+ * A change made: counted, and the test-only fault hook. It is not written
+ * out here: a snapshot rewrote its whole file per change, which made an
+ * apply of N changes cost N times the file (enf_engine_flush writes it once).
+ * The journal record came first either way, so a run killed here leaves the
+ * target as its last flush did, which a rollback and the next apply handle
+ * as they handle any change that was begun (docs/snapshot.md).
+ */
 int enf_engine_after_change(engine *e)
 {
-	int rc = e->p->commit ? e->p->commit(e->self) : 0;
 	e->changes_made++;
 #ifdef ENF_TEST_HOOKS
 	if (e->kill_after >= 0 && e->changes_made >= e->kill_after)
 		enf_die_now();
 #endif
-	return rc;
+	return 0;
+}
+
+int enf_engine_flush(engine *e)
+{
+	if (!e->p->commit || e->p->commit(e->self) == 0)
+		return 0;
+	/* What the run reported changed is not on the target: say so, never "changed". */
+	const enf_error *err = enf_error_last();
+	char *why =
+	    enf_strdup(err && err->message ? err->message : "the target could not be written");
+	for (size_t i = 0; i < e->run->count; i++) {
+		enf_result *r = &e->run->results[i];
+		if (r->outcome != ENF_OUTCOME_CHANGED)
+			continue;
+		/* (Counted when reported; a rollback that stopped early reported none.) */
+		if (e->run->counts[ENF_OUTCOME_CHANGED]) {
+			e->run->counts[ENF_OUTCOME_CHANGED]--;
+			e->run->counts[ENF_OUTCOME_FAILED]++;
+		}
+		r->outcome = ENF_OUTCOME_FAILED;
+		enf_result_set_message(
+		    r,
+		    enf_asprintf("changed, but the change could not be written to the target: %s",
+		                 why ? why : "?"));
+	}
+	if (e->journal)
+		enf_journal_event(e->journal, "", why ? why : "the target could not be written");
+	free(why);
+	return ENF_ERROR;
 }
 
 /* Makes every change of a plan, each journaled before it is made. */
@@ -185,10 +220,9 @@ static int make_changes(engine *e, const enf_resource *res, res_plan *plan, enf_
 			char *msg = enf_strdup(err && err->message ? err->message : "failed");
 			/*
 			 * A change that failed may still have changed the target (a start
-			 * sent, given up at the ceiling while still pending): keep that.
+			 * sent, given up at the ceiling while still pending): that stays
+			 * in the target's model, which enf_engine_flush writes.
 			 */
-			if (e->p->commit)
-				e->p->commit(e->self);
 			enf_journal_failed(e->journal, n, msg ? msg : "failed");
 			enf_result_add_action(r, c->text, 0, msg ? msg : "failed");
 			enf_result_set_message(
@@ -553,8 +587,11 @@ int enf_run_policy(enf_run **out, const enf_policy *policy, enf_target *target,
 		rc = enf_engine_downgrade_check(&e);
 	if (rc == 0)
 		rc = run_all(&e, policy);
+	/* Whatever was made, run_all's error or not: the journal names it. */
+	int unwritten = e.journal && enf_engine_flush(&e);
 	/* A complete apply of a commit is what later commits must descend from. */
-	if (rc == 0 && acting && !opts->pending_restarts && enf_engine_downgrade_record(&e))
+	if (rc == 0 && acting && !unwritten && !opts->pending_restarts &&
+	    enf_engine_downgrade_record(&e))
 		enf_error_clear(); /* as for the runs index: the run itself is done */
 	/* After the run: a file source's dirty flag covers every file the run read. */
 	if (rc == 0 && opts->source) {

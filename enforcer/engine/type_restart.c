@@ -207,13 +207,23 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 	} else {
 		enf_journal_event(e->journal, res->id, what ? what : "restart");
 		int rc = finish ? finish_restart(e, res, r, 1) : run_restart(e, res, r, 1);
-		if (e->p->commit)
-			e->p->commit(e->self);
+		/*
+		 * The target holds the run's changes and this restart before run.c
+		 * removes the pending record: a restart the target lacks stays owed.
+		 */
+		int unwritten = enf_engine_flush(e);
 		enf_buf states = ENF_BUF_INIT;
 		int all_running = 0;
 		json_object_set_new(after, "services", final_states(e, rs, &states, &all_running));
 		const char *err = first_error(r);
-		if (rc || !all_running) {
+		if (unwritten && rc == 0 && all_running) {
+			r->outcome = ENF_OUTCOME_FAILED;
+			enf_result_set_message(
+			    r,
+			    enf_asprintf("restart done, but the target could not be written; the "
+			                 "restart stays pending: %s",
+			                 states.ptr ? states.ptr : ""));
+		} else if (rc || !all_running) {
 			r->outcome = ENF_OUTCOME_FAILED;
 			enf_result_set_message(
 			    r,

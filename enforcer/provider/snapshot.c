@@ -17,6 +17,18 @@ static int load_doc(json_t **out, const char *path)
 	if (rc) {
 		if (rc == ENF_ENOTFOUND)
 			enf_error_set(ENF_ERRCLASS_INVALID, "snapshot '%s' does not exist", path);
+		/*
+		 * Parsed, a snapshot takes about 12.5 times its size in memory (a
+		 * jansson object per value): refused before it is read, saying what to do.
+		 */
+		if (rc == ENF_ELIMIT)
+			enf_error_set(
+			    ENF_ERRCLASS_INVALID,
+			    "snapshot '%s' is larger than %u MiB, the most a snapshot may "
+			    "hold: keep in it only the registry keys, services and "
+			    "certificate stores your policies read (docs/snapshot.md, "
+			    "\"Size\")",
+			    path, ENF_SNAPSHOT_MAX_BYTES / (1024u * 1024u));
 		return rc == ENF_ENOTFOUND ? ENF_EINVALID : rc;
 	}
 	json_error_t err;
@@ -52,23 +64,52 @@ static int snap_open(void **out, const char *path)
 	return 0;
 }
 
+/*
+ * The document as text, written once into a buffer of its exact size (a
+ * first pass only counts), with the trailing newline that keeps the file
+ * friendly to diff and git: json_dumps would grow a buffer by doubling and
+ * then copy it, and a copy with the newline made a third. Indented while
+ * that fits in the size a snapshot may have, compact when only that does.
+ */
+static int snap_text(char **out, size_t *len, const snapshot *s)
+{
+	size_t flags = JSON_INDENT(2) | JSON_ENSURE_ASCII;
+	size_t n = json_dumpb(s->doc, NULL, 0, flags);
+	if (n >= ENF_SNAPSHOT_MAX_BYTES) {
+		flags = JSON_COMPACT | JSON_ENSURE_ASCII;
+		n = json_dumpb(s->doc, NULL, 0, flags);
+	}
+	if (n == 0)
+		return enf_error_oom();
+	if (n >= ENF_SNAPSHOT_MAX_BYTES) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "snapshot '%s' would grow past %u MiB, the most a snapshot may hold; "
+		              "it is left as it was (docs/snapshot.md, \"Size\")",
+		              s->path, ENF_SNAPSHOT_MAX_BYTES / (1024u * 1024u));
+		return ENF_ELIMIT;
+	}
+	char *text = malloc(n + 1);
+	if (!text || json_dumpb(s->doc, text, n, flags) != n) {
+		free(text);
+		return enf_error_oom();
+	}
+	text[n] = '\n';
+	*out = text;
+	*len = n + 1;
+	return 0;
+}
+
 static int snap_commit(void *self)
 {
 	snapshot *s = self;
 	if (!s->dirty)
 		return 0;
-	char *text = json_dumps(s->doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!text)
-		return enf_error_oom();
-	size_t len = strlen(text);
-	text[len] = '\0';
-	/* A trailing newline keeps the file friendly to diff and git. */
-	char *with_nl = enf_asprintf("%s\n", text);
+	char *text = NULL;
+	size_t len = 0;
+	int rc = snap_text(&text, &len, s);
+	if (rc == 0)
+		rc = enf_write_file_atomic(s->path, text, len);
 	free(text);
-	if (!with_nl)
-		return enf_error_oom();
-	int rc = enf_write_file_atomic(s->path, with_nl, len + 1);
-	free(with_nl);
 	if (rc == 0)
 		s->dirty = 0;
 	return rc;
@@ -77,18 +118,21 @@ static int snap_commit(void *self)
 static int snap_reload(void *self)
 {
 	snapshot *s = self;
-	json_t *doc = NULL;
 	if (s->dirty) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER, "snapshot '%s' has changes not yet written",
 		              s->path);
 		return ENF_ERROR;
 	}
-	int rc = load_doc(&doc, s->path);
-	if (rc)
-		return rc;
+	/*
+	 * The document read at open goes first: parsed, a snapshot takes about
+	 * 12.5 times its size, and holding both at once doubled an apply's peak.
+	 * A file that cannot be read now leaves no document: the engine reloads
+	 * only before its first change and stops on the error, and an empty
+	 * target reads as nothing and is never written (it is not dirty).
+	 */
 	json_decref(s->doc);
-	s->doc = doc;
-	return 0;
+	s->doc = NULL;
+	return load_doc(&s->doc, s->path);
 }
 
 /*

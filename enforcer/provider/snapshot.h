@@ -11,8 +11,13 @@
 
 #include <jansson.h>
 
+/*
+ * The schema a snapshot names, and the most its file may hold: parsed, a
+ * snapshot takes about 12.5 times its size in memory (docs/snapshot.md,
+ * "Size"); a model of the state a server's policies read is a few MiB.
+ */
 #define ENF_SNAPSHOT_SCHEMA    "enforcer-snapshot/1"
-#define ENF_SNAPSHOT_MAX_BYTES (256u * 1024 * 1024)
+#define ENF_SNAPSHOT_MAX_BYTES (64u * 1024 * 1024)
 
 typedef struct snapshot {
 	char *path;
