@@ -291,10 +291,13 @@ void enf_src_find_worktree(enf_source *s)
 	const char *relative = abs + n + 1;
 	if (!(s->wt_prefix = enf_src_folder_prefix(relative)))
 		goto done;
-	s->dirty = worktree_dirty(repo, relative);
-	/* HEAD's commit and trees are read for the provenance and the status. */
-	if (enf_src_git_guard_sizes(repo))
+	/* HEAD's commit and trees are read for the status and the provenance: within limits. */
+	if (enf_src_git_guard_sizes(repo)) {
+		enf_error_clear(); /* the file is read from disk all the same; its commit is unknown
+		                    */
 		goto done;
+	}
+	s->dirty = worktree_dirty(repo, relative);
 	if (git_reference_name_to_id(&head, repo, "HEAD") == 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		s->commit_hex = enf_strdup(git_oid_tostr(hex, sizeof(hex), &head));
