@@ -62,11 +62,13 @@ static void expect_refused(const char *ref, const char *err)
 	cr_expect_eq(r.code, 1, "%s", r.err);
 	cr_expect_str_eq(r.err, err);
 	cr_expect_str_eq(r.out, "");
-	char *server = enf_asprintf("%s/server.json", dir);
+	char *server = enf_asprintf("%s/server.json", dir), *state = enf_asprintf("%s/state", dir);
 	char *now = th_read(server, NULL);
 	cr_expect_str_eq(now, server_json);
+	cr_expect_not(enf_path_exists(state), "the state folder was created");
 	free(now);
 	free(server);
+	free(state);
 	gr_run_free(&r);
 }
 
