@@ -87,22 +87,44 @@ static int record_chain(enf_chain_verdict *v, STACK_OF(X509) * chain)
 }
 
 /*
- * One attempt with the CA certificates not in `skip`. On a failure,
- * *retry is the index in `ca` of a certificate of the chain that has a
- * sibling with the same subject not yet tried, or -1.
+ * The siblings of a wrong issuer (same subject, not skipped) whose key
+ * verifies the signature of `child`: offered first next time, since
+ * OpenSSL takes the first candidate by name. Without it, a CA store of
+ * 10 000 certificates with one subject was tried one certificate at a time,
+ * each attempt over all 10 000 (16 s).
+ */
+static void prefer_signers(unsigned char *prefer, const enf_cert_set *ca, const unsigned char *skip,
+                           X509 *wrong, X509 *child)
+{
+	for (size_t s = 0; s < ca->count; s++) {
+		X509 *x = ca->items[s]->x;
+		EVP_PKEY *key = X509_get0_pubkey(x);
+		if (!skip[s] && x != wrong &&
+		    X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(wrong)) == 0)
+			prefer[s] = key && X509_verify(child, key) == 1;
+	}
+	ERR_clear_error();
+}
+
+/*
+ * One attempt with the CA certificates not in `skip`, those in `prefer`
+ * first. On a failure, *retry is the index in `ca` of a certificate of the
+ * chain that has a sibling with the same subject not yet tried, or -1.
  */
 static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const enf_cert *leaf,
                    const enf_cert_set *root, const enf_cert_set *ca, const unsigned char *skip,
-                   int64_t at)
+                   unsigned char *prefer, int64_t at)
 {
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *chain = NULL;
 	int rc = untrusted && ctx ? 0 : enf_error_oom();
 	*retry = -1;
-	for (size_t i = 0; rc == 0 && ca && i < ca->count; i++)
-		if (!skip[i] && !sk_X509_push(untrusted, ca->items[i]->x))
-			rc = enf_error_oom();
+	for (int pass = 1; pass >= 0; pass--)
+		for (size_t i = 0; rc == 0 && ca && i < ca->count; i++)
+			if (!skip[i] && prefer[i] == pass &&
+			    !sk_X509_push(untrusted, ca->items[i]->x))
+				rc = enf_error_oom();
 	if (rc == 0 && X509_STORE_CTX_init(ctx, store, leaf->x, untrusted) != 1)
 		rc = enf_error_oom();
 	if (rc)
@@ -135,6 +157,8 @@ static int attempt(enf_chain_verdict *v, long *retry, X509_STORE *store, const e
 				    X509_NAME_cmp(X509_get_subject_name(ca->items[s]->x),
 				                  X509_get_subject_name(x)) == 0)
 					*retry = (long)k;
+			if (*retry >= 0)
+				prefer_signers(prefer, ca, skip, x, sk_X509_value(chain, i - 1));
 		}
 	}
 done:
@@ -151,16 +175,18 @@ int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cer
 	enf_chain_verdict first = {0}, v = {0};
 	size_t nca = ca ? ca->count : 0;
 	unsigned char *skip = calloc(nca ? nca : 1, 1);
+	unsigned char *prefer = calloc(nca ? nca : 1, 1);
 	X509_STORE *store = X509_STORE_new();
-	int rc = skip && store ? 0 : enf_error_oom();
+	int rc = skip && prefer && store ? 0 : enf_error_oom();
 	/* A certificate twice in Root is no error: X509_STORE_add_cert's complaint is cleared. */
 	for (size_t i = 0; rc == 0 && root && i < root->count; i++)
 		X509_STORE_add_cert(store, root->items[i]->x);
 	ERR_clear_error();
 	long retry = -1;
-	for (size_t tries = 0; rc == 0 && tries <= nca; tries++) {
-		rc = attempt(&v, &retry, store, leaf, root, ca, skip, at);
-		if (rc || v.trusted || retry < 0)
+	size_t tries = 0;
+	for (; rc == 0 && tries <= nca; tries++) {
+		rc = attempt(&v, &retry, store, leaf, root, ca, skip, prefer, at);
+		if (rc || v.trusted || retry < 0 || tries + 1 == ENF_CHAIN_MAX_TRIES)
 			break;
 		skip[retry] = 1;
 		/* The first verdict explains the failure best if no alternative works. */
@@ -176,9 +202,26 @@ int enf_chain_verify(enf_chain_verdict *out, const enf_cert *leaf, const enf_cer
 		v = first;
 		memset(&first, 0, sizeof(first));
 	}
+	/* The bound (docs/certificates.md): said, so that "not trusted" is not taken as final. */
+	if (rc == 0 && !v.trusted && retry >= 0 && tries + 1 == ENF_CHAIN_MAX_TRIES) {
+		char *subject = enf_cert_display_name(X509_get_subject_name(ca->items[retry]->x));
+		char *reason = enf_asprintf(
+		    "%s; not every way to build the chain was tried: %d chains were built, and CA "
+		    "holds more certificates named '%s' (remove the ones that are not needed)",
+		    v.reason ? v.reason : "the chain is not trusted", ENF_CHAIN_MAX_TRIES,
+		    subject ? subject : "?");
+		free(subject);
+		if (!reason) {
+			rc = enf_error_oom();
+		} else {
+			free(v.reason);
+			v.reason = reason;
+		}
+	}
 	enf_chain_verdict_clear(&first);
 	X509_STORE_free(store);
 	free(skip);
+	free(prefer);
 	if (rc) {
 		enf_chain_verdict_clear(&v);
 		return rc;

@@ -47,6 +47,11 @@ typedef struct ts_state {
 	json_t *misplaced, *extras, *duplicates, *unreadable; /* before */
 	json_t *elsewhere;                                    /* before and after */
 	json_t *left_misplaced, *left_extras;                 /* after */
+	unsigned char *readable; /* the thumbprints OpenSSL reads, sorted (n_readable) */
+	size_t n_readable;
+	size_t
+	    *same_sha1; /* the next entry with the same thumbprint (enf_cert_group_thumbprints) */
+	unsigned char *copy; /* 1 for an entry an earlier one that stays has the thumbprint of */
 } ts_state;
 
 /* {thumbprint, subject}, and the physical store when it is not .Default. */
@@ -73,10 +78,52 @@ static enf_buf *next_finding(enf_buf *b)
 /* True when the store holds a certificate OpenSSL reads with this thumbprint. */
 static int readable_in_store(const ts_state *s, const unsigned char sha1[20])
 {
+	return enf_cert_thumbprints_has(s->readable, s->n_readable, sha1);
+}
+
+/* The look-ups of a store's entries (cert_groups.c): each pass is then linear. */
+static int index_entries(ts_state *s)
+{
+	const unsigned char **sha1 = calloc(s->count ? s->count : 1, sizeof(*sha1));
+	s->readable = calloc(s->count ? s->count : 1, 20);
+	s->same_sha1 = calloc(s->count ? s->count : 1, sizeof(size_t));
+	s->copy = calloc(s->count ? s->count : 1, 1);
+	int rc = sha1 && s->readable && s->same_sha1 && s->copy ? 0 : enf_error_oom();
+	for (size_t i = 0; rc == 0 && i < s->count; i++) {
+		sha1[i] = s->entries[i].raw->thumbprint;
+		if (s->entries[i].cert)
+			memcpy(s->readable + 20 * s->n_readable++, sha1[i], 20);
+	}
+	if (rc == 0) {
+		enf_cert_thumbprints_sort(s->readable, s->n_readable);
+		rc = enf_cert_group_thumbprints(s->same_sha1, sha1, s->count);
+	}
+	free(sha1);
+	return rc;
+}
+
+/* is_copy for every entry, once the plan has acted: walking each thumbprint's group in order. */
+static void mark_copies(ts_state *s)
+{
+	memset(s->copy, 0, s->count);
+	unsigned char *later = calloc(s->count ? s->count : 1, 1);
+	if (!later) {
+		s->notes.failed = 1;
+		return;
+	}
 	for (size_t i = 0; i < s->count; i++)
-		if (s->entries[i].cert && memcmp(s->entries[i].raw->thumbprint, sha1, 20) == 0)
-			return 1;
-	return 0;
+		if (s->same_sha1[i] != SIZE_MAX)
+			later[s->same_sha1[i]] = 1;
+	for (size_t i = 0; i < s->count; i++) {
+		if (later[i])
+			continue; /* not the first of its group */
+		int kept = 0;
+		for (size_t j = i; j != SIZE_MAX; j = s->same_sha1[j]) {
+			s->copy[j] = (unsigned char)kept;
+			kept |= !s->entries[j].acted;
+		}
+	}
+	free(later);
 }
 
 /*
@@ -181,17 +228,16 @@ static int allowed_thumbprints(const ts_state *s, const allow_files *f, unsigned
 			return 0;
 		}
 	}
+	enf_cert_thumbprints_sort(set, t->allow_count);
 	*out = set;
 	return 0;
 }
 
+/* `set`: the allow list's thumbprints, sorted by allowed_thumbprints. */
 static int is_allowed(const enf_res_trust_store *t, const unsigned char *set,
                       const unsigned char thumbprint[20])
 {
-	for (size_t i = 0; i < t->allow_count; i++)
-		if (memcmp(set + 20 * i, thumbprint, 20) == 0)
-			return 1;
-	return 0;
+	return enf_cert_thumbprints_has(set, t->allow_count, thumbprint);
 }
 
 /* In the list's .Default: what a move's rollback leaves alone. */
@@ -298,13 +344,10 @@ static int plan_extra(engine *e, ts_state *s, ts_entry *en, res_plan *plan)
 }
 
 /* Whether an entry before entry i that stays holds the same certificate. */
+/* An earlier entry that stays has its thumbprint (mark_copies). */
 static int is_copy(const ts_state *s, size_t i)
 {
-	for (size_t j = 0; j < i; j++)
-		if (!s->entries[j].acted &&
-		    memcmp(s->entries[j].raw->thumbprint, s->entries[i].raw->thumbprint, 20) == 0)
-			return 1;
-	return 0;
+	return s->copy[i];
 }
 
 /* The same certificate (thumbprint) in more than one physical store. */
@@ -316,9 +359,9 @@ static void find_copies(ts_state *s)
 			continue;
 		enf_buf where = ENF_BUF_INIT;
 		size_t copies = 1;
-		for (size_t j = i + 1; j < s->count; j++) {
+		for (size_t j = s->same_sha1[i]; j != SIZE_MAX; j = s->same_sha1[j]) {
 			ts_entry *b = &s->entries[j];
-			if (b->acted || memcmp(a->raw->thumbprint, b->raw->thumbprint, 20) != 0)
+			if (b->acted)
 				continue;
 			if (copies++ == 1)
 				json_array_append_new(s->duplicates, cert_ref_json(a));
@@ -343,20 +386,28 @@ static void find_copies(ts_state *s)
 static void find_duplicates(ts_state *s)
 {
 	unsigned char *seen = calloc(s->count ? s->count : 1, 1);
-	if (!seen) {
+	size_t *same = calloc(s->count ? s->count : 1, sizeof(size_t));
+	enf_cert **certs = calloc(s->count ? s->count : 1, sizeof(enf_cert *));
+	for (size_t i = 0; certs && i < s->count; i++)
+		certs[i] = s->entries[i].cert;
+	if (!seen || !same || !certs || enf_cert_group_subject_key(same, certs, s->count)) {
 		s->notes.failed = 1;
+		free(seen);
+		free(same);
+		free(certs);
 		return;
 	}
+	free(certs);
 	for (size_t i = 0; i < s->count; i++) {
 		ts_entry *a = &s->entries[i];
 		if (seen[i] || a->acted || !a->cert || is_copy(s, i))
 			continue;
 		enf_buf list = ENF_BUF_INIT;
 		size_t copies = 1;
-		for (size_t j = i + 1; j < s->count; j++) {
+		/* Only the entries of its group: the same subject and key. */
+		for (size_t j = same[i]; j != SIZE_MAX; j = same[j]) {
 			ts_entry *b = &s->entries[j];
-			if (seen[j] || b->acted || !b->cert || is_copy(s, j) ||
-			    !enf_cert_same_subject_and_key(a->cert, b->cert))
+			if (seen[j] || b->acted || !b->cert || is_copy(s, j))
 				continue;
 			if (copies++ == 1)
 				json_array_append_new(s->duplicates, cert_ref_json(a));
@@ -374,6 +425,7 @@ static void find_duplicates(ts_state *s)
 		enf_buf_clear(&list);
 	}
 	free(seen);
+	free(same);
 }
 
 static int classify(engine *e, ts_state *s, res_plan *plan, const enf_cert_list *ca,
@@ -512,11 +564,14 @@ static int plan_trust_store(engine *e, const enf_resource *res, res_plan *plan)
 		if (s.count < parsed_count && parsed[s.count]) /* else reported as unreadable */
 			en->cert = enf_cert_ref(parsed[s.count]);
 	}
+	if ((rc = index_entries(&s)))
+		goto done;
 	if (t->has_allow &&
 	    ((rc = allowed_thumbprints(&s, &files, &allowed, plan)) || plan->failed))
 		goto done;
 	if ((rc = classify(e, &s, plan, &ca, allowed)))
 		goto done;
+	mark_copies(&s);
 	find_copies(&s);
 	find_duplicates(&s);
 	finish(&s, plan);
@@ -554,6 +609,9 @@ done:
 	enf_buf_clear(&s.violations);
 	enf_buf_clear(&s.notes);
 	free(allowed);
+	free(s.readable);
+	free(s.same_sha1);
+	free(s.copy);
 	enf_cert_list_clear(&list);
 	enf_cert_list_clear(&ca);
 	return rc;

@@ -91,9 +91,16 @@ static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
 				rc = enf_src_git_error(ENF_ERROR, "cannot read '%s'", sofar);
 		} else {
 			git_tree *next = NULL;
-			if (git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
+			char *what = enf_asprintf("the folder '%s' of commit %.*s", sofar, SHORT_ID,
+			                          s->commit_hex);
+			if (!what)
+				rc = enf_error_oom();
+			else if ((rc = enf_src_git_fits(s->repo, git_tree_entry_id(e), what)) ==
+			             0 &&
+			         git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
 				rc = enf_src_git_error(ENF_ERROR, "cannot read the folder '%s'",
 				                       sofar);
+			free(what);
 			git_tree_free(owned);
 			owned = next;
 			tree = next;
@@ -112,9 +119,23 @@ int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tre
 {
 	git_tree_entry *entry = NULL;
 	git_blob *blob = NULL;
+	git_odb *odb = NULL;
+	size_t header_size = 0;
+	git_object_t type = GIT_OBJECT_INVALID;
 	int rc = tree_find(&entry, s, tree_path);
 	if (rc)
 		return rc;
+	/* The size from the object's header: a file over the limit is never inflated. */
+	if (git_repository_odb(&odb, s->repo) == 0 &&
+	    git_odb_read_header(&header_size, &type, odb, git_tree_entry_id(entry)) == 0 &&
+	    header_size > max) {
+		enf_error_set(ENF_ERRCLASS_SOURCE,
+		              "'%s' is %zu bytes in commit %.*s; the limit is %zu", tree_path,
+		              header_size, SHORT_ID, s->commit_hex, max);
+		rc = ENF_ELIMIT;
+		goto done;
+	}
+	git_error_clear();
 	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(entry))) {
 		rc = enf_src_git_error(ENF_ERROR, "cannot read '%s' from commit %.*s", tree_path,
 		                       SHORT_ID, s->commit_hex);
@@ -140,6 +161,7 @@ int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tre
 done:
 	git_blob_free(blob);
 	git_tree_entry_free(entry);
+	git_odb_free(odb);
 	return rc;
 }
 
@@ -232,6 +254,35 @@ static int ref_unambiguous(git_repository *repo, const char *ref, const char *re
 	}
 	for (size_t i = 0; i < n; i++)
 		free(found[i]);
+	return rc;
+}
+
+/*
+ * The object a branch, tag or full commit id names, checked against its
+ * limit before git_revparse_single reads it, so that the refusal names
+ * --ref. (Other forms, `main~2`, are checked by the guard backend as each
+ * object on the way is read.)
+ */
+static int ref_fits(git_repository *repo, const char *ref, const char *repo_dir)
+{
+	git_reference *named = NULL, *resolved = NULL;
+	git_oid id;
+	int have = 0;
+	if (git_reference_dwim(&named, repo, ref) == 0 &&
+	    git_reference_resolve(&resolved, named) == 0 && git_reference_target(resolved)) {
+		git_oid_cpy(&id, git_reference_target(resolved));
+		have = 1;
+	} else if (strlen(ref) == GIT_OID_HEXSZ && git_oid_fromstr(&id, ref) == 0) {
+		have = 1;
+	}
+	git_reference_free(resolved);
+	git_reference_free(named);
+	git_error_clear();
+	if (!have)
+		return 0;
+	char *what = enf_asprintf("--ref '%s' of '%s'", ref, repo_dir);
+	int rc = what ? enf_src_git_fits(repo, &id, what) : enf_error_oom();
+	free(what);
 	return rc;
 }
 
@@ -402,7 +453,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 	if (guard && opts->trusted_signers &&
 	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))
 		goto done;
-	if ((rc = ref_unambiguous(s->repo, ref, repo_dir)))
+	if ((rc = enf_src_git_guard_sizes(s->repo)) || (rc = ref_fits(s->repo, ref, repo_dir)) ||
+	    (rc = ref_unambiguous(s->repo, ref, repo_dir)))
 		goto done;
 	if (git_revparse_single(&obj, s->repo, ref)) {
 		rc =
@@ -421,6 +473,11 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		rc = enf_error_oom();
 		goto done;
 	}
+	char *top = enf_asprintf("the top folder of commit %.*s", SHORT_ID, hex);
+	rc = top ? enf_src_git_fits(s->repo, git_commit_tree_id(s->commit), top) : enf_error_oom();
+	free(top);
+	if (rc)
+		goto done;
 	if (git_commit_tree(&s->tree, s->commit)) {
 		rc = enf_src_git_error(ENF_ERROR, "cannot read the tree of commit %.*s", SHORT_ID,
 		                       hex);

@@ -33,6 +33,9 @@ struct enf_source {
 	char *wt_prefix;  /* the policy's folder in the working tree: "" or "dir/" */
 	char *commit_hex; /* the commit, or the working tree's HEAD (NULL when unborn) */
 	int dirty;        /* -1 unknown, 0 clean, 1 modified or untracked */
+	int wt_status;    /* the working tree's status: 0 not read yet, 1 read, -1 unreadable */
+	char **wt_dirty;  /* then: its files that are not as HEAD holds them, sorted */
+	size_t wt_dirty_count;
 };
 
 /* "dir/" for "dir/file", "" for "file"; NULL without memory. */
@@ -47,6 +50,26 @@ int enf_src_git_error(int code, const char *fmt, ...)
 
 /* Author, date, subject and tree of a commit into `prov`. */
 int enf_src_commit_provenance(enf_provenance *prov, git_commit *commit);
+
+/*
+ * The most bytes an object of a policy repository may have (docs/POLICY.md,
+ * "A policy from git"): a commit or an annotated tag (a signed commit is a
+ * few kilobytes), a tree (one folder: some 150 000 entries), a file (the
+ * policy's and a certificate file's own limit).
+ */
+#define ENF_GIT_COMMIT_MAX ((size_t)1024 * 1024)
+#define ENF_GIT_TREE_MAX   ((size_t)8 * 1024 * 1024)
+#define ENF_GIT_BLOB_MAX   ((size_t)1024 * 1024)
+
+/* git_limits.c: the limit for an object of this type. */
+size_t enf_src_git_limit(git_object_t type);
+/* 0 when object `id` is within its limit or cannot be read (the read that follows says why);
+ * ENF_ELIMIT, last error "WHAT: the TYPE ID is N bytes, ...", when it is larger. Reads only its
+ * header. */
+int enf_src_git_fits(git_repository *repo, const git_oid *id, const char *what);
+/* Adds to the repository's object database a backend that refuses to read an object larger
+ * than its limit (the others read it). */
+int enf_src_git_guard_sizes(git_repository *repo);
 
 /* git.c */
 int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);

@@ -19,6 +19,9 @@
 /* Limits on what a user hands us. */
 #define ENF_CERT_MAX_FILE   (16 * 1024 * 1024)
 #define ENF_CERT_MAX_BUNDLE 10000
+/* The most chains a chain verdict builds when CA holds several certificates with one subject
+ * (cross-signed or renewed intermediates): each alternative costs a pass over CA. */
+#define ENF_CHAIN_MAX_TRIES 16
 
 /* One parsed certificate. Opaque; read it through enf_cert_info_get(). */
 typedef struct enf_cert enf_cert;
@@ -93,6 +96,19 @@ long enf_cert_days_left(const enf_cert *cert, int64_t now);
 
 /* True when both have the same subject name and the same public key. */
 int enf_cert_same_subject_and_key(const enf_cert *a, const enf_cert *b);
+
+/*
+ * Groups without comparing every pair (a store of 10 000 certificates):
+ * next[i] is the next index after i whose certificate is the same by the
+ * grouping, or SIZE_MAX. By thumbprint (`sha1[i]`, 20 bytes each), or by
+ * subject and key as enf_cert_same_subject_and_key (a NULL cert is in no
+ * group). `next` holds n entries.
+ */
+int enf_cert_group_thumbprints(size_t *next, const unsigned char *const *sha1, size_t n);
+int enf_cert_group_subject_key(size_t *next, enf_cert *const *certs, size_t n);
+/* A set of n thumbprints (20 bytes each, one after the other): sorted, then looked up. */
+void enf_cert_thumbprints_sort(unsigned char *set, size_t n);
+int enf_cert_thumbprints_has(const unsigned char *set, size_t n, const unsigned char sha1[20]);
 
 /* A second reference to the same certificate (it is immutable). */
 enf_cert *enf_cert_ref(enf_cert *cert);
