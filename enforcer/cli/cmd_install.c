@@ -179,10 +179,10 @@ static int run_install(const install_args *a, const enf_schedule *at)
 		/* Registered as UTF-16 text; printed as UTF-8, and its declaration says so. */
 		const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>";
 		size_t n = strlen(decl);
+		/* As written: XML the task scheduler takes, its text escaped as XML (task_xml). */
 		if (strncmp(xml, decl, n) == 0)
-			cli_printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>%s", xml + n);
-		else
-			fputs(xml, stdout);
+			fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", stdout);
+		fputs(strncmp(xml, decl, n) == 0 ? xml + n : xml, stdout);
 		free(xml);
 		rc = CLI_EXIT_OK;
 		goto done;
