@@ -295,7 +295,15 @@ Test(sized, a_run_killed_between_changes_leaves_the_snapshot_as_it_was)
 	free(policy);
 }
 
-/* A journal past its limit is refused by its size, unread (sparse here), and nothing changes. */
+#define JOURNAL_TOO_LARGE                                                                           \
+	"journal 'state/journal/20261206T120000Z-0b1a5e.jsonl' is larger than 128 MiB, the most a " \
+	"journal may hold: enforcer never writes one that large, and it is not read; move it out "  \
+	"of the state folder (docs/journal.md, \"Size\")"
+
+/*
+ * A journal past its limit is refused by its size, unread (sparse here), by
+ * every reader of journals (rollback, rollback last, runs), and nothing changes.
+ */
 Test(sized, a_journal_larger_than_the_limit_is_refused)
 {
 	char *dir = th_tmpdir();
@@ -313,16 +321,42 @@ Test(sized, a_journal_larger_than_the_limit_is_refused)
 	                                      ARGS(ROLLBACK, "20261206T120000Z-0b1a5e"), NULL)),
 	             1);
 	char *err = rl_cli_text(dir, "rollback", "err");
-	char *want = enf_asprintf(
-	    "enforcer: journal 'state/journal/20261206T120000Z-0b1a5e.jsonl' is larger than 128 "
-	    "MiB, the most a journal may hold: enforcer never writes one that large, and it is "
-	    "not read (docs/journal.md, \"Size\")\n");
+	/* The refusal says what to do (issue 20's "limits" check): the text changed. */
+	char *want = enf_asprintf("enforcer: %s\n", JOURNAL_TOO_LARGE);
 	cr_expect_str_eq(err, want);
+	free(err);
+	/* `rollback last` finds it the latest, and refuses it the same way. */
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "last", ARGS(ROLLBACK, "last"), NULL)), 1);
+	err = rl_cli_text(dir, "last", "err");
+	cr_expect_str_eq(err, want);
+	free(err);
+	/* `runs` reads journals with the same limit: listed as unreadable, with the reason. */
+	const char *const runs[] = {"runs", "--state-dir", "state", NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "runs", runs, NULL)), 0);
+	char *out = rl_cli_text(dir, "runs", "out");
+	cr_expect_str_eq(out,
+	                 "RUN                      STARTED (UTC)       MODE     CHANGED FAILED "
+	                 "EXIT JOURNAL POLICY\n"
+	                 "20261206T120000Z-0b1a5e  2026-12-06 12:00:00 ?              ?      ?    "
+	                 "? refused\n"
+	                 "  not readable: " JOURNAL_TOO_LARGE "\n");
+	free(out);
+	const char *const runs_json[] = {"runs", "--state-dir", "state", "--format", "json", NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "json", runs_json, NULL)), 0);
+	out = rl_cli_text(dir, "json", "out");
+	json_t *list = json_loads(out, 0, NULL);
+	json_t *want_list =
+	    json_pack("[{s:s, s:f, s:n, s:n, s:n, s:n, s:n, s:b, s:s}]", "run_id",
+	              "20261206T120000Z-0b1a5e", "started", 1796558400.0, "mode", "policy",
+	              "changed", "failed", "exit", "journal", 1, "unreadable", JOURNAL_TOO_LARGE);
+	cr_expect(json_equal(list, want_list), "%s", out);
+	json_decref(list);
+	json_decref(want_list);
+	free(out);
 	char *now = th_read(snap, NULL);
 	cr_expect_str_eq(now, fx_seed_snapshot, "the snapshot changed");
 	free(now);
 	free(want);
-	free(err);
 	free(path);
 	free(head);
 	free(state);

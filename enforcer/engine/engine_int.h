@@ -459,6 +459,8 @@ typedef struct journal_read {
 } journal_read;
 
 int enf_journal_load(journal_read *out, const char *path);
+/* A journal's text, read whole: refused past the one limit all readers share. */
+int enf_journal_read_text(char **data, size_t *len, const char *path);
 void enf_journal_read_clear(journal_read *jr);
 char *enf_journal_path(const char *state_dir, const char *run_id);
 

@@ -84,7 +84,9 @@ static int snap_text(char **out, size_t *len, const snapshot *s)
 	if (n >= ENF_SNAPSHOT_MAX_BYTES) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
 		              "snapshot '%s' would grow past %u MiB, the most a snapshot may hold; "
-		              "it is left as it was (docs/snapshot.md, \"Size\")",
+		              "it is left as it was: keep in it only the registry keys, services "
+		              "and certificate stores your policies read (docs/snapshot.md, "
+		              "\"Size\")",
 		              s->path, ENF_SNAPSHOT_MAX_BYTES / (1024u * 1024u));
 		return ENF_ELIMIT;
 	}
