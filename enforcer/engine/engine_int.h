@@ -115,6 +115,8 @@ struct engine {
 	json_t *pending;      /* pending restarts of this policy, or NULL */
 	int restart_finish;   /* the handler running finishes a failed run's restart (run.c) */
 	int restart_deferred; /* set by the handler: it left its restart pending (run.c) */
+	/* Set by the handler: its restart was made and could not be written (run.c). */
+	int restart_unwritten;
 	/*
 	 * The stores as read during this run: many resources read the same store
 	 * (every certificate resource, every chain check reads Root and CA), and
