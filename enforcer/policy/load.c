@@ -519,8 +519,8 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 		} else if (!valid_id(p->name, 0)) {
 			enf_ld_error(
 			    ld, v,
-			    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
-			    p->name);
+			    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit (at most %d)",
+			    p->name, ENF_POLICY_MAX_ID);
 			rc = ENF_EINVALID;
 		}
 	}
