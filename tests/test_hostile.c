@@ -103,7 +103,7 @@ Test(hostile, file_size_limit_is_exact)
 	got = th_load_buffer(data, ENF_POLICY_MAX_BYTES + 1, &rc, NULL);
 	cr_expect_eq(rc, ENF_EINVALID);
 	cr_expect_str_eq(got, "1:1: the file is 1048577 bytes; a policy may be at most 1048576 "
-	                      "bytes (1 MiB)");
+	                      "bytes (1 MiB): split it into several policy files");
 	free(got);
 
 	/* From disk, the file is not even read past the limit. */
@@ -120,7 +120,8 @@ Test(hostile, file_size_limit_is_exact)
 	cr_expect_null(p);
 	cr_assert_eq(diags.count, 1);
 	cr_expect_str_eq(diags.items[0].message,
-	                 "the file is larger than 1048576 bytes (1 MiB), the limit for a policy");
+	                 "the file is larger than 1048576 bytes (1 MiB), the limit for a policy: "
+	                 "split it into several policy files");
 	enf_diag_list_clear(&diags);
 	unlink(path);
 	free(path);
@@ -145,7 +146,8 @@ Test(hostile, scalar_limit_is_exact)
 		else
 			cr_expect_str_eq(err,
 			                 "3:14: a value of 65537 bytes; the limit is 65536 bytes "
-			                 "(64 KiB)");
+			                 "(64 KiB): put large data (a certificate) in a file the "
+			                 "policy refers to");
 		free(err);
 		free(got);
 		enf_buf_clear(&b);
@@ -170,7 +172,7 @@ Test(hostile, depth_limit_is_exact)
 			cr_expect_str_eq(got, "4:14: 'description' must be a string, not a list");
 		else
 			cr_expect_str_eq(got, "4:45: nesting deeper than 32 levels; a policy never "
-			                      "needs that");
+			                      "needs that: check the indentation");
 		free(got);
 		enf_buf_clear(&b);
 	}

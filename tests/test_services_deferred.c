@@ -239,6 +239,71 @@ Test(deferred, a_pending_restart_that_fails_is_finished_by_the_next_restart_pend
 	fx_fini(&f);
 }
 
+static const char policy_two[] =
+    "enforcer: 1\nname: lync\nresources:\n"
+    "  - {type: registry, id: tls, key: 'HKLM\\Software\\T', value: Enabled, kind: dword, "
+    "data: 1, notify: restart-a}\n"
+    "  - {type: registry, id: ticket, key: 'HKLM\\Software\\T', value: Ticket, kind: dword, "
+    "data: 0, notify: restart-b}\n"
+    "  - {type: restart, id: restart-a, services: [A]}\n"
+    "  - {type: restart, id: restart-b, services: [B]}\n";
+
+/*
+ * The first handler's write of the snapshot succeeds and the second's fails
+ * (the fault hook: the 2nd write and every later one fail, as on a disk that
+ * filled up). The second restart was made but the file does not show it: it
+ * stays pending as a whole restart, and the next apply makes it; what the
+ * first write holds stays changed.
+ */
+Test(deferred, a_restart_whose_write_fails_stays_pending_for_the_next_apply)
+{
+	th_needs_test_hooks();
+	fixture f;
+	fx_init(&f, pool_member, policy_two);
+	setenv("ENFORCER_FAULT_FAIL_WRITE", "2", 1);
+	enf_run *run = run_opts(&f, 0, 0);
+	unsetenv("ENFORCER_FAULT_FAIL_WRITE");
+	cr_expect_eq(enf_run_exit_code(run), 6);
+	cr_expect_eq(fx_result(&f, "tls")->outcome, ENF_OUTCOME_CHANGED);
+	cr_expect_eq(fx_result(&f, "ticket")->outcome, ENF_OUTCOME_CHANGED,
+	             "the first write holds it: %s", fx_result(&f, "ticket")->message);
+	cr_expect_eq(fx_result(&f, "restart-a")->outcome, ENF_OUTCOME_CHANGED);
+	const enf_result *r = fx_result(&f, "restart-b");
+	cr_expect_eq(r->outcome, ENF_OUTCOME_FAILED);
+	cr_expect_str_eq(r->message, "restart done, but the target could not be written; the "
+	                             "restart stays pending: B running");
+	char *id = enf_strdup(run->run_id);
+	json_t *s = fx_state(&f);
+	cr_expect_eq(ts_svc_int(s, "A", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "B", "stops"), 0, "the file shows B's restart");
+	json_decref(s);
+	json_t *doc = pending_record(&f);
+	json_t *want = json_pack("{s:s, s:[s]}", "run", id, "handlers", "restart-b");
+	cr_expect(json_equal(doc, want), "the pending record: %s",
+	          doc ? json_dumps(doc, JSON_COMPACT) : "none");
+	json_decref(want);
+	json_decref(doc);
+	/* The next apply restarts B (stops it too: a whole restart), and only B. */
+	run = run_opts(&f, 0, 0);
+	cr_expect_eq(enf_run_exit_code(run), 2);
+	cr_expect_eq(fx_result(&f, "restart-a")->outcome, ENF_OUTCOME_COMPLIANT);
+	ts_expect_actions(&f, "restart-b", "stop B; start B");
+	r = fx_result(&f, "restart-b");
+	char *msg =
+	    enf_asprintf("notified by run %s, which was interrupted before this restart", id);
+	cr_expect_str_eq(r->message, msg);
+	free(msg);
+	s = fx_state(&f);
+	cr_expect_eq(ts_svc_int(s, "A", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "B", "stops"), 1);
+	cr_expect_eq(ts_svc_int(s, "B", "starts"), 1);
+	cr_expect_str_eq(ts_svc_str(s, "B", "state"), "running");
+	json_decref(s);
+	cr_expect_null(pending_record(&f));
+	free(id);
+	fx_fini(&f);
+}
+
 Test(deferred, options_that_cannot_go_together_are_refused)
 {
 	fixture f;

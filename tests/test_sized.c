@@ -295,7 +295,15 @@ Test(sized, a_run_killed_between_changes_leaves_the_snapshot_as_it_was)
 	free(policy);
 }
 
-/* A journal past its limit is refused by its size, unread (sparse here), and nothing changes. */
+#define JOURNAL_TOO_LARGE                                                                           \
+	"journal 'state/journal/20261206T120000Z-0b1a5e.jsonl' is larger than 128 MiB, the most a " \
+	"journal may hold: enforcer never writes one that large, and it is not read; move it out "  \
+	"of the state folder (docs/journal.md, \"Size\")"
+
+/*
+ * A journal past its limit is refused by its size, unread (sparse here), by
+ * every reader of journals (rollback, rollback last, runs), and nothing changes.
+ */
 Test(sized, a_journal_larger_than_the_limit_is_refused)
 {
 	char *dir = th_tmpdir();
@@ -313,22 +321,73 @@ Test(sized, a_journal_larger_than_the_limit_is_refused)
 	                                      ARGS(ROLLBACK, "20261206T120000Z-0b1a5e"), NULL)),
 	             1);
 	char *err = rl_cli_text(dir, "rollback", "err");
-	char *want = enf_asprintf(
-	    "enforcer: journal 'state/journal/20261206T120000Z-0b1a5e.jsonl' is larger than 128 "
-	    "MiB, the most a journal may hold: enforcer never writes one that large, and it is "
-	    "not read (docs/journal.md, \"Size\")\n");
+	/* The refusal says what to do (issue 20's "limits" check): the text changed. */
+	char *want = enf_asprintf("enforcer: %s\n", JOURNAL_TOO_LARGE);
 	cr_expect_str_eq(err, want);
+	free(err);
+	/* `rollback last` finds it the latest, and refuses it the same way. */
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "last", ARGS(ROLLBACK, "last"), NULL)), 1);
+	err = rl_cli_text(dir, "last", "err");
+	cr_expect_str_eq(err, want);
+	free(err);
+	/* `runs` reads journals with the same limit: listed as unreadable, with the reason. */
+	const char *const runs[] = {"runs", "--state-dir", "state", NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "runs", runs, NULL)), 0);
+	char *out = rl_cli_text(dir, "runs", "out");
+	cr_expect_str_eq(out,
+	                 "RUN                      STARTED (UTC)       MODE     CHANGED FAILED "
+	                 "EXIT JOURNAL POLICY\n"
+	                 "20261206T120000Z-0b1a5e  2026-12-06 12:00:00 ?              ?      ?    "
+	                 "? refused\n"
+	                 "  not readable: " JOURNAL_TOO_LARGE "\n");
+	free(out);
+	const char *const runs_json[] = {"runs", "--state-dir", "state", "--format", "json", NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "json", runs_json, NULL)), 0);
+	out = rl_cli_text(dir, "json", "out");
+	json_t *list = json_loads(out, 0, NULL);
+	json_t *want_list =
+	    json_pack("[{s:s, s:f, s:n, s:n, s:n, s:n, s:n, s:b, s:s}]", "run_id",
+	              "20261206T120000Z-0b1a5e", "started", 1796558400.0, "mode", "policy",
+	              "changed", "failed", "exit", "journal", 1, "unreadable", JOURNAL_TOO_LARGE);
+	cr_expect(json_equal(list, want_list), "%s", out);
+	json_decref(list);
+	json_decref(want_list);
+	free(out);
 	char *now = th_read(snap, NULL);
 	cr_expect_str_eq(now, fx_seed_snapshot, "the snapshot changed");
 	free(now);
 	free(want);
-	free(err);
 	free(path);
 	free(head);
 	free(state);
 	free(jdir);
 	free(snap);
 	free(dir);
+}
+
+/*
+ * A full disk: a 40 KiB tmpfs at DIR/disk, in a mount namespace of the
+ * test's own, holding the 27 KB snapshot of 600 values as disk/server.json,
+ * and DIR/policy.yaml with the first `resources` of them. The snapshot's path.
+ */
+static char *full_disk(char **dir, char **disk, char **snap, int resources)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("needs root and a mount namespace for a full disk of its own");
+	char *policy = NULL;
+	many_values(snap, &policy, 600);
+	char cut[64];
+	snprintf(cut, sizeof(cut), "  - {type: registry, id: r%d,", resources);
+	if (strstr(policy, cut))
+		*strstr(policy, cut) = '\0';
+	*dir = th_tmpdir();
+	*disk = enf_asprintf("%s/disk", *dir);
+	cr_assert_eq(mkdir(*disk, 0700), 0);
+	cr_assert_eq(mount("tmpfs", *disk, "tmpfs", 0, "size=40k"), 0);
+	free(th_write(*dir, "policy.yaml", policy));
+	free(policy);
+	return th_write(*disk, "server.json", *snap);
 }
 
 /*
@@ -340,17 +399,8 @@ Test(sized, a_journal_larger_than_the_limit_is_refused)
  */
 Test(sized, a_snapshot_that_cannot_be_written_at_the_end_fails_what_changed)
 {
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		cr_skip_test("needs root and a mount namespace for a full disk of its own");
-	char *snap = NULL, *policy = NULL;
-	many_values(&snap, &policy, 600);
-	char *dir = th_tmpdir();
-	char *disk = enf_asprintf("%s/disk", dir);
-	cr_assert_eq(mkdir(disk, 0700), 0);
-	cr_assert_eq(mount("tmpfs", disk, "tmpfs", 0, "size=40k"), 0);
-	char *path = th_write(disk, "server.json", snap);
-	free(th_write(dir, "policy.yaml", policy));
+	char *dir = NULL, *disk = NULL, *snap = NULL;
+	char *path = full_disk(&dir, &disk, &snap, 600);
 	const char *const apply[] = {"apply",       "--target", "snapshot:disk/server.json",
 	                             "--state-dir", "state",    "policy.yaml",
 	                             NULL};
@@ -384,5 +434,70 @@ Test(sized, a_snapshot_that_cannot_be_written_at_the_end_fails_what_changed)
 	free(disk);
 	free(dir);
 	free(snap);
-	free(policy);
+}
+
+#define NO_SPACE  "cannot write 'disk/server.json.tmp-X': No space left on device"
+#define UNWRITTEN "changed, but the change could not be written to the target: " NO_SPACE
+
+/* The output with the temporary file's random name as X and the run id as RUN. */
+static char *masked(char *text)
+{
+	enf_buf b = ENF_BUF_INIT;
+	for (const char *p = text; *p;) {
+		if (strncmp(p, ".tmp-", 5) == 0 && strspn(p + 5, "0123456789abcdef") == 16) {
+			enf_buf_puts(&b, ".tmp-X");
+			p += 21;
+		} else if (strncmp(p, "; run 2026", 10) == 0 && strlen(p) > 29) {
+			enf_buf_puts(&b, "; run RUN");
+			p += 29;
+		} else {
+			enf_buf_put(&b, p++, 1);
+		}
+	}
+	free(text);
+	return enf_buf_detach(&b);
+}
+
+/*
+ * The same full disk watched with -v: the progress lines said "changed" as
+ * each change was made in memory; when the file then cannot be written, the
+ * terminal says which of them were not made, and the summary counts them
+ * failed (three changes to a 27 KB snapshot that the 40 KiB disk cannot hold twice).
+ */
+Test(sized, a_failed_write_at_the_end_is_said_after_the_progress_lines)
+{
+	char *dir = NULL, *disk = NULL, *snap = NULL;
+	char *path = full_disk(&dir, &disk, &snap, 3);
+	const char *const apply[] = {"apply",       "--target", "snapshot:disk/server.json",
+	                             "--state-dir", "state",    "-v",
+	                             "policy.yaml", NULL};
+	cr_expect_eq(rl_wait_cli(rl_spawn_cli(dir, "apply", apply, NULL)), 6);
+	char *now = th_read(path, NULL);
+	cr_expect_str_eq(now, snap, "the snapshot changed");
+	free(now);
+	char *err = masked(rl_cli_text(dir, "apply", "err"));
+	cr_expect_str_eq(err, "[1/3] r0 changed\n"
+	                      "[2/3] r1 changed\n"
+	                      "[3/3] r2 changed\n"
+	                      "not written: snapshot:disk/server.json could not be saved (" NO_SPACE
+	                      "): these 3 changes reported above were not made, and are failed:\n"
+	                      "  r0\n"
+	                      "  r1\n"
+	                      "  r2\n");
+	free(err);
+	char *out = masked(rl_cli_text(dir, "apply", "out"));
+	cr_expect_str_eq(
+	    out,
+	    "failed      r0: create V0 = DWORD 0 (0x0) under HKLM\\Software\\Many\\K0 -- " UNWRITTEN
+	    "\n"
+	    "failed      r1: set DWORD V1 8 -> 1 -- " UNWRITTEN "\n"
+	    "failed      r2: set DWORD V2 131327 -> 2 -- " UNWRITTEN "\n"
+	    "Apply: 0 changed, 3 failed, 0 compliant, 0 skipped, 0 waived, 0 audit drift; run "
+	    "RUN, exit 6\n");
+	free(out);
+	umount(disk);
+	free(path);
+	free(disk);
+	free(dir);
+	free(snap);
 }

@@ -17,7 +17,8 @@ const char cmd_runs_usage[] =
     "start (UTC), mode, resources changed and failed, exit code ('-': the run was\n"
     "interrupted), whether its journal is kept (a run that changed nothing keeps\n"
     "none) and the policy. 'enforcer rollback last' rolls back the latest apply\n"
-    "that changed something. Plans write nothing there and are not listed.\n\n"
+    "that changed something. Plans write nothing there and are not listed. A\n"
+    "journal too large to read is listed with '?' and 'refused', and why.\n\n"
     "Options:\n"
     "  --state-dir DIR     the state folder (default: the machine's)\n"
     "  --format text|json  json: an array of objects with the same fields\n"
@@ -40,12 +41,19 @@ static int print_json(const enf_run_entry *runs, size_t n)
 	for (size_t i = 0; a && i < n; i++) {
 		const enf_run_entry *r = &runs[i];
 		json_t *exit = r->exit_code < 0 ? json_null() : json_integer(r->exit_code);
-		if (json_array_append_new(
-		        a, json_pack("{s:s, s:f, s:s, s:s?, s:I, s:I, s:o, s:b}", "run_id",
-		                     r->run_id, "started", r->started, "mode",
-		                     r->mode ? r->mode : "apply", "policy", r->policy, "changed",
-		                     (json_int_t)r->changed, "failed", (json_int_t)r->failed,
-		                     "exit", exit, "journal", r->has_journal))) {
+		json_t *o =
+		    r->unreadable
+		        /* Nothing but its id is known: no counts that would read as a run's. */
+		        ? json_pack("{s:s, s:f, s:n, s:n, s:n, s:n, s:o, s:b, s:s}", "run_id",
+		                    r->run_id, "started", r->started, "mode", "policy", "changed",
+		                    "failed", "exit", exit, "journal", r->has_journal, "unreadable",
+		                    r->unreadable)
+		        : json_pack("{s:s, s:f, s:s, s:s?, s:I, s:I, s:o, s:b}", "run_id",
+		                    r->run_id, "started", r->started, "mode",
+		                    r->mode ? r->mode : "apply", "policy", r->policy, "changed",
+		                    (json_int_t)r->changed, "failed", (json_int_t)r->failed, "exit",
+		                    exit, "journal", r->has_journal);
+		if (json_array_append_new(a, o)) {
 			json_decref(a);
 			a = NULL;
 		}
@@ -74,6 +82,11 @@ static void print_text(const enf_run_entry *runs, size_t n)
 		const enf_run_entry *r = &runs[i];
 		char when[64], exit[16];
 		start_text(when, r->started);
+		if (r->unreadable) {
+			cli_printf("%-24s %-19s %-8s %7s %6s %4s %-7s\n  not readable: %s\n",
+			           r->run_id, when, "?", "?", "?", "?", "refused", r->unreadable);
+			continue;
+		}
 		if (r->exit_code < 0)
 			snprintf(exit, sizeof(exit), "-");
 		else

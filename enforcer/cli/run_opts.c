@@ -192,6 +192,26 @@ static int prune_runs(const cli_run_opts *o, const enf_run *run)
 	return 0;
 }
 
+/*
+ * -v printed "changed" for each change as it was made; a target that writes
+ * them later (a snapshot) then failed to: the lines above must not stand.
+ */
+static void show_unwritten(const enf_run *run)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < run->count; i++)
+		n += run->results[i].unwritten != 0;
+	if (n == 0)
+		return;
+	cli_fprintf(stderr,
+	            "not written: %s could not be saved (%s): these %zu changes reported "
+	            "above were not made, and are failed:\n",
+	            run->target, run->write_error ? run->write_error : "?", n);
+	for (size_t i = 0; i < run->count; i++)
+		if (run->results[i].unwritten)
+			cli_fprintf(stderr, "  %s\n", run->results[i].id);
+}
+
 int cli_finish_run(const cli_run_opts *o, const enf_run *run)
 {
 	return exit_code_for(o, cli_show_run(o, run) | prune_runs(o, run));
@@ -217,6 +237,8 @@ int cli_show_run(const cli_run_opts *o, const enf_run *run)
 	}
 	if (o->progress_shown)
 		fputs("\r\033[K", stderr); /* erase the progress line */
+	if (o->verbose && !o->json)
+		show_unwritten(run);
 	if (o->json) {
 		char *json = NULL;
 		size_t len = 0;

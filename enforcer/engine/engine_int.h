@@ -115,6 +115,8 @@ struct engine {
 	json_t *pending;      /* pending restarts of this policy, or NULL */
 	int restart_finish;   /* the handler running finishes a failed run's restart (run.c) */
 	int restart_deferred; /* set by the handler: it left its restart pending (run.c) */
+	/* Set by the handler: its restart was made and could not be written (run.c). */
+	int restart_unwritten;
 	/*
 	 * The stores as read during this run: many resources read the same store
 	 * (every certificate resource, every chain check reads Root and CA), and
@@ -459,6 +461,8 @@ typedef struct journal_read {
 } journal_read;
 
 int enf_journal_load(journal_read *out, const char *path);
+/* A journal's text, read whole: refused past the one limit all readers share. */
+int enf_journal_read_text(char **data, size_t *len, const char *path);
 void enf_journal_read_clear(journal_read *jr);
 char *enf_journal_path(const char *state_dir, const char *run_id);
 

@@ -246,17 +246,27 @@ static journal_entry *find_seq(journal_read *jr, const seq_index *ix, long seq)
  * change it would have described was not begun); any other damage is an
  * error that names the line.
  */
+/*
+ * Every reader of a journal (rollback, `runs`) reads it here, so that one
+ * limit and one refusal hold for all of them.
+ */
+int enf_journal_read_text(char **data, size_t *len, const char *path)
+{
+	int rc = enf_read_file(data, len, path, JOURNAL_MAX_BYTES);
+	if (rc == ENF_ELIMIT)
+		enf_error_set(ENF_ERRCLASS_STATE,
+		              "journal '%s' is larger than %u MiB, the most a journal may hold: "
+		              "enforcer never writes one that large, and it is not read; move it "
+		              "out of the state folder (docs/journal.md, \"Size\")",
+		              path, JOURNAL_MAX_BYTES / (1024u * 1024u));
+	return rc;
+}
+
 int enf_journal_load(journal_read *out, const char *path)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int rc = enf_read_file(&data, &len, path, JOURNAL_MAX_BYTES);
-	if (rc == ENF_ELIMIT)
-		enf_error_set(ENF_ERRCLASS_STATE,
-		              "journal '%s' is larger than %u MiB, the most a journal may hold: "
-		              "enforcer never writes one that large, and it is not read "
-		              "(docs/journal.md, \"Size\")",
-		              path, JOURNAL_MAX_BYTES / (1024u * 1024u));
+	int rc = enf_journal_read_text(&data, &len, path);
 	if (rc)
 		return rc;
 	journal_read jr = {0};

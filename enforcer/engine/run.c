@@ -168,16 +168,24 @@ int enf_engine_after_change(engine *e)
 
 int enf_engine_flush(engine *e)
 {
-	if (!e->p->commit || e->p->commit(e->self) == 0)
+	if (!e->p->commit || e->p->commit(e->self) == 0) {
+		/* Written: a later write that fails (a second restart's) does not undo these. */
+		for (size_t i = 0; i < e->run->count; i++)
+			if (e->run->results[i].outcome == ENF_OUTCOME_CHANGED)
+				e->run->results[i].on_target = 1;
 		return 0;
+	}
 	/* What the run reported changed is not on the target: say so, never "changed". */
 	const enf_error *err = enf_error_last();
 	char *why =
 	    enf_strdup(err && err->message ? err->message : "the target could not be written");
+	if (!e->run->write_error && why)
+		e->run->write_error = enf_strdup(why);
 	for (size_t i = 0; i < e->run->count; i++) {
 		enf_result *r = &e->run->results[i];
-		if (r->outcome != ENF_OUTCOME_CHANGED)
+		if (r->outcome != ENF_OUTCOME_CHANGED || r->on_target)
 			continue;
+		r->unwritten = 1;
 		/* (Counted when reported; a rollback that stopped early reported none.) */
 		if (e->run->counts[ENF_OUTCOME_CHANGED]) {
 			e->run->counts[ENF_OUTCOME_CHANGED]--;
@@ -469,6 +477,7 @@ static int run_all(engine *e, const enf_policy *policy)
 		} else {
 			e->restart_finish = finishing;
 			e->restart_deferred = 0;
+			e->restart_unwritten = 0;
 			enf_engine_type_of(res->type)->handle(e, res, r, by.ptr);
 			e->restart_finish = 0;
 			int acted = run->mode == ENF_RUN_APPLY && !run->dry_run &&
@@ -488,8 +497,15 @@ static int run_all(engine *e, const enf_policy *policy)
 			           (r->outcome == ENF_OUTCOME_CHANGED ||
 			            (finishing && r->outcome == ENF_OUTCOME_COMPLIANT)))
 				enf_pending_done(e, e->pending, res->id);
-			else if (acted && e->pending && r->outcome == ENF_OUTCOME_FAILED)
+			else if (acted && e->pending && r->outcome == ENF_OUTCOME_FAILED &&
+			         !e->restart_unwritten)
 				enf_pending_finish(e, e->pending, res->id);
+			/*
+			 * A restart made but not written: the target does not show it,
+			 * so the record keeps it owed as it was (a whole restart, not
+			 * only starting what is down), for the next apply or
+			 * `restart --pending`.
+			 */
 		}
 		free(rwhy);
 		enf_buf_clear(&by);
@@ -659,6 +675,7 @@ void enf_run_free(enf_run *run)
 	free(run->rolled_back);
 	free(run->downgrade);
 	free(run->downgrade_from);
+	free(run->write_error);
 	enf_provenance_clear(&run->source);
 	enf_facts_clear(&run->facts);
 	free(run);

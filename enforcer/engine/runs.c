@@ -133,6 +133,7 @@ void enf_runs_free(enf_run_entry *runs, size_t count)
 		free(runs[i].run_id);
 		free(runs[i].mode);
 		free(runs[i].policy);
+		free(runs[i].unreadable);
 	}
 	free(runs);
 }
@@ -160,12 +161,36 @@ static int entry_from_json(enf_run_entry *e, const json_t *o)
 	return 0;
 }
 
+/*
+ * A journal too large to read, listed as such: rollback refuses it with the
+ * same reason, so `runs` must not show it as a run one could roll back.
+ */
+static int entry_unreadable(enf_run_entry *e, const char *id)
+{
+	const enf_error *err = enf_error_last();
+	double t = run_id_time(id);
+	memset(e, 0, sizeof(*e));
+	e->run_id = enf_strdup(id);
+	e->unreadable = enf_strdup(err && err->message ? err->message : "cannot be read");
+	e->started = t < 0 ? 0 : t;
+	e->exit_code = -1;
+	e->has_journal = 1;
+	enf_error_clear();
+	if (e->run_id && e->unreadable)
+		return 0;
+	free(e->run_id);
+	free(e->unreadable);
+	return enf_error_oom();
+}
+
 /* A journal the index has no line for: its first line, and its end line if it has one. */
-static int entry_from_journal(enf_run_entry *e, const char *path)
+static int entry_from_journal(enf_run_entry *e, const char *path, const char *id)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int rc = enf_read_file(&data, &len, path, 512u * 1024 * 1024);
+	int rc = enf_journal_read_text(&data, &len, path);
+	if (rc == ENF_ELIMIT)
+		return entry_unreadable(e, id);
 	if (rc)
 		return rc;
 	json_t *head = NULL, *end = NULL;
@@ -267,7 +292,7 @@ int enf_runs_list(enf_run_entry **out, size_t *count, const char *state_dir)
 			char *path = enf_asprintf("%s%c%s", jdir, ENF_PATH_SEP, names[i]);
 			rc = path ? enf_guard_check(path, ENF_GUARD_FILE) : enf_error_oom();
 			if (rc == 0)
-				rc = entry_from_journal(&runs[n], path);
+				rc = entry_from_journal(&runs[n], path, id);
 			if (rc == 0)
 				n++;
 			free(path);
@@ -301,6 +326,12 @@ int enf_runs_last_changed(char **run_id, const char *state_dir)
 	rc = ENF_ENOTFOUND;
 	for (size_t i = n; i > 0; i--) {
 		const enf_run_entry *r = &runs[i - 1];
+		if (r->unreadable) {
+			/* It may be the latest change: never roll back an older one instead. */
+			enf_error_set(ENF_ERRCLASS_STATE, "%s", r->unreadable);
+			rc = ENF_ELIMIT;
+			break;
+		}
 		if (strcmp(r->mode, "apply") == 0 && r->has_journal &&
 		    (r->changed > 0 || r->failed > 0 || r->exit_code < 0)) {
 			*run_id = enf_strdup(r->run_id);

@@ -212,6 +212,8 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 		 * removes the pending record: a restart the target lacks stays owed.
 		 */
 		int unwritten = enf_engine_flush(e);
+		/* Not on the target, done or not: the whole restart stays owed (run.c). */
+		e->restart_unwritten = unwritten != 0;
 		enf_buf states = ENF_BUF_INIT;
 		int all_running = 0;
 		json_object_set_new(after, "services", final_states(e, rs, &states, &all_running));
@@ -240,6 +242,8 @@ static void handle_restart(engine *e, const enf_resource *res, enf_result *r, co
 			r->outcome = ENF_OUTCOME_CHANGED;
 			enf_result_set_message(r, enf_asprintf("notified by %s", notifiers));
 		}
+		/* The write above holds this restart: a later one that fails does not undo it. */
+		r->on_target = !unwritten && r->outcome == ENF_OUTCOME_CHANGED;
 		enf_buf_clear(&states);
 	}
 	r->after = enf_state_of(after);

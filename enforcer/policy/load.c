@@ -519,8 +519,8 @@ static int load_top(loader *ld, const ynode *root, enf_policy *p)
 		} else if (!valid_id(p->name, 0)) {
 			enf_ld_error(
 			    ld, v,
-			    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit",
-			    p->name);
+			    "invalid policy name '%s': use lower-case letters, digits and '-', starting with a letter or digit (at most %d)",
+			    p->name, ENF_POLICY_MAX_ID);
 			rc = ENF_EINVALID;
 		}
 	}
@@ -545,8 +545,9 @@ int enf_policy_load_buffer(enf_policy **out, enf_diag_list *diags, const char *n
 	size_t errors_before = diags->errors;
 	if (len > ENF_POLICY_MAX_BYTES) {
 		enf_diag_add(diags, ENF_SEV_ERROR, 1, 1,
-		             "the file is %zu bytes; a policy may be at most %d bytes (1 MiB)", len,
-		             ENF_POLICY_MAX_BYTES);
+		             "the file is %zu bytes; a policy may be at most %d bytes (1 MiB): "
+		             "split it into several policy files",
+		             len, ENF_POLICY_MAX_BYTES);
 		return ENF_EINVALID;
 	}
 	ynode *root = NULL;
@@ -588,7 +589,8 @@ int enf_policy_load_file(enf_policy **out, enf_diag_list *diags, const char *pat
 		if (rc == ENF_ELIMIT)
 			enf_diag_add(
 			    diags, ENF_SEV_ERROR, 1, 1,
-			    "the file is larger than %d bytes (1 MiB), the limit for a policy",
+			    "the file is larger than %d bytes (1 MiB), the limit for a policy: "
+			    "split it into several policy files",
 			    ENF_POLICY_MAX_BYTES);
 		else
 			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",

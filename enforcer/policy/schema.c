@@ -78,7 +78,7 @@ static json_t *value_schema(const enf_keydoc *d, const char *type_name)
 		break;
 	case ENF_KK_NAME:
 		s = json_pack("{s:s, s:s, s:i}", "type", "string", "pattern",
-		              "^[a-z0-9][a-z0-9-]*$", "maxLength", 64);
+		              "^[a-z0-9][a-z0-9-]*$", "maxLength", ENF_POLICY_MAX_ID);
 		break;
 	case ENF_KK_COUNT:
 		s = json_pack("{s:s, s:i}", "type", "integer", "minimum", 0);

@@ -266,7 +266,8 @@ static void push(builder *b, ynode *n, const yaml_mark_t *m)
 {
 	if (b->depth >= ENF_POLICY_MAX_DEPTH) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, mark_line(b, m), mark_col(b, m),
-		             "nesting deeper than %d levels; a policy never needs that",
+		             "nesting deeper than %d levels; a policy never needs that: check "
+		             "the indentation",
 		             ENF_POLICY_MAX_DEPTH);
 		b->fatal = 1;
 		enf_ytree_free(n);
@@ -292,8 +293,9 @@ static void on_scalar(builder *b, yaml_event_t *ev)
 	size_t len = ev->data.scalar.length;
 	if (len > ENF_POLICY_MAX_SCALAR) {
 		enf_diag_add(b->diags, ENF_SEV_ERROR, n->line, n->col,
-		             "a value of %zu bytes; the limit is %d bytes (64 KiB)", len,
-		             ENF_POLICY_MAX_SCALAR);
+		             "a value of %zu bytes; the limit is %d bytes (64 KiB): put large "
+		             "data (a certificate) in a file the policy refers to",
+		             len, ENF_POLICY_MAX_SCALAR);
 		n->kind = YNODE_INVALID;
 	} else {
 		/*

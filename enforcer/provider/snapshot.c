@@ -84,7 +84,9 @@ static int snap_text(char **out, size_t *len, const snapshot *s)
 	if (n >= ENF_SNAPSHOT_MAX_BYTES) {
 		enf_error_set(ENF_ERRCLASS_PROVIDER,
 		              "snapshot '%s' would grow past %u MiB, the most a snapshot may hold; "
-		              "it is left as it was (docs/snapshot.md, \"Size\")",
+		              "it is left as it was: keep in it only the registry keys, services "
+		              "and certificate stores your policies read (docs/snapshot.md, "
+		              "\"Size\")",
 		              s->path, ENF_SNAPSHOT_MAX_BYTES / (1024u * 1024u));
 		return ENF_ELIMIT;
 	}
@@ -99,6 +101,27 @@ static int snap_text(char **out, size_t *len, const snapshot *s)
 	return 0;
 }
 
+/*
+ * Test builds only (docs/journal.md, "Fault injection"): with
+ * ENFORCER_FAULT_FAIL_WRITE=N the Nth write of the file this run, and every
+ * one after it, fails as on a disk that filled up.
+ */
+static int fault_write(snapshot *s)
+{
+	s->writes++;
+#ifdef ENF_TEST_HOOKS
+	const char *v = getenv("ENFORCER_FAULT_FAIL_WRITE");
+	long n = v && *v ? strtol(v, NULL, 10) : 0;
+	if (n > 0 && s->writes >= n) {
+		enf_error_set(ENF_ERRCLASS_PROVIDER,
+		              "cannot write '%s': write %ld failed (ENFORCER_FAULT_FAIL_WRITE)",
+		              s->path, s->writes);
+		return ENF_ERROR;
+	}
+#endif
+	return 0;
+}
+
 static int snap_commit(void *self)
 {
 	snapshot *s = self;
@@ -106,7 +129,9 @@ static int snap_commit(void *self)
 		return 0;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = snap_text(&text, &len, s);
+	int rc = fault_write(s);
+	if (rc == 0)
+		rc = snap_text(&text, &len, s);
 	if (rc == 0)
 		rc = enf_write_file_atomic(s->path, text, len);
 	free(text);

@@ -25,6 +25,7 @@ typedef struct snapshot {
 	int dirty;
 	uint64_t clock_ms;     /* simulated time for service waits (snapshot_services.c) */
 	struct enf_lock *lock; /* FILE.lock, while a run that changes it holds it */
+	long writes;           /* the file's writes this run (the test-only fault hook) */
 } snapshot;
 
 /* Checks a parsed document; sets the last error naming the bad member. */

@@ -494,7 +494,8 @@ int enf_source_load_policy(enf_policy **out, enf_diag_list *diags, enf_source *s
 		if (rc == ENF_ELIMIT)
 			enf_diag_add(
 			    diags, ENF_SEV_ERROR, 1, 1,
-			    "the file is larger than %d bytes (1 MiB), the limit for a policy",
+			    "the file is larger than %d bytes (1 MiB), the limit for a policy: "
+			    "split it into several policy files",
 			    ENF_POLICY_MAX_BYTES);
 		else
 			enf_diag_add(diags, ENF_SEV_ERROR, 0, 0, "%s",

@@ -50,6 +50,13 @@ typedef struct enf_result {
 	 * stays what it is (compliant does not fail the run), and reports show it.
 	 */
 	int warning;
+	/*
+	 * Apply and rollback on a target that writes its changes later (a
+	 * snapshot): on_target once a write holds its change; unwritten when it
+	 * was reported changed and the write failed, which made it failed.
+	 */
+	int on_target;
+	int unwritten;
 } enf_result;
 
 typedef struct enf_run {
@@ -81,6 +88,8 @@ typedef struct enf_run {
 	char *downgrade;
 	char *downgrade_from;
 	int downgrade_missing;
+	/* Why the target could not be written (the first failure), or NULL. */
+	char *write_error;
 } enf_run;
 
 /* Progress callback: called once per resource as soon as it is decided. */

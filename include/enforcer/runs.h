@@ -18,6 +18,12 @@ typedef struct enf_run_entry {
 	long changed, failed;
 	int exit_code;   /* -1 when the run never finished (interrupted) */
 	int has_journal; /* its journal is in the state folder */
+	/*
+	 * Why its journal cannot be read (larger than a journal may be), or
+	 * NULL; when set, only run_id, started (from the id) and has_journal
+	 * are known, and no rollback reads it.
+	 */
+	char *unreadable;
 } enf_run_entry;
 
 /*
@@ -31,7 +37,8 @@ void enf_runs_free(enf_run_entry *runs, size_t count);
 
 /*
  * The latest apply whose journal is there and that changed something (or
- * was interrupted, so may have): malloc'd run id; ENF_ENOTFOUND when none.
+ * was interrupted, so may have): malloc'd run id; ENF_ENOTFOUND when none;
+ * ENF_ELIMIT, with the journal's refusal, when a later journal cannot be read.
  */
 int enf_runs_last_changed(char **run_id, const char *state_dir);
 

@@ -239,13 +239,13 @@ static void hi_large_valid(enf_buf *b)
 
 static const hostile_input hostile_inputs[] = {
     {"deep-flow-seq", hi_deep_flow,
-     "3:45: nesting deeper than 32 levels; a policy never needs that"},
+     "3:45: nesting deeper than 32 levels; a policy never needs that: check the indentation"},
     {"deep-flow-map", hi_deep_flow_map,
-     "3:138: nesting deeper than 32 levels; a policy never needs that"},
+     "3:138: nesting deeper than 32 levels; a policy never needs that: check the indentation"},
     {"deep-block-seq", hi_deep_block,
-     "4:63: nesting deeper than 32 levels; a policy never needs that"},
+     "4:63: nesting deeper than 32 levels; a policy never needs that: check the indentation"},
     {"deep-block-map", hi_deep_block_map,
-     "35:33: nesting deeper than 32 levels; a policy never needs that"},
+     "35:33: nesting deeper than 32 levels; a policy never needs that: check the indentation"},
     {"alias-bomb", hi_alias_bomb,
      "4:5: anchors (&a) are not allowed in a policy; write the value out"},
     {"alias-wide", hi_alias_wide,
@@ -253,9 +253,11 @@ static const hostile_input hostile_inputs[] = {
     {"alias-cycle", hi_alias_cycle,
      "3:14: anchors (&loop) are not allowed in a policy; write the value out"},
     {"file-2mib", hi_two_mib,
-     "1:1: the file is 2097152 bytes; a policy may be at most 1048576 bytes (1 MiB)"},
+     "1:1: the file is 2097152 bytes; a policy may be at most 1048576 bytes (1 MiB): split "
+     "it into several policy files"},
     {"scalar-100kib", hi_scalar_100k,
-     "3:14: a value of 102407 bytes; the limit is 65536 bytes (64 KiB)"},
+     "3:14: a value of 102407 bytes; the limit is 65536 bytes (64 KiB): put large data (a "
+     "certificate) in a file the policy refers to"},
     {"nul-bytes", hi_nul_bytes, "3:15: the file has a NUL byte; a policy is plain UTF-8 text"},
     {"all-nul", hi_all_nul, "1:1: the file has a NUL byte; a policy is plain UTF-8 text"},
     {"invalid-utf8", hi_invalid_utf8,
