@@ -11,7 +11,8 @@
  *   - not an escape YAML knows ("\S", "\C"), or a hex escape without its
  *     digits ("\U" wants 8): libyaml cannot read the file;
  *   - one that makes a control character or line break no policy value
- *     holds: \0 \a \b \e \f \v \N \L \P;
+ *     holds: \a \b \e \f \v \N \L \P ("\0" is refused later, as a NUL in a
+ *     value);
  *   - any other escape but "\\" and "\"", in a value written as a Windows
  *     name with single backslashes: it starts with a drive ("C:\"), a
  *     registry hive ("HKLM\", "HKEY_LOCAL_MACHINE\"...), a built-in account
@@ -99,14 +100,14 @@ static int windows_name(const char *r, size_t n)
  */
 static long first_trap(const char *r, size_t n, enf_buf *what)
 {
-	static const char made_from[] = "0abefvNLPtnr_";
+	static const char made_from[] = "abefvNLP0tnr_";
 	static const char *const made[] = {
-	    "a NUL character (U+0000)",       "a bell (U+0007)",
-	    "a backspace (U+0008)",           "an escape (U+001B)",
-	    "a form feed (U+000C)",           "a vertical tab (U+000B)",
-	    "a NEL line break (U+0085)",      "a line separator (U+2028)",
-	    "a paragraph separator (U+2029)", "a tab (U+0009)",
-	    "a line feed (U+000A)",           "a carriage return (U+000D)",
+	    "a bell (U+0007)",           "a backspace (U+0008)",
+	    "an escape (U+001B)",        "a form feed (U+000C)",
+	    "a vertical tab (U+000B)",   "a NEL line break (U+0085)",
+	    "a line separator (U+2028)", "a paragraph separator (U+2029)",
+	    "a NUL character (U+0000)",  "a tab (U+0009)",
+	    "a line feed (U+000A)",      "a carriage return (U+000D)",
 	    "a no-break space (U+00A0)"};
 	int path = windows_name(r, n);
 	for (size_t i = 0; i + 1 < n; i++) {
@@ -137,16 +138,16 @@ static long first_trap(const char *r, size_t n, enf_buf *what)
 			    (int)digits + 1, r + i, code, (int)digits + 1, r + i);
 			return (long)i - 1;
 		}
-		if (m && (m - made_from < 9 || path)) {
+		if (m && (m - made_from < 8 || path)) {
 			enf_buf_printf(what, "\"\\%c\" became %s, not a backslash and '%c'", c,
 			               made[m - made_from], c);
 			return (long)i - 1;
 		}
-		if (!digits && !strchr(" \t/'", c)) {
+		if (!m && !digits && !strchr(" \t/", c)) {
 			enf_buf_printf(what, "\"\\%c\" is not an escape YAML knows", c);
 			return (long)i - 1;
 		}
-		if (!digits && path) {
+		if (!m && !digits && path) {
 			enf_buf_printf(what, "\"\\%c\" became '%c' alone, not a backslash and '%c'",
 			               c, c, c);
 			return (long)i - 1;
