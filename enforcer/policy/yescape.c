@@ -77,6 +77,14 @@ static int starts_nocase(const char *p, size_t n, const char *prefix)
 	return 1;
 }
 
+/* The offset of the first backslash in r[from..n), or n (r is not NUL-terminated). */
+static size_t backslash_at(const char *r, size_t n, size_t from)
+{
+	while (from < n && r[from] != '\\')
+		from++;
+	return from;
+}
+
 /* Whether raw text (between the quotes) is a Windows name with single backslashes. */
 static int windows_name(const char *r, size_t n)
 {
@@ -87,10 +95,10 @@ static int windows_name(const char *r, size_t n)
 	if (n >= 3 && ((r[0] | 0x20) >= 'a' && (r[0] | 0x20) <= 'z') && r[1] == ':' && r[2] == '\\')
 		at = 2;
 	else if (n >= 3 && r[0] == '\\' && r[1] == '\\' && r[2] != '\\')
-		at = 2 + strcspn(r + 2, "\\\"");
+		at = backslash_at(r, n, 2);
 	for (size_t k = 0; !at && k < sizeof(prefixes) / sizeof(*prefixes); k++)
 		if (starts_nocase(r, n, prefixes[k]))
-			at = k == 5 ? strcspn(r, "\\") : strlen(prefixes[k]) - 1;
+			at = k == 5 ? backslash_at(r, n, 5) : strlen(prefixes[k]) - 1;
 	return at && at + 1 < n && r[at] == '\\' && r[at + 1] != '\\';
 }
 
@@ -201,8 +209,16 @@ static void double_quoted(scan *s)
 		return;
 	const char *r = s->d + from;
 	enf_buf quoted = ENF_BUF_INIT;
-	/* "\\" and "\"" meant one character; every other backslash was meant as written. */
-	for (size_t j = 0; j < n; j++) {
+	/*
+	 * "\\" and "\"" meant one character; every other backslash was meant as
+	 * written. A UNC path's leading "\\" is the path's own, though.
+	 */
+	size_t j = 0;
+	if (n >= 3 && r[0] == '\\' && r[1] == '\\' && r[2] != '\\' && windows_name(r, n)) {
+		enf_buf_put(&quoted, r, 2);
+		j = 2;
+	}
+	for (; j < n; j++) {
 		if (r[j] == '\\' && j + 1 < n && (r[j + 1] == '\\' || r[j + 1] == '"'))
 			j++;
 		if (is_break(r[j]))
@@ -269,7 +285,7 @@ int enf_ytree_scan_escapes(enf_diag_list *diags, const char *data, size_t len)
 			block = -1;
 			plain = 0;
 		}
-		if (is_break(c) || is_space(c)) {
+		if (is_break(c) || is_space(c) || c == '\0') {
 			step(&s);
 			continue;
 		}
@@ -299,7 +315,7 @@ int enf_ytree_scan_escapes(enf_diag_list *diags, const char *data, size_t len)
 		}
 		if ((c == '|' || c == '>') && !flow) {
 			size_t j = s.i + 1;
-			while (j < s.len && strchr("0123456789+-", s.d[j]))
+			while (j < s.len && s.d[j] && strchr("0123456789+-", s.d[j]))
 				j++;
 			if (ends_token(&s, j)) {
 				block = indent;
