@@ -240,7 +240,7 @@ def selector_checks(work, validator):
         "  - {type: registry, id: banner, key: 'HKLM\\Software\\Contoso', value: Banner, kind: sz, "
         "data: hello, notify: restart-edge}\n"
         "  - {type: certificate, id: edge-external, store: My, match: {subject: sip.contoso.com}, "
-        "pick: newest-valid}\n"
+        "pick: newest-valid, require: {warn-days: 5}}\n"
         "  - {type: restart, id: restart-edge, services: [RTCSRV]}\n")
     r = run(d, "apply", "--target", "snapshot:server.json", "--state-dir", "state", "--report-dir", "out",
             "policy.yaml")
@@ -257,7 +257,8 @@ def selector_checks(work, validator):
         return
     above = dom.split("<h2>Compliant resources</h2>")[0]
     check('<h2>Certificates picked by a selector</h2>' in above and
-          '<tr><td><span class="tag">compliant</span>edge-external</td><td>sip.contoso.com</td>'
+          '<tr><td><span class="tag">compliant</span>edge-external</td><td>sip.contoso.com<br>'
+          '<span class="msg">CN=sip.contoso.com</span></td>'
           '<td class="mono">%s</td><td>%s</td><td>newest valid of 2 matching</td></tr>' % (thumb, valid_until)
           in above, "the picked certificate is shown above the fold (subject, thumbprint, expiry)")
     check('<p class="why">Restarted RTCSRV because <b>banner</b> changed</p>' in dom,

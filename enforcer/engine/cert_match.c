@@ -182,7 +182,7 @@ int enf_plan_cert_match(engine *e, const enf_resource *res, res_plan *plan)
 		for (int k = 0; k < 2; k++)
 			o[k] = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I}", "store",
 			                 enf_store_name(c->store), "thumbprint", info->thumbprint,
-			                 "subject", info->name, "valid_until", info->not_after_iso,
+			                 "name", info->name, "not_after", info->not_after_iso,
 			                 "present", 1, "picked", "newest-valid", "matching",
 			                 (json_int_t)matching);
 		plan->before = o[0];

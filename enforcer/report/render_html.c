@@ -283,11 +283,17 @@ static void picked(enf_buf *b, const json_t *resources)
 		enf_buf_puts(b, "</span>");
 		enf_rj_escape(b, enf_rj_str(r, "id"));
 		enf_buf_puts(b, "</td><td>");
-		enf_rj_escape(b, enf_rj_str(ev, "subject"));
+		enf_rj_escape(b, enf_rj_str(ev, "name"));
+		/* The whole subject when its checks ran (cert_checks.c adds it). */
+		if (*enf_rj_str(ev, "subject")) {
+			enf_buf_puts(b, "<br><span class=\"msg\">");
+			enf_rj_escape(b, enf_rj_str(ev, "subject"));
+			enf_buf_puts(b, "</span>");
+		}
 		enf_buf_puts(b, "</td><td class=\"mono\">");
 		enf_rj_escape(b, enf_rj_str(ev, "thumbprint"));
 		enf_buf_puts(b, "</td><td>");
-		enf_rj_escape(b, enf_rj_str(ev, "valid_until"));
+		enf_rj_escape(b, enf_rj_str(ev, "not_after"));
 		enf_buf_printf(b, "</td><td>%s of %lld matching</td></tr>\n",
 		               strcmp(enf_rj_str(ev, "picked"), "newest-valid") == 0
 		                   ? "newest valid"
