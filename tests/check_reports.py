@@ -153,9 +153,13 @@ def board_checks(work, run_id):
           "again in services.msc: passwords are never journaled</p>" in dom,
           "the rollback says which password to enter again, as a warning")
     dom = dump_dom(os.path.join(work, "apply", "report.html"), work, "apply")
-    # restart-lync's "after" has no notified_by: shown as unchanged, not marked as a change.
-    check('<tr><th>notified_by</th><td class="mono">schannel.session-ticket</td>'
-          '<td class="mono">unchanged</td></tr>' in dom, "an absent after is not highlighted")
+    # A restart says why it ran, with no before and after columns.
+    card = dom.split("restart-lync</h3>")[1].split('<div class="res ')[0]
+    check('<p class="why">Restarted RTCSRV, RTCMEDIARELAY because <b>schannel.session-ticket</b> '
+          "changed</p>" in card and "<th>before</th>" not in card and "unchanged" not in card,
+          "the restart says it ran because schannel.session-ticket changed, without before/after")
+    check('apply of policy <b>lync-edge</b> (<code>policy.yaml</code>) on <b>EDGE01</b>' in dom,
+          "the verdict names the policy's file as it was given")
     check('<tr><th>password_stored</th><td class="mono changed">yes</td><td class="mono changed">no</td></tr>'
           in dom, "a changed value is highlighted, in words")
     check('<table class="sub"><tbody><tr><th>name</th><th>state</th></tr><tr><td>RTCSRV</td><td>running</td></tr>'
@@ -210,6 +214,59 @@ def warning_checks(work, validator):
     check(not validator.is_valid(report), "the schema refuses \"warning\": false (it is left out instead)")
 
 
+def selector_checks(work, validator):
+    """A certificate picked by `match:` shown above the fold; a restart with its reason;
+    C1 and bidi controls from the server escaped visibly in report.html and report.xml."""
+    d = os.path.join(work, "selector")
+    os.makedirs(d)
+    ders = []
+    for days in (20, 365):  # last year's certificate and its renewal
+        out = os.path.join(d, "cert%d.der" % days)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", os.path.join(d, "key.pem"), "-outform", "DER", "-out", out,
+                        "-days", str(days), "-subj", "/CN=sip.contoso.com"], check=True, capture_output=True)
+        ders.append(out)
+    end = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", ders[1], "-noout", "-enddate",
+                          "-dateopt", "iso_8601"], check=True, capture_output=True, text=True).stdout
+    valid_until = end.strip().split("=", 1)[1].replace(" ", "T")
+    thumb = hashlib.sha1(open(ders[1], "rb").read()).hexdigest().upper()
+    snap = {"schema": "enforcer-snapshot/1", "facts": {"host.name": "EDGE01"},
+            "registry": {"HKLM\\Software\\Contoso": {"Banner": {"kind": "sz", "data": "evil\u009b31m\u202eb\u2066"}}},
+            "services": {"RTCSRV": {"logon": "NetworkService", "startup": "automatic", "state": "running"}},
+            "stores": {"My": [{"der": base64.b64encode(open(p, "rb").read()).decode()} for p in ders]}}
+    json.dump(snap, open(os.path.join(d, "server.json"), "w"))
+    open(os.path.join(d, "policy.yaml"), "w").write(
+        "enforcer: 1\nname: sel\nresources:\n"
+        "  - {type: registry, id: banner, key: 'HKLM\\Software\\Contoso', value: Banner, kind: sz, "
+        "data: hello, notify: restart-edge}\n"
+        "  - {type: certificate, id: edge-external, store: My, match: {subject: sip.contoso.com}, "
+        "pick: newest-valid, require: {warn-days: 5}}\n"
+        "  - {type: restart, id: restart-edge, services: [RTCSRV]}\n")
+    r = run(d, "apply", "--target", "snapshot:server.json", "--state-dir", "state", "--report-dir", "out",
+            "policy.yaml")
+    check(r.returncode == 2, "the selector's apply exits 2: %s" % r.stderr)
+    report = json.load(open(os.path.join(d, "out", "report.json")))
+    errors = sorted(validator.iter_errors(report), key=str)
+    check(not errors, "the selector's report validates: %s" % "; ".join(e.message for e in errors[:3]))
+    for name in ("report.html", "report.xml"):
+        raw = open(os.path.join(d, "out", name), encoding="utf-8").read()
+        check(not any(c in raw for c in "\u009b\u202e\u2066"), "%s holds no raw C1 or bidi control" % name)
+        check("evil\\u009b31m\\u202eb\\u2066" in raw, "%s shows them escaped, as the terminal does" % name)
+    dom = dump_dom(os.path.join(d, "out", "report.html"), work, "selector")
+    if dom is None:
+        return
+    above = dom.split("<h2>Compliant resources</h2>")[0]
+    check('<h2>Certificates picked by a selector</h2>' in above and
+          '<tr><td><span class="tag">compliant</span>edge-external</td><td>sip.contoso.com<br>'
+          '<span class="msg">CN=sip.contoso.com</span></td>'
+          '<td class="mono">%s</td><td>%s</td><td>newest valid of 2 matching</td></tr>' % (thumb, valid_until)
+          in above, "the picked certificate is shown above the fold (subject, thumbprint, expiry)")
+    check('<p class="why">Restarted RTCSRV because <b>banner</b> changed</p>' in dom,
+          "the restart says why it ran")
+    check("<td class=\"mono changed\">evil\\u009b31m\\u202eb\\u2066</td>" in dom,
+          "the rendered page shows the controls escaped")
+
+
 def downgrade_checks(work, validator):
     """A policy branch rewound and applied with --allow-downgrade: run.downgrade validates."""
     d = os.path.join(work, "downgrade")
@@ -243,6 +300,13 @@ def downgrade_checks(work, validator):
     down = report["run"].get("downgrade", {})
     check(down.get("from") == commits[1] and down.get("to") == commits[0] and down.get("reason") == "not-descendant",
           "run.downgrade names both commits: %s" % down)
+    # The verdict names the policy's file, its repository and the commit applied.
+    html = open(os.path.join(d, "out", "report.html"), encoding="utf-8").read()
+    src = report["policy"]["source"]
+    check(src["repo"].endswith("repo") and
+          " (<code>p/edge.yaml</code> in repository <code>%s</code> at commit <code>%s</code>)"
+          % (src["repo"], commits[0]) in html,
+          "the HTML names the policy's path, repository and commit: %s" % src)
     down["reason"] = "rewound"
     check(not validator.is_valid(report), "the schema refuses a downgrade reason it does not list")
 
@@ -293,6 +357,7 @@ def main():
           "the schema refuses a restart record whose service state is not a state")
     warning_checks(work, validator)
     downgrade_checks(work, validator)
+    selector_checks(work, validator)
     board_checks(work, run_id)
     chromium_checks(os.path.join(work, "apply", "report.html"), work)
     print("%d passed, %d failed" % (passed, failed))

@@ -56,10 +56,17 @@ Test(validate, checks_the_files_a_policy_refers_to_from_the_policys_folder)
 	/* Run from the folder above: the files are found beside the policy, not in the cwd. */
 	th_cli_result r = th_run_cli(dir, ARGS("validate", "site/policy.yaml"), NULL);
 	cr_expect_eq(r.code, 1);
-	cr_expect_str_eq(r.err, "site/policy.yaml:4:5: 'certs/edge.cer': cannot open "
-	                        "'site/certs/edge.cer': No such file or directory\n"
-	                        "site/policy.yaml:11:13: 'certs/root.cer': cannot open "
-	                        "'site/certs/root.cer': No such file or directory\n");
+	/* A missing file is named by the full path to look for, and by what the policy wrote. */
+	char *site = enf_path_absolute(sub);
+	char *want = enf_asprintf(
+	    "site/policy.yaml:4:5: '%s/certs/edge.cer' does not exist (file: certs/edge.cer, "
+	    "relative to the policy's folder %s)\n"
+	    "site/policy.yaml:11:13: '%s/certs/root.cer' does not exist (file: certs/root.cer, "
+	    "relative to the policy's folder %s)\n",
+	    site, site, site, site);
+	cr_expect_str_eq(r.err, want);
+	free(want);
+	free(site);
 	cr_expect_str_eq(r.out, "0 of 1 policy valid\n");
 	th_cli_free(&r);
 
@@ -145,19 +152,18 @@ Test(validate, double_quoted_backslashes_get_a_hint_on_the_values_line)
 	               "  - type: registry\n    id: a\n"
 	               "    key: \"HKLM\\System\\CurrentControlSet\"\n"
 	               "    value: x\n    kind: dword\n    data: 1\n",
-	               "esc.yaml:6:15: YAML syntax error: '\\S' is not an escape YAML "
-	               "knows: in double quotes a backslash starts an escape; write the "
-	               "value in single quotes, where a backslash is just a backslash "
-	               "('HKLM\\System', 'C:\\Users')\n");
-	/* "\U" wants 8 hex digits: the error is at the backslash, not at the digit it wanted. */
+	               "esc.yaml:6:10: 'key': in double quotes a backslash starts a YAML "
+	               "escape: \"\\S\" is not an escape YAML knows; write the value in "
+	               "single quotes, where a backslash is just a backslash: "
+	               "'HKLM\\System\\CurrentControlSet'\n");
+	/* "\U" wants 8 hex digits: the error is at the value, which is named by its key. */
 	expect_invalid("hex.yaml",
 	               "enforcer: 1\nname: hex\nresources:\n"
 	               "  - {type: registry, id: a, key: 'HKLM\\Software', value: \"C:\\Users\", "
 	               "kind: sz, data: a}\n",
-	               "hex.yaml:4:61: YAML syntax error: '\\U' starts an escape of 8 hex "
-	               "digits: in double quotes a backslash starts an escape; write the "
-	               "value in single quotes, where a backslash is just a backslash "
-	               "('HKLM\\System', 'C:\\Users')\n");
+	               "hex.yaml:4:58: 'value': in double quotes a backslash starts a YAML "
+	               "escape: \"\\U\" starts an escape of 8 hex digits; write the value in "
+	               "single quotes, where a backslash is just a backslash: 'C:\\Users'\n");
 
 	/* Escapes written on purpose stay valid: "\\\\", and hex escapes as export writes them. */
 	free(th_write(
@@ -169,6 +175,58 @@ Test(validate, double_quoted_backslashes_get_a_hint_on_the_values_line)
 	th_cli_result r = th_run_cli(dir, ARGS("validate", "ok.yaml"), NULL);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	th_cli_free(&r);
+}
+
+/* The first hour's draft: three backslash traps, all reported in one run, each at its value. */
+static const char three_traps[] =
+    "enforcer: 1\nname: edge\ndescription: Contoso's Edge servers # \"C:\\Users\"\n"
+    "resources:\n"
+    "  - type: registry\n    id: ticket\n"
+    "    key: \"HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel\"\n"
+    "    value: EnableSessionTicket\n    kind: dword\n    data: 2\n"
+    "  - type: service\n    id: access-edge\n    name: RTCSRV\n"
+    "    logon: \"NT AUTHORITY\\NetworkService\"\n    password: none\n"
+    "  - {type: registry, id: app, key: 'HKLM\\Software\\it''s \"\\S\"', value: Path, "
+    "kind: sz, data: \"C:\\temp\\new\"}\n"
+    "  - type: registry\n    id: text\n    key: 'HKLM\\Software\\Contoso'\n"
+    "    value: |\n      \"C:\\Users\" in a block\n    kind: sz\n"
+    "    data: \"tab\\x09 C:\\\\Users\\\\x \\u00e9\"\n";
+
+static const char three_traps_err[] =
+    "three.yaml:7:10: 'key': in double quotes a backslash starts a YAML escape: \"\\S\" is "
+    "not an escape YAML knows; write the value in single quotes, where a backslash is just "
+    "a backslash: 'HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\Schannel'\n"
+    "three.yaml:14:12: 'logon': in double quotes a backslash starts a YAML escape: \"\\N\" "
+    "became a NEL line break (U+0085), not a backslash and 'N'; write the value in single "
+    "quotes, where a backslash is just a backslash: 'NT AUTHORITY\\NetworkService'\n"
+    "three.yaml:16:93: 'data': in double quotes a backslash starts a YAML escape: \"\\t\" "
+    "became a tab (U+0009), not a backslash and 't'; write the value in single quotes, "
+    "where a backslash is just a backslash: 'C:\\temp\\new'\n";
+
+Test(validate, every_backslash_trap_in_a_file_is_reported_at_once)
+{
+	free(th_write(dir, "three.yaml", three_traps));
+	th_cli_result r = th_run_cli(dir, ARGS("validate", "three.yaml"), NULL);
+	cr_expect_eq(r.code, 1);
+	cr_expect_str_eq(r.err, three_traps_err);
+	cr_expect_str_eq(r.out, "0 of 1 policy valid\n");
+	th_cli_free(&r);
+	/* Every command that loads the policy says the same, and changes nothing. */
+	free(th_write(dir, "server.json", fx_seed_snapshot));
+	r = th_run_cli(dir, ARGS("plan", "--target", "snapshot:server.json", "three.yaml"), NULL);
+	cr_expect_eq(r.code, 1);
+	cr_expect(strstr(r.err, three_traps_err) == r.err, "%s", r.err);
+	th_cli_free(&r);
+	/* In a Windows name, an escape YAML knows is still a trap: "\_" is a no-break space. */
+	expect_invalid(
+	    "nbsp.yaml",
+	    "enforcer: 1\nname: x\nresources:\n"
+	    "  - {type: registry, id: a, key: 'HKLM\\Software', value: v, kind: sz, "
+	    "data: \"D:\\_old\\it's\"}\n",
+	    "nbsp.yaml:4:77: 'data': in double quotes a backslash starts a YAML escape: "
+	    "\"\\_\" became a no-break space (U+00A0), not a backslash and '_'; write the "
+	    "value in single quotes, where a backslash is just a backslash: "
+	    "'D:\\_old\\it''s'\n");
 }
 
 Test(validate, builtin_accounts_in_any_case_and_spelling_are_one_account)

@@ -426,7 +426,8 @@ Test(reliability, an_unreadable_or_missing_certificate_file_fails_its_resource)
 	static const struct {
 		const char *name, *message;
 	} cases[] = {
-	    {"missing", "cannot open './root.cer': No such file or directory"},
+	    {"missing", "'%s/root.cer' does not exist (file: root.cer, relative to the policy's "
+	                "folder %s)"},
 	    {"a folder", "'./root.cer' is not a regular file"},
 	    {"a FIFO", "'./root.cer' is not a regular file"},
 	    {"not a certificate", "'root.cer' is not a certificate in PEM or DER form"},
@@ -451,8 +452,12 @@ Test(reliability, an_unreadable_or_missing_certificate_file_fails_its_resource)
 			    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END "
 			    "PRIVATE KEY-----\n"));
 		expect_cli(dir, ARGS(APPLY, "policy.yaml"), 4, &out, &err, cases[i].name);
+		char *real = enf_path_absolute(dir);
+		char *message = enf_asprintf(cases[i].message, real, real);
 		char *want = enf_asprintf(
-		    "failed      root: cannot load the certificate file: %s\n", cases[i].message);
+		    "failed      root: cannot load the certificate file: %s\n", message);
+		free(message);
+		free(real);
 		cr_expect(strncmp(out, want, strlen(want)) == 0, "%s: %s", cases[i].name, out);
 		expect_unchanged(dir, fx_seed_snapshot, 0, cases[i].name);
 		free(want);

@@ -180,8 +180,9 @@ int enf_plan_cert_match(engine *e, const enf_resource *res, res_plan *plan)
 		const enf_cert_entry *en = &list.items[at];
 		json_t *o[2];
 		for (int k = 0; k < 2; k++)
-			o[k] = json_pack("{s:s, s:s, s:b, s:s, s:I}", "store",
+			o[k] = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I}", "store",
 			                 enf_store_name(c->store), "thumbprint", info->thumbprint,
+			                 "name", info->name, "not_after", info->not_after_iso,
 			                 "present", 1, "picked", "newest-valid", "matching",
 			                 (json_int_t)matching);
 		plan->before = o[0];

@@ -248,38 +248,6 @@ int enf_ld_looks_non_string(const char *s)
 	return non_string_kind(s) != NULL;
 }
 
-/*
- * A double-quoted value whose backslashes YAML took for escapes
- * ("NT AUTHORITY\NetworkService" holds NEL, U+0085, where "\N" stood):
- * says so on the value's own line and suggests single quotes, in which a
- * backslash is just a backslash.
- */
-static void escaped_error(loader *ld, const ynode *n, const char *key)
-{
-	const char *e = n->escaped, *esc = enf_ytree_accidental_escape(e, strlen(e));
-	static const char *const made[] = {
-	    "a bell (U+0007)",           "a backspace (U+0008)",
-	    "an escape (U+001B)",        "a form feed (U+000C)",
-	    "a vertical tab (U+000B)",   "a NEL line break (U+0085)",
-	    "a line separator (U+2028)", "a paragraph separator (U+2029)"};
-	const char *letter = esc && esc[1] ? strchr(ENF_YAML_ACCIDENTAL_ESCAPES, esc[1]) : NULL;
-	enf_buf quoted = ENF_BUF_INIT;
-	/* "\\" and "\"" meant one character; every other backslash was meant as written. */
-	for (const char *p = e; *p; p++) {
-		if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
-			p++;
-		enf_buf_put(&quoted, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
-	}
-	enf_ld_error(ld, n,
-	             "'%s': in double quotes a backslash starts a YAML escape: \"\\%c\" became "
-	             "%s, not a backslash and '%c'; write the value in single quotes, where a "
-	             "backslash is just a backslash: '%s'",
-	             key, esc ? esc[1] : '?',
-	             letter ? made[letter - ENF_YAML_ACCIDENTAL_ESCAPES] : "?", esc ? esc[1] : '?',
-	             quoted.ptr && !quoted.failed ? quoted.ptr : e);
-	enf_buf_clear(&quoted);
-}
-
 /* Common checks for a string: a scalar, no NUL inside, not an implicit non-string. */
 static int scalar_text(loader *ld, const ynode *n, const char *key)
 {
@@ -291,10 +259,6 @@ static int scalar_text(loader *ld, const ynode *n, const char *key)
 	}
 	if (strlen(n->value) != n->len) {
 		enf_ld_error(ld, n, "'%s' contains a NUL character", key);
-		return ENF_EINVALID;
-	}
-	if (n->escaped) {
-		escaped_error(ld, n, key);
 		return ENF_EINVALID;
 	}
 	return 0;

@@ -20,7 +20,6 @@ typedef struct builder {
 	int documents;
 	int fatal;
 	unsigned end_line, end_col; /* just past the last character */
-	size_t at_char, at_byte;    /* where index_offset stopped: scalars come in order */
 } builder;
 
 /*
@@ -107,46 +106,6 @@ static unsigned char byte_at(const builder *b, const yaml_mark_t *m)
 {
 	size_t i = mark_offset(b, m);
 	return i < b->len ? (unsigned char)b->data[i] : 0;
-}
-
-const char *enf_ytree_accidental_escape(const char *raw, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (raw[i] != '\\')
-			continue;
-		if (raw[i + 1] && strchr(ENF_YAML_ACCIDENTAL_ESCAPES, raw[i + 1]))
-			return raw + i;
-		i++; /* "\\" and every other escape: the next character is not a backslash */
-	}
-	return NULL;
-}
-
-/*
- * The byte offset of a mark's index (libyaml counts characters), going on
- * from the last one asked for, so that a file of many quoted scalars is
- * read once.
- */
-static size_t index_offset(builder *b, size_t index)
-{
-	if (index < b->at_char)
-		b->at_char = b->at_byte = 0;
-	while (b->at_char < index && b->at_byte < b->len) {
-		b->at_byte++;
-		while (b->at_byte < b->len && ((unsigned char)b->data[b->at_byte] & 0xC0) == 0x80)
-			b->at_byte++;
-		b->at_char++;
-	}
-	return b->at_byte;
-}
-
-/* Keeps the text of a double-quoted scalar as written, without its quotes. */
-static void keep_escaped(builder *b, ynode *n, const yaml_event_t *ev)
-{
-	size_t from = index_offset(b, ev->start_mark.index);
-	size_t to = index_offset(b, ev->end_mark.index);
-	if (to >= from + 2 && to <= b->len &&
-	    enf_ytree_accidental_escape(b->data + from + 1, to - from - 2))
-		n->escaped = enf_strndup(b->data + from + 1, to - from - 2);
 }
 
 static ynode *node_new(builder *b, ynode_kind kind, const yaml_mark_t *m)
@@ -319,8 +278,6 @@ static void on_scalar(builder *b, yaml_event_t *ev)
 		}
 		n->len = len;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		if (ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
-			keep_escaped(b, n, ev);
 	}
 	attach(b, n);
 }
@@ -410,29 +367,6 @@ static void on_syntax_error(builder *b, const yaml_parser_t *p)
 	}
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
 	unsigned line = mark_line(b, &p->problem_mark), col = mark_col(b, &p->problem_mark);
-	size_t at = mark_offset(b, &p->problem_mark);
-	int hex = strstr(problem, "expected hexdecimal number") != NULL;
-	/* libyaml marks the first digit, after the backslash and its letter. */
-	if (hex && at >= 2 && at <= b->len && b->data[at - 2] == '\\' &&
-	    strchr("xuU", b->data[at - 1]) && b->data[at - 1])
-		at -= 2;
-	if ((hex || strstr(problem, "unknown escape character")) && at + 1 < b->len &&
-	    b->data[at] == '\\' && b->data[at + 1] > ' ' && b->data[at + 1] < 0x7F) {
-		/* "HKLM\System", "C:\Users" in double quotes: "\S" is none, "\U" wants hex. */
-		char c = b->data[at + 1];
-		offset_position(b, at, &line, &col); /* the backslash's own column */
-		enf_diag_add(
-		    b->diags, ENF_SEV_ERROR, line, col,
-		    "YAML syntax error: '\\%c' %s: in double quotes a backslash starts an "
-		    "escape; write the value in single quotes, where a backslash is just a "
-		    "backslash ('HKLM\\System', 'C:\\Users')",
-		    c,
-		    !hex       ? "is not an escape YAML knows"
-		    : c == 'x' ? "starts an escape of 2 hex digits"
-		    : c == 'u' ? "starts an escape of 4 hex digits"
-		               : "starts an escape of 8 hex digits");
-		return;
-	}
 	/* The context ("while parsing a block mapping") helps when it started elsewhere. */
 	if (p->context && mark_line(b, &p->context_mark) != line)
 		enf_diag_add(b->diags, ENF_SEV_ERROR, line, col,
@@ -515,7 +449,10 @@ int enf_ytree_parse(ynode **out, enf_diag_list *diags, const char *data, size_t 
 		data += 3;
 		len -= 3;
 	}
-	builder b = {diags, data, len, NULL, {0}, 0, 0, 0, 0, 0, 0, 0};
+	/* Every backslash trap at once, rather than libyaml's first error (yescape.c). */
+	if (enf_ytree_scan_escapes(diags, data, len) > 0)
+		return ENF_EINVALID;
+	builder b = {diags, data, len, NULL, {0}, 0, 0, 0, 0, 0};
 	offset_position(&b, len, &b.end_line, &b.end_col);
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
@@ -572,7 +509,6 @@ void enf_ytree_free(ynode *n)
 	free(n->keys);
 	free(n->vals);
 	free(n->value);
-	free(n->escaped);
 	free(n);
 }
 

@@ -27,12 +27,6 @@ struct ynode {
 	char *value; /* NUL-terminated; may hold NULs inside (see len) */
 	size_t len;
 	int plain; /* written without quotes or block style */
-	/*
-	 * A double-quoted scalar whose escapes ("\N", "\a"...) made control
-	 * characters or line breaks: the text between its quotes as written,
-	 * for an error that shows what happened. NULL otherwise.
-	 */
-	char *escaped;
 	/* Maps (keys[i] -> vals[i]) and sequences (vals[i]) */
 	ynode **keys;
 	ynode **vals;
@@ -42,16 +36,12 @@ struct ynode {
 };
 
 /*
- * The escapes of a double-quoted scalar that are written by accident: '\\'
- * followed by a letter that makes a control character or line break where
- * a Windows path or account meant a backslash ("NT AUTHORITY\\NetworkService"
- * has "\\N", NEL). Tab, line feed, carriage return and the hex escapes
- * ("\\x09") are left out: they are written on purpose, as export does.
+ * Reports, one error each at the value's position, every double-quoted
+ * scalar in the raw text whose backslashes YAML would read as escapes not
+ * meant ("\\S" it cannot read, "\\N" that makes NEL, "\\t" in "C:\\temp"):
+ * the rule is at the top of yescape.c. Returns how many it reported.
  */
-#define ENF_YAML_ACCIDENTAL_ESCAPES "abefvNLP"
-
-/* The first such escape in `raw` (a scalar as written, `len` bytes), or NULL. */
-const char *enf_ytree_accidental_escape(const char *raw, size_t len);
+int enf_ytree_scan_escapes(enf_diag_list *diags, const char *data, size_t len);
 
 /* Most keys a single mapping may have; no valid policy map comes close. */
 #define YTREE_MAX_MAP_KEYS 256

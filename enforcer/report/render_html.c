@@ -37,6 +37,7 @@ static const char css[] =
     ".v-warn{background:#9a6700}.warning{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:6px 10px;margin:6px 0 0}"
     "tr.warn td,tr.warn th{background:#fff8c5}.warn-a{color:#9a6700}details.ev{border:0;padding:4px 0 0}"
     "details.ev summary{font-weight:400;color:#0969da}"
+    "table.list th{width:auto}.why{margin:0 0 8px}"
     "@media print{body{background:#fff}main{padding:0}.verdict{color:#000;border:2px solid #000}.res{border-left-width:3px}}";
 
 /* Resources whose message is a warning for a person (a certificate near expiry, a password). */
@@ -47,6 +48,33 @@ static size_t count_warnings(const json_t *report)
 	json_array_foreach(json_object_get(report, "resources"), i, r) n +=
 	    json_is_true(json_object_get(r, "warning"));
 	return n;
+}
+
+/*
+ * Where the policy came from, beside its name: the path as it was given
+ * and, for a policy of a repository, the repository and the commit, so that
+ * whoever reads the page can find the very file.
+ */
+static void policy_source(enf_buf *b, const json_t *src)
+{
+	const char *file = enf_rj_str(src, "file"), *repo = enf_rj_str(src, "repo");
+	const char *commit = enf_rj_str(src, "commit");
+	if (!*file)
+		return;
+	enf_buf_puts(b, " (<code>");
+	enf_rj_escape(b, file);
+	enf_buf_puts(b, "</code>");
+	if (*repo) {
+		enf_buf_puts(b, " in repository <code>");
+		enf_rj_escape(b, repo);
+		enf_buf_puts(b, "</code>");
+	}
+	if (*commit) {
+		enf_buf_puts(b, " at commit <code>");
+		enf_rj_escape(b, commit);
+		enf_buf_puts(b, "</code>");
+	}
+	enf_buf_puts(b, ")");
 }
 
 static void verdict(enf_buf *b, const json_t *report)
@@ -84,7 +112,9 @@ static void verdict(enf_buf *b, const json_t *report)
 		enf_buf_printf(b, " (%zu warning%s)", warnings, warnings == 1 ? "" : "s");
 	enf_buf_printf(b, "</div><div class=\"sub\">%s of policy <b>", mode);
 	enf_rj_escape(b, enf_rj_str(json_object_get(report, "policy"), "name"));
-	enf_buf_puts(b, "</b> on <b>");
+	enf_buf_puts(b, "</b>");
+	policy_source(b, json_object_get(json_object_get(report, "policy"), "source"));
+	enf_buf_puts(b, " on <b>");
 	enf_rj_escape(b, enf_rj_str(run, "host"));
 	enf_buf_printf(b, "</b> — exit code %lld%s", enf_rj_num(run, "exit_code"),
 	               json_is_true(json_object_get(run, "reboot_pending")) ? " — REBOOT PENDING"
@@ -195,6 +225,85 @@ static void before_after(enf_buf *b, const json_t *before, const json_t *after)
 	enf_buf_puts(b, "</table>\n");
 }
 
+/*
+ * A restart is not a value that changed from one thing to another: it says
+ * why it ran (or would), and the state each service was left in.
+ */
+static void restart_reason(enf_buf *b, const json_t *r)
+{
+	const char *status = enf_rj_str(r, "status");
+	const json_t *before = json_object_get(r, "before"), *after = json_object_get(r, "after");
+	const char *by = enf_rj_str(before, "notified_by"), *action = enf_rj_str(after, "action");
+	const json_t *services = json_object_get(after, "services");
+	if (strncmp(action, "restart ", 8) == 0)
+		action += 8;
+	enf_buf_puts(b, "<p class=\"why\">");
+	if (!*by) {
+		enf_buf_puts(b, "Restart not needed: nothing that notifies it changed");
+	} else {
+		int changed = strcmp(status, "changed") == 0, drift = strcmp(status, "drift") == 0;
+		enf_buf_puts(b, changed ? "Restarted " : drift ? "Would restart " : "Restart of ");
+		enf_rj_escape(b, *action ? action : "its services");
+		enf_buf_puts(b, changed || drift ? " because <b>" : " (");
+		enf_rj_escape(b, by);
+		enf_buf_puts(b, changed ? "</b> changed"
+		                : drift ? "</b> would change"
+		                        : " changed): ");
+		if (!changed && !drift)
+			enf_rj_escape(b, status);
+	}
+	enf_buf_puts(b, "</p>\n");
+	if (json_array_size(services)) {
+		enf_buf_puts(b, "<table class=\"diff\"><tr><th>services afterwards</th><td>");
+		enf_html_value(b, "services", services);
+		enf_buf_puts(b, "</td></tr></table>\n");
+	}
+}
+
+/*
+ * The certificates a `match:` selector picked, above the fold: a renewal
+ * shows as a new thumbprint here without opening the compliant list.
+ */
+static void picked(enf_buf *b, const json_t *resources)
+{
+	size_t i, n = 0;
+	json_t *r;
+	json_array_foreach(resources, i, r)
+	{
+		const json_t *ev = json_object_get(r, "before");
+		if (strcmp(enf_rj_str(r, "type"), "certificate") != 0 || !*enf_rj_str(ev, "picked"))
+			continue;
+		if (n++ == 0)
+			enf_buf_puts(
+			    b, "<h2>Certificates picked by a selector</h2><table class=\"list\">"
+			       "<tr><th>resource</th><th>certificate</th><th>thumbprint</th>"
+			       "<th>valid until</th><th>picked</th></tr>\n");
+		enf_buf_puts(b, "<tr><td><span class=\"tag\">");
+		enf_rj_escape(b, enf_rj_str(r, "status"));
+		enf_buf_puts(b, "</span>");
+		enf_rj_escape(b, enf_rj_str(r, "id"));
+		enf_buf_puts(b, "</td><td>");
+		enf_rj_escape(b, enf_rj_str(ev, "name"));
+		/* The whole subject when its checks ran (cert_checks.c adds it). */
+		if (*enf_rj_str(ev, "subject")) {
+			enf_buf_puts(b, "<br><span class=\"msg\">");
+			enf_rj_escape(b, enf_rj_str(ev, "subject"));
+			enf_buf_puts(b, "</span>");
+		}
+		enf_buf_puts(b, "</td><td class=\"mono\">");
+		enf_rj_escape(b, enf_rj_str(ev, "thumbprint"));
+		enf_buf_puts(b, "</td><td>");
+		enf_rj_escape(b, enf_rj_str(ev, "not_after"));
+		enf_buf_printf(b, "</td><td>%s of %lld matching</td></tr>\n",
+		               strcmp(enf_rj_str(ev, "picked"), "newest-valid") == 0
+		                   ? "newest valid"
+		                   : "picked",
+		               enf_rj_num(ev, "matching"));
+	}
+	if (n)
+		enf_buf_puts(b, "</table>\n");
+}
+
 static void resource(enf_buf *b, const json_t *r)
 {
 	const char *status = enf_rj_str(r, "status");
@@ -208,7 +317,10 @@ static void resource(enf_buf *b, const json_t *r)
 	enf_rj_escape(b, enf_rj_str(r, "id"));
 	enf_buf_puts(b, "</h3>\n");
 	const json_t *before = json_object_get(r, "before"), *after = json_object_get(r, "after");
-	if (!json_is_null(before) || !json_is_null(after))
+	int restart = strcmp(enf_rj_str(r, "type"), "restart") == 0;
+	if (restart)
+		restart_reason(b, r);
+	else if (!json_is_null(before) || !json_is_null(after))
 		before_after(b, before, after);
 	json_t *actions = json_object_get(r, "actions");
 	if (json_array_size(actions)) {
@@ -242,6 +354,10 @@ static void resource(enf_buf *b, const json_t *r)
 		enf_buf_puts(b, "</ul>\n");
 	}
 	const char *msg = json_string_value(json_object_get(r, "message"));
+	/* A restart's "notified by X" is said by its reason already. */
+	if (restart && msg && strncmp(msg, "notified by ", 12) == 0 &&
+	    strcmp(msg + 12, enf_rj_str(before, "notified_by")) == 0)
+		msg = NULL;
 	if (msg && json_is_true(json_object_get(r, "warning"))) {
 		enf_buf_puts(b, "<p class=\"warning\">⚠ Warning: ");
 		enf_rj_escape(b, msg);
@@ -284,6 +400,7 @@ char *enf_render_html(const enf_report *rep)
 	}
 	if (compliant == json_array_size(resources))
 		enf_buf_puts(&b, "<p>None.</p>\n");
+	picked(&b, resources);
 	enf_buf_printf(
 	    &b,
 	    "<h2>Compliant resources</h2><details><summary>%zu compliant resource%s</summary><table>\n",

@@ -28,9 +28,10 @@ long long enf_rj_num(const json_t *o, const char *key);
 char *enf_rj_value_text(const json_t *v);
 
 /*
- * Appends text escaped for HTML and XML alike: & < > " ' as entities, and
- * the control characters XML 1.0 forbids dropped (a registry value may hold
- * any of them).
+ * Appends text escaped for HTML and XML alike: control characters, C1
+ * controls and bidi overrides as the visible escapes the console shows
+ * (util/shown.c; a registry value may hold any of them), then & < > " ' as
+ * entities.
  */
 void enf_rj_escape(enf_buf *b, const char *s);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* XML 1.0 text: escaped, and with the control characters XML forbids dropped. */
+/* XML 1.0 text: escaped, control characters as visible escapes (enf_rj_escape). */
 static void details(enf_buf *b, const json_t *r)
 {
 	size_t i;

@@ -358,6 +358,33 @@ static int worktree_link(enf_source *s, const char *in_tree)
 	return rc;
 }
 
+/*
+ * A file of a policy read from disk that is not there: named by the full path
+ * an administrator can look for, in the platform's own spelling, and by what
+ * the policy wrote and where that is taken from ("./certs/x.cer" told them
+ * neither).
+ */
+static int missing_file(const enf_source *s, const char *relative)
+{
+	char *dir = enf_path_absolute(s->local_dir);
+	char *full = enf_asprintf("%s/%s", dir ? dir : s->local_dir, relative);
+	if (!full) {
+		free(dir);
+		return enf_error_oom();
+	}
+	for (char *p = full; *p; p++)
+		if (*p == '/' || *p == '\\')
+			*p = ENF_PATH_SEP;
+	/* The folder is the full path's beginning, now in the same spelling. */
+	size_t dir_len = strlen(full) - strlen(relative) - 1;
+	enf_error_set(ENF_ERRCLASS_SOURCE,
+	              "'%s' does not exist (file: %s, relative to the policy's folder %.*s)", full,
+	              relative, (int)dir_len, full);
+	free(full);
+	free(dir);
+	return ENF_ENOTFOUND;
+}
+
 int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *relative, size_t max)
 {
 	const char *problem = enf_path_problem(relative);
@@ -379,6 +406,8 @@ int enf_source_read(char **out, size_t *out_len, enf_source *s, const char *rela
 	if (rc == 0)
 		rc = path ? enf_read_file(out, out_len, path, max) : enf_error_oom();
 	free(path);
+	if (rc == ENF_ENOTFOUND)
+		rc = missing_file(s, relative);
 	if (rc == 0 && s->wt) {
 		int dirty = worktree_file_dirty(s, in_tree);
 		/* The report's dirty flag covers every file the run used. */
@@ -454,12 +483,13 @@ int enf_source_check_files(enf_source *s, const enf_policy *policy, enf_diag_lis
 				return frc;
 			if (frc == 0)
 				continue;
-			/* A parse error names the file already; a read error names the path on
-			 * disk. */
+			/* A parse error and a missing file name the file already; another read
+			 * error names the path on disk. */
+			int named = parsed || frc == ENF_ENOTFOUND;
 			const enf_error *e = enf_error_last();
 			enf_diag_add(diags, ENF_SEV_ERROR, loc.line, loc.col, "%s%s%s%s",
-			             parsed ? "" : "'", parsed ? "" : file,
-			             parsed ? "" : "': ", e ? e->message : "cannot be read");
+			             named ? "" : "'", named ? "" : file,
+			             named ? "" : "': ", e ? e->message : "cannot be read");
 			rc = ENF_EINVALID;
 		}
 	}

@@ -170,6 +170,36 @@ check "CA allows the intermediate" has "      - \"$inter_t\""
 
 enforcer validate "$(winpath "$work/exported.yaml")" >"$work/validate.out" 2>&1
 check "validate accepts the export" test $? = 0
+
+# The first hour's draft: every backslash trap in one run, then a missing file named by
+# the full Windows path to look for (backslashes) and the policy's folder.
+mkdir -p "$work/draft"
+cat >"$work/draft/edge.yaml" <<'EOP'
+enforcer: 1
+name: draft
+resources:
+  - {type: certificate, id: root, store: Root, file: certs/contoso-root.cer}
+  - {type: service, id: edge, name: RTCSRV, logon: "NT AUTHORITY\NetworkService", password: none}
+  - {type: registry, id: t, key: "HKLM\System\Contoso", value: v, kind: sz, data: "C:\temp"}
+EOP
+# stdout and stderr apart: under Wine their order in one pipe is not the order written.
+validate_draft() {
+    enforcer validate "$(winpath "$work/draft/edge.yaml")" 2>"$work/draft.err" | tr -d '\r' >"$work/draft.out"
+    tr -d '\r' <"$work/draft.err" >"$work/draft.txt"
+}
+validate_draft
+draft=$(winpath "$work/draft")
+q="in double quotes a backslash starts a YAML escape"
+s="write the value in single quotes, where a backslash is just a backslash"
+check "validate says the draft is not valid" test "$(cat "$work/draft.out")" = "0 of 1 policy valid"
+check "validate reports the three backslash traps at once" test "$(cat "$work/draft.txt")" = \
+    "$draft\\edge.yaml:5:52: 'logon': $q: \"\\N\" became a NEL line break (U+0085), not a backslash and 'N'; $s: 'NT AUTHORITY\\NetworkService'
+$draft\\edge.yaml:6:34: 'key': $q: \"\\S\" is not an escape YAML knows; $s: 'HKLM\\System\\Contoso'
+$draft\\edge.yaml:6:83: 'data': $q: \"\\t\" became a tab (U+0009), not a backslash and 't'; $s: 'C:\\temp'"
+sed -i "s/\"NT AUTHORITY\\\\NetworkService\"/'NT AUTHORITY\\\\NetworkService'/; s/\"HKLM\\\\System\\\\Contoso\"/'HKLM\\\\System\\\\Contoso'/; s/\"C:\\\\temp\"/'C:\\\\temp'/" "$work/draft/edge.yaml"
+validate_draft
+check "validate names a missing file by its full Windows path and the policy's folder" \
+    test "$(cat "$work/draft.txt")" = "$draft\\edge.yaml:4:5: '$draft\\certs\\contoso-root.cer' does not exist (file: certs/contoso-root.cer, relative to the policy's folder $draft)"
 run plan plan "$(winpath "$work/exported.yaml")"
 if [[ $E2E_ROOT_STORE == private ]]; then
     check "plan of the export exits 0" test "$code" = 0
