@@ -444,10 +444,15 @@ static char *masked(char *text)
 {
 	enf_buf b = ENF_BUF_INIT;
 	for (const char *p = text; *p;) {
-		if (strncmp(p, ".tmp-", 5) == 0 && strspn(p + 5, "0123456789abcdef") == 16) {
+		size_t hex = 0;
+		if (strncmp(p, ".tmp-", 5) == 0)
+			while (hex < 16 && p[5 + hex] && strchr("0123456789abcdef", p[5 + hex]))
+				hex++;
+		if (hex == 16) {
 			enf_buf_puts(&b, ".tmp-X");
 			p += 21;
-		} else if (strncmp(p, "; run 2026", 10) == 0 && strlen(p) > 29) {
+		} else if (strncmp(p, "; run ", 6) == 0 && p[6] >= '0' && p[6] <= '9' &&
+		           strlen(p) > 29) {
 			enf_buf_puts(&b, "; run RUN");
 			p += 29;
 		} else {
