@@ -47,10 +47,16 @@ int enf_source_repo_id(char **out, const enf_source *s)
 		              s->name);
 		return ENF_ENOTFOUND;
 	}
-	git_remote *origin = NULL;
+	/*
+	 * The URL as configured, read as a plain value: git_remote_lookup would also
+	 * match `url.*.insteadOf` with a regular expression, which in libgit2 1.5
+	 * leaks pcre2's match data when nothing matches (fixed upstream later).
+	 */
+	git_config *cfg = NULL;
 	const char *url = NULL;
-	if (git_remote_lookup(&origin, s->repo, "origin") == 0)
-		url = git_remote_url(origin);
+	if (git_repository_config_snapshot(&cfg, s->repo) == 0 &&
+	    git_config_get_string(&url, cfg, "remote.origin.url") != 0)
+		url = NULL;
 	git_error_clear();
 	char *id = NULL;
 	if (url && *url) {
@@ -66,7 +72,7 @@ int enf_source_repo_id(char **out, const enf_source *s)
 		id = abs ? enf_asprintf("path:%s", abs) : NULL;
 		free(abs);
 	}
-	git_remote_free(origin);
+	git_config_free(cfg);
 	*out = id;
 	return id ? 0 : enf_error_oom();
 }
