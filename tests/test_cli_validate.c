@@ -227,6 +227,23 @@ Test(validate, every_backslash_trap_in_a_file_is_reported_at_once)
 	    "\"\\_\" became a no-break space (U+00A0), not a backslash and '_'; write the "
 	    "value in single quotes, where a backslash is just a backslash: "
 	    "'D:\\_old\\it''s'\n");
+	/* An account holds no line feed: "CONTOSO\nancy" is the account 'CONTOSO\nancy'. */
+	expect_invalid("nancy.yaml",
+	               "enforcer: 1\nname: x\nresources:\n"
+	               "  - type: service\n    id: a\n    name: A\n"
+	               "    logon: \"CONTOSO\\nancy\"\n    password: none\n",
+	               "nancy.yaml:7:12: 'logon': in double quotes a backslash starts a YAML "
+	               "escape: \"\\n\" became a line feed (U+000A), not a backslash and 'n'; "
+	               "write the value in single quotes, where a backslash is just a backslash: "
+	               "'CONTOSO\\nancy'\n");
+	/* Written as export writes it, every escape meant: no trap. */
+	free(th_write(dir, "nancy2.yaml",
+	              "enforcer: 1\nname: x\nresources:\n"
+	              "  - {type: service, id: a, name: A, logon: \"CONTOSO\\\\nancy\", "
+	              "password: \"env:NANCY_PASSWORD\"}\n"));
+	th_cli_result ok = th_run_cli(dir, ARGS("validate", "nancy2.yaml"), NULL);
+	cr_expect_eq(ok.code, 0, "%s", ok.err);
+	th_cli_free(&ok);
 }
 
 Test(validate, builtin_accounts_in_any_case_and_spelling_are_one_account)

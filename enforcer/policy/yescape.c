@@ -21,7 +21,12 @@
  *     "C:\temp" means a folder, not "C:", a tab and "emp". Values that
  *     escape their first backslash ("C:\\temp\x09") were written by someone
  *     (or export) who meant every escape, and are left alone.
- * "DOMAIN\name" is not recognised: "line1\nline2" looks the same.
+ *   - the same, in the value of a key that names one account (`logon`,
+ *     `account`) whose first backslash is single:
+ *     an account name holds no control character, so "CONTOSO\nancy" is the
+ *     account, never "CONTOSO", a line feed and "ancy".
+ * Elsewhere (a `members` list item) "DOMAIN\name" is not recognised:
+ * "line1\nline2" looks the same.
  */
 #include "ytree.h"
 
@@ -102,11 +107,20 @@ static int windows_name(const char *r, size_t n)
 	return at && at + 1 < n && r[at] == '\\' && r[at + 1] != '\\';
 }
 
+/* Whether the value of `key` (raw text r) is an account name with a single backslash. */
+static int account_name(const char *key, const char *r, size_t n)
+{
+	const char *b = memchr(r, '\\', n);
+	int named = strcmp(key, "logon") == 0 || strcmp(key, "account") == 0;
+	return named && b && (size_t)(b - r) + 1 < n && b[1] != '\\' && b[1] != '"';
+}
+
 /*
- * The first trap among the escapes of raw text r (n bytes): its offset, with
- * what it did appended to *what; or -1.
+ * The first trap among the escapes of raw text r (n bytes), the value of
+ * `key` ("" when it has none): its offset, with what it did appended to
+ * *what; or -1.
  */
-static long first_trap(const char *r, size_t n, enf_buf *what)
+static long first_trap(const char *key, const char *r, size_t n, enf_buf *what)
 {
 	static const char made_from[] = "abefvNLP0tnr_";
 	static const char *const made[] = {
@@ -117,7 +131,7 @@ static long first_trap(const char *r, size_t n, enf_buf *what)
 	    "a NUL character (U+0000)",  "a tab (U+0009)",
 	    "a line feed (U+000A)",      "a carriage return (U+000D)",
 	    "a no-break space (U+00A0)"};
-	int path = windows_name(r, n);
+	int path = windows_name(r, n) || account_name(key, r, n);
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (r[i] != '\\')
 			continue;
@@ -204,7 +218,7 @@ static void double_quoted(scan *s)
 	if (s->i < s->len)
 		step(s); /* the closing quote */
 	enf_buf what = ENF_BUF_INIT;
-	long at = first_trap(s->d + from, n, &what);
+	long at = first_trap(key, s->d + from, n, &what);
 	if (at < 0)
 		return;
 	const char *r = s->d + from;
