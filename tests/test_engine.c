@@ -148,7 +148,7 @@ Test(engine, rollback_restores_the_old_state_exactly_and_twice_is_a_no_op, .init
 	json_decref(s);
 	expect_actions(
 	    &f, "access-edge",
-	    "stop RTCSRV (it was stopped); restore RTCSRV log-on NetworkService -> .\\svc-lync (its password was not journaled: enter it again in services.msc)");
+	    "stop RTCSRV (it was stopped); restore RTCSRV log-on NetworkService -> .\\svc-lync (without its password)");
 	run = fx_rollback(&f, id);
 	cr_expect_eq(enf_run_exit_code(run), 0, "a second rollback changed something");
 	free(id);

@@ -143,8 +143,7 @@ Test(services, a_logon_change_on_a_running_service_restarts_it_and_verifies_its_
 	cr_expect_eq(enf_run_exit_code(run), 2);
 	ts_expect_actions(
 	    &f, "access-edge",
-	    "restore RTCSRV log-on NetworkService -> .\\svc-lync (its password was not "
-	    "journaled: enter it again in services.msc); "
+	    "restore RTCSRV log-on NetworkService -> .\\svc-lync (without its password); "
 	    "restart RTCSRV: the restored log-on takes effect at start");
 	s = fx_state(&f);
 	cr_expect_str_eq(ts_svc_str(s, "RTCSRV", "logon"), ".\\svc-lync");

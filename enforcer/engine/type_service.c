@@ -280,11 +280,8 @@ static int invert_service(engine *e, const change *c, change *out)
 		out->old_logon = enf_strdup(cur.logon);
 		/* Passwords are never journaled: a user account's must be entered again. */
 		out->set_password = enf_account_is_builtin(c->old_logon);
-		enf_buf_printf(
-		    &b, "restore %s log-on %s -> %s%s", c->service, cur.logon, c->old_logon,
-		    out->set_password
-		        ? ""
-		        : " (its password was not journaled: enter it again in services.msc)");
+		enf_buf_printf(&b, "restore %s log-on %s -> %s%s", c->service, cur.logon,
+		               c->old_logon, out->set_password ? "" : " (without its password)");
 	}
 	if (c->old_startup != ENF_STARTUP_UNSET && c->new_startup != ENF_STARTUP_UNSET &&
 	    cur.startup != c->old_startup) {

@@ -331,10 +331,14 @@ static void resource(enf_buf *b, const json_t *r)
 		{
 			const char *err = json_string_value(json_object_get(a, "error"));
 			int done = json_is_true(json_object_get(a, "done"));
-			/* Done, but a person must finish it (type_service.c says so): not a tick.
+			/*
+			 * Done, but a person must finish it (type_service.c says so): not a
+			 * tick. Reports before 0.1.0's release said "enter it again".
 			 */
-			int by_hand =
-			    done && !err && strstr(enf_rj_str(a, "text"), "enter it again");
+			const char *text = enf_rj_str(a, "text");
+			int by_hand = done && !err &&
+			              (strstr(text, "(without its password)") ||
+			               strstr(text, "enter it again"));
 			enf_buf_printf(b, "<li class=\"%s\">%s ",
 			               err       ? "failed-a"
 			               : by_hand ? "warn-a"
