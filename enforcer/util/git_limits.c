@@ -49,10 +49,18 @@ static void describe(char *buf, size_t n, const git_oid *id, git_object_t type, 
 	char hex[GIT_OID_HEXSZ + 1];
 	const char *t = git_object_type2string(type);
 	git_oid_tostr(hex, sizeof(hex), id);
-	snprintf(
-	    buf, n,
-	    "the %s %.*s is %zu bytes, more than the %zu bytes a %s of %s may have (%s); it was not read",
-	    t, SHORT_ID, hex, size, max, t, limits->repo, limits->doc);
+	/* A limit of its own (a signature file's) is not the type's: said as such. */
+	if (max != enf_git_limit(limits, type))
+		snprintf(
+		    buf, n,
+		    "the %s %.*s is %zu bytes, more than the %zu bytes this file may have (%s); "
+		    "it was not read",
+		    t, SHORT_ID, hex, size, max, limits->doc);
+	else
+		snprintf(buf, n,
+		         "the %s %.*s is %zu bytes, more than the %zu bytes a %s of %s may have "
+		         "(%s); it was not read",
+		         t, SHORT_ID, hex, size, max, t, limits->repo, limits->doc);
 }
 
 int enf_git_fits(git_repository *repo, const git_oid *id, const char *what,
