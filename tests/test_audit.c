@@ -420,7 +420,7 @@ Test(audit, an_oversized_tip_is_refused_from_its_header_and_nothing_is_written)
 	char *want = enf_asprintf(
 	    "cannot commit the reports to the audit repository 'audit': refs/heads/audit/edge01: "
 	    "the commit %.12s is %s bytes, more than the 1048576 bytes a commit of the audit "
-	    "repository may have (docs/fleet.md, \"Limits\"); it was not read; nothing was "
+	    "repository may have (docs/CLI.md, \"Limits of the audit repository\"); it was not read; nothing was "
 	    "written",
 	    id, size);
 	cr_expect(strstr(r.err, want), "%s\nwanted: %s", r.err, want);

@@ -428,46 +428,49 @@ Test(fleet, oversized_objects_make_their_host_unknown_and_the_others_are_reporte
 
 	char *want;
 	cr_expect_str_eq(host_str(doc, 1, "status"), "unreadable");
-	want = enf_asprintf("refs/heads/audit/fe02: %s/report.json: the blob %.12s is %zu bytes, "
-	                    "more than the 268435456 bytes a blob of the audit repository may "
-	                    "have (docs/fleet.md, \"Limits\"); it was not read",
-	                    run, git_oid_tostr(hex, sizeof(hex), &fe02_blob), blob_len);
+	want =
+	    enf_asprintf("refs/heads/audit/fe02: %s/report.json: the blob %.12s is %zu bytes, "
+	                 "more than the 268435456 bytes a blob of the audit repository may "
+	                 "have (docs/CLI.md, \"Limits of the audit repository\"); it was not read",
+	                 run, git_oid_tostr(hex, sizeof(hex), &fe02_blob), blob_len);
 	cr_expect_str_eq(problem(doc, 1), want);
 	free(want);
 
 	cr_expect_str_eq(host_str(doc, 2, "status"), "damaged");
-	want =
-	    enf_asprintf("its last commit cannot be read: refs/heads/audit/fe03: the commit "
-	                 "%.12s is 3145728 bytes, more than the 1048576 bytes a commit of the "
-	                 "audit repository may have (docs/fleet.md, \"Limits\"); it was not read",
-	                 git_oid_tostr(hex, sizeof(hex), &fe03));
+	want = enf_asprintf(
+	    "its last commit cannot be read: refs/heads/audit/fe03: the commit "
+	    "%.12s is 3145728 bytes, more than the 1048576 bytes a commit of the "
+	    "audit repository may have (docs/CLI.md, \"Limits of the audit repository\"); it was not read",
+	    git_oid_tostr(hex, sizeof(hex), &fe03));
 	cr_expect_str_eq(host_str(doc, 2, "error"), want);
 	free(want);
 
 	cr_expect_str_eq(host_str(doc, 3, "status"), "unreadable");
 	want = enf_asprintf("refs/heads/audit/fe04: the tree %.12s is 9437184 bytes, more than "
 	                    "the 8388608 bytes a tree of the audit repository may have "
-	                    "(docs/fleet.md, \"Limits\"); it was not read",
+	                    "(docs/CLI.md, \"Limits of the audit repository\"); it was not read",
 	                    git_oid_tostr(hex, sizeof(hex), &fe04_tree));
 	cr_expect_str_eq(problem(doc, 3), want);
 	free(want);
 
 	/* A signature that cannot be read: the report is not verified (as a bad signature). */
 	cr_expect_str_eq(host_str(doc, 4, "status"), "unverified");
-	want = enf_asprintf("its signature report.json.p7s cannot be read: refs/heads/audit/fe05: "
-	                    "%s/report.json.p7s: the blob %.12s is 2097152 bytes, more than the "
-	                    "1048576 bytes this file may have (docs/fleet.md, \"Limits\"); it was "
-	                    "not read",
-	                    run, git_oid_tostr(hex, sizeof(hex), &fe05_sig));
+	want = enf_asprintf(
+	    "its signature report.json.p7s cannot be read: refs/heads/audit/fe05: "
+	    "%s/report.json.p7s: the blob %.12s is 2097152 bytes, more than the "
+	    "1048576 bytes this file may have (docs/CLI.md, \"Limits of the audit repository\"); it was "
+	    "not read",
+	    run, git_oid_tostr(hex, sizeof(hex), &fe05_sig));
 	cr_expect_str_eq(problem(doc, 4), want);
 	free(want);
 
 	/* libgit2's walk reads a commit's parents before it returns the commit. */
 	cr_expect_str_eq(host_str(doc, 5, "status"), "damaged");
-	want = enf_asprintf("its last commit cannot be read: the commit %.12s is "
-	                    "3145728 bytes, more than the 1048576 bytes a commit of the audit "
-	                    "repository may have (docs/fleet.md, \"Limits\"); it was not read",
-	                    git_oid_tostr(hex, sizeof(hex), &fe03));
+	want = enf_asprintf(
+	    "its last commit cannot be read: the commit %.12s is "
+	    "3145728 bytes, more than the 1048576 bytes a commit of the audit "
+	    "repository may have (docs/CLI.md, \"Limits of the audit repository\"); it was not read",
+	    git_oid_tostr(hex, sizeof(hex), &fe03));
 	cr_expect_str_eq(host_str(doc, 5, "error"), want);
 	free(want);
 	cr_expect_eq(json_integer_value(json_object_get(doc, "exit_code")), 4);

@@ -19,9 +19,12 @@
 
 #define COMMIT_TRIES 5
 
-const enf_git_limits enf_audit_git_limits = {ENF_AUDIT_COMMIT_MAX,        ENF_AUDIT_TREE_MAX,
-                                             ENF_AUDIT_REPORT_MAX,        "the audit repository",
-                                             "docs/fleet.md, \"Limits\"", ENF_ERRCLASS_REPORT};
+const enf_git_limits enf_audit_git_limits = {ENF_AUDIT_COMMIT_MAX,
+                                             ENF_AUDIT_TREE_MAX,
+                                             ENF_AUDIT_REPORT_MAX,
+                                             "the audit repository",
+                                             "docs/CLI.md, \"Limits of the audit repository\"",
+                                             ENF_ERRCLASS_REPORT};
 
 struct enf_audit {
 	git_repository *repo;

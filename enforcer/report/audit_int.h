@@ -1,6 +1,6 @@
 /*
  * Internal to the report module: the limits on the objects of the audit
- * repository (docs/fleet.md, "Limits"), which every server pushes to, for
+ * repository (docs/CLI.md, "Limits of the audit repository"), which every server pushes to, for
  * the audit commit (audit.c) and the fleet view (fleet_read.c).
  */
 #ifndef ENFORCER_AUDIT_INT_H

@@ -1,7 +1,7 @@
 /*
  * The size of every object read from a repository others push to (a policy
  * repository: docs/POLICY.md, "A policy from git"; the audit repository:
- * docs/fleet.md, "Limits"), known from its header before it is inflated. A
+ * docs/CLI.md, "Limits of the audit repository"), known from its header before it is inflated. A
  * push of a few megabytes can hold a commit of 300 MB (a signature header
  * of repeated bytes compresses a thousandfold) or a 600 MB blob: libgit2
  * inflates a whole object into memory when it is read, so the size must be
