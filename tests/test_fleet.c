@@ -467,7 +467,7 @@ Test(fleet, oversized_objects_make_their_host_unknown_and_the_others_are_reporte
 	/* libgit2's walk reads a commit's parents before it returns the commit. */
 	cr_expect_str_eq(host_str(doc, 5, "status"), "damaged");
 	want = enf_asprintf(
-	    "its last commit cannot be read: the commit %.12s is "
+	    "its last commit cannot be read: refs/heads/audit/fe06: the commit %.12s is "
 	    "3145728 bytes, more than the 1048576 bytes a commit of the audit "
 	    "repository may have (docs/CLI.md, \"Limits of the audit repository\"); it was not read",
 	    git_oid_tostr(hex, sizeof(hex), &fe03));

@@ -365,8 +365,15 @@ static int read_host(fleet_host *h, git_repository *repo, const enf_fleet_option
 		}
 		git_commit *c = NULL;
 		if (grc || git_commit_lookup(&c, repo, &oid)) {
-			rc = host_error(h, h->count ? "its history is damaged after the runs shown"
-			                            : "its last commit cannot be read");
+			/* With the branch: the commit libgit2 names (a parent it read ahead, one
+			 * over its size) is not the branch's own. */
+			char *what =
+			    enf_asprintf("%s: %s",
+			                 h->count ? "its history is damaged after the runs shown"
+			                          : "its last commit cannot be read",
+			                 ref);
+			rc = what ? host_error(h, what) : enf_error_oom();
+			free(what);
 			break;
 		}
 		if (h->count > 0 && (double)git_commit_time(c) < opts->since) {
