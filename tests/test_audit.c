@@ -393,3 +393,46 @@ Test(audit, a_symbolic_reference_at_the_branch_is_refused_and_nothing_moves)
 	free(main_after);
 	free(still);
 }
+
+/*
+ * Issue 20, "Git objects": a pushed tip of 3 MiB (a commit message of
+ * repeated bytes: kilobytes once compressed) is refused from its header,
+ * naming the branch, the commit and the limit; the tip stays and no object
+ * is added.
+ */
+Test(audit, an_oversized_tip_is_refused_from_its_header_and_nothing_is_written)
+{
+	gr_run r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo",
+	                               "audit", "policy.yaml"));
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	gr_run_free(&r);
+	char *id = gr_sh(dir,
+	                 "cd audit && { git cat-file commit audit/edge01 | sed -n '1,4p'; "
+	                 "echo; head -c %d /dev/zero | tr '\\0' A | fold -w 64; } > huge && "
+	                 "git hash-object --literally -t commit -w huge && rm huge",
+	                 3 * 1024 * 1024);
+	free(gr_sh(dir, "git -C audit update-ref refs/heads/audit/edge01 %s", id));
+	char *size = gr_sh(dir, "git -C audit cat-file -s %s", id);
+	char *objects = gr_sh(dir, "find audit/objects -type f | sort");
+	r = gr_cli(dir, GR_ARGS("plan", "--target", "snapshot:server.json", "--audit-repo", "audit",
+	                        "policy.yaml"));
+	cr_expect_eq(r.code, 6, "drift, and the audit commit not written: %s", r.err);
+	char *want = enf_asprintf(
+	    "cannot commit the reports to the audit repository 'audit': refs/heads/audit/edge01: "
+	    "the commit %.12s is %s bytes, more than the 1048576 bytes a commit of the audit "
+	    "repository may have (docs/CLI.md, \"Limits of the audit repository\"); it was not read; nothing was "
+	    "written",
+	    id, size);
+	cr_expect(strstr(r.err, want), "%s\nwanted: %s", r.err, want);
+	free(want);
+	gr_run_free(&r);
+	char *tip = gr_sh(dir, "git -C audit rev-parse refs/heads/audit/edge01");
+	cr_expect_str_eq(tip, id, "the branch moved");
+	char *after = gr_sh(dir, "find audit/objects -type f | sort");
+	cr_expect_str_eq(after, objects, "objects were added");
+	free(tip);
+	free(after);
+	free(objects);
+	free(size);
+	free(id);
+}

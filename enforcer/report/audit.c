@@ -7,6 +7,7 @@
  */
 #include "enforcer/report.h"
 
+#include "audit_int.h"
 #include "enforcer/errors.h"
 #include "enforcer/source.h"
 #include "util/util.h"
@@ -17,6 +18,13 @@
 #include <string.h>
 
 #define COMMIT_TRIES 5
+
+const enf_git_limits enf_audit_git_limits = {ENF_AUDIT_COMMIT_MAX,
+                                             ENF_AUDIT_TREE_MAX,
+                                             ENF_AUDIT_REPORT_MAX,
+                                             "the audit repository",
+                                             "docs/CLI.md, \"Limits of the audit repository\"",
+                                             ENF_ERRCLASS_REPORT};
 
 struct enf_audit {
 	git_repository *repo;
@@ -86,6 +94,9 @@ int enf_audit_open(enf_audit **out, const char *dir)
 	} else if (grc) {
 		rc = git_fail(ENF_ERROR, "cannot open the audit repository", dir);
 	}
+	/* Every server pushes here: no object is inflated before its size is known. */
+	if (rc == 0)
+		rc = enf_git_guard_sizes(a->repo, &enf_audit_git_limits);
 done:
 	if (rc) {
 		enf_audit_free(a);
@@ -195,6 +206,38 @@ static int run_tree(git_oid *out, git_repository *repo, const enf_report_file *f
 	return rc;
 }
 
+/*
+ * The branch's tip and its tree within the limits, from their headers:
+ * before anything is stored, so that a refusal leaves the repository as it
+ * was. (A tip that moves after this meets the guard backend instead.)
+ */
+static int tip_fits(enf_audit *a, const char *refname)
+{
+	git_reference *ref = NULL;
+	git_commit *tip = NULL;
+	int rc = 0;
+	if (git_reference_lookup(&ref, a->repo, refname) == 0 &&
+	    git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+		rc = enf_git_fits(a->repo, git_reference_target(ref), refname,
+		                  &enf_audit_git_limits, 0);
+		if (rc == 0 && git_commit_lookup(&tip, a->repo, git_reference_target(ref)) == 0)
+			rc = enf_git_fits(a->repo, git_commit_tree_id(tip), refname,
+			                  &enf_audit_git_limits, 0);
+	}
+	git_error_clear(); /* what cannot be read is said by the commit that follows */
+	git_commit_free(tip);
+	git_reference_free(ref);
+	if (rc == ENF_ELIMIT) {
+		char *why = enf_strdup(enf_error_last()->message);
+		enf_error_set(ENF_ERRCLASS_REPORT,
+		              "cannot commit the reports to the audit repository '%s': %s; nothing "
+		              "was written",
+		              a->dir, why ? why : "?");
+		free(why);
+	}
+	return rc;
+}
+
 /* A reference at the branch's name that is not a branch: libgit2 would write through it. */
 #define NOT_A_BRANCH (-1000)
 
@@ -281,6 +324,8 @@ int enf_audit_commit(char **out, enf_audit *a, const enf_run *run, const enf_rep
 		rc = git_fail(ENF_ERROR, "cannot make the commit's signature for", a->dir);
 		goto done;
 	}
+	if ((rc = tip_fits(a, refname)))
+		goto done;
 	if ((rc = run_tree(&run_tree_id, a->repo, files, count))) {
 		if (rc != ENF_EINVALID)
 			rc = git_fail(rc, "cannot store the reports in", a->dir);

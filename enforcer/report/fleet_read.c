@@ -7,6 +7,7 @@
  */
 #include "fleet_int.h"
 
+#include "audit_int.h"
 #include "enforcer/errors.h"
 #include "enforcer/render.h"
 #include "util/cms.h"
@@ -16,9 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A report.json larger than this is not one of ours (as report show). */
-#define REPORT_MAX    (256u * 1024 * 1024)
-#define SIGNATURE_MAX (1024u * 1024)
+/* A report.json's limit is the audit repository's for a blob (audit_int.h). */
+#define SIGNATURE_MAX ((size_t)1024 * 1024)
 /* Runs read per host: bounds memory whatever --since says (a year of hourly runs fits). */
 #define HOST_RUNS_MAX 20000
 
@@ -92,8 +92,13 @@ static void run_clear(fleet_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The blob at `path` of `tree`: ENF_ENOTFOUND when there is none. */
-static int read_blob(git_blob **out, git_repository *repo, git_tree *tree, const char *path)
+/*
+ * The blob at `path` of `tree`: ENF_ENOTFOUND when there is none;
+ * ENF_ELIMIT, last error "REF: PATH: the blob ...", when it has more than
+ * `max` bytes (from its header: it is not read).
+ */
+static int read_blob(git_blob **out, git_repository *repo, git_tree *tree, const char *path,
+                     const char *ref, size_t max)
 {
 	git_tree_entry *e = NULL;
 	int grc = git_tree_entry_bypath(&e, tree, path);
@@ -105,19 +110,24 @@ static int read_blob(git_blob **out, git_repository *repo, git_tree *tree, const
 		git_tree_entry_free(e);
 		return ENF_ENOTFOUND;
 	}
-	if (grc == 0)
-		grc = git_blob_lookup(out, repo, git_tree_entry_id(e));
+	char *what = grc == 0 ? enf_asprintf("%s: %s", ref, path) : NULL;
+	int rc = grc    ? ENF_ERROR
+	         : what ? enf_git_fits(repo, git_tree_entry_id(e), what, &enf_audit_git_limits, max)
+	                : enf_error_oom();
+	free(what);
+	if (rc == 0 && git_blob_lookup(out, repo, git_tree_entry_id(e)))
+		rc = ENF_ERROR;
 	git_tree_entry_free(e);
-	return grc ? ENF_ERROR : 0;
+	return rc;
 }
 
 /* Checks the report's signature as the options require; 0 when the report may be used. */
-static int check_signature(fleet_run *r, git_repository *repo, git_tree *tree,
+static int check_signature(fleet_run *r, git_repository *repo, git_tree *tree, const char *ref,
                            const git_blob *report, const enf_trust *trust)
 {
 	char *path = enf_asprintf("%s/report.json.p7s", r->run_id);
 	git_blob *sig = NULL;
-	int rc = path ? read_blob(&sig, repo, tree, path) : enf_error_oom();
+	int rc = path ? read_blob(&sig, repo, tree, path, ref, SIGNATURE_MAX) : enf_error_oom();
 	free(path);
 	if (rc == ENF_ENOTFOUND) {
 		r->sig = "unsigned";
@@ -127,12 +137,16 @@ static int check_signature(fleet_run *r, git_repository *repo, git_tree *tree,
 		                      "signature from a trusted signer");
 		return r->error ? ENF_EINVALID : enf_error_oom();
 	}
-	if (rc == 0 && git_blob_rawsize(sig) > SIGNATURE_MAX)
-		rc = ENF_ELIMIT;
+	if (rc == ENF_ENOMEM)
+		return rc;
 	if (rc) {
 		git_blob_free(sig);
 		r->sig = "invalid";
-		r->error = enf_strdup("its signature report.json.p7s cannot be read");
+		const enf_error *e = rc == ENF_ELIMIT ? enf_error_last() : NULL;
+		r->error =
+		    e ? enf_asprintf("its signature report.json.p7s cannot be read: %s", e->message)
+		      : enf_strdup("its signature report.json.p7s cannot be read");
+		enf_error_clear();
 		return r->error ? ENF_EINVALID : enf_error_oom();
 	}
 	enf_sig_check check = {0};
@@ -235,8 +249,8 @@ static int take_report(fleet_run *r, json_t *doc, int keep)
 }
 
 /* Reads one run (the commit `c`); what is wrong with it goes into r->error. */
-static int read_run(fleet_run *r, git_repository *repo, git_commit *c, const enf_trust *trust,
-                    int keep)
+static int read_run(fleet_run *r, git_repository *repo, git_commit *c, const char *ref,
+                    const enf_trust *trust, int keep)
 {
 	const char *msg = git_commit_message(c);
 	git_oid_tostr(r->commit, sizeof(r->commit), git_commit_id(c));
@@ -257,23 +271,32 @@ static int read_run(fleet_run *r, git_repository *repo, git_commit *c, const enf
 	int rc = 0;
 	if (!path)
 		return enf_error_oom();
+	if (enf_git_fits(repo, git_commit_tree_id(c), ref, &enf_audit_git_limits, 0)) {
+		r->error = enf_strdup(enf_error_last()->message);
+		enf_error_clear();
+		goto done;
+	}
 	if (git_commit_tree(&tree, c)) {
 		char *why = git_message();
 		r->error = enf_asprintf("its tree cannot be read: %s", why ? why : "?");
 		free(why);
 		goto done;
 	}
-	rc = read_blob(&blob, repo, tree, path);
-	if (rc || git_blob_rawsize(blob) > REPORT_MAX) {
+	rc = read_blob(&blob, repo, tree, path, ref, 0);
+	if (rc == ENF_ENOMEM)
+		goto done;
+	if (rc) {
 		char *why = rc == ENF_ERROR ? git_message() : NULL;
+		/* Too large: said from its header, with the branch, the blob and the limit. */
 		r->error = rc == ENF_ENOTFOUND ? enf_asprintf("%s is missing", path)
-		           : rc                ? enf_asprintf("%s cannot be read: %s", path, why)
-		                : enf_asprintf("%s is too large to be a report", path);
+		           : rc == ENF_ELIMIT  ? enf_strdup(enf_error_last()->message)
+		                               : enf_asprintf("%s cannot be read: %s", path, why);
+		enf_error_clear();
 		free(why);
 		rc = 0;
 		goto done;
 	}
-	if (check_signature(r, repo, tree, blob, trust) == ENF_ENOMEM) {
+	if (check_signature(r, repo, tree, ref, blob, trust) == ENF_ENOMEM) {
 		rc = ENF_ENOMEM;
 		goto done;
 	}
@@ -318,6 +341,16 @@ static int read_host(fleet_host *h, git_repository *repo, const enf_fleet_option
 	int rc = 0;
 	if (!ref)
 		return enf_error_oom();
+	/* An oversized tip is said with its branch, the commit and the limit. */
+	if (git_reference_name_to_id(&oid, repo, ref) == 0 &&
+	    enf_git_fits(repo, &oid, ref, &enf_audit_git_limits, 0)) {
+		h->error =
+		    enf_asprintf("its last commit cannot be read: %s", enf_error_last()->message);
+		enf_error_clear();
+		rc = h->error ? 0 : enf_error_oom();
+		goto done;
+	}
+	git_error_clear();
 	if (git_revwalk_new(&walk, repo) || git_revwalk_push_ref(walk, ref)) {
 		rc = host_error(h, "the branch cannot be walked");
 		goto done;
@@ -332,8 +365,15 @@ static int read_host(fleet_host *h, git_repository *repo, const enf_fleet_option
 		}
 		git_commit *c = NULL;
 		if (grc || git_commit_lookup(&c, repo, &oid)) {
-			rc = host_error(h, h->count ? "its history is damaged after the runs shown"
-			                            : "its last commit cannot be read");
+			/* With the branch: the commit libgit2 names (a parent it read ahead, one
+			 * over its size) is not the branch's own. */
+			char *what =
+			    enf_asprintf("%s: %s",
+			                 h->count ? "its history is damaged after the runs shown"
+			                          : "its last commit cannot be read",
+			                 ref);
+			rc = what ? host_error(h, what) : enf_error_oom();
+			free(what);
 			break;
 		}
 		if (h->count > 0 && (double)git_commit_time(c) < opts->since) {
@@ -365,7 +405,7 @@ static int read_host(fleet_host *h, git_repository *repo, const enf_fleet_option
 		if (rc == 0) {
 			fleet_run *r = &h->runs[h->count++];
 			memset(r, 0, sizeof(*r));
-			rc = read_run(r, repo, c, trust, h->count == 1);
+			rc = read_run(r, repo, c, ref, trust, h->count == 1);
 			if (r->report) {
 				const char *host =
 				    enf_rj_str(json_object_get(r->report, "run"), "host");
@@ -468,6 +508,8 @@ static void read_half(void *arg)
 		              w->path, why ? why : "?");
 		free(why);
 		w->rc = ENF_ERROR;
+	} else {
+		w->rc = enf_git_guard_sizes(repo, &enf_audit_git_limits);
 	}
 	for (size_t i = 1; w->rc == 0 && i < w->d->count; i += 2)
 		w->rc = read_host(&w->d->hosts[i], repo, w->opts, w->trust);
@@ -507,6 +549,9 @@ int enf_fleet__load(fleet_data *d, const char *where, const enf_fleet_options *o
 		free(why);
 		rc = ENF_ENOTFOUND;
 	}
+	/* Every server pushes here: no object is inflated before its size is known. */
+	if (rc == 0)
+		rc = enf_git_guard_sizes(repo, &enf_audit_git_limits);
 	if (rc == 0)
 		rc = list_hosts(d, repo, opts->branch_prefix);
 	/*

@@ -95,8 +95,8 @@ static int tree_find(git_tree_entry **out, enf_source *s, const char *tree_path)
 			                          s->commit_hex);
 			if (!what)
 				rc = enf_error_oom();
-			else if ((rc = enf_src_git_fits(s->repo, git_tree_entry_id(e), what)) ==
-			             0 &&
+			else if ((rc = enf_git_fits(s->repo, git_tree_entry_id(e), what,
+			                            &enf_src_git_limits, 0)) == 0 &&
 			         git_tree_lookup(&next, s->repo, git_tree_entry_id(e)))
 				rc = enf_src_git_error(ENF_ERROR, "cannot read the folder '%s'",
 				                       sofar);
@@ -281,7 +281,7 @@ static int ref_fits(git_repository *repo, const char *ref, const char *repo_dir)
 	if (!have)
 		return 0;
 	char *what = enf_asprintf("--ref '%s' of '%s'", ref, repo_dir);
-	int rc = what ? enf_src_git_fits(repo, &id, what) : enf_error_oom();
+	int rc = what ? enf_git_fits(repo, &id, what, &enf_src_git_limits, 0) : enf_error_oom();
 	free(what);
 	return rc;
 }
@@ -453,7 +453,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 	if (guard && opts->trusted_signers &&
 	    (rc = enf_guard_check(opts->trusted_signers, ENF_GUARD_FILE | ENF_GUARD_PARENTS)))
 		goto done;
-	if ((rc = enf_src_git_guard_sizes(s->repo)) || (rc = ref_fits(s->repo, ref, repo_dir)) ||
+	if ((rc = enf_git_guard_sizes(s->repo, &enf_src_git_limits)) ||
+	    (rc = ref_fits(s->repo, ref, repo_dir)) ||
 	    (rc = ref_unambiguous(s->repo, ref, repo_dir)))
 		goto done;
 	if (git_revparse_single(&obj, s->repo, ref)) {
@@ -474,7 +475,8 @@ int enf_source_open_git(enf_source **out, const char *repo_dir, const char *ref,
 		goto done;
 	}
 	char *top = enf_asprintf("the top folder of commit %.*s", SHORT_ID, hex);
-	rc = top ? enf_src_git_fits(s->repo, git_commit_tree_id(s->commit), top) : enf_error_oom();
+	rc = top ? enf_git_fits(s->repo, git_commit_tree_id(s->commit), top, &enf_src_git_limits, 0)
+	         : enf_error_oom();
 	free(top);
 	if (rc)
 		goto done;

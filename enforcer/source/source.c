@@ -20,6 +20,13 @@ char *enf_src_folder_prefix(const char *path)
 	return slash ? enf_strndup(path, (size_t)(slash - path) + 1) : enf_strdup("");
 }
 
+const enf_git_limits enf_src_git_limits = {ENF_GIT_COMMIT_MAX,
+                                           ENF_GIT_TREE_MAX,
+                                           ENF_GIT_BLOB_MAX,
+                                           "a policy repository",
+                                           "docs/POLICY.md, \"A policy from git\"",
+                                           ENF_ERRCLASS_SOURCE};
+
 int enf_src_git_error(int code, const char *fmt, ...)
 {
 	const git_error *ge = git_error_last();
@@ -292,7 +299,7 @@ void enf_src_find_worktree(enf_source *s)
 	if (!(s->wt_prefix = enf_src_folder_prefix(relative)))
 		goto done;
 	/* HEAD's commit and trees are read for the status and the provenance: within limits. */
-	if (enf_src_git_guard_sizes(repo)) {
+	if (enf_git_guard_sizes(repo, &enf_src_git_limits)) {
 		enf_error_clear(); /* the file is read from disk all the same; its commit is unknown
 		                    */
 		goto done;

@@ -3,6 +3,7 @@
 #define ENFORCER_SOURCE_INT_H
 
 #include "enforcer/source.h"
+#include "util/git_limits.h"
 
 #include <git2.h>
 
@@ -61,15 +62,8 @@ int enf_src_commit_provenance(enf_provenance *prov, git_commit *commit);
 #define ENF_GIT_TREE_MAX   ((size_t)8 * 1024 * 1024)
 #define ENF_GIT_BLOB_MAX   ((size_t)1024 * 1024)
 
-/* git_limits.c: the limit for an object of this type. */
-size_t enf_src_git_limit(git_object_t type);
-/* 0 when object `id` is within its limit or cannot be read (the read that follows says why);
- * ENF_ELIMIT, last error "WHAT: the TYPE ID is N bytes, ...", when it is larger. Reads only its
- * header. */
-int enf_src_git_fits(git_repository *repo, const git_oid *id, const char *what);
-/* Adds to the repository's object database a backend that refuses to read an object larger
- * than its limit (the others read it). */
-int enf_src_git_guard_sizes(git_repository *repo);
+/* source.c: those limits, for util/git_limits.h (enf_git_fits, enf_git_guard_sizes). */
+extern const enf_git_limits enf_src_git_limits;
 
 /* git.c */
 int enf_src_git_read(char **out, size_t *out_len, enf_source *s, const char *tree_path, size_t max);

@@ -1,10 +1,11 @@
 /*
- * The size of every object read from a policy repository, known from its
- * header before it is inflated (docs/POLICY.md, "A policy from git"). A
+ * The size of every object read from a repository others push to (a policy
+ * repository: docs/POLICY.md, "A policy from git"; the audit repository:
+ * docs/CLI.md, "Limits of the audit repository"), known from its header before it is inflated. A
  * push of a few megabytes can hold a commit of 300 MB (a signature header
  * of repeated bytes compresses a thousandfold) or a 600 MB blob: libgit2
  * inflates a whole object into memory when it is read, so the size must be
- * checked first.
+ * checked first. Each reader gives its own limits (enf_git_limits).
  *
  * libgit2 1.5 reads an object's header without inflating its body: a loose
  * object's first kilobyte, a packed one's type and size bytes, and for a
@@ -12,16 +13,15 @@
  * bases only through their headers for the type (git_odb_read_header,
  * odb_pack.c and pack.c's git_packfile_resolve_header).
  *
- * Two layers: the places in git.c that read an object check it first with
- * enf_src_git_fits() and say which file or folder it is; and a guard backend
+ * Two layers: the places that read an object check it first with
+ * enf_git_fits() and say which file, folder or branch it is; and a guard backend
  * added to the repository's object database refuses any other read of an
  * oversized object (a commit on the way of `--ref main~3`, a parent, a tag),
  * so that nothing reads one by another path.
  */
-#include "source_int.h"
+#include "git_limits.h"
 
-#include "enforcer/errors.h"
-#include "util/util.h"
+#include "util.h"
 
 #include <git2/sys/odb_backend.h>
 #include <stdio.h>
@@ -30,31 +30,41 @@
 
 #define SHORT_ID 12
 
-size_t enf_src_git_limit(git_object_t type)
+size_t enf_git_limit(const enf_git_limits *limits, git_object_t type)
 {
 	switch (type) {
 	case GIT_OBJECT_TREE:
-		return ENF_GIT_TREE_MAX;
+		return limits->tree;
 	case GIT_OBJECT_BLOB:
-		return ENF_GIT_BLOB_MAX;
+		return limits->blob;
 	default: /* commits and tags */
-		return ENF_GIT_COMMIT_MAX;
+		return limits->commit;
 	}
 }
 
 /* "the commit 0123456789ab is N bytes; ..." into buf. */
-static void describe(char *buf, size_t n, const git_oid *id, git_object_t type, size_t size)
+static void describe(char *buf, size_t n, const git_oid *id, git_object_t type, size_t size,
+                     const enf_git_limits *limits, size_t max)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	const char *t = git_object_type2string(type);
 	git_oid_tostr(hex, sizeof(hex), id);
-	snprintf(buf, n,
-	         "the %s %.*s is %zu bytes, more than the %zu bytes a %s of a policy "
-	         "repository may have (docs/POLICY.md, \"A policy from git\"); it was not read",
-	         t, SHORT_ID, hex, size, enf_src_git_limit(type), t);
+	/* A limit of its own (a signature file's) is not the type's: said as such. */
+	if (max != enf_git_limit(limits, type))
+		snprintf(
+		    buf, n,
+		    "the %s %.*s is %zu bytes, more than the %zu bytes this file may have (%s); "
+		    "it was not read",
+		    t, SHORT_ID, hex, size, max, limits->doc);
+	else
+		snprintf(buf, n,
+		         "the %s %.*s is %zu bytes, more than the %zu bytes a %s of %s may have "
+		         "(%s); it was not read",
+		         t, SHORT_ID, hex, size, max, t, limits->repo, limits->doc);
 }
 
-int enf_src_git_fits(git_repository *repo, const git_oid *id, const char *what)
+int enf_git_fits(git_repository *repo, const git_oid *id, const char *what,
+                 const enf_git_limits *limits, size_t max)
 {
 	git_odb *odb = NULL;
 	size_t size = 0;
@@ -68,11 +78,13 @@ int enf_src_git_fits(git_repository *repo, const git_oid *id, const char *what)
 		git_error_clear();
 		return 0;
 	}
-	if (size <= enf_src_git_limit(type))
+	if (!max)
+		max = enf_git_limit(limits, type);
+	if (size <= max)
 		return 0;
 	char msg[512];
-	describe(msg, sizeof(msg), id, type, size);
-	enf_error_set(ENF_ERRCLASS_SOURCE, "%s: %s", what, msg);
+	describe(msg, sizeof(msg), id, type, size, limits, max);
+	enf_error_set(limits->errclass, "%s: %s", what, msg);
 	return ENF_ELIMIT;
 }
 
@@ -88,6 +100,7 @@ typedef struct guard_backend {
 	git_odb_backend parent;
 	git_odb_backend *pack;
 	git_odb_backend *loose;
+	const enf_git_limits *limits;
 } guard_backend;
 
 static int guard_header(size_t *size, git_object_t *type, guard_backend *g, const git_oid *id)
@@ -108,10 +121,11 @@ static int guard_check(guard_backend *g, const git_oid *id)
 		git_error_clear();
 		return GIT_PASSTHROUGH; /* the real backends find it, or say why not */
 	}
-	if (size <= enf_src_git_limit(type))
+	size_t max = enf_git_limit(g->limits, type);
+	if (size <= max)
 		return GIT_PASSTHROUGH;
 	char msg[512];
-	describe(msg, sizeof(msg), id, type, size);
+	describe(msg, sizeof(msg), id, type, size, g->limits, max);
 	git_error_set_str(GIT_ERROR_ODB, msg);
 	return GIT_EINVALID;
 }
@@ -174,7 +188,7 @@ static void guard_free(git_odb_backend *b)
 	free(g);
 }
 
-int enf_src_git_guard_sizes(git_repository *repo)
+int enf_git_guard_sizes(git_repository *repo, const enf_git_limits *limits)
 {
 	git_buf dir = {0};
 	git_odb *odb = NULL;
@@ -189,6 +203,7 @@ int enf_src_git_guard_sizes(git_repository *repo)
 	if (grc == 0)
 		grc = git_repository_odb(&odb, repo);
 	if (grc == 0) {
+		g->limits = limits;
 		g->parent.read = guard_read;
 		g->parent.read_prefix = guard_read_prefix;
 		g->parent.refresh = guard_refresh;
@@ -202,8 +217,13 @@ int enf_src_git_guard_sizes(git_repository *repo)
 	if (grc) {
 		if (g)
 			guard_free(&g->parent);
-		return g ? enf_src_git_error(ENF_ERROR, "cannot open the repository's objects")
-		         : enf_error_oom();
+		if (!g)
+			return enf_error_oom();
+		const git_error *ge = git_error_last();
+		enf_error_set(limits->errclass, "cannot open the repository's objects: %s",
+		              ge && ge->message ? ge->message : "unknown error");
+		git_error_clear();
+		return ENF_ERROR;
 	}
 	return 0;
 }
