@@ -165,6 +165,8 @@ def board_checks(work, run_id):
     check('<table class="sub"><tbody><tr><th>name</th><th>state</th></tr><tr><td>RTCSRV</td><td>running</td></tr>'
           in dom, "a list of records (the restart's services) is a table")
     check('[{"' not in dom, "no raw JSON in the apply report")
+    check("<th>Uncommitted changes</th><td>not known: the policy file is not in a git repository</td>"
+          in dom, "a policy from no repository says why its uncommitted changes are not known")
     dom = dump_dom(os.path.join(work, "warn", "out", "report.html"), work, "warn")
     check('class="verdict v-warn"' in dom and "Compliant, with warnings (1 warning)" in dom,
           "a compliant run with a warning is not a green banner")

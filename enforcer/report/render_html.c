@@ -162,10 +162,14 @@ static void provenance(enf_buf *b, const json_t *report)
 	row(b, "Subject", enf_rj_str(src, "subject"), 0);
 	row(b, "Signature", enf_rj_str(src, "signature"), 0);
 	row(b, "Signer", enf_rj_str(src, "signer"), 0);
+	/* Unknown is said as such; a policy read from no repository has nothing to compare. */
+	int in_git = json_is_string(json_object_get(src, "repo")) ||
+	             json_is_string(json_object_get(src, "commit"));
 	row(b, "Uncommitted changes",
-	    json_is_null(dirty) || !dirty ? "unknown"
-	    : json_is_true(dirty)         ? "yes"
-	                                  : "no",
+	    json_is_true(dirty)    ? "yes"
+	    : json_is_false(dirty) ? "no"
+	    : in_git               ? "unknown"
+	                           : "not known: the policy file is not in a git repository",
 	    0);
 	row(b, "Journal", enf_rj_str(run, "journal"), 1);
 	row(b, "enforcer", enf_rj_str(run, "enforcer_version"), 0);
