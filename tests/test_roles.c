@@ -101,6 +101,34 @@ Test(roles, each_role_is_told_from_what_the_server_shows)
 	            "an RtcSrv that says no role");
 }
 
+/* The role enf_role_of tells from `e`, and the lookups that could still change it. */
+static unsigned questions(const enf_role_evidence *e, const char *role)
+{
+	enf_role r = {0};
+	cr_assert_eq(enf_role_of(&r, e), 0);
+	cr_expect_str_eq(r.role, role);
+	unsigned ask = enf_role_questions(&r, e);
+	enf_role_clear(&r);
+	return ask;
+}
+
+Test(roles, only_the_service_lookups_that_could_change_the_role_are_asked)
+{
+	static const char *const core[] = {"Skype for Business Server 2015, Core Components", NULL};
+	static const char *const other[] = {"Microsoft Visual C++ 2013 Redistributable", NULL};
+	enf_role_evidence plain = {.products = other};
+	enf_role_evidence lync = {.products = core};
+	enf_role_evidence edge = {.rtcsrv = 1, .rtcsrv_description = "Access Edge"};
+	enf_role_evidence fe = {.rtcsrv = 1, .rtcsrv_display_name = "Front-End"};
+	enf_role_evidence odd = {.rtcsrv = 1, .rtcsrv_display_name = "Something Else"};
+	/* A server without Lync asks nothing: no RPC more than before the role facts grew. */
+	cr_expect_eq(questions(&plain, "none"), 0u);
+	cr_expect_eq(questions(&lync, "none"), ENF_ROLE_ASK_MEDSRV);
+	cr_expect_eq(questions(&odd, "unknown"), ENF_ROLE_ASK_MEDSRV);
+	cr_expect_eq(questions(&fe, "front-end"), ENF_ROLE_ASK_SQL);
+	cr_expect_eq(questions(&edge, "edge"), 0u);
+}
+
 Test(roles, an_unknown_roles_description_is_bounded)
 {
 	char *long_text = malloc(1001);

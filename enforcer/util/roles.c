@@ -105,6 +105,20 @@ int enf_role_of(enf_role *out, const enf_role_evidence *e)
 	return 0;
 }
 
+unsigned enf_role_questions(const enf_role *role, const enf_role_evidence *e)
+{
+	if (strcmp(role->role, "front-end") == 0)
+		return ENF_ROLE_ASK_SQL;
+	if (strcmp(role->role, "unknown") == 0)
+		return ENF_ROLE_ASK_MEDSRV;
+	/* "none": a Mediation Server without RtcSrv still has a Lync/SfB server product. */
+	for (size_t i = 0; strcmp(role->role, "none") == 0 && e->products && e->products[i]; i++)
+		if (enf_contains_nocase(e->products[i], "Lync Server") ||
+		    enf_contains_nocase(e->products[i], "Skype for Business Server"))
+			return ENF_ROLE_ASK_MEDSRV;
+	return 0;
+}
+
 void enf_role_clear(enf_role *role)
 {
 	if (!role)

@@ -169,4 +169,14 @@ typedef struct enf_role {
 int enf_role_of(enf_role *out, const enf_role_evidence *evidence);
 void enf_role_clear(enf_role *role);
 
+/*
+ * The services whose existence could still change `role`, found from
+ * `evidence` without them: RTCMEDSRV on a Lync/SfB server that names no role
+ * yet, the SQL instances for a Front End's edition. A provider for which
+ * each lookup costs (an RPC to the Service Control Manager) asks only these.
+ */
+#define ENF_ROLE_ASK_MEDSRV 1u
+#define ENF_ROLE_ASK_SQL    2u
+unsigned enf_role_questions(const enf_role *role, const enf_role_evidence *evidence);
+
 #endif

@@ -205,65 +205,41 @@ static int lync_version_fact(enf_facts *f, name_list *names)
 }
 
 /*
- * 1 when the service `name` exists (a service that cannot be opened for want
- * of rights does); *scm is opened on first use. Each call is a round trip to
- * the Service Control Manager (an RPC), so role_facts asks only what decides.
- */
-static int service_exists(SC_HANDLE *scm, const wchar_t *name)
-{
-	if (!*scm && !(*scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT)))
-		return 0;
-	SC_HANDLE svc = OpenServiceW(*scm, name, SERVICE_QUERY_STATUS);
-	int exists = svc || GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST;
-	if (svc)
-		CloseServiceHandle(svc);
-	return exists;
-}
-
-/*
  * role, role.edition and role.description (util/roles.c decides): from
  * the RtcSrv service's display name and description, the Mediation
  * service RTCMEDSRV, the SQL Server instances RTC (Standard Edition's
- * back end) and RTCLOCAL, and the installed products' names. RTCMEDSRV
- * matters only on a Lync/SfB server (RtcSrv or a server product) whose
- * RtcSrv and products name no role, the SQL instances only for a Front End:
- * asked only then. Each opens an RPC binding to the Service Control
- * Manager; a plan of a server that runs no Lync pays for none.
+ * back end) and RTCLOCAL, and the installed products' names. Those
+ * services are asked only when enf_role_questions says they could change
+ * the verdict: each is an RPC to the Service Control Manager (over the run's
+ * one connection, services.c), and a plan of a server that runs no Lync
+ * pays for none.
  */
 static int role_facts(enf_facts *f, const name_list *products)
 {
 	enf_service_info info = {0};
 	enf_role_evidence e = {0};
 	enf_role role = {0};
-	SC_HANDLE scm = NULL;
 	int rc = enf_w32_svc_get(&info, NULL, "RtcSrv");
 	e.rtcsrv = rc == 0;
 	/* RtcSrv there but unreadable: its texts are unknown, and so the role may be. */
 	if (rc != 0 && rc != ENF_ENOTFOUND)
-		e.rtcsrv = service_exists(&scm, L"RtcSrv");
+		e.rtcsrv = enf_w32_svc_exists("RtcSrv");
 	enf_error_clear();
 	e.rtcsrv_display_name = info.display_name;
 	e.rtcsrv_description = info.description;
 	e.products = (const char *const *)products->items;
 	rc = enf_role_of(&role, &e);
-	/* Every Lync/SfB server role installs the server's Core Components product. */
-	int lync = e.rtcsrv;
-	for (char **p = products->items; p && *p && !lync; p++)
-		lync = enf_contains_nocase(*p, "Lync Server") ||
-		       enf_contains_nocase(*p, "Skype for Business Server");
+	unsigned ask = rc == 0 ? enf_role_questions(&role, &e) : 0;
 	int again = 0;
-	if (rc == 0 && lync &&
-	    (strcmp(role.role, "unknown") == 0 || strcmp(role.role, "none") == 0))
-		again = (e.medsrv = service_exists(&scm, L"RTCMEDSRV"));
-	else if (rc == 0 && strcmp(role.role, "front-end") == 0)
-		again = (e.sql_rtc = service_exists(&scm, L"MSSQL$RTC")) ||
-		        (e.sql_rtclocal = service_exists(&scm, L"MSSQL$RTCLOCAL"));
+	if (ask & ENF_ROLE_ASK_MEDSRV)
+		again = (e.medsrv = enf_w32_svc_exists("RTCMEDSRV"));
+	if (ask & ENF_ROLE_ASK_SQL)
+		again = (e.sql_rtc = enf_w32_svc_exists("MSSQL$RTC")) ||
+		        (e.sql_rtclocal = enf_w32_svc_exists("MSSQL$RTCLOCAL"));
 	if (again) {
 		enf_role_clear(&role);
 		rc = enf_role_of(&role, &e);
 	}
-	if (scm)
-		CloseServiceHandle(scm);
 	if (rc == 0)
 		rc = enf_facts_set(f, "role", role.role);
 	if (rc == 0 && role.edition)

@@ -94,6 +94,24 @@ static int svc_open(svc_handles *h, const char *name, DWORD access)
  * Calls a QueryServiceConfig*W-style function into a malloc'd buffer that
  * grows until the answer fits. Returns 0 or the Win32 error.
  */
+int enf_w32_svc_exists(const char *name)
+{
+	wchar_t *w = NULL;
+	SC_HANDLE scm = scm_connect(0), svc = NULL;
+	if (!scm || enf_w32_wide(&w, name, "the service name")) {
+		enf_error_clear();
+		return 0;
+	}
+	svc = OpenServiceW(scm, w, SERVICE_QUERY_STATUS);
+	if (!svc && GetLastError() == ERROR_INVALID_HANDLE && (scm = scm_connect(1)))
+		svc = OpenServiceW(scm, w, SERVICE_QUERY_STATUS);
+	int exists = svc || GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST;
+	if (svc)
+		CloseServiceHandle(svc);
+	free(w);
+	return exists;
+}
+
 static DWORD query_config(BYTE **out, SC_HANDLE svc, DWORD level, int level2)
 {
 	DWORD size = 1024, need = 0;

@@ -75,6 +75,12 @@ int enf_w32_reg_read(enf_reg_value *out, HKEY parent, const wchar_t *subkey, con
 
 /* Services (services.c). */
 int enf_w32_svc_get(enf_service_info *out, void *self, const char *name);
+/*
+ * 1 when the service exists (one that cannot be opened for want of rights
+ * does), through the run's SCM connection; 0 when it does not or the SCM
+ * cannot be reached.
+ */
+int enf_w32_svc_exists(const char *name);
 int enf_w32_svc_configure(void *self, const char *name, const enf_service_change *change);
 int enf_w32_svc_start(void *self, const char *name, unsigned timeout_ms);
 int enf_w32_svc_stop(void *self, const char *name, unsigned timeout_ms);
